@@ -1,0 +1,33 @@
+/**
+ * Every length a peer can make us allocate is bounded here, by name. Protocol codecs import the
+ * constant (or take an override in their options) and raise a coded ProtocolError naming both the
+ * offending value and the limit.
+ */
+export const LIMITS = {
+  // RTMP
+  rtmpMaxChunkSize: 16 * 1024 * 1024, // what a peer may announce with Set Chunk Size (spec max 2^31-1)
+  rtmpMaxMessageLength: 8 * 1024 * 1024, // one message (the 24-bit length field allows 16 MiB)
+  rtmpMaxChunkStreams: 64, // concurrently open chunk streams per connection
+  rtmpMaxMessageStreams: 16, // createStream calls per connection
+  rtmpMaxAggregateDepth: 1, // aggregate messages may not nest
+  amfMaxDepth: 32, // nesting of objects/arrays
+  amfMaxStringLength: 64 * 1024, // one AMF string (long strings included)
+  amfMaxArrayLength: 64 * 1024, // elements/keys in one array or object
+  streamNameMaxLength: 256, // app and stream names, after query stripping
+  // FLV over TCP
+  flvMaxTagSize: 8 * 1024 * 1024,
+  // MPEG-TS
+  tsMaxPesSize: 8 * 1024 * 1024,
+  tsMaxSyncSearchBytes: 4 * 1024, // bytes scanned to detect packet size before giving up
+  // RTSP / HTTP
+  rtspMaxHeaderLineLength: 8 * 1024,
+  rtspMaxHeaderCount: 64,
+  rtspMaxBodySize: 64 * 1024,
+  rtpMaxPacketSize: 64 * 1024,
+  rtpReorderPackets: 64,
+  httpMaxHeaderBytes: 16 * 1024,
+  httpMaxBodySize: 1024 * 1024,
+  adminMaxLineLength: 64 * 1024,
+} as const;
+
+export type LimitName = keyof typeof LIMITS;
