@@ -28,6 +28,20 @@ export const LIMITS = {
   httpMaxHeaderBytes: 16 * 1024,
   httpMaxBodySize: 1024 * 1024,
   adminMaxLineLength: 64 * 1024,
+  // HTTP on 8080 (request head parser)
+  httpMaxUriLength: 8 * 1024, // request-target; longer → 414
+  httpMaxHeaderCount: 100, // header fields (and trailer fields) per request; more → 431
+  httpMaxChunkLineLength: 1024, // one chunk-size line including extensions
+  // RTMPT tunnel
+  rtmptMaxSessions: 1024, // open tunnel sessions per listener
+  rtmptMaxPendingOutput: 4 * 1024 * 1024, // server→client bytes waiting for the next poll
+  rtmptMaxReplyBytes: 256 * 1024, // bytes returned by one /idle or /send reply (rest waits)
+  // HLS (in memory, per stream)
+  hlsMaxSegments: 6, // segments kept per stream
+  hlsMaxStreamBytes: 64 * 1024 * 1024, // bytes of segments kept per stream
+  hlsMaxSegmentBytes: 32 * 1024 * 1024, // one segment; a keyframe-less stream is cut here
+  // Admin line protocol
+  adminMaxPendingLines: 64, // complete lines buffered before the server answers
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

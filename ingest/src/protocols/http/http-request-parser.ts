@@ -1,0 +1,371 @@
+import { LIMITS } from '../limits.js';
+import { ProtocolError } from '../protocol-error.js';
+import { normalizeRequestPath } from './normalize-request-path.js';
+
+/** One header field as it arrived (name case kept, value without surrounding whitespace). */
+export interface HttpHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A complete HTTP/1.x request: head, normalised path and whole body. */
+export interface HttpRequest {
+  /** The method token, case kept (methods are case-sensitive, RFC 9110 §9.1). */
+  readonly method: string;
+  /** The request-target exactly as sent. */
+  readonly target: string;
+  /** Normalised decoded path (see normalizeRequestPath). */
+  readonly path: string;
+  readonly segments: readonly string[];
+  /** Raw query without `?`, `''` when none. */
+  readonly query: string;
+  readonly version: '1.0' | '1.1';
+  /** Fields in arrival order. */
+  readonly headers: readonly HttpHeader[];
+  /** Whether the connection stays open after the response (RFC 9112 §9.3). */
+  readonly keepAlive: boolean;
+  /** Whether the body came with chunked transfer coding. */
+  readonly chunked: boolean;
+  /** The de-chunked body; empty when there was none. */
+  readonly body: Uint8Array;
+}
+
+/** Limits of one parser; each defaults to the named entry in LIMITS. */
+export interface HttpRequestParserOptions {
+  readonly maxUriLength?: number;
+  readonly maxHeaderBytes?: number;
+  readonly maxHeaderCount?: number;
+  readonly maxBodySize?: number;
+  readonly maxChunkLineLength?: number;
+}
+
+type State = 'request-line' | 'headers' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'closed';
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const REQUEST_LINE = /^([^ ]+) ([^ ]+) (HTTP\/\d\.\d)$/;
+const EMPTY = new Uint8Array(0);
+// RFC 9112 §2.2 lets a server ignore "at least one" empty line before a request line; a few more
+// are tolerated, then it is garbage.
+const MAX_LEADING_EMPTY_LINES = 4;
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** Lower-cased value of the first field `name`, or undefined. */
+export function headerValue(headers: readonly HttpHeader[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const h of headers) if (h.name.toLowerCase() === lower) return h.value;
+  return undefined;
+}
+
+/**
+ * Push parser for HTTP/1.0 and 1.1 requests on a server connection (RFC 9112), sans-I/O: feed it
+ * the bytes of a socket with `push()` and get back every request completed by them, in order
+ * (pipelining and keep-alive included). Every length is bounded before it is buffered:
+ * request-target (HTTP_URI_TOO_LONG), head bytes (HTTP_HEADERS_TOO_LONG), field count
+ * (HTTP_TOO_MANY_HEADERS), body (HTTP_BODY_TOO_LARGE, checked against Content-Length before
+ * allocation and against the running total of chunks). Map codes to statuses with
+ * `httpErrorStatus`.
+ *
+ * Errors: `push()` throws a ProtocolError. When requests were already completed earlier in the same
+ * chunk, they are returned and the error is kept in `error` (and thrown by the next `push()`), so
+ * the server answers them first and then the error. After a request that does not keep the
+ * connection alive, further bytes are ignored (RFC 9112 §9.6).
+ */
+export class HttpRequestParser {
+  private readonly maxUriLength: number;
+  private readonly maxHeaderBytes: number;
+  private readonly maxHeaderCount: number;
+  private readonly maxBodySize: number;
+  private readonly maxChunkLineLength: number;
+
+  private state: State = 'request-line';
+  private failure: ProtocolError | undefined;
+  // The line being assembled across pushes (copied: a few KiB at most).
+  private lineParts: Uint8Array[] = [];
+  private lineLength = 0;
+  private emptyLines = 0;
+  private headBytes = 0;
+  // The request being assembled.
+  private requestLine: { method: string; target: string; version: '1.0' | '1.1' } | undefined;
+  private headers: HttpHeader[] = [];
+  private trailerCount = 0;
+  private body: Uint8Array = EMPTY;
+  private bodyFilled = 0;
+  private chunks: Uint8Array[] = [];
+  private chunkedTotal = 0;
+  private chunkRemaining = 0;
+
+  constructor(options: HttpRequestParserOptions = {}) {
+    this.maxUriLength = options.maxUriLength ?? LIMITS.httpMaxUriLength;
+    this.maxHeaderBytes = options.maxHeaderBytes ?? LIMITS.httpMaxHeaderBytes;
+    this.maxHeaderCount = options.maxHeaderCount ?? LIMITS.httpMaxHeaderCount;
+    this.maxBodySize = options.maxBodySize ?? LIMITS.httpMaxBodySize;
+    this.maxChunkLineLength = options.maxChunkLineLength ?? LIMITS.httpMaxChunkLineLength;
+  }
+
+  /** The error that stopped this parser, if any. */
+  get error(): ProtocolError | undefined {
+    return this.failure;
+  }
+
+  /** True between requests (no partial request buffered): the server's idle vs header timeout. */
+  get idle(): boolean {
+    return this.state === 'request-line' && this.lineLength === 0 && this.emptyLines === 0;
+  }
+
+  /** True once a request asked to close the connection (or an error stopped parsing). */
+  get closed(): boolean {
+    return this.state === 'closed' || this.failure !== undefined;
+  }
+
+  /** Feeds bytes; returns the requests they complete. See the class comment for errors. */
+  push(chunk: Uint8Array): HttpRequest[] {
+    if (this.failure) throw this.failure;
+    const out: HttpRequest[] = [];
+    try {
+      this.consume(chunk, out);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.failure = err;
+      if (out.length === 0) throw err;
+    }
+    return out;
+  }
+
+  private consume(chunk: Uint8Array, out: HttpRequest[]): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      switch (this.state) {
+        case 'closed':
+          return;
+        case 'request-line': {
+          const limit = this.maxUriLength + 64; // method, spaces and version around the target
+          const line = this.takeLine(chunk, pos, limit, (n) => {
+            throw new ProtocolError('HTTP_URI_TOO_LONG', `Request line too long: ${n} > limit ${limit}`);
+          });
+          pos = line.next;
+          if (line.text === undefined) break;
+          if (line.text === '') {
+            if (++this.emptyLines > MAX_LEADING_EMPTY_LINES) {
+              throw new ProtocolError('HTTP_BAD_REQUEST_LINE', 'Too many empty lines before the request line');
+            }
+            break;
+          }
+          this.headBytes = line.bytes;
+          this.parseRequestLine(line.text);
+          this.state = 'headers';
+          break;
+        }
+        case 'headers':
+        case 'trailers': {
+          const limit = this.maxHeaderBytes - this.headBytes;
+          const line = this.takeLine(chunk, pos, limit, (n) => {
+            throw new ProtocolError(
+              'HTTP_HEADERS_TOO_LONG',
+              `Headers section too long: ${this.headBytes + n} > limit ${this.maxHeaderBytes}`,
+            );
+          });
+          pos = line.next;
+          if (line.text === undefined) break;
+          this.headBytes += line.bytes;
+          if (line.text !== '') {
+            this.parseField(line.text);
+          } else if (this.state === 'headers') {
+            this.startBody(out);
+          } else {
+            this.finishMessage(out);
+          }
+          break;
+        }
+        case 'body': {
+          const n = Math.min(chunk.length - pos, this.body.length - this.bodyFilled);
+          this.body.set(chunk.subarray(pos, pos + n), this.bodyFilled);
+          this.bodyFilled += n;
+          pos += n;
+          if (this.bodyFilled === this.body.length) this.finishMessage(out);
+          break;
+        }
+        case 'chunk-size': {
+          const limit = this.maxChunkLineLength;
+          const line = this.takeLine(chunk, pos, limit, (n) => {
+            throw new ProtocolError('HTTP_BAD_CHUNK', `Chunk size line too long: ${n} > limit ${limit}`);
+          });
+          pos = line.next;
+          if (line.text !== undefined) this.parseChunkSize(line.text);
+          break;
+        }
+        case 'chunk-data': {
+          const n = Math.min(chunk.length - pos, this.chunkRemaining);
+          this.chunks.push(chunk.slice(pos, pos + n));
+          this.chunkRemaining -= n;
+          pos += n;
+          if (this.chunkRemaining === 0) this.state = 'chunk-end';
+          break;
+        }
+        case 'chunk-end': {
+          const line = this.takeLine(chunk, pos, 2, () => {
+            throw new ProtocolError('HTTP_BAD_CHUNK', 'Chunk data not followed by CRLF');
+          });
+          pos = line.next;
+          if (line.text === undefined) break;
+          if (line.text !== '') throw new ProtocolError('HTTP_BAD_CHUNK', 'Chunk data not followed by CRLF');
+          this.state = 'chunk-size';
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Takes bytes up to and including the next LF from `chunk` at `pos`. Returns the line (latin1,
+   * without CR LF) once complete, or `text: undefined` when the chunk ended first; `bytes` counts
+   * the line with its terminator. `tooLong(n)` throws when the line would exceed `limit` bytes.
+   */
+  private takeLine(
+    chunk: Uint8Array,
+    pos: number,
+    limit: number,
+    tooLong: (n: number) => never,
+  ): { text: string | undefined; next: number; bytes: number } {
+    const lf = chunk.indexOf(0x0a, pos);
+    const end = lf === -1 ? chunk.length : lf + 1;
+    const total = this.lineLength + (end - pos);
+    if (total > limit) tooLong(total);
+    if (lf === -1) {
+      this.lineParts.push(chunk.slice(pos, end));
+      this.lineLength = total;
+      return { text: undefined, next: end, bytes: total };
+    }
+    let bytes = chunk.subarray(pos, end);
+    if (this.lineParts.length > 0) {
+      this.lineParts.push(bytes);
+      bytes = Buffer.concat(this.lineParts, total);
+      this.lineParts = [];
+    }
+    this.lineLength = 0;
+    // Lines end in CRLF; a bare LF is accepted (RFC 9112 §2.2), a CR elsewhere is refused by the
+    // field and request-line checks.
+    const stop = bytes.length >= 2 && bytes[bytes.length - 2] === 0x0d ? bytes.length - 2 : bytes.length - 1;
+    return { text: latin1(bytes.subarray(0, stop)), next: end, bytes: total };
+  }
+
+  private parseRequestLine(text: string): void {
+    const m = REQUEST_LINE.exec(text);
+    if (!m) throw new ProtocolError('HTTP_BAD_REQUEST_LINE', 'Request line is not "method SP target SP version"');
+    const [, method, target, versionText] = m as unknown as [string, string, string, string];
+    if (!TOKEN.test(method)) throw new ProtocolError('HTTP_BAD_REQUEST_LINE', 'Method is not a token');
+    if (target.length > this.maxUriLength) {
+      throw new ProtocolError('HTTP_URI_TOO_LONG', `Request-target too long: ${target.length} > limit ${this.maxUriLength}`);
+    }
+    let version: '1.0' | '1.1';
+    if (versionText === 'HTTP/1.1') version = '1.1';
+    else if (versionText === 'HTTP/1.0') version = '1.0';
+    else throw new ProtocolError('HTTP_VERSION_NOT_SUPPORTED', `${versionText} not supported`);
+    // Validate the target now so a bad path is refused before any header is read.
+    normalizeRequestPath(target, this.maxUriLength);
+    this.requestLine = { method, target, version };
+  }
+
+  private parseField(text: string): void {
+    const inTrailers = this.state === 'trailers';
+    const count = inTrailers ? ++this.trailerCount : this.headers.length + 1;
+    if (count > this.maxHeaderCount) {
+      throw new ProtocolError('HTTP_TOO_MANY_HEADERS', `Too many header fields: ${count} > limit ${this.maxHeaderCount}`);
+    }
+    const colon = text.indexOf(':');
+    // No whitespace before the colon and no obs-fold (RFC 9112 §5.1, §5.2): both are refused.
+    if (colon <= 0 || !TOKEN.test(text.slice(0, colon))) {
+      throw new ProtocolError('HTTP_BAD_HEADER', 'Header line is not "name: value"');
+    }
+    const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    // field-value: VCHAR, obs-text, SP, HTAB; any other control byte (CR, NUL, ...) is refused.
+    if (/[\0-\x08\x0a-\x1f\x7f]/.test(value)) {
+      throw new ProtocolError('HTTP_BAD_HEADER', 'Control character in header value');
+    }
+    if (!inTrailers) this.headers.push({ name: text.slice(0, colon), value });
+  }
+
+  private startBody(out: HttpRequest[]): void {
+    const line = this.requestLine!;
+    const hosts = this.headers.filter((h) => h.name.toLowerCase() === 'host');
+    if (line.version === '1.1' ? hosts.length !== 1 : hosts.length > 1) {
+      throw new ProtocolError('HTTP_BAD_HOST', `HTTP/${line.version} request with ${hosts.length} Host fields`);
+    }
+    const te = this.headers.filter((h) => h.name.toLowerCase() === 'transfer-encoding');
+    const cl = this.headers.filter((h) => h.name.toLowerCase() === 'content-length');
+    if (te.length > 0) {
+      // RFC 9112 §6.1: TE in HTTP/1.0 means faulty framing; TE with CL is a smuggling vector, refused.
+      if (line.version === '1.0') throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Transfer-Encoding in HTTP/1.0');
+      if (cl.length > 0) throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Both Transfer-Encoding and Content-Length');
+      const codings = te
+        .flatMap((h) => h.value.split(','))
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s !== '');
+      if (codings.length !== 1 || codings[0] !== 'chunked') {
+        throw new ProtocolError('HTTP_UNSUPPORTED_TRANSFER_ENCODING', `Transfer-Encoding "${codings.join(', ')}" not supported`);
+      }
+      this.chunks = [];
+      this.chunkedTotal = 0;
+      this.state = 'chunk-size';
+      return;
+    }
+    let length = 0;
+    if (cl.length > 0) {
+      // Several identical values (or a list of them) are allowed, RFC 9110 §8.6.
+      const values = new Set(cl.flatMap((h) => h.value.split(',')).map((s) => s.trim()));
+      if (values.size !== 1) throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Conflicting Content-Length values');
+      const [text] = values as unknown as [string];
+      if (!/^\d{1,15}$/.test(text)) throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Content-Length is not a number');
+      length = Number(text);
+      if (length > this.maxBodySize) {
+        throw new ProtocolError('HTTP_BODY_TOO_LARGE', `Body too large: ${length} > limit ${this.maxBodySize}`);
+      }
+    }
+    this.body = length === 0 ? EMPTY : new Uint8Array(length);
+    this.bodyFilled = 0;
+    if (length === 0) this.finishMessage(out);
+    else this.state = 'body';
+  }
+
+  private parseChunkSize(text: string): void {
+    // chunk-size [ chunk-ext ]; extensions are ignored (RFC 9112 §7.1.1).
+    const m = /^([0-9A-Fa-f]{1,8})[ \t]*(;.*)?$/.exec(text);
+    if (!m) throw new ProtocolError('HTTP_BAD_CHUNK', 'Chunk size is not hexadecimal');
+    const size = parseInt(m[1]!, 16);
+    const total = this.chunkedTotal + size;
+    if (total > this.maxBodySize) {
+      throw new ProtocolError('HTTP_BODY_TOO_LARGE', `Body too large: ${total} > limit ${this.maxBodySize}`);
+    }
+    this.chunkedTotal = total;
+    if (size === 0) {
+      this.trailerCount = 0;
+      this.state = 'trailers';
+    } else {
+      this.chunkRemaining = size;
+      this.state = 'chunk-data';
+    }
+  }
+
+  private finishMessage(out: HttpRequest[]): void {
+    const line = this.requestLine!;
+    const chunked = this.state === 'trailers';
+    const body = chunked ? (this.chunks.length === 0 ? EMPTY : new Uint8Array(Buffer.concat(this.chunks, this.chunkedTotal))) : this.body;
+    const { path, segments, query } = normalizeRequestPath(line.target, this.maxUriLength);
+    const connection = this.headers
+      .filter((h) => h.name.toLowerCase() === 'connection')
+      .flatMap((h) => h.value.toLowerCase().split(','))
+      .map((s) => s.trim());
+    const keepAlive =
+      line.version === '1.1' ? !connection.includes('close') : connection.includes('keep-alive') && !connection.includes('close');
+    out.push({ ...line, path, segments, query, headers: this.headers, keepAlive, chunked, body });
+    this.requestLine = undefined;
+    this.headers = [];
+    this.chunks = [];
+    this.body = EMPTY;
+    this.emptyLines = 0;
+    this.headBytes = 0;
+    this.state = keepAlive ? 'request-line' : 'closed';
+  }
+}
