@@ -40,8 +40,6 @@ export const LIMITS = {
   hlsMaxSegments: 6, // segments kept per stream
   hlsMaxStreamBytes: 64 * 1024 * 1024, // bytes of segments kept per stream
   hlsMaxSegmentBytes: 32 * 1024 * 1024, // one segment; a keyframe-less stream is cut here
-  // Admin line protocol
-  adminMaxPendingLines: 64, // complete lines buffered before the server answers
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,0 +1,131 @@
+/**
+ * The ingest's configuration: every setting is a `STREAMGATE_*` environment variable with a
+ * default. This file is the only place the ingest reads `process.env`. `CONFIG_VARIABLES` drives
+ * parsing, validation and the `streamgate start --help` listing.
+ */
+
+/** An invalid configuration value; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Parser<T> = (raw: string, variable: string) => T;
+
+const port: Parser<number> = (raw, v) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535) throw new ConfigError(v, `expected a TCP port 0-65535, got "${raw}"`);
+  return n;
+};
+const positiveInt: Parser<number> = (raw, v) => {
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0) throw new ConfigError(v, `expected a positive integer, got "${raw}"`);
+  return Number(raw);
+};
+const text: Parser<string> = (raw) => raw;
+const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
+function oneOf<T extends string>(...values: T[]): Parser<T> {
+  return (raw, v) => {
+    if (!(values as string[]).includes(raw)) throw new ConfigError(v, `expected one of ${values.join('|')}, got "${raw}"`);
+    return raw as T;
+  };
+}
+const list: Parser<string[]> = (raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+const secret: Parser<string | undefined> = (raw, v) => {
+  if (raw === '') return undefined;
+  if (raw.length < 16) throw new ConfigError(v, `must be at least 16 characters (got ${raw.length})`);
+  return raw;
+};
+
+interface VariableSpec<T> {
+  readonly env: string;
+  readonly default: string;
+  readonly parse: Parser<T>;
+  readonly help: string;
+}
+
+function spec<T>(env: string, def: string, parse: Parser<T>, help: string): VariableSpec<T> {
+  return { env, default: def, parse, help };
+}
+
+/** Every variable, its default and what it does. */
+export const CONFIG_VARIABLES = {
+  host: spec('STREAMGATE_HOST', '0.0.0.0', text, 'address the media listeners bind to'),
+  publicHost: spec('STREAMGATE_PUBLIC_HOST', '', optionalText, 'host name printed in endpoint URLs (default: this machine)'),
+  rtmpPort: spec('STREAMGATE_RTMP_PORT', '1935', port, 'RTMP publish/play (0 = pick a free port)'),
+  rtmpsPort: spec('STREAMGATE_RTMPS_PORT', '8081', port, 'RTMPS (TLS); only with a certificate and key'),
+  httpPort: spec('STREAMGATE_HTTP_PORT', '8080', port, 'HTTP: RTMPT, HTTP-FLV, HLS, /healthz, /metrics'),
+  flvPort: spec('STREAMGATE_FLV_PORT', '6666', port, 'raw FLV over TCP ingest'),
+  tsPort: spec('STREAMGATE_TS_PORT', '9999', port, 'raw MPEG-TS over TCP ingest'),
+  rtspPorts: spec('STREAMGATE_RTSP_PORTS', '5544,5554', list, 'RTSP listeners (comma-separated)'),
+  adminPort: spec('STREAMGATE_ADMIN_PORT', '1112', port, 'admin JSON line protocol'),
+  adminHost: spec('STREAMGATE_ADMIN_HOST', '127.0.0.1', text, 'admin listener address (a token is required elsewhere)'),
+  adminToken: spec('STREAMGATE_ADMIN_TOKEN', '', optionalText, 'admin token (API and admin line protocol)'),
+  functionsPort: spec('STREAMGATE_FUNCTIONS_PORT', '3000', port, 'local functions API (token, acl, users)'),
+  functionsUrl: spec('STREAMGATE_FUNCTIONS_URL', '', optionalText, 'functions API the ingest asks (default: the local one)'),
+  dataDir: spec('STREAMGATE_DATA_DIR', './.data', text, 'local data: embedded DynamoDB files, generated keys'),
+  auth: spec('STREAMGATE_AUTH', 'on', oneOf('on', 'off'), 'publish auth (off = anyone may publish: trials only)'),
+  playAuth: spec('STREAMGATE_PLAY_AUTH', 'none', oneOf('none', 'required'), 'player auth'),
+  teaSecret: spec('STREAMGATE_TEA_SECRET', '', secret, 'TEA shared secret, at least 16 characters (default: generated locally)'),
+  serviceToken: spec('STREAMGATE_SERVICE_TOKEN', '', optionalText, 'credential the ingest presents to /acl (default: generated locally)'),
+  authTimeoutMs: spec('STREAMGATE_AUTH_TIMEOUT_MS', '2000', positiveInt, 'auth service timeout; past it the publish is denied'),
+  tlsCert: spec('STREAMGATE_TLS_CERT', '', optionalText, 'RTMPS certificate: PEM text or a file path'),
+  tlsKey: spec('STREAMGATE_TLS_KEY', '', optionalText, 'RTMPS private key: PEM text or a file path'),
+  logLevel: spec('STREAMGATE_LOG_LEVEL', 'info', oneOf('debug', 'info', 'warn', 'error'), 'log level'),
+  rtmpChunkSize: spec('STREAMGATE_RTMP_CHUNK_SIZE', '4096', positiveInt, 'outgoing RTMP chunk size'),
+  gopCacheMaxBytes: spec('STREAMGATE_GOP_CACHE_MAX_BYTES', String(8 * 1024 * 1024), positiveInt, 'GOP cache bound per stream, bytes'),
+  gopCacheMaxMs: spec('STREAMGATE_GOP_CACHE_MAX_MS', '10000', positiveInt, 'GOP cache bound per stream, ms'),
+  readerQueueMaxBytes: spec('STREAMGATE_READER_QUEUE_MAX_BYTES', String(4 * 1024 * 1024), positiveInt, 'held-back bytes per slow player before it skips to the next keyframe'),
+  readerMaxBlockedMs: spec('STREAMGATE_READER_MAX_BLOCKED_MS', '10000', positiveInt, 'a player that cannot take data this long is disconnected'),
+  waitForPublisherMs: spec('STREAMGATE_WAIT_FOR_PUBLISHER_MS', '30000', positiveInt, 'how long a player waits for a stream that is not live'),
+  handshakeTimeoutMs: spec('STREAMGATE_HANDSHAKE_TIMEOUT_MS', '10000', positiveInt, 'time to complete the RTMP handshake and connect'),
+  idleTimeoutMs: spec('STREAMGATE_IDLE_TIMEOUT_MS', '30000', positiveInt, 'a connection that sends nothing this long (and is not playing) is closed'),
+  maxConnections: spec('STREAMGATE_MAX_CONNECTIONS', '5000', positiveInt, 'connections per listener'),
+  drainSeconds: spec('STREAMGATE_DRAIN_SECONDS', '30', positiveInt, 'on SIGTERM, how long publishers and players may finish'),
+  flvApp: spec('STREAMGATE_FLV_APP', 'live', text, 'app of streams published on the FLV-TCP listener'),
+  tsApp: spec('STREAMGATE_TS_APP', 'live', text, 'app of streams published on the TS-TCP listener'),
+  rawDefaultStream: spec('STREAMGATE_RAW_DEFAULT_STREAM', 'stream', text, 'stream name when FLV/TS input names none'),
+  rawAllowFrom: spec('STREAMGATE_RAW_ALLOW_FROM', '127.0.0.1/32,::1/128', list, 'source CIDRs allowed on the FLV/TS listeners'),
+  rtpPortRange: spec('STREAMGATE_RTP_PORTS', '20000-20999', text, 'UDP port range for RTSP RTP/RTCP'),
+  dumpDir: spec('STREAMGATE_DUMP_DIR', '', optionalText, 'write each connection\'s received bytes here (bug reports become fixtures)'),
+} as const;
+
+type Specs = typeof CONFIG_VARIABLES;
+
+/** The parsed configuration. */
+export type IngestConfig = { -readonly [K in keyof Specs]: Specs[K] extends VariableSpec<infer T> ? T : never };
+
+/** Parses `env` (process.env by default); throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): IngestConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(CONFIG_VARIABLES) as [string, VariableSpec<unknown>][]) {
+    const raw = env[s.env];
+    out[key] = s.parse(raw === undefined ? s.default : raw.trim(), s.env);
+  }
+  const config = out as IngestConfig;
+  if (!/^\d+-\d+$/.test(config.rtpPortRange)) {
+    throw new ConfigError('STREAMGATE_RTP_PORTS', `expected FROM-TO, got "${config.rtpPortRange}"`);
+  }
+  for (const p of config.rtspPorts) port(p, 'STREAMGATE_RTSP_PORTS');
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError('STREAMGATE_TLS_CERT', 'STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY must be set together');
+  }
+  return config;
+}
+
+/** The `--help` listing: one line per variable with its default. */
+export function describeConfig(): string {
+  const rows = Object.values(CONFIG_VARIABLES).map((s) => [s.env, s.default === '' ? '(unset)' : s.default, s.help]);
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.min(24, Math.max(...rows.map((r) => r[1].length)));
+  return rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`).join('\n');
+}

@@ -1,0 +1,111 @@
+import type { MediaFrame } from '../media/media-frame.js';
+import type { GopCacheLimits } from './gop-cache.js';
+import { LiveStream, type StreamInfo } from './live-stream.js';
+import type { PublisherInfo } from './publisher-info.js';
+import type { ReaderSink } from './reader-sink.js';
+import type { Subscription, SubscriptionLimits } from './subscription.js';
+
+/** Bounds and timings of the hub. */
+export interface HubOptions {
+  readonly gop: GopCacheLimits;
+  readonly reader: SubscriptionLimits;
+  /** How long a player of a stream that is not live waits for a publisher. */
+  readonly waitForPublisherMs: number;
+}
+
+/** The publisher's handle on its stream. */
+export interface Publication {
+  readonly path: string;
+  /** Sends a frame to the stream's readers (and caches). Ignored after `end()`. */
+  push(frame: MediaFrame): void;
+  /** The publisher stops: readers get onUnpublish. Idempotent. */
+  end(): void;
+}
+
+/** Result of `Hub.publish`. */
+export type PublishResult =
+  | { readonly ok: true; readonly publication: Publication }
+  | { readonly ok: false; readonly reason: 'already-publishing'; readonly current: PublisherInfo };
+
+/**
+ * The only meeting point of publishers and readers: one publisher per `APP/STREAM` path, any
+ * number of readers, each with a bounded queue. Protocol servers ask it narrow questions.
+ */
+export class Hub {
+  private readonly streams = new Map<string, LiveStream>();
+
+  constructor(private readonly options: HubOptions) {}
+
+  /** Builds the canonical path of a stream. */
+  static path(app: string, name: string): string {
+    return `${app}/${name}`;
+  }
+
+  private streamFor(path: string): LiveStream {
+    let stream = this.streams.get(path);
+    if (stream === undefined) {
+      stream = new LiveStream(path, this.options.gop, this.options.reader, this.options.waitForPublisherMs, (s) => {
+        if (this.streams.get(s.path) === s) this.streams.delete(s.path);
+      });
+      this.streams.set(path, stream);
+    }
+    return stream;
+  }
+
+  /** Claims `path` for a publisher, unless another publisher holds it. */
+  publish(path: string, info: PublisherInfo): PublishResult {
+    const stream = this.streamFor(path);
+    const current = stream.publisher;
+    if (current !== undefined) return { ok: false, reason: 'already-publishing', current };
+    stream.attachPublisher(info);
+    let ended = false;
+    return {
+      ok: true,
+      publication: {
+        path,
+        push: (frame) => {
+          if (!ended) stream.push(frame);
+        },
+        end: () => {
+          if (ended) return;
+          ended = true;
+          stream.detachPublisher(info);
+        },
+      },
+    };
+  }
+
+  /** Adds a reader to `path`; it starts now if the stream is live, or when a publisher arrives. */
+  subscribe(path: string, sink: ReaderSink): Subscription {
+    return this.streamFor(path).subscribe(sink);
+  }
+
+  /** Whether `path` has a publisher right now. */
+  isLive(path: string): boolean {
+    return this.streams.get(path)?.isLive ?? false;
+  }
+
+  /** Snapshot of one stream, or undefined. */
+  streamInfo(path: string): StreamInfo | undefined {
+    return this.streams.get(path)?.info();
+  }
+
+  /** Snapshots of every stream with a publisher or readers. */
+  list(): StreamInfo[] {
+    return [...this.streams.values()].map((s) => s.info());
+  }
+
+  /** Operator action: kicks the publisher and ends the readers of `path`. Returns false if unknown. */
+  drop(path: string): boolean {
+    const stream = this.streams.get(path);
+    if (stream === undefined) return false;
+    stream.publisher?.kick('stream dropped by operator');
+    stream.endReaders('stream-dropped');
+    return true;
+  }
+
+  /** Ends every reader of every stream (shutdown). */
+  endAllReaders(): void {
+    for (const s of [...this.streams.values()]) s.endReaders('shutdown');
+  }
+}

@@ -1,0 +1,233 @@
+import type { AudioConfig, MediaFrame, MetadataFrame, VideoConfig } from '../media/media-frame.js';
+import { GopCache, type GopCacheLimits } from './gop-cache.js';
+import type { PublisherInfo } from './publisher-info.js';
+import { Subscription, type SubscriptionLimits } from './subscription.js';
+import type { ReaderSink } from './reader-sink.js';
+
+/** A snapshot of one stream for the admin protocol, metrics and logs. */
+export interface StreamInfo {
+  readonly path: string;
+  readonly live: boolean;
+  readonly publisher?: { id: string; protocol: string; remoteAddress: string; user?: string; since: number };
+  readonly readers: number;
+  readonly readersByProtocol: Record<string, number>;
+  readonly framesIn: number;
+  readonly bytesIn: number;
+  readonly framesDropped: number;
+  readonly video?: { codec: string; width?: number; height?: number };
+  readonly audio?: { codec: string; sampleRate: number; channels: number };
+}
+
+/**
+ * One `APP/STREAM` path: at most one publisher, any number of readers, the state a late reader
+ * needs (metadata, decoder configs, the GOP cache). Frames reach readers through their bounded
+ * Subscription queues, flushed once per tick.
+ */
+export class LiveStream {
+  private publisherInfo: PublisherInfo | undefined;
+  private publisherSince = 0;
+  private metadata: MetadataFrame | undefined;
+  private videoConfig: VideoConfig | undefined;
+  private audioConfig: AudioConfig | undefined;
+  private readonly gop: GopCache;
+  private readonly subs = new Set<Subscription>();
+  private readonly dirty = new Set<Subscription>();
+  private flushScheduled = false;
+  private hadPublisher = new WeakSet<Subscription>();
+  private framesIn = 0;
+  private bytesIn = 0;
+  private droppedByGone = 0;
+
+  private readonly waitTimers = new Map<Subscription, NodeJS.Timeout>();
+
+  constructor(
+    readonly path: string,
+    gopLimits: GopCacheLimits,
+    private readonly subLimits: SubscriptionLimits,
+    /** How long a reader waits for a publisher (before the first one, and after one leaves). */
+    private readonly waitForPublisherMs: number,
+    private readonly onEmpty: (stream: LiveStream) => void,
+  ) {
+    this.gop = new GopCache(gopLimits);
+  }
+
+  get publisher(): PublisherInfo | undefined {
+    return this.publisherInfo;
+  }
+
+  get isLive(): boolean {
+    return this.publisherInfo !== undefined;
+  }
+
+  get readerCount(): number {
+    return this.subs.size;
+  }
+
+  /** Attaches the publisher. The caller (Hub) has checked there is none. */
+  attachPublisher(info: PublisherInfo): void {
+    this.publisherInfo = info;
+    this.publisherSince = Date.now();
+    this.framesIn = 0;
+    this.bytesIn = 0;
+    for (const sub of this.subs) this.startReader(sub);
+  }
+
+  /** Detaches the publisher: readers get onUnpublish and stay subscribed. */
+  detachPublisher(info: PublisherInfo): void {
+    if (this.publisherInfo !== info) return;
+    this.publisherInfo = undefined;
+    this.metadata = undefined;
+    this.videoConfig = undefined;
+    this.audioConfig = undefined;
+    this.gop.clear();
+    for (const sub of this.subs) {
+      sub.sink.onUnpublish();
+      this.startWaiting(sub);
+    }
+    this.checkEmpty();
+  }
+
+  /** A frame from the publisher: kept for late readers and queued for every reader. */
+  push(frame: MediaFrame): void {
+    this.framesIn++;
+    switch (frame.kind) {
+      case 'metadata':
+        this.metadata = frame;
+        break;
+      case 'video-config':
+        this.videoConfig = frame;
+        break;
+      case 'audio-config':
+        this.audioConfig = frame;
+        break;
+      default:
+        this.bytesIn += frame.data.byteLength;
+        this.gop.push(frame);
+    }
+    const isVideo = this.gop.isVideoStream || this.videoConfig !== undefined;
+    for (const sub of this.subs) sub.enqueue(frame, isVideo);
+  }
+
+  /** Subscribes a reader; if the stream is live it starts at once from the caches. */
+  subscribe(sink: ReaderSink): Subscription {
+    const sub = new Subscription(
+      sink,
+      this.subLimits,
+      (s) => this.markDirty(s),
+      (s) => this.unsubscribe(s),
+    );
+    this.subs.add(sub);
+    if (this.isLive) this.startReader(sub);
+    else this.startWaiting(sub);
+    return sub;
+  }
+
+  private startWaiting(sub: Subscription): void {
+    if (sub.isClosed || this.waitTimers.has(sub)) return;
+    const timer = setTimeout(() => {
+      this.waitTimers.delete(sub);
+      sub.close();
+      sub.sink.onEnd('wait-timeout');
+    }, this.waitForPublisherMs);
+    timer.unref();
+    this.waitTimers.set(sub, timer);
+  }
+
+  private stopWaiting(sub: Subscription): void {
+    const timer = this.waitTimers.get(sub);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.waitTimers.delete(sub);
+  }
+
+  private startReader(sub: Subscription): void {
+    this.stopWaiting(sub);
+    const republish = this.hadPublisher.has(sub);
+    this.hadPublisher.add(sub);
+    sub.sink.onPublish(republish);
+    if (sub.isClosed) return;
+    const isVideo = this.gop.isVideoStream || this.videoConfig !== undefined;
+    if (this.metadata) sub.enqueue(this.metadata, isVideo);
+    if (this.videoConfig) sub.enqueue(this.videoConfig, isVideo);
+    if (this.audioConfig) sub.enqueue(this.audioConfig, isVideo);
+    const cached = this.gop.snapshot();
+    if (cached.length === 0 && isVideo) sub.startAtKeyframe();
+    for (const f of cached) sub.enqueue(f, isVideo);
+  }
+
+  private unsubscribe(sub: Subscription): void {
+    this.stopWaiting(sub);
+    this.droppedByGone += sub.stats.framesDropped;
+    this.subs.delete(sub);
+    this.dirty.delete(sub);
+    this.checkEmpty();
+  }
+
+  private markDirty(sub: Subscription): void {
+    this.dirty.add(sub);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // One flush per tick for all readers: frames that arrive in one read of the publisher's
+    // socket reach each reader as one batch (one vectored write).
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const now = Date.now();
+    const batch = [...this.dirty];
+    this.dirty.clear();
+    for (const sub of batch) {
+      if (sub.flush(now)) {
+        sub.close();
+        sub.sink.onEnd('slow-reader');
+      }
+    }
+  }
+
+  /** Ends every reader (stream dropped by an operator, shutdown). */
+  endReaders(reason: 'stream-dropped' | 'shutdown'): void {
+    for (const sub of [...this.subs]) {
+      sub.close();
+      sub.sink.onEnd(reason);
+    }
+  }
+
+  private checkEmpty(): void {
+    if (this.publisherInfo === undefined && this.subs.size === 0) this.onEmpty(this);
+  }
+
+  /** Snapshot for admin/metrics. */
+  info(): StreamInfo {
+    const readersByProtocol: Record<string, number> = {};
+    let dropped = this.droppedByGone;
+    for (const sub of this.subs) {
+      readersByProtocol[sub.sink.protocol] = (readersByProtocol[sub.sink.protocol] ?? 0) + 1;
+      dropped += sub.stats.framesDropped;
+    }
+    const p = this.publisherInfo;
+    return {
+      path: this.path,
+      live: p !== undefined,
+      ...(p && {
+        publisher: { id: p.id, protocol: p.protocol, remoteAddress: p.remoteAddress, user: p.user, since: this.publisherSince },
+      }),
+      readers: this.subs.size,
+      readersByProtocol,
+      framesIn: this.framesIn,
+      bytesIn: this.bytesIn,
+      framesDropped: dropped,
+      ...(this.videoConfig && {
+        video: { codec: this.videoConfig.codec, width: this.videoConfig.width, height: this.videoConfig.height },
+      }),
+      ...(this.audioConfig && {
+        audio: { codec: this.audioConfig.codec, sampleRate: this.audioConfig.sampleRate, channels: this.audioConfig.channels },
+      }),
+    };
+  }
+
+  /** Subscriptions, for the admin protocol (kick) and tests. */
+  subscriptions(): readonly Subscription[] {
+    return [...this.subs];
+  }
+}

@@ -1,0 +1,127 @@
+import { frameByteLength, type MediaFrame } from '../media/media-frame.js';
+import type { ReaderSink } from './reader-sink.js';
+
+/** Per-reader bounds. */
+export interface SubscriptionLimits {
+  /** Bytes of frames held back for a blocked reader before it skips to the next keyframe. */
+  readonly maxQueueBytes: number;
+  /** A reader blocked (not draining) for longer than this is disconnected. */
+  readonly maxBlockedMs: number;
+}
+
+/** Counters of one reader. */
+export interface SubscriptionStats {
+  framesSent: number;
+  framesDropped: number;
+  dropEvents: number;
+}
+
+/**
+ * One reader's bounded queue. Frames are queued synchronously by the stream and handed to the sink
+ * in batches (one `write` per tick), so a sink can turn a batch into one vectored socket write.
+ */
+export class Subscription {
+  private queue: MediaFrame[] = [];
+  private queueBytes = 0;
+  private blockedSince: number | undefined;
+  /** Skip audio/video until the next video keyframe (after a drop, or when starting without a GOP). */
+  private waitKeyframe = false;
+  private closed = false;
+  readonly stats: SubscriptionStats = { framesSent: 0, framesDropped: 0, dropEvents: 0 };
+  readonly since = Date.now();
+
+  constructor(
+    readonly sink: ReaderSink,
+    private readonly limits: SubscriptionLimits,
+    private readonly scheduleFlush: (sub: Subscription) => void,
+    private readonly onClose: (sub: Subscription) => void,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get isBlocked(): boolean {
+    return this.blockedSince !== undefined;
+  }
+
+  get queuedBytes(): number {
+    return this.queueBytes;
+  }
+
+  /** Starts the reader at a keyframe: used when no GOP cache could be given. */
+  startAtKeyframe(): void {
+    this.waitKeyframe = true;
+  }
+
+  /** Queues frames for the reader; drops to the next keyframe when the queue is full. */
+  enqueue(frame: MediaFrame, isVideoStream: boolean): void {
+    if (this.closed) return;
+    if (frame.kind === 'video' || frame.kind === 'audio') {
+      if (this.waitKeyframe) {
+        const starts = frame.kind === 'video' ? frame.keyframe : !isVideoStream;
+        if (!starts) {
+          this.stats.framesDropped++;
+          return;
+        }
+        this.waitKeyframe = false;
+      }
+      const size = frameByteLength(frame);
+      if (this.queueBytes + size > this.limits.maxQueueBytes) {
+        this.dropQueuedMedia();
+        this.stats.framesDropped++;
+        if (isVideoStream && !(frame.kind === 'video' && frame.keyframe)) {
+          this.waitKeyframe = true;
+          return;
+        }
+      }
+      this.queueBytes += size;
+    }
+    this.queue.push(frame);
+    this.scheduleFlush(this);
+  }
+
+  private dropQueuedMedia(): void {
+    // Keep configs and metadata: a reader that lost them could not decode what follows.
+    const kept: MediaFrame[] = [];
+    for (const f of this.queue) {
+      if (f.kind === 'video' || f.kind === 'audio') this.stats.framesDropped++;
+      else kept.push(f);
+    }
+    this.queue = kept;
+    this.queueBytes = 0;
+    this.stats.dropEvents++;
+  }
+
+  /**
+   * Hands the queued frames to the sink unless it is blocked. Returns true when the reader has been
+   * blocked longer than allowed (the caller ends it).
+   */
+  flush(now: number): boolean {
+    if (this.closed) return false;
+    if (this.blockedSince !== undefined) return now - this.blockedSince > this.limits.maxBlockedMs;
+    if (this.queue.length === 0) return false;
+    const batch = this.queue;
+    this.queue = [];
+    this.queueBytes = 0;
+    this.stats.framesSent += batch.length;
+    if (!this.sink.write(batch)) this.blockedSince = now;
+    return false;
+  }
+
+  /** The sink drained its buffers: deliver what was held back. */
+  resume(): void {
+    if (this.closed || this.blockedSince === undefined) return;
+    this.blockedSince = undefined;
+    if (this.queue.length > 0) this.scheduleFlush(this);
+  }
+
+  /** Unsubscribes the reader (idempotent). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.queueBytes = 0;
+    this.onClose(this);
+  }
+}
