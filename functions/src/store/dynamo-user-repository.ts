@@ -1,0 +1,182 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
+import type { User } from '../../../domain/src/user.js';
+import type { PasswordCipher } from './password-cipher.js';
+import type { NewUser, UserChange, UserPage, UserRepository } from './user-repository.js';
+
+/** Item shape in the users table (partition key `name`, as infra/constructs/users-table.ts). */
+interface UserItem {
+  name: string;
+  enabled: boolean;
+  publish: string[];
+  play: string[];
+  ipRanges: string[];
+  /** PasswordCipher output; never plaintext. */
+  pw: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+const MAX_CURSOR_CHARS = 512;
+
+function toUser(item: UserItem): User {
+  return {
+    name: item.name,
+    enabled: item.enabled,
+    grants: { publish: item.publish ?? [], play: item.play ?? [] },
+    ipRanges: item.ipRanges ?? [],
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    version: item.version,
+  };
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Users in one DynamoDB table keyed by `name`. Lookups are GetItem (never Scan); create is a
+ * conditional Put (`attribute_not_exists`); updates are conditional on the stored `version`
+ * (optimistic concurrency); list is a paginated Scan with an opaque base64url cursor.
+ */
+export class DynamoUserRepository implements UserRepository {
+  readonly #doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly cipher: PasswordCipher,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async #getItem(name: string): Promise<UserItem | undefined> {
+    const out = await this.#doc.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
+    return out.Item as UserItem | undefined;
+  }
+
+  async get(name: string): Promise<User | undefined> {
+    const item = await this.#getItem(name);
+    return item && toUser(item);
+  }
+
+  async getWithPassword(name: string): Promise<{ user: User; password: string } | undefined> {
+    const item = await this.#getItem(name);
+    return item && { user: toUser(item), password: this.cipher.decrypt(item.name, item.pw) };
+  }
+
+  async create(user: NewUser): Promise<User> {
+    const at = this.now().toISOString();
+    const item: UserItem = {
+      name: user.name,
+      enabled: user.enabled,
+      publish: user.grants.publish,
+      play: user.grants.play,
+      ipRanges: user.ipRanges,
+      pw: this.cipher.encrypt(user.name, user.password),
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    };
+    try {
+      await this.#doc.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#n)', ExpressionAttributeNames: { '#n': 'name' } }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new UserExistsError(user.name, { cause: err });
+      throw err;
+    }
+    return toUser(item);
+  }
+
+  async update(name: string, change: UserChange, expectedVersion: number): Promise<User> {
+    const names: Record<string, string> = { '#n': 'name', '#v': 'version', '#u': 'updatedAt' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':at': this.now().toISOString() };
+    const sets = ['#u = :at'];
+    const put = (attr: string, value: unknown) => {
+      names[`#${attr}`] = attr;
+      values[`:${attr}`] = value;
+      sets.push(`#${attr} = :${attr}`);
+    };
+    if (change.enabled !== undefined) put('enabled', change.enabled);
+    if (change.grants !== undefined) {
+      put('publish', change.grants.publish);
+      put('play', change.grants.play);
+    }
+    if (change.ipRanges !== undefined) put('ipRanges', change.ipRanges);
+    if (change.password !== undefined) put('pw', this.cipher.encrypt(name, change.password));
+    try {
+      const out = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { name },
+          UpdateExpression: `SET ${sets.join(', ')} ADD #v :one`,
+          ConditionExpression: 'attribute_exists(#n) AND #v = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toUser(out.Attributes as UserItem);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // Tell "gone" from "moved on": one extra read only on the failure path.
+      if (!(await this.#getItem(name))) throw new UserNotFoundError(name, { cause: err });
+      throw new VersionConflictError(name, expectedVersion, { cause: err });
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await this.#doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { name }, ConditionExpression: 'attribute_exists(#n)', ExpressionAttributeNames: { '#n': 'name' } }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new UserNotFoundError(name, { cause: err });
+      throw err;
+    }
+  }
+
+  async list(options: { limit: number; cursor?: string }): Promise<UserPage> {
+    const out = await this.#doc.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Limit: options.limit,
+        ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+        ProjectionExpression: '#n, enabled, publish, play, ipRanges, createdAt, updatedAt, version',
+        ExpressionAttributeNames: { '#n': 'name' },
+      }),
+    );
+    const users = ((out.Items ?? []) as UserItem[]).map(toUser);
+    return out.LastEvaluatedKey ? { users, nextCursor: encodeCursor(out.LastEvaluatedKey) } : { users };
+  }
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ n: key.name }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { name: string } {
+  const bad = (cause?: unknown) => new ValidationError('cursor', 'invalid_cursor', 'cursor is not one this API returned', { cause });
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (err) {
+    throw bad(err);
+  }
+  const n = (parsed as { n?: unknown } | null)?.n;
+  if (typeof n !== 'string' || n.length === 0 || n.length > 64) throw bad();
+  return { name: n };
+}
