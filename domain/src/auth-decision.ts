@@ -1,0 +1,47 @@
+/**
+ * Stable reasons of an {@link AuthDecision}. Logs, metrics and the protocol edges key on these.
+ * - `allowed`: credentials (if needed) and ACL said yes.
+ * - `auth_off`: auth is disabled for this action (STREAMGATE_AUTH=off, or play auth `none`).
+ * - `no_credentials`: auth required but nothing was presented.
+ * - `bad_credentials`: unknown/disabled user or wrong password (deliberately not told apart).
+ * - `challenge_invalid`: an Adobe/llnw answer with a malformed, altered, expired or replayed challenge.
+ * - `stream_not_allowed`: the ACL denied this user this stream (or action, or source address).
+ * - `throttled`: too many recent failures from this remote address.
+ * - `service_unavailable`: the functions could not be reached or answered nonsense (fail closed).
+ * - `timeout`: the functions did not answer within the deadline (fail closed).
+ * - `bad_request`: the request itself was unusable (oversized or malformed query).
+ */
+export type AuthReason =
+  | 'allowed'
+  | 'auth_off'
+  | 'no_credentials'
+  | 'bad_credentials'
+  | 'challenge_invalid'
+  | 'stream_not_allowed'
+  | 'throttled'
+  | 'service_unavailable'
+  | 'timeout'
+  | 'bad_request';
+
+/** The answer to a publish/play request. */
+export interface AuthDecision {
+  allowed: boolean;
+  reason: AuthReason;
+  /** The authenticated user, when one was established. */
+  user?: string;
+  /** The stream name as decided: any `?query` stripped. */
+  stream: string;
+  /**
+   * When (epoch ms) this answer stops being fresh. A live session should call the authorizer's
+   * `recheck` then; absent for answers that never expire (auth off) and for denials.
+   */
+  recheckAtMs?: number;
+}
+
+/**
+ * The `NetStream.Publish.Denied` / `NetStream.Play.Failed` description for a stream the logged-in
+ * user may not use (issue 4, Wowza's wording). `name` is the stream name with its query stripped.
+ */
+export function streamNotAllowedDescription(name: string): string {
+  return `Stream name not allowed for the logged in user: ${name}`;
+}
