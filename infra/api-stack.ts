@@ -1,0 +1,120 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { ApiFunction } from './constructs/api-function.js';
+import type { DataStack } from './data-stack.js';
+
+/** How `/acl` callers prove they are the ingest. */
+export type AclAuth = 'iam' | 'token';
+
+/** Props of {@link ApiStack}. */
+export interface ApiStackProps extends StackProps {
+  readonly stage: string;
+  readonly data: DataStack;
+  /** `iam`: API Gateway checks a SigV4 signature (the ingest's task role); `token`: the app checks the service bearer token. */
+  readonly aclAuth: AclAuth;
+  /** `/token` without IAM, for an external Wowza server (its TEA secret is the only protection). */
+  readonly exposeToken: boolean;
+  /** How long the ingest may cache a positive ACL answer. */
+  readonly aclTtlSeconds?: number;
+}
+
+/** Env var names the functions read (functions/src/<app>/deps.ts). */
+export const FUNCTION_ENV = {
+  teaSecretArn: 'STREAMGATE_TEA_SECRET_ARN',
+  adminTokenArn: 'STREAMGATE_ADMIN_TOKEN_ARN',
+  serviceTokenArn: 'STREAMGATE_SERVICE_TOKEN_ARN',
+  passwordKeyArn: 'STREAMGATE_PASSWORD_KEY_ARN',
+  aclAuth: 'STREAMGATE_ACL_AUTH',
+  aclTtlSeconds: 'STREAMGATE_ACL_TTL_SECONDS',
+} as const;
+
+/**
+ * The control plane: one Lambda per Hono app behind one HTTP API.
+ *
+ * | route | app | who may call |
+ * |---|---|---|
+ * | `ANY /users`, `ANY /users/{proxy+}`, `GET /openapi.json` | users | anyone; the app checks the admin bearer token |
+ * | `POST /acl` | acl | IAM (ingest task role) or the service token, see {@link AclAuth} |
+ * | `GET,POST /token` | token | IAM (ingest task role), or anyone with `exposeToken` |
+ */
+export class ApiStack extends Stack {
+  readonly api: HttpApi;
+  readonly token: ApiFunction;
+  readonly acl: ApiFunction;
+  readonly users: ApiFunction;
+  /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
+  readonly apiUrl: string;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { data } = props;
+    const namePrefix = `streamgate-${props.stage}`;
+
+    this.token = new ApiFunction(this, 'Token', { app: 'token', namePrefix });
+    data.users.bindTable(this.token.fn, 'read');
+    data.teaSecret.bindSecret(this.token.fn, FUNCTION_ENV.teaSecretArn);
+    data.passwordKey.bindSecret(this.token.fn, FUNCTION_ENV.passwordKeyArn);
+
+    this.acl = new ApiFunction(this, 'Acl', {
+      app: 'acl',
+      namePrefix,
+      environment: {
+        [FUNCTION_ENV.aclAuth]: props.aclAuth,
+        [FUNCTION_ENV.aclTtlSeconds]: String(props.aclTtlSeconds ?? 30),
+      },
+    });
+    data.users.bindTable(this.acl.fn, 'read');
+    if (props.aclAuth === 'token') data.serviceToken.bindSecret(this.acl.fn, FUNCTION_ENV.serviceTokenArn);
+
+    this.users = new ApiFunction(this, 'Users', { app: 'users', namePrefix });
+    data.users.bindTable(this.users.fn, 'readWrite');
+    data.adminToken.bindSecret(this.users.fn, FUNCTION_ENV.adminTokenArn);
+    data.passwordKey.bindSecret(this.users.fn, FUNCTION_ENV.passwordKeyArn);
+
+    this.api = new HttpApi(this, 'Api', {
+      apiName: namePrefix,
+      description: 'streamgate control plane: /token, /acl, /users',
+    });
+    const iam = new HttpIamAuthorizer();
+    const users = new HttpLambdaIntegration('UsersIntegration', this.users.fn);
+    const acl = new HttpLambdaIntegration('AclIntegration', this.acl.fn);
+    const token = new HttpLambdaIntegration('TokenIntegration', this.token.fn);
+    const route = (path: string, methods: HttpMethod[], integration: HttpLambdaIntegration, authorizer?: IHttpRouteAuthorizer) =>
+      this.api.addRoutes({ path, methods, integration, ...(authorizer === undefined ? {} : { authorizer }) });
+
+    route('/users', [HttpMethod.ANY], users);
+    route('/users/{proxy+}', [HttpMethod.ANY], users);
+    route('/openapi.json', [HttpMethod.GET], users);
+    route('/acl', [HttpMethod.POST], acl, props.aclAuth === 'iam' ? iam : undefined);
+    route('/token', [HttpMethod.GET, HttpMethod.POST], token, props.exposeToken ? undefined : iam);
+
+    this.apiUrl = this.api.apiEndpoint;
+    new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'base URL of the functions API (streamgate users … --api URL)' });
+    new CfnOutput(this, 'AdminTokenSecret', {
+      value: data.adminToken.secret.secretName,
+      description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
+    });
+  }
+
+  /**
+   * Lets `grantee` (the ingest task role) call `/acl` and `/token` through the IAM authorizer:
+   * `execute-api:Invoke` on exactly those two routes of this API, any stage.
+   */
+  grantIngestInvoke(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['execute-api:Invoke'],
+        resources: [
+          this.api.arnForExecuteApi('POST', '/acl', '*'),
+          this.api.arnForExecuteApi('GET', '/token', '*'),
+          this.api.arnForExecuteApi('POST', '/token', '*'),
+        ],
+      }),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { GeneratedSecret } from './constructs/generated-secret.js';
+import { UsersTable } from './constructs/users-table.js';
+
+/** Props of {@link DataStack}. */
+export interface DataStackProps extends StackProps {
+  readonly stage: string;
+}
+
+/**
+ * What must outlive every deploy: the users table and the generated secrets. Everything here is
+ * RETAIN; the api and ingest stacks can be destroyed and recreated around it.
+ */
+export class DataStack extends Stack {
+  readonly users: UsersTable;
+  /** TEA shared secret between the ingest (or a Wowza server) and `/token`. */
+  readonly teaSecret: GeneratedSecret;
+  /** Bearer token of the `/users` API. */
+  readonly adminToken: GeneratedSecret;
+  /** Bearer token the ingest presents to `/acl` (when `/acl` is not behind IAM). */
+  readonly serviceToken: GeneratedSecret;
+  /** Key that encrypts user passwords at rest: 64 hex digits (32 bytes). */
+  readonly passwordKey: GeneratedSecret;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const prefix = `streamgate/${props.stage}`;
+    this.users = new UsersTable(this, 'Users', { tableName: `streamgate-${props.stage}-users` });
+    this.teaSecret = new GeneratedSecret(this, 'TeaSecret', {
+      secretName: `${prefix}/tea-secret`,
+      description: 'streamgate: TEA shared secret of the Wowza-compatible /token provider',
+      alphabet: 'alnum',
+      length: 32,
+    });
+    this.adminToken = new GeneratedSecret(this, 'AdminToken', {
+      secretName: `${prefix}/admin-token`,
+      description: 'streamgate: bearer token of the /users admin API',
+      alphabet: 'alnum',
+      length: 48,
+    });
+    this.serviceToken = new GeneratedSecret(this, 'ServiceToken', {
+      secretName: `${prefix}/service-token`,
+      description: 'streamgate: bearer token the ingest presents to /acl',
+      alphabet: 'alnum',
+      length: 48,
+    });
+    this.passwordKey = new GeneratedSecret(this, 'PasswordKey', {
+      secretName: `${prefix}/password-key`,
+      description: 'streamgate: 32-byte key (64 hex digits) encrypting user passwords at rest',
+      alphabet: 'hex',
+      length: 64,
+    });
+  }
+}

@@ -1,0 +1,156 @@
+import type { Node } from 'constructs';
+
+/** Deployment settings for one stage, read from CDK context (`cdk.json` or `-c key=value`). */
+export interface StageConfig {
+  /** Short stage name, part of every stack and resource name (`dev`, `prod`). */
+  readonly stage: string;
+  /** Ingest tasks at deploy time. */
+  readonly desiredTasks: number;
+  /** CPU autoscaling floor. */
+  readonly minTasks: number;
+  /** CPU autoscaling ceiling. */
+  readonly maxTasks: number;
+  /** ACM certificate for the RTMPS (TLS 443) listener; no TLS listener without it. */
+  readonly certificateArn: string | undefined;
+  /** Who may connect to the ingest's public ports (publishers and viewers). */
+  readonly publisherCidrs: readonly string[];
+  /** Makes `/token` callable without IAM, for an external Wowza server (deliberate opt-in). */
+  readonly exposeToken: boolean;
+  /** Seconds the ingest drains on SIGTERM; the NLB deregistration delay and ECS stopTimeout follow it. */
+  readonly drainSeconds: number;
+  /** CPU architecture of the ingest task and its image. */
+  readonly ingestArch: 'arm64' | 'x86_64';
+  /**
+   * Sources allowed on the raw FLV (6666) and TS (9999) listeners, which carry no credentials:
+   * the ingest's STREAMGATE_RAW_ALLOW_FROM. Loopback only (closed) unless set.
+   */
+  readonly rawAllowFrom: readonly string[];
+  /** How the ingest proves itself to `/acl`: an IAM (SigV4) signature or the service bearer token. */
+  readonly aclAuth: 'iam' | 'token';
+}
+
+/** The settings a bare `npx cdk synth` uses. */
+export const defaultStageConfig: StageConfig = {
+  stage: 'dev',
+  desiredTasks: 1,
+  minTasks: 1,
+  maxTasks: 4,
+  certificateArn: undefined,
+  publisherCidrs: ['0.0.0.0/0'],
+  exposeToken: false,
+  drainSeconds: 30,
+  ingestArch: 'arm64',
+  rawAllowFrom: ['127.0.0.1/32'],
+  aclAuth: 'iam',
+};
+
+/** Each CIDR becomes one rule per port in a security group (at most 60 inbound rules). */
+export const MAX_PUBLISHER_CIDRS = 8;
+
+/** Fargate lets a container at most 120 s between SIGTERM and SIGKILL. */
+export const MAX_STOP_TIMEOUT_SECONDS = 120;
+
+/** Raised for a context value that cannot be used; `key` names the context key. */
+export class StageConfigError extends Error {
+  readonly code = 'STAGE_CONFIG_INVALID';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`context "${key}": ${message}`);
+    this.name = 'StageConfigError';
+  }
+}
+
+/**
+ * Reads and validates the stage settings from CDK context. Values from `-c key=value` arrive as
+ * strings and values from cdk.json as JSON, so both shapes are accepted.
+ */
+export function readStageConfig(node: Node): StageConfig {
+  const get = (key: string): unknown => node.tryGetContext(key);
+  const d = defaultStageConfig;
+
+  const stage = str(get('stage'), 'stage') ?? d.stage;
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage)) {
+    throw new StageConfigError('stage', `"${stage}" must be 1-16 lowercase letters, digits or dashes`);
+  }
+  const minTasks = int(get('minTasks'), 'minTasks', 0, 100) ?? d.minTasks;
+  const maxTasks = int(get('maxTasks'), 'maxTasks', 1, 100) ?? Math.max(d.maxTasks, minTasks);
+  const desiredTasks = int(get('desiredTasks'), 'desiredTasks', 0, 100) ?? Math.max(d.desiredTasks, minTasks);
+  if (minTasks > maxTasks) throw new StageConfigError('minTasks', `${minTasks} is above maxTasks ${maxTasks}`);
+  if (desiredTasks < minTasks || desiredTasks > maxTasks) {
+    throw new StageConfigError('desiredTasks', `${desiredTasks} is outside minTasks..maxTasks (${minTasks}..${maxTasks})`);
+  }
+
+  const certificateArn = str(get('certificateArn'), 'certificateArn') || undefined;
+  if (certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/.test(certificateArn)) {
+    throw new StageConfigError('certificateArn', `"${certificateArn}" is not an ACM certificate ARN`);
+  }
+
+  const publisherCidrs = list(get('publisherCidrs'), 'publisherCidrs') ?? d.publisherCidrs;
+  if (publisherCidrs.length === 0) throw new StageConfigError('publisherCidrs', 'needs at least one CIDR');
+  if (publisherCidrs.length > MAX_PUBLISHER_CIDRS) {
+    throw new StageConfigError('publisherCidrs', `at most ${MAX_PUBLISHER_CIDRS} CIDRs (got ${publisherCidrs.length})`);
+  }
+  for (const cidr of publisherCidrs) checkCidr(cidr, 'publisherCidrs');
+  const rawAllowFrom = list(get('rawAllowFrom'), 'rawAllowFrom') ?? d.rawAllowFrom;
+  for (const cidr of rawAllowFrom) checkCidr(cidr, 'rawAllowFrom');
+  const aclAuth = str(get('aclAuth'), 'aclAuth') ?? d.aclAuth;
+  if (aclAuth !== 'iam' && aclAuth !== 'token') throw new StageConfigError('aclAuth', `"${aclAuth}" must be iam or token`);
+
+  const drainSeconds = int(get('drainSeconds'), 'drainSeconds', 0, MAX_STOP_TIMEOUT_SECONDS - 10) ?? d.drainSeconds;
+  const arch = str(get('ingestArch'), 'ingestArch') ?? d.ingestArch;
+  if (arch !== 'arm64' && arch !== 'x86_64') {
+    throw new StageConfigError('ingestArch', `"${arch}" must be arm64 or x86_64`);
+  }
+
+  return {
+    stage,
+    desiredTasks,
+    minTasks,
+    maxTasks,
+    certificateArn,
+    publisherCidrs,
+    exposeToken: bool(get('exposeToken'), 'exposeToken') ?? d.exposeToken,
+    drainSeconds,
+    ingestArch: arch,
+    rawAllowFrom,
+    aclAuth,
+  };
+}
+
+function checkCidr(cidr: string, key: string): void {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (m === null || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+    throw new StageConfigError(key, `"${cidr}" is not an IPv4 CIDR like 203.0.113.0/24`);
+  }
+}
+
+function str(value: unknown, key: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new StageConfigError(key, `expected a string, got ${JSON.stringify(value)}`);
+  return value.trim();
+}
+
+function int(value: unknown, key: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new StageConfigError(key, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function bool(value: unknown, key: string): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new StageConfigError(key, `expected true or false, got ${JSON.stringify(value)}`);
+}
+
+function list(value: unknown, key: string): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((s) => s.trim());
+  throw new StageConfigError(key, `expected a comma-separated string or a list of strings, got ${JSON.stringify(value)}`);
+}
