@@ -7,7 +7,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
+import { ConfigError, UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
 import type { User } from '../../../domain/src/user.js';
 import type { PasswordCipher } from './password-cipher.js';
 import type { NewUser, UserChange, UserPage, UserRepository } from './user-repository.js';
@@ -47,7 +47,8 @@ function isConditionFailure(err: unknown): boolean {
 /**
  * Users in one DynamoDB table keyed by `name`. Lookups are GetItem (never Scan); create is a
  * conditional Put (`attribute_not_exists`); updates are conditional on the stored `version`
- * (optimistic concurrency); list is a paginated Scan with an opaque base64url cursor.
+ * (optimistic concurrency); list is a paginated Scan with an opaque base64url cursor. Without a
+ * `cipher` (the ACL function has no password key) password reads/writes throw ConfigError.
  */
 export class DynamoUserRepository implements UserRepository {
   readonly #doc: DynamoDBDocumentClient;
@@ -55,7 +56,7 @@ export class DynamoUserRepository implements UserRepository {
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly cipher: PasswordCipher,
+    private readonly cipher: PasswordCipher | undefined,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -71,9 +72,14 @@ export class DynamoUserRepository implements UserRepository {
     return item && toUser(item);
   }
 
+  get #passwords(): PasswordCipher {
+    if (!this.cipher) throw new ConfigError('password_key_missing', 'this function has no password key configured');
+    return this.cipher;
+  }
+
   async getWithPassword(name: string): Promise<{ user: User; password: string } | undefined> {
     const item = await this.#getItem(name);
-    return item && { user: toUser(item), password: this.cipher.decrypt(item.name, item.pw) };
+    return item && { user: toUser(item), password: this.#passwords.decrypt(item.name, item.pw) };
   }
 
   async create(user: NewUser): Promise<User> {
@@ -84,7 +90,7 @@ export class DynamoUserRepository implements UserRepository {
       publish: user.grants.publish,
       play: user.grants.play,
       ipRanges: user.ipRanges,
-      pw: this.cipher.encrypt(user.name, user.password),
+      pw: this.#passwords.encrypt(user.name, user.password),
       createdAt: at,
       updatedAt: at,
       version: 1,
@@ -115,7 +121,7 @@ export class DynamoUserRepository implements UserRepository {
       put('play', change.grants.play);
     }
     if (change.ipRanges !== undefined) put('ipRanges', change.ipRanges);
-    if (change.password !== undefined) put('pw', this.cipher.encrypt(name, change.password));
+    if (change.password !== undefined) put('pw', this.#passwords.encrypt(name, change.password));
     try {
       const out = await this.#doc.send(
         new UpdateCommand({

@@ -1,0 +1,53 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConfigError } from '../../domain/src/errors.js';
+import { USER_LIMITS } from '../../domain/src/user.js';
+import type { FunctionsDeps } from './functions-deps.js';
+import { FailureThrottle } from './http/failure-throttle.js';
+import { jsonLineLog, type LogFn } from './http/log-fn.js';
+import { DynamoUserRepository } from './store/dynamo-user-repository.js';
+import { PasswordCipher } from './store/password-cipher.js';
+
+/** Inputs of {@link buildFunctionsDeps}: plain values, wherever they came from. */
+export interface FunctionsSettings {
+  client: DynamoDBClient;
+  tableName: string;
+  teaSecret?: string;
+  adminToken?: string;
+  serviceToken?: string;
+  /** 32 raw bytes; absent for a function that never touches passwords (acl). */
+  passwordKey?: Uint8Array;
+  aclAuth?: 'token' | 'iam';
+  aclTtlSeconds?: number;
+  passwordMinLength?: number;
+  log?: LogFn;
+}
+
+/** Failed /token lookups allowed per source ip per minute before it gets only "Invalid Client". */
+export const TOKEN_FAILURES_PER_MINUTE = 20;
+
+/**
+ * Wires {@link FunctionsDeps} from settings and checks them: a TEA secret shorter than 16
+ * characters is refused (AUTH-SPEC §1.3), as is a password key that is not 32 bytes.
+ */
+export function buildFunctionsDeps(s: FunctionsSettings): FunctionsDeps {
+  if (s.teaSecret !== undefined && s.teaSecret.length < 16) {
+    throw new ConfigError('tea_secret_short', `TEA secret must be at least 16 characters, got ${s.teaSecret.length}`);
+  }
+  const min = s.passwordMinLength ?? USER_LIMITS.passwordMinDefault;
+  if (!Number.isInteger(min) || min < 1 || min > USER_LIMITS.passwordMax) {
+    throw new ConfigError('password_min_length', `password minimum length must be 1–${USER_LIMITS.passwordMax}`);
+  }
+  const ttl = s.aclTtlSeconds ?? 30;
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) throw new ConfigError('acl_ttl', 'ACL TTL must be 0–3600 seconds');
+  return {
+    users: new DynamoUserRepository(s.client, s.tableName, s.passwordKey ? new PasswordCipher(s.passwordKey) : undefined),
+    teaSecret: s.teaSecret ?? '',
+    adminToken: s.adminToken ?? '',
+    serviceToken: s.serviceToken,
+    aclAuth: s.aclAuth ?? 'token',
+    aclTtlSeconds: ttl,
+    passwordMinLength: min,
+    tokenThrottle: new FailureThrottle({ maxFailures: TOKEN_FAILURES_PER_MINUTE, windowMs: 60_000, maxKeys: 10_000 }),
+    log: s.log ?? jsonLineLog,
+  };
+}

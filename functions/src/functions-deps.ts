@@ -1,0 +1,23 @@
+import type { FailureThrottle } from './http/failure-throttle.js';
+import type { LogFn } from './http/log-fn.js';
+import type { UserRepository } from './store/user-repository.js';
+
+/** Everything the three apps need, passed in (built by deps.ts in AWS, by start-local-functions locally). */
+export interface FunctionsDeps {
+  users: UserRepository;
+  /** TEA shared secret (≥ 16 characters, AUTH-SPEC §1.3). */
+  teaSecret: string;
+  /** Bearer token of the operators' users API. */
+  adminToken: string;
+  /** Bearer token the ingest presents on /acl (unused when `aclAuth` is `iam`). */
+  serviceToken: string | undefined;
+  /** `token`: /acl checks the service bearer; `iam`: API Gateway's IAM authorizer already did. */
+  aclAuth: 'token' | 'iam';
+  /** How long the ingest may cache an ACL answer. */
+  aclTtlSeconds: number;
+  /** Minimum password length for new passwords (default 6, so Wowza files import). */
+  passwordMinLength: number;
+  /** Per-source throttle of failed /token lookups. */
+  tokenThrottle: FailureThrottle;
+  log: LogFn;
+}

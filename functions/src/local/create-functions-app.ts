@@ -1,0 +1,23 @@
+import { Hono } from 'hono';
+import { createAclApp } from '../acl/create-acl-app.js';
+import type { FunctionsDeps } from '../functions-deps.js';
+import { createTokenApp } from '../token/create-token-app.js';
+import { createUsersApp } from '../users/create-users-app.js';
+
+/**
+ * All three apps on one Hono app, as served locally (in AWS each is its own Lambda behind the
+ * same paths). Adds `GET /healthz` and a JSON 404.
+ */
+export function createFunctionsApp(deps: FunctionsDeps): Hono {
+  const app = new Hono();
+  app.route('/', createTokenApp(deps));
+  app.route('/', createAclApp(deps));
+  app.route('/', createUsersApp(deps));
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    deps.log({ level: 'error', error: err.name, code: (err as { code?: string }).code });
+    return c.json({ error: 'internal', message: 'internal error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { TeaFormatError } from '../../../domain/src/errors.js';
+import {
+  TOKEN_INVALID_CLIENT,
+  TOKEN_MAX_BODY_BYTES,
+  TOKEN_MAX_CLIENTID_HEX,
+  TOKEN_PATH,
+  TOKEN_VERSION,
+} from '../../../domain/src/functions-contract.js';
+import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
+import { validateUserName } from '../../../domain/src/validate-user-input.js';
+import type { FunctionsDeps } from '../functions-deps.js';
+import { clientIp } from '../http/client-ip.js';
+import { readLimitedBody } from '../http/read-limited-body.js';
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * The Wowza-compatible token provider (AUTH-SPEC §2.3). `POST /token` with form body
+ * `clientid=<TEA(user)>` answers 200 `{"publisherToken":"<TEA(password)>"}`; every failure
+ * (malformed or oversize body, missing/bad clientid, wrong secret, unknown or disabled user,
+ * throttled source, store error) answers **200** `{"error":"Invalid Client"}`: a 4xx/5xx would
+ * make RTMPAuthToken-style modules fall back to a hard-coded password (§2.2). GET → version;
+ * other methods → 405.
+ */
+export function createTokenApp(deps: FunctionsDeps): Hono {
+  const app = new Hono();
+
+  app.post(TOKEN_PATH, async (c) => {
+    const started = performance.now();
+    const ip = clientIp(c);
+    let user: string | undefined;
+    const answer = (reason: string, failure: boolean) => {
+      if (failure && reason !== 'throttled') deps.tokenThrottle.recordFailure(ip);
+      deps.log({ route: 'token', ip, user, decision: failure ? 'deny' : 'allow', reason, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+    };
+    const invalid = (reason: string) => {
+      answer(reason, true);
+      return c.json(TOKEN_INVALID_CLIENT, 200);
+    };
+
+    if (deps.tokenThrottle.isBlocked(ip)) return invalid('throttled');
+    const body = await readLimitedBody(c.req.raw, TOKEN_MAX_BODY_BYTES);
+    if (!body) return invalid('body_too_large');
+    // Form decoding handles `+`/`%xx`; the first `clientid` wins (§2.3).
+    const clientid = new URLSearchParams(utf8.decode(body)).get('clientid');
+    if (clientid === null || clientid.length === 0) return invalid('missing_clientid');
+    if (clientid.length > TOKEN_MAX_CLIENTID_HEX) return invalid('clientid_too_long');
+    try {
+      user = teaDecrypt(clientid, deps.teaSecret);
+      validateUserName(user);
+    } catch (err) {
+      user = undefined;
+      return invalid(err instanceof TeaFormatError ? err.code : 'bad_user_name');
+    }
+    let found;
+    try {
+      found = await deps.users.getWithPassword(user);
+    } catch (err) {
+      deps.log({ route: 'token', level: 'error', error: (err as Error).name, code: (err as { code?: string }).code });
+      answer('store_error', false);
+      return c.json(TOKEN_INVALID_CLIENT, 200);
+    }
+    if (!found) return invalid('unknown_user');
+    if (!found.user.enabled) return invalid('user_disabled');
+    const publisherToken = teaEncrypt(found.password, deps.teaSecret);
+    answer('ok', false);
+    return c.json({ publisherToken }, 200);
+  });
+
+  app.get(TOKEN_PATH, (c) => c.json(TOKEN_VERSION, 200));
+  app.all(TOKEN_PATH, (c) => c.json({ error: 'Method Not Allowed' }, 405));
+  return app;
+}

@@ -1,0 +1,200 @@
+import { Hono, type Context } from 'hono';
+import { UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
+import { OPENAPI_PATH, USERS_PATH } from '../../../domain/src/functions-contract.js';
+import type { User, UserGrants } from '../../../domain/src/user.js';
+import {
+  validateBoolean,
+  validateGrants,
+  validateIpRanges,
+  validatePassword,
+  validateUserName,
+} from '../../../domain/src/validate-user-input.js';
+import type { FunctionsDeps } from '../functions-deps.js';
+import { bearerMatches } from '../http/bearer-matches.js';
+import { errorResponse } from '../http/error-response.js';
+import { HttpError } from '../http/http-error.js';
+import { readJsonBody } from '../http/read-json-body.js';
+import { openApiDocument } from './openapi-document.js';
+
+/** Largest accepted users API body (100 patterns × 2 lists × 128 chars fit). */
+export const USERS_MAX_BODY_BYTES = 64 * 1024;
+const LIST_LIMIT_DEFAULT = 50;
+const LIST_LIMIT_MAX = 100;
+const GRANT_RETRIES = 5;
+
+function rejectUnknownFields(body: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) throw new ValidationError(key, 'unknown_field', `unknown field ${key}`);
+  }
+}
+
+function optionalVersion(body: Record<string, unknown>): number | undefined {
+  if (body.version === undefined) return undefined;
+  if (!Number.isInteger(body.version) || (body.version as number) < 1) throw new ValidationError('version', 'invalid_type', 'version must be a positive integer');
+  return body.version as number;
+}
+
+function mergeGrants(current: UserGrants, add: UserGrants): UserGrants {
+  const merge = (a: string[], b: string[]) => {
+    const seen = new Set(a.map((p) => p.toLowerCase()));
+    return [...a, ...b.filter((p) => !seen.has(p.toLowerCase()) && seen.add(p.toLowerCase()))];
+  };
+  return { publish: merge(current.publish, add.publish), play: merge(current.play, add.play) };
+}
+
+function removeGrants(current: UserGrants, remove: UserGrants): UserGrants {
+  const drop = (a: string[], b: string[]) => {
+    const gone = new Set(b.map((p) => p.toLowerCase()));
+    return a.filter((p) => !gone.has(p.toLowerCase()));
+  };
+  return { publish: drop(current.publish, remove.publish), play: drop(current.play, remove.play) };
+}
+
+/**
+ * The operators' users API (bearer admin token on every `/users` route):
+ * `GET /users?limit&cursor`, `POST /users`, `GET|PATCH|DELETE /users/{name}`,
+ * `PUT /users/{name}/password`, `POST /users/{name}/enable|disable`,
+ * `POST /users/{name}/grants` (add), `POST /users/{name}/grants/revoke` (remove), and the
+ * public `GET /openapi.json`. Errors are JSON `{error, message, field?}`: 400 naming the field,
+ * 401, 404, 409 (exists / stale version), 413. Passwords are write-only.
+ */
+export function createUsersApp(deps: FunctionsDeps): Hono {
+  const app = new Hono();
+  const { users } = deps;
+
+  const nameParam = (c: Context) => validateUserName(c.req.param('name'), 'name');
+  const body = (c: Context) => readJsonBody(c, USERS_MAX_BODY_BYTES);
+
+  /** Read-modify-write with optimistic retries, for operations that carry no client version. */
+  const modify = async (name: string, change: (u: User) => Parameters<typeof users.update>[1], expected?: number): Promise<User> => {
+    for (let attempt = 0; ; attempt++) {
+      const current = await users.get(name);
+      if (!current) throw new UserNotFoundError(name);
+      if (expected !== undefined && current.version !== expected) throw new VersionConflictError(name, expected);
+      try {
+        return await users.update(name, change(current), current.version);
+      } catch (err) {
+        if (!(err instanceof VersionConflictError) || expected !== undefined || attempt >= GRANT_RETRIES) throw err;
+      }
+    }
+  };
+
+  app.onError((err, c) => {
+    const { status, body: errBody } = errorResponse(err);
+    if (status === 500) deps.log({ route: 'users', level: 'error', error: err.name, code: (err as { code?: string }).code });
+    return c.json(errBody, status);
+  });
+
+  // One log line per request: route, method, the user acted on, outcome, latency.
+  const logRequest = async (c: Context, next: () => Promise<void>) => {
+    const started = performance.now();
+    await next();
+    deps.log({
+      route: 'users',
+      method: c.req.method,
+      path: c.req.routePath,
+      user: c.req.param('name'),
+      status: c.res.status,
+      decision: c.res.status < 400 ? 'ok' : 'error',
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+  };
+  // Scoped to our paths: mounted beside the other apps on one server, `*` would catch theirs.
+  app.use(USERS_PATH, logRequest);
+  app.use(`${USERS_PATH}/*`, logRequest);
+
+  app.get(OPENAPI_PATH, (c) => c.json(openApiDocument));
+
+  app.use(`${USERS_PATH}`, async (c, next) => {
+    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
+    await next();
+  });
+  app.use(`${USERS_PATH}/*`, async (c, next) => {
+    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
+    await next();
+  });
+
+  app.get(USERS_PATH, async (c) => {
+    const limitText = c.req.query('limit');
+    let limit = LIST_LIMIT_DEFAULT;
+    if (limitText !== undefined) {
+      if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > LIST_LIMIT_MAX) {
+        throw new ValidationError('limit', 'invalid_value', `limit must be an integer 1–${LIST_LIMIT_MAX}`);
+      }
+      limit = Number(limitText);
+    }
+    const page = await users.list({ limit, cursor: c.req.query('cursor') });
+    return c.json(page);
+  });
+
+  app.post(USERS_PATH, async (c) => {
+    const b = await body(c);
+    rejectUnknownFields(b, ['name', 'password', 'enabled', 'grants', 'ipRanges']);
+    const user = await users.create({
+      name: validateUserName(b.name, 'name'),
+      password: validatePassword(b.password, deps.passwordMinLength, 'password'),
+      enabled: b.enabled === undefined ? true : validateBoolean(b.enabled, 'enabled'),
+      grants: validateGrants(b.grants, 'grants'),
+      ipRanges: b.ipRanges === undefined ? [] : validateIpRanges(b.ipRanges, 'ipRanges'),
+    });
+    return c.json(user, 201);
+  });
+
+  app.get(`${USERS_PATH}/:name`, async (c) => {
+    const name = nameParam(c);
+    const user = await users.get(name);
+    if (!user) throw new UserNotFoundError(name);
+    return c.json(user);
+  });
+
+  app.patch(`${USERS_PATH}/:name`, async (c) => {
+    const name = nameParam(c);
+    const b = await body(c);
+    rejectUnknownFields(b, ['enabled', 'grants', 'ipRanges', 'version']);
+    const expected = optionalVersion(b);
+    const change = {
+      enabled: b.enabled === undefined ? undefined : validateBoolean(b.enabled, 'enabled'),
+      grants: b.grants === undefined ? undefined : validateGrants(b.grants, 'grants'),
+      ipRanges: b.ipRanges === undefined ? undefined : validateIpRanges(b.ipRanges, 'ipRanges'),
+    };
+    return c.json(await modify(name, () => change, expected));
+  });
+
+  app.delete(`${USERS_PATH}/:name`, async (c) => {
+    await users.delete(nameParam(c));
+    return c.body(null, 204);
+  });
+
+  app.put(`${USERS_PATH}/:name/password`, async (c) => {
+    const name = nameParam(c);
+    const b = await body(c);
+    rejectUnknownFields(b, ['password', 'version']);
+    const expected = optionalVersion(b);
+    const password = validatePassword(b.password, deps.passwordMinLength, 'password');
+    const user = await modify(name, () => ({ password }), expected);
+    return c.json(user);
+  });
+
+  for (const [path, enabled] of [['enable', true], ['disable', false]] as const) {
+    app.post(`${USERS_PATH}/:name/${path}`, async (c) => c.json(await modify(nameParam(c), () => ({ enabled }))));
+  }
+
+  app.post(`${USERS_PATH}/:name/grants`, async (c) => {
+    const name = nameParam(c);
+    const add = validateGrants(await body(c), 'grants');
+    return c.json(await modify(name, (u) => ({ grants: validateGrants(mergeGrants(u.grants, add), 'grants') })));
+  });
+
+  app.post(`${USERS_PATH}/:name/grants/revoke`, async (c) => {
+    const name = nameParam(c);
+    const remove = validateGrants(await body(c), 'grants');
+    return c.json(await modify(name, (u) => ({ grants: removeGrants(u.grants, remove) })));
+  });
+
+  const notAllowed = (c: Context) => c.json({ error: 'method_not_allowed', message: `${c.req.method} is not allowed here` }, 405);
+  for (const path of [USERS_PATH, `${USERS_PATH}/:name`, `${USERS_PATH}/:name/password`, `${USERS_PATH}/:name/enable`, `${USERS_PATH}/:name/disable`, `${USERS_PATH}/:name/grants`, `${USERS_PATH}/:name/grants/revoke`, OPENAPI_PATH]) {
+    app.all(path, notAllowed);
+  }
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+  return app;
+}

@@ -1,0 +1,146 @@
+/**
+ * The OpenAPI 3.1 description of every streamgate functions route (served at `/openapi.json`).
+ * Hand-written; a test walks every path and method here against the apps.
+ */
+const nameParam = { name: 'name', in: 'path', required: true, schema: { $ref: '#/components/schemas/UserName' } };
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const err = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
+const userOk = { description: 'the user', ...json({ $ref: '#/components/schemas/User' }) };
+const adminErrors = { '400': err('invalid input; `field` names it'), '401': err('missing or wrong admin token'), '404': err('no such user'), '413': err('body too large') };
+const admin = [{ adminToken: [] }];
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: { title: 'streamgate functions', version: '1.0.0', description: 'Token provider (Wowza-compatible), stream ACL and users API.' },
+  components: {
+    securitySchemes: {
+      adminToken: { type: 'http', scheme: 'bearer', description: 'operators: STREAMGATE_ADMIN_TOKEN' },
+      serviceToken: { type: 'http', scheme: 'bearer', description: 'the ingest: STREAMGATE_SERVICE_TOKEN (or IAM in AWS)' },
+    },
+    schemas: {
+      UserName: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+      Pattern: { type: 'string', maxLength: 128, description: 'STREAM or APP/STREAM, `*` wildcards, case-insensitive, `?query` dropped' },
+      Grants: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { publish: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' } }, play: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' } } },
+      },
+      User: {
+        type: 'object',
+        required: ['name', 'enabled', 'grants', 'ipRanges', 'createdAt', 'updatedAt', 'version'],
+        properties: {
+          name: { $ref: '#/components/schemas/UserName' },
+          enabled: { type: 'boolean' },
+          grants: { $ref: '#/components/schemas/Grants' },
+          ipRanges: { type: 'array', items: { type: 'string', description: 'CIDR v4/v6' } },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
+          version: { type: 'integer', minimum: 1 },
+        },
+      },
+      NewUser: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'password'],
+        properties: {
+          name: { $ref: '#/components/schemas/UserName' },
+          password: { type: 'string', minLength: 6, maxLength: 64, writeOnly: true },
+          enabled: { type: 'boolean', default: true },
+          grants: { $ref: '#/components/schemas/Grants' },
+          ipRanges: { type: 'array', maxItems: 50, items: { type: 'string' } },
+        },
+      },
+      UserPatch: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          enabled: { type: 'boolean' },
+          grants: { $ref: '#/components/schemas/Grants' },
+          ipRanges: { type: 'array', maxItems: 50, items: { type: 'string' } },
+          version: { type: 'integer', minimum: 1, description: 'optimistic concurrency: 409 when the stored version differs' },
+        },
+      },
+      Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
+      AclRequest: {
+        type: 'object',
+        required: ['action', 'app', 'stream', 'ip'],
+        properties: { user: { type: 'string' }, action: { enum: ['publish', 'play'] }, app: { type: 'string' }, stream: { type: 'string' }, ip: { type: 'string' } },
+      },
+      AclResponse: {
+        type: 'object',
+        required: ['allowed', 'reason', 'ttlSeconds'],
+        properties: {
+          allowed: { type: 'boolean' },
+          reason: { enum: ['grant_matched', 'no_user', 'unknown_user', 'user_disabled', 'ip_not_allowed', 'no_matching_grant', 'invalid_stream'] },
+          ttlSeconds: { type: 'integer' },
+        },
+      },
+    },
+  },
+  paths: {
+    '/token': {
+      post: {
+        summary: 'Wowza third-party token provider: TEA(user) in, TEA(password) out',
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { clientid: { type: 'string', maxLength: 512 } } } } } },
+        responses: {
+          '200': { description: '`{"publisherToken": hex}` or, for every failure, `{"error":"Invalid Client"}`', ...json({ type: 'object' }) },
+        },
+      },
+      get: { summary: 'version probe', responses: { '200': { description: '`{"Auth Server Version":"v1.0"}`', ...json({ type: 'object' }) } } },
+    },
+    '/acl': {
+      post: {
+        summary: 'may this user publish/play this stream?',
+        security: [{ serviceToken: [] }],
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/AclRequest' }) },
+        responses: { '200': { description: 'decision', ...json({ $ref: '#/components/schemas/AclResponse' }) }, '400': err('invalid request'), '401': err('no service credential') },
+      },
+    },
+    '/users': {
+      get: {
+        summary: 'list users (paginated)',
+        security: admin,
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': { description: 'a page', ...json({ type: 'object', properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } }, nextCursor: { type: 'string' } } }) },
+          ...adminErrors,
+        },
+      },
+      post: {
+        summary: 'create a user',
+        security: admin,
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/NewUser' }) },
+        responses: { '201': userOk, ...adminErrors, '409': err('user exists') },
+      },
+    },
+    '/users/{name}': {
+      parameters: [nameParam],
+      get: { summary: 'show a user', security: admin, responses: { '200': userOk, ...adminErrors } },
+      patch: { summary: 'update enabled / grants / ipRanges', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/UserPatch' }) }, responses: { '200': userOk, ...adminErrors, '409': err('stale version') } },
+      delete: { summary: 'delete a user', security: admin, responses: { '204': { description: 'deleted' }, ...adminErrors } },
+    },
+    '/users/{name}/password': {
+      parameters: [nameParam],
+      put: {
+        summary: 'set the password',
+        security: admin,
+        requestBody: { required: true, ...json({ type: 'object', required: ['password'], properties: { password: { type: 'string', writeOnly: true }, version: { type: 'integer' } } }) },
+        responses: { '200': userOk, ...adminErrors, '409': err('stale version') },
+      },
+    },
+    '/users/{name}/enable': { parameters: [nameParam], post: { summary: 'enable', security: admin, responses: { '200': userOk, ...adminErrors } } },
+    '/users/{name}/disable': { parameters: [nameParam], post: { summary: 'disable', security: admin, responses: { '200': userOk, ...adminErrors } } },
+    '/users/{name}/grants': {
+      parameters: [nameParam],
+      post: { summary: 'add grants', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) }, responses: { '200': userOk, ...adminErrors } },
+    },
+    '/users/{name}/grants/revoke': {
+      parameters: [nameParam],
+      post: { summary: 'remove grants', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) }, responses: { '200': userOk, ...adminErrors } },
+    },
+    '/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } } } },
+  },
+} as const;
