@@ -1,0 +1,221 @@
+import { LIMITS } from '../limits.js';
+import { ProtocolError, checkLimit } from '../protocol-error.js';
+import { MessageType, type RtmpMessage } from './rtmp-message.js';
+
+/** Limits the chunk decoder enforces. */
+export type ChunkDecoderLimits = Pick<
+  typeof LIMITS,
+  'rtmpMaxChunkSize' | 'rtmpMaxMessageLength' | 'rtmpMaxChunkStreams'
+>;
+
+/** Options of a ChunkDecoder. */
+export interface ChunkDecoderOptions {
+  /** Called with each complete message, in order, synchronously from `push`. */
+  onMessage(message: RtmpMessage): void;
+  limits?: Partial<ChunkDecoderLimits>;
+}
+
+interface ChunkStreamState {
+  timestamp: number;
+  /** The last timestamp field (absolute for type 0, delta otherwise): what a type-3 header reuses. */
+  timestampField: number;
+  /** Whether the last header carried an extended timestamp, and its value. */
+  extended: boolean;
+  length: number;
+  typeId: number;
+  streamId: number;
+  payload: Buffer | undefined;
+  received: number;
+}
+
+const DEFAULT_CHUNK_SIZE = 128;
+
+/**
+ * Reassembles RTMP messages from a chunk stream (RTMP spec §5.3), sans-I/O: `push` any split of the
+ * input; complete messages go to `onMessage`. Handles all four chunk header types, 2- and 3-byte
+ * basic headers, extended timestamps (also on type-3 chunks when the peer repeats them, as
+ * librtmp and FFmpeg do, detected by value), Set Chunk Size and Abort. Every length is checked
+ * against the limits before allocation.
+ */
+export class ChunkDecoder {
+  private readonly onMessage: (message: RtmpMessage) => void;
+  private readonly limits: ChunkDecoderLimits;
+  private readonly streams = new Map<number, ChunkStreamState>();
+  private leftover: Buffer = Buffer.alloc(0);
+  private current: { csid: number; state: ChunkStreamState; chunkRemaining: number } | undefined;
+  private inChunkSize = DEFAULT_CHUNK_SIZE;
+  /** Bytes pushed so far (for acknowledgements). */
+  bytesReceived = 0;
+
+  constructor(opts: ChunkDecoderOptions) {
+    this.onMessage = opts.onMessage;
+    this.limits = { ...LIMITS, ...opts.limits };
+  }
+
+  /** The peer's chunk size (128 until it sends Set Chunk Size). */
+  get chunkSize(): number {
+    return this.inChunkSize;
+  }
+
+  push(bytes: Uint8Array): void {
+    this.bytesReceived += bytes.byteLength;
+    const buf = this.leftover.length > 0 ? Buffer.concat([this.leftover, bytes]) : toBuffer(bytes);
+    this.leftover = Buffer.alloc(0);
+    let pos = 0;
+    for (;;) {
+      if (this.current === undefined) {
+        const used = this.readHeader(buf, pos);
+        if (used === 0) {
+          this.leftover = Buffer.from(buf.subarray(pos));
+          return;
+        }
+        pos += used;
+        const started = this.currentChunk();
+        if (started !== undefined && started.state.length === 0) {
+          this.current = undefined;
+          this.complete(started.csid, started.state);
+        }
+        continue;
+      }
+      const current = this.current;
+      const { state } = current;
+      const n = Math.min(current.chunkRemaining, buf.length - pos);
+      if (n > 0) {
+        state.payload ??= Buffer.allocUnsafe(state.length);
+        buf.copy(state.payload, state.received, pos, pos + n);
+        pos += n;
+        state.received += n;
+        current.chunkRemaining -= n;
+      }
+      if (current.chunkRemaining > 0) return;
+      this.current = undefined;
+      if (state.received === state.length) this.complete(current.csid, state);
+    }
+  }
+
+  private currentChunk(): typeof this.current {
+    return this.current;
+  }
+
+  /** Parses one chunk header at `pos`; returns its size, or 0 when more bytes are needed. */
+  private readHeader(buf: Buffer, pos: number): number {
+    const available = buf.length - pos;
+    if (available < 1) return 0;
+    const first = buf[pos];
+    const fmt = first >> 6;
+    let csid = first & 0x3f;
+    let p = pos + 1;
+    if (csid === 0) {
+      if (available < 2) return 0;
+      csid = 64 + buf[p];
+      p += 1;
+    } else if (csid === 1) {
+      if (available < 3) return 0;
+      csid = 64 + buf[p] + buf[p + 1] * 256;
+      p += 2;
+    }
+    const fieldBytes = fmt === 0 ? 11 : fmt === 1 ? 7 : fmt === 2 ? 3 : 0;
+    if (buf.length - p < fieldBytes) return 0;
+
+    let state = this.streams.get(csid);
+    if (state === undefined) {
+      if (fmt !== 0) {
+        throw new ProtocolError(
+          'RTMP_UNKNOWN_CHUNK_STREAM',
+          `chunk header type ${fmt} on chunk stream ${csid} that never had a type-0 header`,
+        );
+      }
+      checkLimit('RTMP_TOO_MANY_CHUNK_STREAMS', 'chunk stream count', this.streams.size + 1, this.limits.rtmpMaxChunkStreams);
+    }
+
+    if (fmt === 3) {
+      const s = state as ChunkStreamState;
+      let extendedBytes = 0;
+      if (s.extended) {
+        // The extended timestamp may or may not be repeated on type-3 chunks (spec §5.3.1.3 says
+        // yes; some encoders omit it): it is there when the next 4 bytes equal the last value.
+        if (buf.length - p < 4) return 0;
+        if (buf.readUInt32BE(p) === s.timestampField) extendedBytes = 4;
+      }
+      p += extendedBytes;
+      if (s.received === 0 || s.received === s.length) this.startMessage(s, (s.timestamp + s.timestampField) >>> 0);
+      this.current = { csid, state: s, chunkRemaining: Math.min(this.inChunkSize, s.length - s.received) };
+      return p - pos;
+    }
+
+    let field = buf.readUIntBE(p, 3);
+    const extended = field === 0xffffff;
+    if (extended) {
+      if (buf.length - p - fieldBytes < 4) return 0;
+      field = buf.readUInt32BE(p + fieldBytes);
+    }
+    let length = state?.length ?? 0;
+    let typeId = state?.typeId ?? 0;
+    let streamId = state?.streamId ?? 0;
+    if (fmt <= 1) {
+      length = buf.readUIntBE(p + 3, 3);
+      typeId = buf[p + 6];
+      checkLimit('RTMP_MESSAGE_TOO_LONG', 'RTMP message length', length, this.limits.rtmpMaxMessageLength);
+    }
+    if (fmt === 0) streamId = buf.readUInt32LE(p + 7);
+    p += fieldBytes + (extended ? 4 : 0);
+
+    if (state === undefined) {
+      state = { timestamp: 0, timestampField: 0, extended: false, length, typeId, streamId, payload: undefined, received: 0 };
+      this.streams.set(csid, state);
+    }
+    // A new header while a message is half received replaces it (what FFmpeg does too).
+    state.length = length;
+    state.typeId = typeId;
+    state.streamId = streamId;
+    state.timestampField = field;
+    state.extended = extended;
+    this.startMessage(state, fmt === 0 ? field : (state.timestamp + field) >>> 0);
+    this.current = { csid, state, chunkRemaining: Math.min(this.inChunkSize, length) };
+    return p - pos;
+  }
+
+  private startMessage(state: ChunkStreamState, timestamp: number): void {
+    state.timestamp = timestamp;
+    state.payload = undefined;
+    state.received = 0;
+  }
+
+  private complete(csid: number, state: ChunkStreamState): void {
+    const payload = state.payload ?? Buffer.alloc(0);
+    state.payload = undefined;
+    state.received = 0;
+    const message: RtmpMessage = {
+      chunkStreamId: csid,
+      timestamp: state.timestamp,
+      typeId: state.typeId,
+      streamId: state.streamId,
+      payload,
+    };
+    if (message.typeId === MessageType.setChunkSize) this.setChunkSize(payload);
+    else if (message.typeId === MessageType.abort) this.abort(payload);
+    this.onMessage(message);
+  }
+
+  private setChunkSize(payload: Buffer): void {
+    if (payload.length < 4) throw new ProtocolError('RTMP_BAD_CONTROL', `Set Chunk Size payload of ${payload.length} bytes`);
+    const size = payload.readUInt32BE(0);
+    if (size === 0 || size & 0x80000000) throw new ProtocolError('RTMP_BAD_CHUNK_SIZE', `invalid chunk size ${size}`);
+    checkLimit('RTMP_CHUNK_SIZE_TOO_LARGE', 'chunk size', size, this.limits.rtmpMaxChunkSize);
+    this.inChunkSize = size;
+  }
+
+  private abort(payload: Buffer): void {
+    if (payload.length < 4) throw new ProtocolError('RTMP_BAD_CONTROL', `Abort payload of ${payload.length} bytes`);
+    const state = this.streams.get(payload.readUInt32BE(0));
+    if (state !== undefined) {
+      state.payload = undefined;
+      state.received = 0;
+    }
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+

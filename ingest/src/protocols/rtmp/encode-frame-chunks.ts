@@ -1,0 +1,27 @@
+import { encodeFlvPayload } from '../../media/flv-payload.js';
+import type { MediaFrame } from '../../media/media-frame.js';
+import { ProtocolError } from '../protocol-error.js';
+import { encodeMessageChunks } from './chunk-encoder.js';
+
+const CSID = { 8: 4, 9: 6, 18: 5 } as const;
+
+/**
+ * The whole chunked bytes of one media frame for a player stream: shareable by every player with
+ * the same chunk size and stream id (type-0 first chunk, see encodeMessageChunks). A frame with
+ * no FLV form (an mp3 AudioConfig) gives an empty buffer. Decoder configurations carry no time
+ * of their own: they go out at `configTimestamp` (default 0; pass the stream's current time when
+ * a configuration changes mid-stream).
+ */
+export function encodeFrameChunks(frame: MediaFrame, chunkSize: number, streamId: number, configTimestamp = 0): Buffer {
+  let tag;
+  try {
+    tag = encodeFlvPayload(frame);
+  } catch (error) {
+    if (error instanceof ProtocolError && error.code === 'FLV_UNENCODABLE') return Buffer.alloc(0);
+    throw error;
+  }
+  return encodeMessageChunks(
+    { chunkStreamId: CSID[tag.tagType], timestamp: Math.round('dts' in frame ? frame.dts : configTimestamp), typeId: tag.tagType, streamId, payload: tag.body },
+    chunkSize,
+  );
+}
