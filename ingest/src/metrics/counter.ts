@@ -1,0 +1,29 @@
+import { MetricFamily, type Labels, type MetricOptions } from './metric-family.js';
+import { formatLabels, formatValue } from './prometheus-text.js';
+
+/** A monotonically increasing count per label combination (Prometheus `counter`). */
+export class Counter<L extends string = never> extends MetricFamily<L, { value: number }> {
+  constructor(options: MetricOptions<L>) {
+    super(options, 'counter');
+  }
+
+  /** Adds `by` (default 1, must be ≥ 0) to the series for `labels`. */
+  inc(labels?: Labels<L>, by = 1): void {
+    if (!(by >= 0)) throw new TypeError(`${this.name}: counters only go up (got ${by})`);
+    const s = this.state(labels);
+    if (s) s.value += by;
+  }
+
+  /** The current value for `labels` (0 when never incremented). */
+  get(labels?: Labels<L>): number {
+    return this.peek(labels)?.value ?? 0;
+  }
+
+  protected initial(): { value: number } {
+    return { value: 0 };
+  }
+
+  protected renderSeries(values: readonly string[], state: { value: number }, lines: string[]): void {
+    lines.push(`${this.name}${formatLabels(this.labelNames, values)} ${formatValue(state.value)}`);
+  }
+}

@@ -1,0 +1,35 @@
+import { MetricFamily, type Labels, type MetricOptions } from './metric-family.js';
+import { formatLabels, formatValue } from './prometheus-text.js';
+
+/** A value that goes up and down per label combination (Prometheus `gauge`). */
+export class Gauge<L extends string = never> extends MetricFamily<L, { value: number }> {
+  constructor(options: MetricOptions<L>) {
+    super(options, 'gauge');
+  }
+
+  set(labels: Labels<L> | undefined, value: number): void {
+    const s = this.state(labels);
+    if (s) s.value = value;
+  }
+
+  inc(labels?: Labels<L>, by = 1): void {
+    const s = this.state(labels);
+    if (s) s.value += by;
+  }
+
+  dec(labels?: Labels<L>, by = 1): void {
+    this.inc(labels, -by);
+  }
+
+  get(labels?: Labels<L>): number {
+    return this.peek(labels)?.value ?? 0;
+  }
+
+  protected initial(): { value: number } {
+    return { value: 0 };
+  }
+
+  protected renderSeries(values: readonly string[], state: { value: number }, lines: string[]): void {
+    lines.push(`${this.name}${formatLabels(this.labelNames, values)} ${formatValue(state.value)}`);
+  }
+}
