@@ -100,15 +100,11 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
     });
   };
   // Scoped to our paths: mounted beside the other apps on one server, `*` would catch theirs.
-  app.use(USERS_PATH, logRequest);
   app.use(`${USERS_PATH}/*`, logRequest);
 
   app.get(OPENAPI_PATH, (c) => c.json(openApiDocument));
 
-  app.use(`${USERS_PATH}`, async (c, next) => {
-    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
-    await next();
-  });
+  // Hono's `/users/*` also matches `/users` itself.
   app.use(`${USERS_PATH}/*`, async (c, next) => {
     if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
     await next();
