@@ -36,6 +36,8 @@ export interface AuthDecision {
    * `recheck` then; absent for answers that never expire (auth off) and for denials.
    */
   recheckAtMs?: number;
+  /** For a denial: the text a protocol edge sends (onStatus description, RTSP reason). */
+  description?: string;
 }
 
 /**
@@ -44,4 +46,30 @@ export interface AuthDecision {
  */
 export function streamNotAllowedDescription(name: string): string {
   return `Stream name not allowed for the logged in user: ${name}`;
+}
+
+/**
+ * The human text for a denial `reason` on `stream` (query already stripped). Stream denials use
+ * {@link streamNotAllowedDescription}; credential failures say nothing about which part failed.
+ */
+export function describeDenial(reason: AuthReason, stream: string): string {
+  switch (reason) {
+    case 'stream_not_allowed':
+      return streamNotAllowedDescription(stream);
+    case 'no_credentials':
+      return 'Authentication required';
+    case 'bad_credentials':
+    case 'challenge_invalid':
+      return 'Authentication failed';
+    case 'throttled':
+      return 'Too many failed attempts, try again later';
+    case 'service_unavailable':
+    case 'timeout':
+      return 'Authorization service unavailable';
+    case 'bad_request':
+      return 'Malformed request';
+    case 'allowed':
+    case 'auth_off':
+      return '';
+  }
 }

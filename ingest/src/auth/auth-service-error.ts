@@ -1,0 +1,22 @@
+import { StreamgateError } from '../../../domain/src/errors.js';
+
+/**
+ * Stable codes of {@link AuthServiceError}:
+ * - `auth_timeout`: the functions did not answer before the deadline.
+ * - `auth_unreachable`: connection refused/reset, DNS failure, TLS failure.
+ * - `auth_bad_status`: an HTTP status other than the contract's 200.
+ * - `auth_bad_body`: a body that is too large, not JSON, or not the contract's shape.
+ */
+export type AuthServiceErrorCode = 'auth_timeout' | 'auth_unreachable' | 'auth_bad_status' | 'auth_bad_body';
+
+/** The functions could not give a usable answer. The authorizer turns it into a denial. */
+export class AuthServiceError extends StreamgateError {
+  override readonly name = 'AuthServiceError';
+  constructor(
+    override readonly code: AuthServiceErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}

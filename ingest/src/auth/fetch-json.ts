@@ -1,0 +1,65 @@
+import { AuthServiceError } from './auth-service-error.js';
+
+/** Largest response body the ingest reads from the functions (both answers are tiny). */
+export const AUTH_RESPONSE_MAX_BYTES = 16 * 1024;
+
+/** A `fetch` compatible function (global `fetch` in production, a spy in tests). */
+export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/**
+ * POSTs `body` to `url` and returns the parsed JSON of a 200 answer. The body is read with a
+ * byte limit (Content-Length checked first, then while streaming). Every failure becomes an
+ * {@link AuthServiceError}; `signal` bounds the whole exchange, body included.
+ */
+export async function fetchJson(
+  fetchFn: FetchFn,
+  url: string,
+  init: { headers: Record<string, string>; body: string; signal: AbortSignal },
+): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetchFn(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal, redirect: 'error' });
+  } catch (err) {
+    throw transportError(err, init.signal);
+  }
+  try {
+    if (res.status !== 200) throw new AuthServiceError('auth_bad_status', `functions answered HTTP ${res.status}`);
+    const text = await readLimited(res, AUTH_RESPONSE_MAX_BYTES);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new AuthServiceError('auth_bad_body', 'functions answered a body that is not JSON', { cause: err });
+    }
+  } catch (err) {
+    if (err instanceof AuthServiceError) throw err;
+    throw transportError(err, init.signal);
+  } finally {
+    // Never leave a half-read body holding the socket (ignored when already consumed).
+    res.body?.cancel().catch(() => {});
+  }
+}
+
+async function readLimited(res: Response, limit: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new AuthServiceError('auth_bad_body', `functions answer too large: ${declared} > limit ${limit} bytes`);
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new AuthServiceError('auth_bad_body', `functions answer too large: ${total} > limit ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function transportError(err: unknown, signal: AbortSignal): AuthServiceError {
+  if (signal.aborted) return new AuthServiceError('auth_timeout', 'functions did not answer in time', { cause: err });
+  return new AuthServiceError('auth_unreachable', 'functions unreachable', { cause: err });
+}

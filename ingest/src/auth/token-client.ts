@@ -1,0 +1,55 @@
+import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
+import { TOKEN_PATH } from '../../../domain/src/functions-contract.js';
+import { AuthServiceError } from './auth-service-error.js';
+import { fetchJson, type FetchFn } from './fetch-json.js';
+
+/** Looks a user's password up the Wowza way (AUTH-SPEC §2). */
+export interface TokenClient {
+  /**
+   * Resolves the user's password, or `undefined` when the functions do not know the user (or it
+   * is disabled): 200 `{"error":…}` or a `publisherToken` that does not decrypt. Rejects with
+   * AuthServiceError when no usable answer came (status ≠ 200, not JSON, timeout, unreachable).
+   */
+  lookupPassword(user: string, signal: AbortSignal): Promise<string | undefined>;
+}
+
+/**
+ * A {@link TokenClient} over HTTP: TEA-encrypts `user` with `teaSecret`, POSTs the form
+ * `clientid=<hex>` to `<functionsUrl>/token` (hex needs no URL-encoding) and TEA-decrypts the
+ * `publisherToken` of a 200 answer.
+ */
+export function createTokenClient(opts: { functionsUrl: string; teaSecret: string; fetch?: FetchFn }): TokenClient {
+  const url = joinUrl(opts.functionsUrl, TOKEN_PATH);
+  const fetchFn = opts.fetch ?? fetch;
+  return {
+    async lookupPassword(user, signal) {
+      let clientid: string;
+      try {
+        clientid = teaEncrypt(user, opts.teaSecret);
+      } catch {
+        return undefined; // a name TEA cannot carry (NUL) cannot be a user
+      }
+      if (clientid === '') return undefined;
+      const body = await fetchJson(fetchFn, url, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `clientid=${clientid}`,
+        signal,
+      });
+      if (typeof body !== 'object' || body === null) {
+        throw new AuthServiceError('auth_bad_body', 'token answer is not a JSON object');
+      }
+      const token = (body as { publisherToken?: unknown }).publisherToken;
+      if (typeof token !== 'string' || token === '') return undefined;
+      try {
+        return teaDecrypt(token, opts.teaSecret);
+      } catch {
+        return undefined; // undecryptable → deny (§2.3: only 200 + a decryptable token counts)
+      }
+    },
+  };
+}
+
+/** `base` + `path` with exactly one slash between them. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
