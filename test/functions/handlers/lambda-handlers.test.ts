@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
+import { createLocalDynamoClient } from '../../../functions/src/local/create-local-dynamo-client.js';
+import { startDynalite, type RunningDynalite } from '../../../functions/src/local/start-dynalite.js';
+import { ensureUsersTable } from '../../../functions/src/store/ensure-users-table.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string; headers?: Record<string, string>; isBase64Encoded?: boolean }>;
+const SECRET = 'Str3amGate!Secr3t#2026';
+let db: RunningDynalite;
+const handlers: Record<'token' | 'acl' | 'users', Handler> = {} as never;
+
+/** An API Gateway HTTP API (payload 2.0) event. */
+function v2Event(method: string, path: string, opts: { body?: string; headers?: Record<string, string>; base64?: boolean; query?: string } = {}) {
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: opts.query ?? '',
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...(opts.headers ?? {}) },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'Java/17.0.15' },
+      requestId: 'req-1',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '27/Nov/2026:03:00:00 +0000',
+      timeEpoch: 1_795_000_000_000,
+    },
+    body: opts.body === undefined ? undefined : opts.base64 ? Buffer.from(opts.body).toString('base64') : opts.body,
+    isBase64Encoded: opts.base64 ?? false,
+  };
+}
+const lambdaContext = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 10_000 };
+
+beforeAll(async () => {
+  db = await startDynalite();
+  const client = createLocalDynamoClient(db.endpoint);
+  await ensureUsersTable(client, 'sg-users');
+  client.destroy();
+  // Env first, then import: the handlers load their deps at module top level.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    STREAMGATE_USERS_TABLE: 'sg-users',
+    STREAMGATE_TEA_SECRET: SECRET,
+    STREAMGATE_PASSWORD_KEY: randomBytes(32).toString('base64'),
+    STREAMGATE_ADMIN_TOKEN: 'lambda-admin',
+    STREAMGATE_SERVICE_TOKEN: 'lambda-service',
+    STREAMGATE_ACL_TTL_SECONDS: '12',
+  });
+  handlers.users = (await import('../../../functions/src/users/handler.js')).handler as unknown as Handler;
+  handlers.token = (await import('../../../functions/src/token/handler.js')).handler as unknown as Handler;
+  handlers.acl = (await import('../../../functions/src/acl/handler.js')).handler as unknown as Handler;
+});
+afterAll(() => db?.close());
+
+describe('Lambda handlers with API Gateway HTTP API v2 events', () => {
+  it('users handler creates a user with the admin token', async () => {
+    const res = await handlers.users(
+      v2Event('POST', '/users', { headers: { authorization: 'Bearer lambda-admin', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'alice12', password: 's3cret-pass', grants: { publish: ['cam1'] } }) }),
+      lambdaContext,
+    );
+    expect(res.statusCode).toBe(201);
+    expect(JSON.parse(res.body)).toMatchObject({ name: 'alice12', version: 1 });
+  });
+
+  it('users handler answers 401 without the admin token', async () => {
+    expect((await handlers.users(v2Event('GET', '/users'), lambdaContext)).statusCode).toBe(401);
+  });
+
+  it('token handler answers a Wowza form POST, plain or base64-encoded', async () => {
+    for (const base64 of [false, true]) {
+      const res = await handlers.token(
+        v2Event('POST', '/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `clientid=${teaEncrypt('alice12', SECRET)}`, base64 }),
+        lambdaContext,
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.headers?.['content-type']).toMatch(/application\/json/);
+      expect(teaDecrypt(JSON.parse(res.body).publisherToken, SECRET)).toBe('s3cret-pass');
+    }
+  });
+
+  it('token handler answers 200 Invalid Client for garbage and 405 for DELETE', async () => {
+    const bad = await handlers.token(v2Event('POST', '/token', { body: 'clientid=nothex' }), lambdaContext);
+    expect(bad.statusCode).toBe(200);
+    expect(JSON.parse(bad.body)).toEqual({ error: 'Invalid Client' });
+    expect((await handlers.token(v2Event('DELETE', '/token'), lambdaContext)).statusCode).toBe(405);
+  });
+
+  it('acl handler answers with the service token and the configured ttl, 401 without', async () => {
+    const body = JSON.stringify({ user: 'alice12', action: 'publish', app: 'live', stream: 'CAM1?x=1', ip: '198.51.100.7' });
+    const res = await handlers.acl(v2Event('POST', '/acl', { headers: { authorization: 'Bearer lambda-service' }, body }), lambdaContext);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ allowed: true, reason: 'grant_matched', ttlSeconds: 12 });
+    expect((await handlers.acl(v2Event('POST', '/acl', { body }), lambdaContext)).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { loadDeps } from '../../../functions/src/deps.js';
+
+const base = {
+  STREAMGATE_USERS_TABLE: 't',
+  STREAMGATE_TEA_SECRET: 'abcdefghijklmnop',
+  STREAMGATE_PASSWORD_KEY: randomBytes(32).toString('base64'),
+  STREAMGATE_ADMIN_TOKEN: 'a',
+  STREAMGATE_SERVICE_TOKEN: 's',
+  AWS_REGION: 'eu-west-1',
+};
+
+describe('loadDeps', () => {
+  it('builds deps for each function from the environment', async () => {
+    for (const fn of ['token', 'acl', 'users'] as const) {
+      const deps = await loadDeps(fn, base);
+      expect(deps.aclTtlSeconds).toBe(30);
+      expect(deps.passwordMinLength).toBe(6);
+    }
+    expect((await loadDeps('acl', { ...base, STREAMGATE_ACL_AUTH: 'iam', STREAMGATE_ACL_TTL_SECONDS: '5' })).aclTtlSeconds).toBe(5);
+  });
+
+  it('needs only what each function uses: acl runs without TEA secret, password key or admin token', async () => {
+    const deps = await loadDeps('acl', { STREAMGATE_USERS_TABLE: 't', STREAMGATE_SERVICE_TOKEN: 's', AWS_REGION: 'eu-west-1' });
+    await expect(deps.users.getWithPassword('x')).rejects.toBeDefined();
+    await expect(loadDeps('acl', { STREAMGATE_USERS_TABLE: 't', STREAMGATE_ACL_AUTH: 'iam' })).resolves.toBeDefined();
+  });
+
+  it.each([
+    ['a missing table', 'token', { STREAMGATE_USERS_TABLE: '' }, 'missing_env'],
+    ['a missing TEA secret', 'token', { STREAMGATE_TEA_SECRET: '' }, 'missing_env'],
+    ['a TEA secret under 16 characters', 'token', { STREAMGATE_TEA_SECRET: 'short-secret' }, 'tea_secret_short'],
+    ['a password key that is not 32 bytes', 'users', { STREAMGATE_PASSWORD_KEY: 'AAAA' }, 'password_key_length'],
+    ['a missing admin token', 'users', { STREAMGATE_ADMIN_TOKEN: '' }, 'missing_env'],
+    ['a missing service token in token mode', 'acl', { STREAMGATE_SERVICE_TOKEN: '' }, 'missing_env'],
+    ['an unknown ACL auth mode', 'acl', { STREAMGATE_ACL_AUTH: 'none' }, 'bad_env'],
+    ['a non-numeric TTL', 'acl', { STREAMGATE_ACL_TTL_SECONDS: '1h' }, 'bad_env'],
+    ['an out-of-range TTL', 'acl', { STREAMGATE_ACL_TTL_SECONDS: '99999' }, 'acl_ttl'],
+  ] as const)('refuses %s', async (_n, fn, over, code) => {
+    await expect(loadDeps(fn, { ...base, ...over })).rejects.toMatchObject({ code });
+  });
+});
