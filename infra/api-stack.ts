@@ -14,7 +14,10 @@ export type AclAuth = 'iam' | 'token';
 export interface ApiStackProps extends StackProps {
   readonly stage: string;
   readonly data: DataStack;
-  /** `iam`: API Gateway checks a SigV4 signature (the ingest's task role); `token`: the app checks the service bearer token. */
+  /**
+   * `iam`: API Gateway checks a SigV4 signature (the ingest's task role) on /acl and /token;
+   * `token`: /acl checks the service bearer token and /token is open (TEA secret only).
+   */
   readonly aclAuth: AclAuth;
   /** `/token` without IAM, for an external Wowza server (its TEA secret is the only protection). */
   readonly exposeToken: boolean;
@@ -39,7 +42,7 @@ export const FUNCTION_ENV = {
  * |---|---|---|
  * | `ANY /users`, `ANY /users/{proxy+}`, `GET /openapi.json` | users | anyone; the app checks the admin bearer token |
  * | `POST /acl` | acl | IAM (ingest task role) or the service token, see {@link AclAuth} |
- * | `GET,POST /token` | token | IAM (ingest task role), or anyone with `exposeToken` |
+ * | `GET,POST /token` | token | IAM (ingest task role); anyone with `exposeToken` or `aclAuth=token` |
  */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
@@ -90,7 +93,10 @@ export class ApiStack extends Stack {
     route('/users/{proxy+}', [HttpMethod.ANY], users);
     route('/openapi.json', [HttpMethod.GET], users);
     route('/acl', [HttpMethod.POST], acl, props.aclAuth === 'iam' ? iam : undefined);
-    route('/token', [HttpMethod.GET, HttpMethod.POST], token, props.exposeToken ? undefined : iam);
+    // The ingest calls /token too: when it cannot sign (aclAuth=token) the route is open and the
+    // TEA secret is its only protection, as with a Wowza server's token provider.
+    const tokenIsPublic = props.exposeToken || props.aclAuth === 'token';
+    route('/token', [HttpMethod.GET, HttpMethod.POST], token, tokenIsPublic ? undefined : iam);
 
     this.apiUrl = this.api.apiEndpoint;
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'base URL of the functions API (streamgate users … --api URL)' });

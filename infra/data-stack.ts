@@ -3,6 +3,9 @@ import type { Construct } from 'constructs';
 import { GeneratedSecret } from './constructs/generated-secret.js';
 import { UsersTable } from './constructs/users-table.js';
 
+/** 43 base64 digits carry 258 bits: unpadded they decode to exactly 32 bytes. */
+export const PASSWORD_KEY_BASE64_CHARS = 43;
+
 /** Props of {@link DataStack}. */
 export interface DataStackProps extends StackProps {
   readonly stage: string;
@@ -20,7 +23,10 @@ export class DataStack extends Stack {
   readonly adminToken: GeneratedSecret;
   /** Bearer token the ingest presents to `/acl` (when `/acl` is not behind IAM). */
   readonly serviceToken: GeneratedSecret;
-  /** Key that encrypts user passwords at rest: 64 hex digits (32 bytes). */
+  /**
+   * Key that encrypts user passwords at rest (AES-256-GCM): 43 characters from the base64
+   * alphabet, which decode (unpadded) to exactly 32 bytes, the form functions/src/deps.ts reads.
+   */
   readonly passwordKey: GeneratedSecret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
@@ -47,9 +53,9 @@ export class DataStack extends Stack {
     });
     this.passwordKey = new GeneratedSecret(this, 'PasswordKey', {
       secretName: `${prefix}/password-key`,
-      description: 'streamgate: 32-byte key (64 hex digits) encrypting user passwords at rest',
-      alphabet: 'hex',
-      length: 64,
+      description: 'streamgate: base64 of the 32-byte key encrypting user passwords at rest',
+      alphabet: 'alnum',
+      length: PASSWORD_KEY_BASE64_CHARS,
     });
   }
 }

@@ -50,7 +50,8 @@ export class ApiFunction extends Construct {
       memorySize: props.memoryMiB ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
-      environment: props.environment,
+      // Stack traces in CloudWatch point into functions/src, not the minified bundle.
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         target: o.target,

@@ -16,11 +16,10 @@ export interface GeneratedSecretProps {
 
 /**
  * Characters to exclude for each alphabet (GenerateSecretString only knows exclusions).
- * `alnum`: A–Z a–z 0–9, safe in URLs, headers and env. `hex`: 0–9 a–f.
+ * `alnum`: A–Z a–z 0–9, safe in URLs, headers and env, and a subset of the base64 alphabet.
  */
 export const SECRET_ALPHABETS = {
   alnum: { excludePunctuation: true, excludeCharacters: '' },
-  hex: { excludePunctuation: true, excludeUppercase: true, excludeCharacters: 'ghijklmnopqrstuvwxyz' },
 } as const;
 
 /**

@@ -1,0 +1,140 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { resourcesOf, synthAll } from './synth-helpers.js';
+
+function routesOf(template: Template): Map<string, { AuthorizationType?: string; Target?: unknown }> {
+  return new Map(resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey as string, r.Properties]));
+}
+
+/** Every IAM statement of the policies attached to the role of the function named `suffix`. */
+function statementsOf(template: Template, functionIdPrefix: string): { Action: string | string[]; Resource: unknown }[] {
+  const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(functionIdPrefix))!;
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return resourcesOf(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resources = (s: { Resource: unknown }) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+describe('api stack', () => {
+  const all = synthAll();
+  const { apiTemplate: template } = all;
+  const exposed = synthAll({ exposeToken: 'true' });
+  const tokenAuth = synthAll({ aclAuth: 'token' });
+
+  it('runs the three apps on nodejs22.x ARM64 as ESM bundles with source maps', () => {
+    const fns = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(fns.map(([, f]) => f.Properties.FunctionName).sort()).toEqual(['streamgate-dev-acl', 'streamgate-dev-token', 'streamgate-dev-users']);
+    for (const [, f] of fns) {
+      expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('gives every function a log group with a retention period', () => {
+    for (const [, f] of resourcesOf(template, 'AWS::Lambda::Function')) {
+      const lg = (f.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(template.toJSON().Resources[lg].Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('routes /users, /users/{proxy+} and /openapi.json to the users app without an API Gateway authorizer', () => {
+    const routes = routesOf(template);
+    for (const key of ['ANY /users', 'ANY /users/{proxy+}', 'GET /openapi.json']) {
+      expect(routes.get(key), key).toBeDefined();
+      expect(routes.get(key)!.AuthorizationType ?? 'NONE').toBe('NONE');
+    }
+  });
+
+  it('puts /acl and /token behind the IAM authorizer by default', () => {
+    const routes = routesOf(template);
+    for (const key of ['POST /acl', 'POST /token', 'GET /token']) expect(routes.get(key)?.AuthorizationType, key).toBe('AWS_IAM');
+    expect([...routes.keys()].sort()).toEqual(['ANY /users', 'ANY /users/{proxy+}', 'GET /openapi.json', 'GET /token', 'POST /acl', 'POST /token']);
+  });
+
+  it('opens /token to an external Wowza server with exposeToken=true and keeps /acl behind IAM', () => {
+    const routes = routesOf(exposed.apiTemplate);
+    expect(routes.get('POST /token')!.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(routes.get('GET /token')!.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(routes.get('POST /acl')!.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('with aclAuth=token leaves /acl to the app, which gets the service token secret, and opens /token', () => {
+    const routes = routesOf(tokenAuth.apiTemplate);
+    expect(routes.get('POST /acl')!.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(routes.get('POST /token')!.AuthorizationType ?? 'NONE').toBe('NONE');
+    tokenAuth.apiTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'streamgate-dev-acl',
+      Environment: { Variables: Match.objectLike({ STREAMGATE_ACL_AUTH: 'token', STREAMGATE_SERVICE_TOKEN_ARN: Match.anyValue() }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'streamgate-dev-acl',
+      Environment: { Variables: Match.objectLike({ STREAMGATE_ACL_AUTH: 'iam', STREAMGATE_ACL_TTL_SECONDS: '30' }) },
+    });
+  });
+
+  it('tells each function the table and exactly the secrets it needs', () => {
+    const env = (name: string) =>
+      resourcesOf(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName === `streamgate-dev-${name}`)![1].Properties
+        .Environment.Variables as Record<string, unknown>;
+    const secretVars = (name: string) => Object.keys(env(name)).filter((k) => k.endsWith('_ARN')).sort();
+    expect(secretVars('token')).toEqual(['STREAMGATE_PASSWORD_KEY_ARN', 'STREAMGATE_TEA_SECRET_ARN']);
+    expect(secretVars('acl')).toEqual([]);
+    expect(secretVars('users')).toEqual(['STREAMGATE_ADMIN_TOKEN_ARN', 'STREAMGATE_PASSWORD_KEY_ARN']);
+    for (const name of ['token', 'acl', 'users']) expect(env(name).STREAMGATE_USERS_TABLE).toBeDefined();
+  });
+
+  it('limits DynamoDB and Secrets Manager actions to our table and secrets (no wildcard resources)', () => {
+    for (const prefix of ['Token', 'Acl', 'Users']) {
+      const statements = statementsOf(template, prefix);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        for (const a of actions(s)) expect(a, `${prefix}: ${a}`).toMatch(/^(dynamodb|secretsmanager):/);
+        for (const r of resources(s)) expect(r, `${prefix}: ${actions(s).join()}`).not.toBe('*');
+        if (actions(s).some((a) => a.startsWith('secretsmanager:'))) {
+          expect(actions(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+        }
+      }
+    }
+  });
+
+  it('lets only the users app write to the table', () => {
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    const writeActions = (prefix: string) => statementsOf(template, prefix).flatMap(actions).filter((a) => writes.includes(a));
+    expect(writeActions('Token')).toEqual([]);
+    expect(writeActions('Acl')).toEqual([]);
+    expect(writeActions('Users').sort()).toEqual([...writes].sort());
+  });
+
+  it('allows the ingest task role execute-api:Invoke on POST /acl and GET/POST /token only', () => {
+    const t = all.ingestTemplate;
+    const [, task] = resourcesOf(t, 'AWS::ECS::TaskDefinition')[0];
+    const taskRole = task.Properties.TaskRoleArn['Fn::GetAtt'][0];
+    const statements = resourcesOf(t, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === taskRole))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown[] }[]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toBe('execute-api:Invoke');
+    const arns = statements[0].Resource.map((r) => JSON.stringify(r));
+    expect(arns).toHaveLength(3);
+    expect(arns.some((a) => a.includes('/*/POST/acl'))).toBe(true);
+    expect(arns.some((a) => a.includes('/*/GET/token'))).toBe(true);
+    expect(arns.some((a) => a.includes('/*/POST/token'))).toBe(true);
+  });
+
+  it('wires the ingest to the API URL of the api stack', () => {
+    all.ingestTemplate.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'STREAMGATE_FUNCTIONS_URL', Value: { 'Fn::ImportValue': Match.stringLikeRegexp('streamgate-dev-api') } }]),
+        }),
+      ],
+    });
+  });
+
+  it('outputs the API URL', () => {
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  });
+});
