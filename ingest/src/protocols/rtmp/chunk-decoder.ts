@@ -3,10 +3,7 @@ import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { MessageType, type RtmpMessage } from './rtmp-message.js';
 
 /** Limits the chunk decoder enforces. */
-export type ChunkDecoderLimits = Pick<
-  typeof LIMITS,
-  'rtmpMaxChunkSize' | 'rtmpMaxMessageLength' | 'rtmpMaxChunkStreams'
->;
+export type ChunkDecoderLimits = Record<'rtmpMaxChunkSize' | 'rtmpMaxMessageLength' | 'rtmpMaxChunkStreams', number>;
 
 /** Options of a ChunkDecoder. */
 export interface ChunkDecoderOptions {

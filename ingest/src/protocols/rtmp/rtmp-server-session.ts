@@ -1,7 +1,7 @@
 import type { MediaFrame } from '../../media/media-frame.js';
 import { decodeFlvPayload, type FlvTagType } from '../../media/flv-payload.js';
 import type { AmfLimits } from '../amf/amf-limits.js';
-import { LIMITS } from '../limits.js';
+import { LIMITS, type LimitName } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { splitAggregateMessage } from './aggregate-message.js';
 import { ChunkDecoder } from './chunk-decoder.js';
@@ -24,7 +24,8 @@ export interface RtmpServerSessionOptions {
   outChunkSize?: number;
   /** Default 2_500_000: the Window Acknowledgement Size we announce. */
   windowAckSize?: number;
-  limits?: Partial<typeof LIMITS>;
+  /** Overrides of LIMITS (any subset; numbers, not the literal types of LIMITS). */
+  limits?: Partial<Record<LimitName, number>>;
   /** Handshake randomness/clock, for reproducible tests. */
   handshake?: RtmpServerHandshakeOptions;
 }
@@ -86,7 +87,7 @@ function stripQuery(name: string): string {
  */
 export class RtmpServerSession {
   private readonly opts: RtmpServerSessionOptions;
-  private readonly limits: typeof LIMITS;
+  private readonly limits: Record<LimitName, number>;
   private readonly amfLimits: AmfLimits;
   private readonly handshake: RtmpServerHandshake;
   private readonly decoder: ChunkDecoder;
