@@ -221,7 +221,11 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
 
     const mustChallenge =
       config.connectWithoutCredentials !== 'accept' &&
-      (req.role === 'player' ? playAuth === 'required' : publishAuth === 'required' || playAuth === 'required');
+      (req.role === 'player'
+        ? playAuth === 'required'
+        : req.role === 'publisher'
+          ? publishAuth === 'required'
+          : publishAuth === 'required' || playAuth === 'required');
     if (!mustChallenge) return { outcome: accept({ kind: 'none' }) };
     const description = config.challenge === 'llnw' ? LLNW_NEED_AUTH_DESCRIPTION : ADOBE_NEED_AUTH_DESCRIPTION;
     return { outcome: { kind: 'reject', description, reason: 'need_auth' } };

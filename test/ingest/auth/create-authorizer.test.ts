@@ -93,6 +93,14 @@ describe('connect screening', () => {
     });
   });
 
+  it('with publish auth off but play auth required, challenges players and unknown roles only', async () => {
+    const { authorizer } = setup({ publishAuth: 'off', playAuth: 'required' });
+    const role = async (r: 'publisher' | 'player' | 'unknown') => (await authorizer.connect({ app: 'live', ip: 'a', protocol: 'rtmp', role: r })).kind;
+    expect(await role('publisher')).toBe('accept');
+    expect(await role('player')).toBe('reject');
+    expect(await role('unknown')).toBe('reject');
+  });
+
   it('sends the llnw step 1 when configured to', async () => {
     const { authorizer } = setup({ challenge: 'llnw' });
     const o = await authorizer.connect({ app: 'live', ip: 'a', protocol: 'rtmp', role: 'publisher' });
