@@ -1,28 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBuildScript } from './build-script.js';
-
-const repoRoot = resolve(import.meta.dirname, '../..');
-const MAIN = 'ingest/src/main.ts';
-
-/**
- * Runs once the ingest entry is committed: a work-in-progress main.ts in someone's working tree
- * does not fail everyone's test run. Outside a git checkout, the file existing is enough.
- */
-function mainIsReady(): boolean {
-  if (!existsSync(join(repoRoot, MAIN))) return false;
-  if (!existsSync(join(repoRoot, '.git'))) return true;
-  try {
-    execFileSync('git', ['ls-files', '--error-unmatch', MAIN], { cwd: repoRoot, stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { ingestMainIsReady } from './ingest-entry.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -54,7 +37,7 @@ async function waitForHealthy(url: string, deadlineMs: number, exited: () => boo
 // The container runs `node dist/ingest/main.mjs` from a folder holding only that bundle
 // (ingest/Dockerfile); this test does the same from a temporary folder outside the repository,
 // so any import the bundle failed to inline would fail here too.
-describe.skipIf(!mainIsReady())('ingest bundle (the Dockerfile entry)', () => {
+describe.skipIf(!ingestMainIsReady())('ingest bundle (the Dockerfile entry)', () => {
   const work = mkdtempSync(join(tmpdir(), 'streamgate-ingest-bundle-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -1,0 +1,101 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { INGEST_TARGETS } from '../../infra/ingest-ports.js';
+import { loadBuildScript } from './build-script.js';
+import { ingestMainIsReady, repoRoot } from './ingest-entry.js';
+
+const dockerfile = readFileSync(join(repoRoot, 'ingest/Dockerfile'), 'utf8');
+const dockerignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l !== '' && !l.startsWith('#'));
+
+/** Dockerfile instructions with continuation lines joined, split into stages at each FROM. */
+function stages(): { from: string; lines: string[] }[] {
+  const joined = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const out: { from: string; lines: string[] }[] = [];
+  for (const line of joined) {
+    if (/^FROM\s/i.test(line)) out.push({ from: line, lines: [] });
+    else out.at(-1)?.lines.push(line);
+  }
+  return out;
+}
+
+/** Sources of the build stage's `COPY src… dest` from the build context (not `--from=`). */
+function contextCopies(): { sources: string[]; dest: string }[] {
+  return stages()[0].lines
+    .filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
+    .map((l) => {
+      const parts = l.split(/\s+/).slice(1).filter((p) => !p.startsWith('--'));
+      return { sources: parts.slice(0, -1), dest: parts.at(-1)! };
+    });
+}
+
+/** Whether .dockerignore (exclude everything, re-include with `!`) lets `path` into the context. */
+function inContext(path: string): boolean {
+  let included = true;
+  for (const rule of dockerignore) {
+    const negated = rule.startsWith('!');
+    const pattern = negated ? rule.slice(1) : rule;
+    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+    if (re.test(path) || re.test(`${path}/x`)) included = negated;
+  }
+  return included;
+}
+
+describe('ingest/Dockerfile', () => {
+  const [build, run] = stages();
+
+  it('has a node:20 build stage and a slim node:20 runtime stage', () => {
+    expect(stages()).toHaveLength(2);
+    expect(build.from).toMatch(/^FROM node:20[\w.-]* AS build$/i);
+    expect(run.from).toMatch(/^FROM node:20[\w.-]*-slim$/i);
+  });
+
+  it('runs the bundle as the non-root node user with the entry CMD', () => {
+    expect(run.lines).toContain('USER node');
+    expect(run.lines.at(-1)).toBe('CMD ["node", "dist/ingest/main.mjs"]');
+    expect(run.lines.filter((l) => l.startsWith('COPY'))).toEqual([
+      'COPY --from=build --chown=node:node /src/dist/ingest dist/ingest',
+    ]);
+  });
+
+  it('checks health on /healthz at 8080 and exposes every port the NLB forwards to', () => {
+    expect(run.lines.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/127\.0\.0\.1:8080\/healthz/);
+    const exposed = run.lines.find((l) => l.startsWith('EXPOSE'))!.split(/\s+/).slice(1).map(Number);
+    for (const t of INGEST_TARGETS) expect(exposed).toContain(t.containerPort);
+    expect(exposed).toContain(5554);
+  });
+
+  it('copies only files that .dockerignore lets into the build context', () => {
+    const sources = contextCopies().flatMap((c) => c.sources);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const s of sources) expect(inContext(s), s).toBe(true);
+    expect(inContext('node_modules')).toBe(false);
+    expect(inContext('cdk.out')).toBe(false);
+    expect(inContext('.data')).toBe(false);
+    expect(inContext('test/fixtures/x.flv')).toBe(false);
+  });
+
+  describe.skipIf(!ingestMainIsReady())('build stage', () => {
+    const work = mkdtempSync(join(tmpdir(), 'streamgate-docker-context-'));
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+    it('bundles the ingest from exactly the files it copies (what docker build would see)', async () => {
+      for (const { sources, dest } of contextCopies()) {
+        for (const s of sources) {
+          const target = sources.length > 1 || dest.endsWith('/') || dest === './' ? join(work, dest, s.split('/').at(-1)!) : join(work, dest);
+          cpSync(join(repoRoot, s), target, { recursive: true });
+        }
+      }
+      // `npm ci` in the image installs node_modules; borrow ours.
+      symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'), 'dir');
+      const script = await loadBuildScript();
+      const { outfile } = await script.buildIngest({ root: work, outdir: join(work, 'dist') });
+      expect(existsSync(outfile)).toBe(true);
+      expect(dirname(outfile)).toBe(join(work, 'dist', 'ingest'));
+    });
+  });
+});
