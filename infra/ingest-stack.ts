@@ -16,6 +16,7 @@ import {
   NetworkLoadBalancer,
   NetworkTargetGroup,
   Protocol,
+  SslPolicy,
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -192,7 +193,9 @@ export class IngestStack extends Stack {
         this.loadBalancer.addListener(`Listener${l.port}`, {
           port: l.port,
           protocol: l.protocol === 'TLS' ? Protocol.TLS : Protocol.TCP,
-          ...(l.protocol === 'TLS' ? { certificates: [ListenerCertificate.fromArn(config.certificateArn!)] } : {}),
+          ...(l.protocol === 'TLS'
+            ? { certificates: [ListenerCertificate.fromArn(config.certificateArn!)], sslPolicy: SslPolicy.RECOMMENDED_TLS }
+            : {}),
           defaultTargetGroups: [targetGroup],
         });
       }

@@ -2,7 +2,7 @@ import type { Node } from 'constructs';
 
 /** Deployment settings for one stage, read from CDK context (`cdk.json` or `-c key=value`). */
 export interface StageConfig {
-  /** Short stage name, part of every stack and resource name (`dev`, `prod`). */
+  /** Short stage name (1-12 characters), part of every stack and resource name (`dev`, `prod`). */
   readonly stage: string;
   /** Ingest tasks at deploy time. */
   readonly desiredTasks: number;
@@ -71,8 +71,9 @@ export function readStageConfig(node: Node): StageConfig {
   const d = defaultStageConfig;
 
   const stage = str(get('stage'), 'stage') ?? d.stage;
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage)) {
-    throw new StageConfigError('stage', `"${stage}" must be 1-16 lowercase letters, digits or dashes`);
+  // `streamgate-<stage>-ingest` names the NLB, and load balancer names stop at 32 characters.
+  if (!/^[a-z][a-z0-9-]{0,11}$/.test(stage)) {
+    throw new StageConfigError('stage', `"${stage}" must be 1-12 lowercase letters, digits or dashes, starting with a letter`);
   }
   const minTasks = int(get('minTasks'), 'minTasks', 0, 100) ?? d.minTasks;
   const maxTasks = int(get('maxTasks'), 'maxTasks', 1, 100) ?? Math.max(d.maxTasks, minTasks);

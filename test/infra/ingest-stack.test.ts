@@ -28,6 +28,7 @@ describe('ingest stack', () => {
       Port: 443,
       Protocol: 'TLS',
       Certificates: [{ CertificateArn: CERT }],
+      SslPolicy: Match.stringLikeRegexp('^ELBSecurityPolicy-TLS13-'),
       DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: rtmpTg } }],
     });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {

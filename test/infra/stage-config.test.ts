@@ -52,6 +52,7 @@ describe('readStageConfig', () => {
 
   it.each([
     ['stage', { stage: 'Prod_1' }],
+    ['stage', { stage: 'a-very-long-stage' }],
     ['minTasks', { minTasks: 5, maxTasks: 2 }],
     ['desiredTasks', { desiredTasks: 9, maxTasks: 4 }],
     ['maxTasks', { maxTasks: '1.5' }],
