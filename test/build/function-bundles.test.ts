@@ -13,6 +13,7 @@ import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
 import { startDynalite, type RunningDynalite } from '../../functions/src/local/start-dynalite.js';
 import { loadBundleOptions } from '../../infra/bundle-options.js';
 import { addStreamgateStacks } from '../../infra/streamgate-app.js';
+import { testApp } from '../infra/synth-helpers.js';
 import { loadBuildScript } from './build-script.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -154,6 +155,7 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
   let routes: { key: string; method: string; path: string; functionId: string }[] = [];
   let functions: Record<string, Resource> = {};
   let assetDir: Record<string, string> = {};
+  let envFor: (fn: Resource) => Record<string, string> = () => ({});
   let adminToken = '';
   let serviceToken = '';
   let teaSecret = '';
@@ -211,7 +213,8 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
     await new Promise<void>((r) => secretsServer.listen(0, '127.0.0.1', () => r()));
     const smPort = (secretsServer.address() as { port: number }).port;
 
-    for (const [id, fn] of Object.entries(functions)) {
+    // The env CloudFormation would give the function, with imports resolved to the local stand-ins.
+    envFor = (fn: Resource) => {
       const env: Record<string, string> = {
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'AKIDTEST',
@@ -225,12 +228,13 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
         else {
           const name = (v as { 'Fn::ImportValue': string })['Fn::ImportValue'];
           const value = imported.get(name);
-          if (value === undefined) throw new Error(`${id}: cannot resolve ${k} = ${JSON.stringify(v)}`);
+          if (value === undefined) throw new Error(`${fn.Properties.FunctionName}: cannot resolve ${k} = ${JSON.stringify(v)}`);
           env[k] = value;
         }
       }
-      workers.set(id, new BundleWorker(assetDir[id], env));
-    }
+      return env;
+    };
+    for (const [id, fn] of Object.entries(functions)) workers.set(id, new BundleWorker(assetDir[id], envFor(fn)));
     await Promise.all([...workers.values()].map((w) => w.ready));
 
     routes = Object.values(api.Resources)
@@ -272,14 +276,16 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
 
   it('bundles each app with the AWS SDK inside, as the same code scripts/build.mjs produces', async () => {
     const build = await loadBuildScript();
-    for (const [id, fn] of Object.entries(functions)) {
-      const name = (fn.Properties.FunctionName as string).split('-').pop()!;
-      const deployed = readFileSync(assetDir[id], 'utf8');
-      expect(deployed, name).not.toMatch(/from\s*["']@aws-sdk\//);
-      const { outfile } = await build.buildFunction(name, { outdir: join(work, 'dist') });
-      const strip = (code: string) => code.replace(/\n\/\/# sourceMappingURL=.*$/, '');
-      expect(strip(readFileSync(outfile, 'utf8')), name).toBe(strip(deployed));
-    }
+    await Promise.all(
+      Object.entries(functions).map(async ([id, fn]) => {
+        const name = (fn.Properties.FunctionName as string).split('-').pop()!;
+        const deployed = readFileSync(assetDir[id], 'utf8');
+        expect(deployed, name).not.toMatch(/from\s*["']@aws-sdk\//);
+        const { outfile } = await build.buildFunction(name, { outdir: join(work, 'dist') });
+        const strip = (code: string) => code.replace(/\n\/\/# sourceMappingURL=.*$/, '');
+        expect(strip(readFileSync(outfile, 'utf8')), name).toBe(strip(deployed));
+      }),
+    );
   });
 
   it('serves the token, acl and users smoke test from the deployed bundles over HTTP API v2 events', async () => {
@@ -293,6 +299,26 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.json.openapi).toMatch(/^3\./);
+  });
+
+  it('runs the acl bundle of the default (aclAuth=iam) stack without the service token, trusting API Gateway', async () => {
+    // Same bundle, the environment of the default deployment.
+    const defaults = Template.fromStack(addStreamgateStacks(testApp()).api).toJSON() as { Resources: Record<string, Resource> };
+    const acl = Object.values(defaults.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'streamgate-dev-acl')!;
+    const env = envFor(acl);
+    expect(env.STREAMGATE_ACL_AUTH).toBe('iam');
+    expect(env.STREAMGATE_SERVICE_TOKEN_ARN).toBeUndefined();
+    const aclId = Object.keys(functions).find((id) => functions[id].Properties.FunctionName === 'streamgate-dev-acl')!;
+    const worker = new BundleWorker(assetDir[aclId], env);
+    try {
+      await worker.ready;
+      const body = JSON.stringify({ user: 'nobody', action: 'publish', app: 'live', stream: 's', ip: '203.0.113.9' });
+      const out = await worker.invoke(httpApiEvent('POST /acl', 'POST', '/acl', { 'content-type': 'application/json' }, body));
+      expect(out.statusCode).toBe(200);
+      expect(JSON.parse(out.body)).toMatchObject({ allowed: false, reason: 'unknown_user' });
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('fetches at cold start only the secrets whose ARNs the stack hands each function', () => {
