@@ -1,0 +1,162 @@
+import type {
+  ConnectRequest as RtmpConnectRequest,
+  ConnectVerdict,
+  PlayVerdict,
+  PublishVerdict,
+  RtmpAccessControl,
+  StreamRequest,
+} from '../servers/rtmp-access-control.js';
+import { parseQueryCredentials } from '../../../domain/src/rtmp-auth-query.js';
+import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials, VerifiedCredentials } from './authorizer.js';
+import { classifyConnect } from './classify-connect.js';
+import { TtlCache } from './ttl-cache.js';
+
+/** Tunables of {@link createRtmpAccessControl}. */
+export interface RtmpAccessControlOptions {
+  /**
+   * A live session whose recheck cannot reach the functions keeps going this long before it is
+   * stopped (fail closed, but a functions blip must not drop every live stream). Default 60 000 ms.
+   */
+  recheckGraceMs?: number;
+  /** Retry interval of a recheck that could not reach the functions. Default 5000 ms. */
+  recheckRetryMs?: number;
+  /** Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/** {@link RtmpAccessControl} plus a way to stop every pending recheck (shutdown). */
+export interface RtmpAccessControlHandle extends RtmpAccessControl {
+  /** Cancels every scheduled recheck. */
+  close(): void;
+  /** Number of live sessions being rechecked (for tests and metrics). */
+  readonly watching: number;
+}
+
+/** How long a user verified at connect stays usable for that connection's publish/play. */
+const VERIFIED_TTL_MS = 10 * 60_000;
+
+/**
+ * Adapts the {@link Authorizer} to the RTMP server's `RtmpAccessControl` (servers/rtmp-access-control.ts).
+ *
+ * - `connect`: runs {@link Authorizer.connect}. The role comes from the connect's command object
+ *   when the request carries one as `commandObject` (pass it: without it every credential-less
+ *   connect is treated as a possible publisher and challenged while publish auth is on, which
+ *   breaks anonymous players). An Adobe/llnw login returns `user`; the server passes it back on
+ *   publish/play and this adapter maps it to the credentials it verified.
+ * - `publish`/`play`: credentials from the connect query, else the verified user, else the stream
+ *   name's query; a denial is `NetStream.Publish.Denied` with the decision's description.
+ * - `onRevoked(cb)`: rechecks at the decision's `recheckAtMs` and calls `cb(reason)` once when the
+ *   session is no longer allowed. It returns a `stop()` function: call it when the publish ends, or
+ *   the recheck keeps running (the `void` in the interface lets the server ignore it — don't).
+ */
+export function createRtmpAccessControl(authorizer: Authorizer, opts: RtmpAccessControlOptions = {}): RtmpAccessControlHandle {
+  const now = opts.now ?? Date.now;
+  const graceMs = opts.recheckGraceMs ?? 60_000;
+  const retryMs = opts.recheckRetryMs ?? 5000;
+  const verified = new TtlCache<VerifiedCredentials>(10_000);
+  const watchers = new Set<() => void>();
+
+  function credentialsFor(req: StreamRequest): Credentials {
+    try {
+      const fromApp = parseQueryCredentials(req.appQuery);
+      if (fromApp) return { kind: 'password', user: fromApp.user, password: fromApp.password, source: 'app-query' };
+    } catch {
+      // A broken connect query was already screened at connect; fall through to the others.
+    }
+    if (req.user !== undefined) {
+      // The server only sets `user` from our connect verdict. Unknown here (evicted, or not ours):
+      // a look-alike that the authorizer did not mint, which it denies without any HTTP call.
+      return verified.get(req.user, now()) ?? { kind: 'verified', user: req.user, method: 'adobe' };
+    }
+    return { kind: 'none' };
+  }
+
+  function toAuthorizeRequest(req: StreamRequest, action: 'publish' | 'play'): AuthorizeRequest {
+    // The authorizer takes credentials from the stream query itself when none came with connect.
+    const stream = req.streamQuery === '' ? req.stream : `${req.stream}?${req.streamQuery}`;
+    return { action, protocol: req.protocol, app: req.app, stream, ip: req.remoteAddress, credentials: credentialsFor(req) };
+  }
+
+  function watch(req: AuthorizeRequest, first: AuthDecision) {
+    return (onRevoked: (reason: string) => void): (() => void) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let stopped = false;
+      let failingSince: number | undefined;
+      const stop = (): void => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        watchers.delete(stop);
+      };
+      const schedule = (atMs: number): void => {
+        timer = setTimeout(run, Math.max(0, atMs - now()));
+        timer.unref?.();
+      };
+      const run = async (): Promise<void> => {
+        if (stopped) return;
+        const d = await authorizer.recheck(req);
+        if (stopped) return;
+        if (d.allowed) {
+          failingSince = undefined;
+          schedule(d.recheckAtMs ?? now() + 30_000);
+          return;
+        }
+        if (d.reason === 'timeout' || d.reason === 'service_unavailable') {
+          failingSince ??= now();
+          if (now() - failingSince < graceMs) {
+            schedule(now() + retryMs);
+            return;
+          }
+        }
+        stop();
+        onRevoked(d.description || d.reason);
+      };
+      watchers.add(stop);
+      schedule(first.recheckAtMs!);
+      return stop;
+    };
+  }
+
+  return {
+    async connect(req: RtmpConnectRequest): Promise<ConnectVerdict> {
+      const commandObject = (req as RtmpConnectRequest & { commandObject?: Record<string, unknown> }).commandObject;
+      const o = await authorizer.connect({
+        app: req.rawApp,
+        tcUrl: req.tcUrl,
+        ip: req.remoteAddress,
+        protocol: req.protocol,
+        role: classifyConnect(commandObject),
+      });
+      if (o.kind === 'reject') return { ok: false, description: o.description };
+      if (o.credentials.kind === 'verified') {
+        verified.set(o.credentials.user, o.credentials, now() + VERIFIED_TTL_MS, now());
+        return { ok: true, user: o.credentials.user };
+      }
+      return { ok: true };
+    },
+
+    async publish(req: StreamRequest): Promise<PublishVerdict> {
+      const ar = toAuthorizeRequest(req, 'publish');
+      const d = await authorizer.authorize(ar);
+      if (!d.allowed) return { ok: false, code: 'NetStream.Publish.Denied', description: d.description ?? d.reason };
+      return {
+        ok: true,
+        ...(d.user !== undefined ? { user: d.user } : {}),
+        ...(d.recheckAtMs !== undefined ? { onRevoked: watch(ar, d) } : {}),
+      };
+    },
+
+    async play(req: StreamRequest): Promise<PlayVerdict> {
+      const d = await authorizer.authorize(toAuthorizeRequest(req, 'play'));
+      if (!d.allowed) return { ok: false, description: d.description ?? d.reason };
+      return { ok: true, ...(d.user !== undefined ? { user: d.user } : {}) };
+    },
+
+    close() {
+      for (const stop of [...watchers]) stop();
+    },
+
+    get watching() {
+      return watchers.size;
+    },
+  };
+}

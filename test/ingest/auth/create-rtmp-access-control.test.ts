@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ADOBE_NEED_AUTH_DESCRIPTION } from '../../../domain/src/adobe-auth.js';
+import type { AclRequest, AclResponse } from '../../../domain/src/functions-contract.js';
+import { AuthServiceError } from '../../../ingest/src/auth/auth-service-error.js';
+import { createAuthorizer } from '../../../ingest/src/auth/create-authorizer.js';
+import { createRtmpAccessControl } from '../../../ingest/src/auth/create-rtmp-access-control.js';
+import type { StreamRequest } from '../../../ingest/src/servers/rtmp-access-control.js';
+import { adobeStep3App } from './adobe-test-client.js';
+
+function setup(config: { playAuth?: 'none' | 'required' } = {}) {
+  const state = { down: false, revoked: new Set<string>(), acl: 0 };
+  const authorizer = createAuthorizer(
+    { functionsUrl: 'http://unused.invalid', teaSecret: 'abcdefghijklmnop', serviceToken: 's', failureDelayMs: 0, ...config },
+    {
+      log: () => {},
+      tokenClient: { lookupPassword: async (u) => ({ alice12: 's3cret-pass' })[u] },
+      aclClient: {
+        async check(req: AclRequest): Promise<AclResponse> {
+          state.acl++;
+          if (state.down) throw new AuthServiceError('auth_unreachable', 'down');
+          const ok = req.user === 'alice12' && req.stream.toLowerCase() === 'cam1' && !state.revoked.has(req.stream.toLowerCase());
+          return { allowed: ok, reason: ok ? 'grant_matched' : 'no_matching_grant', ttlSeconds: 30 };
+        },
+      },
+    },
+  );
+  const access = createRtmpAccessControl(authorizer, { recheckGraceMs: 20_000, recheckRetryMs: 5000 });
+  return { access, state };
+}
+
+const streamReq = (over: Partial<StreamRequest>): StreamRequest => ({
+  app: 'live',
+  appQuery: '',
+  stream: 'cam1',
+  streamQuery: '',
+  remoteAddress: '10.0.0.1',
+  protocol: 'rtmp',
+  ...over,
+});
+
+describe('RtmpAccessControl over the authorizer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_800_000_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('challenges a publisher connect and lets an anonymous player connect', async () => {
+    const { access } = setup();
+    const connect = (commandObject: Record<string, unknown>) =>
+      access.connect({ app: 'live', rawApp: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp', commandObject } as Parameters<typeof access.connect>[0]);
+    expect(await connect({ type: 'nonprivate' })).toEqual({ ok: false, description: ADOBE_NEED_AUTH_DESCRIPTION });
+    expect(await connect({ fpad: false, audioCodecs: 4071 })).toEqual({ ok: true });
+  });
+
+  it('maps an Adobe login to a user that publish honours, and a user it never verified to a denial', async () => {
+    const { access } = setup();
+    const base = { app: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp' as const };
+    const s2 = await access.connect({ ...base, rawApp: 'live?authmod=adobe&user=alice12' });
+    expect(s2.ok).toBe(false);
+    const rawApp = adobeStep3App('live', s2.ok ? '' : s2.description, 'alice12', 's3cret-pass');
+    expect(await access.connect({ ...base, rawApp })).toEqual({ ok: true, user: 'alice12' });
+    expect(await access.publish(streamReq({ user: 'alice12' }))).toMatchObject({ ok: true, user: 'alice12' });
+    const other = setup();
+    expect(await other.access.publish(streamReq({ user: 'alice12' }))).toMatchObject({ ok: false, code: 'NetStream.Publish.Denied' });
+  });
+
+  it('takes query credentials from the connect app or the stream name', async () => {
+    const { access } = setup();
+    expect(await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }))).toMatchObject({ ok: true, user: 'alice12' });
+    expect(await access.publish(streamReq({ stream: 'CAM1', streamQuery: 'user=alice12&pass=s3cret-pass' }))).toMatchObject({ ok: true });
+    expect(await access.publish(streamReq({ stream: 'other', appQuery: 'user=alice12&pass=s3cret-pass' }))).toEqual({
+      ok: false,
+      code: 'NetStream.Publish.Denied',
+      description: 'Stream name not allowed for the logged in user: other',
+    });
+  });
+
+  it('stops a live publish once its grant is revoked, at the next recheck', async () => {
+    const { access, state } = setup();
+    const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
+    if (!v.ok || !v.onRevoked) throw new Error('expected an allowed publish with rechecks');
+    const revoked = vi.fn();
+    v.onRevoked(revoked);
+    expect(access.watching).toBe(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(revoked).not.toHaveBeenCalled();
+    state.revoked.add('cam1');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(revoked).toHaveBeenCalledWith('Stream name not allowed for the logged in user: cam1');
+    expect(access.watching).toBe(0);
+  });
+
+  it('rides out a short functions outage but stops the session past the grace period', async () => {
+    const { access, state } = setup();
+    const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
+    if (!v.ok || !v.onRevoked) throw new Error('expected rechecks');
+    const revoked = vi.fn();
+    v.onRevoked(revoked);
+    state.down = true;
+    await vi.advanceTimersByTimeAsync(30_000 + 10_000);
+    expect(revoked).not.toHaveBeenCalled();
+    state.down = false;
+    await vi.advanceTimersByTimeAsync(5_000);
+    state.down = true;
+    await vi.advanceTimersByTimeAsync(30_000 + 25_000);
+    expect(revoked).toHaveBeenCalledWith('Authorization service unavailable');
+  });
+
+  it('stop() and close() end the rechecks', async () => {
+    const { access, state } = setup();
+    const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
+    if (!v.ok || !v.onRevoked) throw new Error('expected rechecks');
+    const stop = v.onRevoked(() => {}) as unknown as () => void;
+    stop();
+    const w = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
+    if (w.ok) w.onRevoked?.(() => {});
+    expect(access.watching).toBe(1);
+    access.close();
+    expect(access.watching).toBe(0);
+    const calls = state.acl;
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(state.acl).toBe(calls);
+  });
+
+  it('applies play auth only when required', async () => {
+    expect(await setup().access.play(streamReq({ stream: 'anything' }))).toEqual({ ok: true });
+    const { access } = setup({ playAuth: 'required' });
+    expect(await access.play(streamReq({}))).toEqual({ ok: false, description: 'Authentication required' });
+    expect(await access.play(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }))).toMatchObject({ ok: true });
+  });
+});
