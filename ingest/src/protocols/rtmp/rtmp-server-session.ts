@@ -132,6 +132,7 @@ export class RtmpServerSession {
     return this.decoder.bytesReceived;
   }
 
+  /** Bytes from the peer, any split. Throws ProtocolError on bad input (the server logs it and closes). */
   feed(bytes: Uint8Array): void {
     if (this.currentState === 'closed') return;
     if (this.currentState === 'handshake') {
@@ -146,6 +147,12 @@ export class RtmpServerSession {
     this.maybeAcknowledge();
   }
 
+  /**
+   * Accepts the connect: Window Ack Size, Set Peer Bandwidth, Set Chunk Size (from then on we send
+   * with `outChunkSize`), `_result` NetConnection.Connect.Success (fmsVer, capabilities, the
+   * client's objectEncoding echoed). Commands the client pipelined before this answer run now, so
+   * this may throw the same ProtocolErrors as `feed` (treat them alike: log and close).
+   */
   acceptConnect(transactionId: number): void {
     if (this.currentState !== 'connecting') return;
     this.sendMessage(encodeControlMessage({ type: 'window-ack-size', size: this.windowAckSize }));
@@ -170,6 +177,7 @@ export class RtmpServerSession {
     }
   }
 
+  /** `_error` {level error, code, description} then `close`, at the chunk size in effect; the session is closed after. */
   rejectConnect(transactionId: number, description: string, code = 'NetConnection.Connect.Rejected'): void {
     if (this.currentState === 'closed') return;
     // Sent with the chunk size in effect (128 unless Set Chunk Size went out), which FFmpeg reads
@@ -179,6 +187,7 @@ export class RtmpServerSession {
     this.close();
   }
 
+  /** Stream Begin + onStatus NetStream.Publish.Start; media of the stream flows as `frame` events from now on. */
   acceptPublish(streamId: number, name: string): void {
     const stream = this.streams.get(streamId);
     if (stream === undefined || this.currentState !== 'connected') return;
@@ -188,6 +197,7 @@ export class RtmpServerSession {
     this.sendStatus(streamId, 'status', 'NetStream.Publish.Start', `${name} is now published.`, { details: name });
   }
 
+  /** onStatus level error with `code` (e.g. NetStream.Publish.BadName / .Denied); the stream is idle again. */
   rejectPublish(streamId: number, code: string, description: string): void {
     const stream = this.streams.get(streamId);
     if (stream === undefined || this.currentState !== 'connected') return;
@@ -195,6 +205,7 @@ export class RtmpServerSession {
     this.sendStatus(streamId, 'error', code, description);
   }
 
+  /** Stream Begin, Play.Reset (if `reset`), Play.Start, |RtmpSampleAccess, NetStream.Data.Start. */
   startPlay(streamId: number, name: string, opts: { reset: boolean }): void {
     const stream = this.streams.get(streamId);
     if (stream === undefined || this.currentState !== 'connected') return;
@@ -207,6 +218,7 @@ export class RtmpServerSession {
     this.sendData(streamId, ['onStatus', { code: 'NetStream.Data.Start' }]);
   }
 
+  /** onStatus level error with `code` (e.g. NetStream.Play.StreamNotFound / .Failed); the stream is idle again. */
   rejectPlay(streamId: number, code: string, description: string): void {
     const stream = this.streams.get(streamId);
     if (stream === undefined || this.currentState !== 'connected') return;
@@ -214,6 +226,7 @@ export class RtmpServerSession {
     this.sendStatus(streamId, 'error', code, description);
   }
 
+  /** An onStatus command on message stream `streamId` with {level, code, description, ...extra}. */
   sendStatus(
     streamId: number,
     level: 'status' | 'error' | 'warning',
@@ -224,10 +237,12 @@ export class RtmpServerSession {
     this.sendCommand('onStatus', 0, null, [{ level, code, description, ...extra }], streamId);
   }
 
+  /** User control Stream EOF for `streamId`. */
   sendStreamEof(streamId: number): void {
     this.sendMessage(encodeControlMessage({ type: 'user-control', event: UserControlEvent.streamEof, streamId }));
   }
 
+  /** Marks the session closed: later input is ignored and nothing more is sent. */
   close(): void {
     this.currentState = 'closed';
     this.pending = [];

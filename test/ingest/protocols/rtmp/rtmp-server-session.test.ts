@@ -70,6 +70,17 @@ describe('RtmpServerSession', () => {
     expect(h.commands()).toContain('onStatus NetStream.Publish.Start');
   });
 
+  it('emits unpublish once for deleteStream alone, and for closeStream of a publisher', () => {
+    const h = published(new SessionHarness(acceptAll)).frame(keyframe);
+    h.command('deleteStream', 5, null, [1]).command('deleteStream', 6, null, [1]);
+    expect(h.events.map((e) => e.type)).toEqual(['connect', 'publish', 'frame', 'unpublish']);
+    const c = published(new SessionHarness(acceptAll)).command('closeStream', 0, null, [], 1);
+    expect(c.events.at(-1)).toEqual({ type: 'unpublish', streamId: 1 });
+    // The stream can publish again after closeStream.
+    c.command('publish', 0, null, ['cam2'], 1);
+    expect(c.events.at(-1)).toMatchObject({ type: 'publish', name: 'cam2' });
+  });
+
   it('answers releaseStream and FCPublish, and createStream with stream id 1', () => {
     const h = new SessionHarness(acceptAll).handshake().connect().clearOut();
     h.command('releaseStream', 2, null, ['cam']).command('FCPublish', 3, null, ['cam']).command('createStream', 4, null);
