@@ -1,4 +1,4 @@
-import type { AudioConfig, MediaFrame, VideoConfig } from '../../media/media-frame.js';
+import type { AudioCodec, AudioConfig, MediaFrame, VideoCodec, VideoConfig } from '../../media/media-frame.js';
 import { LIMITS } from '../limits.js';
 import { renderHlsPlaylist } from './hls-playlist.js';
 import type { SegmentWriter, SegmentWriterFactory } from './segment-writer.js';
@@ -73,6 +73,8 @@ export class HlsSegmenter {
   private videoConfig: VideoConfig | undefined;
   private audioConfig: AudioConfig | undefined;
   private hasVideo = false;
+  private videoCodec: VideoCodec | undefined;
+  private audioCodec: AudioCodec | undefined;
   private lastDts: number | undefined;
   private pendingDiscontinuity = false;
   private current: { startDts: number; parts: Uint8Array[]; bytes: number; discontinuity: boolean } | undefined;
@@ -139,11 +141,13 @@ export class HlsSegmenter {
     switch (frame.kind) {
       case 'video-config':
         this.videoConfig = frame;
+        this.videoCodec = frame.codec;
         this.hasVideo = true;
         this.writer?.write(frame);
         return events;
       case 'audio-config':
         this.audioConfig = frame;
+        this.audioCodec = frame.codec;
         this.writer?.write(frame);
         return events;
       case 'metadata':
@@ -151,8 +155,10 @@ export class HlsSegmenter {
         return events;
       case 'video':
         this.hasVideo = true;
+        this.videoCodec ??= frame.codec;
         break;
       case 'audio':
+        this.audioCodec ??= frame.codec;
         break;
     }
     if (this.ended) this.restart();
@@ -210,7 +216,10 @@ export class HlsSegmenter {
 
   private open(dts: number): void {
     if (this.writer === undefined) {
-      this.writer = this.createWriter();
+      this.writer = this.createWriter({
+        ...(this.videoCodec ? { video: this.videoCodec } : {}),
+        ...(this.audioCodec ? { audio: this.audioCodec } : {}),
+      });
       if (this.videoConfig) this.writer.write(this.videoConfig);
       if (this.audioConfig) this.writer.write(this.audioConfig);
     }

@@ -1,4 +1,4 @@
-import type { MediaFrame } from '../../media/media-frame.js';
+import type { AudioCodec, MediaFrame, VideoCodec } from '../../media/media-frame.js';
 
 /**
  * What the HLS segmenter needs from a container muxer (MPEG-TS now, fMP4 for LL-HLS later): bytes
@@ -17,5 +17,11 @@ export interface SegmentWriter {
   write(frame: MediaFrame): Uint8Array;
 }
 
-/** Makes a writer for a new timeline (the segmenter replays the current config frames into it). */
-export type SegmentWriterFactory = () => SegmentWriter;
+/** The tracks of a timeline, known when its first segment opens (at the first keyframe). */
+export interface SegmentTracks {
+  readonly video?: VideoCodec;
+  readonly audio?: AudioCodec;
+}
+
+/** Makes a writer for a new timeline (the segmenter then replays the current config frames into it). */
+export type SegmentWriterFactory = (tracks: SegmentTracks) => SegmentWriter;
