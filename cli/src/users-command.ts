@@ -34,7 +34,7 @@ function table(users: User[]): string {
 }
 
 /**
- * Registers `streamgate users …`: add, list, show, passwd, grant, revoke, disable, enable,
+ * Registers `streamgate users …`: add, list, show, update, passwd, grant, revoke, disable, enable,
  * remove, import. Talks to the users API (`--api`, `--admin-token`, or the local defaults).
  * API errors print `error: CODE: message` and set exit code 1.
  */
@@ -114,6 +114,31 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
       run(async (name: string, opts, cmd: Command) => {
         const user = await client(cmd).show(name);
         io.out(opts.json ? JSON.stringify(user, null, 2) : describeUser(user));
+      }),
+    );
+
+  users
+    .command('update')
+    .description('replace a user\'s publish/play grants or IP ranges (omitted ones stay; "none" empties a list)')
+    .argument('<name>')
+    .option('--streams <list>', 'comma-separated publish patterns (replaces the list)')
+    .option('--play <list>', 'comma-separated play patterns (replaces the list)')
+    .option('--ip-ranges <list>', 'comma-separated CIDR ranges (replaces the list; "none" = from anywhere)')
+    .action(
+      run(async (name: string, opts: { streams?: string; play?: string; ipRanges?: string }, cmd: Command) => {
+        const parse = (v: string | undefined) => (v === undefined ? undefined : v.trim() === 'none' ? [] : list(v));
+        const c = client(cmd);
+        const current = await c.show(name);
+        const publish = parse(opts.streams);
+        const play = parse(opts.play);
+        const ipRanges = parse(opts.ipRanges);
+        if (!publish && !play && !ipRanges) throw new Error('give --streams, --play and/or --ip-ranges');
+        const user = await c.update(name, {
+          grants: publish || play ? { publish: publish ?? current.grants.publish, play: play ?? current.grants.play } : undefined,
+          ipRanges,
+          version: current.version,
+        });
+        io.out(describeUser(user));
       }),
     );
 

@@ -92,6 +92,15 @@ describe('streamgate users (in process, against a running local functions server
     expect(await cli(['users', 'show', 'ghost', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('user_not_found') });
   });
 
+  it('updates grants and ip ranges, "none" emptying a list', async () => {
+    const r = await cli(['users', 'update', 'stdinuser', '--streams', 'a,b', '--ip-ranges', '10.0.0.0/8', ...api()]);
+    expect(r.out).toContain('publish:   a, b');
+    expect(r.out).toContain('ip ranges: 10.0.0.0/8');
+    expect((await cli(['users', 'update', 'stdinuser', '--ip-ranges', 'none', ...api()])).out).toContain('ip ranges: any');
+    expect(await cli(['users', 'update', 'stdinuser', '--ip-ranges', '10.0.0.1/8', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('ipRanges[0]') });
+    expect((await cli(['users', 'update', 'stdinuser', ...api()])).code).toBe(1);
+  });
+
   it('changes passwords, grants and revokes, disables, enables and removes', async () => {
     expect((await cli(['users', 'passwd', 'alice12', '--password', 'n3w-pass', ...api()])).code).toBe(0);
     expect(await passwordOf('alice12')).toBe('n3w-pass');

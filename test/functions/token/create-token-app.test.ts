@@ -7,7 +7,7 @@ let ctx: Awaited<ReturnType<typeof startTestDeps>>;
 let app: ReturnType<typeof createTokenApp>;
 let ipCounter = 0;
 // A fresh source ip per request keeps the failure throttle out of tests that are not about it.
-const post = (body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }, ip = `198.51.100.${++ipCounter % 250}`) =>
+const post = (body: RequestInit['body'], headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }, ip = `198.51.100.${++ipCounter % 250}`) =>
   app.request('/token', { method: 'POST', body, headers }, lambdaEnv(ip));
 const INVALID = { error: 'Invalid Client' };
 
@@ -40,7 +40,7 @@ describe('POST /token (AUTH-SPEC §2.3)', () => {
     }
   });
 
-  const bad: Array<[string, BodyInit | null]> = [
+  const bad: Array<[string, RequestInit['body']]> = [
     ['an unknown user', `clientid=${teaEncrypt('nobody42', TEA_SECRET)}`],
     ['a disabled user', `clientid=${teaEncrypt('sleeper', TEA_SECRET)}`],
     ['a clientid made with the wrong secret', `clientid=${teaEncrypt('alice12', 'Str3amGate!Secr3t#2026')}`],
@@ -114,4 +114,20 @@ describe('POST /token (AUTH-SPEC §2.3)', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(INVALID);
   });
+
+  it('answers every random body with 200 and either a token or Invalid Client (seeded fuzz)', async () => {
+    let seed = 1234;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const valid = new TextEncoder().encode('clientid=f90bf8126aff164e');
+    for (let i = 0; i < 300; i++) {
+      const bytes = Uint8Array.from(valid);
+      const edits = 1 + Math.floor(rnd() * 4);
+      for (let e = 0; e < edits; e++) bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+      const res = await post(i % 2 ? bytes : bytes.subarray(0, Math.floor(rnd() * bytes.length)));
+      expect(res.status).toBe(200);
+      const json = (await res.json()) as Record<string, unknown>;
+      expect(json.error === 'Invalid Client' || typeof json.publisherToken === 'string').toBe(true);
+    }
+  });
 });
+

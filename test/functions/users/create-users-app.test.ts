@@ -177,4 +177,19 @@ describe('users API', () => {
       }
     }
   });
+
+  it('never answers 5xx to random JSON-ish bodies (seeded fuzz)', async () => {
+    let seed = 99;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const base = JSON.stringify({ name: 'fuzzed', password: '123456', enabled: true, grants: { publish: ['a/b*'], play: ['x'] }, ipRanges: ['10.0.0.0/8'] });
+    const pool = '{}[]",:0123456789aA/*.-_ \\u00e9tfn';
+    for (let i = 0; i < 200; i++) {
+      const chars = base.split('');
+      for (let e = 0; e < 1 + Math.floor(rnd() * 3); e++) chars[Math.floor(rnd() * chars.length)] = pool[Math.floor(rnd() * pool.length)];
+      const res = await call(i % 3 === 0 ? 'PATCH' : 'POST', i % 3 === 0 ? '/users/testuser' : '/users', chars.join(''));
+      expect(res.status, chars.join('')).toBeLessThan(500);
+      if (res.status === 201) await call('DELETE', `/users/${((await res.json()) as { name: string }).name}`);
+    }
+  });
 });
+
