@@ -47,4 +47,25 @@ describe('RtmpServerSession with a real ffmpeg publisher', () => {
       await server.close();
     }
   });
+
+  it('takes timestamps past 0xFFFFFF ms (extended timestamps as FFmpeg writes them)', async () => {
+    const server = await startLoopbackServer();
+    try {
+      const result = await runFfmpeg([
+        '-hide_banner', '-loglevel', 'error',
+        '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-t', '1',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10',
+        '-output_ts_offset', '16800',
+        '-f', 'flv', `rtmp://127.0.0.1:${server.port}/live/late`,
+      ]);
+      expect(result.stderr).toBe('');
+      expect(server.errors).toEqual([]);
+      const video = server.events.flatMap((e) => (e.type === 'frame' && e.frame.kind === 'video' ? [e.frame] : []));
+      expect(video.length).toBeGreaterThanOrEqual(20);
+      expect(video[0].dts).toBeGreaterThanOrEqual(0xffffff);
+      for (let i = 1; i < video.length; i++) expect(video[i].dts - video[i - 1].dts).toBe(40);
+    } finally {
+      await server.close();
+    }
+  });
 });
