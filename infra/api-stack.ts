@@ -23,6 +23,10 @@ export interface ApiStackProps extends StackProps {
   readonly exposeToken: boolean;
   /** How long the ingest may cache a positive ACL answer. */
   readonly aclTtlSeconds?: number;
+  /** Steady requests per second the API accepts (default 50). */
+  readonly throttleRatePerSecond?: number;
+  /** Burst the API accepts above the rate (default 100). */
+  readonly throttleBurst?: number;
 }
 
 /** Env var names the functions read (functions/src/<app>/deps.ts). */
@@ -81,6 +85,14 @@ export class ApiStack extends Stack {
     this.api = new HttpApi(this, 'Api', {
       apiName: namePrefix,
       description: 'streamgate control plane: /token, /acl, /users',
+      createDefaultStage: false,
+    });
+    // One stage at the root URL. The throttle caps what a misbehaving client can cost in Lambda
+    // invocations; an ingest asks /acl and /token once per publish attempt, far below it.
+    this.api.addStage('RootStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRatePerSecond ?? 50, burstLimit: props.throttleBurst ?? 100 },
     });
     const iam = new HttpIamAuthorizer();
     const users = new HttpLambdaIntegration('UsersIntegration', this.users.fn);

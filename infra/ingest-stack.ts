@@ -19,6 +19,7 @@ import {
   SslPolicy,
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -36,7 +37,7 @@ export interface IngestStackProps extends StackProps {
   readonly teaSecret: ISecret;
   readonly serviceToken: ISecret;
   /** Called with the task role so the api stack can allow it `execute-api:Invoke` on /acl and /token. */
-  readonly grantInvoke: (taskRole: import('aws-cdk-lib/aws-iam').IGrantable) => void;
+  readonly grantInvoke: (taskRole: IGrantable) => void;
 }
 
 /** Task size at the default (about 0.5 vCPU per few dozen 3-Mbit/s streams relayed). */

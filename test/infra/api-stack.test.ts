@@ -134,6 +134,15 @@ describe('api stack', () => {
     });
   });
 
+  it('serves everything from one auto-deployed, throttled $default stage', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+  });
+
   it('outputs the API URL', () => {
     template.hasOutput('ApiUrl', { Value: Match.anyValue() });
   });

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DataStack } from '../../infra/data-stack.js';
 import { IngestStack } from '../../infra/ingest-stack.js';
@@ -57,5 +57,3 @@ export function synthIngest(context: Record<string, unknown> = {}): { stack: Ing
 export function resourcesOf(template: Template, type: string): [string, { Properties: Record<string, any> }][] {
   return Object.entries(template.findResources(type)) as [string, { Properties: Record<string, any> }][];
 }
-
-export { Stack };
