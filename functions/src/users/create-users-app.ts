@@ -92,8 +92,8 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
     deps.log({
       route: 'users',
       method: c.req.method,
-      path: c.req.routePath,
-      user: c.req.param('name'),
+      path: c.req.path,
+      user: /^\/users\/([A-Za-z0-9._-]{1,64})(?:\/|$)/.exec(c.req.path)?.[1],
       status: c.res.status,
       decision: c.res.status < 400 ? 'ok' : 'error',
       latencyMs: Math.round((performance.now() - started) * 100) / 100,

@@ -159,7 +159,9 @@ describe('users API', () => {
     await call('POST', '/users', { name: 'logged', password: 'l0gged-secret' });
     expect(ctx.logs).toHaveLength(1);
     expect(ctx.logs[0]).toMatchObject({ route: 'users', method: 'POST', status: 201 });
-    expect(JSON.stringify(ctx.logs)).not.toMatch(/l0gged-secret|admin-token-for-tests/);
+    await call('POST', '/users/logged/disable', undefined, 'not-the-admin-token');
+    expect(ctx.logs[1]).toMatchObject({ route: 'users', user: 'logged', status: 401, decision: 'error' });
+    expect(JSON.stringify(ctx.logs)).not.toMatch(/l0gged-secret|admin-token-for-tests|not-the-admin-token/);
   });
 
   it('serves an OpenAPI document whose every operation is a real route', async () => {
