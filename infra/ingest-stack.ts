@@ -40,8 +40,9 @@ export interface IngestStackProps extends StackProps {
   readonly grantInvoke: (taskRole: IGrantable) => void;
 }
 
-/** Task size at the default (about 0.5 vCPU per few dozen 3-Mbit/s streams relayed). */
+/** Task CPU units at the default size (0.5 vCPU; the ingest relays without transcoding). */
 export const INGEST_TASK_CPU = 512;
+/** Task memory at the default size: GOP caches (8 MiB per stream) and reader queues fit. */
 export const INGEST_TASK_MEMORY_MIB = 1024;
 /** Name of the ingest container in the task definition. */
 export const INGEST_CONTAINER_NAME = 'ingest';
