@@ -78,8 +78,8 @@ export class ChunkDecoder {
       const { state } = current;
       const n = Math.min(current.chunkRemaining, buf.length - pos);
       if (n > 0) {
-        state.payload ??= Buffer.allocUnsafe(state.length);
-        buf.copy(state.payload, state.received, pos, pos + n);
+        const payload = reserve(state, state.received + n);
+        buf.copy(payload, state.received, pos, pos + n);
         pos += n;
         state.received += n;
         current.chunkRemaining -= n;
@@ -179,7 +179,7 @@ export class ChunkDecoder {
   }
 
   private complete(csid: number, state: ChunkStreamState): void {
-    const payload = state.payload ?? Buffer.alloc(0);
+    const payload = state.payload === undefined ? Buffer.alloc(0) : state.payload.subarray(0, state.length);
     state.payload = undefined;
     state.received = 0;
     const message: RtmpMessage = {
@@ -210,6 +210,21 @@ export class ChunkDecoder {
       state.received = 0;
     }
   }
+}
+
+/**
+ * The message buffer of `state` with room for `needed` bytes. It grows with the bytes that
+ * actually arrived (doubling, capped at the message length) rather than being allocated at the
+ * announced length, so headers alone (64 chunk streams × 8 MiB announced) cannot make us allocate.
+ */
+function reserve(state: ChunkStreamState, needed: number): Buffer {
+  const current = state.payload;
+  if (current !== undefined && current.length >= needed) return current;
+  const size = Math.min(state.length, Math.max(needed, 2 * (current?.length ?? 0), 4096));
+  const next = Buffer.allocUnsafe(size);
+  if (current !== undefined) current.copy(next, 0, 0, state.received);
+  state.payload = next;
+  return next;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

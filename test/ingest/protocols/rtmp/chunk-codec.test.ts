@@ -158,6 +158,19 @@ describe('chunk decoder', () => {
     expect(codeOf(() => decodeAll([bytes], limits))).toBe(code);
   });
 
+  it('allocates with the bytes that arrived, not with the lengths headers announce', () => {
+    const decoder = new ChunkDecoder({ onMessage: () => undefined });
+    const before = process.memoryUsage().arrayBuffers;
+    const kept: ChunkDecoder[] = [decoder];
+    for (let csid = 3; csid < 63; csid++) {
+      // type 0, length 8 MiB (the limit), one byte of body
+      decoder.push(Buffer.concat([Buffer.from([csid]), hex('000000 800000 09 01000000 00')]));
+    }
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(kept).toHaveLength(1);
+    expect(grown).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it('counts every byte pushed', () => {
     const decoder = new ChunkDecoder({ onMessage: () => undefined });
     for (const piece of feedings(cases[4].bytes)[2].pieces) decoder.push(piece);
