@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadDeps } from '../../../functions/src/deps.js';
 
@@ -40,4 +42,54 @@ describe('loadDeps', () => {
   ] as const)('refuses %s', async (_n, fn, over, code) => {
     await expect(loadDeps(fn, { ...base, ...over })).rejects.toMatchObject({ code });
   });
+
+  it('fetches *_ARN values from Secrets Manager once per load (a local fake of its JSON API)', async () => {
+    const asked: string[] = [];
+    const secrets: Record<string, string> = {
+      'arn:tea': 'abcdefghijklmnop-from-sm',
+      'arn:key': randomBytes(32).toString('base64'),
+      'arn:admin': 'admin-from-sm',
+    };
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        const { SecretId } = JSON.parse(body) as { SecretId: string };
+        asked.push(`${req.headers['x-amz-target']} ${SecretId}`);
+        res.setHeader('content-type', 'application/x-amz-json-1.1');
+        res.end(JSON.stringify({ ARN: SecretId, Name: SecretId, SecretString: secrets[SecretId] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = {
+        STREAMGATE_USERS_TABLE: 't',
+        STREAMGATE_TEA_SECRET_ARN: 'arn:tea',
+        STREAMGATE_PASSWORD_KEY_ARN: 'arn:key',
+        STREAMGATE_ADMIN_TOKEN_ARN: 'arn:admin',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      };
+      const saved = { ...process.env };
+      // The SDK reads its endpoint/credentials from process.env itself.
+      Object.assign(process.env, env);
+      try {
+        const deps = await loadDeps('token', env);
+        expect(deps.teaSecret).toBe('abcdefghijklmnop-from-sm');
+        expect(deps.adminToken).toBe('admin-from-sm');
+      } finally {
+        for (const k of Object.keys(env)) {
+          if (k in saved) process.env[k] = saved[k];
+          else delete process.env[k];
+        }
+      }
+      expect(asked.sort()).toEqual(['secretsmanager.GetSecretValue arn:admin', 'secretsmanager.GetSecretValue arn:key', 'secretsmanager.GetSecretValue arn:tea']);
+    } finally {
+      server.close();
+    }
+  });
 });
+
