@@ -23,6 +23,12 @@ describe('loadDeps', () => {
     expect((await loadDeps('acl', { ...base, STREAMGATE_ACL_AUTH: 'iam', STREAMGATE_ACL_TTL_SECONDS: '5' })).aclTtlSeconds).toBe(5);
   });
 
+  it('accepts the deployed key form: 43 unpadded alphanumeric base64 digits = 32 bytes', async () => {
+    const key = 'Ab3'.repeat(14) + 'Z';
+    expect(key).toHaveLength(43);
+    await expect(loadDeps('users', { ...base, STREAMGATE_PASSWORD_KEY: key })).resolves.toBeDefined();
+  });
+
   it('needs only what each function uses: acl runs without TEA secret, password key or admin token', async () => {
     const deps = await loadDeps('acl', { STREAMGATE_USERS_TABLE: 't', STREAMGATE_SERVICE_TOKEN: 's', AWS_REGION: 'eu-west-1' });
     await expect(deps.users.getWithPassword('x')).rejects.toBeDefined();
