@@ -7,9 +7,8 @@ import type {
   StreamRequest,
 } from '../servers/rtmp-access-control.js';
 import { parseQueryCredentials } from '../../../domain/src/rtmp-auth-query.js';
-import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials, VerifiedCredentials } from './authorizer.js';
+import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from './authorizer.js';
 import { classifyConnect } from './classify-connect.js';
-import { TtlCache } from './ttl-cache.js';
 
 /** Tunables of {@link createRtmpAccessControl}. */
 export interface RtmpAccessControlOptions {
@@ -32,41 +31,31 @@ export interface RtmpAccessControlHandle extends RtmpAccessControl {
   readonly watching: number;
 }
 
-/** How long a user verified at connect stays usable for that connection's publish/play. */
-const VERIFIED_TTL_MS = 10 * 60_000;
-
 /**
  * Adapts the {@link Authorizer} to the RTMP server's `RtmpAccessControl` (servers/rtmp-access-control.ts).
  *
- * - `connect`: runs {@link Authorizer.connect}. The role comes from the connect's command object
- *   when the request carries one as `commandObject` (pass it: without it every credential-less
- *   connect is treated as a possible publisher and challenged while publish auth is on, which
- *   breaks anonymous players). An Adobe/llnw login returns `user`; the server passes it back on
- *   publish/play and this adapter maps it to the credentials it verified.
- * - `publish`/`play`: credentials from the connect query, else the verified user, else the stream
- *   name's query; a denial is `NetStream.Publish.Denied` with the decision's description.
- * - `onRevoked(cb)`: rechecks at the decision's `recheckAtMs` and calls `cb(reason)` once when the
- *   session is no longer allowed. It returns a `stop()` function: call it when the publish ends, or
- *   the recheck keeps running (the `void` in the interface lets the server ignore it — don't).
+ * - `connect`: runs {@link Authorizer.connect}, with the role taken from the connect's command
+ *   object ({@link classifyConnect}). The verdict's `credentials` (opaque to the server) are what
+ *   the server must hand back on publish/play; `user` is set for an Adobe/llnw login.
+ * - `publish`/`play`: decides with those credentials (none → the stream name's query is tried);
+ *   a denial is `NetStream.Publish.Denied` / a play failure with the decision's description.
+ * - `watch(cb)`: rechecks at the decision's `recheckAtMs` and calls `cb(reason)` once when the
+ *   session is no longer allowed; returns `stop()`, which the server calls when the publish ends.
  */
 export function createRtmpAccessControl(authorizer: Authorizer, opts: RtmpAccessControlOptions = {}): RtmpAccessControlHandle {
   const now = opts.now ?? Date.now;
   const graceMs = opts.recheckGraceMs ?? 60_000;
   const retryMs = opts.recheckRetryMs ?? 5000;
-  const verified = new TtlCache<VerifiedCredentials>(10_000);
   const watchers = new Set<() => void>();
 
   function credentialsFor(req: StreamRequest): Credentials {
+    // What our connect verdict returned (a `verified` one is only honoured if the authorizer minted it).
+    if (isCredentials(req.credentials)) return req.credentials;
     try {
       const fromApp = parseQueryCredentials(req.appQuery);
       if (fromApp) return { kind: 'password', user: fromApp.user, password: fromApp.password, source: 'app-query' };
     } catch {
-      // A broken connect query was already screened at connect; fall through to the others.
-    }
-    if (req.user !== undefined) {
-      // The server only sets `user` from our connect verdict. Unknown here (evicted, or not ours):
-      // a look-alike that the authorizer did not mint, which it denies without any HTTP call.
-      return verified.get(req.user, now()) ?? { kind: 'verified', user: req.user, method: 'adobe' };
+      // A broken connect query was already refused at connect; fall through.
     }
     return { kind: 'none' };
   }
@@ -118,20 +107,16 @@ export function createRtmpAccessControl(authorizer: Authorizer, opts: RtmpAccess
 
   return {
     async connect(req: RtmpConnectRequest): Promise<ConnectVerdict> {
-      const commandObject = (req as RtmpConnectRequest & { commandObject?: Record<string, unknown> }).commandObject;
       const o = await authorizer.connect({
         app: req.rawApp,
         tcUrl: req.tcUrl,
         ip: req.remoteAddress,
         protocol: req.protocol,
-        role: classifyConnect(commandObject),
+        role: classifyConnect(req.commandObject),
       });
       if (o.kind === 'reject') return { ok: false, description: o.description };
-      if (o.credentials.kind === 'verified') {
-        verified.set(o.credentials.user, o.credentials, now() + VERIFIED_TTL_MS, now());
-        return { ok: true, user: o.credentials.user };
-      }
-      return { ok: true };
+      const user = o.credentials.kind === 'verified' ? o.credentials.user : undefined;
+      return { ok: true, credentials: o.credentials, ...(user !== undefined ? { user } : {}) };
     },
 
     async publish(req: StreamRequest): Promise<PublishVerdict> {
@@ -141,7 +126,7 @@ export function createRtmpAccessControl(authorizer: Authorizer, opts: RtmpAccess
       return {
         ok: true,
         ...(d.user !== undefined ? { user: d.user } : {}),
-        ...(d.recheckAtMs !== undefined ? { onRevoked: watch(ar, d) } : {}),
+        ...(d.recheckAtMs !== undefined ? { watch: watch(ar, d) } : {}),
       };
     },
 
@@ -159,4 +144,10 @@ export function createRtmpAccessControl(authorizer: Authorizer, opts: RtmpAccess
       return watchers.size;
     },
   };
+}
+
+function isCredentials(value: unknown): value is Credentials {
+  if (typeof value !== 'object' || value === null) return false;
+  const kind = (value as { kind?: unknown }).kind;
+  return kind === 'none' || kind === 'password' || kind === 'proof' || kind === 'verified';
 }

@@ -48,22 +48,31 @@ describe('RtmpAccessControl over the authorizer', () => {
 
   it('challenges a publisher connect and lets an anonymous player connect', async () => {
     const { access } = setup();
-    const connect = (commandObject: Record<string, unknown>) =>
-      access.connect({ app: 'live', rawApp: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp', commandObject } as Parameters<typeof access.connect>[0]);
+    const connect = (commandObject: Record<string, unknown>) => access.connect({ app: 'live', rawApp: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp', commandObject });
     expect(await connect({ type: 'nonprivate' })).toEqual({ ok: false, description: ADOBE_NEED_AUTH_DESCRIPTION });
-    expect(await connect({ fpad: false, audioCodecs: 4071 })).toEqual({ ok: true });
+    expect(await connect({ fpad: false, audioCodecs: 4071 })).toEqual({ ok: true, credentials: { kind: 'none' } });
   });
 
-  it('maps an Adobe login to a user that publish honours, and a user it never verified to a denial', async () => {
+  it('hands back Adobe-verified credentials that publish honours, and only from the same authorizer', async () => {
     const { access } = setup();
-    const base = { app: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp' as const };
+    const base = { app: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp' as const, commandObject: { type: 'nonprivate' } };
     const s2 = await access.connect({ ...base, rawApp: 'live?authmod=adobe&user=alice12' });
     expect(s2.ok).toBe(false);
     const rawApp = adobeStep3App('live', s2.ok ? '' : s2.description, 'alice12', 's3cret-pass');
-    expect(await access.connect({ ...base, rawApp })).toEqual({ ok: true, user: 'alice12' });
-    expect(await access.publish(streamReq({ user: 'alice12' }))).toMatchObject({ ok: true, user: 'alice12' });
+    const v = await access.connect({ ...base, rawApp });
+    expect(v).toMatchObject({ ok: true, user: 'alice12', credentials: { kind: 'verified', user: 'alice12', method: 'adobe' } });
+    const credentials = v.ok ? v.credentials : undefined;
+    expect(await access.publish(streamReq({ credentials }))).toMatchObject({ ok: true, user: 'alice12' });
     const other = setup();
-    expect(await other.access.publish(streamReq({ user: 'alice12' }))).toMatchObject({ ok: false, code: 'NetStream.Publish.Denied' });
+    expect(await other.access.publish(streamReq({ credentials }))).toMatchObject({ ok: false, code: 'NetStream.Publish.Denied' });
+    expect(await access.publish(streamReq({ credentials: { kind: 'verified', user: 'alice12', method: 'adobe' } }))).toMatchObject({ ok: false });
+  });
+
+  it('hands back connect-query credentials as credentials too', async () => {
+    const { access } = setup();
+    const v = await access.connect({ app: 'live', rawApp: 'live?user=alice12&pass=s3cret-pass', remoteAddress: '10.0.0.1', protocol: 'rtmp', commandObject: {} });
+    expect(v).toEqual({ ok: true, credentials: { kind: 'password', user: 'alice12', password: 's3cret-pass', source: 'app-query' } });
+    expect(await access.publish(streamReq({ credentials: v.ok ? v.credentials : undefined }))).toMatchObject({ ok: true, user: 'alice12' });
   });
 
   it('takes query credentials from the connect app or the stream name', async () => {
@@ -80,9 +89,9 @@ describe('RtmpAccessControl over the authorizer', () => {
   it('stops a live publish once its grant is revoked, at the next recheck', async () => {
     const { access, state } = setup();
     const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
-    if (!v.ok || !v.onRevoked) throw new Error('expected an allowed publish with rechecks');
+    if (!v.ok || !v.watch) throw new Error('expected an allowed publish with rechecks');
     const revoked = vi.fn();
-    v.onRevoked(revoked);
+    v.watch(revoked);
     expect(access.watching).toBe(1);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(revoked).not.toHaveBeenCalled();
@@ -95,9 +104,9 @@ describe('RtmpAccessControl over the authorizer', () => {
   it('rides out a short functions outage but stops the session past the grace period', async () => {
     const { access, state } = setup();
     const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
-    if (!v.ok || !v.onRevoked) throw new Error('expected rechecks');
+    if (!v.ok || !v.watch) throw new Error('expected rechecks');
     const revoked = vi.fn();
-    v.onRevoked(revoked);
+    v.watch(revoked);
     state.down = true;
     await vi.advanceTimersByTimeAsync(30_000 + 10_000);
     expect(revoked).not.toHaveBeenCalled();
@@ -111,11 +120,11 @@ describe('RtmpAccessControl over the authorizer', () => {
   it('stop() and close() end the rechecks', async () => {
     const { access, state } = setup();
     const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
-    if (!v.ok || !v.onRevoked) throw new Error('expected rechecks');
-    const stop = v.onRevoked(() => {}) as unknown as () => void;
+    if (!v.ok || !v.watch) throw new Error('expected rechecks');
+    const stop = v.watch(() => {});
     stop();
     const w = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
-    if (w.ok) w.onRevoked?.(() => {});
+    if (w.ok) w.watch?.(() => {});
     expect(access.watching).toBe(1);
     access.close();
     expect(access.watching).toBe(0);

@@ -47,7 +47,7 @@ async function startAuthServer(config: Partial<AuthorizerConfig> = {}) {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    let user: string | undefined;
+    let credentials: unknown;
     let appQuery = '';
     let app = '';
     const closeIfDone = () => {
@@ -58,10 +58,10 @@ async function startAuthServer(config: Partial<AuthorizerConfig> = {}) {
         const q = event.app.indexOf('?');
         app = q < 0 ? event.app : event.app.slice(0, q);
         appQuery = q < 0 ? '' : event.app.slice(q + 1);
-        const v = await access.connect({ app, rawApp: event.app, tcUrl: event.tcUrl, remoteAddress: '127.0.0.1', protocol: 'rtmp', commandObject: event.commandObject } as Parameters<typeof access.connect>[0]);
+        const v = await access.connect({ app, rawApp: event.app, tcUrl: event.tcUrl, remoteAddress: '127.0.0.1', protocol: 'rtmp', commandObject: event.commandObject });
         log.push(v.ok ? 'connect:ok' : 'connect:reject');
         if (v.ok) {
-          user = v.user;
+          credentials = v.credentials;
           session.acceptConnect(event.transactionId);
         } else session.rejectConnect(event.transactionId, v.description);
       } else if (event.type === 'publish') {
@@ -71,7 +71,7 @@ async function startAuthServer(config: Partial<AuthorizerConfig> = {}) {
           appQuery,
           stream: q < 0 ? event.name : event.name.slice(0, q),
           streamQuery: q < 0 ? '' : event.name.slice(q + 1),
-          ...(user !== undefined ? { user } : {}),
+          credentials,
           remoteAddress: '127.0.0.1',
           protocol: 'rtmp',
         });
