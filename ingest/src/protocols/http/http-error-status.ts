@@ -28,6 +28,12 @@ export const HTTP_ERROR_STATUS = {
   HTTP_BAD_CHUNK: 400,
   /** A Transfer-Encoding other than `chunked` (RFC 9112 §6.1: 501). */
   HTTP_UNSUPPORTED_TRANSFER_ENCODING: 501,
+  /** No route for the path (routeHttpRequest), or no such stream/segment (the server). */
+  HTTP_NOT_FOUND: 404,
+  /** A route that exists but not for this method (answer with an Allow field). */
+  HTTP_METHOD_NOT_ALLOWED: 405,
+  /** An application or stream name in the path that no publisher could have (empty, overlong). */
+  HTTP_BAD_STREAM_NAME: 400,
 } as const;
 
 /** One of the codes the HTTP layer raises. */

@@ -1,0 +1,71 @@
+import { LIMITS } from '../limits.js';
+import { ProtocolError } from '../protocol-error.js';
+import { isRtmptPath } from '../rtmpt/rtmpt-tunnel.js';
+import type { HttpRequest } from './http-request-parser.js';
+
+/** What a request on the 8080 listener asks for. `app` may contain `/` (RTMP apps can). */
+export type HttpRoute =
+  | { readonly kind: 'index' }
+  | { readonly kind: 'healthz' }
+  | { readonly kind: 'metrics' }
+  /** RTMPT tunnel; RtmptTunnel.route checks method and path further. */
+  | { readonly kind: 'rtmpt' }
+  /** CORS preflight for a playback path. */
+  | { readonly kind: 'preflight' }
+  | { readonly kind: 'flv'; readonly app: string; readonly stream: string }
+  | { readonly kind: 'hls-playlist'; readonly app: string; readonly stream: string }
+  | { readonly kind: 'hls-segment'; readonly app: string; readonly stream: string; readonly segment: string };
+
+/** Methods each kind of route answers (the Allow field of a 405). */
+export const ROUTE_METHODS = {
+  read: ['GET', 'HEAD', 'OPTIONS'],
+} as const;
+
+const SEGMENT_NAME = /^\d{1,12}\.(ts|m4s|mp4)$/;
+
+function names(app: readonly string[], stream: string): { app: string; stream: string } {
+  const appName = app.join('/');
+  for (const [what, value] of [
+    ['application', appName],
+    ['stream', stream],
+  ] as const) {
+    if (value === '' || value.length > LIMITS.streamNameMaxLength) {
+      throw new ProtocolError('HTTP_BAD_STREAM_NAME', `Bad ${what} name length: ${value.length} (limit ${LIMITS.streamNameMaxLength})`);
+    }
+  }
+  return { app: appName, stream };
+}
+
+/**
+ * Maps a parsed request to what the 8080 listener serves: `/` (player page), `/healthz`,
+ * `/metrics`, the RTMPT tunnel paths, HTTP-FLV `/APP/STREAM.flv`, HLS `/APP/STREAM/index.m3u8` and
+ * `/APP/STREAM/<n>.ts`. Throws HTTP_NOT_FOUND (404), HTTP_METHOD_NOT_ALLOWED (405, allowed methods
+ * in ROUTE_METHODS.read) or HTTP_BAD_STREAM_NAME (400). Whether the stream exists is the server's
+ * question.
+ */
+export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 'segments'>): HttpRoute {
+  const { method, path, segments } = request;
+  if (isRtmptPath(path)) return { kind: 'rtmpt' };
+  const route = readRoute(segments);
+  if (route === undefined) throw new ProtocolError('HTTP_NOT_FOUND', 'No such path');
+  if (method === 'GET' || method === 'HEAD') return route;
+  if (method === 'OPTIONS') return { kind: 'preflight' };
+  throw new ProtocolError('HTTP_METHOD_NOT_ALLOWED', `${method.slice(0, 16)} not allowed here`);
+}
+
+function readRoute(segments: readonly string[]): HttpRoute | undefined {
+  const last = segments.at(-1);
+  if (last === undefined) return { kind: 'index' };
+  if (segments.length === 1 && last === 'healthz') return { kind: 'healthz' };
+  if (segments.length === 1 && last === 'metrics') return { kind: 'metrics' };
+  if (segments.length >= 2 && last.endsWith('.flv')) {
+    return { kind: 'flv', ...names(segments.slice(0, -1), last.slice(0, -4)) };
+  }
+  if (segments.length >= 3 && last === 'index.m3u8') {
+    return { kind: 'hls-playlist', ...names(segments.slice(0, -2), segments.at(-2)!) };
+  }
+  if (segments.length >= 3 && SEGMENT_NAME.test(last)) {
+    return { kind: 'hls-segment', ...names(segments.slice(0, -2), segments.at(-2)!), segment: last };
+  }
+  return undefined;
+}

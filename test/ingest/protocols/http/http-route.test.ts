@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { CORS_HEADERS } from '../../../../ingest/src/protocols/http/cors-headers.js';
+import { HTTP_LAST_CHUNK, encodeHttpChunk } from '../../../../ingest/src/protocols/http/encode-http-chunk.js';
+import { encodeHttpResponseHead } from '../../../../ingest/src/protocols/http/encode-http-response-head.js';
+import { httpErrorStatus } from '../../../../ingest/src/protocols/http/http-error-status.js';
+import { HttpRequestParser } from '../../../../ingest/src/protocols/http/http-request-parser.js';
+import { routeHttpRequest, type HttpRoute } from '../../../../ingest/src/protocols/http/http-route.js';
+import { normalizeRequestPath } from '../../../../ingest/src/protocols/http/normalize-request-path.js';
+import { hlsResponseHeaders } from '../../../../ingest/src/protocols/hls/hls-response-headers.js';
+import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
+import { ascii } from './split-feeding.js';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ProtocolError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+function route(method: string, target: string): HttpRoute {
+  return routeHttpRequest({ method, ...normalizeRequestPath(target) });
+}
+
+const routes: { target: string; method?: string; route: HttpRoute }[] = [
+  { target: '/', route: { kind: 'index' } },
+  { target: '/?stream=cam1', route: { kind: 'index' } },
+  { target: '/healthz', route: { kind: 'healthz' } },
+  { target: '/metrics', method: 'HEAD', route: { kind: 'metrics' } },
+  { target: '/live/cam1.flv', route: { kind: 'flv', app: 'live', stream: 'cam1' } },
+  { target: '/live/cam1.flv?token=x', route: { kind: 'flv', app: 'live', stream: 'cam1' } },
+  { target: '/live/sub/cam%201.flv', route: { kind: 'flv', app: 'live/sub', stream: 'cam 1' } },
+  { target: '/live/cam1/index.m3u8', route: { kind: 'hls-playlist', app: 'live', stream: 'cam1' } },
+  { target: '/live/cam1/17.ts', route: { kind: 'hls-segment', app: 'live', stream: 'cam1', segment: '17.ts' } },
+  { target: '/live/cam1/index.m3u8', method: 'OPTIONS', route: { kind: 'preflight' } },
+  { target: '/open/1', method: 'POST', route: { kind: 'rtmpt' } },
+  { target: '/idle/abc/3', method: 'POST', route: { kind: 'rtmpt' } },
+  { target: '/fcs/ident2', method: 'POST', route: { kind: 'rtmpt' } },
+];
+
+const refused: { target: string; method?: string; code: string; status: number }[] = [
+  { target: '/favicon.ico', code: 'HTTP_NOT_FOUND', status: 404 },
+  { target: '/live/cam1/../../x.ts', code: 'HTTP_PATH_TRAVERSAL', status: 400 },
+  { target: '/live/cam1/segment.ts', code: 'HTTP_NOT_FOUND', status: 404 },
+  { target: '/live/.flv', code: 'HTTP_BAD_STREAM_NAME', status: 400 },
+  { target: `/live/${'s'.repeat(300)}.flv`, code: 'HTTP_BAD_STREAM_NAME', status: 400 },
+  { target: '/live/cam1.flv', method: 'POST', code: 'HTTP_METHOD_NOT_ALLOWED', status: 405 },
+  { target: '/metrics', method: 'DELETE', code: 'HTTP_METHOD_NOT_ALLOWED', status: 405 },
+];
+
+describe('routeHttpRequest', () => {
+  for (const r of routes) {
+    it(`routes ${r.method ?? 'GET'} ${r.target} to ${r.route.kind}`, () => expect(route(r.method ?? 'GET', r.target)).toEqual(r.route));
+  }
+  for (const r of refused) {
+    it(`refuses ${r.method ?? 'GET'} ${r.target.slice(0, 40)} with ${r.code} (${r.status})`, () => {
+      const code = codeOf(() => route(r.method ?? 'GET', r.target));
+      expect(code).toBe(r.code);
+      expect(httpErrorStatus(code!)).toBe(r.status);
+    });
+  }
+
+  it('routes what the parser produced from ffplay bytes', () => {
+    const [req] = new HttpRequestParser().push(ascii('GET /live/cam1.flv HTTP/1.1\r\nHost: h\r\n\r\n'));
+    expect(routeHttpRequest(req!)).toEqual({ kind: 'flv', app: 'live', stream: 'cam1' });
+  });
+});
+
+describe('normalizeRequestPath', () => {
+  it('drops empty and dot segments, decodes each segment and keeps the raw query', () => {
+    expect(normalizeRequestPath('/a//./b%2Bc/?x=%2F')).toEqual({ path: '/a/b+c', segments: ['a', 'b+c'], query: 'x=%2F' });
+    expect(normalizeRequestPath('*')).toEqual({ path: '*', segments: [], query: '' });
+    expect(normalizeRequestPath('http://h')).toEqual({ path: '/', segments: [], query: '' });
+  });
+
+  it('refuses a fragment, spaces and non-ASCII bytes in the target', () => {
+    for (const t of ['/a#b', '/a b', '/caf\u00e9', '/a\u0000']) expect(codeOf(() => normalizeRequestPath(t))).toBe('HTTP_BAD_REQUEST_LINE');
+  });
+});
+
+describe('response framing', () => {
+  it('writes a status line and fields ending in an empty line', () => {
+    const head = Buffer.from(encodeHttpResponseHead(404, { 'Content-Length': 0, Connection: 'close' })).toString('latin1');
+    expect(head).toBe('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    expect(() => encodeHttpResponseHead(200, { 'X-Bad': 'a\r\nInjected: 1' })).toThrow(TypeError);
+  });
+
+  it('frames body chunks that our own parser de-chunks back', () => {
+    const parts = [ascii('FLV'), new Uint8Array(0), new Uint8Array(300).fill(7)];
+    const body = Buffer.concat([...parts.map(encodeHttpChunk), HTTP_LAST_CHUNK]);
+    expect(body.subarray(0, 8).toString('latin1')).toBe('3\r\nFLV\r\n');
+    const head = ascii('POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const [req] = new HttpRequestParser().push(Buffer.concat([head, body]));
+    expect(Buffer.from(req!.body).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('gives HLS answers their media types, CORS and live caching', () => {
+    expect(hlsResponseHeaders('playlist', 2)).toMatchObject({
+      'Content-Type': 'application/vnd.apple.mpegurl',
+      'Cache-Control': 'max-age=1',
+      'Access-Control-Allow-Origin': '*',
+    });
+    expect(hlsResponseHeaders('segment')['Content-Type']).toBe('video/mp2t');
+    expect(CORS_HEADERS['Access-Control-Allow-Methods']).toContain('OPTIONS');
+  });
+});
