@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { MediaFrame, VideoFrame } from '../../../../ingest/src/media/media-frame.js';
+import { parseAvcDecoderConfig } from '../../../../ingest/src/media/avc-decoder-config.js';
+import { splitAvcc } from '../../../../ingest/src/media/annexb.js';
+import { TsDemuxer, type TsDemuxEvent } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
+import { detectTsPacketSize } from '../../../../ingest/src/protocols/mpegts/ts-packet-size.js';
+import { encodePat, encodePmt } from '../../../../ingest/src/protocols/mpegts/psi-tables.js';
+import { expectCode, fuzz, hex, splitWays } from '../../support/feed.js';
+
+const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../fixtures/ts/${name}`, import.meta.url)));
+
+function demux(chunks: Uint8Array[], d = new TsDemuxer()): TsDemuxEvent[] {
+  return [...chunks.flatMap((c) => d.push(c)), ...d.end()];
+}
+
+const frames = (events: TsDemuxEvent[]): MediaFrame[] => events.flatMap((e) => (e.type === 'frame' ? [e.frame] : []));
+const count = (events: TsDemuxEvent[], kind: string): number => frames(events).filter((f) => f.kind === kind).length;
+
+/** One section in one packet on `pid`. */
+function sectionPacket(pid: number, section: Uint8Array, cc = 0): Uint8Array {
+  const p = new Uint8Array(188).fill(0xff);
+  p.set([0x47, 0x40 | (pid >> 8), pid & 0xff, 0x10 | cc, 0]);
+  p.set(section, 5);
+  return p;
+}
+
+/** A PES start packet carrying `payload` (padded with adaptation-field stuffing). */
+function pesPacket(pid: number, pes: Uint8Array, cc: number, pusi = true): Uint8Array {
+  const p = new Uint8Array(188);
+  const stuffing = 184 - pes.length;
+  p.set([0x47, (pusi ? 0x40 : 0) | (pid >> 8), pid & 0xff, (stuffing > 0 ? 0x30 : 0x10) | cc]);
+  if (stuffing > 0) {
+    p[4] = stuffing - 1;
+    if (stuffing > 1) p.fill(0xff, 6, 4 + stuffing).set([0], 5);
+  }
+  p.set(pes, 4 + Math.max(0, stuffing));
+  return p;
+}
+
+const pat = sectionPacket(0, encodePat({ transportStreamId: 1, programs: [{ programNumber: 1, pmtPid: 0x1000 }] }));
+const pmt = sectionPacket(0x1000, encodePmt({ programNumber: 1, pcrPid: 0x101, streams: [{ streamType: 0x0f, pid: 0x101, descriptors: new Uint8Array(0) }] }));
+const aacPes = hex(`000001 c0 0019      # audio stream 0, PES_packet_length 25
+                    80 80 05 2100010001 # '10' flags, PTS only, 5 header bytes: PTS 0 with its marker bits
+                    fff1 5040 023f fc 00000000000000000000   # one ADTS frame, 10-byte payload`);
+
+describe('TsDemuxer', () => {
+  it('detects 188, 192, 204 and 208-byte packets', () => {
+    const packets = [pat, pmt, pat, pmt];
+    for (const size of [188, 192, 204, 208]) {
+      const bytes = new Uint8Array(size * 4 + 3);
+      packets.forEach((p, i) => bytes.set(p, 3 + i * size + (size === 192 ? 4 : 0)));
+      expect(detectTsPacketSize(bytes, 4096)).toEqual({ offset: size === 192 ? 7 : 3, size });
+    }
+  });
+
+  it('gives up on non-TS bytes with TS_SYNC_NOT_FOUND once the search limit is passed', () => {
+    const junk = new TextEncoder().encode('POST /x HTTP/1.1\r\n'.repeat(400));
+    const err = expectCode(() => new TsDemuxer().push(junk), 'TS_SYNC_NOT_FOUND');
+    expect(err.message).toContain('unable to detect the ts chunk size');
+    const d = new TsDemuxer({ maxSyncSearchBytes: 100 });
+    expect(d.push(junk.subarray(0, 50))).toEqual([]);
+    expectCode(() => d.push(junk.subarray(50, 1200)), 'TS_SYNC_NOT_FOUND');
+  });
+
+  for (const way of splitWays(fixture('h264-aac.ts'))) {
+    it(`demuxes the ffmpeg H.264/AAC capture fed ${way.name}`, () => {
+      const events = demux(way.chunks);
+      expect(events.find((e) => e.type === 'service')).toEqual({ type: 'service', serviceName: 'abc', providerName: 'FFmpeg' });
+      expect(count(events, 'video')).toBe(10);
+      expect(count(events, 'audio')).toBe(45);
+      expect(count(events, 'video-config')).toBe(1);
+      expect(count(events, 'audio-config')).toBe(1);
+      const all = frames(events);
+      // configs come before the first frame of their track
+      expect(all.findIndex((f) => f.kind === 'video-config')).toBeLessThan(all.findIndex((f) => f.kind === 'video'));
+      expect(all.findIndex((f) => f.kind === 'audio-config')).toBeLessThan(all.findIndex((f) => f.kind === 'audio'));
+    });
+  }
+
+  it('turns access units into AVCC frames with keyframes every 10 frames and B-frame composition times', () => {
+    const events = demux([fixture('h264-aac.ts')]);
+    const video = frames(events).filter((f): f is VideoFrame => f.kind === 'video');
+    expect(video.map((v) => v.keyframe)).toEqual([true, false, false, false, false, false, false, false, false, false]);
+    expect(video.map((v) => v.dts)).toEqual([1400, 1500, 1600, 1700, 1800, 1900, 2000, 2100, 2200, 2300]);
+    expect(video.some((v) => v.pts > v.dts)).toBe(true);
+    for (const v of video) {
+      const types = splitAvcc(v.data).map((n) => n[0] & 0x1f);
+      expect(types).not.toContain(9); // AUD dropped
+      expect(types).not.toContain(7); // SPS lives in the config
+    }
+    const config = frames(events).find((f) => f.kind === 'video-config');
+    expect(config).toMatchObject({ codec: 'h264', width: 160, height: 120 });
+    expect(parseAvcDecoderConfig(config!.kind === 'video-config' ? config!.record : new Uint8Array()).sps).toHaveLength(1);
+  });
+
+  it('interpolates AAC frame timestamps from the PES PTS (1024 samples at 44.1 kHz)', () => {
+    const audio = frames(demux([fixture('h264-aac.ts')])).filter((f) => f.kind === 'audio');
+    const dts = audio.map((a) => a.dts);
+    for (let i = 1; i < dts.length; i++) expect(dts[i] - dts[i - 1]).toBeCloseTo(1024000 / 44100, 0);
+    expect(frames(demux([fixture('h264-aac.ts')])).find((f) => f.kind === 'audio-config')).toMatchObject({ codec: 'aac', sampleRate: 44100, channels: 1, record: hex('1208') });
+  });
+
+  it('demuxes the ffmpeg H.265/AAC capture with an HEVC configuration', () => {
+    const events = demux(splitWays(fixture('h265-aac.ts'))[2].chunks);
+    expect(events.find((e) => e.type === 'service')).toMatchObject({ serviceName: 'hevc' });
+    expect(count(events, 'video')).toBe(10);
+    expect(count(events, 'audio')).toBe(45);
+    expect(frames(events).find((f) => f.kind === 'video-config')).toMatchObject({ codec: 'h265', width: 160, height: 120 });
+  });
+
+  it('decodes an annotated single-frame audio program', () => {
+    const events = demux([pat, pmt, pesPacket(0x101, aacPes, 0)]);
+    expect(events).toEqual([
+      { type: 'tracks', tracks: [{ pid: 0x101, streamType: 0x0f, codec: 'aac' }] },
+      { type: 'frame', frame: { kind: 'audio-config', codec: 'aac', record: hex('1208'), sampleRate: 44100, channels: 1 } },
+      { type: 'frame', frame: { kind: 'audio', codec: 'aac', dts: 0, data: new Uint8Array(10) } },
+    ]);
+  });
+
+  it('unwraps PTS across the 33-bit wrap-around', () => {
+    const pesAt = (pts: number): Uint8Array => {
+      const b = aacPes.slice();
+      const hi = Math.floor(pts / 2 ** 30);
+      const mid = Math.floor(pts / 2 ** 15) & 0x7fff;
+      const lo = pts % 2 ** 15;
+      b.set([0x21 | (hi << 1), mid >> 7, ((mid & 0x7f) << 1) | 1, lo >> 7, ((lo & 0x7f) << 1) | 1], 9);
+      return b;
+    };
+    const last = 2 ** 33 - 900;
+    const events = demux([pat, pmt, pesPacket(0x101, pesAt(last), 0), pesPacket(0x101, pesAt(900), 1)]);
+    const audio = frames(events).filter((f) => f.kind === 'audio');
+    expect(audio[1].dts - audio[0].dts).toBe(20);
+  });
+
+  it('counts continuity errors and drops the damaged PES instead of failing', () => {
+    const d = new TsDemuxer();
+    const events = demux([pat, pmt, pesPacket(0x101, aacPes, 0), pesPacket(0x101, aacPes, 5), pesPacket(0x101, aacPes, 6)], d);
+    expect(d.stats.continuityErrors).toBe(1);
+    expect(count(events, 'audio')).toBe(3);
+  });
+
+  it('counts and ignores a PSI section with a bad CRC', () => {
+    const bad = pmt.slice();
+    bad[15] ^= 0xff; // inside the PMT body
+    const d = new TsDemuxer();
+    const events = demux([pat, bad, pesPacket(0x101, aacPes, 0)], d);
+    expect(d.stats.crcErrors).toBe(1);
+    expect(count(events, 'audio')).toBe(0);
+  });
+
+  it('refuses a PES growing past the limit', () => {
+    const d = new TsDemuxer({ maxPesSize: 300 });
+    const video = sectionPacket(0x1000, encodePmt({ programNumber: 1, pcrPid: 0x100, streams: [{ streamType: 0x1b, pid: 0x100, descriptors: new Uint8Array(0) }] }));
+    const start = pesPacket(0x100, hex('000001e0 0000 8080 05 2100010001'), 0);
+    const more = pesPacket(0x100, new Uint8Array(184), 1, false);
+    d.push(new Uint8Array([...pat, ...video, ...start]));
+    expectCode(() => d.push(new Uint8Array([...more, ...pesPacket(0x100, new Uint8Array(184), 2, false), ...pat])), 'TS_PES_TOO_LARGE');
+  });
+
+  it('refuses a PES whose header length lies past the end of the PES', () => {
+    const lying = aacPes.slice();
+    lying[8] = 0xf0; // PES_header_data_length 240 in a 30-byte PES
+    expectCode(() => demux([pat, pmt, pesPacket(0x101, lying, 0)]), 'TS_BAD_PES');
+  });
+
+  it('only ever raises ProtocolError on mutated streams', () => {
+    const small = new Uint8Array([...pat, ...pmt, ...pesPacket(0x101, aacPes, 0), ...pesPacket(0x101, aacPes, 1)]);
+    fuzz([small, fixture('h264-aac.ts').subarray(0, 188 * 12)], (b) => {
+      demux([b]);
+    }, 200);
+  });
+});
