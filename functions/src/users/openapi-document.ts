@@ -1,7 +1,3 @@
-/**
- * The OpenAPI 3.1 description of every streamgate functions route (served at `/openapi.json`).
- * Hand-written; a test walks every path and method here against the apps.
- */
 const nameParam = { name: 'name', in: 'path', required: true, schema: { $ref: '#/components/schemas/UserName' } };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const err = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
@@ -9,6 +5,10 @@ const userOk = { description: 'the user', ...json({ $ref: '#/components/schemas/
 const adminErrors = { '400': err('invalid input; `field` names it'), '401': err('missing or wrong admin token'), '404': err('no such user'), '413': err('body too large') };
 const admin = [{ adminToken: [] }];
 
+/**
+ * The OpenAPI 3.1 description of every streamgate functions route (served at `/openapi.json`).
+ * Hand-written; a test walks every path and method here against the apps.
+ */
 export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'streamgate functions', version: '1.0.0', description: 'Token provider (Wowza-compatible), stream ACL and users API.' },
