@@ -12,10 +12,9 @@ export type FunctionName = 'token' | 'acl' | 'users';
 export interface BundleOptions {
   /** Defines `require` in the ESM bundles for the CommonJS code they contain (AWS SDK). */
   readonly banner: string;
-  readonly ingest: { readonly entry: string; readonly outfile: string; readonly target: string; readonly external: string[] };
+  readonly ingest: { readonly entry: string; readonly target: string; readonly external: string[] };
   readonly functions: {
     readonly entries: Record<FunctionName, string>;
-    readonly outdir: string;
     readonly target: string;
     readonly mainFields: string[];
     readonly external: string[];
