@@ -153,6 +153,9 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
       grants: b.grants === undefined ? undefined : validateGrants(b.grants, 'grants'),
       ipRanges: b.ipRanges === undefined ? undefined : validateIpRanges(b.ipRanges, 'ipRanges'),
     };
+    if (change.enabled === undefined && change.grants === undefined && change.ipRanges === undefined) {
+      throw new ValidationError('body', 'nothing_to_change', 'give enabled, grants and/or ipRanges');
+    }
     return c.json(await modify(name, () => change, expected));
   });
 

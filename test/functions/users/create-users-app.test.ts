@@ -91,6 +91,7 @@ describe('users API', () => {
     expect(stale.status).toBe(409);
     expect(await stale.json()).toMatchObject({ error: 'version_conflict' });
     expect((await call('PATCH', '/users/testuser', { bogus: 1 })).status).toBe(400);
+    expect(await (await call('PATCH', '/users/testuser', { version: 2 })).json()).toMatchObject({ field: 'body', error: 'nothing_to_change' });
     expect((await call('PATCH', '/users/ghost', { enabled: true })).status).toBe(404);
   });
 
