@@ -134,7 +134,12 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.randomBytes ?? ((n: number) => nodeRandomBytes(n));
-  const tokens = deps.tokenClient ?? createTokenClient({ functionsUrl: config.functionsUrl, teaSecret: config.teaSecret, fetch: deps.fetch });
+  const tokens = deps.tokenClient ?? createTokenClient({
+      functionsUrl: config.functionsUrl,
+      teaSecret: config.teaSecret,
+      serviceToken: config.serviceToken,
+      fetch: deps.fetch,
+    });
   const acl = deps.aclClient ?? createAclClient({ functionsUrl: config.functionsUrl, serviceToken: config.serviceToken, fetch: deps.fetch });
   const replay = deps.replayCache ?? new MemoryReplayCache(config.replayCacheMaxEntries ?? 10_000);
   const cache = new TtlCache<CachedAnswer>(config.cacheMaxEntries ?? 10_000);

@@ -1,5 +1,5 @@
 import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { TOKEN_PATH } from '../../../domain/src/functions-contract.js';
+import { SERVICE_AUTH_HEADER, TOKEN_PATH, bearer } from '../../../domain/src/functions-contract.js';
 import { AuthServiceError } from './auth-service-error.js';
 import { fetchJson, type FetchFn } from './fetch-json.js';
 
@@ -16,9 +16,12 @@ export interface TokenClient {
 /**
  * A {@link TokenClient} over HTTP: TEA-encrypts `user` with `teaSecret`, POSTs the form
  * `clientid=<hex>` to `<functionsUrl>/token` (hex needs no URL-encoding) and TEA-decrypts the
- * `publisherToken` of a 200 answer.
+ * `publisherToken` of a 200 answer. With `serviceToken` the request also carries
+ * `authorization: Bearer <serviceToken>`: Wowza sends none and the endpoint does not need it, but
+ * it lets the functions tell the ingest (one source address for every encoder) from strangers,
+ * e.g. to exempt it from their per-source failure throttle.
  */
-export function createTokenClient(opts: { functionsUrl: string; teaSecret: string; fetch?: FetchFn }): TokenClient {
+export function createTokenClient(opts: { functionsUrl: string; teaSecret: string; serviceToken?: string; fetch?: FetchFn }): TokenClient {
   const url = joinUrl(opts.functionsUrl, TOKEN_PATH);
   const fetchFn = opts.fetch ?? fetch;
   return {
@@ -31,7 +34,10 @@ export function createTokenClient(opts: { functionsUrl: string; teaSecret: strin
       }
       if (clientid === '') return undefined;
       const body = await fetchJson(fetchFn, url, {
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(opts.serviceToken ? { [SERVICE_AUTH_HEADER]: bearer(opts.serviceToken) } : {}),
+        },
         body: `clientid=${clientid}`,
         signal,
       });

@@ -114,6 +114,15 @@ describe('functions HTTP clients against a scripted server', () => {
     expect(pw).toBe('s3cret-pass');
     expect(seen[0]).toMatchObject({ path: '/token', body: 'clientid=f90bf8126aff164e' });
     expect(seen[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(seen[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('token client adds the service bearer token when given one', async () => {
+    seen = [];
+    reply = () => ({ status: 200, body: '{"error":"Invalid Client"}' });
+    await createTokenClient({ functionsUrl: url, teaSecret: secret, serviceToken: 'svc-token' }).lookupPassword('alice12', AbortSignal.timeout(1000));
+    expect(seen[0]!.headers.authorization).toBe('Bearer svc-token');
+    expect(seen[0]!.body).toBe('clientid=f90bf8126aff164e');
   });
 
   it.each([

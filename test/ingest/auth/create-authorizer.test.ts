@@ -430,3 +430,43 @@ describe('authorize', () => {
     expect((await a.authorize(publish('x', { kind: 'none' }))).allowed).toBe(true);
   });
 });
+
+describe('connect and authorize under random mutation', () => {
+  it('always answer with a well-formed outcome, never throw, and only ever accept the real user', async () => {
+    const a = setup({ failureDelayMs: 0, maxFailures: 1_000_000 });
+    let seed = 0xc0ffee;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const alphabet = '?&=%+/ aZ09\u00e4\u0000';
+    const s2 = await a.authorizer.connect({ app: 'live?authmod=adobe&user=alice12', ip: 'f', protocol: 'rtmp', role: 'publisher' });
+    const seeds = [
+      adobeStep3App('live', s2.kind === 'reject' ? s2.description : '', 'alice12', 's3cret-pass'),
+      'live?user=alice12&pass=s3cret-pass',
+      'live?authmod=llnw&user=alice12&nonce=x&cnonce=y&nc=00000001&response=z',
+    ];
+    for (const base of seeds) {
+      for (let round = 0; round < 150; round++) {
+        let s = base;
+        for (let e = 0, n = 1 + rnd(4); e < n; e++) {
+          const at = rnd(s.length + 1);
+          const op = rnd(3);
+          if (op === 0) s = s.slice(0, at) + alphabet[rnd(alphabet.length)] + s.slice(at);
+          else if (op === 1) s = s.slice(0, at) + s.slice(at + 1);
+          else s = s.slice(0, at) + s.slice(at, at + 6).repeat(1 + rnd(600)) + s.slice(at);
+        }
+        const o = await a.authorizer.connect({ app: s, tcUrl: `rtmp://h/${s}`, ip: 'f', protocol: 'rtmp', role: 'publisher' });
+        expect(['accept', 'reject']).toContain(o.kind);
+        if (o.kind === 'reject') expect(Buffer.byteLength(o.description)).toBeLessThanOrEqual(255);
+        if (o.kind === 'accept' && o.credentials.kind !== 'none') {
+          const d = await a.authorizer.authorize(publish('cam1', o.credentials, 'f'));
+          if (d.allowed) expect(d.user).toBe('alice12');
+        }
+        const d = await a.authorizer.authorize(publish(s, { kind: 'none' }, 'f'));
+        expect(typeof d.allowed).toBe('boolean');
+        if (d.allowed) expect(d.user).toBe('alice12');
+      }
+    }
+  });
+});
