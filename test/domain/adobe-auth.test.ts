@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ADOBE_NEED_AUTH_DESCRIPTION,
@@ -33,7 +33,13 @@ const vectors = JSON.parse(readFileSync(new URL('./adobe-vectors.json', import.m
   adobe_cases: AdobeCase[];
 };
 
+const SHARED_VECTORS = '/work/shared/auth/adobe-vectors.json';
+
 describe('Adobe authmod=adobe maths (AUTH-SPEC §3.4, adobe-vectors.json)', () => {
+  it.skipIf(!existsSync(SHARED_VECTORS))('the vectors copy is byte-identical to the shared file', () => {
+    expect(readFileSync(new URL('./adobe-vectors.json', import.meta.url))).toEqual(readFileSync(SHARED_VECTORS));
+  });
+
   it.each(vectors.adobe_cases.map((c) => [c.name, c] as const))('%s: hash1 and response match the vector', (_n, c) => {
     expect(Buffer.from(c.password, 'utf8').toString('hex')).toBe(c.password_utf8_hex);
     expect(adobeHash1(c.user, c.salt, c.password)).toBe(c.hash1);
