@@ -34,7 +34,7 @@ interface BlockKat {
   pt_bytes_le?: string;
   ct_bytes_le?: string;
 }
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/auth/tea-vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('./tea-vectors.json', import.meta.url), 'utf8')) as {
   string_cases: StringCase[];
   decode_cases: DecodeCase[];
   token_endpoint_example: { secret: string; username: string; password: string; request: { body: string }; response_ok: { body: string } };

@@ -205,7 +205,11 @@ export class RtmpServerSession {
     this.sendStatus(streamId, 'error', code, description);
   }
 
-  /** Stream Begin, Play.Reset (if `reset`), Play.Start, |RtmpSampleAccess, NetStream.Data.Start. */
+  /**
+   * Stream Begin, Play.Reset (if `reset`), Play.Start. No `|RtmpSampleAccess` or
+   * `NetStream.Data.Start` data messages: they only mattered to Flash, and FFmpeg turns each into a
+   * data stream it then probes for seconds, delaying a late joiner's first frame.
+   */
   startPlay(streamId: number, name: string, opts: { reset: boolean }): void {
     const stream = this.streams.get(streamId);
     if (stream === undefined || this.currentState !== 'connected') return;
@@ -214,8 +218,6 @@ export class RtmpServerSession {
     this.sendStreamBegin(streamId);
     if (opts.reset) this.sendStatus(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${name}.`, { details: name });
     this.sendStatus(streamId, 'status', 'NetStream.Play.Start', `Started playing ${name}.`, { details: name });
-    this.sendData(streamId, ['|RtmpSampleAccess', true, true]);
-    this.sendData(streamId, ['onStatus', { code: 'NetStream.Data.Start' }]);
   }
 
   /** onStatus level error with `code` (e.g. NetStream.Play.StreamNotFound / .Failed); the stream is idle again. */

@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import type { IngestConfig } from '../../ingest/src/config.js';
+import { createLogger } from '../../ingest/src/logger.js';
+import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
+import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
+
+/** The local stack as `npm start` runs it. */
+export interface LocalStack {
+  readonly ingest: RunningIngest;
+  readonly functionsUrl: string;
+  /** What to print: every endpoint a user can use. */
+  readonly banner: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the functions API (token, acl, users) on the embedded store, unless
+ * STREAMGATE_FUNCTIONS_URL points elsewhere, and the ingest wired to it.
+ */
+export async function startLocalStack(config: IngestConfig): Promise<LocalStack> {
+  const log = createLogger(config.logLevel);
+  const functions =
+    config.functionsUrl === undefined
+      ? await startLocalFunctions({
+          dataDir: config.dataDir,
+          port: config.functionsPort,
+          teaSecret: config.teaSecret,
+          log: (event) => log.info('functions', event),
+        })
+      : undefined;
+  const functionsUrl = functions?.url ?? config.functionsUrl!;
+  let ingest: RunningIngest;
+  try {
+    ingest = await startIngest(config, { log });
+  } catch (err) {
+    await functions?.close();
+    throw err;
+  }
+  const host = config.publicHost ?? (config.host === '0.0.0.0' ? hostname() : config.host);
+  const p = ingest.ports;
+  const lines = [
+    'streamgate is running',
+    `  publish/play  rtmp://${host}:${p.rtmp}/live/STREAM`,
+    ...(p.rtmps !== undefined ? [`  RTMPS         rtmps://${host}:${p.rtmps}/live/STREAM`] : []),
+    `  functions API ${functionsUrl}  (users: npx streamgate users --help)`,
+    `  publish auth  ${config.auth === 'on' ? 'on (credentials required)' : 'OFF (STREAMGATE_AUTH=off): anyone may publish'}`,
+    `  data          ${config.dataDir}`,
+  ];
+  return {
+    ingest,
+    functionsUrl,
+    banner: lines.join('\n'),
+    async stop() {
+      await ingest.close();
+      await functions?.close();
+    },
+  };
+}
