@@ -1,0 +1,160 @@
+import { LIMITS } from '../limits.js';
+import { ProtocolError, checkLimit } from '../protocol-error.js';
+import type { RtspRequest, RtspResponse, RtspUnit } from './rtsp-message.js';
+
+/** Bound on a whole request/response head (start line and headers), so a slow drip of short lines stays cheap. */
+export const RTSP_MAX_HEAD_BYTES = 16 * 1024;
+
+/** Options of {@link RtspDecoder}; defaults from LIMITS. */
+export interface RtspDecoderOptions {
+  readonly maxHeadBytes?: number;
+  readonly maxHeaderLineLength?: number;
+  readonly maxHeaderCount?: number;
+  readonly maxBodySize?: number;
+  readonly maxInterleavedSize?: number;
+}
+
+/**
+ * Push parser for one RTSP TCP connection: requests, responses and `$`-interleaved binary frames
+ * mixed on one stream. Keeps partial input between calls. Raises `RTSP_HEADER_TOO_LONG` ("Headers
+ * section too long"), `RTSP_TOO_MANY_HEADERS`, `RTSP_BODY_TOO_LARGE`, `RTSP_BAD_CONTENT_LENGTH`,
+ * `RTSP_BAD_START_LINE`, `RTSP_BAD_HEADER`, `RTSP_INTERLEAVED_TOO_LARGE`.
+ */
+export class RtspDecoder {
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private need = 1;
+  private readonly maxLine: number;
+  private readonly maxHead: number;
+  private readonly maxHeaders: number;
+  private readonly maxBody: number;
+  private readonly maxInterleaved: number;
+
+  constructor(options: RtspDecoderOptions = {}) {
+    this.maxLine = options.maxHeaderLineLength ?? LIMITS.rtspMaxHeaderLineLength;
+    this.maxHead = options.maxHeadBytes ?? RTSP_MAX_HEAD_BYTES;
+    this.maxHeaders = options.maxHeaderCount ?? LIMITS.rtspMaxHeaderCount;
+    this.maxBody = options.maxBodySize ?? LIMITS.rtspMaxBodySize;
+    this.maxInterleaved = options.maxInterleavedSize ?? LIMITS.rtpMaxPacketSize;
+  }
+
+  /** Consumes bytes; returns every unit they complete. */
+  push(bytes: Uint8Array): RtspUnit[] {
+    const units: RtspUnit[] = [];
+    if (bytes.length === 0) return units;
+    this.chunks.push(bytes);
+    this.buffered += bytes.length;
+    if (this.buffered < this.need) return units;
+    const buf = this.chunks.length === 1 ? this.chunks[0] : join(this.chunks, this.buffered);
+    let o = 0;
+    let need = 1;
+    for (;;) {
+      // CR/LF between messages (keep-alives, trailing newline after a body) are skipped
+      while (o < buf.length && (buf[o] === 0x0d || buf[o] === 0x0a)) o++;
+      if (o >= buf.length) break;
+      if (buf[o] === 0x24) {
+        if (buf.length - o < 4) {
+          need = 4;
+          break;
+        }
+        const length = (buf[o + 2] << 8) | buf[o + 3];
+        checkLimit('RTSP_INTERLEAVED_TOO_LARGE', 'Interleaved frame', length, this.maxInterleaved);
+        if (buf.length - o < 4 + length) {
+          need = 4 + length;
+          break;
+        }
+        units.push({ type: 'interleaved', channel: buf[o + 1], payload: buf.slice(o + 4, o + 4 + length) });
+        o += 4 + length;
+        continue;
+      }
+      const parsed = this.message(buf, o);
+      if (parsed === undefined) {
+        need = buf.length - o + 1;
+        break;
+      }
+      if ('need' in parsed) {
+        need = parsed.need;
+        break;
+      }
+      units.push(parsed.unit);
+      o = parsed.end;
+    }
+    const rest = buf.length - o;
+    this.chunks = rest > 0 ? [buf.slice(o)] : [];
+    this.buffered = rest;
+    this.need = need;
+    return units;
+  }
+
+  /** Parses a message at `start`: undefined when the head is incomplete, `need` when the body is. */
+  private message(buf: Uint8Array, start: number): { unit: RtspRequest | RtspResponse; end: number } | { need: number } | undefined {
+    const lines: string[] = [];
+    let o = start;
+    for (;;) {
+      let eol = -1;
+      const limit = Math.min(buf.length, o + this.maxLine + 2);
+      for (let i = o; i < limit; i++) {
+        if (buf[i] === 0x0a) {
+          eol = i;
+          break;
+        }
+      }
+      if (eol < 0) {
+        if (buf.length - start > this.maxHead) throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: more than ${buf.length - start} bytes > limit ${this.maxHead}`);
+        if (buf.length - o > this.maxLine) {
+          throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: line of more than ${buf.length - o} bytes > limit ${this.maxLine}`);
+        }
+        return undefined;
+      }
+      if (eol + 1 - start > this.maxHead) throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: more than ${eol + 1 - start} bytes > limit ${this.maxHead}`);
+      const lineEnd = eol > o && buf[eol - 1] === 0x0d ? eol - 1 : eol;
+      if (lineEnd - o > this.maxLine) throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: line of ${lineEnd - o} bytes > limit ${this.maxLine}`);
+      const line = latin1(buf, o, lineEnd);
+      o = eol + 1;
+      if (line === '') break;
+      lines.push(line);
+      if (lines.length > this.maxHeaders + 1) {
+        throw new ProtocolError('RTSP_TOO_MANY_HEADERS', `Headers section too long: ${lines.length - 1} header lines > limit ${this.maxHeaders}`);
+      }
+    }
+    const headers: [string, string][] = [];
+    let contentLength = 0;
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new ProtocolError('RTSP_BAD_HEADER', `malformed header line: ${line.slice(0, 64)}`);
+      const name = line.slice(0, colon).trim();
+      const value = line.slice(colon + 1).trim();
+      headers.push([name, value]);
+      if (name.toLowerCase() === 'content-length') {
+        if (!/^\d{1,10}$/.test(value)) throw new ProtocolError('RTSP_BAD_CONTENT_LENGTH', `bad Content-Length: ${value.slice(0, 32)}`);
+        contentLength = Number(value);
+        checkLimit('RTSP_BODY_TOO_LARGE', 'Body', contentLength, this.maxBody);
+      }
+    }
+    if (buf.length - o < contentLength) return { need: o - start + contentLength };
+    const body = buf.slice(o, o + contentLength);
+    const end = o + contentLength;
+    const first = lines[0];
+    const status = /^RTSP\/(\d)\.(\d) (\d{3})(?: (.*))?$/.exec(first);
+    if (status) return { unit: { type: 'response', status: Number(status[3]), reason: status[4] ?? '', headers, body }, end };
+    const request = /^([A-Za-z_][A-Za-z0-9_-]{0,31}) (\S+) RTSP\/\d\.\d$/.exec(first);
+    if (request) return { unit: { type: 'request', method: request[1], uri: request[2], headers, body }, end };
+    throw new ProtocolError('RTSP_BAD_START_LINE', `not an RTSP start line: ${first.slice(0, 64)}`);
+  }
+}
+
+function latin1(buf: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]);
+  return s;
+}
+
+function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}

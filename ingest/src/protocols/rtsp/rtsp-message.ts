@@ -1,0 +1,79 @@
+/** Header fields in wire order; names keep their case, lookups ignore it (RFC 2326 §4.2). */
+export type RtspHeaders = readonly (readonly [string, string])[];
+
+/** An RTSP request (RFC 2326 §6). */
+export interface RtspRequest {
+  readonly type: 'request';
+  readonly method: string;
+  readonly uri: string;
+  readonly headers: RtspHeaders;
+  readonly body: Uint8Array;
+}
+
+/** An RTSP response (RFC 2326 §7). */
+export interface RtspResponse {
+  readonly type: 'response';
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: RtspHeaders;
+  readonly body: Uint8Array;
+}
+
+/** An RTP/RTCP packet interleaved on the RTSP connection (RFC 2326 §10.12: `$`, channel, 16-bit length). */
+export interface InterleavedFrame {
+  readonly type: 'interleaved';
+  readonly channel: number;
+  readonly payload: Uint8Array;
+}
+
+/** Anything that arrives on an RTSP TCP connection. */
+export type RtspUnit = RtspRequest | RtspResponse | InterleavedFrame;
+
+/** First value of header `name` (case-insensitive), or undefined. */
+export function getHeader(message: { readonly headers: RtspHeaders }, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of message.headers) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/** The CSeq of a message, or undefined when missing or not a number. */
+export function getCSeq(message: { readonly headers: RtspHeaders }): number | undefined {
+  const v = getHeader(message, 'CSeq');
+  return v !== undefined && /^\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : undefined;
+}
+
+const enc = new TextEncoder();
+
+function encodeHead(startLine: string, headers: RtspHeaders, body: Uint8Array): Uint8Array {
+  let head = `${startLine}\r\n`;
+  let hasLength = false;
+  for (const [k, v] of headers) {
+    if (k.toLowerCase() === 'content-length') hasLength = true;
+    head += `${k}: ${v}\r\n`;
+  }
+  if (body.length > 0 && !hasLength) head += `Content-Length: ${body.length}\r\n`;
+  head += '\r\n';
+  const h = enc.encode(head);
+  const out = new Uint8Array(h.length + body.length);
+  out.set(h);
+  out.set(body, h.length);
+  return out;
+}
+
+/** Request bytes; Content-Length is added for a non-empty body when absent. */
+export function encodeRtspRequest(req: Omit<RtspRequest, 'type'>): Uint8Array {
+  return encodeHead(`${req.method} ${req.uri} RTSP/1.0`, req.headers, req.body);
+}
+
+/** Response bytes; Content-Length is added for a non-empty body when absent. */
+export function encodeRtspResponse(res: Omit<RtspResponse, 'type'>): Uint8Array {
+  return encodeHead(`RTSP/1.0 ${res.status} ${res.reason}`, res.headers, res.body);
+}
+
+/** `$`, channel, 16-bit length, payload. */
+export function encodeInterleavedFrame(channel: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  out.set([0x24, channel & 0xff, payload.length >> 8, payload.length & 0xff]);
+  out.set(payload, 4);
+  return out;
+}
