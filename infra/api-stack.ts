@@ -113,7 +113,7 @@ export class ApiStack extends Stack {
     this.apiUrl = this.api.apiEndpoint;
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'base URL of the functions API (streamgate users … --api URL)' });
     new CfnOutput(this, 'AdminTokenSecret', {
-      value: data.adminToken.secret.secretName,
+      value: data.adminToken.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
     });
   }

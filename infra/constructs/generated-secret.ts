@@ -29,9 +29,12 @@ export const SECRET_ALPHABETS = {
  */
 export class GeneratedSecret extends Construct {
   readonly secret: Secret;
+  /** The secret's name as given (no random suffix), for `aws secretsmanager get-secret-value --secret-id`. */
+  readonly secretName: string;
 
   constructor(scope: Construct, id: string, props: GeneratedSecretProps) {
     super(scope, id);
+    this.secretName = props.secretName;
     const { excludeCharacters, ...flags } = SECRET_ALPHABETS[props.alphabet];
     this.secret = new Secret(this, 'Secret', {
       secretName: props.secretName,

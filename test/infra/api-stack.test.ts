@@ -143,7 +143,8 @@ describe('api stack', () => {
     });
   });
 
-  it('outputs the API URL', () => {
-    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  it('outputs the API URL and the plain name of the admin token secret', () => {
+    template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Api'), 'ApiEndpoint'] } });
+    template.hasOutput('AdminTokenSecret', { Value: 'streamgate/dev/admin-token' });
   });
 });
