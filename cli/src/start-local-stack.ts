@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
 import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
+import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
 import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
 
 /** The local stack as `npm start` runs it. */
@@ -31,7 +32,17 @@ export async function startLocalStack(config: IngestConfig): Promise<LocalStack>
   const functionsUrl = functions?.url ?? config.functionsUrl!;
   let ingest: RunningIngest;
   try {
-    ingest = await startIngest(config, { log });
+    // The ingest asks the functions it runs beside, with the secrets they generated (unless set).
+    const access = createAccessControl(
+      {
+        ...config,
+        functionsUrl,
+        teaSecret: config.teaSecret ?? functions?.teaSecret,
+        serviceToken: config.serviceToken ?? functions?.serviceToken,
+      },
+      log,
+    );
+    ingest = await startIngest(config, { log, access });
   } catch (err) {
     await functions?.close();
     throw err;

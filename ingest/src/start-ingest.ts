@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:net';
+import type { Authorizer } from './auth/authorizer.js';
 import type { IngestConfig } from './config.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './logger.js';
 import { ConnectionRegistry } from './servers/connection-registry.js';
-import { listen, stopListening } from './servers/listen.js';
+import type { IngestContext, Listener } from './servers/ingest-context.js';
+import { netListener } from './servers/net-listener.js';
 import { openAccess, type RtmpAccessControl } from './servers/rtmp-access-control.js';
 import { createRtmpServer, createRtmpsServer } from './servers/rtmp-server.js';
 
@@ -12,13 +13,16 @@ import { createRtmpServer, createRtmpsServer } from './servers/rtmp-server.js';
 export interface IngestDeps {
   readonly log?: Logger;
   /** Access control for RTMP; open access when omitted (STREAMGATE_AUTH=off). */
-  readonly access?: RtmpAccessControl;
+  readonly access?: RtmpAccessControl & { close?(): void };
+  /** The authorizer behind `access`, for RTSP's Basic/Digest carriers. */
+  readonly authorizer?: Authorizer;
 }
 
 /** A running ingest. */
 export interface RunningIngest {
   readonly hub: Hub;
   readonly registry: ConnectionRegistry;
+  readonly context: IngestContext;
   /** Bound ports by service name (`rtmp`, `rtmps`, …). */
   readonly ports: Readonly<Record<string, number>>;
   /** Stops the listeners, ends players and publishers, resolves when done. */
@@ -27,6 +31,23 @@ export interface RunningIngest {
 
 function pem(value: string): string | Buffer {
   return value.includes('-----BEGIN') ? value : readFileSync(value);
+}
+
+/** Every listener the configuration asks for. */
+function createListeners(ctx: IngestContext): Listener[] {
+  const { config, log } = ctx;
+  const rtmpOptions = {
+    chunkSize: config.rtmpChunkSize,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConnections: config.maxConnections,
+  };
+  const listeners = [netListener('rtmp', createRtmpServer(rtmpOptions, ctx), config.rtmpPort, config.host, log)];
+  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+    const tls = { cert: pem(config.tlsCert), key: pem(config.tlsKey) };
+    listeners.push(netListener('rtmps', createRtmpsServer(rtmpOptions, tls, ctx), config.rtmpsPort, config.host, log));
+  }
+  return listeners;
 }
 
 /** Starts every configured listener of the ingest around one hub. */
@@ -39,29 +60,21 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   });
   const registry = new ConnectionRegistry();
   const access = deps.access ?? openAccess;
-  const servers: [string, Server][] = [];
-  const ports: Record<string, number> = {};
-  const rtmpOptions = {
-    chunkSize: config.rtmpChunkSize,
-    handshakeTimeoutMs: config.handshakeTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    maxConnections: config.maxConnections,
+  const context: IngestContext = {
+    config,
+    hub,
+    registry,
+    log,
+    access,
+    authorizer: deps.authorizer,
+    state: { draining: false, startedAt: Date.now() },
   };
-  const connDeps = { hub, registry, log, access };
-
-  servers.push(['rtmp', createRtmpServer(rtmpOptions, connDeps)]);
-  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
-    servers.push(['rtmps', createRtmpsServer(rtmpOptions, { cert: pem(config.tlsCert), key: pem(config.tlsKey) }, connDeps)]);
-  }
-
-  const portOf: Record<string, number> = { rtmp: config.rtmpPort, rtmps: config.rtmpsPort };
+  const listeners = createListeners(context);
+  const ports: Record<string, number> = {};
   try {
-    for (const [name, server] of servers) {
-      server.on('error', (err) => log.error('listener.error', { listener: name, err }));
-      ports[name] = await listen(server, portOf[name], config.host);
-    }
+    for (const l of listeners) ports[l.name] = await l.listen();
   } catch (err) {
-    await Promise.all(servers.map(([, s]) => stopListening(s)));
+    await Promise.all(listeners.map((l) => l.close()));
     throw err;
   }
   log.info('ingest.listening', { ports });
@@ -69,11 +82,14 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   return {
     hub,
     registry,
+    context,
     ports,
     async close() {
-      await Promise.all(servers.map(([, s]) => stopListening(s)));
+      context.state.draining = true;
+      await Promise.all(listeners.map((l) => l.close()));
       hub.endAllReaders();
       for (const c of registry.list()) c.kick('shutdown');
+      deps.access?.close?.();
     },
   };
 }

@@ -1,0 +1,30 @@
+import type { IngestConfig } from '../config.js';
+import type { Authorizer } from '../auth/authorizer.js';
+import type { Hub } from '../hub/hub.js';
+import type { Logger } from '../logger.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+import type { RtmpAccessControl } from './rtmp-access-control.js';
+
+/** What every listener of the ingest is built from: one hub, one registry, one logger. */
+export interface IngestContext {
+  readonly config: IngestConfig;
+  readonly hub: Hub;
+  readonly registry: ConnectionRegistry;
+  readonly log: Logger;
+  /** RTMP-shaped access decisions (RTMP, RTMPS, RTMPT). */
+  readonly access: RtmpAccessControl;
+  /** The authorizer behind `access`, for protocols with their own credential carriers (RTSP). */
+  readonly authorizer?: Authorizer;
+  /** Shared run state: `draining` turns /healthz to 503 and refuses new publishers. */
+  readonly state: { draining: boolean; readonly startedAt: number };
+}
+
+/** One listening service of the ingest (a TCP/TLS/HTTP server, or a TCP + UDP pair). */
+export interface Listener {
+  /** Service name, also the key in `RunningIngest.ports` (`rtmp`, `http`, `rtsp-5554`, …). */
+  readonly name: string;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Stops accepting new connections (open ones are handled by the drain). */
+  close(): Promise<void>;
+}
