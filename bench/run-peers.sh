@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# run-peers.sh — live RTMP servers side by side, same stream, same load client, same run.
+#
+# For each round, for each peer (order reversed every other round): start the peer, the tap
+# (RTMP peers) and a publisher (ffmpeg -re -stream_loop -1 -c copy of a pre-encoded 720p30
+# ~2.6 Mbit/s H.264+AAC FLV), wait until one player gets media, then run rtmp-load.mjs for each
+# N (server CPU/RSS of the peer's process tree, time to first frame, late joiners, probe latency,
+# stalls, disconnects), then stop exactly the processes it started. All traffic is on 127.0.0.1.
+# Every wait is bounded, every load run has a --max-time, and the whole run has --max-total.
+#
+# A peer is one line in the table below: NAME PORT KIND COMMAND, KIND rtmp (played at
+# rtmp://127.0.0.1:PORT/live/bench, published through the tap on PORT+10) or raw (a byte-copy
+# floor: ffmpeg sends FLV over TCP to PORT+10, players read raw bytes from PORT). COMMAND runs
+# under `bash -c` in its own process group; {PORT} {PUBPORT} {RUN} {BENCH_DIR} are filled in
+# ({RUN}: a fresh temp directory for that peer instance). An optional prep_NAME function runs
+# before each start (install, build, render a config). Add a peer from the command line with
+# --add-peer NAME:PORT:COMMAND (an rtmp peer). streamgate itself is a builtin peer: the esbuild
+# bundle of this checkout (scripts/build.mjs, built once per run) with STREAMGATE_AUTH=off.
+# Usually started through `npm run bench` (bench/run.mjs), which passes its arguments here.
+#
+# usage: bench/run-peers.sh [--quick] [--peers a,b,...] [--ns 1,50,200,500] [--rounds R]
+#          [--warmup S] [--duration S] [--late K] [--probes K] [--add-peer NAME:PORT:CMD]...
+#          [--max-total S] [--out DIR] [--label TEXT] [--keep] [--pin] [--ramp R] [--cpu-prof]
+set -uo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+LOAD="$BENCH_DIR/rtmp-load.mjs"
+
+# ---------------------------------------------------------------------------------------------
+# peers: NAME PORT KIND COMMAND  (builtin; --add-peer appends rtmp peers)
+PEER_TABLE=(
+  "nginx      19350 rtmp exec nginx -p {RUN} -e {RUN}/error.log -c {RUN}/nginx.conf"
+  "nms        19351 rtmp exec node {BENCH_DIR}/peers/nms/start.cjs --port {PORT} --data {RUN}"
+  "floor-node 19352 raw  exec node {BENCH_DIR}/peers/floor/relay.mjs --listen 127.0.0.1:{PORT} --pub 127.0.0.1:{PUBPORT}"
+  "floor-c    19353 raw  exec {BUILD}/relay-c {PORT} {PUBPORT} 3600"
+  "streamgate 19354 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data node {NODEFLAGS} {BUILD}/ingest/main.mjs"
+)
+
+prep_nginx() { # render the config for this instance
+  local run=$1 port=$2 module
+  command -v nginx >/dev/null || { echo "nginx not installed (apt-get install -y nginx libnginx-mod-rtmp)"; return 1; }
+  module=$(dpkg -L libnginx-mod-rtmp 2>/dev/null | grep -m1 'ngx_rtmp_module\.so$')
+  [ -n "$module" ] || { echo "libnginx-mod-rtmp not installed"; return 1; }
+  sed -e "s|@RUN@|$run|g" -e "s|@PORT@|$port|g" -e "s|@MODULE@|$module|g" \
+    "$BENCH_DIR/peers/nginx/nginx.conf.in" > "$run/nginx.conf"
+}
+prep_nms() {
+  [ -d "$BENCH_DIR/peers/nms/node_modules/node-media-server" ] && return 0
+  echo "installing Node-Media-Server (pinned) into peers/nms"
+  (cd "$BENCH_DIR/peers/nms" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2
+}
+prep_streamgate() { # the production bundle of this checkout, built once per run
+  [ -s "$BUILD/ingest/main.mjs" ] && return 0
+  (cd "$REPO_DIR" && timeout 120 node scripts/build.mjs --only ingest --outdir "$BUILD") >&2
+}
+prep_floor-c() {
+  [ -x "$BUILD/relay-c" ] && return 0
+  command -v cc >/dev/null || { echo "no C compiler"; return 1; }
+  cc -O2 -o "$BUILD/relay-c" "$BENCH_DIR/peers/floor/relay.c"
+}
+
+# ---------------------------------------------------------------------------------------------
+# options
+QUICK=0; PEERS=""; ADDED=""; NS=""; ROUNDS=""; WARMUP=""; DURATION=""; LATE=""; PROBES=4; MAX_TOTAL=""
+OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0
+# --cpu-prof: streamgate writes V8 CPU profiles into {RUN}/prof (kept with --keep)
+SG_NODE_FLAGS=""
+usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --peers) PEERS=$2; shift ;;
+    --ns) NS=$2; shift ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --late) LATE=$2; shift ;;
+    --probes) PROBES=$2; shift ;;
+    --ramp) RAMP=$2; shift ;;
+    --add-peer)
+      IFS=: read -r _n _p _c <<<"$2"
+      [[ "$_n" =~ ^[a-z0-9-]+$ && "$_p" =~ ^[0-9]+$ && -n "$_c" ]] || { echo "bad --add-peer $2 (NAME:PORT:COMMAND)"; exit 2; }
+      PEER_TABLE+=("$_n $_p rtmp $_c"); ADDED="${ADDED:+$ADDED,}$_n"; shift ;;
+    --max-total) MAX_TOTAL=$2; shift ;;
+    --out) OUT_DIR=$2; shift ;;
+    --label) LABEL=$2; shift ;;
+    --keep) KEEP=1 ;;
+    --pin) PIN=1 ;;
+    --cpu-prof) SG_NODE_FLAGS="--cpu-prof --cpu-prof-dir={RUN}/prof"; KEEP=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown option $1"; usage; exit 2 ;;
+  esac
+  shift
+done
+if [ $QUICK = 1 ]; then
+  : "${NS:=1,50,200}" "${ROUNDS:=2}" "${WARMUP:=1}" "${DURATION:=3}" "${LATE:=2}" "${MAX_TOTAL:=170}"
+else
+  : "${NS:=1,50,200,500}" "${ROUNDS:=3}" "${WARMUP:=3}" "${DURATION:=15}" "${LATE:=4}" "${MAX_TOTAL:=2400}"
+fi
+ALL_NAMES=$(for l in "${PEER_TABLE[@]}"; do echo "${l%% *}"; done | paste -sd,)
+# default: every peer in the table (builtin + added); --peers picks, added peers always come along
+if [ -z "$PEERS" ]; then PEERS=$ALL_NAMES
+else for a in ${ADDED//,/ }; do [[ ",$PEERS," == *",$a,"* ]] || PEERS="$PEERS,$a"; done; fi
+IFS=, read -r -a PEER_LIST <<<"$PEERS"
+IFS=, read -r -a N_LIST <<<"$NS"
+
+for t in node ffmpeg ss setsid timeout; do command -v $t >/dev/null || { echo "missing $t"; exit 2; }; done
+
+# --pin: the server on the last CPU, the load client, tap and publisher on the others
+SRV_PIN=(); CLI_PIN=()
+if [ $PIN = 1 ]; then
+  command -v taskset >/dev/null || { echo "--pin needs taskset"; exit 2; }
+  LASTCPU=$(( $(nproc) - 1 )); [ $LASTCPU -ge 1 ] || { echo "--pin needs 2+ CPUs"; exit 2; }
+  SRV_PIN=(taskset -c $LASTCPU); CLI_PIN=(taskset -c 0-$(( LASTCPU - 1 )))
+fi
+
+T_START=$(date +%s)
+DEADLINE=$((T_START + MAX_TOTAL))
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtmp-peers.XXXXXX")
+BUILD="$WORK/build"; mkdir -p "$BUILD" "$WORK/raw"
+STARTED=()   # every PID this script started (server process-group leaders included)
+log() { printf '[run-peers %3ds] %s\n' $(( $(date +%s) - T_START )) "$*" >&2; }
+
+stop_pid() { # TERM, wait up to 5 s, then KILL; only for PIDs we started
+  local pid=$1 group=${2:-0} i
+  kill -0 "$pid" 2>/dev/null || return 0
+  if [ "$group" = 1 ]; then kill -TERM -- "-$pid" 2>/dev/null; else kill -TERM "$pid" 2>/dev/null; fi
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    if [ "$group" = 1 ]; then kill -KILL -- "-$pid" 2>/dev/null; else kill -KILL "$pid" 2>/dev/null; fi
+  fi
+  wait "$pid" 2>/dev/null
+  return 0
+}
+cleanup() {
+  local p
+  for p in "${STARTED[@]}"; do
+    case "$p" in g:*) stop_pid "${p#g:}" 1 ;; *) stop_pid "$p" ;; esac
+  done
+  STARTED=()
+  if [ $KEEP = 0 ]; then rm -rf "$WORK"; else log "kept $WORK"; fi
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+wait_port() { # PORT SECONDS PID: until listening, the process died, or the time is up
+  local i
+  for i in $(seq $(( $2 * 10 ))); do
+    port_busy "$1" && return 0
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# the source: encoded once, cached (bench/.cache is git-ignored)
+SRC="$BENCH_DIR/.cache/testsrc2-720p30-2500k-aac128k-30s.flv"
+if [ ! -s "$SRC" ]; then
+  mkdir -p "$BENCH_DIR/.cache"
+  log "encoding the test source (30 s, once)"
+  timeout 300 ffmpeg -hide_banner -loglevel error -nostdin -y \
+    -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 -t 30 \
+    -c:v libx264 -preset veryfast -tune zerolatency -profile:v high -pix_fmt yuv420p \
+    -b:v 2500k -maxrate 2500k -bufsize 2500k -g 60 -keyint_min 60 -sc_threshold 0 \
+    -c:a aac -b:a 128k -ar 48000 -ac 2 -f flv "$SRC.tmp" && mv "$SRC.tmp" "$SRC" || { echo "encoding failed"; exit 1; }
+fi
+
+# ---------------------------------------------------------------------------------------------
+declare -A P_PORT P_KIND P_CMD P_PREPPED
+for l in "${PEER_TABLE[@]}"; do
+  read -r n p k c <<<"$l"; P_PORT[$n]=$p; P_KIND[$n]=$k; P_CMD[$n]=$c
+done
+for n in "${PEER_LIST[@]}"; do [ -n "${P_PORT[$n]:-}" ] || { echo "unknown peer $n (known: $ALL_NAMES)"; exit 2; }; done
+
+# one peer instance: start, publish, run every N, stop
+run_peer() {
+  local name=$1 round=$2 port=${P_PORT[$1]} kind=${P_KIND[$1]} pubport=$(( ${P_PORT[$1]} + 10 ))
+  local run="$WORK/$name-r$round" spid tpid="" ppid url cmd n json ok p i out
+  mkdir -p "$run"
+  for p in $port $pubport; do
+    if port_busy $p; then log "$name: port $p already in use by something else; skipped"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"port $p busy\"}" > "$WORK/raw/$name-r$round-skip.json"; return; fi
+  done
+  if declare -F "prep_$name" >/dev/null; then
+    if ! out=$("prep_$name" "$run" "$port" 2>&1); then
+      log "$name: prep failed: $out"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"prep failed\"}" > "$WORK/raw/$name-r$round-skip.json"; return
+    fi
+  fi
+  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS}
+  cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$pubport}; cmd=${cmd//\{RUN\}/$run}
+  cmd=${cmd//\{BENCH_DIR\}/$BENCH_DIR}; cmd=${cmd//\{BUILD\}/$BUILD}
+  setsid "${SRV_PIN[@]}" bash -c "$cmd" > "$run/server.log" 2>&1 < /dev/null &
+  spid=$!; STARTED+=("g:$spid")
+  if ! wait_port "$port" 15 "$spid"; then
+    log "$name: did not listen on $port; log tail:"; tail -5 "$run/server.log" >&2
+    echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"did not start\"}" > "$WORK/raw/$name-r$round-skip.json"
+    stop_pid "$spid" 1; return
+  fi
+  if [ "$kind" = rtmp ]; then
+    "${CLI_PIN[@]}" node "$LOAD" --mode tap --listen 127.0.0.1:$pubport --upstream 127.0.0.1:$port --tap-log "$run/tap.log" \
+      --max-time $MAX_TOTAL --quiet > "$run/tap.out" 2>&1 &
+    tpid=$!; STARTED+=("$tpid")
+    wait_port $pubport 10 $tpid || log "$name: tap not listening"
+    "${CLI_PIN[@]}" ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$SRC" -c copy \
+      -f flv "rtmp://127.0.0.1:$pubport/live/bench" > "$run/publisher.log" 2>&1 &
+    ppid=$!; url="rtmp://127.0.0.1:$port/live/bench"
+  else
+    "${CLI_PIN[@]}" ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$SRC" -c copy \
+      -f flv "tcp://127.0.0.1:$pubport" > "$run/publisher.log" 2>&1 &
+    ppid=$!; url="tcp://127.0.0.1:$port"
+  fi
+  STARTED+=("$ppid")
+  # live? one player must get media (bounded: 2 tries)
+  ok=0
+  for i in 1 2; do
+    sleep 0.5
+    timeout 20 node "$LOAD" --url "$url" --n 1 --warmup 0 --duration 1 --connect-timeout 8 --ramp-timeout 8 \
+      --quiet --json "$run/ready.json" >/dev/null 2>&1
+    grep -q '"receivingMedia": 1' "$run/ready.json" 2>/dev/null && { ok=1; break; }
+  done
+  if [ $ok = 0 ]; then
+    log "$name: stream never became playable; skipped"
+    echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"stream not playable\"}" > "$WORK/raw/$name-r$round-skip.json"
+  else
+    for n in "${N_LIST[@]}"; do
+      local est=$(( n / RAMP + WARMUP + DURATION + 12 ))
+      if [ $(( $(date +%s) + est )) -gt $DEADLINE ]; then
+        log "$name N=$n: skipped, --max-total ${MAX_TOTAL}s would be exceeded"
+        echo "{\"peer\":\"$name\",\"round\":$round,\"n\":$n,\"skipped\":\"time budget\"}" > "$WORK/raw/$name-n$n-r$round-skip.json"
+        continue
+      fi
+      json="$WORK/raw/$name-n$n-r$round.json"
+      local probes=$(( n < PROBES ? n : PROBES )) extra=()
+      [ "$kind" = rtmp ] && extra=(--probes $probes --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
+      [ "$kind" = raw ] && extra=(--watch-aux "publisher:$ppid")
+      timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$LOAD" --url "$url" --n "$n" --ramp "$RAMP" --warmup "$WARMUP" \
+        --duration "$DURATION" --late "$LATE" --watch-pids "$spid" "${extra[@]}" --json "$json.tmp" --quiet \
+        > /dev/null 2> "$run/load-n$n.err"
+      if [ -s "$json.tmp" ]; then # tag the run, print one line
+        node -e 'const fs=require("fs"),[f,peer,kind,round]=process.argv.slice(1);
+          const d=Object.assign(JSON.parse(fs.readFileSync(f+".tmp")),{peer,kind,round:+round});
+          fs.writeFileSync(f,JSON.stringify(d)); fs.unlinkSync(f+".tmp");
+          const s=d.server||{},p=d.players,l=d.latencyMs,j=d.lateJoiners,raw=kind==="raw";
+          console.error(`  ${peer} N=${d.n} r${round}: media ${p.receivingMedia}/${d.n} stalls ${p.stalls} disc ${p.disconnected}`+
+            ` | cpu ${s.cpuPctOfOneCore}% ${s.cpuSecPerGB} s/GB (user ${s.userSecPerGB}) rss ${s.rssMaxMB} MB`+
+            (raw?"":` | ttfk p50 ${p.ttfkMs.p50} ms, late ${j?j.ttfkMs.p50:"-"} ms | lat p50 ${l?l.p50:"-"} ms`)+
+            ` | client ${d.client&&d.client.cpuPctOfOneCore}% busy ${d.machine&&d.machine.busyPct}%`)' "$json" "$name" "$kind" "$round"
+      else
+        log "$name N=$n: load run gave no result: $(tail -2 "$run/load-n$n.err" | tr '\n' ' ')"
+        echo "{\"peer\":\"$name\",\"round\":$round,\"n\":$n,\"skipped\":\"load run failed\"}" > "$WORK/raw/$name-n$n-r$round-skip.json"
+      fi
+      sleep 0.3
+    done
+  fi
+  # stop what this instance started, publisher first
+  stop_pid "$ppid"; [ -n "$tpid" ] && stop_pid "$tpid"; stop_pid "$spid" 1
+  local keep=(); for p in "${STARTED[@]}"; do [[ "$p" == "$ppid" || "$p" == "$tpid" || "$p" == "g:$spid" ]] || keep+=("$p"); done
+  STARTED=("${keep[@]}")
+  grep -qi 'error\|fatal' "$run/publisher.log" 2>/dev/null && log "$name: publisher said: $(head -2 "$run/publisher.log" | tr '\n' ' ')"
+}
+
+log "peers: ${PEER_LIST[*]}; N: ${N_LIST[*]}; rounds: $ROUNDS; warmup ${WARMUP}s window ${DURATION}s; late joiners $LATE; max ${MAX_TOTAL}s"
+for r in $(seq "$ROUNDS"); do
+  order=("${PEER_LIST[@]}")
+  if [ $(( r % 2 )) = 0 ]; then order=(); for (( i=${#PEER_LIST[@]}-1; i>=0; i-- )); do order+=("${PEER_LIST[$i]}"); done; fi
+  for name in "${order[@]}"; do
+    [ "$(date +%s)" -ge $DEADLINE ] && break 2
+    log "round $r: $name"
+    run_peer "$name" "$r"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------
+DATE=$(date -u +%Y-%m-%d)
+BASE="$OUT_DIR/$DATE-peers$([ $QUICK = 1 ] && echo -quick)"
+mkdir -p "$OUT_DIR"
+node "$BENCH_DIR/summarize-peers.mjs" --raw "$WORK/raw" --json "$BASE.json" --md "$BASE.md" \
+  --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"label":"%s","wallSec":%s}' \
+    $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$LABEL" $(( $(date +%s) - T_START )))"
+log "done in $(( $(date +%s) - T_START ))s: ${BASE#"$BENCH_DIR"/}.md and .json"
