@@ -1,0 +1,225 @@
+import { joinAvcc } from '../../media/annexb.js';
+import { buildAvcDecoderConfig } from '../../media/avc-decoder-config.js';
+import { parseH264Sps } from '../../media/h264-sps.js';
+import { buildHevcDecoderConfig, parseH265Sps } from '../../media/h265.js';
+import type { MediaFrame, VideoConfig } from '../../media/media-frame.js';
+import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '../../media/nal-units.js';
+import { ProtocolError, checkLimit } from '../protocol-error.js';
+import { RtpClock } from './rtp-clock.js';
+import type { RtpPacket } from './rtp-packet.js';
+import { seqDiff } from './rtp-reorder-buffer.js';
+
+/** Largest access unit reassembled from RTP (FU fragments or aggregated NAL units). */
+export const RTP_MAX_ACCESS_UNIT_SIZE = 8 * 1024 * 1024;
+
+/** Counters of tolerated damage. */
+export interface DepacketizerStats {
+  lostPackets: number;
+  droppedFrames: number;
+}
+
+/**
+ * H.264 (RFC 6184: single NAL, STAP-A, FU-A) and H.265 (RFC 7798: single, AP, FU) depacketizer.
+ * Collects the NAL units of one RTP timestamp into an access unit (ended by the marker bit or a
+ * new timestamp), keeps parameter sets out of the frame data and emits a VideoConfig before the
+ * first frame and whenever they change. After any sequence gap, frames are dropped until the next
+ * keyframe. RTP carries no DTS: `dts` = `pts`.
+ */
+export class VideoDepacketizer {
+  readonly stats: DepacketizerStats = { lostPackets: 0, droppedFrames: 0 };
+  private readonly clock: RtpClock;
+  private nals: Uint8Array[] = [];
+  private auSize = 0;
+  private auTimestamp: number | undefined;
+  private fu: Uint8Array[] | undefined;
+  private fuSize = 0;
+  private lastSeq: number | undefined;
+  private waitKeyframe = true;
+  private damaged = false;
+  private readonly params = new Map<number, Uint8Array>();
+  private config: VideoConfig | undefined;
+  private configSent = false;
+
+  constructor(
+    readonly codec: 'h264' | 'h265',
+    options: { clockRate?: number; config?: VideoConfig; maxAccessUnitSize?: number } = {},
+  ) {
+    this.clock = new RtpClock(options.clockRate ?? 90000);
+    this.config = options.config;
+    this.maxAu = options.maxAccessUnitSize ?? RTP_MAX_ACCESS_UNIT_SIZE;
+  }
+
+  private readonly maxAu: number;
+
+  /** Consumes one packet (in sequence order); returns completed frames. */
+  push(packet: RtpPacket): MediaFrame[] {
+    const out: MediaFrame[] = [];
+    let loss = false;
+    if (this.lastSeq !== undefined) {
+      const d = seqDiff(packet.sequenceNumber, this.lastSeq);
+      if (d <= 0) return out; // duplicate or late
+      if (d > 1) {
+        this.stats.lostPackets += d - 1;
+        this.damaged = true;
+        loss = true;
+      }
+    }
+    this.lastSeq = packet.sequenceNumber;
+    if (this.auTimestamp !== undefined && packet.timestamp !== this.auTimestamp) {
+      this.flush(out);
+      // the lost packets may have begun this access unit as well as ended the previous one
+      if (loss) this.damaged = true;
+    }
+    this.auTimestamp = packet.timestamp;
+    if (this.codec === 'h264') this.h264(packet.payload);
+    else this.h265(packet.payload);
+    if (packet.marker) this.flush(out);
+    return out;
+  }
+
+  private add(nal: Uint8Array): void {
+    checkLimit('RTP_FRAME_TOO_LARGE', 'Access unit', this.auSize + nal.length, this.maxAu);
+    this.nals.push(nal);
+    this.auSize += nal.length + 4;
+  }
+
+  private h264(p: Uint8Array): void {
+    if (p.length === 0) return;
+    const type = p[0] & 0x1f;
+    if (type >= 1 && type <= 23) {
+      this.add(p);
+    } else if (type === H264_NAL.stapA) {
+      this.aggregate(p, 1);
+    } else if (type === H264_NAL.fuA) {
+      if (p.length < 2) throw new ProtocolError('RTP_BAD_PAYLOAD', 'FU-A without FU header');
+      this.fragment(p[1] & 0x80, p[1] & 0x40, Uint8Array.of((p[0] & 0xe0) | (p[1] & 0x1f)), p.subarray(2));
+    }
+    // STAP-B, MTAP and FU-B belong to interleaved mode, which we do not offer in SDP: ignored
+  }
+
+  private h265(p: Uint8Array): void {
+    if (p.length < 2) return;
+    const type = (p[0] >> 1) & 0x3f;
+    if (type === H265_NAL.ap) {
+      this.aggregate(p, 2);
+    } else if (type === H265_NAL.fu) {
+      if (p.length < 3) throw new ProtocolError('RTP_BAD_PAYLOAD', 'H.265 FU without FU header');
+      this.fragment(p[2] & 0x80, p[2] & 0x40, Uint8Array.of((p[0] & 0x81) | ((p[2] & 0x3f) << 1), p[1]), p.subarray(3));
+    } else if (type < 48) {
+      this.add(p);
+    }
+  }
+
+  /** STAP-A / AP: 16-bit size before each NAL unit. */
+  private aggregate(p: Uint8Array, headerSize: number): void {
+    let o = headerSize;
+    while (o < p.length) {
+      if (o + 2 > p.length) throw new ProtocolError('RTP_BAD_PAYLOAD', 'aggregation unit size truncated');
+      const size = (p[o] << 8) | p[o + 1];
+      o += 2;
+      if (size === 0 || o + size > p.length) throw new ProtocolError('RTP_BAD_PAYLOAD', `aggregated NAL size ${size} past the end of ${p.length} bytes`);
+      this.add(p.subarray(o, o + size));
+      o += size;
+    }
+  }
+
+  private fragment(start: number, end: number, header: Uint8Array, data: Uint8Array): void {
+    if (start) {
+      this.fu = [header, data];
+      this.fuSize = header.length + data.length;
+    } else if (this.fu === undefined) {
+      return; // the start was lost: the rest is useless
+    } else {
+      this.fu.push(data);
+      this.fuSize += data.length;
+    }
+    checkLimit('RTP_FRAME_TOO_LARGE', 'Access unit', this.auSize + this.fuSize, this.maxAu);
+    if (end) {
+      const nal = new Uint8Array(this.fuSize);
+      let o = 0;
+      for (const part of this.fu) {
+        nal.set(part, o);
+        o += part.length;
+      }
+      this.fu = undefined;
+      this.fuSize = 0;
+      this.add(nal);
+    }
+  }
+
+  private flush(out: MediaFrame[]): void {
+    const nals = this.nals;
+    const ts = this.auTimestamp;
+    const fuOpen = this.fu !== undefined;
+    const damaged = this.damaged || fuOpen;
+    this.nals = [];
+    this.auSize = 0;
+    this.fu = undefined;
+    this.fuSize = 0;
+    this.damaged = false;
+    if (damaged) {
+      // part of this access unit is missing: decoding resumes at the next keyframe
+      this.waitKeyframe = true;
+      if (nals.length > 0) this.stats.droppedFrames++;
+      return;
+    }
+    if (ts === undefined || nals.length === 0) return;
+    const frameNals: Uint8Array[] = [];
+    let paramsChanged = false;
+    for (const nal of nals) {
+      const t = this.codec === 'h264' ? h264NalType(nal) : h265NalType(nal);
+      const isParam = this.codec === 'h264' ? t === H264_NAL.sps || t === H264_NAL.pps : t === H265_NAL.vps || t === H265_NAL.sps || t === H265_NAL.pps;
+      const isAud = this.codec === 'h264' ? t === H264_NAL.aud : t === H265_NAL.aud;
+      if (isAud) continue;
+      if (isParam) {
+        const old = this.params.get(t);
+        if (!old || !same(old, nal)) {
+          this.params.set(t, nal.slice());
+          paramsChanged = true;
+        }
+        continue;
+      }
+      frameNals.push(nal);
+    }
+    if (paramsChanged) {
+      const config = this.buildConfig();
+      if (config && (!this.config || !same(config.record, this.config.record))) {
+        this.config = config;
+        this.configSent = false;
+      }
+    }
+    if (frameNals.length === 0) return;
+    const keyframe = isKeyframe(this.codec, frameNals);
+    if (this.config === undefined || (this.waitKeyframe && !keyframe)) {
+      this.stats.droppedFrames++;
+      return;
+    }
+    this.waitKeyframe = false;
+    if (!this.configSent) {
+      out.push(this.config);
+      this.configSent = true;
+    }
+    const ms = this.clock.toMs(ts);
+    out.push({ kind: 'video', codec: this.codec, dts: ms, pts: ms, keyframe, data: joinAvcc(frameNals) });
+  }
+
+  private buildConfig(): VideoConfig | undefined {
+    if (this.codec === 'h264') {
+      const sps = this.params.get(H264_NAL.sps);
+      const pps = this.params.get(H264_NAL.pps);
+      if (!sps || !pps) return undefined;
+      const info = parseH264Sps(sps);
+      return { kind: 'video-config', codec: 'h264', record: buildAvcDecoderConfig([sps], [pps]), width: info.width, height: info.height };
+    }
+    const vps = this.params.get(H265_NAL.vps);
+    const sps = this.params.get(H265_NAL.sps);
+    const pps = this.params.get(H265_NAL.pps);
+    if (!vps || !sps || !pps) return undefined;
+    const info = parseH265Sps(sps);
+    return { kind: 'video-config', codec: 'h265', record: buildHevcDecoderConfig([vps], [sps], [pps]), width: info.width, height: info.height };
+  }
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
