@@ -21,6 +21,8 @@ export interface LocalFunctionsOptions {
   host?: string;
   /** TEA secret to use instead of the generated `tea-secret` file. */
   teaSecret?: string;
+  /** How long the ingest may cache an ACL answer (`STREAMGATE_ACL_TTL_SECONDS`), default 30. */
+  aclTtlSeconds?: number;
   log?: (event: Record<string, unknown>) => void;
 }
 
@@ -61,7 +63,7 @@ export async function startLocalFunctions(opts: LocalFunctionsOptions): Promise<
   const client = createLocalDynamoClient(store.endpoint);
   try {
     await ensureUsersTable(client, LOCAL_USERS_TABLE);
-    const deps = buildFunctionsDeps({ client, tableName: LOCAL_USERS_TABLE, teaSecret, adminToken, serviceToken, passwordKey, aclAuth: 'token', log });
+    const deps = buildFunctionsDeps({ client, tableName: LOCAL_USERS_TABLE, teaSecret, adminToken, serviceToken, passwordKey, aclAuth: 'token', aclTtlSeconds: opts.aclTtlSeconds, log });
     const app = createFunctionsApp(deps);
     const host = opts.host ?? '127.0.0.1';
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

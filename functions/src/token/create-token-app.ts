@@ -10,6 +10,7 @@ import {
 import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
 import { validateUserName } from '../../../domain/src/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
+import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';
 import { readLimitedBody } from '../http/read-limited-body.js';
 
@@ -22,6 +23,12 @@ const utf8 = new TextDecoder('utf-8');
  * throttled source, store error) answers **200** `{"error":"Invalid Client"}`: a 4xx/5xx would
  * make RTMPAuthToken-style modules fall back to a hard-coded password (§2.2). GET → version;
  * other methods → 405.
+ *
+ * Failed lookups are throttled per source address, except for a caller presenting the service
+ * bearer (`authorization: Bearer <serviceToken>`): that is our ingest, the one source address of
+ * every encoder, which throttles per encoder address itself. Counting its failures here would let
+ * a few unknown-user guesses lock out every correct login. Foreign callers (a Wowza server) send
+ * no bearer and stay throttled.
  */
 export function createTokenApp(deps: FunctionsDeps): Hono {
   const app = new Hono();
@@ -29,17 +36,26 @@ export function createTokenApp(deps: FunctionsDeps): Hono {
   app.post(TOKEN_PATH, async (c) => {
     const started = performance.now();
     const ip = clientIp(c);
+    const fromIngest = bearerMatches(c.req.header('authorization'), deps.serviceToken);
     let user: string | undefined;
     const answer = (reason: string, failure: boolean) => {
-      if (failure && reason !== 'throttled') deps.tokenThrottle.recordFailure(ip);
-      deps.log({ route: 'token', ip, user, decision: failure ? 'deny' : 'allow', reason, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+      if (failure && reason !== 'throttled' && !fromIngest) deps.tokenThrottle.recordFailure(ip);
+      deps.log({
+        route: 'token',
+        ip,
+        user,
+        decision: failure ? 'deny' : 'allow',
+        reason,
+        ...(fromIngest ? { caller: 'ingest' } : {}),
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      });
     };
     const invalid = (reason: string) => {
       answer(reason, true);
       return c.json(TOKEN_INVALID_CLIENT, 200);
     };
 
-    if (deps.tokenThrottle.isBlocked(ip)) return invalid('throttled');
+    if (!fromIngest && deps.tokenThrottle.isBlocked(ip)) return invalid('throttled');
     const body = await readLimitedBody(c.req.raw, TOKEN_MAX_BODY_BYTES);
     if (!body) return invalid('body_too_large');
     // Form decoding handles `+`/`%xx`; the first `clientid` wins (§2.3).

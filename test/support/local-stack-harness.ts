@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
+import type { AuthorizerConfig } from '../../ingest/src/auth/create-authorizer.js';
+import { loadConfig, type IngestConfig } from '../../ingest/src/config.js';
+import { createLogger } from '../../ingest/src/logger.js';
+import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
+
+/** A user to create through the users API. */
+export interface StackUser {
+  name: string;
+  password: string;
+  publish?: string[];
+  play?: string[];
+  enabled?: boolean;
+}
+
+/** Options of {@link startLocalStackForTest}. */
+export interface LocalStackTestOptions {
+  /** `STREAMGATE_*` ingest variables on top of the test defaults (auth on, every port free). */
+  env?: Record<string, string>;
+  /** ACL answer lifetime the functions hand out (`STREAMGATE_ACL_TTL_SECONDS`). */
+  aclTtlSeconds?: number;
+  /** Authorizer tunables (e.g. a shorter failure delay); defaults are production's. */
+  authorizer?: Partial<AuthorizerConfig>;
+  /** Functions URL the ingest asks instead of the local functions (a hanging fake, a proxy). */
+  ingestFunctionsUrl?: string;
+  users?: StackUser[];
+}
+
+/** The functions and an ingest wired to them, on free ports, with every log line captured. */
+export interface LocalStackForTest {
+  readonly functions: LocalFunctions;
+  readonly ingest: RunningIngest;
+  readonly config: IngestConfig;
+  /** Ingest log lines (JSON objects), in order. */
+  readonly logs: Record<string, unknown>[];
+  /** Functions log events, in order. */
+  readonly functionsLogs: Record<string, unknown>[];
+  /** Every captured line of both, as text (for "no secret in any log" checks). */
+  allLogText(): string;
+  rtmpUrl(path: string): string;
+  /** Calls the users API with the admin token; resolves with status and JSON body. */
+  usersApi(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  addUser(user: StackUser): Promise<void>;
+  /** Stops the functions only (the ingest keeps running: "auth service down"). */
+  stopFunctions(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts what `streamgate start` runs — the local functions on a temp data dir and an ingest
+ * asking them (publish auth on by default) — on 127.0.0.1 with free ports, creates `users`
+ * through the users API with the admin token, and captures both logs.
+ */
+export async function startLocalStackForTest(opts: LocalStackTestOptions = {}): Promise<LocalStackForTest> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sg-stack-'));
+  const functionsLogs: Record<string, unknown>[] = [];
+  const lines: string[] = [];
+  let functions: LocalFunctions;
+  try {
+    functions = await startLocalFunctions({
+      dataDir,
+      port: 0,
+      aclTtlSeconds: opts.aclTtlSeconds,
+      log: (event) => {
+        functionsLogs.push(event);
+        lines.push(JSON.stringify(event));
+      },
+    });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  let functionsStopped = false;
+  const stopFunctions = async () => {
+    if (functionsStopped) return;
+    functionsStopped = true;
+    await functions.close();
+  };
+
+  const config = loadConfig({
+    STREAMGATE_HOST: '127.0.0.1',
+    STREAMGATE_RTMP_PORT: '0',
+    STREAMGATE_RTMPS_PORT: '0',
+    STREAMGATE_HTTP_PORT: '0',
+    STREAMGATE_FLV_PORT: '0',
+    STREAMGATE_TS_PORT: '0',
+    STREAMGATE_RTSP_PORTS: '0',
+    STREAMGATE_ADMIN_PORT: '0',
+    STREAMGATE_AUTH: 'on',
+    STREAMGATE_LOG_LEVEL: 'debug',
+    STREAMGATE_DATA_DIR: dataDir,
+    ...opts.env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger(config.logLevel, (line) => {
+    lines.push(line);
+    logs.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  let ingest: RunningIngest;
+  try {
+    // As cli/src/start-local-stack.ts: the ingest uses the secrets the functions generated.
+    const access = createAccessControl(
+      {
+        ...config,
+        functionsUrl: opts.ingestFunctionsUrl ?? functions.url,
+        teaSecret: functions.teaSecret,
+        serviceToken: functions.serviceToken,
+      },
+      log,
+      opts.authorizer,
+    );
+    ingest = await startIngest(config, { log, access });
+  } catch (err) {
+    await stopFunctions();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const usersApi = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${functions.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${functions.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  };
+  const addUser = async (u: StackUser) => {
+    const r = await usersApi('POST', '/users', {
+      name: u.name,
+      password: u.password,
+      grants: { publish: u.publish ?? [], play: u.play ?? [] },
+      ...(u.enabled === false ? { enabled: false } : {}),
+    });
+    if (r.status !== 201) throw new Error(`creating user ${u.name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  };
+
+  const stack: LocalStackForTest = {
+    functions,
+    ingest,
+    config,
+    logs,
+    functionsLogs,
+    allLogText: () => lines.join('\n'),
+    rtmpUrl: (path) => `rtmp://127.0.0.1:${ingest.ports.rtmp}/${path}`,
+    usersApi,
+    addUser,
+    stopFunctions,
+    async close() {
+      await ingest.close();
+      await stopFunctions();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const u of opts.users ?? []) await addUser(u);
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  return stack;
+}
+
+/** Polls `cond` every 25 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
