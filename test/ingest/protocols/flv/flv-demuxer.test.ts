@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FlvDemuxer, encodeFlvTag, type FlvTag } from '../../../../ingest/src/protocols/flv/flv-demuxer.js';
 import { decodeFlvHeader, encodeFlvHeader } from '../../../../ingest/src/protocols/flv/flv-header.js';
+import { flvStreamName } from '../../../../ingest/src/protocols/flv/flv-stream-name.js';
 import { expectCode, fuzz, hex, splitWays } from '../../support/feed.js';
 
 const header = hex(`464c56 01   # 'FLV', version 1
@@ -106,6 +107,32 @@ describe('FlvDemuxer', () => {
     const inputs = cases.map((c) => new Uint8Array([...header, ...c.bytes]));
     fuzz(inputs, (b) => {
       new FlvDemuxer().push(b);
+    }, 500);
+  });
+});
+
+describe('flvStreamName', () => {
+  it('reads streamName from the onMetaData of the ffmpeg capture', () => {
+    const file = new Uint8Array(readFileSync(new URL('../../../fixtures/flv/h264-aac.flv', import.meta.url)));
+    const script = new FlvDemuxer().push(file).find((t) => t.tagType === 18)!;
+    expect(flvStreamName(script.body)).toBe('aaa');
+  });
+
+  it('gives undefined without a streamName or for other script tags', () => {
+    expect(flvStreamName(hex('02 000a 6f6e4d65746144617461 03 0000 09'))).toBeUndefined(); // onMetaData {}
+    expect(flvStreamName(hex('02 0003 666f6f 05'))).toBeUndefined(); // "foo" null
+  });
+
+  it('reads the name after @setDataFrame', () => {
+    // "@setDataFrame" "onMetaData" {streamName: "x"}
+    const body = hex('02 000d 40736574446174614672616d65 02 000a 6f6e4d65746144617461 03 000a 73747265616d4e616d65 02 0001 78 0000 09');
+    expect(flvStreamName(body)).toBe('x');
+  });
+
+  it('only ever raises ProtocolError on mutated script tags', () => {
+    const body = hex('02 000a 6f6e4d65746144617461 03 000a 73747265616d4e616d65 02 0003 616161 0000 09');
+    fuzz([body], (b) => {
+      flvStreamName(b);
     }, 500);
   });
 });
