@@ -173,3 +173,62 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, what: stri
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** A switchable HTTP front of the functions: passes through, delays, or never answers. */
+export interface FunctionsGateway {
+  readonly url: string;
+  /** `pass` forwards; `hang` accepts the request and never answers. */
+  mode: 'pass' | 'hang';
+  /** Delay before forwarding, per path prefix (e.g. `{ '/acl': 300 }`). */
+  delays: Record<string, number>;
+  /** Paths requested, in order, with when their answers went back (ms since epoch). */
+  readonly answered: { path: string; at: number }[];
+  close(): Promise<void>;
+}
+
+/** Starts a {@link FunctionsGateway} on a free loopback port in front of `target`. */
+export async function startFunctionsGateway(target: () => string): Promise<FunctionsGateway> {
+  const { createServer } = await import('node:http');
+  const answered: { path: string; at: number }[] = [];
+  const gw: FunctionsGateway = {
+    url: '',
+    mode: 'pass',
+    delays: {},
+    answered,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (gw.mode === 'hang') return; // never answers; the socket stays open
+      const path = req.url ?? '/';
+      const delay = Object.entries(gw.delays).find(([prefix]) => path.startsWith(prefix))?.[1] ?? 0;
+      setTimeout(() => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+        fetch(target() + path, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
+          .then(async (up) => {
+            const body = Buffer.from(await up.arrayBuffer());
+            res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });
+            res.end(body);
+            answered.push({ path, at: Date.now() });
+          })
+          .catch(() => res.destroy());
+      }, delay);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  (gw as { url: string }).url = `http://127.0.0.1:${port}`;
+  return gw;
+}
+
+/**
+ * Extra connect fields that make the scripted RTMP client look like a player (as FFmpeg reading
+ * does), so it is not challenged while play auth is off (classify-connect.ts).
+ */
+export const PLAYER_CONNECT = { type: 'normal', fpad: false, audioCodecs: 3191, videoCodecs: 252 } as const;
