@@ -9,7 +9,7 @@ import type { Subscription } from '../hub/subscription.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionEntry, ConnectionRegistry } from './connection-registry.js';
 import { invalidNameReason, splitQuery } from './stream-name.js';
-import type { RtmpAccessControl } from './rtmp-access-control.js';
+import type { RtmpAccessControl, StreamRequest } from './rtmp-access-control.js';
 
 /** Settings of an RTMP connection (from IngestConfig). */
 export interface RtmpConnectionOptions {
@@ -227,15 +227,7 @@ export class RtmpConnection {
     }
     const path = Hub.path(app, name);
     const started = Date.now();
-    const decision = await this.deps.access.publish({
-      app,
-      appQuery: this.appQuery,
-      stream: name,
-      streamQuery: query,
-      credentials: this.credentials,
-      remoteAddress: this.remoteAddress,
-      protocol: this.options.protocol,
-    });
+    const decision = await this.deps.access.publish(this.streamRequest(app, name, query));
     if (this.closed) return;
     if (!decision.ok) {
       this.session.rejectPublish(event.streamId, decision.code, decision.description);
@@ -286,15 +278,7 @@ export class RtmpConnection {
       this.session.rejectPlay(event.streamId, 'NetStream.Play.StreamNotFound', `Invalid stream name: ${bad}`);
       return;
     }
-    const decision = await this.deps.access.play({
-      app,
-      appQuery: this.appQuery,
-      stream: name,
-      streamQuery: query,
-      credentials: this.credentials,
-      remoteAddress: this.remoteAddress,
-      protocol: this.options.protocol,
-    });
+    const decision = await this.deps.access.play(this.streamRequest(app, name, query));
     if (this.closed) return;
     if (!decision.ok) {
       this.session.rejectPlay(event.streamId, 'NetStream.Play.Failed', decision.description);
@@ -310,6 +294,18 @@ export class RtmpConnection {
     this.session.startPlay(event.streamId, name, { reset: event.reset });
     this.log.info('rtmp.play', { app, stream: name, live: this.deps.hub.isLive(path) });
     state.sub = this.deps.hub.subscribe(path, this.readerFor(state));
+  }
+
+  private streamRequest(app: string, stream: string, streamQuery: string): StreamRequest {
+    return {
+      app,
+      appQuery: this.appQuery,
+      stream,
+      streamQuery,
+      credentials: this.credentials,
+      remoteAddress: this.remoteAddress,
+      protocol: this.options.protocol,
+    };
   }
 
   private readerFor(state: PlayState): ReaderSink {
