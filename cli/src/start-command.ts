@@ -21,15 +21,20 @@ export function registerStartCommand(program: Command): void {
         }
         throw err;
       }
-      const stack = await startLocalStack(config);
-      process.stdout.write(stack.banner + '\n');
       let stopping = false;
+      // SIGTERM, SIGINT or the admin `shutdown`: drain for STREAMGATE_DRAIN_SECONDS, exit 0. A
+      // second SIGINT skips the rest of the drain.
       const stop = (signal: string): void => {
-        if (stopping) return;
+        if (stopping) {
+          if (signal === 'SIGINT') void stack.stop().then(() => process.exit(0));
+          return;
+        }
         stopping = true;
-        process.stderr.write(`streamgate: ${signal}, draining…\n`);
-        void stack.stop().then(() => process.exit(0));
+        process.stderr.write(`streamgate: ${signal}, draining (up to ${config.drainSeconds} s)…\n`);
+        void stack.drain().then(() => process.exit(0));
       };
+      const stack = await startLocalStack(config, { onShutdown: () => stop('admin shutdown') });
+      process.stdout.write(stack.banner + '\n');
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
     });

@@ -3,6 +3,8 @@ import type { IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
 import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
 import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
+import { withAuthMetrics } from '../../ingest/src/servers/metrics-auth-log.js';
+import { createMetricsSetup } from '../../ingest/src/servers/metrics-setup.js';
 import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
 
 /** The local stack as `npm start` runs it. */
@@ -11,14 +13,22 @@ export interface LocalStack {
   readonly functionsUrl: string;
   /** What to print: every endpoint a user can use. */
   readonly banner: string;
+  /** The graceful stop (SIGTERM): drains the ingest for up to `seconds`, then stops everything. */
+  drain(seconds?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Options of the local stack beyond the configuration. */
+export interface LocalStackOptions {
+  /** What the admin `shutdown` command does (the CLI drains and exits). */
+  readonly onShutdown?: () => void;
 }
 
 /**
  * Starts the functions API (token, acl, users) on the embedded store, unless
  * STREAMGATE_FUNCTIONS_URL points elsewhere, and the ingest wired to it.
  */
-export async function startLocalStack(config: IngestConfig): Promise<LocalStack> {
+export async function startLocalStack(config: IngestConfig, options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = createLogger(config.logLevel);
   const functions =
     config.functionsUrl === undefined
@@ -31,6 +41,7 @@ export async function startLocalStack(config: IngestConfig): Promise<LocalStack>
       : undefined;
   const functionsUrl = functions?.url ?? config.functionsUrl!;
   let ingest: RunningIngest;
+  const metrics = createMetricsSetup();
   try {
     // The ingest asks the functions it runs beside, with the secrets they generated (unless set).
     const access = createAccessControl(
@@ -40,9 +51,9 @@ export async function startLocalStack(config: IngestConfig): Promise<LocalStack>
         teaSecret: config.teaSecret ?? functions?.teaSecret,
         serviceToken: config.serviceToken ?? functions?.serviceToken,
       },
-      log,
+      withAuthMetrics(log, metrics.ingest),
     );
-    ingest = await startIngest(config, { log, access });
+    ingest = await startIngest(config, { log, access, metrics, ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}) });
   } catch (err) {
     await functions?.close();
     throw err;
@@ -53,6 +64,16 @@ export async function startLocalStack(config: IngestConfig): Promise<LocalStack>
     'streamgate is running',
     `  publish/play  rtmp://${host}:${p.rtmp}/live/STREAM`,
     ...(p.rtmps !== undefined ? [`  RTMPS         rtmps://${host}:${p.rtmps}/live/STREAM`] : []),
+    ...(p.http !== undefined
+      ? [
+          `  RTMPT         rtmpt://${host}:${p.http}/live/STREAM`,
+          `  HTTP-FLV      http://${host}:${p.http}/live/STREAM.flv`,
+          `  HLS           http://${host}:${p.http}/live/STREAM/index.m3u8`,
+          `  player page   http://${host}:${p.http}/?stream=STREAM`,
+          `  health        http://${host}:${p.http}/healthz  metrics http://${host}:${p.http}/metrics`,
+        ]
+      : []),
+    ...(p.admin !== undefined ? [`  admin         ${config.adminHost}:${p.admin}  (one JSON command per line, e.g. {"command":"help"})`] : []),
     `  functions API ${functionsUrl}  (users: npx streamgate users --help)`,
     `  publish auth  ${config.auth === 'on' ? 'on (credentials required)' : 'OFF (STREAMGATE_AUTH=off): anyone may publish'}`,
     `  data          ${config.dataDir}`,
@@ -61,6 +82,10 @@ export async function startLocalStack(config: IngestConfig): Promise<LocalStack>
     ingest,
     functionsUrl,
     banner: lines.join('\n'),
+    async drain(seconds) {
+      await ingest.drain(seconds);
+      await functions?.close();
+    },
     async stop() {
       await ingest.close();
       await functions?.close();

@@ -7,6 +7,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createAccessControl } from './auth/create-access-control.js';
 import { startIngest } from './start-ingest.js';
+import { withAuthMetrics } from './servers/metrics-auth-log.js';
+import { createMetricsSetup } from './servers/metrics-setup.js';
 
 async function main(): Promise<void> {
   let config;
@@ -20,15 +22,21 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const access = createAccessControl(config, log);
-  const ingest = await startIngest(config, { log, access });
+  const metrics = createMetricsSetup();
+  const access = createAccessControl(config, withAuthMetrics(log, metrics.ingest));
   let stopping = false;
+  // SIGTERM (ECS stopTimeout), SIGINT or the admin `shutdown`: drain for STREAMGATE_DRAIN_SECONDS,
+  // then exit 0. A second SIGINT skips the rest of the drain.
   const stop = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      if (signal === 'SIGINT') void ingest.close().then(() => process.exit(0));
+      return;
+    }
     stopping = true;
-    log.info('ingest.stopping', { signal });
-    void ingest.close().then(() => process.exit(0));
+    log.info('ingest.stopping', { signal, drainSeconds: config.drainSeconds });
+    void ingest.drain().then(() => process.exit(0));
   };
+  const ingest = await startIngest(config, { log, access, metrics, onShutdown: () => stop('admin-shutdown') });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import type { Authorizer } from './auth/authorizer.js';
-import type { IngestConfig } from './config.js';
+import { ConfigError, type IngestConfig } from './config.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './logger.js';
-import { ConnectionRegistry } from './servers/connection-registry.js';
+import { createAdminServer, isLoopbackHost } from './servers/admin-server.js';
+import type { ConnectionRegistry } from './servers/connection-registry.js';
+import { drainIngest } from './servers/drain.js';
+import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/hls-output.js';
+import { createHttpServer } from './servers/http-server.js';
 import type { IngestContext, Listener } from './servers/ingest-context.js';
+import { MetricsConnectionRegistry } from './servers/metrics-connection-registry.js';
+import { createMetricsSetup, type MetricsSetup } from './servers/metrics-setup.js';
 import { netListener } from './servers/net-listener.js';
 import { openAccess, type RtmpAccessControl } from './servers/rtmp-access-control.js';
 import { createRtmpServer, createRtmpsServer } from './servers/rtmp-server.js';
+import { RtmptBridge } from './servers/rtmpt-bridge.js';
 
 /** What `startIngest` needs besides the config. */
 export interface IngestDeps {
@@ -16,6 +23,15 @@ export interface IngestDeps {
   readonly access?: RtmpAccessControl & { close?(): void };
   /** The authorizer behind `access`, for RTSP's Basic/Digest carriers. */
   readonly authorizer?: Authorizer;
+  /**
+   * The metrics `GET /metrics` renders; created here when omitted. Entry points create it first
+   * so the access control's auth events can be counted (withAuthMetrics).
+   */
+  readonly metrics?: MetricsSetup;
+  /** What the admin `shutdown` command does; default: `drain()` (main.ts exits after it). */
+  readonly onShutdown?: () => void;
+  /** HLS timings (tests shorten them). */
+  readonly hls?: Partial<typeof HLS_OUTPUT_DEFAULTS>;
 }
 
 /** A running ingest. */
@@ -25,6 +41,13 @@ export interface RunningIngest {
   readonly context: IngestContext;
   /** Bound ports by service name (`rtmp`, `rtmps`, …). */
   readonly ports: Readonly<Record<string, number>>;
+  readonly metrics: MetricsSetup;
+  /**
+   * The graceful stop: /healthz turns 503, the media and admin listeners stop accepting (HTTP
+   * stays up for health checks and open RTMPT sessions), publishers and players may finish for up
+   * to `seconds` (default STREAMGATE_DRAIN_SECONDS), then everything is closed; resolves when done.
+   */
+  drain(seconds?: number): Promise<void>;
   /** Stops the listeners, ends players and publishers, resolves when done. */
   close(): Promise<void>;
 }
@@ -33,8 +56,16 @@ function pem(value: string): string | Buffer {
   return value.includes('-----BEGIN') ? value : readFileSync(value);
 }
 
+/** What the HTTP and admin listeners use besides the context. */
+interface ListenerParts {
+  readonly metrics: MetricsSetup;
+  readonly hls: HlsOutputs;
+  readonly rtmpt: RtmptBridge;
+  readonly shutdown: () => void;
+}
+
 /** Every listener the configuration asks for. */
-function createListeners(ctx: IngestContext): Listener[] {
+function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   const { config, log } = ctx;
   const rtmpOptions = {
     chunkSize: config.rtmpChunkSize,
@@ -47,8 +78,27 @@ function createListeners(ctx: IngestContext): Listener[] {
     const tls = { cert: pem(config.tlsCert), key: pem(config.tlsKey) };
     listeners.push(netListener('rtmps', createRtmpsServer(rtmpOptions, tls, ctx), config.rtmpsPort, config.host, log));
   }
+  const http = createHttpServer(
+    // The slow-header deadline is the handshake deadline of the other protocols.
+    { headersTimeoutMs: config.handshakeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, maxConnections: config.maxConnections },
+    { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt },
+  );
+  listeners.push(netListener('http', http, config.httpPort, config.host, log));
+  const loopback = isLoopbackHost(config.adminHost);
+  if (!loopback && config.adminToken === undefined) {
+    throw new ConfigError('STREAMGATE_ADMIN_TOKEN', `required when the admin listener is bound to ${config.adminHost} (not loopback)`);
+  }
+  const admin = createAdminServer(ctx, {
+    version: `streamgate/${INGEST_VERSION}`,
+    ...(loopback ? {} : { token: config.adminToken }),
+    shutdown: parts.shutdown,
+  });
+  listeners.push(netListener('admin', admin, config.adminPort, config.adminHost, log));
   return listeners;
 }
+
+/** Reported by the admin `version` command. */
+const INGEST_VERSION = '0.1.0';
 
 /** Starts every configured listener of the ingest around one hub. */
 export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
@@ -58,7 +108,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     reader: { maxQueueBytes: config.readerQueueMaxBytes, maxBlockedMs: config.readerMaxBlockedMs },
     waitForPublisherMs: config.waitForPublisherMs,
   });
-  const registry = new ConnectionRegistry();
+  const metrics = deps.metrics ?? createMetricsSetup();
+  const registry = new MetricsConnectionRegistry(metrics, hub);
   const access = deps.access ?? openAccess;
   const context: IngestContext = {
     config,
@@ -69,27 +120,60 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     authorizer: deps.authorizer,
     state: { draining: false, startedAt: Date.now() },
   };
-  const listeners = createListeners(context);
+  const hls = new HlsOutputs(hub, log, { ...HLS_OUTPUT_DEFAULTS, ...deps.hls });
+  const rtmpt = new RtmptBridge(context, {
+    chunkSize: config.rtmpChunkSize,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    sessionIdleMs: config.idleTimeoutMs,
+  });
+  let running: RunningIngest | undefined;
+  const shutdown = deps.onShutdown ?? (() => void running?.drain());
+  let listeners: Listener[];
+  try {
+    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown });
+  } catch (err) {
+    hls.close();
+    rtmpt.close();
+    throw err;
+  }
   const ports: Record<string, number> = {};
   try {
     for (const l of listeners) ports[l.name] = await l.listen();
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
+    hls.close();
+    rtmpt.close();
     throw err;
   }
   log.info('ingest.listening', { ports });
 
-  return {
+  let closing: Promise<void> | undefined;
+  const finish = async (): Promise<void> => {
+    await Promise.all(listeners.map((l) => l.close()));
+    hls.close();
+    rtmpt.close();
+    hub.endAllReaders();
+    for (const c of registry.list()) c.kick('shutdown');
+    deps.access?.close?.();
+  };
+  running = {
     hub,
-    registry,
+    registry: registry as ConnectionRegistry,
     context,
     ports,
-    async close() {
+    metrics,
+    drain(seconds = config.drainSeconds) {
+      // HTTP keeps listening through the drain: load balancers must read /healthz = 503.
+      const media = listeners.filter((l) => l.name !== 'http');
+      closing ??= drainIngest(context, async () => void (await Promise.all(media.map((l) => l.close()))), seconds).then(finish);
+      return closing;
+    },
+    close() {
       context.state.draining = true;
-      await Promise.all(listeners.map((l) => l.close()));
-      hub.endAllReaders();
-      for (const c of registry.list()) c.kick('shutdown');
-      deps.access?.close?.();
+      closing ??= finish();
+      return closing;
     },
   };
+  return running;
 }
