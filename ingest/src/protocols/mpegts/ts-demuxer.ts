@@ -5,6 +5,8 @@ import { parseH264Sps } from '../../media/h264-sps.js';
 import { buildHevcDecoderConfig, parseH265Sps } from '../../media/h265.js';
 import type { AudioCodec, AudioConfig, MediaFrame, VideoCodec, VideoConfig } from '../../media/media-frame.js';
 import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '../../media/nal-units.js';
+import { buildOpusHead } from '../../media/opus-head.js';
+import { opusPacketDuration, splitOpusTs } from '../../media/opus-packet.js';
 import { TimestampUnwrapper } from '../../media/timestamp-unwrapper.js';
 import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
@@ -50,7 +52,7 @@ const MAX_SECTION_BYTES = 4096 + 188;
 /**
  * Push parser for an MPEG transport stream (crtmpserver inboundTcpTs, `ffmpeg -f mpegts tcp://…`).
  * Detects the packet size, follows PAT → PMT (and the SDT service name), reassembles PES packets
- * and turns H.264/H.265 access units and AAC ADTS frames into protocol-neutral frames with
+ * and turns H.264/H.265 access units, AAC ADTS frames and Opus packets into protocol-neutral frames with
  * configs emitted before the first frame and on change. Timestamps are unwrapped 33-bit 90 kHz
  * values in ms. Continuity errors and bad PSI CRCs are counted, not fatal.
  */
@@ -211,7 +213,7 @@ export class TsDemuxer {
       if (codec === undefined) continue;
       const existing = this.es.get(s.pid);
       if (existing && existing.codec === codec) continue;
-      this.es.set(s.pid, newEsState(codec));
+      this.es.set(s.pid, newEsState(codec, opusChannels(s.descriptors) ?? 2));
       changed = true;
     }
     if (changed) this.events.push({ type: 'tracks', tracks });
@@ -267,6 +269,7 @@ export class TsDemuxer {
     const dts = ptsDtsFlags === 3 ? this.clock.unwrap(readTimestamp(pes, 14)) / 90 : pts;
     const data = pes.subarray(payloadStart);
     if (es.codec === 'aac') this.aac(es, data, pts);
+    else if (es.codec === 'opus') this.opus(es, data, pts);
     else if (es.codec === 'h264' || es.codec === 'h265') this.video(es, es.codec, data, dts, pts);
   }
 
@@ -316,6 +319,18 @@ export class TsDemuxer {
     this.events.push({ type: 'frame', frame: { kind: 'video', codec, dts, pts, keyframe, data: joinAvcc(frameNals) } });
   }
 
+  private opus(es: EsState, payload: Uint8Array, pts: number): void {
+    let ts = pts;
+    for (const packet of splitOpusTs(payload)) {
+      if (es.asc === undefined) {
+        es.asc = buildOpusHead(es.channels);
+        this.events.push({ type: 'frame', frame: { kind: 'audio-config', codec: 'opus', record: es.asc, sampleRate: 48000, channels: es.channels } });
+      }
+      this.events.push({ type: 'frame', frame: { kind: 'audio', codec: 'opus', dts: ts, data: packet.slice() } });
+      ts += opusPacketDuration(packet);
+    }
+  }
+
   private aac(es: EsState, payload: Uint8Array, pts: number): void {
     const data = es.remainder.length > 0 ? concat(es.remainder, payload) : payload;
     const carried = es.remainder.length;
@@ -353,11 +368,13 @@ interface EsState {
   // aac
   remainder: Uint8Array;
   nextAudioTs: number;
+  /** AudioSpecificConfig (aac) or OpusHead (opus) last emitted. */
   asc: Uint8Array | undefined;
+  readonly channels: number;
 }
 
-function newEsState(codec: VideoCodec | AudioCodec): EsState {
-  return { codec, chunks: [], size: 0, expected: undefined, started: false, params: new ParameterSets(), haveConfig: false, seenKeyframe: false, remainder: new Uint8Array(0), nextAudioTs: 0, asc: undefined };
+function newEsState(codec: VideoCodec | AudioCodec, channels: number): EsState {
+  return { codec, channels, chunks: [], size: 0, expected: undefined, started: false, params: new ParameterSets(), haveConfig: false, seenKeyframe: false, remainder: new Uint8Array(0), nextAudioTs: 0, asc: undefined };
 }
 
 /** Latest VPS/SPS/PPS of a video stream; a config is built when they change. */
@@ -441,9 +458,31 @@ function codecOf(s: PmtStream): VideoCodec | AudioCodec | undefined {
       return 'h265';
     case STREAM_TYPE.aacAdts:
       return 'aac';
+    case STREAM_TYPE.privateData:
+      return opusChannels(s.descriptors) !== undefined ? 'opus' : undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * Channels of an Opus stream: registration descriptor 'Opus' plus the extension descriptor's
+ * channel_config_code (Opus in MPEG-TS §6.1). Only mono and stereo (mapping family 0) are carried.
+ */
+function opusChannels(descriptors: Uint8Array): number | undefined {
+  let registered = false;
+  let channels: number | undefined;
+  for (let o = 0; o + 2 <= descriptors.length; o += 2 + descriptors[o + 1]) {
+    const tag = descriptors[o];
+    const len = descriptors[o + 1];
+    if (o + 2 + len > descriptors.length) break;
+    const d = descriptors.subarray(o + 2, o + 2 + len);
+    if (tag === 0x05 && len >= 4 && d[0] === 0x4f && d[1] === 0x70 && d[2] === 0x75 && d[3] === 0x73) registered = true;
+    if (tag === 0x7f && len >= 2 && d[0] === 0x80) channels = d[1];
+  }
+  if (!registered) return undefined;
+  const c = channels ?? 2;
+  return c === 1 || c === 2 ? c : undefined;
 }
 
 function readTimestamp(b: Uint8Array, o: number): number {

@@ -4,6 +4,7 @@ import type { MediaFrame, VideoFrame } from '../../../../ingest/src/media/media-
 import { parseAvcDecoderConfig } from '../../../../ingest/src/media/avc-decoder-config.js';
 import { splitAvcc } from '../../../../ingest/src/media/annexb.js';
 import { TsDemuxer, type TsDemuxEvent } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
+import { opusPacketDuration, splitOpusTs } from '../../../../ingest/src/media/opus-packet.js';
 import { detectTsPacketSize } from '../../../../ingest/src/protocols/mpegts/ts-packet-size.js';
 import { encodePat, encodePmt } from '../../../../ingest/src/protocols/mpegts/psi-tables.js';
 import { expectCode, fuzz, hex, splitWays } from '../../support/feed.js';
@@ -169,5 +170,34 @@ describe('TsDemuxer', () => {
     fuzz([small, fixture('h264-aac.ts').subarray(0, 188 * 12)], (b) => {
       demux([b]);
     }, 200);
+  });
+});
+
+describe('TsDemuxer with Opus', () => {
+  it('demuxes the ffmpeg Opus capture: 51 packets, mono OpusHead, 20 ms apart', () => {
+    const events = demux(splitWays(fixture('opus.ts'))[2].chunks);
+    const all = frames(events);
+    expect(all.find((f) => f.kind === 'audio-config')).toMatchObject({ codec: 'opus', sampleRate: 48000, channels: 1 });
+    const audio = all.filter((f) => f.kind === 'audio');
+    expect(audio).toHaveLength(51);
+    expect(audio[1].dts - audio[0].dts).toBeCloseTo(20, 6);
+  });
+
+  it('splits annotated opus_control_headers with a run-length au_size and trims', () => {
+    const payload = new Uint8Array([
+      ...hex(`7fe0 02 fc01    # control header, no flags, au_size 2, packet
+              7ff0 ff01 0000  # start_trim flag, au_size 255 + 1, start_trim 0`),
+      ...new Uint8Array(256),
+    ]);
+    expect(splitOpusTs(payload)).toEqual([hex('fc01'), new Uint8Array(256)]);
+    expectCode(() => splitOpusTs(hex('7fe0 09 fc')), 'OPUS_BAD_PACKET');
+    expectCode(() => splitOpusTs(hex('1234')), 'OPUS_BAD_PACKET');
+  });
+
+  it('reads Opus packet durations from the TOC byte', () => {
+    expect(opusPacketDuration(hex('fc'))).toBe(20); // CELT 20 ms, one frame
+    expect(opusPacketDuration(hex('19'))).toBe(120); // SILK 60 ms, code 1: two frames
+    expect(opusPacketDuration(hex('0b 03'))).toBe(60); // SILK 20 ms, code 3 with 3 frames
+    expectCode(() => opusPacketDuration(hex('0b')), 'OPUS_BAD_PACKET');
   });
 });
