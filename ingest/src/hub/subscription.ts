@@ -9,6 +9,13 @@ export interface SubscriptionLimits {
   readonly maxBlockedMs: number;
 }
 
+/**
+ * Most bytes of media handed to a sink in one flush (at least one frame goes). A new reader's GOP
+ * cache (up to seconds of video) then goes out in slices, one per tick, between the live frames
+ * of everyone else instead of as one burst ahead of them (issue 8: connection storms).
+ */
+export const MAX_BATCH_BYTES = 128 * 1024;
+
 /** Counters of one reader. */
 export interface SubscriptionStats {
   framesSent: number;
@@ -101,11 +108,24 @@ export class Subscription {
     if (this.closed) return false;
     if (this.blockedSince !== undefined) return now - this.blockedSince > this.limits.maxBlockedMs;
     if (this.queue.length === 0) return false;
-    const batch = this.queue;
-    this.queue = [];
-    this.queueBytes = 0;
+    let batch = this.queue;
+    let bytes = 0;
+    let count = 0;
+    while (count < batch.length && (count === 0 || bytes < MAX_BATCH_BYTES)) {
+      const f = batch[count++];
+      if (f.kind === 'video' || f.kind === 'audio') bytes += frameByteLength(f);
+    }
+    if (count < batch.length) {
+      this.queue = batch.slice(count);
+      batch = batch.slice(0, count);
+      this.queueBytes -= bytes;
+    } else {
+      this.queue = [];
+      this.queueBytes = 0;
+    }
     this.stats.framesSent += batch.length;
     if (!this.sink.write(batch)) this.blockedSince = now;
+    else if (this.queue.length > 0) this.scheduleFlush(this);
     return false;
   }
 
