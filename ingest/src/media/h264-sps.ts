@@ -9,6 +9,8 @@ export interface H264SpsInfo {
   readonly levelIdc: number;
   readonly width: number;
   readonly height: number;
+  /** VUI max_num_reorder_frames (E.2.1): frames a decoder may hold for B-frame reordering; undefined when not signalled. */
+  readonly maxNumReorderFrames?: number;
 }
 
 const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
@@ -77,7 +79,50 @@ export function parseH264Sps(nal: Uint8Array): H264SpsInfo {
   const width = widthMbs * 16 - cropUnitX * (cropLeft + cropRight);
   const height = (2 - frameMbsOnly) * heightMapUnits * 16 - cropUnitY * (cropTop + cropBottom);
   if (width <= 0 || height <= 0) throw new ProtocolError('H264_BAD_SPS', `bad picture size ${width}x${height}`);
-  return { profileIdc, constraintFlags, levelIdc, width, height };
+  const info = { profileIdc, constraintFlags, levelIdc, width, height };
+  if (r.remaining === 0 || !r.readBit()) return info;
+  const maxNumReorderFrames = readVuiReorderFrames(r);
+  return maxNumReorderFrames === undefined ? info : { ...info, maxNumReorderFrames };
+}
+
+/** Walks vui_parameters() (Annex E.1.1) up to max_num_reorder_frames. */
+function readVuiReorderFrames(r: BitReader): number | undefined {
+  if (r.readBit()) {
+    // aspect_ratio_info: Extended_SAR carries sar_width and sar_height
+    if (r.readBits(8) === 255) r.skipBits(32);
+  }
+  if (r.readBit()) r.skipBits(1); // overscan_appropriate_flag
+  if (r.readBit()) {
+    r.skipBits(4); // video_format, video_full_range_flag
+    if (r.readBit()) r.skipBits(24); // colour description
+  }
+  if (r.readBit()) {
+    r.readUE();
+    r.readUE();
+  }
+  if (r.readBit()) r.skipBits(65); // timing info
+  const nalHrd = r.readBit();
+  if (nalHrd) skipHrd(r);
+  const vclHrd = r.readBit();
+  if (vclHrd) skipHrd(r);
+  if (nalHrd || vclHrd) r.skipBits(1); // low_delay_hrd_flag
+  r.skipBits(1); // pic_struct_present_flag
+  if (!r.readBit()) return undefined; // bitstream_restriction_flag
+  r.skipBits(1);
+  for (let i = 0; i < 4; i++) r.readUE();
+  return r.readUE();
+}
+
+function skipHrd(r: BitReader): void {
+  const cpbCount = r.readUE() + 1;
+  if (cpbCount > 32) throw new ProtocolError('H264_BAD_SPS', `cpb_cnt ${cpbCount} > 32`);
+  r.skipBits(8);
+  for (let i = 0; i < cpbCount; i++) {
+    r.readUE();
+    r.readUE();
+    r.skipBits(1);
+  }
+  r.skipBits(20);
 }
 
 function skipScalingList(r: BitReader, size: number): void {

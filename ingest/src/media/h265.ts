@@ -16,6 +16,8 @@ export interface H265SpsInfo {
   readonly temporalIdNested: number;
   readonly width: number;
   readonly height: number;
+  /** sps_max_num_reorder_pics of the highest sub-layer (§7.4.3.2.1). */
+  readonly maxNumReorderPics: number;
 }
 
 /** Parses an H.265 SPS NAL unit (with its 2-byte NAL header). Malformed input raises ProtocolError. */
@@ -62,7 +64,16 @@ export function parseH265Sps(nal: Uint8Array): H265SpsInfo {
   if (width <= 0 || height <= 0) throw new ProtocolError('H265_BAD_SPS', `bad picture size ${width}x${height}`);
   const bitDepthLuma = r.readUE() + 8;
   const bitDepthChroma = r.readUE() + 8;
+  r.readUE(); // log2_max_pic_order_cnt_lsb_minus4
+  const orderingForAll = r.readBit();
+  let maxNumReorderPics = 0;
+  for (let i = orderingForAll ? 0 : maxSubLayersMinus1; i <= maxSubLayersMinus1; i++) {
+    r.readUE(); // sps_max_dec_pic_buffering_minus1
+    maxNumReorderPics = r.readUE();
+    r.readUE(); // sps_max_latency_increase_plus1
+  }
   return {
+    maxNumReorderPics,
     generalProfileTierLevel,
     profileIdc: generalProfileTierLevel[0] & 0x1f,
     tierFlag: (generalProfileTierLevel[0] >> 5) & 1,

@@ -1,7 +1,8 @@
 import { joinAvcc } from '../../media/annexb.js';
-import { buildAvcDecoderConfig } from '../../media/avc-decoder-config.js';
+import { buildAvcDecoderConfig, parseAvcDecoderConfig } from '../../media/avc-decoder-config.js';
+import { DtsEstimator } from '../../media/dts-estimator.js';
 import { parseH264Sps } from '../../media/h264-sps.js';
-import { buildHevcDecoderConfig, parseH265Sps } from '../../media/h265.js';
+import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../media/h265.js';
 import type { MediaFrame, VideoConfig } from '../../media/media-frame.js';
 import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '../../media/nal-units.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
@@ -11,6 +12,32 @@ import { seqDiff } from './rtp-reorder-buffer.js';
 
 /** Largest access unit reassembled from RTP (FU fragments or aggregated NAL units). */
 export const RTP_MAX_ACCESS_UNIT_SIZE = 8 * 1024 * 1024;
+
+/** Options of {@link VideoDepacketizer}. */
+export interface VideoDepacketizerOptions {
+  readonly clockRate?: number;
+  /** Configuration from SDP (sprop-*); in-band parameter sets replace it. */
+  readonly config?: VideoConfig;
+  readonly maxAccessUnitSize?: number;
+  /** Frames held to derive DTS; default from the SPS (max_num_reorder_frames / sps_max_num_reorder_pics). */
+  readonly reorderDepth?: number;
+}
+
+/** Reorder depth a configuration declares: VUI max_num_reorder_frames, else 0 for Baseline and 2 otherwise. */
+export function reorderDepthOf(config: VideoConfig): number {
+  try {
+    if (config.codec === 'h264') {
+      const sps = parseAvcDecoderConfig(config.record).sps[0];
+      if (!sps) return 2;
+      const info = parseH264Sps(sps);
+      return Math.min(info.maxNumReorderFrames ?? (info.profileIdc === 66 ? 0 : 2), 16);
+    }
+    const sps = parseHevcDecoderConfig(config.record).sps[0];
+    return sps ? Math.min(parseH265Sps(sps).maxNumReorderPics, 16) : 2;
+  } catch {
+    return 2; // an SPS we cannot read: assume B-frames rather than emit DTS going backwards
+  }
+}
 
 /** Counters of tolerated damage. */
 export interface DepacketizerStats {
@@ -23,7 +50,8 @@ export interface DepacketizerStats {
  * Collects the NAL units of one RTP timestamp into an access unit (ended by the marker bit or a
  * new timestamp), keeps parameter sets out of the frame data and emits a VideoConfig before the
  * first frame and whenever they change. After any sequence gap, frames are dropped until the next
- * keyframe. RTP carries no DTS: `dts` = `pts`.
+ * keyframe. RTP carries no DTS: it is derived by a {@link DtsEstimator} holding as many frames as
+ * the SPS says B-frames may be reordered (0 for streams without B-frames).
  */
 export class VideoDepacketizer {
   readonly stats: DepacketizerStats = { lostPackets: 0, droppedFrames: 0 };
@@ -42,11 +70,20 @@ export class VideoDepacketizer {
 
   constructor(
     readonly codec: 'h264' | 'h265',
-    options: { clockRate?: number; config?: VideoConfig; maxAccessUnitSize?: number } = {},
+    options: VideoDepacketizerOptions = {},
   ) {
     this.clock = new RtpClock(options.clockRate ?? 90000);
     this.config = options.config;
     this.maxAu = options.maxAccessUnitSize ?? RTP_MAX_ACCESS_UNIT_SIZE;
+    this.fixedDepth = options.reorderDepth;
+  }
+
+  private readonly fixedDepth: number | undefined;
+  private dts: DtsEstimator | undefined;
+
+  /** Releases frames held for DTS estimation (end of stream). */
+  flushHeld(): MediaFrame[] {
+    return this.dts?.flush() ?? [];
   }
 
   private readonly maxAu: number;
@@ -196,11 +233,14 @@ export class VideoDepacketizer {
     }
     this.waitKeyframe = false;
     if (!this.configSent) {
+      // frames held under the old configuration leave before the new one
+      if (this.dts) out.push(...this.dts.flush());
       out.push(this.config);
       this.configSent = true;
     }
+    this.dts ??= new DtsEstimator(this.fixedDepth ?? reorderDepthOf(this.config));
     const ms = this.clock.toMs(ts);
-    out.push({ kind: 'video', codec: this.codec, dts: ms, pts: ms, keyframe, data: joinAvcc(frameNals) });
+    out.push(...this.dts.push({ kind: 'video', codec: this.codec, dts: ms, pts: ms, keyframe, data: joinAvcc(frameNals) }));
   }
 
   private buildConfig(): VideoConfig | undefined {

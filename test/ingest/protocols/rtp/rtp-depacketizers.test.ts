@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { joinAvcc } from '../../../../ingest/src/media/annexb.js';
-import type { AudioConfig, MediaFrame, TimedFrame, VideoConfig } from '../../../../ingest/src/media/media-frame.js';
+import type { AudioConfig, MediaFrame, TimedFrame, VideoConfig, VideoFrame } from '../../../../ingest/src/media/media-frame.js';
 import { TsDemuxer } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
 import { AudioDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-audio-depacketizer.js';
 import { RtpClock } from '../../../../ingest/src/protocols/rtp/rtp-clock.js';
@@ -19,10 +19,10 @@ function tsFrames(name: string): MediaFrame[] {
 
 const packet = (seq: number, ts: number, marker: boolean, payload: Uint8Array): RtpPacket => ({ marker, payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: ts, ssrc: 1, csrcs: [], payload, padding: 0 });
 
-/** Relative timeline: first frame at 0 (RTP tracks start their own clocks). */
-function rebased(frames: TimedFrame[]): { dts: number; data: Uint8Array; keyframe?: boolean }[] {
-  const t0 = frames[0]?.kind === 'video' ? frames[0].pts : frames[0]?.dts;
-  return frames.map((f) => (f.kind === 'video' ? { dts: Math.round(f.pts - t0!), data: f.data, keyframe: f.keyframe } : { dts: Math.round(f.dts - t0!), data: f.data }));
+/** Relative timeline: the first frame's PTS at 0 (RTP tracks start their own clocks). */
+function rebased(frames: VideoFrame[]): { pts: number; dts: number; data: Uint8Array; keyframe: boolean }[] {
+  const t0 = frames[0]?.pts ?? 0;
+  return frames.map((f) => ({ pts: Math.round(f.pts - t0), dts: Math.round(f.dts - t0), data: f.data, keyframe: f.keyframe }));
 }
 
 describe('H.264/H.265 RTP round trip', () => {
@@ -30,10 +30,10 @@ describe('H.264/H.265 RTP round trip', () => {
     ['h264-aac.ts', 'h264'],
     ['h265-aac.ts', 'h265'],
   ] as const) {
-    it(`packetizes the ${codec} capture at MTU 200 (FU fragments) and depacketizes it back, through a shuffling network`, () => {
+    it(`packetizes the ${codec} capture at MTU 200 (FU fragments) and depacketizes it back with the encoder's DTS, through a shuffling network`, () => {
       const frames = tsFrames(file);
       const config = frames.find((f): f is VideoConfig => f.kind === 'video-config')!;
-      const video = frames.filter((f): f is TimedFrame => f.kind === 'video');
+      const video = frames.filter((f): f is VideoFrame => f.kind === 'video');
       const sender = new RtpTrackPacketizer(codec, { payloadType: 96, clockRate: 90000, ssrc: 7, mtu: 200, initialSequence: 65500, timestampOffset: 2 ** 32 - 50000 });
       const packets = [config, ...video].flatMap((f) => sender.packetize(f)).map((p) => serializeRtpPacket(p));
       expect(packets.every((p) => p.length <= 200 + 12)).toBe(true);
@@ -42,10 +42,11 @@ describe('H.264/H.265 RTP round trip', () => {
       for (let i = 0; i + 1 < packets.length; i += 2) if (rand() < 0.5) [packets[i], packets[i + 1]] = [packets[i + 1], packets[i]];
       const reorder = new RtpReorderBuffer(8);
       const depack = new VideoDepacketizer(codec);
-      const out = [...packets.flatMap((b) => reorder.push(parseRtpPacket(b))), ...reorder.flush()].flatMap((p) => depack.push(p));
+      const out = [...[...packets.flatMap((b) => reorder.push(parseRtpPacket(b))), ...reorder.flush()].flatMap((p) => depack.push(p)), ...depack.flushHeld()];
       expect(out[0]).toEqual(config); // in-band parameter sets before the keyframe become the config
-      const got = out.filter((f): f is TimedFrame => f.kind === 'video');
-      expect(rebased(got)).toEqual(rebased(video).map((f) => ({ ...f, dts: Math.round(f.dts) })));
+      const got = out.filter((f): f is VideoFrame => f.kind === 'video');
+      // RTP carries PTS only; the DTS derived from the SPS reorder depth equals what x264 wrote in the TS
+      expect(rebased(got)).toEqual(rebased(video));
       expect(depack.stats.lostPackets).toBe(0);
     });
   }
@@ -55,7 +56,7 @@ describe('H.264/H.265 RTP round trip', () => {
     const pps = Uint8Array.from(Buffer.from('aOvjyyLA', 'base64'));
     const stap = new Uint8Array([0x18, 0, sps.length, ...sps, 0, pps.length, ...pps]); // STAP-A (type 24), 16-bit sizes
     const d = new VideoDepacketizer('h264');
-    const out = [...d.push(packet(1, 1000, false, stap)), ...d.push(packet(2, 1000, true, hex('65 88 84 00')))];
+    const out = [...d.push(packet(1, 1000, false, stap)), ...d.push(packet(2, 1000, true, hex('65 88 84 00'))), ...d.flushHeld()];
     expect(out.map((f) => f.kind)).toEqual(['video-config', 'video']);
     expect(out[0]).toMatchObject({ width: 160, height: 120 });
     expect(out[1]).toEqual({ kind: 'video', codec: 'h264', dts: 0, pts: 0, keyframe: true, data: joinAvcc([hex('65 88 84 00')]) });
@@ -68,7 +69,7 @@ describe('H.264/H.265 RTP round trip', () => {
     const perFrame = [frames.find((f) => f.kind === 'video-config')!, ...video].map((f) => sender.packetize(f));
     perFrame[3].splice(0, 1); // lose the first packet of the third video frame
     const d = new VideoDepacketizer('h264');
-    const got = perFrame.flat().flatMap((p) => d.push(p)).filter((f) => f.kind === 'video');
+    const got = [...perFrame.flat().flatMap((p) => d.push(p)), ...d.flushHeld()].filter((f) => f.kind === 'video');
     // frames 1-2 pass, 3-10 wait for a keyframe that never comes in this 1 s capture
     expect(got).toHaveLength(2);
     expect(d.stats.lostPackets).toBe(1);

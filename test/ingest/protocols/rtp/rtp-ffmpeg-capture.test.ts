@@ -23,12 +23,19 @@ describe('ffmpeg RTP capture', () => {
 
   it('depacketizes 10 H.264 frames with in-band parameter sets into a 160x120 config', () => {
     const d = new VideoDepacketizer('h264');
-    const out = video.flatMap((p) => d.push(p));
+    const out = [...video.flatMap((p) => d.push(p)), ...d.flushHeld()];
     expect(out[0]).toMatchObject({ kind: 'video-config', codec: 'h264', width: 160, height: 120 });
     const frames = out.filter((f) => f.kind === 'video');
     expect(frames).toHaveLength(10);
     expect(frames.filter((f) => f.kind === 'video' && f.keyframe)).toHaveLength(1);
     expect(d.stats).toEqual({ lostPackets: 0, droppedFrames: 0 });
+    // x264 High profile with B-frames: DTS derived from the reorder depth rises and never passes PTS
+    const timed = frames.flatMap((f) => (f.kind === 'video' ? [f] : []));
+    timed.forEach((f, i) => {
+      expect(f.dts).toBeLessThanOrEqual(f.pts);
+      if (i > 0) expect(f.dts).toBeGreaterThan(timed[i - 1].dts);
+    });
+    expect(timed.some((f) => f.pts > f.dts)).toBe(true);
   });
 
   it('depacketizes every AAC AU of the multi-AU packets, 1024 samples apart', () => {
