@@ -36,6 +36,7 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
           dataDir: config.dataDir,
           port: config.functionsPort,
           teaSecret: config.teaSecret,
+          aclTtlSeconds: config.aclTtlSeconds,
           log: (event) => log.info('functions', event),
         })
       : undefined;

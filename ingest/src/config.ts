@@ -1,6 +1,6 @@
 /**
  * The ingest's configuration: every setting is a `STREAMGATE_*` environment variable with a
- * default. This file is the only place the ingest reads `process.env`. `CONFIG_VARIABLES` drives
+ * default (plus the standard `AWS_*` variables the IAM mode signs with). This file is the only place the ingest reads `process.env`. `CONFIG_VARIABLES` drives
  * parsing, validation and the `streamgate start --help` listing.
  */
 
@@ -77,7 +77,16 @@ export const CONFIG_VARIABLES = {
   playAuth: spec('STREAMGATE_PLAY_AUTH', 'none', oneOf('none', 'required'), 'player auth'),
   teaSecret: spec('STREAMGATE_TEA_SECRET', '', secret, 'TEA shared secret, at least 16 characters (default: generated locally)'),
   serviceToken: spec('STREAMGATE_SERVICE_TOKEN', '', optionalText, 'credential the ingest presents to /acl (default: generated locally)'),
+  aclTtlSeconds: spec('STREAMGATE_ACL_TTL_SECONDS', '30', positiveInt, 'local functions: how long the ingest may cache an ACL answer (revocation delay)'),
   authTimeoutMs: spec('STREAMGATE_AUTH_TIMEOUT_MS', '2000', positiveInt, 'auth service timeout; past it the publish is denied'),
+  functionsAuth: spec('STREAMGATE_FUNCTIONS_AUTH', 'token', oneOf('token', 'iam'), 'how the ingest proves itself to /token and /acl: token = service bearer, iam = AWS SigV4 (task role; API Gateway IAM authorizer)'),
+  awsRegion: spec('AWS_REGION', '', optionalText, 'region the iam mode signs for (ECS sets it; default: from an execute-api URL)'),
+  awsAccessKeyId: spec('AWS_ACCESS_KEY_ID', '', optionalText, 'iam mode: static key id (default: the ECS task role)'),
+  awsSecretAccessKey: spec('AWS_SECRET_ACCESS_KEY', '', optionalText, 'iam mode: static secret key'),
+  awsSessionToken: spec('AWS_SESSION_TOKEN', '', optionalText, 'iam mode: session token of temporary static keys'),
+  awsContainerCredentialsRelativeUri: spec('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', '', optionalText, 'iam mode: task-role credentials path on 169.254.170.2 (ECS sets it)'),
+  awsContainerCredentialsFullUri: spec('AWS_CONTAINER_CREDENTIALS_FULL_URI', '', optionalText, 'iam mode: full credentials endpoint URL'),
+  awsContainerAuthorizationToken: spec('AWS_CONTAINER_AUTHORIZATION_TOKEN', '', optionalText, 'iam mode: authorization header for the full credentials URL'),
   tlsCert: spec('STREAMGATE_TLS_CERT', '', optionalText, 'RTMPS certificate: PEM text or a file path'),
   tlsKey: spec('STREAMGATE_TLS_KEY', '', optionalText, 'RTMPS private key: PEM text or a file path'),
   logLevel: spec('STREAMGATE_LOG_LEVEL', 'info', oneOf('debug', 'info', 'warn', 'error'), 'log level'),
