@@ -165,9 +165,27 @@ describe('TsDemuxer', () => {
     expectCode(() => demux([pat, pmt, pesPacket(0x101, lying, 0)]), 'TS_BAD_PES');
   });
 
+  it('stops a PES at its PES_packet_length and ignores bytes after it', () => {
+    // the packet carries 30 bytes of PES but the length field says 25: the 5 extra bytes are not ADTS
+    const longer = new Uint8Array([...aacPes, 1, 2, 3, 4, 5]);
+    expect(count(demux([pat, pmt, pesPacket(0x101, longer, 0)]), 'audio')).toBe(1);
+  });
+
+  it('finishes a PES whose PES_packet_length promises more than arrives at the next start', () => {
+    const promising = aacPes.slice();
+    promising[5] = 0xff; // 255 bytes announced, 25 present
+    expect(count(demux([pat, pmt, pesPacket(0x101, promising, 0), pesPacket(0x101, aacPes, 1)]), 'audio')).toBe(2);
+  });
+
+  it('refuses a PES_packet_length too short for the PES header', () => {
+    const short = aacPes.slice();
+    short[5] = 2;
+    expectCode(() => demux([pat, pmt, pesPacket(0x101, short, 0)]), 'TS_BAD_PES');
+  });
+
   it('only ever raises ProtocolError on mutated streams', () => {
     const small = new Uint8Array([...pat, ...pmt, ...pesPacket(0x101, aacPes, 0), ...pesPacket(0x101, aacPes, 1)]);
-    fuzz([small, fixture('h264-aac.ts').subarray(0, 188 * 12)], (b) => {
+    fuzz([small, fixture('h264-aac.ts').subarray(0, 188 * 12), fixture('opus.ts').subarray(0, 188 * 6)], (b) => {
       demux([b]);
     }, 200);
   });

@@ -73,6 +73,14 @@ describe('TsMuxer', () => {
     }
   });
 
+  it('writes an audio-only program with PCR on the audio PID that ffprobe decodes', () => {
+    const frames = demuxFrames(new Uint8Array(readFileSync(new URL('../../../fixtures/ts/h264-aac.ts', import.meta.url))));
+    const muxer = new TsMuxer({ audio: 'aac' });
+    const out = new Uint8Array(Buffer.concat(frames.map((f) => muxer.push(f))));
+    const info = probe(out);
+    expect(info.streams.map((s) => [s.codec_name, s.nb_read_frames])).toEqual([['aac', '45']]);
+  });
+
   it('refuses codecs MPEG-TS output does not carry', () => {
     expectCode(() => new TsMuxer({ video: 'vp9' }), 'TS_UNSUPPORTED_CODEC');
   });
