@@ -16,6 +16,7 @@ export const LIMITS = {
   streamNameMaxLength: 256, // app and stream names, after query stripping
   // FLV over TCP
   flvMaxTagSize: 8 * 1024 * 1024,
+  flvMaxHeaderSize: 1024, // FLV header DataOffset (9 in every real file)
   // MPEG-TS
   tsMaxPesSize: 8 * 1024 * 1024,
   tsMaxSyncSearchBytes: 4 * 1024, // bytes scanned to detect packet size before giving up
@@ -23,6 +24,10 @@ export const LIMITS = {
   rtspMaxHeaderLineLength: 8 * 1024,
   rtspMaxHeaderCount: 64,
   rtspMaxBodySize: 64 * 1024,
+  rtspMaxHeadBytes: 16 * 1024, // start line + all header lines of one message
+  sdpMaxLines: 512,
+  sdpMaxMedia: 16, // m= sections
+  rtpMaxAccessUnitSize: 8 * 1024 * 1024, // one video frame reassembled from FU/STAP packets
   rtpMaxPacketSize: 64 * 1024,
   rtpReorderPackets: 64,
   httpMaxHeaderBytes: 16 * 1024,

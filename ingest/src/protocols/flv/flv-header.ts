@@ -1,3 +1,4 @@
+import { LIMITS } from '../limits.js';
 import { ProtocolError } from '../protocol-error.js';
 
 /** The 9-byte FLV file header (Adobe FLV spec v10.1 §E.2). */
@@ -10,7 +11,7 @@ export interface FlvHeader {
 }
 
 /** Largest DataOffset we skip over; real files use 9. */
-export const FLV_MAX_HEADER_SIZE = 1024;
+export const FLV_MAX_HEADER_SIZE = LIMITS.flvMaxHeaderSize;
 
 /**
  * Decodes the FLV header from the first 9 bytes of `bytes`. Returns undefined when fewer than 9

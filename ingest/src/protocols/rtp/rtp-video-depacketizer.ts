@@ -5,13 +5,14 @@ import { parseH264Sps } from '../../media/h264-sps.js';
 import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../media/h265.js';
 import type { MediaFrame, VideoConfig } from '../../media/media-frame.js';
 import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '../../media/nal-units.js';
+import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { RtpClock } from './rtp-clock.js';
 import type { RtpPacket } from './rtp-packet.js';
 import { seqDiff } from './rtp-reorder-buffer.js';
 
 /** Largest access unit reassembled from RTP (FU fragments or aggregated NAL units). */
-export const RTP_MAX_ACCESS_UNIT_SIZE = 8 * 1024 * 1024;
+export const RTP_MAX_ACCESS_UNIT_SIZE = LIMITS.rtpMaxAccessUnitSize;
 
 /** Options of {@link VideoDepacketizer}. */
 export interface VideoDepacketizerOptions {

@@ -3,7 +3,7 @@ import { ProtocolError, checkLimit } from '../protocol-error.js';
 import type { RtspRequest, RtspResponse, RtspUnit } from './rtsp-message.js';
 
 /** Bound on a whole request/response head (start line and headers), so a slow drip of short lines stays cheap. */
-export const RTSP_MAX_HEAD_BYTES = 16 * 1024;
+export const RTSP_MAX_HEAD_BYTES = LIMITS.rtspMaxHeadBytes;
 
 /** Options of {@link RtspDecoder}; defaults from LIMITS. */
 export interface RtspDecoderOptions {

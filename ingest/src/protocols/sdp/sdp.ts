@@ -26,8 +26,8 @@ export interface SessionDescription {
 }
 
 /** Bounds beyond the body size: lines and media sections. */
-export const SDP_MAX_LINES = 512;
-export const SDP_MAX_MEDIA = 16;
+export const SDP_MAX_LINES = LIMITS.sdpMaxLines;
+export const SDP_MAX_MEDIA = LIMITS.sdpMaxMedia;
 
 /** Parses SDP text. Raises `SDP_TOO_LARGE`, `SDP_BAD_LINE`, `SDP_BAD_MEDIA`, `SDP_MISSING_FIELD`. */
 export function parseSdp(text: string): SessionDescription {
