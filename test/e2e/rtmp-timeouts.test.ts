@@ -1,0 +1,45 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RtmpTestClient } from '../support/rtmp-test-client.js';
+import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+
+describe('RTMP idle and half-open connections', () => {
+  let t: TestIngest;
+
+  beforeAll(async () => {
+    t = await startTestIngest({ STREAMGATE_HANDSHAKE_TIMEOUT_MS: '300', STREAMGATE_IDLE_TIMEOUT_MS: '400' });
+  });
+  afterAll(() => t?.close());
+
+  it('closes a TCP connection that never completes the handshake', async () => {
+    const started = Date.now();
+    const closedAfter = await new Promise<number>((resolve) => {
+      const s = connect(t.ingest.ports.rtmp, '127.0.0.1', () => s.write(Buffer.from([3])));
+      s.on('close', () => resolve(Date.now() - started));
+      s.on('error', () => undefined);
+      s.resume();
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(250);
+    expect(closedAfter).toBeLessThan(3000);
+    expect(t.logs.some((l) => l.event === 'connection.close' && l.reason === 'handshake-timeout')).toBe(true);
+  });
+
+  it('closes a connected client that neither publishes nor plays and stays silent', async () => {
+    const c = new RtmpTestClient();
+    await c.connect(t.rtmpUrl('live'));
+    const started = Date.now();
+    await c.closed;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(t.logs.some((l) => l.event === 'connection.close' && l.reason === 'idle-timeout')).toBe(true);
+  });
+
+  it('ends a publish whose encoder goes silent (half-open) and frees the stream name', async () => {
+    const c = new RtmpTestClient();
+    await c.connect(t.rtmpUrl('live'));
+    const status = await c.publish('silent');
+    expect(status.code).toBe('NetStream.Publish.Start');
+    expect(t.ingest.hub.isLive('live/silent')).toBe(true);
+    await c.closed;
+    expect(t.ingest.hub.isLive('live/silent')).toBe(false);
+  });
+});
