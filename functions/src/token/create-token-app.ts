@@ -13,6 +13,7 @@ import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';
 import { readLimitedBody } from '../http/read-limited-body.js';
+import { iamAuthorized } from './iam-authorized.js';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -27,8 +28,11 @@ const utf8 = new TextDecoder('utf-8');
  * Failed lookups are throttled per source address, except for a caller presenting the service
  * bearer (`authorization: Bearer <serviceToken>`): that is our ingest, the one source address of
  * every encoder, which throttles per encoder address itself. Counting its failures here would let
- * a few unknown-user guesses lock out every correct login. Foreign callers (a Wowza server) send
- * no bearer and stay throttled.
+ * a few unknown-user guesses lock out every correct login. In AWS with `aclAuth=iam` the ingest
+ * signs with SigV4 instead (its `authorization` header is the signature, not a bearer) and the
+ * route's IAM authorizer admits only principals allowed `execute-api:Invoke` on it: a request
+ * API Gateway authorized with IAM counts as the ingest too. Foreign callers (a Wowza server) send
+ * no bearer, are not IAM-authorized, and stay throttled.
  */
 export function createTokenApp(deps: FunctionsDeps): Hono {
   const app = new Hono();
@@ -36,7 +40,7 @@ export function createTokenApp(deps: FunctionsDeps): Hono {
   app.post(TOKEN_PATH, async (c) => {
     const started = performance.now();
     const ip = clientIp(c);
-    const fromIngest = bearerMatches(c.req.header('authorization'), deps.serviceToken);
+    const fromIngest = bearerMatches(c.req.header('authorization'), deps.serviceToken) || iamAuthorized(c.env);
     let user: string | undefined;
     const answer = (reason: string, failure: boolean) => {
       if (failure && reason !== 'throttled' && !fromIngest) deps.tokenThrottle.recordFailure(ip);
