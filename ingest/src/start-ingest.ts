@@ -97,6 +97,9 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   return listeners;
 }
 
+/** How long a stop waits for listeners whose last unregistered sockets are still open. */
+const LISTENER_CLOSE_WAIT_MS = 2000;
+
 /** Reported by the admin `version` command. */
 const INGEST_VERSION = '0.1.0';
 
@@ -150,12 +153,16 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
 
   let closing: Promise<void> | undefined;
   const finish = async (): Promise<void> => {
-    await Promise.all(listeners.map((l) => l.close()));
+    // net.Server.close() stops accepting at once but calls back only when its last connection is
+    // gone: start it, close the connections, then wait.
+    const stopped = Promise.all(listeners.map((l) => l.close()));
     hls.close();
     rtmpt.close();
     hub.endAllReaders();
     for (const c of registry.list()) c.kick('shutdown');
     deps.access?.close?.();
+    // Sockets no registry knows (a TLS handshake in progress) may hold a listener open: bounded.
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, LISTENER_CLOSE_WAIT_MS).unref())]);
   };
   running = {
     hub,
@@ -166,7 +173,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     drain(seconds = config.drainSeconds) {
       // HTTP keeps listening through the drain: load balancers must read /healthz = 503.
       const media = listeners.filter((l) => l.name !== 'http');
-      closing ??= drainIngest(context, async () => void (await Promise.all(media.map((l) => l.close()))), seconds).then(finish);
+      const stopAccepting = async (): Promise<void> => {
+        for (const l of media) void l.close();
+      };
+      closing ??= drainIngest(context, stopAccepting, seconds).then(finish);
       return closing;
     },
     close() {

@@ -14,6 +14,9 @@ export interface AdminListenerOptions {
   readonly shutdown: () => void;
 }
 
+/** Time for the `shutdown` answer to reach the operator before the drain starts. */
+const SHUTDOWN_DELAY_MS = 100;
+
 /** True for 127.0.0.0/8, ::1 and `localhost`: addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
@@ -59,7 +62,8 @@ export function adminServerOver(ctx: IngestContext, shutdown: () => void): Admin
     },
     shutdown: () => {
       ctx.log.info('admin.shutdown');
-      shutdown();
+      // The answer goes out first: a drain with nothing to wait for closes this connection at once.
+      setTimeout(shutdown, SHUTDOWN_DELAY_MS).unref();
     },
   };
 }

@@ -72,6 +72,7 @@ export class HlsOutputs {
         });
       });
     }
+    out.lastRequest = Date.now();
     return out.segmenter.ready ? out.segmenter.playlist() : undefined;
   }
 
@@ -133,7 +134,8 @@ export class HlsOutputs {
   private sweep(): void {
     const now = Date.now();
     for (const out of [...this.outputs.values()]) {
-      if (now - out.lastRequest >= this.options.idleMs) this.stop(out, 'idle');
+      // A request waiting for the first segment is a reader too.
+      if (out.waiters.length === 0 && now - out.lastRequest >= this.options.idleMs) this.stop(out, 'idle');
     }
   }
 
