@@ -1,7 +1,8 @@
 /**
  * The ingest's configuration: every setting is a `STREAMGATE_*` environment variable with a
- * default (plus the standard `AWS_*` variables the IAM mode signs with). This file is the only place the ingest reads `process.env`. `CONFIG_VARIABLES` drives
- * parsing, validation and the `streamgate start --help` listing.
+ * default (plus the standard `AWS_*` variables the IAM mode signs with). This file is the only
+ * place the ingest reads `process.env`. `CONFIG_VARIABLES` drives parsing, validation and the
+ * `streamgate start --help` listing.
  */
 
 /** An invalid configuration value; the message names the variable. */

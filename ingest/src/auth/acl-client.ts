@@ -1,6 +1,6 @@
 import { ACL_PATH, SERVICE_AUTH_HEADER, bearer, type AclReason, type AclRequest, type AclResponse } from '../../../domain/src/functions-contract.js';
 import { AuthServiceError } from './auth-service-error.js';
-import { fetchJson, type FetchFn } from './fetch-json.js';
+import { fetchJson, type FetchFn, type RequestSigner } from './fetch-json.js';
 import { joinUrl } from './token-client.js';
 
 /** Asks the functions whether a user may publish/play a stream. */
@@ -19,16 +19,20 @@ const REASONS: ReadonlySet<string> = new Set<AclReason>([
   'invalid_stream',
 ]);
 
-/** An {@link AclClient} over HTTP: POST JSON to `<functionsUrl>/acl` with the service bearer token. */
-export function createAclClient(opts: { functionsUrl: string; serviceToken: string; fetch?: FetchFn }): AclClient {
+/**
+ * An {@link AclClient} over HTTP: POST JSON to `<functionsUrl>/acl` with the service bearer token,
+ * or, with `sign` (API Gateway's IAM authorizer), signed and without a bearer.
+ */
+export function createAclClient(opts: { functionsUrl: string; serviceToken: string; sign?: RequestSigner; fetch?: FetchFn }): AclClient {
   const url = joinUrl(opts.functionsUrl, ACL_PATH);
   const fetchFn = opts.fetch ?? fetch;
   return {
     async check(req, signal) {
       const body = await fetchJson(fetchFn, url, {
-        headers: { 'content-type': 'application/json', [SERVICE_AUTH_HEADER]: bearer(opts.serviceToken) },
+        headers: opts.sign ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', [SERVICE_AUTH_HEADER]: bearer(opts.serviceToken) },
         body: JSON.stringify(req),
         signal,
+        ...(opts.sign ? { sign: opts.sign } : {}),
       });
       const b = body as Partial<AclResponse> | null;
       if (

@@ -7,18 +7,39 @@ export const AUTH_RESPONSE_MAX_BYTES = 16 * 1024;
 export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
 /**
+ * Signs one request just before it is sent: receives what will go on the wire and resolves the
+ * headers to add (e.g. SigV4 `authorization`, `x-amz-date`, `x-amz-security-token`). A rejection
+ * means the request is not made (fail closed). `signal` is the request's deadline.
+ */
+export type RequestSigner = (
+  req: { method: string; url: string; headers: Readonly<Record<string, string>>; body: string },
+  signal: AbortSignal,
+) => Promise<Record<string, string>>;
+
+/**
  * POSTs `body` to `url` and returns the parsed JSON of a 200 answer. The body is read with a
- * byte limit (Content-Length checked first, then while streaming). Every failure becomes an
- * {@link AuthServiceError}; `signal` bounds the whole exchange, body included.
+ * byte limit (Content-Length checked first, then while streaming). With `sign`, the headers it
+ * resolves are added first; a signer failure is `auth_unreachable` (or `auth_timeout` past the
+ * deadline) and nothing is sent. Every failure becomes an {@link AuthServiceError}; `signal`
+ * bounds the whole exchange, signing and body included.
  */
 export async function fetchJson(
   fetchFn: FetchFn,
   url: string,
-  init: { headers: Record<string, string>; body: string; signal: AbortSignal },
+  init: { headers: Record<string, string>; body: string; signal: AbortSignal; sign?: RequestSigner },
 ): Promise<unknown> {
+  let headers = init.headers;
+  if (init.sign) {
+    try {
+      headers = { ...headers, ...(await init.sign({ method: 'POST', url, headers, body: init.body }, init.signal)) };
+    } catch (err) {
+      if (init.signal.aborted) throw new AuthServiceError('auth_timeout', 'functions call not signed in time', { cause: err });
+      throw new AuthServiceError('auth_unreachable', 'functions call could not be signed (no AWS credentials)', { cause: err });
+    }
+  }
   let res: Response;
   try {
-    res = await fetchFn(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal, redirect: 'error' });
+    res = await fetchFn(url, { method: 'POST', headers, body: init.body, signal: init.signal, redirect: 'error' });
   } catch (err) {
     throw transportError(err, init.signal);
   }

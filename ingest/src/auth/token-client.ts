@@ -1,7 +1,7 @@
 import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
 import { SERVICE_AUTH_HEADER, TOKEN_PATH, bearer } from '../../../domain/src/functions-contract.js';
 import { AuthServiceError } from './auth-service-error.js';
-import { fetchJson, type FetchFn } from './fetch-json.js';
+import { fetchJson, type FetchFn, type RequestSigner } from './fetch-json.js';
 
 /** Looks a user's password up the Wowza way (AUTH-SPEC §2). */
 export interface TokenClient {
@@ -19,9 +19,11 @@ export interface TokenClient {
  * `publisherToken` of a 200 answer. With `serviceToken` the request also carries
  * `authorization: Bearer <serviceToken>`: Wowza sends none and the endpoint does not need it, but
  * it lets the functions tell the ingest (one source address for every encoder) from strangers,
- * e.g. to exempt it from their per-source failure throttle.
+ * e.g. to exempt it from their per-source failure throttle. With `sign` (API Gateway's IAM
+ * authorizer in front of `/token`) the request is signed instead and carries no bearer: the
+ * signature occupies `authorization`, and the functions recognise the IAM-authorized caller.
  */
-export function createTokenClient(opts: { functionsUrl: string; teaSecret: string; serviceToken?: string; fetch?: FetchFn }): TokenClient {
+export function createTokenClient(opts: { functionsUrl: string; teaSecret: string; serviceToken?: string; sign?: RequestSigner; fetch?: FetchFn }): TokenClient {
   const url = joinUrl(opts.functionsUrl, TOKEN_PATH);
   const fetchFn = opts.fetch ?? fetch;
   return {
@@ -36,10 +38,11 @@ export function createTokenClient(opts: { functionsUrl: string; teaSecret: strin
       const body = await fetchJson(fetchFn, url, {
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          ...(opts.serviceToken ? { [SERVICE_AUTH_HEADER]: bearer(opts.serviceToken) } : {}),
+          ...(opts.serviceToken && !opts.sign ? { [SERVICE_AUTH_HEADER]: bearer(opts.serviceToken) } : {}),
         },
         body: `clientid=${clientid}`,
         signal,
+        ...(opts.sign ? { sign: opts.sign } : {}),
       });
       if (typeof body !== 'object' || body === null) {
         throw new AuthServiceError('auth_bad_body', 'token answer is not a JSON object');
