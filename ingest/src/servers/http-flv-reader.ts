@@ -69,8 +69,10 @@ export function serveHttpFlv(
     sub?.close();
     log.info('http-flv.end', { reason, bytesOut: entry.bytesOut() });
     if (reason === 'slow-reader') socket.destroy();
-    else if (chunked) socket.end(HTTP_LAST_CHUNK);
-    else socket.end();
+    else {
+      if (chunked && !socket.destroyed) write(HTTP_LAST_CHUNK);
+      socket.end();
+    }
   };
   sub = deps.hub.subscribe(request.path, {
     id: entry.id,
