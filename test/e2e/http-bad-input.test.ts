@@ -118,3 +118,20 @@ describe('HTTP listener refuses bad input with coded statuses and keeps serving'
     expect(t.logs.some((l) => l.event === 'http.headers-timeout')).toBe(true);
   });
 });
+
+describe('HTTP playback with player auth on', () => {
+  it('refuses HTTP-FLV and HLS with 403 (no HTTP credential carrier yet: fail closed)', async () => {
+    const t = await startTestIngest({ STREAMGATE_PLAY_AUTH: 'required' });
+    try {
+      const port = t.ingest.ports.http!;
+      for (const path of ['/live/x.flv', '/live/x/index.m3u8', '/live/x/1.ts']) {
+        const { text } = await exchange(port, [get(path)]);
+        expect(statusOf(text), path).toBe('HTTP/1.1 403 Forbidden');
+        expect(text).toContain('HTTP_PLAY_AUTH_REQUIRED');
+      }
+      expect(statusOf((await exchange(port, [get('/healthz')])).text)).toBe('HTTP/1.1 200 OK');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -207,6 +207,11 @@ class HttpConnection {
       throw err;
     }
     const { ctx, hls, rtmpt, metrics } = this.deps;
+    if ((route.kind === 'flv' || route.kind === 'hls-playlist' || route.kind === 'hls-segment') && ctx.config.playAuth === 'required') {
+      // Player credentials have no HTTP carrier yet: with player auth on, HTTP playback is closed
+      // rather than open to anyone (fail closed, like the auth layer).
+      return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', CORS_HEADERS);
+    }
     switch (route.kind) {
       case 'index':
         return {
