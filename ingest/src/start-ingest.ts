@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createAdminServer, isLoopbackHost } from './servers/admin-server.js';
 import type { ConnectionRegistry } from './servers/connection-registry.js';
 import { drainIngest } from './servers/drain.js';
+import { createFlvTcpServer } from './servers/flv-tcp-server.js';
 import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/hls-output.js';
 import { createHttpServer } from './servers/http-server.js';
 import type { IngestContext, Listener } from './servers/ingest-context.js';
@@ -15,12 +16,16 @@ import { netListener } from './servers/net-listener.js';
 import { openAccess, type RtmpAccessControl } from './servers/rtmp-access-control.js';
 import { createRtmpServer, createRtmpsServer } from './servers/rtmp-server.js';
 import { RtmptBridge } from './servers/rtmpt-bridge.js';
+import { RtpUdpPorts } from './servers/rtp-udp-ports.js';
+import { RtspNonces } from './servers/rtsp-nonces.js';
+import { createRtspServer, RTSP_SESSION_TIMEOUT_MS } from './servers/rtsp-server.js';
+import { createTsTcpServer } from './servers/ts-tcp-server.js';
 
 /** What `startIngest` needs besides the config. */
 export interface IngestDeps {
   readonly log?: Logger;
   /** Access control for RTMP; open access when omitted (STREAMGATE_AUTH=off). */
-  readonly access?: RtmpAccessControl & { close?(): void };
+  readonly access?: RtmpAccessControl & { close?(): void; readonly authorizer?: Authorizer };
   /** The authorizer behind `access`, for RTSP's Basic/Digest carriers. */
   readonly authorizer?: Authorizer;
   /**
@@ -84,6 +89,21 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt },
   );
   listeners.push(netListener('http', http, config.httpPort, config.host, log));
+  // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
+  listeners.push(netListener('flv', createFlvTcpServer(ctx), config.flvPort, config.host, log));
+  listeners.push(netListener('ts', createTsTcpServer(ctx), config.tsPort, config.host, log));
+  // RTSP on every configured port (5544 and 5554 by default), one UDP range and nonce key for all.
+  const rtspShared = { udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host), nonces: new RtspNonces() };
+  const rtspOptions = {
+    sessionTimeoutMs: RTSP_SESSION_TIMEOUT_MS,
+    requestTimeoutMs: config.handshakeTimeoutMs,
+    playAnswerWaitMs: 2000,
+    maxConnections: config.maxConnections,
+  };
+  config.rtspPorts.forEach((port, i) => {
+    const server = createRtspServer(ctx, rtspOptions, rtspShared);
+    listeners.push(netListener(i === 0 ? 'rtsp' : `rtsp${i + 1}`, server, Number(port), config.host, log));
+  });
   const loopback = isLoopbackHost(config.adminHost);
   if (!loopback && config.adminToken === undefined) {
     throw new ConfigError('STREAMGATE_ADMIN_TOKEN', `required when the admin listener is bound to ${config.adminHost} (not loopback)`);
@@ -120,7 +140,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     registry,
     log,
     access,
-    authorizer: deps.authorizer,
+    // RTSP's Basic/Digest go to the same authorizer as RTMP's credentials.
+    authorizer: deps.authorizer ?? deps.access?.authorizer,
     state: { draining: false, startedAt: Date.now() },
   };
   const hls = new HlsOutputs(hub, log, { ...HLS_OUTPUT_DEFAULTS, ...deps.hls });
