@@ -116,7 +116,9 @@ export class IngestStack extends Stack {
       stopTimeout: Duration.seconds(stopTimeoutSeconds(config.drainSeconds)),
       environment: {
         STREAMGATE_FUNCTIONS_URL: props.apiUrl,
-        STREAMGATE_ACL_AUTH: props.aclAuth,
+        // iam: the ingest signs /acl and /token with SigV4 (task role, AWS_REGION and the
+        // credentials endpoint come from ECS); token: it sends the service bearer.
+        STREAMGATE_FUNCTIONS_AUTH: props.aclAuth === 'iam' ? 'iam' : 'token',
         STREAMGATE_AUTH: 'on',
         STREAMGATE_DRAIN_SECONDS: String(config.drainSeconds),
         STREAMGATE_LOG_LEVEL: 'info',

@@ -93,7 +93,7 @@ describe('ingest stack', () => {
       STREAMGATE_AUTH: 'on',
       STREAMGATE_DRAIN_SECONDS: '30',
       STREAMGATE_LOG_LEVEL: 'info',
-      STREAMGATE_ACL_AUTH: 'iam',
+      STREAMGATE_FUNCTIONS_AUTH: 'iam',
       STREAMGATE_RAW_ALLOW_FROM: '127.0.0.1/32',
     });
     expect(env.STREAMGATE_PUBLIC_HOST).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Nlb/), 'DNSName'] });
@@ -103,6 +103,18 @@ describe('ingest stack', () => {
     for (const s of container.Secrets) expect(JSON.stringify(s.ValueFrom)).toMatch(/ImportValue|Ref/);
     expect(Object.keys(env)).not.toContain('STREAMGATE_TEA_SECRET');
     expect(Object.keys(env)).not.toContain('STREAMGATE_SERVICE_TOKEN');
+  });
+
+  it('tells the ingest to sign its functions calls (iam) by default and to send the service bearer with aclAuth=token', () => {
+    const envOf = (t: typeof template) =>
+      Object.fromEntries(
+        (resourcesOf(t, 'AWS::ECS::TaskDefinition')[0][1].Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+      );
+    expect(envOf(template).STREAMGATE_FUNCTIONS_AUTH).toBe('iam');
+    const token = envOf(synthIngest({ aclAuth: 'token' }).template);
+    expect(token.STREAMGATE_FUNCTIONS_AUTH).toBe('token');
+    // ECS provides AWS_REGION and the task-role credentials endpoint; nothing else is needed.
+    expect(Object.keys(token).filter((k) => k.startsWith('AWS_'))).toEqual([]);
   });
 
   it('runs the container from ingest/Dockerfile on ARM64 Fargate with logs in CloudWatch and a /healthz check', () => {

@@ -29,6 +29,8 @@ export interface RtmpAccessControlHandle extends RtmpAccessControl {
   close(): void;
   /** Number of live sessions being rechecked (for tests and metrics). */
   readonly watching: number;
+  /** The authorizer it adapts, for protocols with their own credential carriers (RTSP Basic/Digest). */
+  readonly authorizer: Authorizer;
 }
 
 /**
@@ -106,6 +108,7 @@ export function createRtmpAccessControl(authorizer: Authorizer, opts: RtmpAccess
   }
 
   return {
+    authorizer,
     async connect(req: RtmpConnectRequest): Promise<ConnectVerdict> {
       const o = await authorizer.connect({
         app: req.rawApp,

@@ -36,14 +36,16 @@ export interface SigV4Result {
   readonly signature: string;
 }
 
-/** Headers never signed: hop-by-hop or changed by proxies (the list AWS SDKs use). */
+/**
+ * Headers never signed: hop-by-hop or changed by proxies (the AWS SDKs' list, less `From`, which
+ * the ingest never sends; signing an extra header is always valid).
+ */
 const UNSIGNABLE = new Set([
   'authorization',
   'cache-control',
   'connection',
   'content-length',
   'expect',
-  'from',
   'keep-alive',
   'max-forwards',
   'pragma',
