@@ -48,6 +48,11 @@ const HELP = `usage: node rtmp-load.mjs [options]
   --probes K            players that hash video payloads for latency (default 0)
   --late K              extra late joiners spread over the measurement window; their time to
                         first video/keyframe is reported apart (default 0)
+  --stop-reading PCT    this share of the players (spread over the connection order, never probes)
+                        stop reading their socket when the measurement window starts: a server
+                        must bound what it holds for them and keep everyone else on time. Stalls,
+                        gaps and disconnects are then reported for the players that keep reading;
+                        the stopped ones are counted apart (default 0)
   --tap-log FILE        tap log to match probe payloads against
   --watch-pids P[,P]    root PIDs of the server under test (whole process tree sampled)
   --watch-aux name:pid[,name:pid]  other processes to report CPU for (publisher, tap)
@@ -72,6 +77,7 @@ const { values: A } = parseArgs({
     'connect-timeout': { type: 'string', default: '15' },
     probes: { type: 'string', default: '0' },
     late: { type: 'string', default: '0' },
+    'stop-reading': { type: 'string', default: '0' },
     'tap-log': { type: 'string' },
     'watch-pids': { type: 'string' },
     'watch-aux': { type: 'string' },
@@ -420,6 +426,7 @@ async function playMode() {
   const stallMs = Number(A['stall-ms']); const connectTimeout = Number(A['connect-timeout']) * 1000;
   const nProbes = raw ? 0 : Math.min(N, Math.max(0, Number(A.probes) | 0));
   const nLate = Math.max(0, Number(A.late) | 0);
+  const stopPct = Math.min(100, Math.max(0, Number(A['stop-reading']) || 0));
   const maxTime = Math.min(600, Number(A['max-time'] || (N / ramp + rampTimeout + warmup + duration + 20)));
   const tcUrl = `rtmp://${m[1]}:${port}/${app}`;
   const t0 = nowMs();
@@ -439,7 +446,7 @@ async function playMode() {
         video: 0, audio: 0, data: 0, keyframes: 0, winVideo0: 0, winVideo1: 0, stalls: 0, preStalls: 0, stallMsTotal: 0,
         maxGapMs: 0, closed: false, tClosed: null, closeReason: null, statuses: [], failed: null };
       this.lastMedia = 0; this.ackWindow = 0; this.lastAck = 0; this.hsGot = 0; this.s1 = null;
-      this.recv = probe ? [] : null; this.sid = 0; this.txn = 1;
+      this.recv = probe ? [] : null; this.sid = 0; this.txn = 1; this.stopper = false;
     }
     start() {
       const st = this.st; st.tStart = nowMs();
@@ -571,6 +578,11 @@ async function playMode() {
   const probeIdx = new Set();
   for (let i = 0; i < nProbes; i++) probeIdx.add(Math.floor(i * N / nProbes));
   for (let i = 0; i < N; i++) players.push(new Player(i, probeIdx.has(i)));
+  // stoppers spread over the connection order (every k-th non-probe player), reported apart
+  const nStop = raw ? 0 : Math.min(N - nProbes, Math.round(N * stopPct / 100));
+  for (let i = 0, picked = 0; i < N && picked < nStop; i++) {
+    if (!players[i].probe && Math.floor((i + 1) * nStop / N) > picked) { players[i].stopper = true; picked++; }
+  }
   const lates = []; // late joiners: started during the window, reported apart
   for (let i = 0; i < nLate; i++) lates.push(new Player(N + i, false, true));
   const lateTimers = [];
@@ -619,6 +631,9 @@ async function playMode() {
   const rssSamples = []; const cpuTimeline = [];
   const sampleRss = () => { if (tree.length) rssSamples.push(tree.reduce((a, p) => a + readRssKb(p), 0)); };
   winStart = nowMs(); measuring = true;
+  // a stopped player keeps its socket open and reads nothing more: the kernel buffers fill, then
+  // the server's writes to it block
+  for (const p of players) if (p.stopper && p.sock && !p.sock.destroyed) p.sock.pause();
   for (const p of players) { p.st.winBytes0 = p.st.bytes; p.st.winVideo0 = p.st.video; }
   lates.forEach((p, i) => lateTimers.push(setTimeout(() => p.start(), (i + 0.5) * duration * 1000 / nLate)));
   sampleRss();
@@ -666,7 +681,8 @@ async function playMode() {
     for (const t of lateTimers) clearTimeout(t);
     for (const p of players) p.close();
     for (const p of lates) p.close();
-    const S = players.map((p) => p.st);
+    const S = players.filter((p) => !p.stopper).map((p) => p.st); // the players that keep reading
+    const STOP = players.filter((p) => p.stopper).map((p) => p.st);
     const LS = lates.map((p) => p.st).filter((s) => s.tStart);
     const rel = (a, b) => (a && b ? a - b : null);
     const ttfk = S.filter((s) => s.tFirstKey).map((s) => s.tFirstKey - s.tStart);
@@ -677,7 +693,8 @@ async function playMode() {
     const ttca = S.filter((s) => s.tConnected && s.tHs).map((s) => s.tConnected - s.tHs);
     const mainBytes = S.reduce((a, s) => a + ((s.winBytes1 ?? s.bytes) - (s.winBytes0 ?? 0)), 0);
     const lateBytes = LS.reduce((a, s) => a + ((s.winBytes1 ?? s.bytes) - (s.winBytes0 ?? 0)), 0);
-    const winBytes = mainBytes + lateBytes; // everything the server delivered in the window
+    const stopBytes = STOP.reduce((a, s) => a + ((s.winBytes1 ?? s.bytes) - (s.winBytes0 ?? 0)), 0);
+    const winBytes = mainBytes + lateBytes + stopBytes; // everything the server delivered in the window
     const winVideo = S.reduce((a, s) => a + ((s.winVideo1 ?? s.video) - (s.winVideo0 ?? 0)), 0);
     const winSec = w ? w.winSec : null;
     const res = {
@@ -701,10 +718,15 @@ async function playMode() {
         connectAnswerMs: { p50: r1(pct(ttca, 50)), p95: r1(pct(ttca, 95)), max: r1(ttca.length ? Math.max(...ttca) : null) },
         windowBytes: winBytes,
         deliveredMbps: winSec ? r1(winBytes * 8 / winSec / 1e6) : null,
-        perPlayerMbps: winSec ? Math.round(mainBytes * 8 / winSec / 1e6 / N * 1000) / 1000 : null,
-        videoFpsPerPlayer: winSec ? r1(winVideo / winSec / N) : null,
+        perPlayerMbps: winSec ? Math.round(mainBytes * 8 / winSec / 1e6 / Math.max(1, S.length) * 1000) / 1000 : null,
+        videoFpsPerPlayer: winSec ? r1(winVideo / winSec / Math.max(1, S.length)) : null,
+        stoppedReading: STOP.length,
       },
     };
+    if (STOP.length) {
+      res.stoppedPlayers = { n: STOP.length, pct: stopPct, disconnected: STOP.filter((s) => s.closed && s.closeReason === 'server').length,
+        disconnectedAfterMs: { p50: r1(pct(STOP.filter((s) => s.closeReason === 'server').map((s) => s.tClosed - winStart), 50)) } };
+    }
     if (LS.length) {
       const lv = LS.filter((s) => s.tFirstVideo).map((s) => s.tFirstVideo - s.tStart);
       const lk = LS.filter((s) => s.tFirstKey).map((s) => s.tFirstKey - s.tStart);
@@ -766,12 +788,13 @@ async function playMode() {
     }
     if (A.json) fs.writeFileSync(A.json, JSON.stringify(res, null, 1));
     const P = res.players;
-    const line = [`N=${N}`, `media=${P.receivingMedia}/${N}`, `key=${P.gotKeyframe}`, `failed=${P.failed}`, `disc=${P.disconnected}`,
+    const line = [`N=${N}`, `media=${P.receivingMedia}/${S.length}`, `key=${P.gotKeyframe}`, `failed=${P.failed}`, `disc=${P.disconnected}`,
       `stalls=${P.stalls}(${P.playersWithStalls} players)`, `ttfk p50/p95=${P.ttfkMs.p50}/${P.ttfkMs.p95}ms`,
       `delivered=${P.deliveredMbps}Mbps (${P.perPlayerMbps}/player, ${P.videoFpsPerPlayer}fps)`];
     if (res.server) line.push(`server cpu=${res.server.cpuPctOfOneCore}% ${res.server.cpuSecPerGB}s/GB rss=${res.server.rssMaxMB}MB`);
     if (res.client) line.push(`client cpu=${res.client.cpuPctOfOneCore}%`, `machine busy=${res.machine.busyPct}%`);
     if (res.latencyMs && res.latencyMs.samples !== undefined) line.push(`lat p50/p95=${res.latencyMs.p50}/${res.latencyMs.p95}ms`);
+    if (res.stoppedPlayers) line.push(`stopped=${res.stoppedPlayers.n} (disc ${res.stoppedPlayers.disconnected})`);
     if (res.lateJoiners) line.push(`late ttfv/ttfk p50=${res.lateJoiners.ttfvMs.p50}/${res.lateJoiners.ttfkMs.p50}ms`);
     if (!A.quiet) console.log(line.join('  '));
     setTimeout(() => process.exit(abort ? 1 : 0), 50);

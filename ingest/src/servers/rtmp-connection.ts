@@ -109,9 +109,23 @@ export class RtmpConnection {
     if (this.closed) return;
     this.bytesIn += chunk.byteLength;
     try {
-      this.session.feed(chunk);
+      this.batched(() => this.session.feed(chunk));
     } catch (err) {
       this.fail(err);
+    }
+  }
+
+  /**
+   * Runs `send` with the socket corked: every message the session writes in it (the four of a
+   * connect answer, the three of a play start, the answers to one read) leaves in one vectored
+   * write, so the peer gets one segment instead of several (issue 8: connect answer time).
+   */
+  private batched(send: () => void): void {
+    this.socket.cork();
+    try {
+      send();
+    } finally {
+      this.socket.uncork();
     }
   }
 
@@ -176,7 +190,7 @@ export class RtmpConnection {
     const bad = invalidNameReason(app);
     if (bad) {
       this.log.warn('rtmp.connect-rejected', { app, reason: bad });
-      this.session.rejectConnect(event.transactionId, `Invalid application name: ${bad}`);
+      this.batched(() => this.session.rejectConnect(event.transactionId, `Invalid application name: ${bad}`));
       this.closeSoon('bad-app');
       return;
     }
@@ -190,7 +204,7 @@ export class RtmpConnection {
     });
     if (this.closed) return;
     if (!verdict.ok) {
-      this.session.rejectConnect(event.transactionId, verdict.description);
+      this.batched(() => this.session.rejectConnect(event.transactionId, verdict.description));
       this.closeSoon('connect-rejected');
       return;
     }
@@ -202,7 +216,7 @@ export class RtmpConnection {
     this.credentials = verdict.credentials;
     this.entry.app = app;
     this.entry.user = verdict.user;
-    this.session.acceptConnect(event.transactionId);
+    this.batched(() => this.session.acceptConnect(event.transactionId));
     this.log.info('rtmp.connect', { app, user: verdict.user, flashVer: event.commandObject.flashVer });
     this.armIdleTimeout();
   }
@@ -259,7 +273,7 @@ export class RtmpConnection {
     this.publishing.set(event.streamId, { streamId: event.streamId, path, publication: result.publication });
     this.entry.role = 'publisher';
     this.entry.stream = name;
-    this.session.acceptPublish(event.streamId, name);
+    this.batched(() => this.session.acceptPublish(event.streamId, name));
     this.log.info('rtmp.publish', { app, stream: name, user, publishType: event.publishType, decisionMs: Date.now() - started });
     const unwatch = decision.watch?.((reason) => {
       this.log.info('rtmp.publish-revoked', { app, stream: name, user, reason });
@@ -291,7 +305,7 @@ export class RtmpConnection {
     this.playing.set(event.streamId, state);
     this.entry.role ??= 'player';
     this.entry.stream ??= name;
-    this.session.startPlay(event.streamId, name, { reset: event.reset });
+    this.batched(() => this.session.startPlay(event.streamId, name, { reset: event.reset }));
     this.log.info('rtmp.play', { app, stream: name, live: this.deps.hub.isLive(path) });
     state.sub = this.deps.hub.subscribe(path, this.readerFor(state));
   }

@@ -1,0 +1,102 @@
+import { Duplex } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { Hub } from '../../ingest/src/hub/hub.js';
+import { silentLogger } from '../../ingest/src/logger.js';
+import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
+import { ChunkDecoder } from '../../ingest/src/protocols/rtmp/chunk-decoder.js';
+import { encodeMessageChunks } from '../../ingest/src/protocols/rtmp/chunk-encoder.js';
+import { decodeCommand } from '../../ingest/src/protocols/rtmp/command-message.js';
+import { MessageType, type RtmpMessage } from '../../ingest/src/protocols/rtmp/rtmp-message.js';
+import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
+import { openAccess } from '../../ingest/src/servers/rtmp-access-control.js';
+import { RtmpConnection } from '../../ingest/src/servers/rtmp-connection.js';
+
+// Issue 8: the connect answer is four messages and a play start three; each answer must leave in
+// one socket write (one TCP segment), not one write per message.
+
+/** The server's socket as a Duplex that records every write call the connection makes. */
+class RecordingSocket extends Duplex {
+  readonly writes: Buffer[][] = [];
+  override _read(): void {}
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.writes.push([chunk]);
+    done();
+  }
+  override _writev(chunks: { chunk: Buffer }[], done: () => void): void {
+    this.writes.push(chunks.map((c) => c.chunk));
+    done();
+  }
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+function command(name: string, tid: number, object: unknown, args: unknown[] = [], streamId = 0): Buffer {
+  const message: RtmpMessage = { chunkStreamId: 3, timestamp: 0, typeId: MessageType.commandAmf0, streamId, payload: encodeAmf0(name, tid, object, ...args) };
+  return encodeMessageChunks(message, 128);
+}
+
+async function connected() {
+  const socket = new RecordingSocket();
+  const hub = new Hub({
+    gop: { maxBytes: 1_000_000, maxDurationMs: 10_000 },
+    reader: { maxQueueBytes: 1_000_000, maxBlockedMs: 10_000 },
+    waitForPublisherMs: 10_000,
+  });
+  const conn = new RtmpConnection(
+    socket,
+    '127.0.0.1',
+    { protocol: 'rtmp', chunkSize: 4096, handshakeTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
+    { hub, registry: new ConnectionRegistry(), log: silentLogger, access: openAccess },
+  );
+  socket.push(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
+  await tick();
+  socket.push(Buffer.alloc(1536));
+  socket.push(command('connect', 1, { app: 'live', tcUrl: 'rtmp://127.0.0.1/live' }));
+  await tick();
+  return { socket, conn };
+}
+
+/** The commands in one write, decoded with the chunk size the server announced. */
+function commandsIn(write: Buffer[], chunkSize = 128): string[] {
+  const names: string[] = [];
+  const decoder = new ChunkDecoder({
+    onMessage: (m) => {
+      if (m.typeId === MessageType.commandAmf0) names.push(decodeCommand(m.typeId, m.payload).name);
+      else names.push(`control-${m.typeId}`);
+    },
+  });
+  if (chunkSize !== 128) {
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(chunkSize);
+    decoder.push(encodeMessageChunks({ chunkStreamId: 2, timestamp: 0, typeId: MessageType.setChunkSize, streamId: 0, payload: size }, 128));
+    names.length = 0;
+  }
+  decoder.push(Buffer.concat(write));
+  return names;
+}
+
+describe('RTMP answers leave in one write (issue 8)', () => {
+  it('sends the whole connect answer (window ack, peer bandwidth, chunk size, _result) in one write', async () => {
+    const { socket, conn } = await connected();
+    expect(socket.writes).toHaveLength(2); // S0+S1+S2, then the connect answer
+    expect(commandsIn(socket.writes[1])).toEqual(['control-5', 'control-6', 'control-1', '_result']);
+    conn.close('test');
+  });
+
+  it('sends the three messages of a play start in one write', async () => {
+    const { socket, conn } = await connected();
+    socket.writes.length = 0;
+    const createStream = command('createStream', 2, null);
+    const play = command('play', 3, null, ['cam', -2000], 1);
+    // the chunk size is still 128 on our side: the client never changed it
+    socket.push(createStream);
+    await tick();
+    expect(socket.writes).toHaveLength(1);
+    socket.push(play);
+    await tick();
+    await tick();
+    expect(socket.writes).toHaveLength(2);
+    expect(commandsIn(socket.writes[1], 4096)).toEqual(['control-4', 'onStatus', 'onStatus']); // Stream Begin, Play.Reset, Play.Start
+    conn.close('test');
+  });
+});
