@@ -1,0 +1,152 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffprobePath } from '../support/ffmpeg.js';
+import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+interface Packet {
+  readonly codec_type: string;
+  readonly dts: number;
+}
+
+/** ffprobe's packets of the first `seconds` of `url`, with each packet's stream kind. */
+function probePackets(url: string, seconds: number): Promise<{ codecs: string[]; packets: Packet[] }> {
+  const args = ['-v', 'error', '-read_intervals', `%+${seconds}`, '-show_entries', 'packet=stream_index,dts:stream=index,codec_type,codec_name', '-of', 'json', url];
+  return new Promise((resolve, reject) => {
+    execFile(ffprobePath, args, { timeout: 20_000 }, (err, stdout) => {
+      if (err) return reject(err);
+      const out = JSON.parse(stdout) as { streams: { index: number; codec_type: string; codec_name: string }[]; packets: { stream_index: number; dts: number }[] };
+      const kind = new Map(out.streams.map((s) => [s.index, s.codec_type]));
+      resolve({ codecs: out.streams.map((s) => s.codec_name), packets: out.packets.map((p) => ({ codec_type: kind.get(p.stream_index)!, dts: Number(p.dts) })) });
+    });
+  });
+}
+
+/** Opens a TCP connection, sends `bytes` (and ends when `end`), resolves when the server closes it (or after 3 s). */
+function sendAndWaitClose(port: number, bytes: Uint8Array, end = false): Promise<'closed' | 'open'> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => (end ? s.end(bytes) : s.write(bytes)));
+    s.resume();
+    s.on('error', () => undefined);
+    s.on('close', () => resolve('closed'));
+    setTimeout(() => {
+      resolve('open');
+      s.destroy();
+    }, 3000).unref();
+  });
+}
+
+const tsUrl = (t: TestIngest) => `tcp://127.0.0.1:${t.ingest.ports.ts}`;
+
+/** The ffmpeg-made fixture without its SDT packets (PID 0x11): a TS that names no service. */
+function fixtureWithoutSdt(): Buffer {
+  const ts = readFileSync(new URL('../fixtures/ts/h264-aac.ts', import.meta.url));
+  const kept: Buffer[] = [];
+  for (let o = 0; o + 188 <= ts.length; o += 188) {
+    const pid = ((ts[o + 1] & 0x1f) << 8) | ts[o + 2];
+    if (pid !== 0x11) kept.push(ts.subarray(o, o + 188));
+  }
+  return Buffer.concat(kept);
+}
+
+describe('raw MPEG-TS over TCP with real ffmpeg', () => {
+  let t: TestIngest;
+  let publisher: ChildProcess;
+
+  beforeAll(async () => {
+    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_DEFAULT_STREAM: 'fallback' });
+  });
+
+  afterAll(async () => {
+    publisher?.kill('SIGKILL');
+    await t?.close();
+  });
+
+  it('publishes live/cam from the SDT service name; an RTMP player sees monotonic timestamps starting near 0, not at the 1.4 s TS offset', async () => {
+    const probe = probePackets(t.rtmpUrl('live/cam'), 2);
+    await sleep(300);
+    publisher = publishTestPattern(tsUrl(t), { format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=cam'] });
+    await waitFor(() => t.ingest.hub.isLive('live/cam'), 10_000, 'live/cam');
+    const { codecs, packets } = await probe;
+    expect(codecs.sort()).toEqual(['aac', 'h264']);
+    for (const kind of ['video', 'audio']) {
+      const dts = packets.filter((p) => p.codec_type === kind).map((p) => p.dts);
+      expect(dts.length).toBeGreaterThan(20);
+      expect(dts[0]).toBeLessThan(100);
+      for (let i = 1; i < dts.length; i++) expect(dts[i]).toBeGreaterThan(dts[i - 1]);
+    }
+    expect(t.logs.find((l) => l.event === 'raw.publish')).toMatchObject({ protocol: 'ts-tcp', app: 'live', stream: 'cam', nameSource: 'input' });
+  });
+
+  it('lets an RTMP player decode frames of the TS-TCP stream', async () => {
+    const r = await playAndCount(t.rtmpUrl('live/cam'), { frames: 40, timeoutMs: 15_000 });
+    expect(r.stderr).toBe('');
+    expect(r.videoFrames).toBe(40);
+    expect(t.ingest.registry.list().find((e) => e.protocol === 'ts-tcp')).toMatchObject({ role: 'publisher', app: 'live', stream: 'cam' });
+  });
+
+  it('publishes a TS without SDT under STREAMGATE_RAW_DEFAULT_STREAM with a warning', async () => {
+    expect(await sendAndWaitClose(t.ingest.ports.ts, fixtureWithoutSdt(), true)).toBe('closed');
+    expect(t.logs.find((l) => l.event === 'raw.no-stream-name')).toMatchObject({ protocol: 'ts-tcp', stream: 'fallback' });
+    const publish = t.logs.find((l) => l.event === 'raw.publish' && l.stream === 'fallback');
+    expect(publish).toMatchObject({ protocol: 'ts-tcp', nameSource: 'default' });
+    const closed = t.logs.find((l) => l.event === 'connection.close' && l.stream === 'fallback');
+    // 10 video frames + 45 AAC frames + one config of each
+    expect(closed).toMatchObject({ reason: 'peer-ended', frames: 57 });
+  });
+
+  it('closes non-TS bytes with TS_SYNC_NOT_FOUND while a parallel stream keeps playing', async () => {
+    const player = playAndCount(t.rtmpUrl('live/cam'), { frames: 60, timeoutMs: 20_000 });
+    const results = await Promise.all([
+      sendAndWaitClose(t.ingest.ports.ts, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(300))),
+      sendAndWaitClose(t.ingest.ports.ts, Buffer.alloc(10_000, 0x47 ^ 0xff)),
+    ]);
+    expect(results).toEqual(['closed', 'closed']);
+    const errors = t.logs.filter((l) => l.event === 'raw.protocol-error');
+    expect(errors.map((l) => l.code)).toEqual(['TS_SYNC_NOT_FOUND', 'TS_SYNC_NOT_FOUND']);
+    for (const e of errors) expect(e).toMatchObject({ protocol: 'ts-tcp', remote: '127.0.0.1' });
+    const r = await player;
+    expect(r.videoFrames).toBe(60);
+    expect(t.ingest.hub.isLive('live/cam')).toBe(true);
+  });
+
+  it('counts continuity errors of a damaged TS and keeps publishing', async () => {
+    const ts = readFileSync(new URL('../fixtures/ts/h264-aac.ts', import.meta.url));
+    const packets: Buffer[] = [];
+    // Drop every 20th packet: gaps in the continuity counters (the SDT still names it "abc").
+    for (let o = 0, i = 0; o + 188 <= ts.length; o += 188, i++) if (i % 20 !== 19) packets.push(ts.subarray(o, o + 188));
+    expect(await sendAndWaitClose(t.ingest.ports.ts, Buffer.concat(packets), true)).toBe('closed');
+    const damage = t.logs.find((l) => l.event === 'raw.input-damage' && l.stream === 'abc');
+    expect(damage).toBeDefined();
+    expect(damage!.continuityErrors).toBeGreaterThan(0);
+    const closed = t.logs.find((l) => l.event === 'connection.close' && l.stream === 'abc');
+    expect(closed).toMatchObject({ reason: 'peer-ended', role: 'publisher' });
+    expect(closed!.frames).toBeGreaterThan(10);
+  });
+});
+
+describe('raw MPEG-TS over TCP from a source outside STREAMGATE_RAW_ALLOW_FROM', () => {
+  it('is closed at once, logged with RAW_SOURCE_NOT_ALLOWED, and publishes nothing', async () => {
+    const t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_ALLOW_FROM: '10.0.0.0/8' });
+    try {
+      const p = publishTestPattern(tsUrl(t), { seconds: 2, format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=nope'] });
+      expect(await exited(p)).not.toBe(0);
+      expect(t.logs.find((l) => l.event === 'raw.refused')).toMatchObject({ code: 'RAW_SOURCE_NOT_ALLOWED', protocol: 'ts-tcp', remote: '127.0.0.1' });
+      expect(t.ingest.hub.list()).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
