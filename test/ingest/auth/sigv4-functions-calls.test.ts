@@ -1,88 +1,36 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Hash } from '@smithy/core/serde';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAclApp } from '../../../functions/src/acl/create-acl-app.js';
-import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
 import { createAccessControl, regionFromApiUrl, type AccessControlConfig } from '../../../ingest/src/auth/create-access-control.js';
 import { loadConfig } from '../../../ingest/src/config.js';
 import { createLogger } from '../../../ingest/src/logger.js';
 import { startTestDeps, TEA_SECRET } from '../../functions/support/test-deps.js';
+import { startSigV4Gateway, type SigV4Gateway } from './sigv4-test-gateway.js';
 
-// A stand-in for API Gateway with the IAM authorizer: every request must carry a SigV4 signature
-// that the AWS SDK's own signer reproduces with the task role's secret, else 403 (as API Gateway
-// answers). Authorized requests go to the real token/acl apps with the IAM requestContext.
+// API Gateway with the IAM authorizer, played by a server that checks every signature with the
+// AWS SDK's own signer and hands authorized calls to the real token/acl apps.
 const TASK_KEYS = new Map<string, string>();
-const received: { path: string; authorization: string; token: string | undefined; verdict: number }[] = [];
 let functions: Awaited<ReturnType<typeof startTestDeps>>;
-let gateway: Server;
+let gw: SigV4Gateway;
 let gatewayUrl: string;
+let received: SigV4Gateway['received'];
 let credsServer: Server;
 let credsUrl: string;
 let credsAnswer: (res: ServerResponse) => void;
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function verifySigV4(req: IncomingMessage, body: string): Promise<string | undefined> {
-  const auth = req.headers.authorization ?? '';
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/.exec(auth);
-  if (!m) return undefined;
-  const [, keyId, , region, signedHeaders] = m;
-  const secret = TASK_KEYS.get(keyId);
-  const date = req.headers['x-amz-date'];
-  if (!secret || typeof date !== 'string' || !signedHeaders.split(';').includes('host')) return undefined;
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders.split(';')) headers[name] = String(req.headers[name] ?? '');
-  const url = new URL(req.url ?? '/', 'http://gateway');
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: keyId, secretAccessKey: secret, sessionToken: req.headers['x-amz-security-token'] as string | undefined },
-    region,
-    service: 'execute-api',
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: false,
-  });
-  const signingDate = new Date(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  const expected = await signer.sign(
-    { method: req.method ?? 'GET', protocol: 'http:', hostname: 'gateway', path: url.pathname, query: {}, headers, body },
-    { signingDate },
-  );
-  return expected.headers.authorization === auth ? keyId : undefined;
-}
-
 beforeAll(async () => {
   functions = await startTestDeps({ serviceToken: undefined, aclAuth: 'iam' });
   await functions.deps.users.create({ name: 'alice12', password: 's3cret-pass', enabled: true, grants: { publish: ['cam1'], play: [] }, ipRanges: [] });
-  const apps = { '/token': createTokenApp(functions.deps), '/acl': createAclApp(functions.deps) } as const;
-  gateway = createServer((req, res) => {
-    void (async () => {
-      const body = await readBody(req);
-      const keyId = await verifySigV4(req, body);
-      const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-      received.push({ path, authorization: req.headers.authorization ?? '', token: req.headers['x-amz-security-token'] as string | undefined, verdict: keyId ? 200 : 403 });
-      if (!keyId) {
-        res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
-        return;
-      }
-      const app = apps[path as keyof typeof apps];
-      const env = { requestContext: { http: { sourceIp: '10.0.1.23' }, authorizer: { iam: { accessKey: keyId, userArn: 'arn:aws:sts::123456789012:assumed-role/ingest-TaskRole/t1' } } } };
-      const answer = await app.request(path, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? '' }, body }, env);
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
-    })();
-  });
+  gw = await startSigV4Gateway(functions.deps, TASK_KEYS);
+  gatewayUrl = gw.url;
+  received = gw.received;
   credsServer = createServer((_req, res) => credsAnswer(res));
-  await Promise.all([new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r)), new Promise<void>((r) => credsServer.listen(0, '127.0.0.1', r))]);
-  gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => credsServer.listen(0, '127.0.0.1', r));
   credsUrl = `http://127.0.0.1:${(credsServer.address() as AddressInfo).port}/v2/credentials/task`;
 });
 afterAll(async () => {
-  gateway.closeAllConnections();
   credsServer.closeAllConnections();
-  await Promise.all([new Promise((r) => gateway.close(r)), new Promise((r) => credsServer.close(r)), functions.close()]);
+  await Promise.all([gw.close(), new Promise((r) => credsServer.close(r)), functions.close()]);
 });
 beforeEach(() => {
   received.length = 0;
