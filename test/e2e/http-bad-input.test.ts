@@ -88,7 +88,9 @@ describe('HTTP listener refuses bad input with coded statuses and keeps serving'
     expect(statusOf((await exchange(port, ['DELETE /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'])).text)).toBe(
       'HTTP/1.1 405 Method Not Allowed',
     );
-    expect(statusOf((await exchange(port, [get('/open/1')])).text)).toBe('HTTP/1.1 405 Method Not Allowed');
+    const open = (await exchange(port, [get('/open/1')])).text;
+    expect(statusOf(open)).toBe('HTTP/1.1 405 Method Not Allowed');
+    expect(open).toMatch(/\r\nAllow: POST\r\n/);
   });
 
   it('answers garbage, a bad version and an unknown RTMPT session with 4xx/5xx codes', async () => {

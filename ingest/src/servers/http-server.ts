@@ -60,6 +60,7 @@ function refusal(err: ProtocolError, close: boolean): Answer {
   const status = err.code.startsWith('RTMPT_') ? rtmptErrorStatus(err.code) : httpErrorStatus(err.code);
   const headers: Record<string, string> = {};
   if (err.code === 'HTTP_METHOD_NOT_ALLOWED') headers.Allow = ROUTE_METHODS.read.join(', ');
+  if (err.code === 'RTMPT_METHOD_NOT_ALLOWED') headers.Allow = 'POST';
   if (close) headers.Connection = 'close';
   return text(status, `${err.code}\n`, headers, close);
 }
