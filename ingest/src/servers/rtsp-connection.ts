@@ -493,7 +493,7 @@ export class RtspConnection {
     if (pub.setUp.size === 0) throw new RtspRequestError(455, 'RTSP_RECORD_BEFORE_SETUP', 'RECORD before SETUP');
     if (!pub.recording) {
       pub.recording = true;
-      this.log.info('rtsp.publish', { app: pub.app, stream: pub.stream, user: pub.decision?.user, tracks: pub.setUp.size, udp: this.udpPairs.length > 0 });
+      this.log.info('rtsp.publish', { app: pub.app, stream: pub.stream, user: pub.decision?.user, tracks: pub.setUp.size, udp: this.udpPairs.length > 0, ...(this.udpPairs.length > 0 ? { rtpPorts: this.udpPairs.map((p) => p.rtpPort) } : {}) });
       this.watch(pub.decision, pub.request, 'publish');
     }
     this.reply(req, 200);
