@@ -58,6 +58,9 @@ describe('graceful drain', () => {
       const player = new RtmpTestClient();
       await player.connect(t.rtmpUrl('live'));
       await player.play('d');
+      const scripted = new RtmpTestClient();
+      await scripted.connect(t.rtmpUrl('live'));
+      expect((await scripted.publish('scripted')).code).toBe('NetStream.Publish.Start');
       const started = Date.now();
       const drained = t.ingest.drain(1.5);
       await sleep(200);
@@ -71,6 +74,7 @@ describe('graceful drain', () => {
       expect(elapsed).toBeLessThan(3000);
       const notify = await player.nextCommand((m) => m.code === 'NetStream.Play.UnpublishNotify', 2000);
       expect(notify.name).toBe('onStatus');
+      expect((await scripted.nextCommand((m) => m.code === 'NetStream.Unpublish.Success', 2000)).name).toBe('onStatus');
       expect(await Promise.race([exited(publisher), sleep(5000).then(() => 'running')])).not.toBe('running');
       await waitFor(() => t.ingest.registry.size === 0, 1000, 'every connection to be closed');
       expect(t.logs.some((l) => l.event === 'ingest.drained')).toBe(true);

@@ -89,7 +89,11 @@ export class RtmpConnection {
       since: this.startedAt,
       bytesIn: () => this.bytesIn,
       bytesOut: () => this.bytesOut,
-      kick: (reason) => this.close('kicked', { reason }),
+      kick: (reason) => {
+        // Drain: a publisher hears its stream ended before the socket goes (issue 6).
+        if (reason === 'shutdown') for (const id of [...this.publishing.keys()]) this.stopPublishing(id, true);
+        this.close('kicked', { reason });
+      },
     };
     deps.registry.add(this.entry);
     this.log.debug('connection.open');
