@@ -69,6 +69,14 @@ export function parseAudioSpecificConfig(asc: Uint8Array): AacConfig {
   return { objectType, sampleRateIndex, sampleRate, channels };
 }
 
+/**
+ * Channels of a channelConfiguration (ISO/IEC 14496-3 Table 1.19): 1–6 as is, 7 is 7.1 (8
+ * channels); 0 means "defined in the program config element" and stays 0.
+ */
+export function aacChannelCount(channelConfig: number): number {
+  return channelConfig === 7 ? 8 : channelConfig;
+}
+
 /** AudioSpecificConfig equivalent to an ADTS header. */
 export function audioSpecificConfigFromAdts(header: AdtsHeader): Uint8Array {
   return buildAudioSpecificConfig(header);

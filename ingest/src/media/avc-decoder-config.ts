@@ -1,4 +1,5 @@
 import { ProtocolError } from '../protocols/protocol-error.js';
+import { parseH264Sps } from './h264-sps.js';
 
 /** The parameter sets held in an AVCDecoderConfigurationRecord (ISO/IEC 14496-15 §5.3.3.1). */
 export interface AvcDecoderConfig {
@@ -57,4 +58,27 @@ export function parseAvcDecoderConfig(record: Uint8Array): AvcDecoderConfig {
   if (o >= record.length) fail('missing PPS count');
   const pps = readSets(record[o++]);
   return { profileIdc: record[1], constraintFlags: record[2], levelIdc: record[3], lengthSize: (record[4] & 3) + 1, sps, pps };
+}
+
+/** Picture size read from an AVCDecoderConfigurationRecord's first SPS. */
+export interface AvcPictureSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Width and height from the first SPS of an AVCDecoderConfigurationRecord (ISO/IEC 14496-15
+ * §5.3.3.1; SPS syntax H.264 §7.3.2.1.1), or `undefined` when the record or its SPS is malformed:
+ * the size is informative, a frame is not refused for it.
+ */
+export function parseAvcPictureSize(record: Uint8Array): AvcPictureSize | undefined {
+  try {
+    const sps = parseAvcDecoderConfig(record).sps[0];
+    if (sps === undefined) return undefined;
+    const { width, height } = parseH264Sps(sps);
+    return { width, height };
+  } catch (error) {
+    if (error instanceof ProtocolError) return undefined;
+    throw error;
+  }
 }

@@ -2,8 +2,8 @@ import { decodeAmf0 } from '../protocols/amf/amf0-decoder.js';
 import { encodeAmf0 } from '../protocols/amf/amf0-encoder.js';
 import { AmfEcmaArray } from '../protocols/amf/amf-values.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
-import { parseAacConfig } from './aac-config.js';
-import { parseAvcPictureSize } from './avc-config.js';
+import { aacChannelCount, parseAudioSpecificConfig } from './adts.js';
+import { parseAvcPictureSize } from './avc-decoder-config.js';
 import type { AudioCodec, MediaFrame, VideoCodec } from './media-frame.js';
 
 /** FLV tag types: audio, video, script data. */
@@ -25,8 +25,8 @@ function badVideo(message: string): ProtocolError {
   return new ProtocolError('FLV_BAD_VIDEO', message);
 }
 
-function badAudio(message: string): ProtocolError {
-  return new ProtocolError('FLV_BAD_AUDIO', message);
+function badAudio(message: string, cause?: unknown): ProtocolError {
+  return new ProtocolError('FLV_BAD_AUDIO', message, cause === undefined ? undefined : { cause });
 }
 
 function si24(body: Uint8Array, pos: number): number {
@@ -123,8 +123,14 @@ function decodeAudio(dts: number, body: Uint8Array): MediaFrame | undefined {
 }
 
 function aacConfig(asc: Uint8Array): MediaFrame {
-  const info = parseAacConfig(asc);
-  return { kind: 'audio-config', codec: 'aac', record: Uint8Array.from(asc), sampleRate: info.sampleRate, channels: info.channels };
+  let info;
+  try {
+    info = parseAudioSpecificConfig(asc);
+  } catch (error) {
+    if (error instanceof ProtocolError) throw badAudio(`bad AAC sequence header: ${error.message}`, error);
+    throw error;
+  }
+  return { kind: 'audio-config', codec: 'aac', record: Uint8Array.from(asc), sampleRate: info.sampleRate, channels: aacChannelCount(info.channels) };
 }
 
 function decodeData(dts: number, body: Uint8Array): MediaFrame | undefined {

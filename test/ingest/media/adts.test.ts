@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audioSpecificConfigFromAdts, buildAdtsHeader, buildAudioSpecificConfig, parseAdtsHeader, parseAudioSpecificConfig, splitAdts } from '../../../ingest/src/media/adts.js';
+import { aacChannelCount, audioSpecificConfigFromAdts, buildAdtsHeader, buildAudioSpecificConfig, parseAdtsHeader, parseAudioSpecificConfig, splitAdts } from '../../../ingest/src/media/adts.js';
 import { expectCode, fuzz, hex } from '../support/feed.js';
 
 const cases = [
@@ -38,6 +38,11 @@ describe('adts', () => {
 
   it('reads the ffmpeg SDP config 1208 56E500 (with trailing explicit SBR signalling)', () => {
     expect(parseAudioSpecificConfig(hex('120856e500'))).toMatchObject({ objectType: 2, sampleRate: 44100, channels: 1 });
+  });
+
+  it('counts 8 channels for channel configuration 7 (7.1) and keeps the others', () => {
+    expect([0, 1, 2, 6, 7].map(aacChannelCount)).toEqual([0, 1, 2, 6, 8]);
+    expect(aacChannelCount(parseAudioSpecificConfig(hex('1238')).channels)).toBe(8);
   });
 
   it('splits consecutive frames and leaves a partial one', () => {

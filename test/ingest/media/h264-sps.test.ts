@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAvcDecoderConfig, parseAvcDecoderConfig } from '../../../ingest/src/media/avc-decoder-config.js';
+import { buildAvcDecoderConfig, parseAvcDecoderConfig, parseAvcPictureSize } from '../../../ingest/src/media/avc-decoder-config.js';
 import { parseH264Sps } from '../../../ingest/src/media/h264-sps.js';
 import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../../ingest/src/media/h265.js';
 import { expectCode, fuzz, hex } from '../support/feed.js';
@@ -25,6 +25,14 @@ describe('H.264 SPS and AVC configuration', () => {
     const record = buildAvcDecoderConfig([sps], [pps]);
     expect(record.subarray(0, 6)).toEqual(hex('01 64000a ff e1'));
     expect(parseAvcDecoderConfig(record)).toEqual({ profileIdc: 100, constraintFlags: 0, levelIdc: 10, lengthSize: 4, sps: [sps], pps: [pps] });
+  });
+
+  it('reads the picture size from the first SPS of a record, undefined for a malformed one', () => {
+    const record = buildAvcDecoderConfig([sps], [pps]);
+    expect(parseAvcPictureSize(record)).toEqual({ width: 160, height: 120 });
+    expect(parseAvcPictureSize(record.subarray(0, 12))).toBeUndefined();
+    expect(parseAvcPictureSize(hex('01 64000a ff e0 00'))).toBeUndefined();
+    expect(parseAvcPictureSize(buildAvcDecoderConfig([hex('67 64000a')], [pps]))).toBeUndefined();
   });
 
   it('refuses a record whose parameter set length runs past the end', () => {
