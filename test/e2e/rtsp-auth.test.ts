@@ -87,3 +87,36 @@ describe('RTSP publish auth (Basic and Digest) through the local stack', () => {
     expect(s.logs.some((l) => l.event === 'auth' && l.method === 'rtsp-digest' && l.allowed === false && l.reason === 'bad_credentials')).toBe(true);
   }, 15000);
 });
+
+describe('RTSP play auth (STREAMGATE_PLAY_AUTH=required)', () => {
+  let p: LocalStackForTest;
+  beforeAll(async () => {
+    p = await startLocalStackForTest({ users: [ALICE], authorizer: { failureDelayMs: 0 }, env: { STREAMGATE_PLAY_AUTH: 'required', STREAMGATE_RTP_PORTS: '34000-34999' } });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  async function describeWith(path: string, authorization?: string): Promise<number> {
+    const socket = connect(p.ingest.ports.rtsp, '127.0.0.1');
+    const decoder = new RtspDecoder();
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        socket.on('data', (d) => {
+          for (const u of decoder.push(d)) if (u.type === 'response') resolve(u.status);
+        });
+        socket.on('error', reject);
+        const auth = authorization ? `Authorization: ${authorization}\r\n` : '';
+        socket.write(`DESCRIBE rtsp://127.0.0.1:${p.ingest.ports.rtsp}/${path} RTSP/1.0\r\nCSeq: 2\r\n${auth}\r\n`);
+      });
+    } finally {
+      socket.destroy();
+    }
+  }
+
+  it('DESCRIBE without credentials gets 401, with a play grant reaches the stream lookup (404: not live), outside it 403', async () => {
+    expect(await describeWith('live/cam1')).toBe(401);
+    expect(await describeWith('live/cam1', basic(ALICE.name, ALICE.password))).toBe(404);
+    expect(await describeWith('live/other', basic(ALICE.name, ALICE.password))).toBe(403);
+  });
+});
