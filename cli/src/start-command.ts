@@ -33,7 +33,17 @@ export function registerStartCommand(program: Command): void {
         process.stderr.write(`streamgate: ${signal}, draining (up to ${config.drainSeconds} s)…\n`);
         void stack.drain().then(() => process.exit(0));
       };
-      const stack = await startLocalStack(config, { onShutdown: () => stop('admin shutdown') });
+      let stack: Awaited<ReturnType<typeof startLocalStack>>;
+      try {
+        stack = await startLocalStack(config, { onShutdown: () => stop('admin shutdown') });
+      } catch (err) {
+        // Settings that only conflict once combined (auth on without secrets, iam locally, …).
+        if (err instanceof ConfigError) {
+          process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
       process.stdout.write(stack.banner + '\n');
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));

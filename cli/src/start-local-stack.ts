@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { IngestConfig } from '../../ingest/src/config.js';
+import { ConfigError, type IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
 import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
 import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
@@ -30,6 +30,10 @@ export interface LocalStackOptions {
  */
 export async function startLocalStack(config: IngestConfig, options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = createLogger(config.logLevel);
+  if (config.functionsUrl === undefined && config.functionsAuth === 'iam') {
+    // The local functions know the service bearer, not AWS signatures: every publish would be denied.
+    throw new ConfigError('STREAMGATE_FUNCTIONS_AUTH', 'iam needs STREAMGATE_FUNCTIONS_URL (a deployed API); the local functions take the service token');
+  }
   const functions =
     config.functionsUrl === undefined
       ? await startLocalFunctions({
