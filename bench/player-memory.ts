@@ -136,14 +136,19 @@ try {
   const readers = ingest.hub.streamInfo('live/bench')!.readers;
   await sleep(2000);
   const samples: Sample[] = [];
+  const readersTimeline: number[] = [];
   for (let s = 0; s < seconds - 1; s++) {
     samples.push(sample());
+    readersTimeline.push(ingest.hub.streamInfo('live/bench')?.readers ?? 0);
     await sleep(1000);
   }
   const snapAfter = args.snapshot ? snapshot('after') : undefined;
   const info = ingest.hub.streamInfo('live/bench')!;
   await loadDone;
-  const loadResult = JSON.parse(readFileSync(join(tmp, 'load.json'), 'utf8')) as { players: Record<string, unknown> };
+  const loadResult = JSON.parse(readFileSync(join(tmp, 'load.json'), 'utf8')) as {
+    players: Record<string, unknown>;
+    stoppedPlayers?: unknown;
+  };
 
   const max = (k: keyof Sample) => Math.max(...samples.map((x) => x[k]));
   const perPlayer = (k: keyof Sample) => Math.round((max(k) - before[k]) / readers / 102.4) / 10;
@@ -159,7 +164,12 @@ try {
       ...Object.fromEntries(
         ['receivingMedia', 'disconnected', 'stalls', 'playersWithStalls', 'maxGapMs', 'stoppedReading', 'connectAnswerMs', 'ttfkMs'].map((k) => [k, loadResult.players[k]]),
       ),
+      stoppedPlayers: loadResult.stoppedPlayers,
     },
+    /** Heap used after GC, MB, once a second: flat means bounded. */
+    readersTimeline,
+    heapUsedTimelineMb: samples.map((x) => Math.round(x.heapUsed / 1e5) / 10),
+    arrayBuffersTimelineMb: samples.map((x) => Math.round(x.arrayBuffers / 1e5) / 10),
   };
   if (snapBefore !== undefined && snapAfter !== undefined) {
     const a = heapSummary(snapBefore);

@@ -667,6 +667,12 @@ async function playMode() {
   const mach1 = machineStat();
   const self1 = process.cpuUsage(self0);
   const auxOut = aux.map((a, i) => { const t1 = readStat(a.pid)?.ticks; return { name: a.name, pid: a.pid, cpuPct: (aux0[i] !== null && t1 !== undefined) ? r1((t1 - aux0[i]) / CLK_TCK / winSec * 100) : null }; });
+  // a paused socket never reads the server's FIN: resume the stopped players so the ones the server
+  // disconnected (slow-reader deadline) show as closed; what they read now is outside the window
+  if (players.some((p) => p.stopper)) {
+    for (const p of players) if (p.stopper && p.sock && !p.sock.destroyed) p.sock.resume();
+    await sleep(500);
+  }
   // give late joiners that started near the end of the window time to see a keyframe (bounded)
   if (lates.length) {
     const tLateDeadline = nowMs() + Math.min(connectTimeout, 5000);
@@ -724,8 +730,8 @@ async function playMode() {
       },
     };
     if (STOP.length) {
-      res.stoppedPlayers = { n: STOP.length, pct: stopPct, disconnected: STOP.filter((s) => s.closed && s.closeReason === 'server').length,
-        disconnectedAfterMs: { p50: r1(pct(STOP.filter((s) => s.closeReason === 'server').map((s) => s.tClosed - winStart), 50)) } };
+      // disconnected: closed by the server by the end of the window (seen once they read again)
+      res.stoppedPlayers = { n: STOP.length, pct: stopPct, disconnected: STOP.filter((s) => s.closed && s.closeReason === 'server').length };
     }
     if (LS.length) {
       const lv = LS.filter((s) => s.tFirstVideo).map((s) => s.tFirstVideo - s.tStart);

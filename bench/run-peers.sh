@@ -21,6 +21,10 @@
 # usage: bench/run-peers.sh [--quick] [--peers a,b,...] [--ns 1,50,200,500] [--rounds R]
 #          [--warmup S] [--duration S] [--late K] [--probes K] [--add-peer NAME:PORT:CMD]...
 #          [--max-total S] [--out DIR] [--label TEXT] [--keep] [--pin] [--ramp R] [--cpu-prof]
+#          [--node-flags "FLAGS"] [--stop-reading PCT]
+# --node-flags: extra Node/V8 flags for streamgate (e.g. --max-semi-space-size=2).
+# --stop-reading PCT: that share of the players stop reading when the window starts (rtmp-load.mjs).
+# --label TEXT: also names the result files (DATE-peers-TEXT.json) so runs of one day do not clash.
 set -uo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,7 +67,7 @@ prep_floor-c() {
 # ---------------------------------------------------------------------------------------------
 # options
 QUICK=0; PEERS=""; ADDED=""; NS=""; ROUNDS=""; WARMUP=""; DURATION=""; LATE=""; PROBES=4; MAX_TOTAL=""
-OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0
+OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0; STOP_READING=0
 # --cpu-prof: streamgate writes V8 CPU profiles into {RUN}/prof (kept with --keep)
 SG_NODE_FLAGS=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -87,7 +91,9 @@ while [ $# -gt 0 ]; do
     --label) LABEL=$2; shift ;;
     --keep) KEEP=1 ;;
     --pin) PIN=1 ;;
-    --cpu-prof) SG_NODE_FLAGS="--cpu-prof --cpu-prof-dir={RUN}/prof"; KEEP=1 ;;
+    --cpu-prof) SG_NODE_FLAGS="$SG_NODE_FLAGS --cpu-prof --cpu-prof-dir={RUN}/prof"; KEEP=1 ;;
+    --node-flags) SG_NODE_FLAGS="$SG_NODE_FLAGS $2"; shift ;;
+    --stop-reading) STOP_READING=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1"; usage; exit 2 ;;
   esac
@@ -236,7 +242,7 @@ run_peer() {
       [ "$kind" = rtmp ] && extra=(--probes $probes --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
       [ "$kind" = raw ] && extra=(--watch-aux "publisher:$ppid")
       timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$LOAD" --url "$url" --n "$n" --ramp "$RAMP" --warmup "$WARMUP" \
-        --duration "$DURATION" --late "$LATE" --watch-pids "$spid" "${extra[@]}" --json "$json.tmp" --quiet \
+        --duration "$DURATION" --late "$LATE" --stop-reading "$STOP_READING" --watch-pids "$spid" "${extra[@]}" --json "$json.tmp" --quiet \
         > /dev/null 2> "$run/load-n$n.err"
       if [ -s "$json.tmp" ]; then # tag the run, print one line
         node -e 'const fs=require("fs"),[f,peer,kind,round]=process.argv.slice(1);
@@ -274,9 +280,9 @@ done
 
 # ---------------------------------------------------------------------------------------------
 DATE=$(date -u +%Y-%m-%d)
-BASE="$OUT_DIR/$DATE-peers$([ $QUICK = 1 ] && echo -quick)"
+BASE="$OUT_DIR/$DATE-peers$([ $QUICK = 1 ] && echo -quick)${LABEL:+-${LABEL//[^A-Za-z0-9._-]/-}}"
 mkdir -p "$OUT_DIR"
 node "$BENCH_DIR/summarize-peers.mjs" --raw "$WORK/raw" --json "$BASE.json" --md "$BASE.md" \
-  --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"label":"%s","wallSec":%s}' \
-    $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$LABEL" $(( $(date +%s) - T_START )))"
+  --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"label":"%s","streamgateNodeFlags":"%s","stopReadingPct":%s,"wallSec":%s}' \
+    $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$LABEL" "${SG_NODE_FLAGS# }" "$STOP_READING" $(( $(date +%s) - T_START )))"
 log "done in $(( $(date +%s) - T_START ))s: ${BASE#"$BENCH_DIR"/}.md and .json"
