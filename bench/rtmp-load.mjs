@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
 
 // ---------------------------------------------------------------------------
 // clocks: CLOCK_MONOTONIC in ms (shared by all processes on the host)
@@ -58,8 +59,14 @@ const HELP = `usage: node rtmp-load.mjs [options]
   --watch-aux name:pid[,name:pid]  other processes to report CPU for (publisher, tap)
   --json FILE           write full results JSON here
   --per-conn            include per-connection records in the JSON
+  --connect-probes K    K connections from a separate, otherwise idle process during the window,
+                        one at a time: handshake, connect, _result, close. Their handshake done →
+                        _result time is the server's connect answer without the load client's own
+                        event-loop lag (connectProbeMs; default 0)
   --max-time S          hard cap on total run time (default: computed, <= 600)
   --quiet
+ connect-probe mode (started by play mode for --connect-probes):
+  --mode connect-probe --url rtmp://... --n K --duration S   prints {samples, ms:[...]} as JSON
  tap mode:
   --mode tap --listen 127.0.0.1:PORT --upstream 127.0.0.1:PORT --tap-log FILE [--max-time S]
 `;
@@ -78,6 +85,7 @@ const { values: A } = parseArgs({
     probes: { type: 'string', default: '0' },
     late: { type: 'string', default: '0' },
     'stop-reading': { type: 'string', default: '0' },
+    'connect-probes': { type: 'string', default: '0' },
     'tap-log': { type: 'string' },
     'watch-pids': { type: 'string' },
     'watch-aux': { type: 'string' },
@@ -406,6 +414,8 @@ if (A.mode === 'tap') {
   const stop = () => { srv.close(); for (const s of sockets) s.destroy(); try { fs.closeSync(fd); } catch { /* */ } process.exit(0); };
   process.on('SIGTERM', stop); process.on('SIGINT', stop);
   setTimeout(stop, maxTime * 1000).unref();
+} else if (A.mode === 'connect-probe') {
+  await connectProbeMode();
 } else {
   await playMode();
 }
@@ -427,6 +437,7 @@ async function playMode() {
   const nProbes = raw ? 0 : Math.min(N, Math.max(0, Number(A.probes) | 0));
   const nLate = Math.max(0, Number(A.late) | 0);
   const stopPct = Math.min(100, Math.max(0, Number(A['stop-reading']) || 0));
+  const nConnectProbes = raw ? 0 : Math.max(0, Number(A['connect-probes']) | 0);
   const maxTime = Math.min(600, Number(A['max-time'] || (N / ramp + rampTimeout + warmup + duration + 20)));
   const tcUrl = `rtmp://${m[1]}:${port}/${app}`;
   const t0 = nowMs();
@@ -636,6 +647,7 @@ async function playMode() {
   for (const p of players) if (p.stopper && p.sock && !p.sock.destroyed) p.sock.pause();
   for (const p of players) { p.st.winBytes0 = p.st.bytes; p.st.winVideo0 = p.st.video; }
   lates.forEach((p, i) => lateTimers.push(setTimeout(() => p.start(), (i + 0.5) * duration * 1000 / nLate)));
+  const connectProbe = nConnectProbes > 0 ? startConnectProbes() : null;
   sampleRss();
   let lastTicks = ticks0; let lastT = winStart;
   const sampler = setInterval(() => {
@@ -679,7 +691,20 @@ async function playMode() {
     const waiting = (st) => st.tStart && !(raw ? st.tFirstMedia : st.tFirstKey) && !st.failed && !st.closed;
     while (nowMs() < tLateDeadline && lates.some((p) => waiting(p.st))) await sleep(50);
   }
-  finish(null, { winSec, dTicks, dUTicks, dNs: schedOk ? dNs : null, tree, rssSamples, cpuTimeline, mach0, mach1, self1, auxOut });
+  const connectProbeResult = connectProbe ? await connectProbe : null;
+  finish(null, { connectProbeResult, winSec, dTicks, dUTicks, dNs: schedOk ? dNs : null, tree, rssSamples, cpuTimeline, mach0, mach1, self1, auxOut });
+
+  /** The connect-probe process (see --connect-probes), resolved with its JSON or null (bounded). */
+  function startConnectProbes() {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [process.argv[1], '--mode', 'connect-probe', '--url', A.url, '--n', String(nConnectProbes),
+        '--duration', String(duration), ...(A['allow-remote'] ? ['--allow-remote'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      const kill = setTimeout(() => child.kill('SIGKILL'), (duration + 10) * 1000);
+      child.on('exit', () => { clearTimeout(kill); try { resolve(JSON.parse(out)); } catch { resolve(null); } });
+    });
+  }
 
   function finish(abort, w) {
     if (ending) return; ending = true; measuring = false;
@@ -729,6 +754,10 @@ async function playMode() {
         stoppedReading: STOP.length,
       },
     };
+    if (w && w.connectProbeResult) {
+      const c = w.connectProbeResult;
+      res.players.connectProbeMs = { samples: c.samples, failed: c.failed, p50: r1(pct(c.ms, 50)), p95: r1(pct(c.ms, 95)), max: r1(c.ms.length ? Math.max(...c.ms) : null) };
+    }
     if (STOP.length) {
       // disconnected: closed by the server by the end of the window (seen once they read again)
       res.stoppedPlayers = { n: STOP.length, pct: stopPct, disconnected: STOP.filter((s) => s.closed && s.closeReason === 'server').length };
@@ -808,3 +837,53 @@ async function playMode() {
 }
 
 function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+// ---------------------------------------------------------------------------
+// CONNECT-PROBE mode: K connects one after another, spread over --duration, each timed from the
+// end of the handshake (C2 + connect sent) to the connect _result; this process does nothing else
+async function connectProbeMode() {
+  const m = /^rtmp:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/([^/]+)\/(.+)$/.exec(A.url || '');
+  if (!m) { console.error('connect-probe: bad or missing --url'); process.exit(2); }
+  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || 1935); const app = m[3];
+  assertLoopback(host);
+  const k = Math.max(1, Number(A.n) | 0); const spacing = Number(A.duration) * 1000 / k;
+  const ms = []; let failed = 0;
+  const one = () => new Promise((resolve) => {
+    let hs = Buffer.alloc(0); let tHs = 0; let done = false;
+    const sock = net.connect({ host, port, noDelay: true });
+    const end = (v) => { if (done) return; done = true; clearTimeout(timer); sock.destroy(); if (v === null) failed++; else ms.push(v); resolve(); };
+    const timer = setTimeout(() => end(null), 5000);
+    const reader = new ChunkReader({
+      assemble: (type) => type === 20,
+      message: (msg) => {
+        if (msg.type !== 20 || !msg.payload) return;
+        const v = amf0DecodeAll(msg.payload);
+        if (v[0] === '_result' && v[1] === 1) end(nowMs() - tHs);
+        else if (v[0] === '_error') end(null);
+      },
+    });
+    sock.on('connect', () => { const c1 = crypto.randomBytes(1536); c1.writeUInt32BE(0, 0); c1.writeUInt32BE(0, 4); sock.write(Buffer.concat([Buffer.from([3]), c1])); });
+    sock.on('data', (d) => {
+      if (tHs === 0) {
+        hs = Buffer.concat([hs, d]);
+        if (hs.length < 3073) return;
+        tHs = nowMs();
+        sock.write(hs.subarray(1, 1537)); // C2 = echo of S1
+        sock.write(chunkMessage(2, 5, 0, 0, u32(2500000)));
+        sock.write(chunkMessage(3, 20, 0, 0, amf0Encode(['connect', 1, { app, flashVer: 'LNX 9,0,124,2', tcUrl: `rtmp://${m[1]}:${port}/${app}`, fpad: false, capabilities: 15, audioCodecs: 4071, videoCodecs: 252, videoFunction: 1 }])));
+        if (hs.length > 3073) reader.push(hs, 3073, hs.length);
+        return;
+      }
+      reader.push(d, 0, d.length);
+    });
+    sock.on('error', () => end(null)); sock.on('close', () => end(null));
+  });
+  const t0 = nowMs();
+  for (let i = 0; i < k; i++) {
+    const wait = t0 + (i + 0.5) * spacing - nowMs();
+    if (wait > 0) await sleep(wait);
+    await one();
+  }
+  process.stdout.write(JSON.stringify({ samples: ms.length, failed, ms: ms.map(r1) }) + '\n');
+  process.exit(0);
+}

@@ -21,7 +21,8 @@
 # usage: bench/run-peers.sh [--quick] [--peers a,b,...] [--ns 1,50,200,500] [--rounds R]
 #          [--warmup S] [--duration S] [--late K] [--probes K] [--add-peer NAME:PORT:CMD]...
 #          [--max-total S] [--out DIR] [--label TEXT] [--keep] [--pin] [--ramp R] [--cpu-prof]
-#          [--node-flags "FLAGS"] [--stop-reading PCT]
+#          [--node-flags "FLAGS"] [--stop-reading PCT] [--connect-probes K]
+# --connect-probes K: connects from a separate idle process during each window (default 10).
 # --node-flags: extra Node/V8 flags for streamgate (e.g. --max-semi-space-size=2).
 # --stop-reading PCT: that share of the players stop reading when the window starts (rtmp-load.mjs).
 # --label TEXT: also names the result files (DATE-peers-TEXT.json) so runs of one day do not clash.
@@ -67,7 +68,7 @@ prep_floor-c() {
 # ---------------------------------------------------------------------------------------------
 # options
 QUICK=0; PEERS=""; ADDED=""; NS=""; ROUNDS=""; WARMUP=""; DURATION=""; LATE=""; PROBES=4; MAX_TOTAL=""
-OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0; STOP_READING=0
+OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0; STOP_READING=0; CONNECT_PROBES=10
 # --cpu-prof: streamgate writes V8 CPU profiles into {RUN}/prof (kept with --keep)
 SG_NODE_FLAGS=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -94,6 +95,7 @@ while [ $# -gt 0 ]; do
     --cpu-prof) SG_NODE_FLAGS="$SG_NODE_FLAGS --cpu-prof --cpu-prof-dir={RUN}/prof"; KEEP=1 ;;
     --node-flags) SG_NODE_FLAGS="$SG_NODE_FLAGS $2"; shift ;;
     --stop-reading) STOP_READING=$2; shift ;;
+    --connect-probes) CONNECT_PROBES=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1"; usage; exit 2 ;;
   esac
@@ -239,7 +241,7 @@ run_peer() {
       fi
       json="$WORK/raw/$name-n$n-r$round.json"
       local probes=$(( n < PROBES ? n : PROBES )) extra=()
-      [ "$kind" = rtmp ] && extra=(--probes $probes --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
+      [ "$kind" = rtmp ] && extra=(--probes $probes --connect-probes "$CONNECT_PROBES" --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
       [ "$kind" = raw ] && extra=(--watch-aux "publisher:$ppid")
       timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$LOAD" --url "$url" --n "$n" --ramp "$RAMP" --warmup "$WARMUP" \
         --duration "$DURATION" --late "$LATE" --stop-reading "$STOP_READING" --watch-pids "$spid" "${extra[@]}" --json "$json.tmp" --quiet \
@@ -251,7 +253,8 @@ run_peer() {
           const s=d.server||{},p=d.players,l=d.latencyMs,j=d.lateJoiners,raw=kind==="raw";
           console.error(`  ${peer} N=${d.n} r${round}: media ${p.receivingMedia}/${d.n} stalls ${p.stalls} disc ${p.disconnected}`+
             ` | cpu ${s.cpuPctOfOneCore}% ${s.cpuSecPerGB} s/GB (user ${s.userSecPerGB}) rss ${s.rssMaxMB} MB`+
-            (raw?"":` | ttfk p50 ${p.ttfkMs.p50} ms, late ${j?j.ttfkMs.p50:"-"} ms | lat p50 ${l?l.p50:"-"} ms`)+
+            (raw?"":` | ttfk p50 ${p.ttfkMs.p50} ms, late ${j?j.ttfkMs.p50:"-"} ms | lat p50 ${l?l.p50:"-"} ms`+
+              ` | connect p50 ${p.connectAnswerMs.p50} ms, probe ${p.connectProbeMs?p.connectProbeMs.p50:"-"} ms`)+
             ` | client ${d.client&&d.client.cpuPctOfOneCore}% busy ${d.machine&&d.machine.busyPct}%`)' "$json" "$name" "$kind" "$round"
       else
         log "$name N=$n: load run gave no result: $(tail -2 "$run/load-n$n.err" | tr '\n' ' ')"

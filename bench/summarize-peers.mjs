@@ -72,6 +72,11 @@ for (const n of ns) {
       ttfkMs: { p50: mm(P.map((p) => p.ttfkMs.p50), 1), p95: mm(P.map((p) => p.ttfkMs.p95), 1) },
       playStartMs: { p50: mm(P.map((p) => p.playStartMs.p50), 1) },
       connectAnswerMs: { p50: mm(P.map((p) => p.connectAnswerMs?.p50), 1), p95: mm(P.map((p) => p.connectAnswerMs?.p95), 1) },
+      // from the idle probe process (--connect-probes): the server's answer without the load client's lag
+      connectProbeMs: { p50: mm(P.map((p) => p.connectProbeMs?.p50), 1), p95: mm(P.map((p) => p.connectProbeMs?.p95), 1) },
+      stoppedReading: {
+        n: max(R.map((r) => r.stoppedPlayers?.n ?? 0)), disconnected: sum(R.map((r) => r.stoppedPlayers?.disconnected ?? 0)),
+      },
       lateJoiner: {
         samples: late.length, gotKeyframe: late.filter((s) => num(s.ttfkMs) !== null).length,
         ttfvMs: { p50: rd(pct(late.map((s) => s.ttfvMs), 50)), p95: rd(pct(late.map((s) => s.ttfvMs), 95)) },
@@ -82,8 +87,9 @@ for (const n of ns) {
         samples: sum(R.map((r) => r.latencyMs?.samples)), unmatched: sum(R.map((r) => r.latencyMs?.unmatched)),
       },
       players: {
-        allGotMedia: R.every((r) => r.players.receivingMedia === r.n),
-        receivingMediaMin: min(P.map((p) => p.receivingMedia)),
+        // players that stopped reading (--stop-reading) are not among receivingMedia
+        allGotMedia: R.every((r) => r.players.receivingMedia === r.n - (r.players.stoppedReading ?? 0)),
+        receivingMediaMin: min(R.map((r) => r.players.receivingMedia + (r.players.stoppedReading ?? 0))),
         failed: sum(P.map((p) => p.failed)), disconnected: sum(P.map((p) => p.disconnected)),
         stalls: sum(P.map((p) => p.stalls)), playersWithStallsMax: max(P.map((p) => p.playersWithStalls)),
         maxGapMs: rd(max(P.map((p) => p.maxGapMs))),
@@ -140,20 +146,22 @@ L.push(`Stream: testsrc2 1280x720 30 fps x264 veryfast/zerolatency 2.5 Mbit/s, G
 L.push(`Run: ${meta.rounds} rounds (peer order reversed every other round), warmup ${meta.warmupSec} s, window ${meta.durationSec} s, ramp ${meta.ramp}/s, ${meta.late} late joiners per run, ${meta.probes} latency probes; wall ${meta.wallSec} s.${meta.label ? ' Label: ' + meta.label + '.' : ''}`);
 L.push('', 'Figures: median over rounds (min in brackets); ×floor columns are ratios of the minimums. CPU = the server\'s whole process tree (user+sys), over the window, per GB (1e9 bytes) delivered to players. ' +
   'user s/GB = the user-space part (the rest is kernel: on loopback the sender also pays for the receiving side of TCP, so sys time is a large floor shared by all). RSS/conn = (max RSS in window − RSS with publisher only) / N. TTFK = TCP connect → first keyframe; ramp players connect at the ramp rate, late joiners one by one during the window (pooled over rounds). ' +
-  'Connect answer = handshake done (C2 and connect sent) → connect _result received. Latency = tap forward → probe receive of the same video message. Stalls = gaps > 1 s in the window.', '');
+  'Connect answer = handshake done (C2 and connect sent) → connect _result received, by the loaded players; connect probe = the same, by a separate idle process connecting one at a time during the window (the server\'s answer without the load client\'s event-loop lag). Stopped readers = players that stop reading at the window start (--stop-reading), and how many the server disconnected by its end; their stalls are not counted. Latency = tap forward → probe receive of the same video message. Stalls = gaps > 1 s in the window.', '');
 const floorRef = (n, p) => ratios[n]?.[p]?.['floor-c'];
 const floorNode = (n, p) => ratios[n]?.[p]?.['floor-node'];
 for (const n of ns) {
   L.push(`## N = ${n}`, '');
-  L.push('| peer | CPU s/GB | user s/GB | ×floor-c | ×floor-node | CPU % of a core | out Mbit/s | RSS MB (idle) | RSS/conn KB | TTFK ramp p50/p95 ms | late TTFV p50/p95 ms | late TTFK p50/p95 ms | connect answer p50/p95 ms | latency p50/p95 ms | stalls / disc / no media | client CPU %, busy % |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| peer | CPU s/GB | user s/GB | ×floor-c | ×floor-node | CPU % of a core | out Mbit/s | RSS MB (idle) | RSS/conn KB | TTFK ramp p50/p95 ms | late TTFV p50/p95 ms | late TTFK p50/p95 ms | connect answer p50/p95 ms | connect probe p50/p95 ms | latency p50/p95 ms | stalls / disc / no media | stopped readers (disc) | client CPU %, busy % |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary.filter((x) => x.n === n)) {
     const lat = s.latencyMs ? `${f(s.latencyMs.p50.median)} / ${f(s.latencyMs.p95.median)}` : 'n/a';
     const raw = s.kind === 'raw';
     L.push(`| ${s.peer} | ${f(s.cpuSecPerGB.median, 2)} (${f(s.cpuSecPerGB.min, 2)}) | ${f(s.userSecPerGB.median, 2)} | ${f(floorRef(n, s.peer), 2)} | ${f(floorNode(n, s.peer), 2)} | ${f(s.serverCpuPct.median)} | ${f(s.deliveredMbps.median, 0)} | ${f(s.rssMaxMB.median)} (${f(s.rssIdleMB.median)}) | ${f(s.rssPerConnKB.median, 0)} | ` +
       `${raw ? 'n/a' : `${f(s.ttfkMs.p50.median, 0)} / ${f(s.ttfkMs.p95.median, 0)}`} | ${raw ? 'n/a' : `${f(s.lateJoiner.ttfvMs.p50, 0)} / ${f(s.lateJoiner.ttfvMs.p95, 0)}`} | ` +
-      `${raw ? 'n/a' : `${f(s.lateJoiner.ttfkMs.p50, 0)} / ${f(s.lateJoiner.ttfkMs.p95, 0)} (${s.lateJoiner.samples})`} | ${raw ? 'n/a' : `${f(s.connectAnswerMs.p50.median)} / ${f(s.connectAnswerMs.p95.median)}`} | ${lat} | ` +
-      `${s.players.stalls} / ${s.players.disconnected} / ${s.players.allGotMedia ? 0 : n - s.players.receivingMediaMin} | ${f(s.clientCpuPct.median, 0)}, ${f(s.machineBusyPct.median, 0)} |`);
+      `${raw ? 'n/a' : `${f(s.lateJoiner.ttfkMs.p50, 0)} / ${f(s.lateJoiner.ttfkMs.p95, 0)} (${s.lateJoiner.samples})`} | ${raw ? 'n/a' : `${f(s.connectAnswerMs.p50.median)} / ${f(s.connectAnswerMs.p95.median)}`} | ` +
+      `${raw ? 'n/a' : `${f(s.connectProbeMs.p50.median)} / ${f(s.connectProbeMs.p95.median)}`} | ${lat} | ` +
+      `${s.players.stalls} / ${s.players.disconnected} / ${s.players.allGotMedia ? 0 : n - s.players.receivingMediaMin} | ` +
+      `${s.stoppedReading.n ? `${s.stoppedReading.n} (${s.stoppedReading.disconnected})` : '–'} | ${f(s.clientCpuPct.median, 0)}, ${f(s.machineBusyPct.median, 0)} |`);
   }
   L.push('');
 }

@@ -16,7 +16,10 @@ export function encodedOnce<T>(frame: MediaFrame, key: string, encode: (frame: M
     cache = new Map();
     Object.defineProperty(holder, cacheKey, { value: cache, enumerable: false });
   }
-  if (cache.has(key)) return cache.get(key) as T;
+  // One lookup per reader and frame (the hot path of fan-out); undefined is never a cached value
+  // worth sharing, so it doubles as "not yet".
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached as T;
   const value = encode(frame);
   cache.set(key, value);
   return value;
