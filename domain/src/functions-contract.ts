@@ -18,6 +18,13 @@
 
 /** Path of the Wowza-compatible token provider. */
 export const TOKEN_PATH = '/token';
+/**
+ * Public path of the same token provider for an external Wowza server (its
+ * `serverTokenValidatorURL`). In AWS it exists only with `exposeToken=true` and never has the
+ * IAM authorizer, so {@link TOKEN_PATH} stays IAM-only for the ingest; callers here are
+ * throttled per source address.
+ */
+export const WOWZA_TOKEN_PATH = '/wowza/token';
 /** Path of the stream ACL lookup. */
 export const ACL_PATH = '/acl';
 /** Path prefix of the operator users API. */

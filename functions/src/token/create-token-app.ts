@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { TeaFormatError } from '../../../domain/src/errors.js';
 import {
   TOKEN_INVALID_CLIENT,
@@ -6,6 +6,7 @@ import {
   TOKEN_MAX_CLIENTID_HEX,
   TOKEN_PATH,
   TOKEN_VERSION,
+  WOWZA_TOKEN_PATH,
 } from '../../../domain/src/functions-contract.js';
 import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
 import { validateUserName } from '../../../domain/src/validate-user-input.js';
@@ -33,11 +34,15 @@ const utf8 = new TextDecoder('utf-8');
  * route's IAM authorizer admits only principals allowed `execute-api:Invoke` on it: a request
  * API Gateway authorized with IAM counts as the ingest too. Foreign callers (a Wowza server) send
  * no bearer, are not IAM-authorized, and stay throttled.
+ *
+ * The same provider answers on {@link WOWZA_TOKEN_PATH}: in AWS that is the public route for an
+ * external Wowza server (`exposeToken=true`), so `/token` keeps its IAM authorizer for the ingest.
+ * Nothing about the path grants trust: only the bearer or API Gateway's IAM context does.
  */
 export function createTokenApp(deps: FunctionsDeps): Hono {
   const app = new Hono();
 
-  app.post(TOKEN_PATH, async (c) => {
+  const lookup = async (c: Context) => {
     const started = performance.now();
     const ip = clientIp(c);
     const fromIngest = bearerMatches(c.req.header('authorization'), deps.serviceToken) || iamAuthorized(c.env);
@@ -46,6 +51,7 @@ export function createTokenApp(deps: FunctionsDeps): Hono {
       if (failure && reason !== 'throttled' && !fromIngest) deps.tokenThrottle.recordFailure(ip);
       deps.log({
         route: 'token',
+        ...(c.req.path === WOWZA_TOKEN_PATH ? { path: WOWZA_TOKEN_PATH } : {}),
         ip,
         user,
         decision: failure ? 'deny' : 'allow',
@@ -86,9 +92,12 @@ export function createTokenApp(deps: FunctionsDeps): Hono {
     const publisherToken = teaEncrypt(found.password, deps.teaSecret);
     answer('ok', false);
     return c.json({ publisherToken }, 200);
-  });
+  };
 
-  app.get(TOKEN_PATH, (c) => c.json(TOKEN_VERSION, 200));
-  app.all(TOKEN_PATH, (c) => c.json({ error: 'Method Not Allowed' }, 405));
+  for (const path of [TOKEN_PATH, WOWZA_TOKEN_PATH]) {
+    app.post(path, lookup);
+    app.get(path, (c) => c.json(TOKEN_VERSION, 200));
+    app.all(path, (c) => c.json({ error: 'Method Not Allowed' }, 405));
+  }
   return app;
 }
