@@ -16,10 +16,15 @@ export interface ApiStackProps extends StackProps {
   readonly data: DataStack;
   /**
    * `iam`: API Gateway checks a SigV4 signature (the ingest's task role) on /acl and /token;
-   * `token`: /acl checks the service bearer token and /token is open (TEA secret only).
+   * `token`: /acl and /token check the service bearer token (/token is open to others too: TEA
+   * secret only, throttled per source).
    */
   readonly aclAuth: AclAuth;
-  /** `/token` without IAM, for an external Wowza server (its TEA secret is the only protection). */
+  /**
+   * Adds the public `/wowza/token` route (same token app) for an external Wowza server; its TEA
+   * secret is the only protection and callers are throttled per source. `/token` keeps its IAM
+   * authorizer for the ingest.
+   */
   readonly exposeToken: boolean;
   /** How long the ingest may cache a positive ACL answer. */
   readonly aclTtlSeconds?: number;
@@ -28,6 +33,12 @@ export interface ApiStackProps extends StackProps {
   /** Burst the API accepts above the rate (default 100). */
   readonly throttleBurst?: number;
 }
+
+/**
+ * Paths of the token provider's routes. infra imports no code of ours, so these repeat
+ * `TOKEN_PATH` and `WOWZA_TOKEN_PATH` of domain/src/functions-contract.ts (test/infra pins them).
+ */
+export const TOKEN_ROUTES = { ingest: '/token', wowza: '/wowza/token' } as const;
 
 /** Env var names the functions read (functions/src/<app>/deps.ts). */
 export const FUNCTION_ENV = {
@@ -46,7 +57,8 @@ export const FUNCTION_ENV = {
  * |---|---|---|
  * | `ANY /users`, `ANY /users/{proxy+}`, `GET /openapi.json` | users | anyone; the app checks the admin bearer token |
  * | `POST /acl` | acl | IAM (ingest task role) or the service token, see {@link AclAuth} |
- * | `GET,POST /token` | token | IAM (ingest task role); anyone with `exposeToken` or `aclAuth=token` |
+ * | `GET,POST /token` | token | IAM (ingest task role); anyone with `aclAuth=token` |
+ * | `GET,POST /wowza/token` | token | only with `exposeToken`: anyone (an external Wowza server) |
  */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
@@ -65,6 +77,10 @@ export class ApiStack extends Stack {
     data.users.bindTable(this.token.fn, 'read');
     data.teaSecret.bindSecret(this.token.fn, FUNCTION_ENV.teaSecretArn);
     data.passwordKey.bindSecret(this.token.fn, FUNCTION_ENV.passwordKeyArn);
+    // With aclAuth=token the ingest presents the service bearer on /token as well; the token app
+    // must know it to recognise the ingest, or it throttles every encoder behind the ingest's one
+    // source address (functions/src/token/create-token-app.ts).
+    if (props.aclAuth === 'token') data.serviceToken.bindSecret(this.token.fn, FUNCTION_ENV.serviceTokenArn);
 
     this.acl = new ApiFunction(this, 'Acl', {
       app: 'acl',
@@ -106,12 +122,20 @@ export class ApiStack extends Stack {
     route('/openapi.json', [HttpMethod.GET], users);
     route('/acl', [HttpMethod.POST], acl, props.aclAuth === 'iam' ? iam : undefined);
     // The ingest calls /token too: when it cannot sign (aclAuth=token) the route is open and the
-    // TEA secret is its only protection, as with a Wowza server's token provider.
-    const tokenIsPublic = props.exposeToken || props.aclAuth === 'token';
-    route('/token', [HttpMethod.GET, HttpMethod.POST], token, tokenIsPublic ? undefined : iam);
+    // TEA secret is its only protection, as with a Wowza server's token provider. With IAM it stays
+    // signed-only even when exposeToken opens the provider to Wowza: API Gateway's IAM context is
+    // how the token app tells the ingest from a public caller (which it throttles per source).
+    route(TOKEN_ROUTES.ingest, [HttpMethod.GET, HttpMethod.POST], token, props.aclAuth === 'iam' ? iam : undefined);
+    if (props.exposeToken) route(TOKEN_ROUTES.wowza, [HttpMethod.GET, HttpMethod.POST], token);
 
     this.apiUrl = this.api.apiEndpoint;
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'base URL of the functions API (streamgate users … --api URL)' });
+    if (props.exposeToken) {
+      new CfnOutput(this, 'WowzaTokenUrl', {
+        value: `${this.apiUrl}${TOKEN_ROUTES.wowza}`,
+        description: "an external Wowza server's serverTokenValidatorURL (public, TEA secret only)",
+      });
+    }
     new CfnOutput(this, 'AdminTokenSecret', {
       value: data.adminToken.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
@@ -129,8 +153,8 @@ export class ApiStack extends Stack {
         actions: ['execute-api:Invoke'],
         resources: [
           this.api.arnForExecuteApi('POST', '/acl', '*'),
-          this.api.arnForExecuteApi('GET', '/token', '*'),
-          this.api.arnForExecuteApi('POST', '/token', '*'),
+          this.api.arnForExecuteApi('GET', TOKEN_ROUTES.ingest, '*'),
+          this.api.arnForExecuteApi('POST', TOKEN_ROUTES.ingest, '*'),
         ],
       }),
     );

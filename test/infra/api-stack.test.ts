@@ -1,5 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { TOKEN_PATH, WOWZA_TOKEN_PATH } from '../../domain/src/functions-contract.js';
+import { TOKEN_ROUTES } from '../../infra/api-stack.js';
 import { resourcesOf, synthAll } from './synth-helpers.js';
 
 function routesOf(template: Template): Map<string, { AuthorizationType?: string; Target?: unknown }> {
@@ -13,6 +15,20 @@ function statementsOf(template: Template, functionIdPrefix: string): { Action: s
   return resourcesOf(template, 'AWS::IAM::Policy')
     .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+/** Logical id of the Lambda a route's integration invokes. */
+function routeFunction(template: Template, routeKey: string): string {
+  const target = JSON.stringify(routesOf(template).get(routeKey)!.Target);
+  const [integrationId] = /integrations\/","?\{"Ref":"([^"]+)"/.exec(target)!.slice(1);
+  const uri = template.toJSON().Resources[integrationId].Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] };
+  return uri['Fn::GetAtt'][0];
+}
+
+/** The Lambda environment of `streamgate-dev-<name>`. */
+function envOf(template: Template, name: string): Record<string, unknown> {
+  return resourcesOf(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName === `streamgate-dev-${name}`)![1].Properties
+    .Environment.Variables as Record<string, unknown>;
 }
 
 const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
@@ -54,11 +70,47 @@ describe('api stack', () => {
     expect([...routes.keys()].sort()).toEqual(['ANY /users', 'ANY /users/{proxy+}', 'GET /openapi.json', 'GET /token', 'POST /acl', 'POST /token']);
   });
 
-  it('opens /token to an external Wowza server with exposeToken=true and keeps /acl behind IAM', () => {
+  it('declares the token routes at the paths of the ingest ↔ functions contract', () => {
+    expect(TOKEN_ROUTES).toEqual({ ingest: TOKEN_PATH, wowza: WOWZA_TOKEN_PATH });
+  });
+
+  it('with exposeToken=true keeps /token behind IAM for the ingest and adds a public /wowza/token on the token Lambda', () => {
     const routes = routesOf(exposed.apiTemplate);
-    expect(routes.get('POST /token')!.AuthorizationType ?? 'NONE').toBe('NONE');
-    expect(routes.get('GET /token')!.AuthorizationType ?? 'NONE').toBe('NONE');
-    expect(routes.get('POST /acl')!.AuthorizationType).toBe('AWS_IAM');
+    for (const key of ['POST /token', 'GET /token', 'POST /acl']) expect(routes.get(key)?.AuthorizationType, key).toBe('AWS_IAM');
+    for (const key of ['POST /wowza/token', 'GET /wowza/token']) {
+      expect(routes.get(key), key).toBeDefined();
+      expect(routes.get(key)!.AuthorizationType ?? 'NONE', key).toBe('NONE');
+      expect(routeFunction(exposed.apiTemplate, key), key).toMatch(/^TokenFunction/);
+    }
+    // API Gateway may invoke the token Lambda for the new route, and only for the API's own ARN.
+    exposed.apiTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenFunction'), 'Arn'] },
+      SourceArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/wowza/token$')])] },
+    });
+    exposed.apiTemplate.hasOutput('WowzaTokenUrl', {
+      Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Api'), 'ApiEndpoint'] }, '/wowza/token']] },
+    });
+  });
+
+  it('has no /wowza/token route or output unless exposeToken=true', () => {
+    for (const t of [template, tokenAuth.apiTemplate]) {
+      expect([...routesOf(t).keys()].filter((k) => k.includes('wowza'))).toEqual([]);
+      expect(Object.keys(t.findOutputs('WowzaTokenUrl'))).toEqual([]);
+    }
+  });
+
+  it('still lets the ingest role invoke only /acl and /token (not /wowza/token) with exposeToken=true', () => {
+    const t = exposed.ingestTemplate;
+    const [, task] = resourcesOf(t, 'AWS::ECS::TaskDefinition')[0];
+    const taskRole = task.Properties.TaskRoleArn['Fn::GetAtt'][0];
+    const arns = resourcesOf(t, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === taskRole))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Resource: unknown[] }[])
+      .flatMap((st) => st.Resource.map((r) => JSON.stringify(r)));
+    expect(arns).toHaveLength(3);
+    expect(arns.some((a) => a.includes('wowza'))).toBe(false);
   });
 
   it('with aclAuth=token leaves /acl to the app, which gets the service token secret, and opens /token', () => {
@@ -75,10 +127,35 @@ describe('api stack', () => {
     });
   });
 
+  it('with aclAuth=token gives the token Lambda the service token (read-only, that one secret) so it knows the ingest', () => {
+    const t = tokenAuth.apiTemplate;
+    const serviceTokenRef = tokenAuth.api.resolve(tokenAuth.data.serviceToken.secret.secretArn) as unknown;
+    const env = envOf(t, 'token');
+    expect(Object.keys(env).filter((k) => k.endsWith('_ARN')).sort()).toEqual([
+      'STREAMGATE_PASSWORD_KEY_ARN',
+      'STREAMGATE_SERVICE_TOKEN_ARN',
+      'STREAMGATE_TEA_SECRET_ARN',
+    ]);
+    expect(env.STREAMGATE_SERVICE_TOKEN_ARN).toEqual(serviceTokenRef);
+    const onServiceToken = statementsOf(t, 'Token').filter((s) => resources(s).some((r) => JSON.stringify(r) === JSON.stringify(serviceTokenRef)));
+    expect(onServiceToken).toHaveLength(1);
+    expect(actions(onServiceToken[0]).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(resources(onServiceToken[0])).toHaveLength(1);
+    // With IAM the ingest sends no bearer: the token Lambda gets no service token to leak.
+    expect(envOf(template, 'token')).not.toHaveProperty('STREAMGATE_SERVICE_TOKEN_ARN');
+  });
+
+  it('with aclAuth=token and exposeToken=true serves both token routes without an authorizer', () => {
+    const both = synthAll({ aclAuth: 'token', exposeToken: 'true' });
+    const routes = routesOf(both.apiTemplate);
+    for (const key of ['POST /token', 'GET /token', 'POST /wowza/token', 'GET /wowza/token', 'POST /acl']) {
+      expect(routes.get(key)?.AuthorizationType ?? 'NONE', key).toBe('NONE');
+    }
+    expect(envOf(both.apiTemplate, 'token')).toHaveProperty('STREAMGATE_SERVICE_TOKEN_ARN');
+  });
+
   it('tells each function the table and exactly the secrets it needs', () => {
-    const env = (name: string) =>
-      resourcesOf(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName === `streamgate-dev-${name}`)![1].Properties
-        .Environment.Variables as Record<string, unknown>;
+    const env = (name: string) => envOf(template, name);
     const secretVars = (name: string) => Object.keys(env(name)).filter((k) => k.endsWith('_ARN')).sort();
     expect(secretVars('token')).toEqual(['STREAMGATE_PASSWORD_KEY_ARN', 'STREAMGATE_TEA_SECRET_ARN']);
     expect(secretVars('acl')).toEqual([]);
