@@ -97,6 +97,16 @@ describe('raw MPEG-TS over TCP with real ffmpeg', () => {
     expect(t.ingest.registry.list().find((e) => e.protocol === 'ts-tcp')).toMatchObject({ role: 'publisher', app: 'live', stream: 'cam' });
   });
 
+  it('serves the TS-TCP stream as HTTP-FLV with monotonic timestamps per track', async () => {
+    const { codecs, packets } = await probePackets(`http://127.0.0.1:${t.ingest.ports.http}/live/cam.flv`, 2);
+    expect(codecs.sort()).toEqual(['aac', 'h264']);
+    for (const kind of ['video', 'audio']) {
+      const dts = packets.filter((p) => p.codec_type === kind).map((p) => p.dts);
+      expect(dts.length).toBeGreaterThan(20);
+      for (let i = 1; i < dts.length; i++) expect(dts[i]).toBeGreaterThan(dts[i - 1]);
+    }
+  });
+
   it('publishes a TS without SDT under STREAMGATE_RAW_DEFAULT_STREAM with a warning', async () => {
     expect(await sendAndWaitClose(t.ingest.ports.ts, fixtureWithoutSdt(), true)).toBe('closed');
     expect(t.logs.find((l) => l.event === 'raw.no-stream-name')).toMatchObject({ protocol: 'ts-tcp', stream: 'fallback' });

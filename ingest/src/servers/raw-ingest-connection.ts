@@ -5,6 +5,7 @@ import { frameByteLength, type MediaFrame } from '../media/media-frame.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
 import type { ConnectionEntry, ConnectionRegistry } from './connection-registry.js';
 import type { RawIngestInput, RawIngestOutput } from './raw-ingest-input.js';
+import { RawInterleaver } from './raw-interleaver.js';
 import { RawTimestampRebaser } from './raw-timestamp-rebaser.js';
 import { invalidNameReason, splitQuery } from './stream-name.js';
 
@@ -24,6 +25,8 @@ export interface RawIngestOptions {
   readonly maxHeldBytes?: number;
   /** Media span (ms) after which held frames go out even if only one of audio and video came. */
   readonly maxHeldMs?: number;
+  /** Re-order audio and video by decode time before the hub (MPEG-TS: loosely interleaved). */
+  readonly interleave?: boolean;
   /** Least time between two damage reports of one connection. */
   readonly damageLogIntervalMs?: number;
 }
@@ -53,6 +56,7 @@ export class RawIngestConnection {
   private readonly entry: ConnectionEntry;
   private readonly startedAt = Date.now();
   private readonly rebaser = new RawTimestampRebaser();
+  private readonly interleaver: RawInterleaver | undefined;
   private readonly maxHeldFrames: number;
   private readonly maxHeldBytes: number;
   private readonly maxHeldMs: number;
@@ -82,6 +86,7 @@ export class RawIngestConnection {
     this.maxHeldBytes = options.maxHeldBytes ?? RAW_INGEST_DEFAULTS.maxHeldBytes;
     this.maxHeldMs = options.maxHeldMs ?? RAW_INGEST_DEFAULTS.maxHeldMs;
     this.damageLogIntervalMs = options.damageLogIntervalMs ?? RAW_INGEST_DEFAULTS.damageLogIntervalMs;
+    this.interleaver = options.interleave ? new RawInterleaver() : undefined;
     this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: this.remoteAddress });
     this.entry = {
       id: this.id,
@@ -208,7 +213,8 @@ export class RawIngestConnection {
   private push(frame: MediaFrame): void {
     if (this.publication === undefined) return;
     this.framesIn++;
-    this.publication.push(this.rebaser.rebase(frame));
+    if (this.interleaver === undefined) this.publication.push(this.rebaser.rebase(frame));
+    else for (const f of this.interleaver.push(frame)) this.publication.push(this.rebaser.rebase(f));
   }
 
   /** Logs new damage counters at most once per interval (and always at close). */
@@ -239,6 +245,9 @@ export class RawIngestConnection {
   close(reason: string, fields: Record<string, unknown> = {}): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.publication !== undefined && this.interleaver !== undefined) {
+      for (const f of this.interleaver.flush()) this.publication.push(this.rebaser.rebase(f));
+    }
     this.publication?.end();
     this.held = [];
     this.deps.registry.remove(this.id);

@@ -8,6 +8,8 @@ import type { RawIngestInput } from './raw-ingest-input.js';
 export interface RawTcpServerOptions {
   readonly protocol: RawIngestOptions['protocol'];
   readonly app: string;
+  /** Re-order audio and video by decode time (see RawInterleaver). */
+  readonly interleave?: boolean;
   /** A fresh input (demuxer and naming rules) per connection. */
   readonly input: () => RawIngestInput;
 }
@@ -29,7 +31,7 @@ export function createRawTcpServer(ctx: IngestContext, options: RawTcpServerOpti
     new RawIngestConnection(
       socket,
       options.input(),
-      { protocol: options.protocol, app: options.app, defaultStream: config.rawDefaultStream, idleTimeoutMs: config.idleTimeoutMs },
+      { protocol: options.protocol, app: options.app, defaultStream: config.rawDefaultStream, idleTimeoutMs: config.idleTimeoutMs, interleave: options.interleave },
       ctx,
     );
   });

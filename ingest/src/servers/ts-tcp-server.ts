@@ -8,5 +8,11 @@ import { createRawTcpServer } from './raw-tcp-server.js';
  * -metadata service_name=NAME tcp://host:9999` publishes `STREAMGATE_TS_APP/NAME`.
  */
 export function createTsTcpServer(ctx: IngestContext): Server {
-  return createRawTcpServer(ctx, { protocol: 'ts-tcp', app: ctx.config.tsApp, input: () => new RawTsInput() });
+  return createRawTcpServer(ctx, {
+    protocol: 'ts-tcp',
+    app: ctx.config.tsApp,
+    // ffmpeg's mpegts muxer sends audio up to its max_delay behind the video of the same time
+    interleave: true,
+    input: () => new RawTsInput(),
+  });
 }
