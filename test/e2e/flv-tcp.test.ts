@@ -1,6 +1,8 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
+import { encodeFlvHeader, encodeFlvTag } from '../../ingest/src/protocols/flv/flv-muxer.js';
 import { ffprobePath } from '../support/ffmpeg.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
@@ -151,6 +153,25 @@ describe('raw FLV over TCP from a source outside STREAMGATE_RAW_ALLOW_FROM', () 
       expect(t.logs.find((l) => l.event === 'raw.refused')).toMatchObject({ code: 'RAW_SOURCE_NOT_ALLOWED', protocol: 'flv-tcp', remote: '127.0.0.1' });
       expect(t.ingest.hub.list()).toEqual([]);
       expect(t.logs.some((l) => l.event === 'raw.connect')).toBe(false);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('raw FLV over TCP from an encoder that goes quiet', () => {
+  it('is closed after STREAMGATE_IDLE_TIMEOUT_MS and its stream ends', async () => {
+    const t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_IDLE_TIMEOUT_MS: '400' });
+    try {
+      const meta = Buffer.concat([encodeFlvHeader(), encodeFlvTag(18, 0, encodeAmf0('onMetaData', { streamName: 'quiet' }))]);
+      const started = Date.now();
+      const s = connect(t.ingest.ports.flv, '127.0.0.1', () => s.write(meta));
+      s.on('error', () => undefined);
+      await waitFor(() => t.ingest.hub.isLive('live/quiet'), 3000, 'the publish');
+      await new Promise((resolve) => s.on('close', resolve));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+      expect(t.logs.find((l) => l.event === 'connection.close' && l.protocol === 'flv-tcp')).toMatchObject({ reason: 'idle-timeout', stream: 'quiet' });
+      expect(t.ingest.hub.isLive('live/quiet')).toBe(false);
     } finally {
       await t.close();
     }
