@@ -104,6 +104,9 @@ export class RtmpConnection {
     socket.on('error', (err) => this.close('socket-error', { err }));
     socket.on('close', () => this.close('peer-closed'));
     socket.on('end', () => this.close('peer-ended'));
+    socket.on('timeout', () => {
+      if (this.playing.size === 0) this.close('idle-timeout');
+    });
     socket.on('drain', () => {
       for (const p of this.playing.values()) p.sub?.resume();
     });
@@ -225,13 +228,20 @@ export class RtmpConnection {
     this.armIdleTimeout();
   }
 
-  private armIdleTimeout(): void {
-    const s = this.socket as Duplex & { setTimeout?: (ms: number, cb?: () => void) => void };
+  /** Arms (or with 0 stops) the socket's inactivity timer; its 'timeout' handler is set up once in the constructor. */
+  private armIdleTimeout(ms = this.options.idleTimeoutMs): void {
     // A connection that neither publishes nor plays and sends nothing is idle; a publisher that
     // goes quiet is half-open. Players are bounded by the hub's slow-reader deadline instead.
-    s.setTimeout?.(this.options.idleTimeoutMs, () => {
-      if (this.playing.size === 0) this.close('idle-timeout');
-    });
+    (this.socket as Duplex & { setTimeout?: (ms: number) => void }).setTimeout?.(ms);
+  }
+
+  /**
+   * While playing, the socket timer is off: Node re-arms it on every write, a timer-list insert
+   * per frame per player (issue 8 profile), and a player is bounded by the hub's slow-reader
+   * deadline anyway. It comes back when the last play stops.
+   */
+  private pauseIdleTimeout(): void {
+    if (this.playing.size === 1) this.armIdleTimeout(0);
   }
 
   private async onPublish(event: Extract<RtmpSessionEvent, { type: 'publish' }>): Promise<void> {
@@ -307,6 +317,7 @@ export class RtmpConnection {
     const path = Hub.path(app, name);
     const state: PlayState = { streamId: event.streamId, name, path, audio: true, video: true };
     this.playing.set(event.streamId, state);
+    this.pauseIdleTimeout();
     this.entry.role ??= 'player';
     this.entry.stream ??= name;
     this.batched(() => this.session.startPlay(event.streamId, name, { reset: event.reset }));
@@ -382,6 +393,7 @@ export class RtmpConnection {
     if (!p) return;
     this.playing.delete(streamId);
     p.sub?.close();
+    if (this.playing.size === 0 && !this.closed) this.armIdleTimeout();
   }
 
   /** Lets the last answer reach the peer, then closes. */

@@ -12,11 +12,18 @@ import { openAccess } from '../../ingest/src/servers/rtmp-access-control.js';
 import { RtmpConnection } from '../../ingest/src/servers/rtmp-connection.js';
 
 // Issue 8: the connect answer is four messages and a play start three; each answer must leave in
-// one socket write (one TCP segment), not one write per message.
+// one socket write (one TCP segment), not one write per message. And a player's socket carries no
+// inactivity timer (Node re-arms it on every write).
 
 /** The server's socket as a Duplex that records every write call the connection makes. */
 class RecordingSocket extends Duplex {
   readonly writes: Buffer[][] = [];
+  /** The inactivity timeout last set, as net.Socket#setTimeout takes it (0 = off). */
+  timeoutMs: number | undefined;
+  setTimeout(ms: number): this {
+    this.timeoutMs = ms;
+    return this;
+  }
   override _read(): void {}
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
     this.writes.push([chunk]);
@@ -97,6 +104,22 @@ describe('RTMP answers leave in one write (issue 8)', () => {
     await tick();
     expect(socket.writes).toHaveLength(2);
     expect(commandsIn(socket.writes[1], 4096)).toEqual(['control-4', 'onStatus', 'onStatus']); // Stream Begin, Play.Reset, Play.Start
+    conn.close('test');
+  });
+
+  it('turns the socket inactivity timer off while playing and back on when play stops', async () => {
+    const { socket, conn } = await connected();
+    expect(socket.timeoutMs).toBe(10_000);
+    socket.push(command('createStream', 2, null));
+    await tick();
+    socket.push(command('play', 3, null, ['cam', -2000], 1));
+    await tick();
+    await tick();
+    expect(socket.timeoutMs).toBe(0);
+    socket.push(command('closeStream', 0, null, [], 1));
+    await tick();
+    await tick();
+    expect(socket.timeoutMs).toBe(10_000);
     conn.close('test');
   });
 });
