@@ -133,6 +133,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   });
   const metrics = deps.metrics ?? createMetricsSetup();
   const registry = new MetricsConnectionRegistry(metrics, hub);
+  registry.dumpDir = config.dumpDir;
   const access = deps.access ?? openAccess;
   const context: IngestContext = {
     config,

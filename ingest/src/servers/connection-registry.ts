@@ -1,3 +1,6 @@
+import type { Duplex } from 'node:stream';
+import { dumpReceivedBytes } from './connection-dump.js';
+
 /** One live connection, as the admin protocol and metrics see it. */
 export interface ConnectionEntry {
   readonly id: string;
@@ -13,6 +16,8 @@ export interface ConnectionEntry {
   bytesOut(): number;
   /** Closes the connection (admin kick, shutdown). */
   kick(reason: string): void;
+  /** The byte stream, for the opt-in raw-byte dump. */
+  readonly socket?: Duplex;
 }
 
 /** Every open connection of every listener, by id. */
@@ -20,6 +25,8 @@ export class ConnectionRegistry {
   private readonly entries = new Map<string, ConnectionEntry>();
   private next = 1;
   private readonly opened: Record<string, number> = {};
+  /** STREAMGATE_DUMP_DIR: when set, what each connection receives is dumped there. */
+  dumpDir: string | undefined;
 
   /** A new unique, short connection id (`c1`, `c2`, …). */
   nextId(): string {
@@ -28,6 +35,7 @@ export class ConnectionRegistry {
 
   add(entry: ConnectionEntry): void {
     this.entries.set(entry.id, entry);
+    if (entry.socket !== undefined) dumpReceivedBytes(this.dumpDir, entry.protocol, entry.id, entry.socket);
     this.opened[entry.protocol] = (this.opened[entry.protocol] ?? 0) + 1;
   }
 

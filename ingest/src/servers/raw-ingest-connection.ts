@@ -96,6 +96,7 @@ export class RawIngestConnection {
       app: options.app,
       bytesIn: () => this.bytesIn,
       bytesOut: () => 0,
+      socket,
       kick: (reason) => this.close('kicked', { reason }),
     };
     deps.registry.add(this.entry);

@@ -89,6 +89,7 @@ export class RtmpConnection {
       since: this.startedAt,
       bytesIn: () => this.bytesIn,
       bytesOut: () => this.bytesOut,
+      socket,
       kick: (reason) => {
         // Drain: a publisher hears its stream ended before the socket goes (issue 6).
         if (reason === 'shutdown') for (const id of [...this.publishing.keys()]) this.stopPublishing(id, true);

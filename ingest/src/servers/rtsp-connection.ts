@@ -149,6 +149,7 @@ export class RtspConnection {
       since: this.startedAt,
       bytesIn: () => this.bytesIn,
       bytesOut: () => this.bytesOut,
+      socket,
       kick: (reason) => this.close('kicked', { reason }),
     };
     ctx.registry.add(this.entry);
