@@ -1,5 +1,5 @@
 import { StreamgateError } from '../../../domain/src/errors.js';
-import type { FetchFn } from './fetch-json.js';
+import { readLimitedText, type FetchFn } from './fetch-json.js';
 import type { AwsCredentials } from './sigv4-sign.js';
 
 /** The ECS container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is a path on it). */
@@ -148,7 +148,11 @@ async function fetchContainerCredentials(fetchFn: FetchFn, url: URL, token: stri
   }
   try {
     if (res.status !== 200) throw new AwsCredentialsError('aws_credentials_unreachable', `credentials endpoint answered HTTP ${res.status}`);
-    const text = await readLimited(res);
+    const text = await readLimitedText(
+      res,
+      CREDENTIALS_RESPONSE_MAX_BYTES,
+      (size, limit) => new AwsCredentialsError('aws_credentials_bad_body', `credentials answer too large: ${size} > limit ${limit} bytes`),
+    );
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -182,28 +186,6 @@ function parseCredentials(body: unknown): AwsCredentials {
     ...(Token ? { sessionToken: Token } : {}),
     ...(expiration ? { expiration } : {}),
   };
-}
-
-async function readLimited(res: Response): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > CREDENTIALS_RESPONSE_MAX_BYTES) {
-    throw new AwsCredentialsError('aws_credentials_bad_body', `credentials answer too large: ${declared} > limit ${CREDENTIALS_RESPONSE_MAX_BYTES} bytes`);
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > CREDENTIALS_RESPONSE_MAX_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new AwsCredentialsError('aws_credentials_bad_body', `credentials answer too large: ${total} > limit ${CREDENTIALS_RESPONSE_MAX_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function transportError(err: unknown, signal: AbortSignal, timeoutMs: number): AwsCredentialsError {

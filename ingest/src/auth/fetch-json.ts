@@ -45,7 +45,11 @@ export async function fetchJson(
   }
   try {
     if (res.status !== 200) throw new AuthServiceError('auth_bad_status', `functions answered HTTP ${res.status}`);
-    const text = await readLimited(res, AUTH_RESPONSE_MAX_BYTES);
+    const text = await readLimitedText(
+      res,
+      AUTH_RESPONSE_MAX_BYTES,
+      (size, limit) => new AuthServiceError('auth_bad_body', `functions answer too large: ${size} > limit ${limit} bytes`),
+    );
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
@@ -60,9 +64,14 @@ export async function fetchJson(
   }
 }
 
-async function readLimited(res: Response, limit: number): Promise<string> {
+/**
+ * Reads a response body as UTF-8 text of at most `limit` bytes: a larger `content-length` is
+ * refused before reading, and a body that grows past the limit is cancelled mid-stream. The error
+ * thrown either way is `tooLarge(size, limit)`, so each caller keeps its own coded error.
+ */
+export async function readLimitedText(res: Response, limit: number, tooLarge: (size: number, limit: number) => Error): Promise<string> {
   const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new AuthServiceError('auth_bad_body', `functions answer too large: ${declared} > limit ${limit} bytes`);
+  if (declared > limit) throw tooLarge(declared, limit);
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -73,7 +82,7 @@ async function readLimited(res: Response, limit: number): Promise<string> {
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => {});
-      throw new AuthServiceError('auth_bad_body', `functions answer too large: ${total} > limit ${limit} bytes`);
+      throw tooLarge(total, limit);
     }
     chunks.push(value);
   }
