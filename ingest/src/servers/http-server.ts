@@ -11,7 +11,10 @@ import { rtmptErrorStatus } from '../protocols/rtmpt/rtmpt-tunnel.js';
 import { Hub } from '../hub/hub.js';
 import type { ConnectionEntry } from './connection-registry.js';
 import type { HlsOutputs } from './hls-output.js';
+import { HlsSegmentToken } from './hls-segment-token.js';
+import { hlsTokenizedPlaylist } from './hls-tokenized-playlist.js';
 import { serveHttpFlv } from './http-flv-reader.js';
+import { checkHttpPlay, type HttpPlayCheck } from './http-play-auth.js';
 import type { IngestContext } from './ingest-context.js';
 import type { RtmptBridge } from './rtmpt-bridge.js';
 import { indexPage } from './web/index-page.js';
@@ -23,6 +26,11 @@ export interface HttpServerOptions {
   /** A keep-alive connection with no request this long is closed. */
   readonly idleTimeoutMs: number;
   readonly maxConnections: number;
+  /**
+   * HMAC key of the HLS segment tokens handed out while player auth is required (tokens then hold
+   * across restarts and on every task sharing it); random per process when absent.
+   */
+  readonly segmentTokenKey?: Uint8Array;
 }
 
 /** The parts of the ingest the HTTP listener serves. */
@@ -31,6 +39,24 @@ export interface HttpServerDeps {
   readonly metrics: MetricsSetup;
   readonly hls: HlsOutputs;
   readonly rtmpt: RtmptBridge;
+}
+
+/** A route that plays a stream (what player auth guards). */
+type PlayRoute = Extract<HttpRoute, { kind: 'flv' | 'hls-playlist' | 'hls-segment' }>;
+
+/** The segment token (`t=`) of a request's query, if any; the query is bounded by the URI limit. */
+function segmentTokenOf(query: string): string | undefined {
+  if (query === '') return undefined;
+  return new URLSearchParams(query).get('t') ?? undefined;
+}
+
+/**
+ * How long an HLS segment token lives: a few target durations, so a player that refreshes the
+ * playlist every target duration always holds fresh ones (RFC 8216 §6.3.4), with a floor for
+ * short targets.
+ */
+function segmentTokenLifetime(targetDuration: number): number {
+  return Math.max(12, 6 * targetDuration);
 }
 
 interface Answer {
@@ -87,6 +113,7 @@ class HttpConnection {
     private readonly socket: Socket,
     private readonly options: HttpServerOptions,
     private readonly deps: HttpServerDeps,
+    private readonly tokens: HlsSegmentToken,
   ) {
     const { registry } = deps.ctx;
     this.entry = {
@@ -170,9 +197,14 @@ class HttpConnection {
     }
   }
 
-  private finish(request: HttpRequest, answer: Answer): void {
+  private finish(request: HttpRequest, answer: Answer | undefined): void {
     this.busy = false;
     if (this.closed) return;
+    if (answer === undefined) {
+      // An HTTP-FLV reader took the socket after an auth decision: let its close be seen.
+      if (this.handedOver) this.socket.resume();
+      return;
+    }
     this.send(answer, request);
     this.socket.resume();
     this.pump();
@@ -199,7 +231,7 @@ class HttpConnection {
     }
   }
 
-  private handle(request: HttpRequest): Answer | Promise<Answer> | undefined {
+  private handle(request: HttpRequest): Answer | Promise<Answer | undefined> | undefined {
     let route: HttpRoute;
     try {
       route = routeHttpRequest(request);
@@ -207,12 +239,7 @@ class HttpConnection {
       if (err instanceof ProtocolError) return refusal(err, false);
       throw err;
     }
-    const { ctx, hls, rtmpt, metrics } = this.deps;
-    if ((route.kind === 'flv' || route.kind === 'hls-playlist' || route.kind === 'hls-segment') && ctx.config.playAuth === 'required') {
-      // Player credentials have no HTTP carrier yet: with player auth on, HTTP playback is closed
-      // rather than open to anyone (fail closed, like the auth layer).
-      return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', CORS_HEADERS);
-    }
+    const { ctx, rtmpt, metrics } = this.deps;
     switch (route.kind) {
       case 'index':
         return {
@@ -233,6 +260,71 @@ class HttpConnection {
           if (err instanceof ProtocolError) return refusal(err, false);
           throw err;
         }
+      case 'flv':
+      case 'hls-playlist':
+      case 'hls-segment':
+        return ctx.config.playAuth === 'required' ? this.authorizedPlay(request, route) : this.play(request, route);
+    }
+  }
+
+  /**
+   * Player auth over HTTP (STREAMGATE_PLAY_AUTH=required): a segment request with a `t=` token is
+   * decided by the token alone (valid → served; forged, for another stream or expired → 403);
+   * everything else goes to the authorizer with the request's Basic or `?user=&pass=`
+   * credentials (checkHttpPlay maps the decision: 401/403/429/503/400). Decided before the
+   * stream's existence is told, so an anonymous client cannot probe stream names.
+   */
+  private authorizedPlay(request: HttpRequest, route: PlayRoute): Answer | Promise<Answer | undefined> | undefined {
+    const { ctx } = this.deps;
+    const authorizer = ctx.authorizer;
+    // No authorizer configured: nothing can check credentials, so HTTP playback stays closed.
+    if (authorizer === undefined) return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', CORS_HEADERS);
+    if (route.kind === 'hls-segment') {
+      const token = segmentTokenOf(request.query);
+      if (token !== undefined) {
+        const check = this.tokens.verify(Hub.path(route.app, route.stream), token, Date.now());
+        if (check === 'valid') return this.play(request, route);
+        const code = check === 'expired' ? 'HTTP_SEGMENT_TOKEN_EXPIRED' : 'HTTP_SEGMENT_TOKEN_INVALID';
+        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, app: route.app, stream: route.stream, status: 403, code });
+        return text(403, `${code}\n`, CORS_HEADERS);
+      }
+    }
+    return checkHttpPlay(authorizer, request, { app: route.app, stream: route.stream, ip: this.entry.remoteAddress }).then((check) => {
+      if (!check.allowed) {
+        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, app: route.app, stream: route.stream, status: check.status, code: check.code });
+        return text(check.status, `${check.code}\n`, { ...CORS_HEADERS, ...check.headers });
+      }
+      if (this.closed) return undefined;
+      return this.play(request, route, check);
+    });
+  }
+
+  /** Re-asks the authorizer when an HTTP-FLV reader's answer expires; a revoked grant ends the response. */
+  private watch(check: Extract<HttpPlayCheck, { allowed: true }>): void {
+    const authorizer = this.deps.ctx.authorizer;
+    const first = check.decision.recheckAtMs;
+    if (authorizer === undefined || first === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (at: number): void => {
+      timer = setTimeout(() => {
+        void authorizer.recheck(check.request).then((d) => {
+          if (this.socket.destroyed) return;
+          if (!d.allowed) {
+            this.deps.ctx.log.info('http.play-revoked', { conn: this.entry.id, reason: d.reason });
+            this.socket.destroy();
+          } else if (d.recheckAtMs !== undefined) arm(d.recheckAtMs);
+        });
+      }, Math.max(0, at - Date.now()));
+      timer.unref();
+    };
+    arm(first);
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** Serves a play route; `check` is the auth decision when player auth is on. */
+  private play(request: HttpRequest, route: PlayRoute, check?: Extract<HttpPlayCheck, { allowed: true }>): Answer | Promise<Answer> | undefined {
+    const { ctx, hls, metrics } = this.deps;
+    switch (route.kind) {
       case 'flv': {
         const path = Hub.path(route.app, route.stream);
         if (ctx.state.draining) return json(503, { status: 'draining' });
@@ -246,15 +338,17 @@ class HttpConnection {
           { hub: ctx.hub, log: ctx.log, metrics: metrics.ingest },
           (bytes) => this.write(bytes),
         );
+        if (check !== undefined) this.watch(check);
         return undefined;
       }
       case 'hls-playlist': {
         const path = Hub.path(route.app, route.stream);
-        return hls.playlist(path).then((playlist) =>
-          playlist === undefined
-            ? text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS)
-            : { status: 200, headers: hlsResponseHeaders('playlist', hls.targetDuration), body: Buffer.from(playlist) },
-        );
+        return hls.playlist(path).then((playlist) => {
+          if (playlist === undefined) return text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS);
+          // Authorized: the segment URIs carry a short-lived token instead of the credentials.
+          const body = check === undefined ? playlist : hlsTokenizedPlaylist(playlist, this.tokens.issue(path, Date.now()));
+          return { status: 200, headers: hlsResponseHeaders('playlist', hls.targetDuration), body: Buffer.from(body) };
+        });
       }
       case 'hls-segment': {
         const bytes = hls.segment(Hub.path(route.app, route.stream), route.segment);
@@ -272,10 +366,13 @@ class HttpConnection {
  * its segments. Built on node:net and the committed sans-I/O HttpRequestParser rather than
  * node:http: the parser's named limits give 414 and 431 with stable codes, RTMPT needs every POST
  * answered from its own state machine, and an HTTP-FLV reader takes the raw socket with its write
- * result as the hub's backpressure signal.
+ * result as the hub's backpressure signal. With STREAMGATE_PLAY_AUTH=required, HTTP-FLV and HLS
+ * ask the ingest's authorizer (protocol `http`) with `Authorization: Basic` or `?user=&pass=`;
+ * an authorized playlist's segment URIs carry an HlsSegmentToken instead of the credentials.
  */
 export function createHttpServer(options: HttpServerOptions, deps: HttpServerDeps): Server {
-  const server = createServer({ noDelay: true }, (socket) => new HttpConnection(socket, options, deps));
+  const tokens = new HlsSegmentToken(segmentTokenLifetime(deps.hls.targetDuration), options.segmentTokenKey);
+  const server = createServer({ noDelay: true }, (socket) => new HttpConnection(socket, options, deps, tokens));
   server.maxConnections = options.maxConnections;
   return server;
 }

@@ -1,0 +1,148 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
+
+const ALICE = { name: 'alice12', password: 'http-s3cret-pass', publish: ['cam1'], play: ['cam1'] };
+const BOB = { name: 'bob1234', password: 'bob-s3cret-pass', play: ['other'] };
+const FAILURE_DELAY_MS = 300;
+let s: LocalStackForTest;
+let publisher: ChildProcess;
+let base: string;
+const creds = (u: { name: string; password: string }): string => `user=${u.name}&pass=${encodeURIComponent(u.password)}`;
+const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+beforeAll(async () => {
+  s = await startLocalStackForTest({
+    users: [ALICE, BOB],
+    authorizer: { failureDelayMs: FAILURE_DELAY_MS },
+    env: { STREAMGATE_PLAY_AUTH: 'required' },
+  });
+  base = `http://127.0.0.1:${s.ingest.ports.http}`;
+  publisher = publishTestPattern(s.rtmpUrl(`live?${creds(ALICE)}/cam1`), { gop: 25 });
+  await waitFor(() => s.ingest.hub.isLive('live/cam1'), 15_000, 'the authenticated publish of live/cam1');
+}, 30_000);
+
+afterAll(async () => {
+  if (publisher && publisher.exitCode === null) {
+    publisher.kill('SIGKILL');
+    await exited(publisher);
+  }
+  await s?.close();
+});
+
+describe('HTTP-FLV player auth (STREAMGATE_PLAY_AUTH=required) through the local stack', () => {
+  it('ffmpeg plays HTTP-FLV with ?user=&pass= of a user with the play grant and decodes frames', async () => {
+    const r = await playAndCount(`${base}/live/cam1.flv?${creds(ALICE)}`, { frames: 30, timeoutMs: 15_000 });
+    expect(r.stderr).toBe('');
+    expect(r.videoFrames).toBeGreaterThanOrEqual(30);
+  });
+
+  it('ffmpeg plays HTTP-FLV with http://user:pass@ (Basic after the 401 challenge)', async () => {
+    const r = await playAndCount(`http://${ALICE.name}:${ALICE.password}@127.0.0.1:${s.ingest.ports.http}/live/cam1.flv`, { frames: 30, timeoutMs: 15_000 });
+    expect(r.videoFrames).toBeGreaterThanOrEqual(30);
+  });
+
+  it('a request without credentials gets 401 with a Basic challenge', async () => {
+    const res = await fetch(`${base}/live/cam1.flv`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="streamgate"');
+    expect(await res.text()).toBe('HTTP_PLAY_UNAUTHORIZED\n');
+    // The stream's existence is not told before auth: an unknown stream answers the same.
+    expect((await fetch(`${base}/live/nothing-here.flv`)).status).toBe(401);
+  });
+
+  it('a wrong password gets 401 only after the failure delay, by query and by Basic', async () => {
+    const started = Date.now();
+    const res = await fetch(`${base}/live/cam1.flv?user=${ALICE.name}&pass=wrong-pass-1`);
+    expect(res.status).toBe(401);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(FAILURE_DELAY_MS - 20);
+    await res.body?.cancel();
+    const viaBasic = await fetch(`${base}/live/cam1.flv`, { headers: { authorization: basic(ALICE.name, 'wrong-pass-2') } });
+    expect(viaBasic.status).toBe(401);
+    expect(viaBasic.headers.get('www-authenticate')).toBe('Basic realm="streamgate"');
+  });
+
+  it('a user without a play grant for the stream gets 403, and ffmpeg decodes nothing', async () => {
+    const res = await fetch(`${base}/live/cam1.flv?${creds(BOB)}`);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toBe('HTTP_PLAY_FORBIDDEN\n');
+    const r = await playAndCount(`${base}/live/cam1.flv?${creds(BOB)}`, { frames: 5, timeoutMs: 10_000 });
+    expect(r.videoFrames).toBe(0);
+    expect(r.stderr).toMatch(/403/);
+  });
+
+  it('a malformed Basic header gets 400', async () => {
+    const res = await fetch(`${base}/live/cam1.flv`, { headers: { authorization: 'Basic !!!' } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('HTTP_AUTH_BAD_REQUEST\n');
+  });
+});
+
+describe('HLS player auth (STREAMGATE_PLAY_AUTH=required) through the local stack', () => {
+  it('the playlist of an authorized request lists segment URIs with a token and without the credentials', async () => {
+    const res = await fetch(`${base}/live/cam1/index.m3u8?${creds(ALICE)}`);
+    expect(res.status).toBe(200);
+    const playlist = await res.text();
+    const uris = playlist.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(uris.length).toBeGreaterThan(0);
+    for (const uri of uris) expect(uri).toMatch(/^\d+\.ts\?t=\d+\.[A-Za-z0-9_-]{22}$/);
+    expect(playlist).not.toContain(ALICE.password);
+    // The segment answers to its token alone.
+    const seg = await fetch(`${base}/live/cam1/${uris[0]}`);
+    expect(seg.status).toBe(200);
+    expect(new Uint8Array(await seg.arrayBuffer())[0]).toBe(0x47);
+  });
+
+  it('ffmpeg plays HLS with credentials on the playlist URL only and decodes frames', async () => {
+    const r = await playAndCount(`${base}/live/cam1/index.m3u8?${creds(ALICE)}`, { frames: 30, timeoutMs: 20_000 });
+    expect(r.videoFrames).toBeGreaterThanOrEqual(30);
+  });
+
+  it('a segment with a forged, re-dated or garbage token gets 403, one without anything 401', async () => {
+    const playlist = await (await fetch(`${base}/live/cam1/index.m3u8?${creds(ALICE)}`)).text();
+    const uri = playlist.split('\n').find((l) => l !== '' && !l.startsWith('#'))!;
+    const [name, query] = uri.split('?') as [string, string];
+    const token = query.slice(2);
+    const [expiry, mac] = token.split('.') as [string, string];
+    const forged = `${expiry}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`;
+    for (const t of [forged, `${Number(expiry) + 3600}.${mac}`, 'garbage']) {
+      const res = await fetch(`${base}/live/cam1/${name}?t=${t}`);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toBe('HTTP_SEGMENT_TOKEN_INVALID\n');
+    }
+    // The same token on another stream's path is not valid there either.
+    expect((await fetch(`${base}/live/other/${name}?t=${token}`)).status).toBe(403);
+    const bare = await fetch(`${base}/live/cam1/${name}`);
+    expect(bare.status).toBe(401);
+    // Credentials on the segment request itself are accepted too.
+    expect((await fetch(`${base}/live/cam1/${name}?${creds(ALICE)}`)).status).toBe(200);
+  });
+
+  it('a playlist request outside the grants gets 403 and one without credentials 401', async () => {
+    expect((await fetch(`${base}/live/cam1/index.m3u8?${creds(BOB)}`)).status).toBe(403);
+    const res = await fetch(`${base}/live/cam1/index.m3u8`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="streamgate"');
+  });
+});
+
+describe('HTTP player auth, logs and service failure', () => {
+  it('no password appears in any log line, and denials are logged with their code', () => {
+    const text = s.allLogText();
+    expect(text).not.toContain(ALICE.password);
+    expect(text).not.toContain(BOB.password);
+    expect(text).not.toContain('wrong-pass-1');
+    expect(text).not.toContain('wrong-pass-2');
+    expect(s.logs.some((l) => l.event === 'http.play-denied' && l.code === 'HTTP_PLAY_FORBIDDEN' && l.status === 403)).toBe(true);
+    expect(s.logs.some((l) => l.event === 'auth' && l.protocol === 'http' && l.action === 'play' && l.allowed === true && l.user === ALICE.name)).toBe(true);
+    expect(s.logs.some((l) => l.event === 'auth' && l.protocol === 'http' && l.method === 'http-basic')).toBe(true);
+  });
+
+  it('with the auth service down, a play it cannot decide gets 503', async () => {
+    await s.stopFunctions();
+    const res = await fetch(`${base}/live/cam1.flv?user=carol99&pass=never-seen-1`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('HTTP_AUTH_UNAVAILABLE\n');
+  });
+});
