@@ -105,6 +105,7 @@ export const CONFIG_VARIABLES = {
   tsApp: spec('STREAMGATE_TS_APP', 'live', text, 'app of streams published on the TS-TCP listener'),
   rawDefaultStream: spec('STREAMGATE_RAW_DEFAULT_STREAM', 'stream', text, 'stream name when FLV/TS input names none'),
   rawAllowFrom: spec('STREAMGATE_RAW_ALLOW_FROM', '127.0.0.1/32,::1/128', list, 'source CIDRs allowed on the FLV/TS listeners'),
+  rtspSessionTimeoutMs: spec('STREAMGATE_RTSP_SESSION_TIMEOUT_MS', '60000', positiveInt, 'an RTSP session with no request or RTCP this long is closed (announced as Session timeout=)'),
   rtpPortRange: spec('STREAMGATE_RTP_PORTS', '20000-20999', text, 'UDP port range for RTSP RTP/RTCP'),
   dumpDir: spec('STREAMGATE_DUMP_DIR', '', optionalText, 'write each connection\'s received bytes here (bug reports become fixtures)'),
 } as const;

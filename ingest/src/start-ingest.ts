@@ -18,7 +18,7 @@ import { createRtmpServer, createRtmpsServer } from './servers/rtmp-server.js';
 import { RtmptBridge } from './servers/rtmpt-bridge.js';
 import { RtpUdpPorts } from './servers/rtp-udp-ports.js';
 import { RtspNonces } from './servers/rtsp-nonces.js';
-import { createRtspServer, RTSP_SESSION_TIMEOUT_MS } from './servers/rtsp-server.js';
+import { createRtspServer } from './servers/rtsp-server.js';
 import { createTsTcpServer } from './servers/ts-tcp-server.js';
 
 /** What `startIngest` needs besides the config. */
@@ -95,7 +95,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   // RTSP on every configured port (5544 and 5554 by default), one UDP range and nonce key for all.
   const rtspShared = { udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host), nonces: new RtspNonces() };
   const rtspOptions = {
-    sessionTimeoutMs: RTSP_SESSION_TIMEOUT_MS,
+    sessionTimeoutMs: config.rtspSessionTimeoutMs,
     requestTimeoutMs: config.handshakeTimeoutMs,
     playAnswerWaitMs: 2000,
     maxConnections: config.maxConnections,

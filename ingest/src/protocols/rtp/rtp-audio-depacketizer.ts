@@ -16,6 +16,11 @@ const MAX_AAC_AU = 0x1fff;
  */
 export class AudioDepacketizer {
   readonly stats: DepacketizerStats = { lostPackets: 0, droppedFrames: 0 };
+
+  /** RTP timestamp of this track's timeline 0 (its first emitted frame), for RTCP sender-report alignment. */
+  get rtpBase(): number | undefined {
+    return this.clock.firstTimestamp;
+  }
   private readonly clock: RtpClock;
   private lastSeq: number | undefined;
   private configSent = false;

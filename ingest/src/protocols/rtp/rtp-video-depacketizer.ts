@@ -56,6 +56,11 @@ export interface DepacketizerStats {
  */
 export class VideoDepacketizer {
   readonly stats: DepacketizerStats = { lostPackets: 0, droppedFrames: 0 };
+
+  /** RTP timestamp of this track's timeline 0 (its first emitted frame), for RTCP sender-report alignment. */
+  get rtpBase(): number | undefined {
+    return this.clock.firstTimestamp;
+  }
   private readonly clock: RtpClock;
   private nals: Uint8Array[] = [];
   private auSize = 0;
