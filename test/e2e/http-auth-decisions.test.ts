@@ -123,6 +123,12 @@ describe('HTTP play decisions map to one status each', () => {
     await waitFor(() => t.logs.some((l) => l.event === 'http.play-revoked' && l.reason === 'stream_not_allowed'), 2000, 'the revocation log line');
   });
 
+  it('a CORS preflight lets a browser player send Authorization itself', async () => {
+    const res = await fetch(`${base}/live/cam1/index.m3u8`, { method: 'OPTIONS' });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-headers')).toMatch(/\bAuthorization\b/);
+  });
+
   it('without an authorizer HTTP playback stays closed while player auth is required', async () => {
     const bare = await startTestIngest({ STREAMGATE_PLAY_AUTH: 'required' });
     try {

@@ -252,7 +252,8 @@ class HttpConnection {
       case 'metrics':
         return text(200, metrics.registry.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
       case 'preflight':
-        return { status: 204, headers: CORS_HEADERS, body: EMPTY };
+        // A browser player may send Basic credentials itself (hls.js xhrSetup, mpegts.js headers).
+        return { status: 204, headers: { ...CORS_HEADERS, 'Access-Control-Allow-Headers': `${CORS_HEADERS['Access-Control-Allow-Headers']}, Authorization` }, body: EMPTY };
       case 'rtmpt':
         try {
           return rtmpt.handle(request.method, request.segments, request.body, this.entry.remoteAddress);
