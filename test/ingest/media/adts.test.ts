@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { aacChannelCount, audioSpecificConfigFromAdts, buildAdtsHeader, buildAudioSpecificConfig, parseAdtsHeader, parseAudioSpecificConfig, splitAdts } from '../../../ingest/src/media/adts.js';
-import { expectCode, fuzz, hex } from '../support/feed.js';
+import { hex } from '../../support/feeding.js';
+import { fuzz } from '../../support/fuzz.js';
+import { expectCode } from '../../support/expect-code.js';
 
 const cases = [
   {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { buildAvcDecoderConfig, parseAvcDecoderConfig, parseAvcPictureSize } from '../../../ingest/src/media/avc-decoder-config.js';
 import { parseH264Sps } from '../../../ingest/src/media/h264-sps.js';
 import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../../ingest/src/media/h265.js';
-import { expectCode, fuzz, hex } from '../support/feed.js';
+import { hex } from '../../support/feeding.js';
+import { fuzz } from '../../support/fuzz.js';
+import { expectCode } from '../../support/expect-code.js';
 
 // From test/fixtures/rtsp/h264-aac.sdp (x264, High profile, 160x120)
 const sps = Uint8Array.from(Buffer.from('Z2QACqzZQoR+XARAAAADAEAAAAUDxIllgA==', 'base64'));

@@ -6,7 +6,9 @@ import { encodeFlvHeader, encodeFlvTag } from '../../../ingest/src/protocols/flv
 import { RawFlvInput } from '../../../ingest/src/servers/raw-flv-input.js';
 import type { RawIngestInput, RawIngestOutput } from '../../../ingest/src/servers/raw-ingest-input.js';
 import { RawTsInput } from '../../../ingest/src/servers/raw-ts-input.js';
-import { expectCode, fuzz, hex, splitWays } from '../support/feed.js';
+import { feedings, hex, ONE_RANDOM_SPLIT } from '../../support/feeding.js';
+import { fuzz } from '../../support/fuzz.js';
+import { expectCode } from '../../support/expect-code.js';
 
 const flvFixture = Uint8Array.from(readFileSync(new URL('../../fixtures/flv/h264-aac.flv', import.meta.url)));
 const tsFixture = Uint8Array.from(readFileSync(new URL('../../fixtures/ts/h264-aac.ts', import.meta.url)));
@@ -27,9 +29,9 @@ const audioConfig = encodeFlvTag(8, 0, hex('af 00 1210'));
 const audio = encodeFlvTag(8, 23, hex('af 01 21 00'));
 
 describe('RawFlvInput', () => {
-  for (const way of splitWays(flvFixture)) {
+  for (const way of feedings(flvFixture, ONE_RANDOM_SPLIT)) {
     it(`names the ffmpeg capture "aaa" from onMetaData and yields all its frames (${way.name})`, () => {
-      const { frames, names } = run(new RawFlvInput(), way.chunks);
+      const { frames, names } = run(new RawFlvInput(), way.parts);
       expect(names).toEqual([{ frames: expect.any(Array), streamName: 'aaa' }]);
       expect(frames[0].kind).toBe('metadata');
       expect(frames.filter((f) => f.kind === 'video')).toHaveLength(10);
@@ -70,10 +72,10 @@ describe('RawFlvInput', () => {
 });
 
 describe('RawTsInput', () => {
-  for (const way of splitWays(tsFixture).slice(0, 2)) {
+  for (const way of feedings(tsFixture, ONE_RANDOM_SPLIT).slice(0, 2)) {
     it(`names the ffmpeg capture "abc" from its SDT before the first frame (${way.name})`, () => {
       const input = new RawTsInput();
-      const outs = [...way.chunks.map((c) => input.push(c)), input.end()];
+      const outs = [...way.parts.map((c) => input.push(c)), input.end()];
       const named = outs.findIndex((o) => o.streamName !== undefined);
       expect(outs[named].streamName).toBe('abc');
       expect(outs.slice(0, named).every((o) => o.frames.length === 0)).toBe(true);

@@ -6,8 +6,9 @@ import {
   parseAdminRequest,
   type AdminRequest,
 } from '../../../../ingest/src/protocols/admin/parse-admin-request.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { ascii, mutate, seededRandom, splittings } from '../http/split-feeding.js';
+import { ascii, feedings, seededRandom } from '../../../support/feeding.js';
+import { mutate } from '../../../support/fuzz.js';
+import { codeOf } from '../../../support/expect-code.js';
 
 /** Canonical JSON lines: parse(bytes) = decoded, encode(decoded) = bytes. */
 const cases: { name: string; bytes: string; decoded: AdminRequest }[] = [
@@ -40,16 +41,6 @@ const errors: { name: string; line: string; code: string }[] = [
   { name: 'object id', line: '{"command":"help","id":{}}', code: 'ADMIN_BAD_REQUEST' },
   { name: 'text word without =', line: 'kick rtmp-12', code: 'ADMIN_BAD_REQUEST' },
 ];
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 class FakeServer implements AdminServer {
   kicked: string[] = [];
@@ -101,7 +92,7 @@ describe('admin request lines', () => {
 
 describe('AdminLineFramer', () => {
   const text = cases.map((c) => c.bytes).join('\r\n') + '\n';
-  for (const { name, parts } of splittings(ascii(text))) {
+  for (const { name, parts } of feedings(ascii(text), { seeds: [0, 1, 2, 3, 4] })) {
     it(`splits CRLF and LF lines fed ${name}`, () => {
       const framer = new AdminLineFramer();
       const got = parts.flatMap((p) => framer.push(p));
@@ -109,7 +100,7 @@ describe('AdminLineFramer', () => {
     });
   }
 
-  for (const { name, parts } of splittings(ascii('x'.repeat(100) + '\n{"command":"help"}\n'), 5, 2)) {
+  for (const { name, parts } of feedings(ascii('x'.repeat(100) + '\n{"command":"help"}\n'), { seeds: [0, 1] })) {
     it(`refuses an overlong line once and resynchronises on the next line fed ${name}`, () => {
       const framer = new AdminLineFramer(32);
       const got = parts.flatMap((p) => framer.push(p));
@@ -206,7 +197,7 @@ describe('AdminSession', () => {
     for (let i = 0; i < 800; i++) {
       const session = new AdminSession({ server: new FakeServer(), version: 'v', maxLineLength: 48 });
       const input = mutate(seeds[i % seeds.length]!, rnd);
-      for (const a of await talk(session, splittings(input, i, 1)[i % 3]!.parts)) {
+      for (const a of await talk(session, feedings(input, { seeds: [i] })[i % 3]!.parts)) {
         expect(['SUCCESS', 'FAIL']).toContain(a.status);
         if (a.status === 'FAIL') {
           expect(a.code).toMatch(/^ADMIN_/);

@@ -3,7 +3,9 @@ import { decodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-decoder.js
 import { encodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-encoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '../../../../ingest/src/protocols/amf/amf-values.js';
 import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { expectOnlyProtocolErrors, hex, mutate, rng } from '../rtmp/helpers.js';
+import { hexBuffer } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { codeOf } from '../../../support/expect-code.js';
 
 interface Case {
   name: string;
@@ -14,23 +16,23 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'number 1.5', bytes: hex('00 3ff8000000000000'), decoded: [1.5] },
-  { name: 'boolean true and false', bytes: hex('01 01  01 00'), decoded: [true, false] },
-  { name: 'string', bytes: hex('02 0007 "connect"'), decoded: ['connect'] },
-  { name: 'empty string', bytes: hex('02 0000'), decoded: [''] },
-  { name: 'utf-8 string', bytes: hex('02 0003 e282ac'), decoded: ['€'] },
+  { name: 'number 1.5', bytes: hexBuffer('00 3ff8000000000000'), decoded: [1.5] },
+  { name: 'boolean true and false', bytes: hexBuffer('01 01  01 00'), decoded: [true, false] },
+  { name: 'string', bytes: hexBuffer('02 0007 "connect"'), decoded: ['connect'] },
+  { name: 'empty string', bytes: hexBuffer('02 0000'), decoded: [''] },
+  { name: 'utf-8 string', bytes: hexBuffer('02 0003 e282ac'), decoded: ['€'] },
   {
     name: 'object',
-    bytes: hex(`03
+    bytes: hexBuffer(`03
       0003 "app" 02 0004 "live"      # app: "live"
       0004 "fpad" 01 00              # fpad: false
       0000 09                        # object end`),
     decoded: [{ app: 'live', fpad: false }],
   },
-  { name: 'null and undefined', bytes: hex('05 06'), decoded: [null, undefined] },
+  { name: 'null and undefined', bytes: hexBuffer('05 06'), decoded: [null, undefined] },
   {
     name: 'ECMA array',
-    bytes: hex(`08 00000002
+    bytes: hexBuffer(`08 00000002
       0005 "width" 00 4074000000000000   # width: 320
       0006 "stereo" 01 01                # stereo: true
       0000 09`),
@@ -38,44 +40,44 @@ const cases: Case[] = [
   },
   {
     name: 'ECMA array with a wrong count hint',
-    bytes: hex('08 00000000  0001 "a" 00 3ff0000000000000  0000 09'),
+    bytes: hexBuffer('08 00000000  0001 "a" 00 3ff0000000000000  0000 09'),
     decoded: [AmfEcmaArray.from({ a: 1 })],
     encodes: false,
   },
   {
     name: 'strict array',
-    bytes: hex('0a 00000002  00 3ff0000000000000  02 0001 "x"'),
+    bytes: hexBuffer('0a 00000002  00 3ff0000000000000  02 0001 "x"'),
     decoded: [[1, 'x']],
   },
-  { name: 'date', bytes: hex('0b 4271f71fb0450000 0000'), decoded: [new Date(1234567890000)] },
+  { name: 'date', bytes: hexBuffer('0b 4271f71fb0450000 0000'), decoded: [new Date(1234567890000)] },
   {
     name: 'long string',
-    bytes: Buffer.concat([hex('0c 00010000'), Buffer.alloc(0x10000, 0x61)]),
+    bytes: Buffer.concat([hexBuffer('0c 00010000'), Buffer.alloc(0x10000, 0x61)]),
     decoded: ['a'.repeat(0x10000)],
   },
-  { name: 'XML document', bytes: hex('0f 00000004 "<a/>"'), decoded: [new AmfXmlDocument('<a/>')] },
+  { name: 'XML document', bytes: hexBuffer('0f 00000004 "<a/>"'), decoded: [new AmfXmlDocument('<a/>')] },
   {
     name: 'typed object',
-    bytes: hex('10 0003 "Foo"  0001 "n" 00 4000000000000000  0000 09'),
+    bytes: hexBuffer('10 0003 "Foo"  0001 "n" 00 4000000000000000  0000 09'),
     decoded: [new AmfTypedObject('Foo', { n: 2 })],
   },
   {
     name: 'reference to an earlier object',
-    bytes: hex('03 0001 "a" 05 0000 09   07 0000'),
+    bytes: hexBuffer('03 0001 "a" 05 0000 09   07 0000'),
     decoded: [{ a: null }, { a: null }],
     encodes: false,
   },
   {
     name: 'AVM+ switch to an AMF3 integer',
-    bytes: hex('11 04 7f'),
+    bytes: hexBuffer('11 04 7f'),
     decoded: [127],
     encodes: false,
   },
-  { name: 'AVM+ switch to an AMF3 byte array', bytes: hex('11 0c 05 0102'), decoded: [Uint8Array.from([1, 2])] },
-  { name: 'unsupported marker decodes as undefined', bytes: hex('0d'), decoded: [undefined], encodes: false },
+  { name: 'AVM+ switch to an AMF3 byte array', bytes: hexBuffer('11 0c 05 0102'), decoded: [Uint8Array.from([1, 2])] },
+  { name: 'unsupported marker decodes as undefined', bytes: hexBuffer('0d'), decoded: [undefined], encodes: false },
   {
     name: 'connect command',
-    bytes: hex(`02 0007 "connect"  00 3ff0000000000000
+    bytes: hexBuffer(`02 0007 "connect"  00 3ff0000000000000
       03 0003 "app" 02 0004 "live"  0005 "tcUrl" 02 0015 "rtmp://localhost/live"
       0000 09`),
     decoded: ['connect', 1, { app: 'live', tcUrl: 'rtmp://localhost/live' }],
@@ -83,29 +85,19 @@ const cases: Case[] = [
 ];
 
 const errors: { name: string; bytes: Buffer; code: string }[] = [
-  { name: 'truncated number', bytes: hex('00 3ff8'), code: 'AMF_TRUNCATED' },
-  { name: 'truncated string', bytes: hex('02 0005 "abc"'), code: 'AMF_TRUNCATED' },
-  { name: 'object without end', bytes: hex('03 0001 "a" 05'), code: 'AMF_TRUNCATED' },
-  { name: 'bare object end marker', bytes: hex('09'), code: 'AMF_BAD_MARKER' },
-  { name: 'movieclip marker', bytes: hex('04'), code: 'AMF_BAD_MARKER' },
-  { name: 'unknown marker', bytes: hex('42'), code: 'AMF_BAD_MARKER' },
-  { name: 'reference past the table', bytes: hex('07 0000'), code: 'AMF_BAD_REFERENCE' },
-  { name: 'long string over the limit', bytes: hex('0c 00100000'), code: 'AMF_STRING_TOO_LONG' },
-  { name: 'strict array over the limit', bytes: hex('0a 7fffffff'), code: 'AMF_ARRAY_TOO_LONG' },
-  { name: 'strict array longer than its payload', bytes: hex('0a 00000010 05'), code: 'AMF_TRUNCATED' },
-  { name: 'ECMA array count over the limit', bytes: hex('08 ffffffff'), code: 'AMF_ARRAY_TOO_LONG' },
-  { name: 'objects nested too deep', bytes: Buffer.concat(Array.from({ length: 40 }, () => hex('03 0001 "a"'))), code: 'AMF_TOO_DEEP' },
+  { name: 'truncated number', bytes: hexBuffer('00 3ff8'), code: 'AMF_TRUNCATED' },
+  { name: 'truncated string', bytes: hexBuffer('02 0005 "abc"'), code: 'AMF_TRUNCATED' },
+  { name: 'object without end', bytes: hexBuffer('03 0001 "a" 05'), code: 'AMF_TRUNCATED' },
+  { name: 'bare object end marker', bytes: hexBuffer('09'), code: 'AMF_BAD_MARKER' },
+  { name: 'movieclip marker', bytes: hexBuffer('04'), code: 'AMF_BAD_MARKER' },
+  { name: 'unknown marker', bytes: hexBuffer('42'), code: 'AMF_BAD_MARKER' },
+  { name: 'reference past the table', bytes: hexBuffer('07 0000'), code: 'AMF_BAD_REFERENCE' },
+  { name: 'long string over the limit', bytes: hexBuffer('0c 00100000'), code: 'AMF_STRING_TOO_LONG' },
+  { name: 'strict array over the limit', bytes: hexBuffer('0a 7fffffff'), code: 'AMF_ARRAY_TOO_LONG' },
+  { name: 'strict array longer than its payload', bytes: hexBuffer('0a 00000010 05'), code: 'AMF_TRUNCATED' },
+  { name: 'ECMA array count over the limit', bytes: hexBuffer('08 ffffffff'), code: 'AMF_ARRAY_TOO_LONG' },
+  { name: 'objects nested too deep', bytes: Buffer.concat(Array.from({ length: 40 }, () => hexBuffer('03 0001 "a"'))), code: 'AMF_TOO_DEEP' },
 ];
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('AMF0', () => {
   it.each(cases)('decodes $name', ({ bytes, decoded }) => {
@@ -117,13 +109,13 @@ describe('AMF0', () => {
   });
 
   it('decodes ECMA arrays to AmfEcmaArray so re-encoding keeps the ECMA marker', () => {
-    const [value] = decodeAmf0(hex('08 00000001 0001 "a" 05 0000 09'));
+    const [value] = decodeAmf0(hexBuffer('08 00000001 0001 "a" 05 0000 09'));
     expect(value).toBeInstanceOf(AmfEcmaArray);
     expect(encodeAmf0(value)[0]).toBe(0x08);
   });
 
   it('keeps a __proto__ key as data and never touches the prototype', () => {
-    const [value] = decodeAmf0(hex('03 0009 "__proto__" 03 0001 "x" 01 01 0000 09 0000 09')) as [Record<string, unknown>];
+    const [value] = decodeAmf0(hexBuffer('03 0009 "__proto__" 03 0001 "x" 01 01 0000 09 0000 09')) as [Record<string, unknown>];
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
     expect(Object.keys(value)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
@@ -134,11 +126,6 @@ describe('AMF0', () => {
   });
 
   it('only ever raises ProtocolError on randomly mutated case bytes', () => {
-    const random = rng(42);
-    for (let i = 0; i < 3000; i++) {
-      const base = cases[i % cases.length].bytes;
-      const input = mutate(base, random);
-      expectOnlyProtocolErrors(() => decodeAmf0(input), input);
-    }
+    fuzz(cases.map((c) => c.bytes), (input) => decodeAmf0(input), Math.ceil(3000 / cases.length), 42);
   });
 });

@@ -3,7 +3,9 @@ import { decodeAmf3 } from '../../../../ingest/src/protocols/amf/amf3-decoder.js
 import { encodeAmf3 } from '../../../../ingest/src/protocols/amf/amf3-encoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '../../../../ingest/src/protocols/amf/amf-values.js';
 import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { expectOnlyProtocolErrors, hex, mutate, rng } from '../rtmp/helpers.js';
+import { hexBuffer } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { codeOf } from '../../../support/expect-code.js';
 
 interface Case {
   name: string;
@@ -13,82 +15,72 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'undefined, null, false, true', bytes: hex('00 01 02 03'), decoded: [undefined, null, false, true] },
-  { name: 'integer 0', bytes: hex('04 00'), decoded: [0] },
-  { name: 'integer 127 (1 byte U29)', bytes: hex('04 7f'), decoded: [127] },
-  { name: 'integer 128 (2 byte U29)', bytes: hex('04 8100'), decoded: [128] },
-  { name: 'integer 16384 (3 byte U29)', bytes: hex('04 818000'), decoded: [16384] },
-  { name: 'integer 2^28-1 (4 byte U29)', bytes: hex('04 bfffffff'), decoded: [2 ** 28 - 1] },
-  { name: 'integer -1', bytes: hex('04 ffffffff'), decoded: [-1] },
-  { name: 'integer -2^28', bytes: hex('04 c0808000'), decoded: [-(2 ** 28)] },
-  { name: 'double 1.5', bytes: hex('05 3ff8000000000000'), decoded: [1.5] },
-  { name: 'double for 2^28', bytes: hex('05 41b0000000000000'), decoded: [2 ** 28] },
-  { name: 'string', bytes: hex('06 07 "abc"'), decoded: ['abc'] },
-  { name: 'empty string', bytes: hex('06 01'), decoded: [''] },
-  { name: 'string then a reference to it', bytes: hex('06 07 "abc"  06 00'), decoded: ['abc', 'abc'] },
-  { name: 'XML', bytes: hex('0b 09 "<a/>"'), decoded: [new AmfXmlDocument('<a/>')] },
-  { name: 'XMLDocument', bytes: hex('07 09 "<a/>"'), decoded: [new AmfXmlDocument('<a/>')], encodes: false },
-  { name: 'date', bytes: hex('08 01 4271f71fb0450000'), decoded: [new Date(1234567890000)] },
-  { name: 'dense array', bytes: hex('09 05 01  04 01  06 03 "x"'), decoded: [[1, 'x']] },
+  { name: 'undefined, null, false, true', bytes: hexBuffer('00 01 02 03'), decoded: [undefined, null, false, true] },
+  { name: 'integer 0', bytes: hexBuffer('04 00'), decoded: [0] },
+  { name: 'integer 127 (1 byte U29)', bytes: hexBuffer('04 7f'), decoded: [127] },
+  { name: 'integer 128 (2 byte U29)', bytes: hexBuffer('04 8100'), decoded: [128] },
+  { name: 'integer 16384 (3 byte U29)', bytes: hexBuffer('04 818000'), decoded: [16384] },
+  { name: 'integer 2^28-1 (4 byte U29)', bytes: hexBuffer('04 bfffffff'), decoded: [2 ** 28 - 1] },
+  { name: 'integer -1', bytes: hexBuffer('04 ffffffff'), decoded: [-1] },
+  { name: 'integer -2^28', bytes: hexBuffer('04 c0808000'), decoded: [-(2 ** 28)] },
+  { name: 'double 1.5', bytes: hexBuffer('05 3ff8000000000000'), decoded: [1.5] },
+  { name: 'double for 2^28', bytes: hexBuffer('05 41b0000000000000'), decoded: [2 ** 28] },
+  { name: 'string', bytes: hexBuffer('06 07 "abc"'), decoded: ['abc'] },
+  { name: 'empty string', bytes: hexBuffer('06 01'), decoded: [''] },
+  { name: 'string then a reference to it', bytes: hexBuffer('06 07 "abc"  06 00'), decoded: ['abc', 'abc'] },
+  { name: 'XML', bytes: hexBuffer('0b 09 "<a/>"'), decoded: [new AmfXmlDocument('<a/>')] },
+  { name: 'XMLDocument', bytes: hexBuffer('07 09 "<a/>"'), decoded: [new AmfXmlDocument('<a/>')], encodes: false },
+  { name: 'date', bytes: hexBuffer('08 01 4271f71fb0450000'), decoded: [new Date(1234567890000)] },
+  { name: 'dense array', bytes: hexBuffer('09 05 01  04 01  06 03 "x"'), decoded: [[1, 'x']] },
   {
     name: 'associative array',
-    bytes: hex('09 01  03 "a" 04 01  03 "b" 02  01'),
+    bytes: hexBuffer('09 01  03 "a" 04 01  03 "b" 02  01'),
     decoded: [AmfEcmaArray.from({ a: 1, b: false })],
   },
   {
     name: 'mixed array (dense entries become index keys)',
-    bytes: hex('09 03  03 "k" 03  01  04 07'),
+    bytes: hexBuffer('09 03  03 "k" 03  01  04 07'),
     decoded: [AmfEcmaArray.from({ k: true, 0: 7 })],
     encodes: false,
   },
   {
     name: 'anonymous dynamic object',
-    bytes: hex('0a 0b 01   03 "a" 04 01   03 "b" 06 03 "x"   01'),
+    bytes: hexBuffer('0a 0b 01   03 "a" 04 01   03 "b" 06 03 "x"   01'),
     decoded: [{ a: 1, b: 'x' }],
   },
   {
     name: 'sealed typed object',
-    bytes: hex('0a 23 07 "Foo"  03 "x" 03 "y"  04 01  04 02'),
+    bytes: hexBuffer('0a 23 07 "Foo"  03 "x" 03 "y"  04 01  04 02'),
     decoded: [new AmfTypedObject('Foo', { x: 1, y: 2 })],
   },
   {
     name: 'second object reusing the traits of the first',
-    bytes: hex('0a 13 07 "Foo" 03 "x" 04 01    0a 01 04 02'),
+    bytes: hexBuffer('0a 13 07 "Foo" 03 "x" 04 01    0a 01 04 02'),
     decoded: [new AmfTypedObject('Foo', { x: 1 }), new AmfTypedObject('Foo', { x: 2 })],
     encodes: false,
   },
   {
     name: 'object reference',
-    bytes: hex('0a 0b 01 03 "a" 01 01   0a 00'),
+    bytes: hexBuffer('0a 0b 01 03 "a" 01 01   0a 00'),
     decoded: [{ a: null }, { a: null }],
     encodes: false,
   },
-  { name: 'byte array', bytes: hex('0c 07 010203'), decoded: [Uint8Array.from([1, 2, 3])] },
+  { name: 'byte array', bytes: hexBuffer('0c 07 010203'), decoded: [Uint8Array.from([1, 2, 3])] },
 ];
 
 const errors: { name: string; bytes: Buffer; code: string }[] = [
-  { name: 'truncated U29', bytes: hex('04 ff'), code: 'AMF_TRUNCATED' },
-  { name: 'truncated double', bytes: hex('05 3ff8'), code: 'AMF_TRUNCATED' },
-  { name: 'string reference past the table', bytes: hex('06 02'), code: 'AMF_BAD_REFERENCE' },
-  { name: 'object reference past the table', bytes: hex('0a 02'), code: 'AMF_BAD_REFERENCE' },
-  { name: 'traits reference past the table', bytes: hex('0a 05'), code: 'AMF_BAD_REFERENCE' },
-  { name: 'externalizable object', bytes: hex('0a 07 07 "Foo"'), code: 'AMF_EXTERNALIZABLE' },
-  { name: 'vector', bytes: hex('0d 03 00 04 01'), code: 'AMF_UNSUPPORTED' },
-  { name: 'unknown marker', bytes: hex('20'), code: 'AMF_BAD_MARKER' },
-  { name: 'string over the limit', bytes: hex('06 bfffffff'), code: 'AMF_STRING_TOO_LONG' },
-  { name: 'array over the limit', bytes: hex('09 bfffffff'), code: 'AMF_ARRAY_TOO_LONG' },
-  { name: 'arrays nested too deep', bytes: Buffer.concat(Array.from({ length: 40 }, () => hex('09 03 01'))), code: 'AMF_TOO_DEEP' },
+  { name: 'truncated U29', bytes: hexBuffer('04 ff'), code: 'AMF_TRUNCATED' },
+  { name: 'truncated double', bytes: hexBuffer('05 3ff8'), code: 'AMF_TRUNCATED' },
+  { name: 'string reference past the table', bytes: hexBuffer('06 02'), code: 'AMF_BAD_REFERENCE' },
+  { name: 'object reference past the table', bytes: hexBuffer('0a 02'), code: 'AMF_BAD_REFERENCE' },
+  { name: 'traits reference past the table', bytes: hexBuffer('0a 05'), code: 'AMF_BAD_REFERENCE' },
+  { name: 'externalizable object', bytes: hexBuffer('0a 07 07 "Foo"'), code: 'AMF_EXTERNALIZABLE' },
+  { name: 'vector', bytes: hexBuffer('0d 03 00 04 01'), code: 'AMF_UNSUPPORTED' },
+  { name: 'unknown marker', bytes: hexBuffer('20'), code: 'AMF_BAD_MARKER' },
+  { name: 'string over the limit', bytes: hexBuffer('06 bfffffff'), code: 'AMF_STRING_TOO_LONG' },
+  { name: 'array over the limit', bytes: hexBuffer('09 bfffffff'), code: 'AMF_ARRAY_TOO_LONG' },
+  { name: 'arrays nested too deep', bytes: Buffer.concat(Array.from({ length: 40 }, () => hexBuffer('09 03 01'))), code: 'AMF_TOO_DEEP' },
 ];
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('AMF3', () => {
   it.each(cases)('decodes $name', ({ bytes, decoded }) => {
@@ -104,10 +96,6 @@ describe('AMF3', () => {
   });
 
   it('only ever raises ProtocolError on randomly mutated case bytes', () => {
-    const random = rng(7);
-    for (let i = 0; i < 3000; i++) {
-      const input = mutate(cases[i % cases.length].bytes, random);
-      expectOnlyProtocolErrors(() => decodeAmf3(input), input);
-    }
+    fuzz(cases.map((c) => c.bytes), (input) => decodeAmf3(input), Math.ceil(3000 / cases.length), 7);
   });
 });

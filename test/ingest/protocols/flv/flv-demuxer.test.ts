@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { FlvDemuxer, encodeFlvTag, type FlvTag } from '../../../../ingest/src/protocols/flv/flv-demuxer.js';
 import { decodeFlvHeader, encodeFlvHeader } from '../../../../ingest/src/protocols/flv/flv-header.js';
 import { flvStreamName } from '../../../../ingest/src/protocols/flv/flv-stream-name.js';
-import { expectCode, fuzz, hex, splitWays } from '../../support/feed.js';
+import { feedings, hex, ONE_RANDOM_SPLIT } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 const header = hex(`464c56 01   # 'FLV', version 1
                     05          # flags: audio + video
@@ -40,9 +42,9 @@ function demuxAll(chunks: Uint8Array[]): FlvTag[] {
 
 describe('FlvDemuxer', () => {
   for (const c of cases) {
-    for (const way of splitWays(new Uint8Array([...header, ...c.bytes]))) {
+    for (const way of feedings(new Uint8Array([...header, ...c.bytes]), ONE_RANDOM_SPLIT)) {
       it(`decodes ${c.name} fed ${way.name}`, () => {
-        expect(demuxAll(way.chunks)).toEqual(c.decoded);
+        expect(demuxAll(way.parts)).toEqual(c.decoded);
       });
     }
     it(`encodes ${c.name}`, () => {
@@ -58,8 +60,8 @@ describe('FlvDemuxer', () => {
 
   it('demuxes the ffmpeg capture into 10 video, 45 audio and 1 script tags', () => {
     const file = new Uint8Array(readFileSync(new URL('../../../fixtures/flv/h264-aac.flv', import.meta.url)));
-    for (const way of splitWays(file)) {
-      const tags = demuxAll(way.chunks);
+    for (const way of feedings(file, ONE_RANDOM_SPLIT)) {
+      const tags = demuxAll(way.parts);
       const count = (t: number): number => tags.filter((x) => x.tagType === t).length;
       expect(count(18)).toBe(1);
       expect(count(9)).toBe(12); // AVC sequence header + 10 frames + end of sequence

@@ -8,8 +8,8 @@ import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
 import { FlvMuxer, encodeFlvHeader, encodeFlvTag } from '../../../../ingest/src/protocols/flv/flv-muxer.js';
 import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { ffprobePath } from '../../../support/ffmpeg.js';
-import { hex } from '../http/split-feeding.js';
 import { readFlv, syntheticFrames } from './synthetic-av.js';
+import { hex } from '../../../support/feeding.js';
 
 const AVC_CONFIG = hex('01 64 00 0c ff e1 00 04 67 64 00 0c 01 00 04 68 ee 3c 80');
 

@@ -7,18 +7,8 @@ import { HttpRequestParser } from '../../../../ingest/src/protocols/http/http-re
 import { routeHttpRequest, type HttpRoute } from '../../../../ingest/src/protocols/http/http-route.js';
 import { normalizeRequestPath } from '../../../../ingest/src/protocols/http/normalize-request-path.js';
 import { hlsResponseHeaders } from '../../../../ingest/src/protocols/hls/hls-response-headers.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { ascii } from './split-feeding.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
+import { ascii } from '../../../support/feeding.js';
+import { codeOf } from '../../../support/expect-code.js';
 
 function route(method: string, target: string): HttpRoute {
   return routeHttpRequest({ method, ...normalizeRequestPath(target) });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { crc32Mpeg } from '../../../../ingest/src/protocols/mpegts/crc32-mpeg.js';
 import { decodePat, decodePmt, decodeSdt, decodeSection, encodePat, encodePmt, encodeSdt } from '../../../../ingest/src/protocols/mpegts/psi-tables.js';
-import { expectCode, fuzz, hex } from '../../support/feed.js';
+import { hex } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 // The three sections below are byte for byte what ffmpeg 5.1 writes (test/fixtures/ts/h264-aac.ts).
 const cases = [

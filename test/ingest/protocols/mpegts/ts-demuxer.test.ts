@@ -7,7 +7,9 @@ import { TsDemuxer, type TsDemuxEvent } from '../../../../ingest/src/protocols/m
 import { opusPacketDuration, splitOpusTs } from '../../../../ingest/src/media/opus-packet.js';
 import { detectTsPacketSize } from '../../../../ingest/src/protocols/mpegts/ts-packet-size.js';
 import { encodePat, encodePmt } from '../../../../ingest/src/protocols/mpegts/psi-tables.js';
-import { expectCode, fuzz, hex, splitWays } from '../../support/feed.js';
+import { feedings, hex, ONE_RANDOM_SPLIT } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../fixtures/ts/${name}`, import.meta.url)));
 
@@ -64,9 +66,9 @@ describe('TsDemuxer', () => {
     expectCode(() => d.push(junk.subarray(50, 1200)), 'TS_SYNC_NOT_FOUND');
   });
 
-  for (const way of splitWays(fixture('h264-aac.ts'))) {
+  for (const way of feedings(fixture('h264-aac.ts'), ONE_RANDOM_SPLIT)) {
     it(`demuxes the ffmpeg H.264/AAC capture fed ${way.name}`, () => {
-      const events = demux(way.chunks);
+      const events = demux(way.parts);
       expect(events.find((e) => e.type === 'service')).toEqual({ type: 'service', serviceName: 'abc', providerName: 'FFmpeg' });
       expect(count(events, 'video')).toBe(10);
       expect(count(events, 'audio')).toBe(45);
@@ -103,7 +105,7 @@ describe('TsDemuxer', () => {
   });
 
   it('demuxes the ffmpeg H.265/AAC capture with an HEVC configuration', () => {
-    const events = demux(splitWays(fixture('h265-aac.ts'))[2].chunks);
+    const events = demux(feedings(fixture('h265-aac.ts'), ONE_RANDOM_SPLIT)[2].parts);
     expect(events.find((e) => e.type === 'service')).toMatchObject({ serviceName: 'hevc' });
     expect(count(events, 'video')).toBe(10);
     expect(count(events, 'audio')).toBe(45);
@@ -193,7 +195,7 @@ describe('TsDemuxer', () => {
 
 describe('TsDemuxer with Opus', () => {
   it('demuxes the ffmpeg Opus capture: 51 packets, mono OpusHead, 20 ms apart', () => {
-    const events = demux(splitWays(fixture('opus.ts'))[2].chunks);
+    const events = demux(feedings(fixture('opus.ts'), ONE_RANDOM_SPLIT)[2].parts);
     const all = frames(events);
     expect(all.find((f) => f.kind === 'audio-config')).toMatchObject({ codec: 'opus', sampleRate: 48000, channels: 1 });
     const audio = all.filter((f) => f.kind === 'audio');

@@ -7,7 +7,7 @@ import type { MediaFrame, TimedFrame } from '../../../../ingest/src/media/media-
 import { TsDemuxer } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
 import { TsMuxer } from '../../../../ingest/src/protocols/mpegts/ts-muxer.js';
 import { ffprobePath } from '../../../support/ffmpeg.js';
-import { expectCode } from '../../support/feed.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 function demuxFrames(bytes: Uint8Array): MediaFrame[] {
   const d = new TsDemuxer();

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RtmpServerSession, RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { expectOnlyProtocolErrors, mutate, randomSplits, rng } from './helpers.js';
 import { SessionHarness } from './session-harness.js';
+import { randomSplits, seededRandom } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
 
 const capture = readFileSync(new URL('../../../fixtures/rtmp/ffmpeg-publish-c2s.bin', import.meta.url));
 
@@ -37,16 +38,11 @@ describe('replaying a captured FFmpeg publish', () => {
     const byByte: Uint8Array[] = [];
     for (let i = 0; i < capture.length; i++) byByte.push(capture.subarray(i, i + 1));
     expect(replay(byByte).events).toEqual(whole.events);
-    for (const seed of [1, 2, 3]) expect(replay(randomSplits(capture, rng(seed))).events).toEqual(whole.events);
+    for (const seed of [1, 2, 3]) expect(replay(randomSplits(capture, seededRandom(seed))).events).toEqual(whole.events);
   });
 
   it('only ever raises ProtocolError when the chunk stream after the handshake is mutated', () => {
     const handshakeLength = 1 + 1536 + 1536;
-    const random = rng(77);
-    for (let i = 0; i < 200; i++) {
-      const tail = mutate(capture.subarray(handshakeLength), random);
-      const input = Buffer.concat([capture.subarray(0, handshakeLength), tail]);
-      expectOnlyProtocolErrors(() => replay([input]), input);
-    }
+    fuzz([capture.subarray(handshakeLength)], (tail) => replay([Buffer.concat([capture.subarray(0, handshakeLength), tail])]), 200, 77);
   });
 });

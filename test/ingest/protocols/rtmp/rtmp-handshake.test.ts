@@ -10,10 +10,12 @@ import {
   imprintDigest,
 } from '../../../../ingest/src/protocols/rtmp/rtmp-handshake.js';
 import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { expectOnlyProtocolErrors, feedings, mutate, rng } from './helpers.js';
+import { feedings, seededRandom } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { codeOf } from '../../../support/expect-code.js';
 
 function randomPacket(seed: number): Buffer {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   return Buffer.from(Array.from({ length: HANDSHAKE_PACKET_SIZE }, () => Math.floor(random() * 256)));
 }
 
@@ -27,7 +29,7 @@ function digestC1(scheme: 0 | 1, seed: number): { c1: Buffer; digest: Buffer } {
 }
 
 function deterministic(): RtmpServerHandshake {
-  const random = rng(1);
+  const random = seededRandom(1);
   return new RtmpServerHandshake({
     random: (n) => Uint8Array.from(Array.from({ length: n }, () => Math.floor(random() * 256))),
   });
@@ -48,16 +50,6 @@ function run(input: Uint8Array[], handshake = deterministic()): { out: Buffer; d
   return { out: Buffer.concat(out), done, rest: Buffer.concat(rest) };
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
 describe('RTMP server handshake', () => {
   it('answers a plain C1 (version 0) with S0=3, S1 and S2 echoing C1, whatever the split', () => {
     const c1 = randomPacket(5);
@@ -66,7 +58,7 @@ describe('RTMP server handshake', () => {
     const input = Buffer.concat([Buffer.from([3]), c1, c2, Buffer.from('after')]);
     for (const feeding of feedings(input)) {
       const handshake = deterministic();
-      const { out, done, rest } = run(feeding.pieces, handshake);
+      const { out, done, rest } = run(feeding.parts, handshake);
       expect(handshake.kind).toBe('plain');
       expect(out.length).toBe(1 + 2 * HANDSHAKE_PACKET_SIZE);
       expect(out[0]).toBe(3);
@@ -131,12 +123,8 @@ describe('RTMP server handshake', () => {
   });
 
   it('only ever raises ProtocolError on randomly mutated handshakes', () => {
-    const random = rng(11);
     const { c1 } = digestC1(1, 4);
     const base = Buffer.concat([Buffer.from([3]), c1, randomPacket(8)]);
-    for (let i = 0; i < 300; i++) {
-      const input = mutate(base, random);
-      expectOnlyProtocolErrors(() => run(feedings(input)[2 + (i % 3)].pieces), input);
-    }
+    fuzz([base], (input, _, i) => run(feedings(input)[2 + (i % 3)].parts), 300, 11);
   });
 });

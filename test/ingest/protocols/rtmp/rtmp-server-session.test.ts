@@ -6,8 +6,10 @@ import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.j
 import { ChunkDecoder } from '../../../../ingest/src/protocols/rtmp/chunk-decoder.js';
 import { encodeFrameChunks, type RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
 import { decodeFlvPayload } from '../../../../ingest/src/media/flv-payload.js';
-import { expectOnlyProtocolErrors, hex, mutate, rng } from './helpers.js';
 import { SessionHarness, commandMessage, encodeControlMessage } from './session-harness.js';
+import { hexBuffer, seededRandom } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { codeOf } from '../../../support/expect-code.js';
 
 const acceptAll = (event: RtmpSessionEvent, session: RtmpServerSession): void => {
   if (event.type === 'connect') session.acceptConnect(event.transactionId);
@@ -15,20 +17,10 @@ const acceptAll = (event: RtmpSessionEvent, session: RtmpServerSession): void =>
   else if (event.type === 'play') session.startPlay(event.streamId, event.name, { reset: event.reset });
 };
 
-const videoConfig: MediaFrame = { kind: 'video-config', codec: 'h264', record: Uint8Array.from(hex('0164001effe1')) };
-const keyframe: MediaFrame = { kind: 'video', codec: 'h264', dts: 40, pts: 80, keyframe: true, data: Uint8Array.from(hex('00000002 6588')) };
-const audioConfig: MediaFrame = { kind: 'audio-config', codec: 'aac', record: Uint8Array.from(hex('1210')), sampleRate: 44100, channels: 2 };
-const audio: MediaFrame = { kind: 'audio', codec: 'aac', dts: 43, data: Uint8Array.from(hex('2100')) };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProtocolError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const videoConfig: MediaFrame = { kind: 'video-config', codec: 'h264', record: Uint8Array.from(hexBuffer('0164001effe1')) };
+const keyframe: MediaFrame = { kind: 'video', codec: 'h264', dts: 40, pts: 80, keyframe: true, data: Uint8Array.from(hexBuffer('00000002 6588')) };
+const audioConfig: MediaFrame = { kind: 'audio-config', codec: 'aac', record: Uint8Array.from(hexBuffer('1210')), sampleRate: 44100, channels: 2 };
+const audio: MediaFrame = { kind: 'audio', codec: 'aac', dts: 43, data: Uint8Array.from(hexBuffer('2100')) };
 
 function published(h: SessionHarness): SessionHarness {
   h.handshake().connect();
@@ -241,7 +233,7 @@ describe('RtmpServerSession', () => {
 
   it('splits aggregate messages of a publisher into frames with rebased timestamps', () => {
     const h = published(new SessionHarness(acceptAll));
-    const aggregate = hex(`
+    const aggregate = hexBuffer(`
       08 000004 000064 00 000000  af012100 0000000f
       08 000004 00007d 00 000000  af012101 0000000f`);
     h.send({ chunkStreamId: 4, timestamp: 1000, typeId: 22, streamId: 1, payload: aggregate });
@@ -291,7 +283,7 @@ describe('RtmpServerSession', () => {
     ]);
     const frameBytes = encodeFrameChunks(keyframe, 128, 1);
     const all = Buffer.concat([bytes, frameBytes]);
-    const random = rng(21);
+    const random = seededRandom(21);
     for (const splitter of [() => 1, () => 1 + Math.floor(random() * 300)]) {
       const h = new SessionHarness(acceptAll);
       for (let pos = 0; pos < all.length; ) {
@@ -309,16 +301,11 @@ describe('RtmpServerSession', () => {
       commandMessage('connect', 1, { app: 'live' }),
       commandMessage('createStream', 2, null),
       commandMessage('publish', 0, null, ['cam', 'live'], 1),
-      { chunkStreamId: 6, timestamp: 40, typeId: 9, streamId: 1, payload: hex('17 01 000000 00000002 6588') },
-      { chunkStreamId: 4, timestamp: 41, typeId: 8, streamId: 1, payload: hex('af 00 1210') },
+      { chunkStreamId: 6, timestamp: 40, typeId: 9, streamId: 1, payload: hexBuffer('17 01 000000 00000002 6588') },
+      { chunkStreamId: 4, timestamp: 41, typeId: 8, streamId: 1, payload: hexBuffer('af 00 1210') },
       commandMessage('deleteStream', 3, null, [1]),
     ]);
-    const random = rng(8);
-    for (let i = 0; i < 1000; i++) {
-      const input = mutate(body, random);
-      const h = new SessionHarness(acceptAll, { limits: { rtmpMaxMessageLength: 4096 } }).handshake();
-      expectOnlyProtocolErrors(() => h.feed(input), input);
-    }
+    fuzz([body], (input) => new SessionHarness(acceptAll, { limits: { rtmpMaxMessageLength: 4096 } }).handshake().feed(input), 1000, 8);
   });
 });
 

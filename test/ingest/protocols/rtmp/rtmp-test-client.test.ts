@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
 import { encodeFrameChunks, RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
 import { RtmpTestClient } from '../../../support/rtmp-test-client.js';
-import { hex } from './helpers.js';
 import { acceptAll, startLoopbackServer } from './loopback-server.js';
+import { hexBuffer } from '../../../support/feeding.js';
 
-const videoConfig: MediaFrame = { kind: 'video-config', codec: 'h264', record: Uint8Array.from(hex('0164001effe1')) };
-const keyframe: MediaFrame = { kind: 'video', codec: 'h264', dts: 40, pts: 40, keyframe: true, data: Uint8Array.from(hex('00000002 6588')) };
+const videoConfig: MediaFrame = { kind: 'video-config', codec: 'h264', record: Uint8Array.from(hexBuffer('0164001effe1')) };
+const keyframe: MediaFrame = { kind: 'video', codec: 'h264', dts: 40, pts: 40, keyframe: true, data: Uint8Array.from(hexBuffer('00000002 6588')) };
 
 describe('RtmpTestClient against RtmpServerSession over loopback', () => {
   it('publishes: connect, createStream, publish, frames reach the server as events', async () => {

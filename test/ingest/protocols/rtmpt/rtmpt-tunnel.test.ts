@@ -9,7 +9,9 @@ import {
   rtmptErrorStatus,
   type RtmptRoute,
 } from '../../../../ingest/src/protocols/rtmpt/rtmpt-tunnel.js';
-import { ascii, hex, mutate, seededRandom, splittings } from '../http/split-feeding.js';
+import { ascii, feedings, hex } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { codeOf } from '../../../support/expect-code.js';
 
 const HEADERS = 'Host: 127.0.0.1:8080\r\nCache-Control: no-cache\r\nContent-type: application/x-fcs\r\nUser-Agent: Shockwave Flash\r\n';
 
@@ -52,16 +54,6 @@ const errors: { name: string; method?: string; path: string; code: string; statu
   { name: 'replayed sequence', path: '/idle/s1/0', code: 'RTMPT_BAD_SEQUENCE', status: 400 },
 ];
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
-
 function tunnelWithIds(): RtmptTunnel {
   let n = 0;
   return new RtmptTunnel({ newId: () => `s${++n}` });
@@ -90,7 +82,7 @@ function norm(d: { kind: string; data?: string; body?: string; status?: number }
 
 describe('RtmptTunnel', () => {
   const all = new Uint8Array(Buffer.concat(conversation.map((c) => c.bytes)));
-  for (const { name, parts } of splittings(all, 11)) {
+  for (const { name, parts } of feedings(all, { seeds: [0, 1, 2, 3, 4] })) {
     it(`routes ffmpeg's open/send/idle/close cycle fed ${name}`, () => {
       const tunnel = tunnelWithIds();
       const requests = parse(parts);
@@ -184,22 +176,19 @@ describe('RtmptTunnel', () => {
   });
 
   it('only ever raises ProtocolError on randomly mutated tunnel requests', () => {
-    const rnd = seededRandom(5);
-    let refused = 0;
-    for (let i = 0; i < 800; i++) {
-      const tunnel = tunnelWithIds();
-      tunnel.route('POST', ['open', '1'], hex('00'), 0);
-      const input = mutate(conversation[i % conversation.length]!.bytes, rnd);
-      try {
-        for (const r of parse(splittings(input, i, 1)[i % 3]!.parts)) {
+    const refused = fuzz(
+      conversation.map((c) => c.bytes),
+      (input, _, i) => {
+        const tunnel = tunnelWithIds();
+        tunnel.route('POST', ['open', '1'], hex('00'), 0);
+        for (const r of parse(feedings(input, { seeds: [i] })[i % 3]!.parts)) {
           const route = tunnel.route(r.method, r.segments, r.body, 1);
           if (route.kind === 'send' || route.kind === 'idle') route.session.reply();
         }
-      } catch (err) {
-        expect(err).toBeInstanceOf(ProtocolError);
-        refused++;
-      }
-    }
+      },
+      Math.ceil(800 / conversation.length),
+      5,
+    );
     expect(refused).toBeGreaterThan(100);
   });
 });

@@ -9,7 +9,9 @@ import { parseRtpPacket, serializeRtpPacket, type RtpPacket } from '../../../../
 import { RtpTrackPacketizer, packetizeAac, packetizeH264 } from '../../../../ingest/src/protocols/rtp/rtp-packetizer.js';
 import { RtpReorderBuffer } from '../../../../ingest/src/protocols/rtp/rtp-reorder-buffer.js';
 import { VideoDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-video-depacketizer.js';
-import { expectCode, hex, mutate, seededRandom } from '../../support/feed.js';
+import { hex, seededRandom } from '../../../support/feeding.js';
+import { mutate } from '../../../support/fuzz.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 function tsFrames(name: string): MediaFrame[] {
   const d = new TsDemuxer();

@@ -4,7 +4,7 @@ import type { AudioConfig } from '../../../../ingest/src/media/media-frame.js';
 import { AudioDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-audio-depacketizer.js';
 import { parseRtpPacket, type RtpPacket } from '../../../../ingest/src/protocols/rtp/rtp-packet.js';
 import { VideoDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-video-depacketizer.js';
-import { hex } from '../../support/feed.js';
+import { hex } from '../../../support/feeding.js';
 
 /** Records of test/fixtures/rtp/*.rtp: [stream index][16-bit length][RTP packet]. */
 function capture(name: string): RtpPacket[][] {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildReceiverReport, buildSenderReport, parseRtcp } from '../../../../ingest/src/protocols/rtp/rtcp.js';
 import { parseRtpPacket, serializeRtpPacket, type RtpPacket } from '../../../../ingest/src/protocols/rtp/rtp-packet.js';
-import { expectCode, fuzz, hex } from '../../support/feed.js';
+import { hex } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 const cases: { name: string; bytes: Uint8Array; decoded: RtpPacket }[] = [
   {

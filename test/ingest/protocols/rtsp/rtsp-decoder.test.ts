@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RtspDecoder } from '../../../../ingest/src/protocols/rtsp/rtsp-decoder.js';
 import { encodeInterleavedFrame, encodeRtspRequest, encodeRtspResponse, getCSeq, getHeader, type RtspUnit } from '../../../../ingest/src/protocols/rtsp/rtsp-message.js';
-import { expectCode, fuzz, splitWays } from '../../support/feed.js';
+import { feedings, ONE_RANDOM_SPLIT } from '../../../support/feeding.js';
+import { fuzz } from '../../../support/fuzz.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -48,9 +50,9 @@ function encode(u: RtspUnit): Uint8Array {
 
 describe('RtspDecoder', () => {
   for (const c of cases) {
-    for (const way of splitWays(c.bytes)) {
+    for (const way of feedings(c.bytes, ONE_RANDOM_SPLIT)) {
       it(`decodes ${c.name} fed ${way.name}`, () => {
-        expect(decodeAll(way.chunks)).toEqual(c.decoded);
+        expect(decodeAll(way.parts)).toEqual(c.decoded);
       });
     }
     it(`encodes ${c.name}`, () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { digestResponse, formatDigestAuthorization, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../../../ingest/src/protocols/rtsp/rtsp-auth.js';
 import { formatNptRange, formatRtpInfo, formatSessionHeader, parseSessionHeader } from '../../../../ingest/src/protocols/rtsp/rtsp-session-header.js';
 import { formatTransport, parseTransport, type RtspTransport } from '../../../../ingest/src/protocols/rtsp/rtsp-transport.js';
-import { expectCode, seededRandom } from '../../support/feed.js';
+import { seededRandom } from '../../../support/feeding.js';
+import { expectCode } from '../../../support/expect-code.js';
 
 const transports: { name: string; text: string; decoded: RtspTransport }[] = [
   {
