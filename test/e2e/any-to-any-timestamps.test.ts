@@ -8,7 +8,6 @@ import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/local-stack-harness.js';
 
-
 interface Probe {
   readonly streams: { codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string }[];
   readonly packets: { kind: string; dts: number; pts: number }[];
