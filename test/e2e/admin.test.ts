@@ -4,16 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { sleep, waitFor } from '../support/wait.js';
 
 type Answer = { status: 'SUCCESS' | 'FAIL'; description: string; code?: string; id?: number | string; data?: unknown };
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,16 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { freePort, sleep, waitFor } from '../support/wait.js';
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -27,17 +18,6 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     s.once('error', () => resolve(false));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 
@@ -54,7 +34,7 @@ describe('graceful drain', () => {
     const t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' });
     const publisher = publishTestPattern(t.rtmpUrl('live/d'));
     try {
-      await waitFor(() => t.ingest.hub.isLive('live/d'), 10_000, 'the publisher');
+      await waitFor(() => t.ingest.hub.isLive('live/d'), 10_000, 'the publisher', 50);
       const player = new RtmpTestClient();
       await player.connect(t.rtmpUrl('live'));
       await player.play('d');
@@ -76,7 +56,7 @@ describe('graceful drain', () => {
       expect(notify.name).toBe('onStatus');
       expect((await scripted.nextCommand((m) => m.code === 'NetStream.Unpublish.Success', 2000)).name).toBe('onStatus');
       expect(await Promise.race([exited(publisher), sleep(5000).then(() => 'running')])).not.toBe('running');
-      await waitFor(() => t.ingest.registry.size === 0, 1000, 'every connection to be closed');
+      await waitFor(() => t.ingest.registry.size === 0, 1000, 'every connection to be closed', 50);
       expect(t.logs.some((l) => l.event === 'ingest.drained')).toBe(true);
     } finally {
       publisher.kill('SIGKILL');
@@ -122,11 +102,11 @@ describe('graceful drain', () => {
       const exit = exited(child);
       let publisher: ChildProcess | undefined;
       try {
-        await waitFor(async () => (await health(http)) === 200, 20_000, `the stack to answer /healthz:\n${output}`);
+        await waitFor(async () => (await health(http)) === 200, 20_000, `the stack to answer /healthz:\n${output}`, 50);
         expect(output).toContain(`http://127.0.0.1:${http}/live/STREAM.flv`);
         publisher = publishTestPattern(`rtmp://127.0.0.1:${rtmp}/live/sigterm`);
         const flvStatus = async () => (await fetch(`http://127.0.0.1:${http}/live/sigterm.flv`, { method: 'HEAD' })).status;
-        await waitFor(async () => (await flvStatus()) === 200, 10_000, 'the publisher to go live');
+        await waitFor(async () => (await flvStatus()) === 200, 10_000, 'the publisher to go live', 50);
         const sent = Date.now();
         child.kill('SIGTERM');
         await sleep(300);

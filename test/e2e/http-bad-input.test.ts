@@ -3,8 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../support/wait.js';
 
 /** Sends raw bytes (in parts, with pauses between) and resolves with everything read until the server closes. */
 function exchange(port: number, parts: (string | Buffer)[], pauseMs = 0, timeoutMs = 5000): Promise<{ text: string; ms: number }> {

@@ -7,16 +7,7 @@ import { withAuthMetrics } from '../../ingest/src/servers/metrics-auth-log.js';
 import { createMetricsSetup } from '../../ingest/src/servers/metrics-setup.js';
 import { playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { sleep, waitFor } from '../support/wait.js';
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
 

@@ -4,16 +4,7 @@ import { openAccess, type RtmpAccessControl } from '../../ingest/src/servers/rtm
 import { ffmpegPath } from '../support/ffmpeg.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { sleep, waitFor } from '../support/wait.js';
 
 /** Open access except for publishing `live/forbidden`: what the real access control would say. */
 const access: RtmpAccessControl = {

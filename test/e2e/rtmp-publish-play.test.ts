@@ -5,22 +5,13 @@ import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 async function client(url: string): Promise<RtmpTestClient> {
   const c = new RtmpTestClient();
   const answer = await c.connect(url);
   expect(answer.name).toBe('_result');
   return c;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 describe('RTMP publish and play with real ffmpeg', () => {

@@ -5,8 +5,7 @@ import { getHeader, type RtspResponse } from '../../ingest/src/protocols/rtsp/rt
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/local-stack-harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../support/wait.js';
 
 /** One received interleaved RTP packet: channel, sequence number, timestamp, arrival time. */
 interface Received {

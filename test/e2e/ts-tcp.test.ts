@@ -1,52 +1,10 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffprobePath } from '../support/ffmpeg.js';
-import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { exited, playAndCount, probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-interface Packet {
-  readonly codec_type: string;
-  readonly dts: number;
-}
-
-/** ffprobe's packets of the first `seconds` of `url`, with each packet's stream kind. */
-function probePackets(url: string, seconds: number): Promise<{ codecs: string[]; packets: Packet[] }> {
-  const args = ['-v', 'error', '-read_intervals', `%+${seconds}`, '-show_entries', 'packet=stream_index,dts:stream=index,codec_type,codec_name', '-of', 'json', url];
-  return new Promise((resolve, reject) => {
-    execFile(ffprobePath, args, { timeout: 20_000 }, (err, stdout) => {
-      if (err) return reject(err);
-      const out = JSON.parse(stdout) as { streams: { index: number; codec_type: string; codec_name: string }[]; packets: { stream_index: number; dts: number }[] };
-      const kind = new Map(out.streams.map((s) => [s.index, s.codec_type]));
-      resolve({ codecs: out.streams.map((s) => s.codec_name), packets: out.packets.map((p) => ({ codec_type: kind.get(p.stream_index)!, dts: Number(p.dts) })) });
-    });
-  });
-}
-
-/** Opens a TCP connection, sends `bytes` (and ends when `end`), resolves when the server closes it (or after 3 s). */
-function sendAndWaitClose(port: number, bytes: Uint8Array, end = false): Promise<'closed' | 'open'> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => (end ? s.end(bytes) : s.write(bytes)));
-    s.resume();
-    s.on('error', () => undefined);
-    s.on('close', () => resolve('closed'));
-    setTimeout(() => {
-      resolve('open');
-      s.destroy();
-    }, 3000).unref();
-  });
-}
+import { sendAndWaitClose } from '../support/send-and-wait-close.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const tsUrl = (t: TestIngest) => `tcp://127.0.0.1:${t.ingest.ports.ts}`;
 

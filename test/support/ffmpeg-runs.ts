@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { ffmpegPath } from './ffmpeg.js';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { ffmpegPath, ffprobePath } from './ffmpeg.js';
 
 /** Test-pattern publish options. */
 export interface PublishOptions {
@@ -84,4 +84,23 @@ export function playAndCount(url: string, opts: { frames: number; timeoutMs: num
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** One packet as ffprobe reports it: its stream's kind and its decode timestamp. */
+export interface ProbedPacket {
+  readonly codec_type: string;
+  readonly dts: number;
+}
+
+/** ffprobe's packets of the first `seconds` of `url`, with each packet's stream kind. */
+export function probePackets(url: string, seconds: number): Promise<{ codecs: string[]; packets: ProbedPacket[] }> {
+  const args = ['-v', 'error', '-read_intervals', `%+${seconds}`, '-show_entries', 'packet=stream_index,dts:stream=index,codec_type,codec_name', '-of', 'json', url];
+  return new Promise((resolve, reject) => {
+    execFile(ffprobePath, args, { timeout: 20_000 }, (err, stdout) => {
+      if (err) return reject(err);
+      const out = JSON.parse(stdout) as { streams: { index: number; codec_type: string; codec_name: string }[]; packets: { stream_index: number; dts: number }[] };
+      const kind = new Map(out.streams.map((s) => [s.index, s.codec_type]));
+      resolve({ codecs: out.streams.map((s) => s.codec_name), packets: out.packets.map((p) => ({ codec_type: kind.get(p.stream_index)!, dts: Number(p.dts) })) });
+    });
+  });
 }

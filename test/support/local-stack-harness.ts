@@ -7,6 +7,7 @@ import type { AuthorizerConfig } from '../../ingest/src/auth/create-authorizer.j
 import { loadConfig, type IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
 import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
+import { TEST_INGEST_ENV } from './ingest-harness.js';
 
 /** A user to create through the users API. */
 export interface StackUser {
@@ -81,20 +82,7 @@ export async function startLocalStackForTest(opts: LocalStackTestOptions = {}): 
     await functions.close();
   };
 
-  const config = loadConfig({
-    STREAMGATE_HOST: '127.0.0.1',
-    STREAMGATE_RTMP_PORT: '0',
-    STREAMGATE_RTMPS_PORT: '0',
-    STREAMGATE_HTTP_PORT: '0',
-    STREAMGATE_FLV_PORT: '0',
-    STREAMGATE_TS_PORT: '0',
-    STREAMGATE_RTSP_PORTS: '0',
-    STREAMGATE_ADMIN_PORT: '0',
-    STREAMGATE_AUTH: 'on',
-    STREAMGATE_LOG_LEVEL: 'debug',
-    STREAMGATE_DATA_DIR: dataDir,
-    ...opts.env,
-  });
+  const config = loadConfig({ ...TEST_INGEST_ENV, STREAMGATE_AUTH: 'on', STREAMGATE_DATA_DIR: dataDir, ...opts.env });
   const logs: Record<string, unknown>[] = [];
   const log = createLogger(config.logLevel, (line) => {
     lines.push(line);
@@ -165,14 +153,8 @@ export async function startLocalStackForTest(opts: LocalStackTestOptions = {}): 
   return stack;
 }
 
-/** Polls `cond` every 25 ms until it holds; throws naming `what` after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Polling helper, here too for the tests that import it with the stack. */
+export { waitFor } from './wait.js';
 
 /** A switchable HTTP front of the functions: passes through, delays, or never answers. */
 export interface FunctionsGateway {

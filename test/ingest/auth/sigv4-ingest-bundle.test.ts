@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,14 +9,7 @@ import { loadBuildScript } from '../../build/build-script.js';
 import { startTestDeps, TEA_SECRET } from '../../functions/support/test-deps.js';
 import { exited, publishTestPattern } from '../../support/ffmpeg-runs.js';
 import { startSigV4Gateway, type SigV4Gateway } from './sigv4-test-gateway.js';
-
-async function freePort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from '../../support/wait.js';
 
 // The exact bundle the container runs, in IAM mode (STREAMGATE_FUNCTIONS_AUTH=iam as the stack
 // sets it), behind an API Gateway stand-in that only admits calls signed with the task role.

@@ -6,8 +6,7 @@ import { createMetricsSetup } from '../../../ingest/src/servers/metrics-setup.js
 import type { ConnectionEntry } from '../../../ingest/src/servers/connection-registry.js';
 import { serveHttpFlv } from '../../../ingest/src/servers/http-flv-reader.js';
 import { readFlv, syntheticFrames } from '../protocols/flv/synthetic-av.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../support/wait.js';
 
 function setup(maxBlockedMs = 10_000, maxQueueBytes = 64 * 1024) {
   const hub = new Hub({

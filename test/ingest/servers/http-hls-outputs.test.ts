@@ -4,8 +4,7 @@ import { silentLogger } from '../../../ingest/src/logger.js';
 import type { MediaFrame } from '../../../ingest/src/media/media-frame.js';
 import { HlsOutputs } from '../../../ingest/src/servers/hls-output.js';
 import { syntheticFrames } from '../protocols/flv/synthetic-av.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../support/wait.js';
 
 function hub(): Hub {
   return new Hub({

@@ -7,8 +7,7 @@ import { ConnectionRegistry } from '../../../ingest/src/servers/connection-regis
 import type { IngestContext } from '../../../ingest/src/servers/ingest-context.js';
 import { openAccess } from '../../../ingest/src/servers/rtmp-access-control.js';
 import { RtmptBridge } from '../../../ingest/src/servers/rtmpt-bridge.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../support/wait.js';
 
 function context(): IngestContext {
   return {
