@@ -4,37 +4,16 @@ import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
 import { createLocalDynamoClient } from '../../../functions/src/local/create-local-dynamo-client.js';
 import { startDynalite, type RunningDynalite } from '../../../functions/src/local/start-dynalite.js';
 import { ensureUsersTable } from '../../../functions/src/store/ensure-users-table.js';
+import { apiGatewayEvent, lambdaContext, type LambdaHandler } from '../support/api-gateway-event.js';
 
-type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string; headers?: Record<string, string>; isBase64Encoded?: boolean }>;
 const SECRET = 'Str3amGate!Secr3t#2026';
 let db: RunningDynalite;
-const handlers: Record<'token' | 'acl' | 'users', Handler> = {} as never;
+const handlers: Record<'token' | 'acl' | 'users', LambdaHandler> = {} as never;
 
-/** An API Gateway HTTP API (payload 2.0) event. */
+/** An API Gateway HTTP API (payload 2.0) event from a Wowza-like Java client. */
 function v2Event(method: string, path: string, opts: { body?: string; headers?: Record<string, string>; base64?: boolean; query?: string } = {}) {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: opts.query ?? '',
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', ...(opts.headers ?? {}) },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'Java/17.0.15' },
-      requestId: 'req-1',
-      routeKey: `${method} ${path}`,
-      stage: '$default',
-      time: '27/Nov/2026:03:00:00 +0000',
-      timeEpoch: 1_795_000_000_000,
-    },
-    body: opts.body === undefined ? undefined : opts.base64 ? Buffer.from(opts.body).toString('base64') : opts.body,
-    isBase64Encoded: opts.base64 ?? false,
-  };
+  return apiGatewayEvent(method, path, { ...opts, userAgent: 'Java/17.0.15' });
 }
-const lambdaContext = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 10_000 };
 
 beforeAll(async () => {
   db = await startDynalite();
@@ -54,9 +33,9 @@ beforeAll(async () => {
     STREAMGATE_SERVICE_TOKEN: 'lambda-service',
     STREAMGATE_ACL_TTL_SECONDS: '12',
   });
-  handlers.users = (await import('../../../functions/src/users/handler.js')).handler as unknown as Handler;
-  handlers.token = (await import('../../../functions/src/token/handler.js')).handler as unknown as Handler;
-  handlers.acl = (await import('../../../functions/src/acl/handler.js')).handler as unknown as Handler;
+  handlers.users = (await import('../../../functions/src/users/handler.js')).handler as unknown as LambdaHandler;
+  handlers.token = (await import('../../../functions/src/token/handler.js')).handler as unknown as LambdaHandler;
+  handlers.acl = (await import('../../../functions/src/acl/handler.js')).handler as unknown as LambdaHandler;
 });
 afterAll(() => db?.close());
 

@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
 import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
 import { iamAuthorized } from '../../../functions/src/token/iam-authorized.js';
+import { formPostEvent, lambdaContext, type LambdaHandler } from '../support/api-gateway-event.js';
 import { startTestDeps, TEA_SECRET } from '../support/test-deps.js';
-
-type LambdaResult = { statusCode: number; body: string };
-type Handler = (event: unknown, context: unknown) => Promise<LambdaResult>;
 
 /** What API Gateway puts in `requestContext.authorizer` after its IAM authorizer admitted a SigV4 caller. */
 const TASK_ROLE_IAM = {
@@ -21,45 +19,21 @@ const TASK_ROLE_IAM = {
   },
 };
 
-/** An API Gateway HTTP API (payload 2.0) POST /token event from `sourceIp`. */
+/** A POST /token as API Gateway hands it over after SigV4: the signature header reaches the Lambda. */
 function tokenEvent(body: string, sourceIp: string, authorizer?: unknown) {
-  return {
-    version: '2.0',
-    routeKey: 'POST /token',
-    rawPath: '/token',
-    rawQueryString: '',
-    headers: {
-      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      'content-type': 'application/x-www-form-urlencoded',
-      // The SigV4 header reaches the Lambda; it is not a bearer and must not need to be one.
-      authorization: 'AWS4-HMAC-SHA256 Credential=ASIAEXAMPLETASKROLE1/20260304/eu-west-1/execute-api/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=00',
-    },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      ...(authorizer === undefined ? {} : { authorizer }),
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method: 'POST', path: '/token', protocol: 'HTTP/1.1', sourceIp, userAgent: 'node' },
-      requestId: 'req-1',
-      routeKey: 'POST /token',
-      stage: '$default',
-      time: '04/Mar/2026:05:06:07 +0000',
-      timeEpoch: 1_772_600_767_000,
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  // The SigV4 header is not a bearer and must not need to be one.
+  const authorization =
+    'AWS4-HMAC-SHA256 Credential=ASIAEXAMPLETASKROLE1/20260304/eu-west-1/execute-api/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=00';
+  return formPostEvent('/token', body, sourceIp, { headers: { authorization }, authorizer });
 }
-const lambdaContext = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 10_000 };
 
 let ctx: Awaited<ReturnType<typeof startTestDeps>>;
-let handler: Handler;
+let handler: LambdaHandler;
 
 beforeAll(async () => {
   // In AWS with aclAuth=iam the token function has no service token at all.
   ctx = await startTestDeps({ serviceToken: undefined, aclAuth: 'iam' });
-  handler = handle(createTokenApp(ctx.deps)) as unknown as Handler;
+  handler = handle(createTokenApp(ctx.deps)) as unknown as LambdaHandler;
   await ctx.deps.users.create({ name: 'alice12', password: 's3cret-pass', enabled: true, grants: { publish: ['*'], play: [] }, ipRanges: [] });
 });
 afterAll(() => ctx.close());

@@ -10,47 +10,20 @@ import { createLocalDynamoClient } from '../../../functions/src/local/create-loc
 import { type RunningDynalite, startDynalite } from '../../../functions/src/local/start-dynalite.js';
 import { ensureUsersTable } from '../../../functions/src/store/ensure-users-table.js';
 import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
-
-type LambdaResult = { statusCode: number; body: string };
-type Handler = (event: unknown, context: unknown) => Promise<LambdaResult>;
+import { formPostEvent, lambdaContext, type LambdaHandler } from '../support/api-gateway-event.js';
 
 const TEA = 'tea-secret-from-secrets-manager';
 const SERVICE_TOKEN = 'service-token-from-secrets-manager';
 
-/** An API Gateway HTTP API (payload 2.0) POST /token event on a route without an authorizer. */
+/** A POST /token on a route without an authorizer, with an optional `authorization` header. */
 function tokenEvent(body: string, sourceIp: string, authorization?: string) {
-  return {
-    version: '2.0',
-    routeKey: 'POST /token',
-    rawPath: '/token',
-    rawQueryString: '',
-    headers: {
-      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(authorization === undefined ? {} : { authorization }),
-    },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method: 'POST', path: '/token', protocol: 'HTTP/1.1', sourceIp, userAgent: 'node' },
-      requestId: 'req-1',
-      routeKey: 'POST /token',
-      stage: '$default',
-      time: '04/Mar/2026:05:06:07 +0000',
-      timeEpoch: 1_772_600_767_000,
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  return formPostEvent('/token', body, sourceIp, { headers: authorization === undefined ? {} : { authorization } });
 }
-const lambdaContext = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 10_000 };
 
 let db: RunningDynalite;
 let secretsManager: Server;
 let deps: FunctionsDeps;
-let handler: Handler;
+let handler: LambdaHandler;
 const logs: Record<string, unknown>[] = [];
 const savedEnv = { ...process.env };
 
@@ -91,7 +64,7 @@ beforeAll(async () => {
   Object.assign(process.env, env);
   const loaded = await loadDeps('token', env);
   deps = { ...loaded, log: (e) => logs.push(e) };
-  handler = handle(createTokenApp(deps)) as unknown as Handler;
+  handler = handle(createTokenApp(deps)) as unknown as LambdaHandler;
   await deps.users.create({ name: 'alice12', password: 's3cret-pass', enabled: true, grants: { publish: ['*'], play: [] }, ipRanges: [] });
 });
 

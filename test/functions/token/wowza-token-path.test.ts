@@ -3,50 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_PATH, WOWZA_TOKEN_PATH } from '../../../domain/src/functions-contract.js';
 import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
 import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
+import { formPostEvent, lambdaContext, type LambdaHandler } from '../support/api-gateway-event.js';
 import { lambdaEnv, SERVICE_TOKEN, startTestDeps, TEA_SECRET } from '../support/test-deps.js';
-
-type LambdaResult = { statusCode: number; body: string };
-type Handler = (event: unknown, context: unknown) => Promise<LambdaResult>;
 
 /** What API Gateway's IAM authorizer puts in `requestContext.authorizer` for the ingest's task role. */
 const TASK_ROLE_IAM = { iam: { accessKey: 'ASIAEXAMPLETASKROLE1', userArn: 'arn:aws:sts::123456789012:assumed-role/ingest-TaskRole/1' } };
 
-/** An API Gateway HTTP API (payload 2.0) POST event for `path` from `sourceIp`. */
+/** A POST to `path` as Wowza's token validator sends it. */
 function postEvent(path: string, body: string, sourceIp: string, authorizer?: unknown) {
-  return {
-    version: '2.0',
-    routeKey: `POST ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'content-type': 'application/x-www-form-urlencoded' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      ...(authorizer === undefined ? {} : { authorizer }),
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp, userAgent: 'Wowza' },
-      requestId: 'req-1',
-      routeKey: `POST ${path}`,
-      stage: '$default',
-      time: '04/Mar/2026:05:06:07 +0000',
-      timeEpoch: 1_772_600_767_000,
-    },
-    body,
-    isBase64Encoded: false,
-  };
+  return formPostEvent(path, body, sourceIp, { authorizer, userAgent: 'Wowza' });
 }
-const lambdaContext = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 10_000 };
 
 let ctx: Awaited<ReturnType<typeof startTestDeps>>;
 let app: ReturnType<typeof createTokenApp>;
-let handler: Handler;
+let handler: LambdaHandler;
 
 beforeAll(async () => {
   // exposeToken with aclAuth=iam: the token Lambda has no service token.
   ctx = await startTestDeps({ serviceToken: undefined, aclAuth: 'iam' });
   app = createTokenApp(ctx.deps);
-  handler = handle(app) as unknown as Handler;
+  handler = handle(app) as unknown as LambdaHandler;
   await ctx.deps.users.create({ name: 'alice12', password: 's3cret-pass', enabled: true, grants: { publish: ['*'], play: [] }, ipRanges: [] });
 });
 afterAll(() => ctx.close());
