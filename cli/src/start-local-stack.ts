@@ -78,6 +78,11 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
           `  health        http://${host}:${p.http}/healthz  metrics http://${host}:${p.http}/metrics`,
         ]
       : []),
+    ...Object.entries(p)
+      .filter(([name]) => name.startsWith('rtsp'))
+      .map(([, port]) => `  RTSP          rtsp://${host}:${port}/live/STREAM  (publish and play, RTP over TCP or UDP)`),
+    ...(p.flv !== undefined ? [`  FLV over TCP  tcp://${host}:${p.flv}  (ffmpeg -f flv -metadata streamName=STREAM; from ${config.rawAllowFrom.join(', ')})`] : []),
+    ...(p.ts !== undefined ? [`  TS over TCP   tcp://${host}:${p.ts}  (ffmpeg -f mpegts -metadata service_name=STREAM; from ${config.rawAllowFrom.join(', ')})`] : []),
     ...(p.admin !== undefined ? [`  admin         ${config.adminHost}:${p.admin}  (one JSON command per line, e.g. {"command":"help"})`] : []),
     `  functions API ${functionsUrl}  (users: npx streamgate users --help)`,
     `  publish auth  ${config.auth === 'on' ? 'on (credentials required)' : 'OFF (STREAMGATE_AUTH=off): anyone may publish'}`,
