@@ -1,6 +1,7 @@
 import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { decodeFlvHeader, type FlvHeader } from './flv-header.js';
+import { concatBytes } from '../../media/concat-bytes.js';
 
 /** FLV tag types (Adobe FLV spec §E.4.1): 8 audio, 9 video, 18 script data. */
 export type FlvTagType = 8 | 9 | 18;
@@ -55,7 +56,7 @@ export class FlvDemuxer {
     this.chunks.push(bytes);
     this.buffered += bytes.length;
     if (this.buffered < this.need) return tags;
-    const buf = this.chunks.length === 1 ? this.chunks[0] : concat(this.chunks, this.buffered);
+    const buf = this.chunks.length === 1 ? this.chunks[0] : concatBytes(this.chunks, this.buffered);
     let o = 0;
     if (this.headerValue === undefined) {
       const header = decodeFlvHeader(buf);
@@ -109,15 +110,5 @@ export function encodeFlvTag(tag: FlvTag): Uint8Array {
   out.set([tag.tagType, size >> 16, (size >> 8) & 0xff, size & 0xff, (ts >> 16) & 0xff, (ts >> 8) & 0xff, ts & 0xff, ts >>> 24, 0, 0, 0]);
   out.set(tag.body, 11);
   new DataView(out.buffer).setUint32(11 + size, 11 + size);
-  return out;
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
   return out;
 }

@@ -12,6 +12,7 @@ import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { decodePat, decodePmt, decodeSdt, decodeSection, TABLE_ID, type PmtStream } from './psi-tables.js';
 import { detectTsPacketSize } from './ts-packet-size.js';
+import { concatBytes } from '../../media/concat-bytes.js';
 
 /** Stream types we demux (ISO/IEC 13818-1 Table 2-34; 0x24 from H.222.0 Amd 3). */
 export const STREAM_TYPE = { aacAdts: 0x0f, h264: 0x1b, h265: 0x24, privateData: 0x06 } as const;
@@ -503,12 +504,5 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, size);
 }

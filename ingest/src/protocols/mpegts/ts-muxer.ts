@@ -7,6 +7,7 @@ import { H264_NAL, H265_NAL, h264NalType, h265NalType } from '../../media/nal-un
 import { ProtocolError } from '../protocol-error.js';
 import { encodePat, encodePmt, encodeSdt } from './psi-tables.js';
 import { STREAM_TYPE } from './ts-demuxer.js';
+import { concatBytes } from '../../media/concat-bytes.js';
 
 /** Options of {@link TsMuxer}. */
 export interface TsMuxerOptions {
@@ -207,12 +208,5 @@ function pcrBytes(base: number): number[] {
 }
 
 function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }

@@ -4,6 +4,7 @@ import { RtpClock } from './rtp-clock.js';
 import type { RtpPacket } from './rtp-packet.js';
 import { seqDiff } from './rtp-reorder-buffer.js';
 import type { DepacketizerStats } from './rtp-video-depacketizer.js';
+import { concatBytes } from '../../media/concat-bytes.js';
 
 /** Largest AAC access unit: the 13-bit AU-size field. */
 const MAX_AAC_AU = 0x1fff;
@@ -83,7 +84,7 @@ export class AudioDepacketizer {
         f.have += part.length;
         if (packet.marker || f.have === f.size) {
           this.fragment = undefined;
-          if (f.have === f.size) this.emit(out, f.timestamp, concat(f.parts, f.size));
+          if (f.have === f.size) this.emit(out, f.timestamp, concatBytes(f.parts, f.size));
           else this.stats.droppedFrames++;
         }
         return;
@@ -100,14 +101,4 @@ export class AudioDepacketizer {
       o += sizes[i];
     }
   }
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import type { RtspRequest, RtspResponse, RtspUnit } from './rtsp-message.js';
+import { concatBytes } from '../../media/concat-bytes.js';
 
 /** Bound on a whole request/response head (start line and headers), so a slow drip of short lines stays cheap. */
 export const RTSP_MAX_HEAD_BYTES = LIMITS.rtspMaxHeadBytes;
@@ -45,7 +46,7 @@ export class RtspDecoder {
     this.chunks.push(bytes);
     this.buffered += bytes.length;
     if (this.buffered < this.need) return units;
-    const buf = this.chunks.length === 1 ? this.chunks[0] : join(this.chunks, this.buffered);
+    const buf = this.chunks.length === 1 ? this.chunks[0] : concatBytes(this.chunks, this.buffered);
     let o = 0;
     let need = 1;
     for (;;) {
@@ -147,14 +148,4 @@ function latin1(buf: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]);
   return s;
-}
-
-function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
