@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
 import { ffmpegPath, ffprobePath } from './ffmpeg.js';
 
 /** Test-pattern publish options. */
@@ -103,4 +104,17 @@ export function probePackets(url: string, seconds: number): Promise<{ codecs: st
       resolve({ codecs: out.streams.map((s) => s.codec_name), packets: out.packets.map((p) => ({ codec_type: kind.get(p.stream_index)!, dts: Number(p.dts) })) });
     });
   });
+}
+
+/**
+ * Asserts, for the video and the audio track of a probe, more than `minPackets` packets with
+ * strictly increasing dts, and (when given) a first dts below `startsBelowMs`.
+ */
+export function expectIncreasingDts(packets: readonly ProbedPacket[], opts: { minPackets: number; startsBelowMs?: number }): void {
+  for (const kind of ['video', 'audio']) {
+    const dts = packets.filter((p) => p.codec_type === kind).map((p) => p.dts);
+    expect(dts.length).toBeGreaterThan(opts.minPackets);
+    if (opts.startsBelowMs !== undefined) expect(dts[0]).toBeLessThan(opts.startsBelowMs);
+    for (let i = 1; i < dts.length; i++) expect(dts[i]).toBeGreaterThan(dts[i - 1]);
+  }
 }
