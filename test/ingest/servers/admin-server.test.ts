@@ -1,30 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../ingest/src/config.js';
-import { Hub } from '../../../ingest/src/hub/hub.js';
-import { silentLogger } from '../../../ingest/src/logger.js';
 import { adminServerOver, isLoopbackHost } from '../../../ingest/src/servers/admin-server.js';
-import { ConnectionRegistry } from '../../../ingest/src/servers/connection-registry.js';
-import type { IngestContext } from '../../../ingest/src/servers/ingest-context.js';
-import { openAccess } from '../../../ingest/src/servers/rtmp-access-control.js';
-
-function context(): IngestContext {
-  return {
-    config: loadConfig({}),
-    hub: new Hub({
-      gop: { maxBytes: 1 << 20, maxDurationMs: 10_000 },
-      reader: { maxQueueBytes: 1 << 20, maxBlockedMs: 10_000 },
-      waitForPublisherMs: 30_000,
-    }),
-    registry: new ConnectionRegistry(),
-    log: silentLogger,
-    access: openAccess,
-    state: { draining: false, startedAt: Date.now() },
-  };
-}
+import { testContext } from '../../support/test-context.js';
 
 describe('adminServerOver (the AdminServer over hub and registry)', () => {
   it('lists only live streams, with the stream path as `stream`', async () => {
-    const ctx = context();
+    const ctx = testContext();
     ctx.hub.publish('live/a', { id: 'c1', protocol: 'rtmp', remoteAddress: '1.2.3.4', kick: () => undefined });
     ctx.hub.subscribe('live/waiting', { id: 'r', protocol: 'rtmp', onPublish() {}, write: () => true, onUnpublish() {}, onEnd() {} });
     const server = adminServerOver(ctx, () => undefined);
@@ -35,7 +15,7 @@ describe('adminServerOver (the AdminServer over hub and registry)', () => {
   });
 
   it('kicks a registered connection by id and reports unknown ids', async () => {
-    const ctx = context();
+    const ctx = testContext();
     const kicked: string[] = [];
     ctx.registry.add({
       id: 'c7',
@@ -58,7 +38,7 @@ describe('adminServerOver (the AdminServer over hub and registry)', () => {
   });
 
   it('drops only live streams, kicking their publisher', async () => {
-    const ctx = context();
+    const ctx = testContext();
     const kicks: string[] = [];
     ctx.hub.publish('live/a', { id: 'c1', protocol: 'rtmp', remoteAddress: '1.2.3.4', kick: (r) => kicks.push(r) });
     const server = adminServerOver(ctx, () => undefined);
@@ -69,7 +49,7 @@ describe('adminServerOver (the AdminServer over hub and registry)', () => {
 
   it('starts the shutdown after the answer had time to go out', async () => {
     let calls = 0;
-    const server = adminServerOver(context(), () => calls++);
+    const server = adminServerOver(testContext(), () => calls++);
     await server.shutdown();
     expect(calls).toBe(0);
     await new Promise((r) => setTimeout(r, 150));

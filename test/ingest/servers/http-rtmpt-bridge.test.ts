@@ -1,28 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../ingest/src/config.js';
-import { Hub } from '../../../ingest/src/hub/hub.js';
-import { silentLogger } from '../../../ingest/src/logger.js';
 import { HANDSHAKE_PACKET_SIZE as C1_SIZE } from '../../../ingest/src/protocols/rtmp/rtmp-handshake.js';
-import { ConnectionRegistry } from '../../../ingest/src/servers/connection-registry.js';
-import type { IngestContext } from '../../../ingest/src/servers/ingest-context.js';
-import { openAccess } from '../../../ingest/src/servers/rtmp-access-control.js';
 import { RtmptBridge } from '../../../ingest/src/servers/rtmpt-bridge.js';
 import { sleep } from '../../support/wait.js';
-
-function context(): IngestContext {
-  return {
-    config: loadConfig({}),
-    hub: new Hub({
-      gop: { maxBytes: 1 << 20, maxDurationMs: 10_000 },
-      reader: { maxQueueBytes: 1 << 20, maxBlockedMs: 10_000 },
-      waitForPublisherMs: 30_000,
-    }),
-    registry: new ConnectionRegistry(),
-    log: silentLogger,
-    access: openAccess,
-    state: { draining: false, startedAt: Date.now() },
-  };
-}
+import { testContext } from '../../support/test-context.js';
 
 const options = { chunkSize: 4096, handshakeTimeoutMs: 5000, idleTimeoutMs: 5000, sessionIdleMs: 150 };
 const empty = new Uint8Array(0);
@@ -32,7 +12,7 @@ describe('RtmptBridge (RTMPT tunnel sessions carrying RtmpConnections)', () => {
   afterEach(() => bridge?.close());
 
   it('opens a session as an rtmpt connection and answers the RTMP handshake on the next poll', async () => {
-    const ctx = context();
+    const ctx = testContext();
     bridge = new RtmptBridge(ctx, options);
     const open = bridge.handle('POST', ['open', '1'], Uint8Array.of(0), '10.0.0.1');
     expect(open.status).toBe(200);
@@ -51,7 +31,7 @@ describe('RtmptBridge (RTMPT tunnel sessions carrying RtmpConnections)', () => {
   });
 
   it('ends the RTMP connection on /close and forgets the session', async () => {
-    const ctx = context();
+    const ctx = testContext();
     bridge = new RtmptBridge(ctx, options);
     const id = Buffer.from(bridge.handle('POST', ['open', '1'], empty, 'a').body).toString('latin1').trim();
     expect(bridge.handle('POST', ['close', id, '0'], empty, 'a').status).toBe(200);
@@ -62,7 +42,7 @@ describe('RtmptBridge (RTMPT tunnel sessions carrying RtmpConnections)', () => {
   });
 
   it('expires a session whose client stopped polling, closing its connection', async () => {
-    const ctx = context();
+    const ctx = testContext();
     bridge = new RtmptBridge(ctx, options);
     bridge.handle('POST', ['open', '1'], empty, 'a');
     expect(ctx.registry.size).toBe(1);
@@ -72,7 +52,7 @@ describe('RtmptBridge (RTMPT tunnel sessions carrying RtmpConnections)', () => {
   });
 
   it('refuses new sessions while draining (503) but keeps serving open ones', () => {
-    const ctx = context();
+    const ctx = testContext();
     bridge = new RtmptBridge(ctx, options);
     const id = Buffer.from(bridge.handle('POST', ['open', '1'], empty, 'a').body).toString('latin1').trim();
     ctx.state.draining = true;

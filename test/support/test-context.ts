@@ -1,0 +1,22 @@
+import { loadConfig } from '../../ingest/src/config.js';
+import { Hub } from '../../ingest/src/hub/hub.js';
+import { silentLogger } from '../../ingest/src/logger.js';
+import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
+import type { IngestContext } from '../../ingest/src/servers/ingest-context.js';
+import { openAccess } from '../../ingest/src/servers/rtmp-access-control.js';
+
+/** An IngestContext with default config, a small hub, open access and no listeners: for server unit tests. */
+export function testContext(): IngestContext {
+  return {
+    config: loadConfig({}),
+    hub: new Hub({
+      gop: { maxBytes: 1 << 20, maxDurationMs: 10_000 },
+      reader: { maxQueueBytes: 1 << 20, maxBlockedMs: 10_000 },
+      waitForPublisherMs: 30_000,
+    }),
+    registry: new ConnectionRegistry(),
+    log: silentLogger,
+    access: openAccess,
+    state: { draining: false, startedAt: Date.now() },
+  };
+}
