@@ -118,3 +118,13 @@ export function expectIncreasingDts(packets: readonly ProbedPacket[], opts: { mi
     for (let i = 1; i < dts.length; i++) expect(dts[i]).toBeGreaterThan(dts[i - 1]);
   }
 }
+
+/** Runs ffmpeg with `args` to completion; resolves with its exit code and stderr. */
+export function runFfmpeg(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}

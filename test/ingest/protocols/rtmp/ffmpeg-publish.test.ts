@@ -1,17 +1,7 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { ffmpegPath } from '../../../support/ffmpeg.js';
 import { startLoopbackServer } from './loopback-server.js';
-
-function runFfmpeg(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+import { runFfmpeg } from '../../../support/ffmpeg-runs.js';
 
 describe('RtmpServerSession with a real ffmpeg publisher', () => {
   it('takes a 2 s h264+aac publish: connect, publish, configs, keyframes, metadata, unpublish', async () => {

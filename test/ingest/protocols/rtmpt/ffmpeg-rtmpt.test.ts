@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
@@ -8,7 +7,7 @@ import { HttpRequestParser } from '../../../../ingest/src/protocols/http/http-re
 import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
 import { RTMPT_RESPONSE_HEADERS, RtmptTunnel, rtmptErrorStatus } from '../../../../ingest/src/protocols/rtmpt/rtmpt-tunnel.js';
-import { ffmpegPath } from '../../../support/ffmpeg.js';
+import { runFfmpeg } from '../../../support/ffmpeg-runs.js';
 
 /**
  * A minimal 8080 listener for the test (the real one is ingest/src/servers/http-server.ts): HTTP
@@ -81,15 +80,6 @@ async function startTunnelServer() {
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-function runFfmpeg(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
 }
 
 describe('RTMPT tunnel with a real ffmpeg', () => {
