@@ -28,8 +28,9 @@ export interface StreamInfo {
 
 /**
  * One `APP/STREAM` path: at most one publisher, any number of readers, the state a late reader
- * needs (metadata, decoder configs, the GOP cache). Frames reach readers through their bounded
- * Subscription queues, flushed once per tick.
+ * needs (metadata, decoder configs, the GOP cache). Frames are flushed once per tick: readers that
+ * keep up all get the same batch array (a sink encodes it once and shares the bytes, issue 8);
+ * readers behind get their own bounded queue until they catch up.
  */
 export class LiveStream {
   private publisherInfo: PublisherInfo | undefined;
@@ -39,6 +40,12 @@ export class LiveStream {
   private audioConfig: AudioConfig | undefined;
   private readonly gop: GopCache;
   private readonly subs = new Set<Subscription>();
+  /** Readers that are caught up: they take `tick`, the frames since the last flush, as one shared batch. */
+  private readonly inStep = new Set<Subscription>();
+  /** Every other reader: frames go into its own queue. */
+  private readonly behind = new Set<Subscription>();
+  private tick: MediaFrame[] = [];
+  /** Readers behind with something to flush. */
   private readonly dirty = new Set<Subscription>();
   private flushScheduled = false;
   /** True while push() queues an audio frame of a video stream (see AUDIO_HOLD_MS). */
@@ -87,6 +94,8 @@ export class LiveStream {
   /** Detaches the publisher: readers get onUnpublish and stay subscribed. */
   detachPublisher(info: PublisherInfo): void {
     if (this.publisherInfo !== info) return;
+    // What the publisher sent goes out before readers learn it left.
+    this.flush();
     this.publisherInfo = undefined;
     this.metadata = undefined;
     this.videoConfig = undefined;
@@ -118,7 +127,11 @@ export class LiveStream {
     }
     const isVideo = this.gop.isVideoStream || this.videoConfig !== undefined;
     this.queueingHeldAudio = frame.kind === 'audio' && isVideo;
-    for (const sub of this.subs) sub.enqueue(frame, isVideo);
+    for (const sub of this.behind) sub.enqueue(frame, isVideo);
+    if (this.inStep.size > 0) {
+      this.tick.push(frame);
+      this.requestFlush();
+    }
     this.queueingHeldAudio = false;
   }
 
@@ -131,6 +144,7 @@ export class LiveStream {
       (s) => this.unsubscribe(s),
     );
     this.subs.add(sub);
+    this.behind.add(sub);
     if (this.isLive) this.startReader(sub);
     else this.startWaiting(sub);
     return sub;
@@ -173,12 +187,18 @@ export class LiveStream {
     this.stopWaiting(sub);
     this.droppedByGone += sub.stats.framesDropped;
     this.subs.delete(sub);
+    this.inStep.delete(sub);
+    this.behind.delete(sub);
     this.dirty.delete(sub);
     this.checkEmpty();
   }
 
   private markDirty(sub: Subscription): void {
     this.dirty.add(sub);
+    this.requestFlush();
+  }
+
+  private requestFlush(): void {
     if (this.flushScheduled) return;
     if (this.queueingHeldAudio) {
       this.holdTimer ??= setTimeout(() => this.flush(), AUDIO_HOLD_MS);
@@ -186,7 +206,7 @@ export class LiveStream {
     }
     this.flushScheduled = true;
     // One flush per tick for all readers: frames that arrive in one read of the publisher's
-    // socket reach each reader as one batch (one vectored write).
+    // socket reach each reader as one batch (one socket write).
     setImmediate(() => this.flush());
   }
 
@@ -195,12 +215,25 @@ export class LiveStream {
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     const now = Date.now();
-    const batch = [...this.dirty];
+    if (this.tick.length > 0) {
+      const tick = this.tick;
+      this.tick = [];
+      for (const sub of this.inStep) {
+        if (sub.deliver(tick, now)) continue;
+        this.inStep.delete(sub);
+        this.behind.add(sub);
+      }
+    }
+    if (this.dirty.size === 0) return;
+    const dirty = [...this.dirty];
     this.dirty.clear();
-    for (const sub of batch) {
+    for (const sub of dirty) {
       if (sub.flush(now)) {
         sub.close();
         sub.sink.onEnd('slow-reader');
+      } else if (sub.caughtUp) {
+        this.behind.delete(sub);
+        this.inStep.add(sub);
       }
     }
   }

@@ -24,8 +24,10 @@ export interface SubscriptionStats {
 }
 
 /**
- * One reader's bounded queue. Frames are queued synchronously by the stream and handed to the sink
- * in batches (one `write` per tick), so a sink can turn a batch into one vectored socket write.
+ * One reader of a stream. A reader that keeps up takes the stream's shared batch of each tick
+ * (`deliver`); one that is behind (starting from the GOP cache, blocked, waiting for a keyframe)
+ * has its own bounded queue, handed to the sink in batches of at most MAX_BATCH_BYTES per tick,
+ * until it is caught up again.
  */
 export class Subscription {
   private queue: MediaFrame[] = [];
@@ -54,6 +56,27 @@ export class Subscription {
 
   get queuedBytes(): number {
     return this.queueBytes;
+  }
+
+  /**
+   * Nothing held back and nothing to wait for: the reader is where the stream is, so it can take the
+   * stream's shared batch of each tick (see `deliver`) instead of a queue of its own.
+   */
+  get caughtUp(): boolean {
+    return !this.closed && this.queue.length === 0 && this.blockedSince === undefined && !this.waitKeyframe;
+  }
+
+  /**
+   * Hands a reader that is caught up the stream's batch of this tick: the same array every such
+   * reader gets, so sinks can share what they make of it (one encoding, one buffer, one write per
+   * reader). Returns false when the sink is full: the reader is then blocked and queues again.
+   */
+  deliver(frames: readonly MediaFrame[], now: number): boolean {
+    if (this.closed) return true;
+    this.stats.framesSent += frames.length;
+    if (this.sink.write(frames)) return true;
+    this.blockedSince = now;
+    return false;
   }
 
   /** Starts the reader at a keyframe: used when no GOP cache could be given. */
@@ -129,11 +152,11 @@ export class Subscription {
     return false;
   }
 
-  /** The sink drained its buffers: deliver what was held back. */
+  /** The sink drained its buffers: deliver what was held back (or rejoin the stream's batches). */
   resume(): void {
     if (this.closed || this.blockedSince === undefined) return;
     this.blockedSince = undefined;
-    if (this.queue.length > 0) this.scheduleFlush(this);
+    this.scheduleFlush(this);
   }
 
   /** Unsubscribes the reader (idempotent). */

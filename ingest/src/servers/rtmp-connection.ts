@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
-import { encodedOnce } from '../media/encoded-once.js';
 import type { MediaFrame } from '../media/media-frame.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
-import { encodeFrameChunks, RtmpServerSession, type RtmpSessionEvent } from '../protocols/rtmp/rtmp-server-session.js';
+import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
+import { RtmpServerSession, type RtmpSessionEvent } from '../protocols/rtmp/rtmp-server-session.js';
 import { Hub, type Publication } from '../hub/hub.js';
 import type { ReaderEndReason, ReaderSink } from '../hub/reader-sink.js';
 import type { Subscription } from '../hub/subscription.js';
@@ -34,6 +34,8 @@ interface PlayState {
   sub?: Subscription;
   audio: boolean;
   video: boolean;
+  /** Shared with every player of the same chunk size, stream id and audio/video choice. */
+  encoder?: RtmpPlayerEncoder;
 }
 
 interface PublishState {
@@ -185,6 +187,7 @@ export class RtmpConnection {
         if (p) {
           if (event.audio !== undefined) p.audio = event.audio;
           if (event.video !== undefined) p.video = event.video;
+          p.encoder = undefined;
         }
         return;
       }
@@ -339,8 +342,6 @@ export class RtmpConnection {
   }
 
   private readerFor(state: PlayState): ReaderSink {
-    const key = `rtmp:${this.session.outChunkSize}:${state.streamId}`;
-    const encode = (f: MediaFrame): Buffer => encodeFrameChunks(f, this.session.outChunkSize, state.streamId);
     // A player that had to wait for the publisher (or sees it come back) is told it is live again.
     const liveAtPlay = this.deps.hub.isLive(state.path);
     return {
@@ -352,14 +353,9 @@ export class RtmpConnection {
       },
       write: (frames) => {
         if (this.closed || this.socket.destroyed) return true;
-        const cork = frames.length > 1;
-        if (cork) this.socket.cork();
-        let ok = true;
-        for (const f of frames) {
-          if ((f.kind === 'audio' && !state.audio) || (f.kind === 'video' && !state.video)) continue;
-          ok = this.write(encodedOnce(f, key, encode));
-        }
-        if (cork) this.socket.uncork();
+        state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video);
+        const bytes = state.encoder.bytes(frames);
+        const ok = bytes.byteLength === 0 || this.write(bytes);
         return ok && !this.socket.writableNeedDrain;
       },
       onUnpublish: () => {

@@ -16,6 +16,7 @@ class RecordingSink implements ReaderSink {
   readonly protocol = 'test';
   frames: MediaFrame[] = [];
   batches = 0;
+  lastBatch?: readonly MediaFrame[];
   events: string[] = [];
   accept = true;
   ended?: ReaderEndReason;
@@ -25,6 +26,7 @@ class RecordingSink implements ReaderSink {
   }
   write(frames: readonly MediaFrame[]) {
     this.batches++;
+    this.lastBatch = frames;
     this.frames.push(...frames);
     return this.accept;
   }
@@ -98,6 +100,69 @@ describe('Hub', () => {
     await tick();
     expect(sink.batches).toBe(1);
     expect(sink.frames.length).toBe(10);
+  });
+
+  it('hands every reader that keeps up the same batch of a tick, so sinks can encode it once', async () => {
+    const hub = newHub();
+    const r = hub.publish('live/x', publisher('a'));
+    if (!r.ok) throw new Error('publish');
+    const sinks = [new RecordingSink('a'), new RecordingSink('b'), new RecordingSink('c')];
+    for (const s of sinks) hub.subscribe('live/x', s);
+    r.publication.push(video(0, true));
+    await tick(); // each reader leaves its own start queue and is now in step
+    r.publication.push(video(40, false));
+    r.publication.push(audio(50));
+    await tick();
+    const shared = sinks[0]!.lastBatch;
+    expect(shared?.map((f) => f.kind)).toEqual(['video', 'audio']);
+    for (const s of sinks) expect(s.lastBatch).toBe(shared);
+    for (const s of sinks) expect(s.frames.map((f) => f.dts)).toEqual([0, 40, 50]);
+  });
+
+  it('lets a reader that fell behind catch up without a gap and rejoin the shared batches', async () => {
+    const hub = newHub();
+    const r = hub.publish('live/x', publisher('a'));
+    if (!r.ok) throw new Error('publish');
+    const slow = new RecordingSink('slow');
+    const fast = new RecordingSink('fast');
+    const subSlow = hub.subscribe('live/x', slow);
+    hub.subscribe('live/x', fast);
+    r.publication.push(video(0, true));
+    await tick();
+    slow.accept = false;
+    r.publication.push(video(40, false));
+    await tick(); // slow takes this batch but reports full: it is blocked now
+    for (let i = 2; i <= 5; i++) r.publication.push(video(i * 40, false));
+    await tick();
+    expect(slow.frames.map((f) => f.dts)).toEqual([0, 40]);
+    slow.accept = true;
+    subSlow.resume();
+    await tick();
+    expect(slow.frames.map((f) => f.dts)).toEqual([0, 40, 80, 120, 160, 200]);
+    r.publication.push(video(240, false));
+    await tick();
+    expect(slow.lastBatch).toBe(fast.lastBatch);
+    expect(slow.frames.map((f) => f.dts)).toEqual(fast.frames.map((f) => f.dts));
+  });
+
+  it('delivers what the publisher sent before telling readers it left', async () => {
+    const hub = newHub();
+    const r = hub.publish('live/x', publisher('a'));
+    if (!r.ok) throw new Error('publish');
+    const log: string[] = [];
+    const sink = new RecordingSink('r');
+    sink.onUnpublish = () => log.push('unpublish');
+    const write = sink.write.bind(sink);
+    sink.write = (frames) => {
+      log.push(...frames.map((f) => `${f.kind}@${'dts' in f ? f.dts : ''}`));
+      return write(frames);
+    };
+    hub.subscribe('live/x', sink);
+    r.publication.push(video(0, true));
+    await tick();
+    r.publication.push(video(40, false));
+    r.publication.end();
+    expect(log).toEqual(['video@0', 'video@40', 'unpublish']);
   });
 
   it('holds frames back while a reader is blocked and skips to the next keyframe when its queue is full', async () => {
