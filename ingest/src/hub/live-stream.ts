@@ -12,6 +12,20 @@ import type { ReaderSink } from './reader-sink.js';
  */
 export const AUDIO_HOLD_MS = 40;
 
+/**
+ * Readers served per event-loop turn. A frame for 1000 players is one long turn otherwise: new
+ * connections, a late joiner's handshake and every other socket's reads wait behind it (issue 8:
+ * connect answer and late-joiner start at 1000 players). Larger audiences get a batch over
+ * several turns, in order: the next batch waits until this one reached everyone.
+ */
+export const READERS_PER_TURN = 256;
+
+interface Delivery {
+  readonly batch: readonly MediaFrame[];
+  readonly readers: readonly Subscription[];
+  next: number;
+}
+
 /** A snapshot of one stream for the admin protocol, metrics and logs. */
 export interface StreamInfo {
   readonly path: string;
@@ -45,6 +59,8 @@ export class LiveStream {
   /** Every other reader: frames go into its own queue. */
   private readonly behind = new Set<Subscription>();
   private tick: MediaFrame[] = [];
+  /** A batch being handed to a large audience over several turns (see READERS_PER_TURN). */
+  private delivery: Delivery | undefined;
   /** Readers behind with something to flush. */
   private readonly dirty = new Set<Subscription>();
   private flushScheduled = false;
@@ -215,13 +231,15 @@ export class LiveStream {
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     const now = Date.now();
+    this.finishDelivery(now);
     if (this.tick.length > 0) {
-      const tick = this.tick;
+      const batch = this.tick;
       this.tick = [];
-      for (const sub of this.inStep) {
-        if (sub.deliver(tick, now)) continue;
-        this.inStep.delete(sub);
-        this.behind.add(sub);
+      if (this.inStep.size <= READERS_PER_TURN) {
+        for (const sub of this.inStep) this.deliverTo(sub, batch, now);
+      } else {
+        this.delivery = { batch, readers: [...this.inStep], next: 0 };
+        this.deliverSlice(this.delivery, now);
       }
     }
     if (this.dirty.size === 0) return;
@@ -236,6 +254,32 @@ export class LiveStream {
         this.inStep.add(sub);
       }
     }
+  }
+
+  private deliverTo(sub: Subscription, batch: readonly MediaFrame[], now: number): void {
+    if (sub.deliver(batch, now) || !this.inStep.delete(sub)) return;
+    this.behind.add(sub); // blocked: it queues from now on
+  }
+
+  /** Serves the next READERS_PER_TURN readers of a large audience; the rest in later turns. */
+  private deliverSlice(delivery: Delivery, now: number): void {
+    const end = Math.min(delivery.readers.length, delivery.next + READERS_PER_TURN);
+    while (delivery.next < end) this.deliverTo(delivery.readers[delivery.next++]!, delivery.batch, now);
+    if (delivery.next === delivery.readers.length) {
+      if (this.delivery === delivery) this.delivery = undefined;
+      return;
+    }
+    setImmediate(() => {
+      if (this.delivery === delivery) this.deliverSlice(delivery, Date.now());
+    });
+  }
+
+  /** A batch still on its way goes to everyone before the next one (readers see frames in order). */
+  private finishDelivery(now: number): void {
+    const delivery = this.delivery;
+    if (delivery === undefined) return;
+    this.delivery = undefined;
+    while (delivery.next < delivery.readers.length) this.deliverTo(delivery.readers[delivery.next++]!, delivery.batch, now);
   }
 
   /** Ends every reader (stream dropped by an operator, shutdown). */

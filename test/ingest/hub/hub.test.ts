@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Hub } from '../../../ingest/src/hub/hub.js';
+import { READERS_PER_TURN } from '../../../ingest/src/hub/live-stream.js';
 import type { ReaderEndReason, ReaderSink } from '../../../ingest/src/hub/reader-sink.js';
 import type { MediaFrame, VideoFrame, AudioFrame } from '../../../ingest/src/media/media-frame.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
+const dtsOf = (f: MediaFrame): number => ('dts' in f ? f.dts : -1);
 
 function video(dts: number, keyframe: boolean, size = 1000): VideoFrame {
   return { kind: 'video', codec: 'h264', dts, pts: dts, keyframe, data: new Uint8Array(size) };
@@ -116,7 +118,7 @@ describe('Hub', () => {
     const shared = sinks[0]!.lastBatch;
     expect(shared?.map((f) => f.kind)).toEqual(['video', 'audio']);
     for (const s of sinks) expect(s.lastBatch).toBe(shared);
-    for (const s of sinks) expect(s.frames.map((f) => f.dts)).toEqual([0, 40, 50]);
+    for (const s of sinks) expect(s.frames.map(dtsOf)).toEqual([0, 40, 50]);
   });
 
   it('lets a reader that fell behind catch up without a gap and rejoin the shared batches', async () => {
@@ -134,15 +136,32 @@ describe('Hub', () => {
     await tick(); // slow takes this batch but reports full: it is blocked now
     for (let i = 2; i <= 5; i++) r.publication.push(video(i * 40, false));
     await tick();
-    expect(slow.frames.map((f) => f.dts)).toEqual([0, 40]);
+    expect(slow.frames.map(dtsOf)).toEqual([0, 40]);
     slow.accept = true;
     subSlow.resume();
     await tick();
-    expect(slow.frames.map((f) => f.dts)).toEqual([0, 40, 80, 120, 160, 200]);
+    expect(slow.frames.map(dtsOf)).toEqual([0, 40, 80, 120, 160, 200]);
     r.publication.push(video(240, false));
     await tick();
     expect(slow.lastBatch).toBe(fast.lastBatch);
-    expect(slow.frames.map((f) => f.dts)).toEqual(fast.frames.map((f) => f.dts));
+    expect(slow.frames.map(dtsOf)).toEqual(fast.frames.map(dtsOf));
+  });
+
+  it('serves a large audience over several event-loop turns, each reader in order', async () => {
+    const hub = newHub();
+    const r = hub.publish('live/x', publisher('a'));
+    if (!r.ok) throw new Error('publish');
+    const sinks = Array.from({ length: READERS_PER_TURN * 2 + 10 }, (_, i) => new RecordingSink(`r${i}`));
+    for (const s of sinks) hub.subscribe('live/x', s);
+    r.publication.push(video(0, true));
+    await tick(); // every reader leaves its own start queue: all in step now
+    r.publication.push(video(40, false));
+    await tick();
+    const served = () => sinks.filter((s) => s.frames.length === 2).length;
+    expect(served()).toBe(READERS_PER_TURN);
+    r.publication.push(video(80, false)); // the next batch waits until the last one reached everyone
+    for (let i = 0; i < 5; i++) await tick();
+    for (const s of sinks) expect(s.frames.map(dtsOf)).toEqual([0, 40, 80]);
   });
 
   it('delivers what the publisher sent before telling readers it left', async () => {
@@ -189,7 +208,7 @@ describe('Hub', () => {
     await tick();
     const after = slow.frames.slice(1) as VideoFrame[];
     expect(after[0].keyframe).toBe(true);
-    expect(after.map((f) => f.dts)).toEqual([1640, 1680]);
+    expect(after.map(dtsOf)).toEqual([1640, 1680]);
     expect(hub.streamInfo('live/x')!.framesDropped).toBeGreaterThan(0);
   });
 
@@ -249,7 +268,7 @@ describe('Hub', () => {
     r.publication.push(video(440, true));
     await tick();
     const v = sink.frames.filter((f): f is VideoFrame => f.kind === 'video');
-    expect(v.map((f) => f.dts)).toEqual([440]);
+    expect(v.map(dtsOf)).toEqual([440]);
   });
 
   it('drops a stream on operator request: publisher kicked, readers ended', () => {
