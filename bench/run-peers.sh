@@ -30,6 +30,8 @@ set -uo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+# streamgate runs with the container's NODE_OPTIONS (ingest/Dockerfile): the bench measures what deploys.
+SG_NODE_OPTIONS=$(sed -n 's/.*NODE_OPTIONS="\([^"]*\)".*/\1/p' "$REPO_DIR/ingest/Dockerfile" | head -1)
 LOAD="$BENCH_DIR/rtmp-load.mjs"
 
 # ---------------------------------------------------------------------------------------------
@@ -39,7 +41,7 @@ PEER_TABLE=(
   "nms        19351 rtmp exec node {BENCH_DIR}/peers/nms/start.cjs --port {PORT} --data {RUN}"
   "floor-node 19352 raw  exec node {BENCH_DIR}/peers/floor/relay.mjs --listen 127.0.0.1:{PORT} --pub 127.0.0.1:{PUBPORT}"
   "floor-c    19353 raw  exec {BUILD}/relay-c {PORT} {PUBPORT} 3600"
-  "streamgate 19354 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data node {NODEFLAGS} {BUILD}/ingest/main.mjs"
+  "streamgate 19354 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
 )
 
 prep_nginx() { # render the config for this instance
@@ -196,7 +198,7 @@ run_peer() {
       log "$name: prep failed: $out"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"prep failed\"}" > "$WORK/raw/$name-r$round-skip.json"; return
     fi
   fi
-  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS}
+  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}
   cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$pubport}; cmd=${cmd//\{RUN\}/$run}
   cmd=${cmd//\{BENCH_DIR\}/$BENCH_DIR}; cmd=${cmd//\{BUILD\}/$BUILD}
   setsid "${SRV_PIN[@]}" bash -c "$cmd" > "$run/server.log" 2>&1 < /dev/null &
@@ -286,6 +288,6 @@ DATE=$(date -u +%Y-%m-%d)
 BASE="$OUT_DIR/$DATE-peers$([ $QUICK = 1 ] && echo -quick)${LABEL:+-${LABEL//[^A-Za-z0-9._-]/-}}"
 mkdir -p "$OUT_DIR"
 node "$BENCH_DIR/summarize-peers.mjs" --raw "$WORK/raw" --json "$BASE.json" --md "$BASE.md" \
-  --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"label":"%s","streamgateNodeFlags":"%s","stopReadingPct":%s,"wallSec":%s}' \
-    $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$LABEL" "${SG_NODE_FLAGS# }" "$STOP_READING" $(( $(date +%s) - T_START )))"
+  --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"label":"%s","streamgateNodeOptions":"%s","streamgateNodeFlags":"%s","stopReadingPct":%s,"wallSec":%s}' \
+    $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$LABEL" "$SG_NODE_OPTIONS" "${SG_NODE_FLAGS# }" "$STOP_READING" $(( $(date +%s) - T_START )))"
 log "done in $(( $(date +%s) - T_START ))s: ${BASE#"$BENCH_DIR"/}.md and .json"

@@ -62,6 +62,12 @@ describe('ingest/Dockerfile', () => {
     ]);
   });
 
+  it('bounds V8\'s young generation in the container (RSS per player, issue 8)', () => {
+    const env = run.lines.find((l) => l.startsWith('ENV'))!;
+    expect(env).toMatch(/NODE_OPTIONS="[^"]*--max-semi-space-size=2[^"]*"/);
+    expect(env).toMatch(/NODE_OPTIONS="[^"]*--enable-source-maps/);
+  });
+
   it('checks health on /healthz at 8080 and exposes every port the NLB forwards to', () => {
     expect(run.lines.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/127\.0\.0\.1:8080\/healthz/);
     const exposed = run.lines.find((l) => l.startsWith('EXPOSE'))!.split(/\s+/).slice(1).map(Number);

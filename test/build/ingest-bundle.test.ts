@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bareImports } from './bare-imports.js';
 import { loadBuildScript } from './build-script.js';
-import { ingestMainIsReady } from './ingest-entry.js';
+import { ingestMainIsReady, repoRoot } from './ingest-entry.js';
 import { freePort } from '../support/wait.js';
 
 /** Whether something accepts a TCP connection on 127.0.0.1:port. */
@@ -61,6 +61,8 @@ describe.skipIf(!ingestMainIsReady())('ingest bundle (the Dockerfile entry)', ()
         cwd: work,
         env: {
           PATH: process.env.PATH,
+          // the container's own Node options (young-generation bound, source maps)
+          NODE_OPTIONS: /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(repoRoot, 'ingest/Dockerfile'), 'utf8'))![1],
           STREAMGATE_HOST: '127.0.0.1',
           STREAMGATE_HTTP_PORT: String(http),
           STREAMGATE_RTMP_PORT: String(rtmp),
