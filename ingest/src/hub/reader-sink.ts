@@ -19,10 +19,12 @@ export interface ReaderSink {
   onPublish(republish: boolean): void;
   /**
    * Frames in timeline order: after onPublish first the metadata and decoder configs, then the GOP
-   * cache, then live frames. Returns false when the sink's buffers are full: the hub then holds
-   * frames back (bounded) until the sink calls `Subscription.resume()`.
+   * cache, then live frames. `shared` is true when the array is the stream's batch of this tick,
+   * handed as is to every reader that keeps up (worth encoding once for all of them, by identity);
+   * false for a batch of this reader's own (catching up). Returns false when the sink's buffers are
+   * full: the hub then holds frames back (bounded) until the sink calls `Subscription.resume()`.
    */
-  write(frames: readonly MediaFrame[]): boolean;
+  write(frames: readonly MediaFrame[], shared: boolean): boolean;
   /** The publisher left; the reader stays subscribed and may see onPublish again. */
   onUnpublish(): void;
   /** The hub ends this reader; it is already unsubscribed. */

@@ -74,7 +74,7 @@ export class Subscription {
   deliver(frames: readonly MediaFrame[], now: number): boolean {
     if (this.closed) return true;
     this.stats.framesSent += frames.length;
-    if (this.sink.write(frames)) return true;
+    if (this.sink.write(frames, true)) return true;
     this.blockedSince = now;
     return false;
   }
@@ -147,7 +147,7 @@ export class Subscription {
       this.queueBytes = 0;
     }
     this.stats.framesSent += batch.length;
-    if (!this.sink.write(batch)) this.blockedSince = now;
+    if (!this.sink.write(batch, false)) this.blockedSince = now;
     else if (this.queue.length > 0) this.scheduleFlush(this);
     return false;
   }

@@ -351,12 +351,18 @@ export class RtmpConnection {
         if (this.closed || (!republish && liveAtPlay)) return;
         this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.PublishNotify', `${state.name} is now published.`);
       },
-      write: (frames) => {
+      write: (frames, shared) => {
         if (this.closed || this.socket.destroyed) return true;
-        state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video);
-        const bytes = state.encoder.bytes(frames);
-        const ok = bytes.byteLength === 0 || this.write(bytes);
-        return ok && !this.socket.writableNeedDrain;
+        const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video));
+        if (shared) {
+          const bytes = encoder.bytes(frames);
+          if (bytes.byteLength > 0) this.write(bytes);
+        } else {
+          this.batched(() => {
+            for (const part of encoder.parts(frames)) this.write(part);
+          });
+        }
+        return !this.socket.writableNeedDrain;
       },
       onUnpublish: () => {
         if (this.closed) return;

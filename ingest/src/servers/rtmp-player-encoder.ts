@@ -24,18 +24,30 @@ export class RtmpPlayerEncoder {
     this.frameKey = `rtmp:${chunkSize}:${streamId}`;
   }
 
-  /** The chunked bytes of `frames` (only the kinds this player asked for; possibly empty). */
+  /**
+   * The chunked bytes of a batch shared by all players in step (only the kinds this player asked
+   * for; possibly empty), joined once: every such player then writes the same buffer.
+   */
   bytes(frames: readonly MediaFrame[]): Buffer {
     if (frames === this.lastBatch) return this.lastBytes;
+    const parts = this.parts(frames);
+    this.lastBatch = frames;
+    // A Buffer, not a plain Uint8Array: the socket would wrap one per write.
+    this.lastBytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return this.lastBytes;
+  }
+
+  /**
+   * The chunked frames of a player's own batch (catching up from the GOP cache), each shared with
+   * every other player: written corked as one vectored write, never copied per player.
+   */
+  parts(frames: readonly MediaFrame[]): Buffer[] {
     const parts: Buffer[] = [];
     for (const f of frames) {
       if ((f.kind === 'audio' && !this.audio) || (f.kind === 'video' && !this.video)) continue;
       parts.push(encodedOnce(f, this.frameKey, (frame) => encodeFrameChunks(frame, this.chunkSize, this.streamId)));
     }
-    this.lastBatch = frames;
-    // A Buffer, not a plain Uint8Array: the socket would wrap one per write.
-    this.lastBytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    return this.lastBytes;
+    return parts;
   }
 }
 

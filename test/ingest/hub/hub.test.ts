@@ -19,6 +19,7 @@ class RecordingSink implements ReaderSink {
   frames: MediaFrame[] = [];
   batches = 0;
   lastBatch?: readonly MediaFrame[];
+  sharedFlags: boolean[] = [];
   events: string[] = [];
   accept = true;
   ended?: ReaderEndReason;
@@ -26,9 +27,10 @@ class RecordingSink implements ReaderSink {
   onPublish(republish: boolean) {
     this.events.push(republish ? 'republish' : 'publish');
   }
-  write(frames: readonly MediaFrame[]) {
+  write(frames: readonly MediaFrame[], shared: boolean) {
     this.batches++;
     this.lastBatch = frames;
+    this.sharedFlags.push(shared);
     this.frames.push(...frames);
     return this.accept;
   }
@@ -119,6 +121,8 @@ describe('Hub', () => {
     expect(shared?.map((f) => f.kind)).toEqual(['video', 'audio']);
     for (const s of sinks) expect(s.lastBatch).toBe(shared);
     for (const s of sinks) expect(s.frames.map(dtsOf)).toEqual([0, 40, 50]);
+    // the start from the caches was each reader's own batch; the live tick is the shared one
+    for (const s of sinks) expect(s.sharedFlags).toEqual([false, true]);
   });
 
   it('lets a reader that fell behind catch up without a gap and rejoin the shared batches', async () => {
@@ -172,9 +176,9 @@ describe('Hub', () => {
     const sink = new RecordingSink('r');
     sink.onUnpublish = () => log.push('unpublish');
     const write = sink.write.bind(sink);
-    sink.write = (frames) => {
+    sink.write = (frames, shared) => {
       log.push(...frames.map((f) => `${f.kind}@${'dts' in f ? f.dts : ''}`));
-      return write(frames);
+      return write(frames, shared);
     };
     hub.subscribe('live/x', sink);
     r.publication.push(video(0, true));

@@ -30,6 +30,16 @@ describe('RtmpPlayerEncoder', () => {
     expect(encoder.bytes([...batch])).not.toBe(first);
   });
 
+  it('gives a player catching up the frames as buffers shared with every other player, not a copy', () => {
+    const frames = [video(0), audio(10)];
+    const a = new RtmpPlayerEncoder(4096, 1, true, true).parts(frames);
+    const b = new RtmpPlayerEncoder(4096, 1, true, true).parts([...frames]);
+    expect(a).toHaveLength(2);
+    expect(a[0]).toBe(b[0]);
+    expect(a[1]).toBe(b[1]);
+    expect(Buffer.concat(a)).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
+  });
+
   it('leaves out what the player turned off with receiveAudio / receiveVideo', () => {
     const frames = [video(0), audio(10), video(33)];
     expect(new RtmpPlayerEncoder(128, 1, false, true).bytes(frames)).toEqual(
