@@ -355,8 +355,12 @@ export class RtmpConnection {
         if (this.closed || this.socket.destroyed) return true;
         const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video));
         if (shared) {
+          // The hot path of fan-out (once per player and tick): socket.write's own answer says
+          // whether its buffer is full, no second look at the socket's state.
           const bytes = encoder.bytes(frames);
-          if (bytes.byteLength > 0) this.write(bytes);
+          if (bytes.byteLength === 0) return !this.socket.writableNeedDrain;
+          this.bytesOut += bytes.byteLength;
+          return this.socket.write(bytes);
         } else {
           this.batched(() => {
             for (const part of encoder.parts(frames)) this.write(part);
