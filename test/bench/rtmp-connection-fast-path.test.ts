@@ -42,13 +42,15 @@ function command(name: string, tid: number, object: unknown, args: unknown[] = [
   return encodeMessageChunks(message, 128);
 }
 
-async function connected() {
-  const socket = new RecordingSocket();
-  const hub = new Hub({
+const newHub = () =>
+  new Hub({
     gop: { maxBytes: 1_000_000, maxDurationMs: 10_000 },
     reader: { maxQueueBytes: 1_000_000, maxBlockedMs: 10_000 },
     waitForPublisherMs: 10_000,
   });
+
+async function connected(hub = newHub()) {
+  const socket = new RecordingSocket();
   const conn = new RtmpConnection(
     socket,
     '127.0.0.1',
@@ -121,5 +123,34 @@ describe('RTMP answers leave in one write (issue 8)', () => {
     await tick();
     expect(socket.timeoutMs).toBe(10_000);
     conn.close('test');
+  });
+
+  it('gives every player in step each tick as one write of one buffer shared by all of them', async () => {
+    const hub = newHub();
+    const players = [await connected(hub), await connected(hub)];
+    for (const { socket } of players) {
+      socket.push(command('createStream', 2, null));
+      await tick();
+      socket.push(command('play', 3, null, ['cam', -2000], 1));
+      await tick();
+      await tick();
+    }
+    const r = hub.publish('live/cam', { id: 'p', protocol: 'test', remoteAddress: '127.0.0.1', kick: () => {} });
+    if (!r.ok) throw new Error('publish');
+    const video = (dts: number, keyframe: boolean) =>
+      ({ kind: 'video', codec: 'h264', dts, pts: dts, keyframe, data: new Uint8Array(3000).fill(dts) }) as const;
+    r.publication.push(video(0, true));
+    await tick(); // the start: each player's own batch
+    for (const { socket } of players) socket.writes.length = 0;
+    r.publication.push({ kind: 'audio', codec: 'aac', dts: 20, data: new Uint8Array(300) });
+    r.publication.push(video(33, false));
+    await tick();
+    const [a, b] = players.map(({ socket }) => socket.writes);
+    expect(a).toHaveLength(1);
+    expect(b).toHaveLength(1);
+    expect(a![0]).toHaveLength(1);
+    expect(b![0]![0]).toBe(a![0]![0]); // the same Buffer object, encoded once
+    expect(commandsIn(a![0]!, 4096)).toEqual(['control-8', 'control-9']); // audio, then video, in one write
+    for (const { conn } of players) conn.close('test');
   });
 });
