@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { MediaFrame } from '../media/media-frame.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
+import { writeDirect } from './direct-socket-write.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '../protocols/rtmp/rtmp-server-session.js';
 import { Hub, type Publication } from '../hub/hub.js';
 import type { ReaderEndReason, ReaderSink } from '../hub/reader-sink.js';
@@ -355,12 +356,12 @@ export class RtmpConnection {
         if (this.closed || this.socket.destroyed) return true;
         const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video));
         if (shared) {
-          // The hot path of fan-out (once per player and tick): socket.write's own answer says
-          // whether its buffer is full, no second look at the socket's state.
+          // The hot path of fan-out (once per player and tick): straight to the kernel when
+          // nothing is queued (see writeDirect); its answer says whether the buffer is full.
           const bytes = encoder.bytes(frames);
           if (bytes.byteLength === 0) return !this.socket.writableNeedDrain;
           this.bytesOut += bytes.byteLength;
-          return this.socket.write(bytes);
+          return writeDirect(this.socket, bytes);
         } else {
           this.batched(() => {
             for (const part of encoder.parts(frames)) this.write(part);
