@@ -118,6 +118,18 @@ const ratioOf = (which) => {
 };
 const ratios = ratioOf('min'); const ratiosMedian = ratioOf('median');
 
+// ---- RSS each further player adds, between consecutive player counts (medians of the max RSS):
+// RSS/conn above also carries what the process grows by once it serves anyone at all (young
+// generation, code, allocator arenas), which dominates at small N; the slope is the player's own cost.
+const rssPerAddedPlayerKB = {};
+for (const peer of [...new Set(summary.map((s) => s.peer))]) {
+  const rows = summary.filter((s) => s.peer === peer && num(s.rssMaxMB.median) !== null).sort((a, b) => a.n - b.n);
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1], rows[i]];
+    (rssPerAddedPlayerKB[peer] ??= {})[`${a.n}-${b.n}`] = rd(((b.rssMaxMB.median - a.rssMaxMB.median) * 1024) / (b.n - a.n), 1);
+  }
+}
+
 // ---- versions and machine
 const sh = (cmd, args) => { // stdout and stderr together (nginx -v prints to stderr)
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
@@ -133,7 +145,7 @@ const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memGB: Math
 const date = new Date().toISOString();
 
 const trimmed = runs.map((r) => { const { perConn, ...rest } = r; return rest; });
-const out = { tool: 'bench/run-peers.sh', date, machine, versions, meta, summary, cpuSecPerGBRatios: { ofMin: ratios, ofMedian: ratiosMedian }, skipped, runs: trimmed };
+const out = { tool: 'bench/run-peers.sh', date, machine, versions, meta, summary, cpuSecPerGBRatios: { ofMin: ratios, ofMedian: ratiosMedian }, rssPerAddedPlayerKB, skipped, runs: trimmed };
 fs.writeFileSync(A.json, JSON.stringify(out, null, 1) + '\n');
 
 // ---- Markdown
@@ -170,6 +182,13 @@ for (const n of ns) {
   const ps = Object.keys(ratios[n]);
   L.push(`N = ${n}:`, '', `| | ${ps.join(' | ')} |`, `|---|${ps.map(() => '---').join('|')}|`);
   for (const a of ps) L.push(`| ${a} | ${ps.map((b) => (a === b ? '1' : `${f(ratios[n][a][b], 2)} (${f(ratiosMedian[n][a][b], 2)})`)).join(' | ')} |`);
+  L.push('');
+}
+const spans = [...new Set(Object.values(rssPerAddedPlayerKB).flatMap((r) => Object.keys(r)))];
+if (spans.length) {
+  L.push('## RSS each further player adds (KB): (max RSS at the larger N − at the smaller) / difference in N, medians', '');
+  L.push(`| peer | ${spans.map((x) => `N ${x}`).join(' | ')} |`, `|---|${spans.map(() => '---').join('|')}|`);
+  for (const [peer, r] of Object.entries(rssPerAddedPlayerKB)) L.push(`| ${peer} | ${spans.map((x) => f(r[x], 0)).join(' | ')} |`);
   L.push('');
 }
 if (skipped.length) {
