@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { MediaFrame } from '../media/media-frame.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
-import { writeDirect } from './direct-socket-write.js';
+import { DirectSocketWriter } from './direct-socket-write.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '../protocols/rtmp/rtmp-server-session.js';
 import { Hub, type Publication } from '../hub/hub.js';
 import type { ReaderEndReason, ReaderSink } from '../hub/reader-sink.js';
@@ -65,6 +65,8 @@ export class RtmpConnection {
   private readonly unwatch: (() => void)[] = [];
   private readonly publishing = new Map<number, PublishState>();
   private readonly playing = new Map<number, PlayState>();
+  /** Media of the shared tick goes out through this (one write(2) when nothing is queued). */
+  private readonly direct: DirectSocketWriter;
   private closed = false;
   /** Set by closeSoon: the real reason, whatever event finally closes the socket. */
   private closeReason: string | undefined;
@@ -79,6 +81,7 @@ export class RtmpConnection {
     private readonly deps: RtmpConnectionDeps,
   ) {
     this.id = deps.registry.nextId();
+    this.direct = new DirectSocketWriter(socket);
     this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: remoteAddress });
     this.session = new RtmpServerSession({
       send: (data) => this.write(data),
@@ -357,11 +360,11 @@ export class RtmpConnection {
         const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video));
         if (shared) {
           // The hot path of fan-out (once per player and tick): straight to the kernel when
-          // nothing is queued (see writeDirect); its answer says whether the buffer is full.
+          // nothing is queued (see DirectSocketWriter); its answer says whether the buffer is full.
           const bytes = encoder.bytes(frames);
           if (bytes.byteLength === 0) return !this.socket.writableNeedDrain;
           this.bytesOut += bytes.byteLength;
-          return writeDirect(this.socket, bytes);
+          return this.direct.write(bytes);
         } else {
           this.batched(() => {
             for (const part of encoder.parts(frames)) this.write(part);

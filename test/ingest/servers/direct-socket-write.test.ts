@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeDirect } from '../../../ingest/src/servers/direct-socket-write.js';
+import { DirectSocketWriter } from '../../../ingest/src/servers/direct-socket-write.js';
 
 const tlsFixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/tls/${name}`, import.meta.url)));
 const closers: (() => void)[] = [];
@@ -40,13 +40,14 @@ function collect(socket: Socket, bytes: number): Promise<Buffer> {
   });
 }
 
-describe('writeDirect', () => {
+describe('DirectSocketWriter', () => {
   it('delivers every byte in order, mixed with socket.write, when the kernel buffer fills up', async () => {
     const { server, client } = await tcpPair();
     client.pause(); // nobody reads yet: the kernel buffers fill and writes must queue
     const pieces = Array.from({ length: 160 }, () => randomBytes(64 * 1024));
+    const direct = new DirectSocketWriter(server);
     const answers: boolean[] = [];
-    pieces.forEach((p, i) => answers.push(i % 3 === 2 ? server.write(p) : writeDirect(server, p)));
+    pieces.forEach((p, i) => answers.push(i % 3 === 2 ? server.write(p) : direct.write(p)));
     expect(answers).toContain(false); // the queueing path was taken
     expect(answers.slice(0, 2)).toEqual([true, true]); // the direct path was taken
     const expected = Buffer.concat(pieces);
@@ -59,8 +60,9 @@ describe('writeDirect', () => {
     const { server, client } = await tcpPair();
     client.pause();
     const piece = randomBytes(256 * 1024);
+    const direct = new DirectSocketWriter(server);
     let sent = 0;
-    while (writeDirect(server, piece)) sent += piece.length;
+    while (direct.write(piece)) sent += piece.length;
     sent += piece.length;
     expect(server.writableNeedDrain).toBe(true);
     const drained = new Promise((r) => server.once('drain', r));
@@ -83,13 +85,13 @@ describe('writeDirect', () => {
     });
     const message = randomBytes(100_000);
     const received = collect(client as unknown as Socket, message.length);
-    writeDirect(server, message);
+    new DirectSocketWriter(server).write(message);
     expect((await received).equals(message)).toBe(true);
   });
 
   it('writes through stream.write for a stream without a descriptor', () => {
     const stream = new PassThrough();
-    expect(writeDirect(stream, Buffer.from('abc'))).toBe(true);
+    expect(new DirectSocketWriter(stream).write(Buffer.from('abc'))).toBe(true);
     expect(stream.read()).toEqual(Buffer.from('abc'));
   });
 
@@ -100,9 +102,10 @@ describe('writeDirect', () => {
     client.resetAndDestroy();
     await new Promise((r) => setTimeout(r, 50));
     const piece = randomBytes(64 * 1024);
-    for (let i = 0; i < 4; i++) expect(() => writeDirect(server, piece)).not.toThrow();
+    const direct = new DirectSocketWriter(server);
+    for (let i = 0; i < 4; i++) expect(() => direct.write(piece)).not.toThrow();
     await expect(errored).resolves.toBeInstanceOf(Error);
     await closed;
-    expect(writeDirect(server, piece)).toBe(false); // destroyed: nothing written, no throw
+    expect(direct.write(piece)).toBe(false); // destroyed: nothing written, no throw
   });
 });
