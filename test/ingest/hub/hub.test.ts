@@ -52,6 +52,17 @@ function newHub(overrides: Partial<{ maxQueueBytes: number; maxBlockedMs: number
 
 const publisher = (id: string, user?: string) => ({ id, protocol: 'test', remoteAddress: '127.0.0.1', user, kick: () => {} });
 
+/** A live publication on live/x with a reader that will fall behind and one that keeps up. */
+function liveWithSlowAndFastReaders(hub: Hub) {
+  const r = hub.publish('live/x', publisher('a'));
+  if (!r.ok) throw new Error('publish');
+  const slow = new RecordingSink('slow');
+  const fast = new RecordingSink('fast');
+  const subSlow = hub.subscribe('live/x', slow);
+  hub.subscribe('live/x', fast);
+  return { publication: r.publication, slow, fast, subSlow };
+}
+
 describe('Hub', () => {
   it('gives one publisher per path and refuses a second one', () => {
     const hub = newHub();
@@ -126,26 +137,20 @@ describe('Hub', () => {
   });
 
   it('lets a reader that fell behind catch up without a gap and rejoin the shared batches', async () => {
-    const hub = newHub();
-    const r = hub.publish('live/x', publisher('a'));
-    if (!r.ok) throw new Error('publish');
-    const slow = new RecordingSink('slow');
-    const fast = new RecordingSink('fast');
-    const subSlow = hub.subscribe('live/x', slow);
-    hub.subscribe('live/x', fast);
-    r.publication.push(video(0, true));
+    const { publication, slow, fast, subSlow } = liveWithSlowAndFastReaders(newHub());
+    publication.push(video(0, true));
     await tick();
     slow.accept = false;
-    r.publication.push(video(40, false));
+    publication.push(video(40, false));
     await tick(); // slow takes this batch but reports full: it is blocked now
-    for (let i = 2; i <= 5; i++) r.publication.push(video(i * 40, false));
+    for (let i = 2; i <= 5; i++) publication.push(video(i * 40, false));
     await tick();
     expect(slow.frames.map(dtsOf)).toEqual([0, 40]);
     slow.accept = true;
     subSlow.resume();
     await tick();
     expect(slow.frames.map(dtsOf)).toEqual([0, 40, 80, 120, 160, 200]);
-    r.publication.push(video(240, false));
+    publication.push(video(240, false));
     await tick();
     expect(slow.lastBatch).toBe(fast.lastBatch);
     expect(slow.frames.map(dtsOf)).toEqual(fast.frames.map(dtsOf));
@@ -190,20 +195,15 @@ describe('Hub', () => {
 
   it('holds frames back while a reader is blocked and skips to the next keyframe when its queue is full', async () => {
     const hub = newHub({ maxQueueBytes: 6000 });
-    const r = hub.publish('live/x', publisher('a'));
-    if (!r.ok) throw new Error('publish');
-    const slow = new RecordingSink('slow');
-    const fast = new RecordingSink('fast');
-    const subSlow = hub.subscribe('live/x', slow);
-    hub.subscribe('live/x', fast);
+    const { publication, slow, fast, subSlow } = liveWithSlowAndFastReaders(hub);
     slow.accept = false;
-    r.publication.push(video(0, true, 200));
+    publication.push(video(0, true, 200));
     await tick(); // slow is now blocked
-    for (let i = 1; i <= 20; i++) r.publication.push(video(i * 40, false, 200));
+    for (let i = 1; i <= 20; i++) publication.push(video(i * 40, false, 200));
     await tick();
-    for (let i = 21; i <= 40; i++) r.publication.push(video(i * 40, false, 200));
-    r.publication.push(video(41 * 40, true, 200));
-    r.publication.push(video(42 * 40, false, 200));
+    for (let i = 21; i <= 40; i++) publication.push(video(i * 40, false, 200));
+    publication.push(video(41 * 40, true, 200));
+    publication.push(video(42 * 40, false, 200));
     await tick();
     expect(fast.frames.length).toBe(43);
     expect(slow.frames.length).toBe(1);
