@@ -7,7 +7,7 @@ import type { ReaderSink } from './reader-sink.js';
 /**
  * Longest time an audio frame of a video stream waits for the next video frame before it is sent
  * on its own. Audio (~47 frames/s for AAC at 48 kHz) rides with the next video frame (30/s) in one
- * vectored write per player instead of a write of its own: fewer syscalls per player (issue 8).
+ * write per player instead of a write of its own: fewer syscalls per player (issue 8).
  * Players buffer far more than this; video, which latency is judged by, is never held.
  */
 export const AUDIO_HOLD_MS = 40;
@@ -124,7 +124,10 @@ export class LiveStream {
     this.checkEmpty();
   }
 
-  /** A frame from the publisher: kept for late readers and queued for every reader. */
+  /**
+   * A frame from the publisher: kept for late readers, added once to this tick's batch for the
+   * readers in step and queued for each reader behind.
+   */
   push(frame: MediaFrame): void {
     this.framesIn++;
     switch (frame.kind) {
