@@ -53,10 +53,9 @@ export class LiveStream {
   private videoConfig: VideoConfig | undefined;
   private audioConfig: AudioConfig | undefined;
   private readonly gop: GopCache;
-  private readonly subs = new Set<Subscription>();
   /** Readers that are caught up: they take `tick`, the frames since the last flush, as one shared batch. */
   private readonly inStep = new Set<Subscription>();
-  /** Every other reader: frames go into its own queue. */
+  /** Every other reader: frames go into its own queue. Every reader is in exactly one of the two. */
   private readonly behind = new Set<Subscription>();
   private tick: MediaFrame[] = [];
   /** A batch being handed to a large audience over several turns (see READERS_PER_TURN). */
@@ -95,7 +94,7 @@ export class LiveStream {
   }
 
   get readerCount(): number {
-    return this.subs.size;
+    return this.inStep.size + this.behind.size;
   }
 
   /** Attaches the publisher. The caller (Hub) has checked there is none. */
@@ -104,7 +103,7 @@ export class LiveStream {
     this.publisherSince = Date.now();
     this.framesIn = 0;
     this.bytesIn = 0;
-    for (const sub of this.subs) this.startReader(sub);
+    for (const sub of this.readers()) this.startReader(sub);
   }
 
   /** Detaches the publisher: readers get onUnpublish and stay subscribed. */
@@ -117,7 +116,7 @@ export class LiveStream {
     this.videoConfig = undefined;
     this.audioConfig = undefined;
     this.gop.clear();
-    for (const sub of this.subs) {
+    for (const sub of this.readers()) {
       sub.sink.onUnpublish();
       this.startWaiting(sub);
     }
@@ -162,7 +161,6 @@ export class LiveStream {
       (s) => this.markDirty(s),
       (s) => this.unsubscribe(s),
     );
-    this.subs.add(sub);
     this.behind.add(sub);
     if (this.isLive) this.startReader(sub);
     else this.startWaiting(sub);
@@ -205,7 +203,6 @@ export class LiveStream {
   private unsubscribe(sub: Subscription): void {
     this.stopWaiting(sub);
     this.droppedByGone += sub.stats.framesDropped;
-    this.subs.delete(sub);
     this.inStep.delete(sub);
     this.behind.delete(sub);
     this.dirty.delete(sub);
@@ -266,8 +263,7 @@ export class LiveStream {
 
   /** Serves the next READERS_PER_TURN readers of a large audience; the rest in later turns. */
   private deliverSlice(delivery: Delivery, now: number): void {
-    const end = Math.min(delivery.readers.length, delivery.next + READERS_PER_TURN);
-    while (delivery.next < end) this.deliverTo(delivery.readers[delivery.next++]!, delivery.batch, now);
+    this.deliverUpTo(delivery, delivery.next + READERS_PER_TURN, now);
     if (delivery.next === delivery.readers.length) {
       if (this.delivery === delivery) this.delivery = undefined;
       return;
@@ -282,26 +278,31 @@ export class LiveStream {
     const delivery = this.delivery;
     if (delivery === undefined) return;
     this.delivery = undefined;
-    while (delivery.next < delivery.readers.length) this.deliverTo(delivery.readers[delivery.next++]!, delivery.batch, now);
+    this.deliverUpTo(delivery, delivery.readers.length, now);
+  }
+
+  private deliverUpTo(delivery: Delivery, end: number, now: number): void {
+    const last = Math.min(end, delivery.readers.length);
+    while (delivery.next < last) this.deliverTo(delivery.readers[delivery.next++]!, delivery.batch, now);
   }
 
   /** Ends every reader (stream dropped by an operator, shutdown). */
   endReaders(reason: 'stream-dropped' | 'shutdown'): void {
-    for (const sub of [...this.subs]) {
+    for (const sub of this.readers()) {
       sub.close();
       sub.sink.onEnd(reason);
     }
   }
 
   private checkEmpty(): void {
-    if (this.publisherInfo === undefined && this.subs.size === 0) this.onEmpty(this);
+    if (this.publisherInfo === undefined && this.readerCount === 0) this.onEmpty(this);
   }
 
   /** Snapshot for admin/metrics. */
   info(): StreamInfo {
     const readersByProtocol: Record<string, number> = {};
     let dropped = this.droppedByGone;
-    for (const sub of this.subs) {
+    for (const sub of this.readers()) {
       readersByProtocol[sub.sink.protocol] = (readersByProtocol[sub.sink.protocol] ?? 0) + 1;
       dropped += sub.stats.framesDropped;
     }
@@ -312,7 +313,7 @@ export class LiveStream {
       ...(p && {
         publisher: { id: p.id, protocol: p.protocol, remoteAddress: p.remoteAddress, user: p.user, since: this.publisherSince },
       }),
-      readers: this.subs.size,
+      readers: this.readerCount,
       readersByProtocol,
       framesIn: this.framesIn,
       bytesIn: this.bytesIn,
@@ -326,8 +327,13 @@ export class LiveStream {
     };
   }
 
+  /** Every reader, in step or behind (a copy: callers may end readers while they go through it). */
+  private readers(): Subscription[] {
+    return [...this.inStep, ...this.behind];
+  }
+
   /** Subscriptions, for the admin protocol (kick) and tests. */
   subscriptions(): readonly Subscription[] {
-    return [...this.subs];
+    return this.readers();
   }
 }
