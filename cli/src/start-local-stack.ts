@@ -3,8 +3,8 @@ import { ConfigError, type IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
 import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
 import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
-import { withAuthMetrics } from '../../ingest/src/servers/metrics-auth-log.js';
-import { createMetricsSetup } from '../../ingest/src/servers/metrics-setup.js';
+import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
+import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
 import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
 
 /** The local stack as `npm start` runs it. */

@@ -7,8 +7,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createAccessControl } from './auth/create-access-control.js';
 import { startIngest } from './start-ingest.js';
-import { withAuthMetrics } from './servers/metrics-auth-log.js';
-import { createMetricsSetup } from './servers/metrics-setup.js';
+import { withAuthMetrics } from './metrics/metrics-auth-log.js';
+import { createMetricsSetup } from './metrics/metrics-setup.js';
 
 async function main(): Promise<void> {
   let config;

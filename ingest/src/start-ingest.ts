@@ -3,23 +3,23 @@ import type { Authorizer } from './auth/authorizer.js';
 import { ConfigError, type IngestConfig } from './config.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './logger.js';
-import { createAdminServer, isLoopbackHost } from './servers/admin-server.js';
+import { createAdminServer, isLoopbackHost } from './servers/admin/admin-server.js';
 import type { ConnectionRegistry } from './servers/connection-registry.js';
 import { drainIngest } from './servers/drain.js';
-import { createFlvTcpServer } from './servers/flv-tcp-server.js';
-import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/hls-output.js';
-import { createHttpServer } from './servers/http-server.js';
+import { createFlvTcpServer } from './servers/raw/flv-tcp-server.js';
+import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/http/hls-output.js';
+import { createHttpServer } from './servers/http/http-server.js';
 import type { IngestContext, Listener } from './servers/ingest-context.js';
-import { MetricsConnectionRegistry } from './servers/metrics-connection-registry.js';
-import { createMetricsSetup, type MetricsSetup } from './servers/metrics-setup.js';
+import { MetricsConnectionRegistry } from './metrics/metrics-connection-registry.js';
+import { createMetricsSetup, type MetricsSetup } from './metrics/metrics-setup.js';
 import { netListener } from './servers/net-listener.js';
-import { openAccess, type RtmpAccessControl } from './servers/rtmp-access-control.js';
-import { createRtmpServer, createRtmpsServer } from './servers/rtmp-server.js';
-import { RtmptBridge } from './servers/rtmpt-bridge.js';
-import { RtpUdpPorts } from './servers/rtp-udp-ports.js';
-import { RtspNonces } from './servers/rtsp-nonces.js';
-import { createRtspServer } from './servers/rtsp-server.js';
-import { createTsTcpServer } from './servers/ts-tcp-server.js';
+import { openAccess, type RtmpAccessControl } from './servers/rtmp/rtmp-access-control.js';
+import { createRtmpServer, createRtmpsServer } from './servers/rtmp/rtmp-server.js';
+import { RtmptBridge } from './servers/rtmp/rtmpt-bridge.js';
+import { RtpUdpPorts } from './servers/rtsp/rtp-udp-ports.js';
+import { RtspNonces } from './servers/rtsp/rtsp-nonces.js';
+import { createRtspServer } from './servers/rtsp/rtsp-server.js';
+import { createTsTcpServer } from './servers/raw/ts-tcp-server.js';
 
 /** What `startIngest` needs besides the config. */
 export interface IngestDeps {

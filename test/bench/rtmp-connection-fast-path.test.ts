@@ -8,8 +8,8 @@ import { encodeMessageChunks } from '../../ingest/src/protocols/rtmp/chunk-encod
 import { decodeCommand } from '../../ingest/src/protocols/rtmp/command-message.js';
 import { MessageType, type RtmpMessage } from '../../ingest/src/protocols/rtmp/rtmp-message.js';
 import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
-import { openAccess } from '../../ingest/src/servers/rtmp-access-control.js';
-import { RtmpConnection } from '../../ingest/src/servers/rtmp-connection.js';
+import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
+import { RtmpConnection } from '../../ingest/src/servers/rtmp/rtmp-connection.js';
 
 // Issue 8: the connect answer is four messages and a play start three; each answer must leave in
 // one socket write (one TCP segment), not one write per message. And a player's socket carries no

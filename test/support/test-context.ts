@@ -3,7 +3,7 @@ import { Hub } from '../../ingest/src/hub/hub.js';
 import { silentLogger } from '../../ingest/src/logger.js';
 import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
 import type { IngestContext } from '../../ingest/src/servers/ingest-context.js';
-import { openAccess } from '../../ingest/src/servers/rtmp-access-control.js';
+import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
 
 /** An IngestContext with default config, a small hub, open access and no listeners: for server unit tests. */
 export function testContext(): IngestContext {

@@ -5,7 +5,7 @@ import type {
   PublishVerdict,
   RtmpAccessControl,
   StreamRequest,
-} from '../servers/rtmp-access-control.js';
+} from '../servers/rtmp/rtmp-access-control.js';
 import { parseQueryCredentials } from '../../../domain/src/rtmp-auth-query.js';
 import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from './authorizer.js';
 import { classifyConnect } from './classify-connect.js';
@@ -34,7 +34,7 @@ export interface RtmpAccessControlHandle extends RtmpAccessControl {
 }
 
 /**
- * Adapts the {@link Authorizer} to the RTMP server's `RtmpAccessControl` (servers/rtmp-access-control.ts).
+ * Adapts the {@link Authorizer} to the RTMP server's `RtmpAccessControl` (servers/rtmp/rtmp-access-control.ts).
  *
  * - `connect`: runs {@link Authorizer.connect}, with the role taken from the connect's command
  *   object ({@link classifyConnect}). The verdict's `credentials` (opaque to the server) are what

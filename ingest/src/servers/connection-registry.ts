@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { dumpReceivedBytes } from './connection-dump.js';
+import { dumpReceivedBytes } from './admin/connection-dump.js';
 
 /** One live connection, as the admin protocol and metrics see it. */
 export interface ConnectionEntry {

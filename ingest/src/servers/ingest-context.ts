@@ -3,7 +3,7 @@ import type { Authorizer } from '../auth/authorizer.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionRegistry } from './connection-registry.js';
-import type { RtmpAccessControl } from './rtmp-access-control.js';
+import type { RtmpAccessControl } from './rtmp/rtmp-access-control.js';
 
 /** What every listener of the ingest is built from: one hub, one registry, one logger. */
 export interface IngestContext {

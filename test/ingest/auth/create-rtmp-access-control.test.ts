@@ -4,7 +4,7 @@ import type { AclRequest, AclResponse } from '../../../domain/src/functions-cont
 import { AuthServiceError } from '../../../ingest/src/auth/auth-service-error.js';
 import { createAuthorizer } from '../../../ingest/src/auth/create-authorizer.js';
 import { createRtmpAccessControl } from '../../../ingest/src/auth/create-rtmp-access-control.js';
-import type { StreamRequest } from '../../../ingest/src/servers/rtmp-access-control.js';
+import type { StreamRequest } from '../../../ingest/src/servers/rtmp/rtmp-access-control.js';
 import { adobeStep3App } from './adobe-test-client.js';
 
 function setup(config: { playAuth?: 'none' | 'required' } = {}) {

@@ -21,7 +21,7 @@ const run = promisify(execFile);
 
 /**
  * A minimal 8080 listener over the pure building blocks (the real one is
- * ingest/src/servers/http-server.ts): one recorded stream `live/s`, served as chunked HTTP-FLV and
+ * ingest/src/servers/http/http-server.ts): one recorded stream `live/s`, served as chunked HTTP-FLV and
  * as HLS from an in-memory segmenter; anything else answered with the mapped error status.
  */
 async function startPlaybackServer(frames: MediaFrame[]) {

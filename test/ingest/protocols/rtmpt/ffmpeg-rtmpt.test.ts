@@ -10,7 +10,7 @@ import { RTMPT_RESPONSE_HEADERS, RtmptTunnel, rtmptErrorStatus } from '../../../
 import { runFfmpeg } from '../../../support/ffmpeg-runs.js';
 
 /**
- * A minimal 8080 listener for the test (the real one is ingest/src/servers/http-server.ts): HTTP
+ * A minimal 8080 listener for the test (the real one is ingest/src/servers/http/http-server.ts): HTTP
  * parser → RTMPT tunnel → one RtmpServerSession per tunnel session, accepting everything.
  */
 async function startTunnelServer() {

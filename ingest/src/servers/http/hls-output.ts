@@ -1,0 +1,147 @@
+import type { Hub } from '../../hub/hub.js';
+import type { ReaderSink } from '../../hub/reader-sink.js';
+import type { Subscription } from '../../hub/subscription.js';
+import type { Logger } from '../../logger.js';
+import { HlsSegmenter } from '../../protocols/hls/hls-segmenter.js';
+import { tsSegmentWriter } from '../../protocols/hls/ts-segment-writer.js';
+
+/** Timings of the HLS outputs. */
+export interface HlsOutputOptions {
+  /** Segment target duration, seconds. */
+  readonly targetDuration: number;
+  /** An output nobody asked anything for this long is stopped (unsubscribed from the hub). */
+  readonly idleMs: number;
+  /** How long a playlist request waits for the first segment of a new output. */
+  readonly firstSegmentWaitMs: number;
+}
+
+interface Output {
+  readonly path: string;
+  readonly segmenter: HlsSegmenter;
+  sub: Subscription | undefined;
+  lastRequest: number;
+  waiters: (() => void)[];
+}
+
+/** Default timings: 2 s segments, 30 s idle, playlist waits up to 10 s for the first segment. */
+export const HLS_OUTPUT_DEFAULTS: HlsOutputOptions = { targetDuration: 2, idleMs: 30_000, firstSegmentWaitMs: 10_000 };
+
+/**
+ * HLS for the HTTP listener: one HlsSegmenter per stream, created by the first playlist request
+ * and fed by an ordinary hub subscription (which starts with the GOP cache, so the first segment is
+ * ready about one target duration later). Segments are produced only while someone reads:
+ * after `idleMs` without a playlist or segment request the output unsubscribes. A republish
+ * restarts the segmenter's timeline (EXT-X-DISCONTINUITY); an unpublish ends the playlist.
+ */
+export class HlsOutputs {
+  private readonly outputs = new Map<string, Output>();
+  private readonly sweeper: NodeJS.Timeout;
+  private next = 1;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly log: Logger,
+    private readonly options: HlsOutputOptions = HLS_OUTPUT_DEFAULTS,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(5000, options.idleMs)).unref();
+  }
+
+  /** Streams with an HLS output now. */
+  get size(): number {
+    return this.outputs.size;
+  }
+
+  /**
+   * The playlist of `path`, starting the output when the stream is live; undefined (404) when the
+   * stream is neither live nor recently served, or no segment was ready in time.
+   */
+  async playlist(path: string): Promise<string | undefined> {
+    let out = this.outputs.get(path);
+    if (out === undefined) {
+      if (!this.hub.isLive(path)) return undefined;
+      out = this.start(path);
+    }
+    out.lastRequest = Date.now();
+    if (!out.segmenter.ready) {
+      const o = out;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.firstSegmentWaitMs);
+        o.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    out.lastRequest = Date.now();
+    return out.segmenter.ready ? out.segmenter.playlist() : undefined;
+  }
+
+  /** The bytes of segment `name` of `path`, or undefined (404). */
+  segment(path: string, name: string): Uint8Array | undefined {
+    const out = this.outputs.get(path);
+    if (out === undefined) return undefined;
+    out.lastRequest = Date.now();
+    return out.segmenter.segment(name)?.bytes;
+  }
+
+  /** Target duration for the playlist's Cache-Control. */
+  get targetDuration(): number {
+    return this.options.targetDuration;
+  }
+
+  private start(path: string): Output {
+    const segmenter = new HlsSegmenter({ createWriter: tsSegmentWriter, targetDuration: this.options.targetDuration });
+    const out: Output = { path, segmenter, sub: undefined, lastRequest: Date.now(), waiters: [] };
+    this.outputs.set(path, out);
+    const wake = (): void => {
+      if (!segmenter.ready) return;
+      for (const w of out.waiters.splice(0)) w();
+    };
+    const sink: ReaderSink = {
+      id: `hls${this.next++}`,
+      protocol: 'hls',
+      onPublish: (republish) => {
+        if (republish) segmenter.restart();
+      },
+      write: (frames) => {
+        for (const f of frames) segmenter.push(f);
+        wake();
+        return true;
+      },
+      onUnpublish: () => {
+        segmenter.end();
+        wake();
+      },
+      onEnd: (reason) => {
+        out.sub = undefined;
+        this.stop(out, reason);
+      },
+    };
+    out.sub = this.hub.subscribe(path, sink);
+    this.log.info('hls.start', { path });
+    return out;
+  }
+
+  private stop(out: Output, reason: string): void {
+    if (this.outputs.get(out.path) !== out) return;
+    this.outputs.delete(out.path);
+    out.sub?.close();
+    out.sub = undefined;
+    for (const w of out.waiters.splice(0)) w();
+    this.log.info('hls.stop', { path: out.path, reason, segments: out.segmenter.segments.length });
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const out of [...this.outputs.values()]) {
+      // A request waiting for the first segment is a reader too.
+      if (out.waiters.length === 0 && now - out.lastRequest >= this.options.idleMs) this.stop(out, 'idle');
+    }
+  }
+
+  /** Stops every output and the sweeper. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const out of [...this.outputs.values()]) this.stop(out, 'shutdown');
+  }
+}

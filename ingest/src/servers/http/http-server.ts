@@ -1,0 +1,379 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { MetricsSetup } from '../../metrics/metrics-setup.js';
+import { hlsResponseHeaders } from '../../protocols/hls/hls-response-headers.js';
+import { CORS_HEADERS } from '../../protocols/http/cors-headers.js';
+import { encodeHttpResponseHead } from '../../protocols/http/encode-http-response-head.js';
+import { httpErrorStatus } from '../../protocols/http/http-error-status.js';
+import { HttpRequestParser, type HttpRequest } from '../../protocols/http/http-request-parser.js';
+import { ROUTE_METHODS, routeHttpRequest, type HttpRoute } from '../../protocols/http/http-route.js';
+import { ProtocolError } from '../../protocols/protocol-error.js';
+import { rtmptErrorStatus } from '../../protocols/rtmpt/rtmpt-tunnel.js';
+import { Hub } from '../../hub/hub.js';
+import type { ConnectionEntry } from '../connection-registry.js';
+import type { HlsOutputs } from './hls-output.js';
+import { HlsSegmentToken } from './hls-segment-token.js';
+import { hlsTokenizedPlaylist } from './hls-tokenized-playlist.js';
+import { serveHttpFlv } from './http-flv-reader.js';
+import { checkHttpPlay, type HttpPlayCheck } from './http-play-auth.js';
+import type { IngestContext } from '../ingest-context.js';
+import type { RtmptBridge } from '../rtmp/rtmpt-bridge.js';
+import { indexPage } from './web/index-page.js';
+
+/** Timings and bounds of the HTTP listener. */
+export interface HttpServerOptions {
+  /** A request head not complete this long after its first byte gets 408 (slow headers). */
+  readonly headersTimeoutMs: number;
+  /** A keep-alive connection with no request this long is closed. */
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+  /**
+   * HMAC key of the HLS segment tokens handed out while player auth is required (tokens then hold
+   * across restarts and on every task sharing it); random per process when absent.
+   */
+  readonly segmentTokenKey?: Uint8Array;
+}
+
+/** The parts of the ingest the HTTP listener serves. */
+export interface HttpServerDeps {
+  readonly ctx: IngestContext;
+  readonly metrics: MetricsSetup;
+  readonly hls: HlsOutputs;
+  readonly rtmpt: RtmptBridge;
+}
+
+/** A route that plays a stream (what player auth guards). */
+type PlayRoute = Extract<HttpRoute, { kind: 'flv' | 'hls-playlist' | 'hls-segment' }>;
+
+/** The segment token (`t=`) of a request's query, if any; the query is bounded by the URI limit. */
+function segmentTokenOf(query: string): string | undefined {
+  if (query === '') return undefined;
+  return new URLSearchParams(query).get('t') ?? undefined;
+}
+
+/**
+ * How long an HLS segment token lives: a few target durations, so a player that refreshes the
+ * playlist every target duration always holds fresh ones (RFC 8216 §6.3.4), with a floor for
+ * short targets.
+ */
+function segmentTokenLifetime(targetDuration: number): number {
+  return Math.max(12, 6 * targetDuration);
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly body: Uint8Array;
+  /** Close the connection after this answer. */
+  readonly close?: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function text(status: number, body: string, headers: Record<string, string> = {}, close = false): Answer {
+  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers }, body: Buffer.from(body), close };
+}
+
+function json(status: number, value: unknown): Answer {
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+    body: Buffer.from(JSON.stringify(value)),
+  };
+}
+
+/** A coded refusal: the status mapped once from the ProtocolError code (STYLE habit 8). */
+function refusal(err: ProtocolError, close: boolean): Answer {
+  const status = err.code.startsWith('RTMPT_') ? rtmptErrorStatus(err.code) : httpErrorStatus(err.code);
+  const headers: Record<string, string> = {};
+  if (err.code === 'HTTP_METHOD_NOT_ALLOWED') headers.Allow = ROUTE_METHODS.read.join(', ');
+  if (err.code === 'RTMPT_METHOD_NOT_ALLOWED') headers.Allow = 'POST';
+  if (close) headers.Connection = 'close';
+  return text(status, `${err.code}\n`, headers, close);
+}
+
+/**
+ * One HTTP connection: the committed HttpRequestParser (bounded URI, head and body; coded errors)
+ * fed by the socket, requests answered in order (pipelining included), a slow-header deadline
+ * while a request head is incomplete, an idle deadline between requests, reading paused while an
+ * answer waits (HLS first segment) or the socket's buffer is full.
+ */
+class HttpConnection {
+  private readonly parser = new HttpRequestParser();
+  private readonly queue: HttpRequest[] = [];
+  private readonly entry: ConnectionEntry;
+  private busy = false;
+  /** The socket belongs to an HTTP-FLV reader now. */
+  private handedOver = false;
+  private closed = false;
+  private headerTimer: NodeJS.Timeout | undefined;
+  private bytesIn = 0;
+  private bytesOut = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: HttpServerOptions,
+    private readonly deps: HttpServerDeps,
+    private readonly tokens: HlsSegmentToken,
+  ) {
+    const { registry } = deps.ctx;
+    this.entry = {
+      id: registry.nextId(),
+      protocol: 'http',
+      remoteAddress: socket.remoteAddress ?? 'unknown',
+      since: Date.now(),
+      bytesIn: () => this.bytesIn,
+      bytesOut: () => this.bytesOut,
+      kick: () => socket.destroy(),
+    };
+    registry.add(this.entry);
+    socket.setTimeout(options.idleTimeoutMs, () => {
+      if (!this.handedOver) socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.closed = true;
+      if (this.headerTimer) clearTimeout(this.headerTimer);
+      registry.remove(this.entry.id);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.handedOver) return;
+    this.bytesIn += chunk.byteLength;
+    let requests: HttpRequest[] = [];
+    try {
+      requests = this.parser.push(chunk);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+    }
+    this.queue.push(...requests);
+    this.armHeaderTimer();
+    this.pump();
+  }
+
+  private armHeaderTimer(): void {
+    if (this.parser.idle || this.parser.error) {
+      if (this.headerTimer) clearTimeout(this.headerTimer);
+      this.headerTimer = undefined;
+    } else if (this.headerTimer === undefined) {
+      this.headerTimer = setTimeout(() => {
+        this.headerTimer = undefined;
+        if (this.closed || this.handedOver || this.parser.idle) return;
+        this.deps.ctx.log.warn('http.headers-timeout', { conn: this.entry.id, remote: this.entry.remoteAddress });
+        this.send(text(408, 'HTTP_HEADERS_TIMEOUT\n', { Connection: 'close' }, true));
+      }, this.options.headersTimeoutMs);
+      this.headerTimer.unref();
+    }
+  }
+
+  private write(bytes: Uint8Array): boolean {
+    if (this.socket.destroyed) return false;
+    this.bytesOut += bytes.byteLength;
+    return this.socket.write(bytes);
+  }
+
+  private pump(): void {
+    while (!this.busy && !this.handedOver && !this.closed) {
+      const request = this.queue.shift();
+      if (request === undefined) break;
+      const result = this.handle(request);
+      if (result instanceof Promise) {
+        this.busy = true;
+        this.socket.pause();
+        void result.then(
+          (answer) => this.finish(request, answer),
+          (err: unknown) => this.finish(request, this.internalError(err)),
+        );
+        return;
+      }
+      if (result !== undefined) this.send(result, request);
+    }
+    if (this.queue.length === 0 && this.parser.error && !this.closed && !this.handedOver) {
+      const err = this.parser.error;
+      this.deps.ctx.log.warn('http.protocol-error', { conn: this.entry.id, code: err.code, message: err.message });
+      this.deps.metrics.ingest.protocolErrors.inc({ protocol: 'http', code: err.code });
+      this.send(refusal(err, true));
+    }
+  }
+
+  private finish(request: HttpRequest, answer: Answer | undefined): void {
+    this.busy = false;
+    if (this.closed) return;
+    if (answer === undefined) {
+      // An HTTP-FLV reader took the socket after an auth decision: let its close be seen.
+      if (this.handedOver) this.socket.resume();
+      return;
+    }
+    this.send(answer, request);
+    this.socket.resume();
+    this.pump();
+  }
+
+  private internalError(err: unknown): Answer {
+    this.deps.ctx.log.error('http.internal-error', { conn: this.entry.id, err });
+    return text(500, 'INTERNAL\n', { Connection: 'close' }, true);
+  }
+
+  private send(answer: Answer, request?: HttpRequest): void {
+    if (this.closed || this.socket.destroyed) return;
+    const close = answer.close === true || (request !== undefined && !request.keepAlive);
+    const headers = { ...answer.headers, 'Content-Length': answer.body.length, ...(close ? { Connection: 'close' } : {}) };
+    let ok = this.write(encodeHttpResponseHead(answer.status, headers));
+    if (request?.method !== 'HEAD' && answer.body.length > 0) ok = this.write(answer.body);
+    if (close) {
+      this.closed = true;
+      this.socket.end();
+    } else if (!ok) {
+      // Stop reading requests until the client reads its answers (backpressure).
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
+  }
+
+  private handle(request: HttpRequest): Answer | Promise<Answer | undefined> | undefined {
+    let route: HttpRoute;
+    try {
+      route = routeHttpRequest(request);
+    } catch (err) {
+      if (err instanceof ProtocolError) return refusal(err, false);
+      throw err;
+    }
+    const { ctx, rtmpt, metrics } = this.deps;
+    switch (route.kind) {
+      case 'index':
+        return {
+          status: 200,
+          headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' },
+          body: Buffer.from(indexPage({ defaultApp: 'live' })),
+        };
+      case 'healthz':
+        return ctx.state.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ok' });
+      case 'metrics':
+        return text(200, metrics.registry.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      case 'preflight':
+        // A browser player may send Basic credentials itself (hls.js xhrSetup, mpegts.js headers).
+        return { status: 204, headers: { ...CORS_HEADERS, 'Access-Control-Allow-Headers': `${CORS_HEADERS['Access-Control-Allow-Headers']}, Authorization` }, body: EMPTY };
+      case 'rtmpt':
+        try {
+          return rtmpt.handle(request.method, request.segments, request.body, this.entry.remoteAddress);
+        } catch (err) {
+          if (err instanceof ProtocolError) return refusal(err, false);
+          throw err;
+        }
+      case 'flv':
+      case 'hls-playlist':
+      case 'hls-segment':
+        return ctx.config.playAuth === 'required' ? this.authorizedPlay(request, route) : this.play(request, route);
+    }
+  }
+
+  /**
+   * Player auth over HTTP (STREAMGATE_PLAY_AUTH=required): a segment request with a `t=` token is
+   * decided by the token alone (valid → served; forged, for another stream or expired → 403);
+   * everything else goes to the authorizer with the request's Basic or `?user=&pass=`
+   * credentials (checkHttpPlay maps the decision: 401/403/429/503/400). Decided before the
+   * stream's existence is told, so an anonymous client cannot probe stream names.
+   */
+  private authorizedPlay(request: HttpRequest, route: PlayRoute): Answer | Promise<Answer | undefined> | undefined {
+    const { ctx } = this.deps;
+    const authorizer = ctx.authorizer;
+    // No authorizer configured: nothing can check credentials, so HTTP playback stays closed.
+    if (authorizer === undefined) return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', CORS_HEADERS);
+    if (route.kind === 'hls-segment') {
+      const token = segmentTokenOf(request.query);
+      if (token !== undefined) {
+        const check = this.tokens.verify(Hub.path(route.app, route.stream), token, Date.now());
+        if (check === 'valid') return this.play(request, route);
+        const code = check === 'expired' ? 'HTTP_SEGMENT_TOKEN_EXPIRED' : 'HTTP_SEGMENT_TOKEN_INVALID';
+        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, app: route.app, stream: route.stream, status: 403, code });
+        return text(403, `${code}\n`, CORS_HEADERS);
+      }
+    }
+    return checkHttpPlay(authorizer, request, { app: route.app, stream: route.stream, ip: this.entry.remoteAddress }).then((check) => {
+      if (!check.allowed) {
+        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, app: route.app, stream: route.stream, status: check.status, code: check.code });
+        return text(check.status, `${check.code}\n`, { ...CORS_HEADERS, ...check.headers });
+      }
+      if (this.closed) return undefined;
+      return this.play(request, route, check);
+    });
+  }
+
+  /** Re-asks the authorizer when an HTTP-FLV reader's answer expires; a revoked grant ends the response. */
+  private watch(check: Extract<HttpPlayCheck, { allowed: true }>): void {
+    const authorizer = this.deps.ctx.authorizer;
+    const first = check.decision.recheckAtMs;
+    if (authorizer === undefined || first === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (at: number): void => {
+      timer = setTimeout(() => {
+        void authorizer.recheck(check.request).then((d) => {
+          if (this.socket.destroyed) return;
+          if (!d.allowed) {
+            this.deps.ctx.log.info('http.play-revoked', { conn: this.entry.id, reason: d.reason });
+            this.socket.destroy();
+          } else if (d.recheckAtMs !== undefined) arm(d.recheckAtMs);
+        });
+      }, Math.max(0, at - Date.now()));
+      timer.unref();
+    };
+    arm(first);
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** Serves a play route; `check` is the auth decision when player auth is on. */
+  private play(request: HttpRequest, route: PlayRoute, check?: Extract<HttpPlayCheck, { allowed: true }>): Answer | Promise<Answer> | undefined {
+    const { ctx, hls, metrics } = this.deps;
+    switch (route.kind) {
+      case 'flv': {
+        const path = Hub.path(route.app, route.stream);
+        if (ctx.state.draining) return json(503, { status: 'draining' });
+        if (!ctx.hub.isLive(path)) return text(404, 'HTTP_NOT_FOUND\n');
+        this.handedOver = true;
+        this.socket.setTimeout(0);
+        serveHttpFlv(
+          this.socket,
+          { path, version: request.version, head: request.method === 'HEAD' },
+          this.entry,
+          { hub: ctx.hub, log: ctx.log, metrics: metrics.ingest },
+          (bytes) => this.write(bytes),
+        );
+        if (check !== undefined) this.watch(check);
+        return undefined;
+      }
+      case 'hls-playlist': {
+        const path = Hub.path(route.app, route.stream);
+        return hls.playlist(path).then((playlist) => {
+          if (playlist === undefined) return text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS);
+          // Authorized: the segment URIs carry a short-lived token instead of the credentials.
+          const body = check === undefined ? playlist : hlsTokenizedPlaylist(playlist, this.tokens.issue(path, Date.now()));
+          return { status: 200, headers: hlsResponseHeaders('playlist', hls.targetDuration), body: Buffer.from(body) };
+        });
+      }
+      case 'hls-segment': {
+        const bytes = hls.segment(Hub.path(route.app, route.stream), route.segment);
+        return bytes === undefined
+          ? text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS)
+          : { status: 200, headers: hlsResponseHeaders('segment'), body: bytes };
+      }
+    }
+  }
+}
+
+/**
+ * The HTTP listener (port 8080): the player page at `/`, `/healthz` (503 while draining),
+ * `/metrics`, the RTMPT tunnel, HTTP-FLV `/APP/STREAM.flv` and HLS `/APP/STREAM/index.m3u8` with
+ * its segments. Built on node:net and the committed sans-I/O HttpRequestParser rather than
+ * node:http: the parser's named limits give 414 and 431 with stable codes, RTMPT needs every POST
+ * answered from its own state machine, and an HTTP-FLV reader takes the raw socket with its write
+ * result as the hub's backpressure signal. With STREAMGATE_PLAY_AUTH=required, HTTP-FLV and HLS
+ * ask the ingest's authorizer (protocol `http`) with `Authorization: Basic` or `?user=&pass=`;
+ * an authorized playlist's segment URIs carry an HlsSegmentToken instead of the credentials.
+ */
+export function createHttpServer(options: HttpServerOptions, deps: HttpServerDeps): Server {
+  const tokens = new HlsSegmentToken(segmentTokenLifetime(deps.hls.targetDuration), options.segmentTokenKey);
+  const server = createServer({ noDelay: true }, (socket) => new HttpConnection(socket, options, deps, tokens));
+  server.maxConnections = options.maxConnections;
+  return server;
+}

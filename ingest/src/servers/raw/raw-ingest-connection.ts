@@ -1,0 +1,270 @@
+import type { Socket } from 'node:net';
+import { Hub, type Publication } from '../../hub/hub.js';
+import type { Logger } from '../../logger.js';
+import { frameByteLength, type MediaFrame } from '../../media/media-frame.js';
+import { ProtocolError } from '../../protocols/protocol-error.js';
+import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
+import type { RawIngestInput, RawIngestOutput } from './raw-ingest-input.js';
+import { RawInterleaver } from './raw-interleaver.js';
+import { RawTimestampRebaser } from './raw-timestamp-rebaser.js';
+import { invalidNameReason, splitQuery } from '../stream-name.js';
+
+/** Settings of one raw ingest connection. */
+export interface RawIngestOptions {
+  readonly protocol: 'flv-tcp' | 'ts-tcp';
+  /** The listener's app (STREAMGATE_FLV_APP / STREAMGATE_TS_APP). */
+  readonly app: string;
+  /** Stream name when the input names none (STREAMGATE_RAW_DEFAULT_STREAM). */
+  readonly defaultStream: string;
+  readonly idleTimeoutMs: number;
+  /**
+   * Frames held while the input may still name its stream (past either bound the default
+   * applies) and until the timeline start is known.
+   */
+  readonly maxHeldFrames?: number;
+  readonly maxHeldBytes?: number;
+  /** Media span (ms) after which held frames go out even if only one of audio and video came. */
+  readonly maxHeldMs?: number;
+  /** Re-order audio and video by decode time before the hub (MPEG-TS: loosely interleaved). */
+  readonly interleave?: boolean;
+  /** Least time between two damage reports of one connection. */
+  readonly damageLogIntervalMs?: number;
+}
+
+/** What a raw ingest connection needs from the rest of the ingest. */
+export interface RawIngestDeps {
+  readonly hub: Hub;
+  readonly registry: ConnectionRegistry;
+  readonly log: Logger;
+  readonly state: { readonly draining: boolean };
+}
+
+/** Defaults of the optional bounds in {@link RawIngestOptions}. */
+export const RAW_INGEST_DEFAULTS = { maxHeldFrames: 64, maxHeldBytes: 4 * 1024 * 1024, maxHeldMs: 500, damageLogIntervalMs: 5000 } as const;
+
+/**
+ * One publisher over raw TCP (FLV or MPEG-TS, no credentials, no answers): feeds the socket's
+ * bytes to its input, holds the first frames until the stream is named (bounded), claims
+ * `APP/STREAM` in the hub and pushes frames on a timeline rebased to 0 at the earliest of the
+ * first audio and video frames (held until both came, bounded by frames, bytes and media span). Bad input (a coded
+ * ProtocolError), a busy path, idle time or the peer leaving close this connection only.
+ */
+export class RawIngestConnection {
+  readonly id: string;
+  readonly remoteAddress: string;
+  private readonly log: Logger;
+  private readonly entry: ConnectionEntry;
+  private readonly startedAt = Date.now();
+  private readonly rebaser = new RawTimestampRebaser();
+  private readonly interleaver: RawInterleaver | undefined;
+  private readonly maxHeldFrames: number;
+  private readonly maxHeldBytes: number;
+  private readonly maxHeldMs: number;
+  private readonly damageLogIntervalMs: number;
+  private bytesIn = 0;
+  private framesIn = 0;
+  private held: MediaFrame[] = [];
+  private heldBytes = 0;
+  private named = false;
+  /** Held frames have gone out; later frames go straight to the hub. */
+  private flowing = false;
+  private stream: string | undefined;
+  private publication: Publication | undefined;
+  private lastDamage = '';
+  private lastDamageLogAt = 0;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly input: RawIngestInput,
+    private readonly options: RawIngestOptions,
+    private readonly deps: RawIngestDeps,
+  ) {
+    this.id = deps.registry.nextId();
+    this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.maxHeldFrames = options.maxHeldFrames ?? RAW_INGEST_DEFAULTS.maxHeldFrames;
+    this.maxHeldBytes = options.maxHeldBytes ?? RAW_INGEST_DEFAULTS.maxHeldBytes;
+    this.maxHeldMs = options.maxHeldMs ?? RAW_INGEST_DEFAULTS.maxHeldMs;
+    this.damageLogIntervalMs = options.damageLogIntervalMs ?? RAW_INGEST_DEFAULTS.damageLogIntervalMs;
+    this.interleaver = options.interleave ? new RawInterleaver() : undefined;
+    this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: this.remoteAddress });
+    this.entry = {
+      id: this.id,
+      protocol: options.protocol,
+      remoteAddress: this.remoteAddress,
+      since: this.startedAt,
+      app: options.app,
+      bytesIn: () => this.bytesIn,
+      bytesOut: () => 0,
+      socket,
+      kick: (reason) => this.close('kicked', { reason }),
+    };
+    deps.registry.add(this.entry);
+    this.log.info('raw.connect', { app: options.app });
+    // An encoder that stops sending is gone (half-open TCP): nothing else would notice.
+    socket.setTimeout(options.idleTimeoutMs, () => this.close('idle-timeout'));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err) => this.close('socket-error', { err }));
+    socket.on('close', () => this.close('peer-closed'));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.bytesIn += chunk.byteLength;
+    this.run(() => this.input.push(chunk));
+  }
+
+  private onEnd(): void {
+    if (this.closed) return;
+    this.run(() => this.input.end());
+    // Frames held for a name that never came still make a (short) publication.
+    if (!this.closed && !this.named && this.held.length > 0) this.decideName(null, 'input ended before naming a stream');
+    if (!this.closed) this.flow();
+    this.close('peer-ended');
+  }
+
+  private run(step: () => RawIngestOutput): void {
+    try {
+      this.accept(step());
+      this.reportDamage(false);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private accept(out: RawIngestOutput): void {
+    if (this.flowing) {
+      for (const f of out.frames) this.push(f);
+      return;
+    }
+    for (const f of out.frames) {
+      this.held.push(f);
+      this.heldBytes += frameByteLength(f);
+    }
+    const overBound = this.held.length > this.maxHeldFrames || this.heldBytes > this.maxHeldBytes;
+    if (!this.named) {
+      if (out.streamName !== undefined) this.decideName(out.streamName, out.noNameReason);
+      else if (overBound) this.decideName(null, `no stream name within ${this.held.length} frames (${this.heldBytes} bytes)`);
+    }
+    if (this.publication !== undefined && (overBound || this.timelineKnown())) this.flow();
+  }
+
+  /** Whether the held frames show where the publication's timeline starts. */
+  private timelineKnown(): boolean {
+    let audio = false;
+    let video = false;
+    let first: number | undefined;
+    let last: number | undefined;
+    for (const f of this.held) {
+      if (f.kind !== 'audio' && f.kind !== 'video') continue;
+      if (f.kind === 'audio') audio = true;
+      else video = true;
+      first = Math.min(first ?? f.dts, f.dts);
+      last = Math.max(last ?? f.dts, f.dts);
+    }
+    return (audio && video) || (first !== undefined && last! - first >= this.maxHeldMs);
+  }
+
+  /** Anchors the timeline on the held frames and sends them; later frames go straight through. */
+  private flow(): void {
+    if (this.flowing || this.publication === undefined) return;
+    this.flowing = true;
+    this.rebaser.anchor(this.held);
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const f of held) this.push(f);
+  }
+
+  private decideName(named: string | null, noNameReason: string | undefined): void {
+    this.named = true;
+    if (named === null) {
+      this.log.warn('raw.no-stream-name', { reason: noNameReason ?? 'none given', stream: this.options.defaultStream });
+    }
+    const { name } = splitQuery(named ?? this.options.defaultStream);
+    const bad = invalidNameReason(name);
+    if (bad) {
+      throw new ProtocolError('RAW_BAD_STREAM_NAME', `Invalid stream name ${JSON.stringify(name.slice(0, 200))}: ${bad}`);
+    }
+    if (this.deps.state.draining) {
+      this.close('draining');
+      return;
+    }
+    const app = this.options.app;
+    const path = Hub.path(app, name);
+    const result = this.deps.hub.publish(path, {
+      id: this.id,
+      protocol: this.options.protocol,
+      remoteAddress: this.remoteAddress,
+      kick: (reason) => this.close('kicked', { reason }),
+    });
+    if (!result.ok) {
+      this.log.warn('raw.publish-busy', { code: 'RAW_STREAM_BUSY', app, stream: name, holder: result.current.id });
+      this.close('stream-busy', { code: 'RAW_STREAM_BUSY' });
+      return;
+    }
+    this.publication = result.publication;
+    this.stream = name;
+    this.entry.role = 'publisher';
+    this.entry.stream = name;
+    this.log.info('raw.publish', { app, stream: name, nameSource: named === null ? 'default' : 'input', heldFrames: this.held.length });
+  }
+
+  private push(frame: MediaFrame): void {
+    if (this.publication === undefined) return;
+    this.framesIn++;
+    if (this.interleaver === undefined) this.publication.push(this.rebaser.rebase(frame));
+    else for (const f of this.interleaver.push(frame)) this.publication.push(this.rebaser.rebase(f));
+  }
+
+  /** Logs new damage counters at most once per interval (and always at close). */
+  private reportDamage(final: boolean): void {
+    const damage = this.input.damage?.();
+    if (damage === undefined) return;
+    const text = JSON.stringify(damage);
+    if (text === this.lastDamage || Object.values(damage).every((n) => n === 0)) return;
+    const now = Date.now();
+    if (!final && now - this.lastDamageLogAt < this.damageLogIntervalMs) return;
+    this.lastDamage = text;
+    this.lastDamageLogAt = now;
+    this.log.warn('raw.input-damage', { ...damage, stream: this.stream });
+  }
+
+  /** Logs a refused input (coded) or a bug, and closes this connection only. */
+  private fail(err: unknown): void {
+    if (err instanceof ProtocolError) {
+      this.log.warn('raw.protocol-error', { code: err.code, message: err.message });
+      this.close('protocol-error', { code: err.code });
+    } else {
+      this.log.error('raw.internal-error', { err });
+      this.close('internal-error');
+    }
+  }
+
+  /** Closes the connection and ends its publication (idempotent). */
+  close(reason: string, fields: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.publication !== undefined && this.interleaver !== undefined) {
+      for (const f of this.interleaver.flush()) this.publication.push(this.rebaser.rebase(f));
+    }
+    this.publication?.end();
+    this.held = [];
+    this.deps.registry.remove(this.id);
+    this.socket.destroy();
+    this.reportDamage(true);
+    this.log.info('connection.close', {
+      reason,
+      timestampOffsetMs: this.rebaser.offset,
+      ...fields,
+      app: this.options.app,
+      stream: this.stream,
+      role: this.entry.role,
+      bytesIn: this.bytesIn,
+      bytesOut: 0,
+      frames: this.framesIn,
+      durationMs: Date.now() - this.startedAt,
+    });
+  }
+}

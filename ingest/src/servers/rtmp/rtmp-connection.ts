@@ -1,0 +1,439 @@
+import type { Duplex } from 'node:stream';
+import type { MediaFrame } from '../../media/media-frame.js';
+import { ProtocolError } from '../../protocols/protocol-error.js';
+import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
+import { DirectSocketWriter } from '../direct-socket-write.js';
+import { RtmpServerSession, type RtmpSessionEvent } from '../../protocols/rtmp/rtmp-server-session.js';
+import { Hub, type Publication } from '../../hub/hub.js';
+import type { ReaderEndReason, ReaderSink } from '../../hub/reader-sink.js';
+import type { Subscription } from '../../hub/subscription.js';
+import type { Logger } from '../../logger.js';
+import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
+import { invalidNameReason, splitQuery } from '../stream-name.js';
+import type { RtmpAccessControl, StreamRequest } from './rtmp-access-control.js';
+
+/** Settings of an RTMP connection (from IngestConfig). */
+export interface RtmpConnectionOptions {
+  readonly protocol: 'rtmp' | 'rtmps' | 'rtmpt';
+  readonly chunkSize: number;
+  readonly handshakeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+/** What an RTMP connection needs from the rest of the ingest. */
+export interface RtmpConnectionDeps {
+  readonly hub: Hub;
+  readonly registry: ConnectionRegistry;
+  readonly log: Logger;
+  readonly access: RtmpAccessControl;
+}
+
+interface PlayState {
+  readonly streamId: number;
+  readonly name: string;
+  readonly path: string;
+  sub?: Subscription;
+  audio: boolean;
+  video: boolean;
+  /** Shared with every player of the same chunk size, stream id and audio/video choice. */
+  encoder?: RtmpPlayerEncoder;
+}
+
+interface PublishState {
+  readonly streamId: number;
+  readonly path: string;
+  readonly publication: Publication;
+}
+
+/**
+ * One RTMP connection over any byte stream (TCP, TLS, the RTMPT tunnel): feeds the sans-I/O
+ * session, asks access control and the hub, and writes shared, pre-chunked media to the socket.
+ */
+export class RtmpConnection {
+  readonly id: string;
+  private readonly session: RtmpServerSession;
+  private readonly log: Logger;
+  private readonly entry: ConnectionEntry;
+  private readonly startedAt = Date.now();
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private app: string | undefined;
+  private appQuery = '';
+  private user: string | undefined;
+  private credentials: unknown;
+  /** Stops re-checking grants of live publishes. */
+  private readonly unwatch: (() => void)[] = [];
+  private readonly publishing = new Map<number, PublishState>();
+  private readonly playing = new Map<number, PlayState>();
+  /** Media of the shared tick goes out through this (one write(2) when nothing is queued). */
+  private readonly direct: DirectSocketWriter;
+  private closed = false;
+  /** Set by closeSoon: the real reason, whatever event finally closes the socket. */
+  private closeReason: string | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  /** Serializes async decisions so events are handled in wire order. */
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: Duplex,
+    readonly remoteAddress: string,
+    private readonly options: RtmpConnectionOptions,
+    private readonly deps: RtmpConnectionDeps,
+  ) {
+    this.id = deps.registry.nextId();
+    this.direct = new DirectSocketWriter(socket);
+    this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: remoteAddress });
+    this.session = new RtmpServerSession({
+      send: (data) => this.write(data),
+      onEvent: (event) => this.enqueue(event),
+      outChunkSize: options.chunkSize,
+    });
+    this.entry = {
+      id: this.id,
+      protocol: options.protocol,
+      remoteAddress,
+      since: this.startedAt,
+      bytesIn: () => this.bytesIn,
+      bytesOut: () => this.bytesOut,
+      socket,
+      kick: (reason) => {
+        // Drain: a publisher hears its stream ended before the socket goes (issue 6).
+        if (reason === 'shutdown') for (const id of [...this.publishing.keys()]) this.stopPublishing(id, true);
+        this.close('kicked', { reason });
+      },
+    };
+    deps.registry.add(this.entry);
+    this.log.debug('connection.open');
+
+    this.handshakeTimer = setTimeout(() => this.close('handshake-timeout'), options.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close('socket-error', { err }));
+    socket.on('close', () => this.close('peer-closed'));
+    socket.on('end', () => this.close('peer-ended'));
+    socket.on('timeout', () => {
+      if (this.playing.size === 0) this.close('idle-timeout');
+    });
+    socket.on('drain', () => {
+      for (const p of this.playing.values()) p.sub?.resume();
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.bytesIn += chunk.byteLength;
+    try {
+      this.batched(() => this.session.feed(chunk));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /**
+   * Runs `send` with the socket corked: every message the session writes in it (the four of a
+   * connect answer, the three of a play start, the answers to one read) leaves in one vectored
+   * write, so the peer gets one segment instead of several (issue 8: connect answer time).
+   */
+  private batched(send: () => void): void {
+    this.socket.cork();
+    try {
+      send();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  /** Logs a refused input (coded) or a bug, and closes this connection only. */
+  private fail(err: unknown): void {
+    if (err instanceof ProtocolError) {
+      this.log.warn('rtmp.protocol-error', { code: err.code, message: err.message });
+      this.close('protocol-error', { code: err.code });
+    } else {
+      this.log.error('rtmp.internal-error', { err });
+      this.close('internal-error');
+    }
+  }
+
+  private write(data: Uint8Array): boolean {
+    if (this.closed || this.socket.destroyed) return false;
+    this.bytesOut += data.byteLength;
+    return this.socket.write(data);
+  }
+
+  private enqueue(event: RtmpSessionEvent): void {
+    // Media frames of an accepted publish go straight to the hub; everything else may wait for an
+    // auth decision, and later events queue behind it to keep wire order.
+    if (event.type === 'frame') {
+      const pub = this.publishing.get(event.streamId);
+      if (pub) pub.publication.push(event.frame);
+      return;
+    }
+    this.pending = this.pending
+      .then(() => (this.closed ? undefined : this.handle(event)))
+      // acceptConnect replays commands queued during the decision, so it can throw a ProtocolError.
+      .catch((err: unknown) => this.fail(err));
+  }
+
+  private async handle(event: RtmpSessionEvent): Promise<void> {
+    switch (event.type) {
+      case 'connect':
+        return this.onConnect(event);
+      case 'publish':
+        return this.onPublish(event);
+      case 'play':
+        return this.onPlay(event);
+      case 'unpublish':
+        return this.stopPublishing(event.streamId, true);
+      case 'stop-play':
+        return this.stopPlaying(event.streamId);
+      case 'receive-media': {
+        const p = this.playing.get(event.streamId);
+        if (p) {
+          if (event.audio !== undefined) p.audio = event.audio;
+          if (event.video !== undefined) p.video = event.video;
+          p.encoder = undefined;
+        }
+        return;
+      }
+      case 'frame':
+        return;
+    }
+  }
+
+  private async onConnect(event: Extract<RtmpSessionEvent, { type: 'connect' }>): Promise<void> {
+    const { name: app, query } = splitQuery(event.app);
+    const bad = invalidNameReason(app);
+    if (bad) {
+      this.log.warn('rtmp.connect-rejected', { app, reason: bad });
+      this.batched(() => this.session.rejectConnect(event.transactionId, `Invalid application name: ${bad}`));
+      this.closeSoon('bad-app');
+      return;
+    }
+    const verdict = await this.deps.access.connect({
+      app,
+      rawApp: event.app,
+      tcUrl: event.tcUrl,
+      commandObject: event.commandObject,
+      remoteAddress: this.remoteAddress,
+      protocol: this.options.protocol,
+    });
+    if (this.closed) return;
+    if (!verdict.ok) {
+      this.batched(() => this.session.rejectConnect(event.transactionId, verdict.description));
+      this.closeSoon('connect-rejected');
+      return;
+    }
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.app = app;
+    this.appQuery = query;
+    this.user = verdict.user;
+    this.credentials = verdict.credentials;
+    this.entry.app = app;
+    this.entry.user = verdict.user;
+    this.batched(() => this.session.acceptConnect(event.transactionId));
+    this.log.info('rtmp.connect', { app, user: verdict.user, flashVer: event.commandObject.flashVer });
+    this.armIdleTimeout();
+  }
+
+  /** Arms (or with 0 stops) the socket's inactivity timer; its 'timeout' handler is set up once in the constructor. */
+  private armIdleTimeout(ms = this.options.idleTimeoutMs): void {
+    // A connection that neither publishes nor plays and sends nothing is idle; a publisher that
+    // goes quiet is half-open. Players are bounded by the hub's slow-reader deadline instead.
+    (this.socket as Duplex & { setTimeout?: (ms: number) => void }).setTimeout?.(ms);
+  }
+
+  /**
+   * While playing, the socket timer is off: Node re-arms it on every write, a timer-list insert
+   * per frame per player (issue 8 profile), and a player is bounded by the hub's slow-reader
+   * deadline anyway. It comes back when the last play stops.
+   */
+  private pauseIdleTimeout(): void {
+    if (this.playing.size === 1) this.armIdleTimeout(0);
+  }
+
+  private async onPublish(event: Extract<RtmpSessionEvent, { type: 'publish' }>): Promise<void> {
+    const app = this.app!;
+    const { name, query } = splitQuery(event.name);
+    const bad = invalidNameReason(name);
+    if (bad) {
+      this.session.rejectPublish(event.streamId, 'NetStream.Publish.BadName', `Invalid stream name: ${bad}`);
+      this.closeSoon('bad-stream-name');
+      return;
+    }
+    const path = Hub.path(app, name);
+    const started = Date.now();
+    const decision = await this.deps.access.publish(this.streamRequest(app, name, query));
+    if (this.closed) return;
+    if (!decision.ok) {
+      this.session.rejectPublish(event.streamId, decision.code, decision.description);
+      this.log.info('rtmp.publish-denied', { app, stream: name, code: decision.code });
+      this.closeSoon('publish-denied');
+      return;
+    }
+    const user = decision.user ?? this.user;
+    const info = {
+      id: this.id,
+      protocol: this.options.protocol,
+      remoteAddress: this.remoteAddress,
+      user,
+      kick: (reason: string) => this.close('kicked', { reason }),
+    };
+    let result = this.deps.hub.publish(path, info);
+    if (!result.ok && user !== undefined && result.current.user === user) {
+      // The same user reconnecting (a dropped encoder, OBS auto-reconnect): replace the stale session.
+      this.log.info('rtmp.publish-replaces', { app, stream: name, replaced: result.current.id });
+      result.current.kick('replaced by a new session of the same user');
+      result = this.deps.hub.publish(path, info);
+    }
+    if (!result.ok) {
+      this.session.rejectPublish(event.streamId, 'NetStream.Publish.BadName', `Stream already publishing: ${name}`);
+      this.log.info('rtmp.publish-busy', { app, stream: name, holder: result.current.id });
+      this.closeSoon('stream-busy');
+      return;
+    }
+    this.publishing.set(event.streamId, { streamId: event.streamId, path, publication: result.publication });
+    this.entry.role = 'publisher';
+    this.entry.stream = name;
+    this.batched(() => this.session.acceptPublish(event.streamId, name));
+    this.log.info('rtmp.publish', { app, stream: name, user, publishType: event.publishType, decisionMs: Date.now() - started });
+    const unwatch = decision.watch?.((reason) => {
+      this.log.info('rtmp.publish-revoked', { app, stream: name, user, reason });
+      this.stopPublishing(event.streamId, false);
+      this.session.sendStatus(event.streamId, 'error', 'NetStream.Publish.Denied', reason);
+      this.closeSoon('revoked');
+    });
+    if (unwatch) this.unwatch.push(unwatch);
+  }
+
+  private async onPlay(event: Extract<RtmpSessionEvent, { type: 'play' }>): Promise<void> {
+    const app = this.app!;
+    const { name, query } = splitQuery(event.name);
+    const bad = invalidNameReason(name);
+    if (bad) {
+      this.session.rejectPlay(event.streamId, 'NetStream.Play.StreamNotFound', `Invalid stream name: ${bad}`);
+      return;
+    }
+    const decision = await this.deps.access.play(this.streamRequest(app, name, query));
+    if (this.closed) return;
+    if (!decision.ok) {
+      this.session.rejectPlay(event.streamId, 'NetStream.Play.Failed', decision.description);
+      this.closeSoon('play-denied');
+      return;
+    }
+    this.stopPlaying(event.streamId);
+    const path = Hub.path(app, name);
+    const state: PlayState = { streamId: event.streamId, name, path, audio: true, video: true };
+    this.playing.set(event.streamId, state);
+    this.pauseIdleTimeout();
+    this.entry.role ??= 'player';
+    this.entry.stream ??= name;
+    this.batched(() => this.session.startPlay(event.streamId, name, { reset: event.reset }));
+    this.log.info('rtmp.play', { app, stream: name, live: this.deps.hub.isLive(path) });
+    state.sub = this.deps.hub.subscribe(path, this.readerFor(state));
+  }
+
+  private streamRequest(app: string, stream: string, streamQuery: string): StreamRequest {
+    return {
+      app,
+      appQuery: this.appQuery,
+      stream,
+      streamQuery,
+      credentials: this.credentials,
+      remoteAddress: this.remoteAddress,
+      protocol: this.options.protocol,
+    };
+  }
+
+  private readerFor(state: PlayState): ReaderSink {
+    // A player that had to wait for the publisher (or sees it come back) is told it is live again.
+    const liveAtPlay = this.deps.hub.isLive(state.path);
+    return {
+      id: this.id,
+      protocol: this.options.protocol,
+      onPublish: (republish) => {
+        if (this.closed || (!republish && liveAtPlay)) return;
+        this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.PublishNotify', `${state.name} is now published.`);
+      },
+      write: (frames, shared) => {
+        if (this.closed || this.socket.destroyed) return true;
+        const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video));
+        if (shared) {
+          // The hot path of fan-out (once per player and tick): straight to the kernel when
+          // nothing is queued (see DirectSocketWriter); its answer says whether the buffer is full.
+          const bytes = encoder.bytes(frames);
+          if (bytes.byteLength === 0) return !this.socket.writableNeedDrain;
+          this.bytesOut += bytes.byteLength;
+          return this.direct.write(bytes);
+        } else {
+          this.batched(() => {
+            for (const part of encoder.parts(frames)) this.write(part);
+          });
+        }
+        return !this.socket.writableNeedDrain;
+      },
+      onUnpublish: () => {
+        if (this.closed) return;
+        this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.UnpublishNotify', `${state.name} is now unpublished.`);
+        this.session.sendStreamEof(state.streamId);
+      },
+      onEnd: (reason: ReaderEndReason) => {
+        state.sub = undefined;
+        this.log.info('rtmp.play-ended', { stream: state.name, reason });
+        if (reason === 'wait-timeout') {
+          this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.Stop', `${state.name} was not published in time.`);
+        }
+        this.close(reason);
+      },
+    };
+  }
+
+  private stopPublishing(streamId: number, notify: boolean): void {
+    const pub = this.publishing.get(streamId);
+    if (!pub) return;
+    this.publishing.delete(streamId);
+    pub.publication.end();
+    if (notify && !this.closed) {
+      this.session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', `${pub.path} is now unpublished.`);
+    }
+    this.log.info('rtmp.unpublish', { path: pub.path });
+  }
+
+  private stopPlaying(streamId: number): void {
+    const p = this.playing.get(streamId);
+    if (!p) return;
+    this.playing.delete(streamId);
+    p.sub?.close();
+    if (this.playing.size === 0 && !this.closed) this.armIdleTimeout();
+  }
+
+  /** Lets the last answer reach the peer, then closes. */
+  private closeSoon(reason: string): void {
+    this.closeReason ??= reason;
+    setTimeout(() => this.close(reason), 100).unref();
+    this.socket.end?.();
+  }
+
+  /** Closes the connection and releases its streams (idempotent). */
+  close(reason: string, fields: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    this.closed = true;
+    reason = this.closeReason ?? reason;
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    for (const stop of this.unwatch) stop();
+    for (const id of [...this.publishing.keys()]) this.stopPublishing(id, false);
+    for (const id of [...this.playing.keys()]) this.stopPlaying(id);
+    this.deps.registry.remove(this.id);
+    this.socket.destroy();
+    this.log.info('connection.close', {
+      reason,
+      ...fields,
+      app: this.app,
+      stream: this.entry.stream,
+      role: this.entry.role,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      durationMs: Date.now() - this.startedAt,
+    });
+  }
+}

@@ -1,0 +1,196 @@
+import type { Publication } from '../../hub/hub.js';
+import type { MediaFrame } from '../../media/media-frame.js';
+import { parseRtcp } from '../../protocols/rtp/rtcp.js';
+import { AudioDepacketizer } from '../../protocols/rtp/rtp-audio-depacketizer.js';
+import { parseRtpPacket, type RtpPacket } from '../../protocols/rtp/rtp-packet.js';
+import { RtpReorderBuffer } from '../../protocols/rtp/rtp-reorder-buffer.js';
+import { VideoDepacketizer } from '../../protocols/rtp/rtp-video-depacketizer.js';
+import type { SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
+
+/** One announced track being received. */
+interface IncomingTrack {
+  readonly sdp: SdpTrack;
+  readonly depacketizer: VideoDepacketizer | AudioDepacketizer;
+  /** Present for UDP delivery (RFC 3550 gives no order guarantee there). */
+  reorder?: RtpReorderBuffer;
+  /** Stream-time offset of this track's first packet (wall clock): the fallback A/V alignment. */
+  arrivalOffsetMs?: number;
+  /** Unix ms (sender's NTP clock) of this track's RTP timestamp `rtpTimestamp`, from its latest sender report. */
+  senderReport?: { readonly ntpTimeMs: number; readonly rtpTimestamp: number };
+  /** Frames depacketized while the tracks are not aligned yet. */
+  held: MediaFrame[];
+  packets: number;
+}
+
+/** How long (since the first packet) frames wait for every track's sender report before arrival-time alignment. */
+export const RTSP_ALIGN_WAIT_MS = 2000;
+/** Frames held per track while waiting for sender reports (bounds memory whatever the wait). */
+export const RTSP_ALIGN_MAX_HELD_FRAMES = 500;
+/** Sender reports that put the tracks further apart than this are not believed. */
+export const RTSP_ALIGN_MAX_SKEW_MS = 10_000;
+
+/** Counters a publisher reports when it ends. */
+export interface RtspPublisherStats {
+  packets: number;
+  lostPackets: number;
+  droppedFrames: number;
+  rtcpPackets: number;
+  /** How the tracks were put on one timeline: RTCP sender reports, or first-packet arrival times. */
+  alignment?: 'rtcp' | 'arrival';
+}
+
+/**
+ * The receiving side of an RTSP RECORD session: RTP packets per announced track → (reorder for
+ * UDP) → depacketizer → MediaFrames on one stream timeline → the hub publication.
+ *
+ * Each RTP track's clock starts at 0 on its own (its first frame). With several tracks, frames are
+ * held until every track has sent an RTCP sender report, whose NTP↔RTP mapping (RFC 3550 §6.4.1)
+ * places each track's timeline 0 on the sender's wall clock; the earliest track starts the stream
+ * and the others are offset by their distance from it. Arrival time is no substitute: an encoder's
+ * muxer interleaves by timestamp, so an audio track that starts 0.5 s into the source arrives
+ * together with the first video. A sender without reports (or with ones more than
+ * RTSP_ALIGN_MAX_SKEW_MS apart) gets the arrival-time alignment after RTSP_ALIGN_WAIT_MS: a
+ * track's first packet is placed at the time elapsed since the session's first packet. Held
+ * frames leave interleaved by decode time.
+ */
+export class RtspPublisher {
+  private readonly tracks: IncomingTrack[];
+  private startedAt: number | undefined;
+  private ended = false;
+  readonly stats: RtspPublisherStats = { packets: 0, lostPackets: 0, droppedFrames: 0, rtcpPackets: 0 };
+
+  constructor(
+    tracks: readonly SdpTrack[],
+    private readonly publication: Publication,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tracks = tracks.map((sdp) => ({
+      sdp,
+      depacketizer:
+        sdp.codec === 'h264' || sdp.codec === 'h265'
+          ? new VideoDepacketizer(sdp.codec, { clockRate: sdp.clockRate, ...(sdp.config?.kind === 'video-config' ? { config: sdp.config } : {}) })
+          : new AudioDepacketizer(sdp.config as Extract<MediaFrame, { kind: 'audio-config' }>, sdp.clockRate),
+      held: [],
+      packets: 0,
+    }));
+    if (this.tracks.length < 2) this.offsets = this.tracks.map(() => 0);
+  }
+
+  /** Per-track timeline offsets (ms) once the tracks are aligned. */
+  private offsets: number[] | undefined;
+
+  /** Track `index` arrives over UDP: its packets go through a bounded reorder buffer. */
+  useReorderBuffer(index: number): void {
+    this.tracks[index].reorder ??= new RtpReorderBuffer();
+  }
+
+  /** One RTP packet of track `index`. Raises ProtocolError for malformed packets or payloads. */
+  onRtp(index: number, bytes: Uint8Array): void {
+    const track = this.tracks[index];
+    if (track === undefined || this.ended) return;
+    const packet = parseRtpPacket(bytes);
+    if (packet.payloadType !== track.sdp.payloadType) return; // comfort noise, FEC, …: not ours
+    this.stats.packets++;
+    track.packets++;
+    if (track.arrivalOffsetMs === undefined) {
+      const t = this.now();
+      this.startedAt ??= t;
+      track.arrivalOffsetMs = t - this.startedAt;
+    }
+    const ordered = track.reorder ? track.reorder.push(packet) : [packet];
+    for (const p of ordered) this.depacketize(track, p);
+  }
+
+  /** One RTCP compound packet of track `index` (sender reports, SDES, BYE). */
+  onRtcp(index: number, bytes: Uint8Array): void {
+    const packets = parseRtcp(bytes);
+    this.stats.rtcpPackets++;
+    const track = this.tracks[index];
+    if (track === undefined || this.ended) return;
+    for (const p of packets) if (p.type === 'sr') track.senderReport = { ntpTimeMs: p.ntpTimeMs, rtpTimestamp: p.rtpTimestamp };
+    if (this.offsets === undefined) this.tryAlign();
+  }
+
+  private depacketize(track: IncomingTrack, packet: RtpPacket): void {
+    const frames = track.depacketizer.push(packet);
+    if (this.offsets !== undefined) return this.emit(track, frames);
+    track.held.push(...frames);
+    this.tryAlign();
+  }
+
+  /** Aligns the tracks by their sender reports when all are known, else by arrival once waiting is over. */
+  private tryAlign(): void {
+    const zeros: number[] = [];
+    for (const track of this.tracks) {
+      const base = track.depacketizer.rtpBase;
+      const sr = track.senderReport;
+      if (base === undefined || sr === undefined) break;
+      // RTP timestamp distance as a signed 32-bit number of clock ticks (wraps, RFC 3550 §5.1)
+      zeros.push(sr.ntpTimeMs - (((sr.rtpTimestamp - base) | 0) * 1000) / track.sdp.clockRate);
+    }
+    if (zeros.length === this.tracks.length) {
+      const first = Math.min(...zeros);
+      if (Math.max(...zeros) - first <= RTSP_ALIGN_MAX_SKEW_MS) return this.release(zeros.map((z) => z - first), 'rtcp');
+    }
+    const waited = this.startedAt !== undefined && this.now() - this.startedAt >= RTSP_ALIGN_WAIT_MS;
+    if (waited || this.tracks.some((t) => t.held.length > RTSP_ALIGN_MAX_HELD_FRAMES)) {
+      this.release(this.tracks.map((t) => t.arrivalOffsetMs ?? 0), 'arrival');
+    }
+  }
+
+  /** Fixes the offsets and sends the held frames, interleaved by decode time. */
+  private release(offsets: number[], how: 'rtcp' | 'arrival'): void {
+    this.offsets = offsets;
+    this.stats.alignment = how;
+    for (;;) {
+      let next: IncomingTrack | undefined;
+      let nextDts = Infinity;
+      for (const [i, t] of this.tracks.entries()) {
+        const f = t.held[0];
+        if (f === undefined) continue;
+        // configuration and metadata leave before the media behind them
+        const dts = f.kind === 'video' || f.kind === 'audio' ? f.dts + offsets[i] : -Infinity;
+        if (dts < nextDts) {
+          next = t;
+          nextDts = dts;
+        }
+      }
+      if (next === undefined) return;
+      this.emit(next, [next.held.shift()!]);
+    }
+  }
+
+  private emit(track: IncomingTrack, frames: readonly MediaFrame[]): void {
+    const offset = this.offsets?.[this.tracks.indexOf(track)] ?? 0;
+    for (const f of frames) {
+      if (f.kind === 'video') this.publication.push(offset === 0 ? f : { ...f, dts: f.dts + offset, pts: f.pts + offset });
+      else if (f.kind === 'audio') this.publication.push(offset === 0 ? f : { ...f, dts: f.dts + offset });
+      else this.publication.push(f);
+    }
+  }
+
+  /** Delivers what the reorder buffers and DTS estimators still hold, then ends the publication. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const track of this.tracks) {
+      try {
+        if (track.reorder) for (const p of track.reorder.flush()) this.depacketize(track, p);
+        if (track.depacketizer instanceof VideoDepacketizer) {
+          const tail = track.depacketizer.flushHeld();
+          if (this.offsets !== undefined) this.emit(track, tail);
+          else track.held.push(...tail);
+        }
+      } catch {
+        // a malformed tail is dropped; the stream ends either way
+      }
+    }
+    // a session shorter than the wait still delivers what it sent
+    if (this.offsets === undefined) this.release(this.tracks.map((t) => t.arrivalOffsetMs ?? 0), 'arrival');
+    for (const track of this.tracks) {
+      this.stats.lostPackets += track.depacketizer.stats.lostPackets + (track.reorder?.lost ?? 0);
+      this.stats.droppedFrames += track.depacketizer.stats.droppedFrames;
+    }
+    this.publication.end();
+  }
+}

@@ -1,0 +1,103 @@
+import { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { Hub } from '../../../../ingest/src/hub/hub.js';
+import { silentLogger } from '../../../../ingest/src/logger.js';
+import { createMetricsSetup } from '../../../../ingest/src/metrics/metrics-setup.js';
+import type { ConnectionEntry } from '../../../../ingest/src/servers/connection-registry.js';
+import { serveHttpFlv } from '../../../../ingest/src/servers/http/http-flv-reader.js';
+import { readFlv, syntheticFrames } from '../../protocols/flv/synthetic-av.js';
+import { sleep } from '../../../support/wait.js';
+
+function setup(maxBlockedMs = 10_000, maxQueueBytes = 64 * 1024) {
+  const hub = new Hub({
+    gop: { maxBytes: 8 << 20, maxDurationMs: 10_000 },
+    reader: { maxQueueBytes, maxBlockedMs },
+    waitForPublisherMs: 30_000,
+  });
+  const pub = hub.publish('live/s', { id: 'p', protocol: 'test', remoteAddress: 'x', kick: () => undefined });
+  if (!pub.ok) throw new Error('busy');
+  const entry: ConnectionEntry = { id: 'c1', protocol: 'http', remoteAddress: 'x', since: 0, bytesIn: () => 0, bytesOut: () => 0, kick: () => undefined };
+  const socket = new Socket();
+  // Unconnected: ending it reports ERR_SOCKET_CLOSED, which the HTTP connection would swallow.
+  socket.on('error', () => undefined);
+  const metrics = createMetricsSetup();
+  return { hub, publication: pub.publication, entry, socket, metrics };
+}
+
+/** Strips the response head and the chunked framing of what the reader wrote. */
+function flvBody(written: Uint8Array[]): Uint8Array {
+  const all = Buffer.concat(written);
+  let pos = all.indexOf('\r\n\r\n') + 4;
+  const parts: Buffer[] = [];
+  for (;;) {
+    const lf = all.indexOf('\r\n', pos);
+    if (lf === -1) break;
+    const size = parseInt(all.subarray(pos, lf).toString('latin1'), 16);
+    if (!(size > 0)) break;
+    parts.push(all.subarray(lf + 2, lf + 2 + size));
+    pos = lf + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
+  it('writes a chunked FLV response whose tags are every frame pushed, then ends with the publisher', async () => {
+    const { hub, publication, entry, socket } = setup(10_000, 8 << 20);
+    const written: Uint8Array[] = [];
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false }, entry, { hub, log: silentLogger }, (b) => (written.push(b), true));
+    const frames = syntheticFrames();
+    for (const f of frames) publication.push(f);
+    await sleep(10);
+    publication.end();
+    const head = Buffer.from(written[0]!).toString('latin1');
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head).toContain('Transfer-Encoding: chunked');
+    const { tags } = readFlv(flvBody(written));
+    expect(tags.filter((t) => t.tagType === 9).length).toBe(frames.filter((f) => f.kind === 'video' || f.kind === 'video-config').length);
+    expect(entry.role).toBe('player');
+    // The body ends with the last chunk once the publisher is gone.
+    expect(Buffer.from(written.at(-1)!).toString('latin1')).toBe('0\r\n\r\n');
+  });
+
+  it('holds frames back while the socket reports a full buffer and resumes on drain', async () => {
+    const { hub, publication, entry, socket } = setup();
+    const written: Uint8Array[] = [];
+    let full = true;
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false }, entry, { hub, log: silentLogger }, (b) => (written.push(b), !full));
+    const frames = syntheticFrames().filter((f) => f.kind !== 'audio');
+    publication.push(frames[0]!);
+    publication.push(frames[1]!);
+    await sleep(5);
+    const afterFirst = written.length;
+    for (const f of frames.slice(2, 6)) publication.push(f);
+    await sleep(5);
+    expect(written.length).toBe(afterFirst);
+    full = false;
+    socket.emit('drain');
+    await sleep(5);
+    expect(written.length).toBe(afterFirst + 1);
+  });
+
+  it('disconnects a reader blocked past the deadline and counts it as a slow reader', async () => {
+    const { hub, publication, entry, socket, metrics } = setup(100);
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false }, entry, { hub, log: silentLogger, metrics: metrics.ingest }, () => false);
+    const frames = syntheticFrames();
+    let i = 0;
+    const until = Date.now() + 2000;
+    while (!socket.destroyed && Date.now() < until) {
+      publication.push(frames[i++ % frames.length]!);
+      await sleep(10);
+    }
+    expect(socket.destroyed).toBe(true);
+    expect(metrics.ingest.slowReadersDisconnected.get({ protocol: 'http-flv' })).toBe(1);
+    expect(hub.streamInfo('live/s')!.readers).toBe(0);
+  });
+
+  it('answers HEAD with the head alone and subscribes nothing', () => {
+    const { hub, entry, socket } = setup();
+    const written: Uint8Array[] = [];
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: true }, entry, { hub, log: silentLogger }, (b) => (written.push(b), true));
+    expect(written).toHaveLength(1);
+    expect(hub.streamInfo('live/s')!.readers).toBe(0);
+  });
+});

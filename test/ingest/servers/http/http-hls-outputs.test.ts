@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Hub } from '../../../../ingest/src/hub/hub.js';
+import { silentLogger } from '../../../../ingest/src/logger.js';
+import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
+import { HlsOutputs } from '../../../../ingest/src/servers/http/hls-output.js';
+import { syntheticFrames } from '../../protocols/flv/synthetic-av.js';
+import { sleep } from '../../../support/wait.js';
+
+function hub(): Hub {
+  return new Hub({
+    gop: { maxBytes: 8 * 1024 * 1024, maxDurationMs: 10_000 },
+    reader: { maxQueueBytes: 4 * 1024 * 1024, maxBlockedMs: 10_000 },
+    waitForPublisherMs: 30_000,
+  });
+}
+
+function publisher(h: Hub, path: string) {
+  const result = h.publish(path, { id: 'p', protocol: 'test', remoteAddress: '127.0.0.1', kick: () => undefined });
+  if (!result.ok) throw new Error('busy');
+  return result.publication;
+}
+
+/** Pushes frames with a tick between batches, as a socket would deliver them. */
+async function feed(push: (f: MediaFrame) => void, frames: readonly MediaFrame[]): Promise<void> {
+  for (let i = 0; i < frames.length; i++) {
+    push(frames[i]!);
+    if (i % 10 === 9) await sleep(0);
+  }
+  await sleep(5);
+}
+
+describe('HlsOutputs (HLS on demand per stream)', () => {
+  let outputs: HlsOutputs | undefined;
+  afterEach(() => outputs?.close());
+
+  it('answers undefined (404) for a stream that is not live and starts nothing', async () => {
+    const h = hub();
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 1000, firstSegmentWaitMs: 50 });
+    expect(await outputs.playlist('live/none')).toBeUndefined();
+    expect(outputs.size).toBe(0);
+    expect(h.list()).toEqual([]);
+  });
+
+  it('subscribes on the first playlist request, starts from the GOP cache and lists segments', async () => {
+    const h = hub();
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000 });
+    const pub = publisher(h, 'live/s');
+    const frames = syntheticFrames();
+    const pending = outputs.playlist('live/s');
+    expect(h.streamInfo('live/s')!.readersByProtocol).toEqual({ hls: 1 });
+    await feed((f) => pub.push(f), frames);
+    const playlist = await pending;
+    expect(playlist).toMatch(/^#EXTM3U\n/);
+    const name = /^(\d+\.ts)$/m.exec(playlist!)![1]!;
+    expect(outputs.segment('live/s', name)![0]).toBe(0x47);
+    expect(outputs.segment('live/s', '999.ts')).toBeUndefined();
+    expect(outputs.segment('live/other', name)).toBeUndefined();
+  });
+
+  it('ends the playlist on unpublish and marks a discontinuity when the stream comes back', async () => {
+    const h = hub();
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000 });
+    const frames = syntheticFrames();
+    let pub = publisher(h, 'live/r');
+    const first = outputs.playlist('live/r');
+    await feed((f) => pub.push(f), frames);
+    await first;
+    pub.end();
+    await sleep(5);
+    expect(await outputs.playlist('live/r')).toContain('#EXT-X-ENDLIST');
+    pub = publisher(h, 'live/r');
+    await feed((f) => pub.push(f), frames);
+    const again = (await outputs.playlist('live/r'))!;
+    expect(again).not.toContain('#EXT-X-ENDLIST');
+    expect(again).toContain('#EXT-X-DISCONTINUITY');
+  });
+
+  it('unsubscribes from the hub after the idle time without requests', async () => {
+    const h = hub();
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 200, firstSegmentWaitMs: 2000 });
+    const pub = publisher(h, 'live/i');
+    const pending = outputs.playlist('live/i');
+    await feed((f) => pub.push(f), syntheticFrames());
+    await pending;
+    expect(outputs.size).toBe(1);
+    await sleep(500);
+    expect(outputs.size).toBe(0);
+    expect(h.streamInfo('live/i')!.readers).toBe(0);
+  });
+});

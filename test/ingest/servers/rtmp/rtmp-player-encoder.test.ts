@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
+import { encodeFrameChunks } from '../../../../ingest/src/protocols/rtmp/encode-frame-chunks.js';
+import { RtmpPlayerEncoder, rtmpPlayerEncoder } from '../../../../ingest/src/servers/rtmp/rtmp-player-encoder.js';
+
+const video = (dts: number, size = 5000): MediaFrame => ({
+  kind: 'video',
+  codec: 'h264',
+  dts,
+  pts: dts,
+  keyframe: dts === 0,
+  data: new Uint8Array(size).fill(dts & 0xff),
+});
+const audio = (dts: number): MediaFrame => ({ kind: 'audio', codec: 'aac', dts, data: new Uint8Array(200).fill(7) });
+
+describe('RtmpPlayerEncoder', () => {
+  it('gives the chunked frames of a batch joined in order, as one buffer', () => {
+    const frames = [video(0), audio(10), video(33)];
+    const bytes = new RtmpPlayerEncoder(4096, 1, true, true).bytes(frames);
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    expect(bytes).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
+  });
+
+  it('encodes a batch once for every player sharing the encoder', () => {
+    const encoder = rtmpPlayerEncoder(4096, 1, true, true);
+    expect(rtmpPlayerEncoder(4096, 1, true, true)).toBe(encoder);
+    const batch = [video(0), audio(10)];
+    const first = encoder.bytes(batch);
+    expect(encoder.bytes(batch)).toBe(first);
+    expect(encoder.bytes([...batch])).not.toBe(first);
+  });
+
+  it('gives a player catching up the frames as buffers shared with every other player, not a copy', () => {
+    const frames = [video(0), audio(10)];
+    const a = new RtmpPlayerEncoder(4096, 1, true, true).parts(frames);
+    const b = new RtmpPlayerEncoder(4096, 1, true, true).parts([...frames]);
+    expect(a).toHaveLength(2);
+    expect(a[0]).toBe(b[0]);
+    expect(a[1]).toBe(b[1]);
+    expect(Buffer.concat(a)).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
+  });
+
+  it('leaves out what the player turned off with receiveAudio / receiveVideo', () => {
+    const frames = [video(0), audio(10), video(33)];
+    expect(new RtmpPlayerEncoder(128, 1, false, true).bytes(frames)).toEqual(
+      Buffer.concat([video(0), video(33)].map((f) => encodeFrameChunks(f, 128, 1))),
+    );
+    expect(new RtmpPlayerEncoder(128, 1, true, false).bytes(frames)).toEqual(encodeFrameChunks(audio(10), 128, 1));
+    expect(new RtmpPlayerEncoder(128, 1, false, false).bytes(frames).byteLength).toBe(0);
+  });
+
+  it('does not share encoders across chunk sizes or stream ids', () => {
+    expect(rtmpPlayerEncoder(4096, 1, true, true)).not.toBe(rtmpPlayerEncoder(128, 1, true, true));
+    expect(rtmpPlayerEncoder(4096, 1, true, true)).not.toBe(rtmpPlayerEncoder(4096, 2, true, true));
+  });
+});
