@@ -45,6 +45,10 @@ export const LIMITS = {
   hlsMaxSegments: 6, // segments kept per stream
   hlsMaxStreamBytes: 64 * 1024 * 1024, // bytes of segments kept per stream
   hlsMaxSegmentBytes: 32 * 1024 * 1024, // one segment; a keyframe-less stream is cut here
+  // Partially received data (every message, frame, body or tag not complete yet), per connection
+  connectionMaxPendingBytes: 24 * 1024 * 1024, // an authorized publisher: a few 8 MiB frames at once
+  unauthorizedMaxPendingBytes: 128 * 1024, // before connect/publish/play is allowed: commands only, no media
+  unauthorizedMaxMessageLength: 64 * 1024, // one RTMP message before the connection is authorized
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
