@@ -1,3 +1,5 @@
+import { canonicalStream, type StreamIdentity } from './canonical-stream.js';
+import { foldNameCase } from './fold-name-case.js';
 import { normalizeStreamName, type AclAction, type AclReason } from './functions-contract.js';
 import { globMatch } from './glob-match.js';
 import { ipInRange, parseIpRange } from './ip-range.js';
@@ -21,22 +23,38 @@ export interface AclDecision {
 }
 
 /**
- * True when grant `pattern` covers `app`/`stream`. `STREAM` patterns apply in any app;
- * `APP/STREAM` ones only in that app. Both sides compare lowercased; the stream is normalised
- * (`?query` dropped) first, as the seed's Wowza module does.
+ * True when grant `pattern` covers the stream `app`/`stream`. The pair is first made canonical
+ * ({@link canonicalStream}: `?query` dropped, joined, split again at the first `/`, case folded),
+ * so every split of one path gets the same answer. `STREAM` patterns (no `/`) match the canonical
+ * stream (everything after the first segment) in any app; `APP/STREAM` ones match the first
+ * segment with the part before their first `/` and the rest with the part after it. Patterns are
+ * case-folded the same way as names. A name that cannot be canonical is covered by nothing.
  */
 export function grantMatches(pattern: string, app: string, stream: string): boolean {
-  const p = normalizeStreamName(pattern);
-  const s = normalizeStreamName(stream);
+  const id = identityOf(app, stream);
+  return id !== undefined && patternCovers(pattern, id);
+}
+
+function identityOf(app: string, stream: string): StreamIdentity | undefined {
+  try {
+    return canonicalStream(app, normalizeStreamName(stream));
+  } catch {
+    return undefined;
+  }
+}
+
+function patternCovers(pattern: string, id: StreamIdentity): boolean {
+  const p = foldNameCase(normalizeStreamName(pattern));
   const slash = p.indexOf('/');
-  if (slash === -1) return globMatch(p, s);
-  return globMatch(p.slice(0, slash), app.toLowerCase()) && globMatch(p.slice(slash + 1), s);
+  if (slash === -1) return globMatch(p, id.stream);
+  return globMatch(p.slice(0, slash), id.app) && globMatch(p.slice(slash + 1), id.stream);
 }
 
 /**
  * Pure ACL decision: may `user` (the stored record for `question.userName`, or undefined when
  * not found) do `action` on `app`/`stream` from `ip`? Order: no user name → `no_user`; not
- * found → `unknown_user`; disabled → `user_disabled`; empty stream → `invalid_stream`; IP ranges
+ * found → `unknown_user`; disabled → `user_disabled`; a name that is not a canonical stream
+ * (empty, no stream after the app, a bad segment or character) → `invalid_stream`; IP ranges
  * set and none matches → `ip_not_allowed`; a grant of that action matches → `grant_matched`;
  * else `no_matching_grant`.
  */
@@ -44,7 +62,8 @@ export function decideAcl(user: Pick<User, 'enabled' | 'grants' | 'ipRanges'> | 
   if (question.userName === undefined || question.userName === '') return { allowed: false, reason: 'no_user' };
   if (!user) return { allowed: false, reason: 'unknown_user' };
   if (!user.enabled) return { allowed: false, reason: 'user_disabled' };
-  if (normalizeStreamName(question.stream).length === 0) return { allowed: false, reason: 'invalid_stream' };
+  const id = identityOf(question.app, question.stream);
+  if (id === undefined) return { allowed: false, reason: 'invalid_stream' };
   if (user.ipRanges.length > 0) {
     const inside = user.ipRanges.some((text) => {
       const range = parseIpRange(text);
@@ -53,6 +72,6 @@ export function decideAcl(user: Pick<User, 'enabled' | 'grants' | 'ipRanges'> | 
     if (!inside) return { allowed: false, reason: 'ip_not_allowed' };
   }
   const list = question.action === 'publish' ? user.grants.publish : user.grants.play;
-  const matched = list.find((pattern) => grantMatches(pattern, question.app, question.stream));
+  const matched = list.find((pattern) => patternCovers(pattern, id));
   return matched === undefined ? { allowed: false, reason: 'no_matching_grant' } : { allowed: true, reason: 'grant_matched', matched };
 }
