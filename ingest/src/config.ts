@@ -24,8 +24,13 @@ const port: Parser<number> = (raw, v) => {
   if (!/^\d+$/.test(raw) || n > 65535) throw new ConfigError(v, `expected a TCP port 0-65535, got "${raw}"`);
   return n;
 };
+const optionalPort: Parser<number | undefined> = (raw, v) => (raw === '' ? undefined : port(raw, v));
 const positiveInt: Parser<number> = (raw, v) => {
   if (!/^\d+$/.test(raw) || Number(raw) <= 0) throw new ConfigError(v, `expected a positive integer, got "${raw}"`);
+  return Number(raw);
+};
+const nonNegativeInt: Parser<number> = (raw, v) => {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(v, `expected a whole number, got "${raw}"`);
   return Number(raw);
 };
 const text: Parser<string> = (raw) => raw;
@@ -65,6 +70,7 @@ export const CONFIG_VARIABLES = {
   rtmpPort: spec('STREAMGATE_RTMP_PORT', '1935', port, 'RTMP publish/play (0 = pick a free port)'),
   rtmpsPort: spec('STREAMGATE_RTMPS_PORT', '8081', port, 'RTMPS (TLS); only with a certificate and key'),
   httpPort: spec('STREAMGATE_HTTP_PORT', '8080', port, 'HTTP: RTMPT, HTTP-FLV, HLS, /healthz, /metrics'),
+  healthPort: spec('STREAMGATE_HEALTH_PORT', '', optionalPort, '/healthz and /metrics on a listener of their own (load-balancer health checks); when set, the HTTP port no longer serves /metrics'),
   flvPort: spec('STREAMGATE_FLV_PORT', '6666', port, 'raw FLV over TCP ingest'),
   tsPort: spec('STREAMGATE_TS_PORT', '9999', port, 'raw MPEG-TS over TCP ingest'),
   rtspPorts: spec('STREAMGATE_RTSP_PORTS', '5544,5554', list, 'RTSP listeners (comma-separated)'),
@@ -109,6 +115,8 @@ export const CONFIG_VARIABLES = {
   rawAllowFrom: spec('STREAMGATE_RAW_ALLOW_FROM', '127.0.0.1/32,::1/128', list, 'source CIDRs allowed on the FLV/TS listeners'),
   rtspSessionTimeoutMs: spec('STREAMGATE_RTSP_SESSION_TIMEOUT_MS', '60000', positiveInt, 'an RTSP session with no request or RTCP this long is closed (announced as Session timeout=)'),
   rtpPortRange: spec('STREAMGATE_RTP_PORTS', '20000-20999', text, 'UDP port range for RTSP RTP/RTCP'),
+  metricsEmfSeconds: spec('STREAMGATE_METRICS_EMF_SECONDS', '0', nonNegativeInt, 'every N seconds, one CloudWatch embedded-metric-format line on stdout (0 = off)'),
+  metricsService: spec('STREAMGATE_METRICS_SERVICE', 'streamgate', text, 'value of the Service dimension of those metrics'),
   dumpDir: spec('STREAMGATE_DUMP_DIR', '', optionalText, 'write each connection\'s received bytes here (bug reports become fixtures)'),
 } as const;
 

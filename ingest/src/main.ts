@@ -9,6 +9,7 @@ import { createAccessControl } from './auth/create-access-control.js';
 import { startIngest } from './start-ingest.js';
 import { withAuthMetrics } from './metrics/metrics-auth-log.js';
 import { createMetricsSetup } from './metrics/metrics-setup.js';
+import { startEmfReporter } from './metrics/emf-reporter.js';
 
 async function main(): Promise<void> {
   let config;
@@ -34,9 +35,21 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info('ingest.stopping', { signal, drainSeconds: config.drainSeconds });
-    void ingest.drain().then(() => process.exit(0));
+    void ingest.drain().then(() => {
+      stopEmf?.();
+      process.exit(0);
+    });
   };
+  let stopEmf: (() => void) | undefined;
   const ingest = await startIngest(config, { log, access, metrics, onShutdown: () => stop('admin-shutdown') });
+  if (config.metricsEmfSeconds > 0) {
+    stopEmf = startEmfReporter({
+      metrics,
+      intervalSeconds: config.metricsEmfSeconds,
+      service: config.metricsService,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+  }
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

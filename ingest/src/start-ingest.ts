@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from './servers/connection-registry.js';
 import { drainIngest } from './servers/drain.js';
 import { createFlvTcpServer } from './servers/raw/flv-tcp-server.js';
 import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/http/hls-output.js';
+import { createHealthServer } from './servers/health/health-server.js';
 import { createHttpServer } from './servers/http/http-server.js';
 import type { IngestContext, Listener } from './servers/ingest-context.js';
 import { MetricsConnectionRegistry } from './metrics/metrics-connection-registry.js';
@@ -86,9 +87,14 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   const http = createHttpServer(
     // The slow-header deadline is the handshake deadline of the other protocols.
     { headersTimeoutMs: config.handshakeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, maxConnections: config.maxConnections },
-    { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt },
+    // With a health listener of its own, /metrics leaves the viewers' port (which a load balancer exposes).
+    { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined },
   );
   listeners.push(netListener('http', http, config.httpPort, config.host, log));
+  if (config.healthPort !== undefined) {
+    const health = createHealthServer({ state: ctx.state, registry: parts.metrics.registry });
+    listeners.push(netListener('health', health, config.healthPort, config.host, log));
+  }
   // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
   listeners.push(netListener('flv', createFlvTcpServer(ctx), config.flvPort, config.host, log));
   listeners.push(netListener('ts', createTsTcpServer(ctx), config.tsPort, config.host, log));
@@ -193,8 +199,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     ports,
     metrics,
     drain(seconds = config.drainSeconds) {
-      // HTTP keeps listening through the drain: load balancers must read /healthz = 503.
-      const media = listeners.filter((l) => l.name !== 'http');
+      // HTTP and health keep listening through the drain: load balancers must read /healthz = 503.
+      const media = listeners.filter((l) => l.name !== 'http' && l.name !== 'health');
       const stopAccepting = async (): Promise<void> => {
         for (const l of media) void l.close();
       };

@@ -25,6 +25,15 @@ export class Gauge<L extends string = never> extends MetricFamily<L, { value: nu
     return this.peek(labels)?.value ?? 0;
   }
 
+  /** The sum over every series whose labels include `where` (all series when omitted). */
+  sum(where: Partial<Labels<L>> = {}): number {
+    let total = 0;
+    for (const { labels, state } of this.entries()) {
+      if (Object.entries(where).every(([k, v]) => labels[k as L] === v)) total += state.value;
+    }
+    return total;
+  }
+
   protected initial(): { value: number } {
     return { value: 0 };
   }

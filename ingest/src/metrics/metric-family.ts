@@ -94,6 +94,13 @@ export abstract class MetricFamily<L extends string, S> {
     return lines.join('\n') + '\n';
   }
 
+  /** Every series' labels and state, for summaries other than the text format (EMF). */
+  protected *entries(): IterableIterator<{ labels: Labels<L>; state: S }> {
+    for (const { values, state } of this.series.values()) {
+      yield { labels: Object.fromEntries(this.labelNames.map((n, i) => [n, values[i]])) as Labels<L>, state };
+    }
+  }
+
   /** The state of a new series. */
   protected abstract initial(): S;
 

@@ -37,9 +37,14 @@ export class MetricsRegistry {
     return this.families.get(name);
   }
 
+  /** Runs the collectors, so gauges they maintain are current (render does it itself). */
+  collect(): void {
+    for (const collect of this.collectors) collect();
+  }
+
   /** All families in registration order, in the Prometheus text format (0.0.4). */
   render(): string {
-    for (const collect of this.collectors) collect();
+    this.collect();
     return [...this.families.values()].map((f) => f.render()).join('');
   }
 

@@ -39,6 +39,8 @@ export interface HttpServerDeps {
   readonly metrics: MetricsSetup;
   readonly hls: HlsOutputs;
   readonly rtmpt: RtmptBridge;
+  /** `/metrics` on this listener (default); off when a health listener serves it instead. */
+  readonly serveMetrics?: boolean;
 }
 
 /** A route that plays a stream (what player auth guards). */
@@ -250,6 +252,7 @@ class HttpConnection {
       case 'healthz':
         return ctx.state.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ok' });
       case 'metrics':
+        if (this.deps.serveMetrics === false) return text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS);
         return text(200, metrics.registry.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
       case 'preflight':
         // A browser player may send Basic credentials itself (hls.js xhrSetup, mpegts.js headers).

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { startEmfReporter } from '../../../ingest/src/metrics/emf-reporter.js';
+import { createMetricsSetup } from '../../../ingest/src/metrics/metrics-setup.js';
+import { waitFor } from '../../support/wait.js';
+
+describe('startEmfReporter', () => {
+  it('writes one EMF JSON line per interval after running the collectors, and a last one on stop', async () => {
+    const metrics = createMetricsSetup();
+    let collected = 0;
+    metrics.registry.onCollect(() => metrics.ingest.liveStreams.set(undefined, ++collected));
+    const lines: string[] = [];
+    const stop = startEmfReporter({ metrics, intervalSeconds: 0.05, service: 'svc', write: (l) => lines.push(l) });
+    await waitFor(() => lines.length >= 2, 2000, 'two lines', 10);
+    stop();
+    const count = lines.length;
+    const last = JSON.parse(lines[count - 1]) as Record<string, unknown>;
+    expect(last).toMatchObject({ event: 'ingest.metrics', Service: 'svc', LiveStreams: collected });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(lines.length).toBe(count);
+  });
+});
