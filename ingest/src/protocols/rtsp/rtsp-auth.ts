@@ -137,6 +137,38 @@ export function verifyDigest(auth: Extract<RtspAuthorization, { scheme: 'digest'
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
+/**
+ * Whether a Digest `uri` names the Request-URI (RFC 2617 §3.2.2.5): the same text, or its
+ * absolute path (with query) as some clients send it. Credentials computed for one resource are
+ * no use for another.
+ */
+export function digestUriMatches(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true;
+  const m = /^rtsps?:\/\/[^/?]*(\/[^]*)?$/i.exec(requestUri);
+  if (!m) return false;
+  const path = m[1] ?? '/';
+  return digestUri === path;
+}
+
+const MAX_NONCES_PER_CONNECTION = 32;
+
+/** Nonce counts per nonce seen on one connection: each must be higher than the last (RFC 2617 §3.2.2). */
+export class DigestNonceCounts {
+  private readonly last = new Map<string, number>();
+
+  /** True (and remembered) when `nc` is a valid count above any seen for `nonce`. */
+  accept(nonce: string, nc: string | undefined): boolean {
+    if (nc === undefined || !/^[0-9a-fA-F]{8}$/.test(nc)) return false;
+    const n = parseInt(nc, 16);
+    if (n <= (this.last.get(nonce) ?? 0)) return false;
+    // A connection sees one nonce per 401 it got; past a few dozen it is not a real client, and
+    // forgetting old counts would let them be replayed, so new nonces are refused instead.
+    if (!this.last.has(nonce) && this.last.size >= MAX_NONCES_PER_CONNECTION) return false;
+    this.last.set(nonce, n);
+    return true;
+  }
+}
+
 /** Formats Digest credentials (the client side, for tests and pulls). */
 export function formatDigestAuthorization(p: Parameters<typeof digestResponse>[0] & { readonly opaque?: string }): string {
   const response = digestResponse(p);

@@ -6,7 +6,7 @@ import type { Subscription } from '../../hub/subscription.js';
 import type { Logger } from '../../logger.js';
 import type { AudioConfig, MediaFrame, VideoConfig } from '../../media/media-frame.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
-import { formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../protocols/rtsp/rtsp-auth.js';
+import { digestUriMatches, DigestNonceCounts, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../protocols/rtsp/rtsp-auth.js';
 import { RtspDecoder } from '../../protocols/rtsp/rtsp-decoder.js';
 import { encodeRtspResponse, getCSeq, getHeader, type RtspRequest, type RtspUnit } from '../../protocols/rtsp/rtsp-message.js';
 import { formatNptRange, formatRtpInfo, formatSessionHeader, parseSessionHeader } from '../../protocols/rtsp/rtsp-session-header.js';
@@ -132,6 +132,7 @@ export class RtspConnection {
   private badUdpPackets = 0;
   private pending: Promise<void> = Promise.resolve();
   private readonly remote: string;
+  private readonly nonceCounts = new DigestNonceCounts();
 
   constructor(
     private readonly socket: Socket,
@@ -614,17 +615,21 @@ export class RtspConnection {
     if (header === undefined) return { kind: 'none' };
     const auth = parseAuthorization(header);
     if (auth.scheme === 'basic') return { kind: 'password', user: auth.username, password: auth.password, source: 'rtsp-basic' };
-    // verifyDigest checks the maths only: the realm and the nonce must be ours (and fresh).
-    const nonce = this.deps.nonces.verify(auth.nonce);
+    // verifyDigest checks the maths only: the realm and the nonce must be ours, issued on this
+    // connection and fresh; the answer must be for this request's URI (RFC 2617 §3.2.2.5) and,
+    // with qop, carry a nonce count not seen before on this nonce (§3.2.2: replay protection).
+    const nonce = this.deps.nonces.verify(auth.nonce, this.id);
     if (auth.realm !== REALM || nonce === 'invalid') throw new RtspAuthChallenge('challenge_invalid', this.challengeHeaders(false));
     if (nonce === 'stale') throw new RtspAuthChallenge('challenge_invalid', this.challengeHeaders(true));
+    if (!digestUriMatches(auth.uri, req.uri)) throw new RtspAuthChallenge('challenge_invalid', this.challengeHeaders(false));
+    if (auth.qop !== undefined && !this.nonceCounts.accept(auth.nonce, auth.nc)) throw new RtspAuthChallenge('challenge_invalid', this.challengeHeaders(false));
     const method = req.method;
     return { kind: 'proof', method: 'rtsp-digest', user: auth.username, verify: (password) => verifyDigest(auth, password, method) };
   }
 
   private challengeHeaders(stale: boolean): [string, string][] {
     return [
-      ['WWW-Authenticate', formatWwwAuthenticate({ scheme: 'digest', realm: REALM, nonce: this.deps.nonces.issue(), ...(stale ? { stale: true } : {}) })],
+      ['WWW-Authenticate', formatWwwAuthenticate({ scheme: 'digest', realm: REALM, nonce: this.deps.nonces.issue(this.id), ...(stale ? { stale: true } : {}) })],
       ['WWW-Authenticate', formatWwwAuthenticate({ scheme: 'basic', realm: REALM })],
     ];
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digestResponse, formatDigestAuthorization, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../../../ingest/src/protocols/rtsp/rtsp-auth.js';
+import { DigestNonceCounts, digestResponse, digestUriMatches, formatDigestAuthorization, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../../../ingest/src/protocols/rtsp/rtsp-auth.js';
 import { formatNptRange, formatRtpInfo, formatSessionHeader, parseSessionHeader } from '../../../../ingest/src/protocols/rtsp/rtsp-session-header.js';
 import { formatTransport, parseTransport, type RtspTransport } from '../../../../ingest/src/protocols/rtsp/rtsp-transport.js';
 import { seededRandom } from '../../../support/feeding.js';
@@ -104,6 +104,26 @@ describe('Authorization', () => {
     if (auth.scheme !== 'digest') throw new Error('digest expected');
     expect(auth).toMatchObject({ qop: 'auth', nc: '00000001', cnonce: '0a4f113b' });
     expect(verifyDigest(auth, rfc.password, 'DESCRIBE')).toBe(true);
+  });
+
+  it('a Digest uri matches only its own Request-URI (whole URL or its absolute path)', () => {
+    const req = 'rtsp://127.0.0.1:5554/live/cam1?x=1';
+    expect(digestUriMatches(req, req)).toBe(true);
+    expect(digestUriMatches('/live/cam1?x=1', req)).toBe(true);
+    expect(digestUriMatches('rtsp://127.0.0.1:5554/live/cam2', req)).toBe(false);
+    expect(digestUriMatches('/live/cam1', req)).toBe(false);
+    expect(digestUriMatches('/', 'rtsp://h')).toBe(true);
+    expect(digestUriMatches('*', req)).toBe(false);
+  });
+
+  it('a nonce count is accepted once and only above the last one of its nonce', () => {
+    const counts = new DigestNonceCounts();
+    expect(counts.accept('n1', '00000001')).toBe(true);
+    expect(counts.accept('n1', '00000001')).toBe(false);
+    expect(counts.accept('n1', '00000003')).toBe(true);
+    expect(counts.accept('n1', '00000002')).toBe(false);
+    expect(counts.accept('n2', '00000001')).toBe(true);
+    for (const bad of [undefined, '', '1', 'zzzzzzzz', '000000001']) expect(counts.accept('n3', bad)).toBe(false);
   });
 
   it('formats Basic and Digest challenges', () => {
