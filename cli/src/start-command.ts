@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, describeConfig, loadConfig } from '../../ingest/src/config.js';
+import { describeStartupError } from './describe-startup-error.js';
 import { startLocalStack } from './start-local-stack.js';
 
 /** Registers `streamgate start`: the whole local stack in one process. */
@@ -41,6 +42,12 @@ export function registerStartCommand(program: Command): void {
         if (err instanceof ConfigError) {
           process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);
           process.exit(2);
+        }
+        // A port in use, a data dir another streamgate holds: say which and what to do.
+        const message = describeStartupError(err, config);
+        if (message !== undefined) {
+          process.stderr.write(`${message}\n`);
+          process.exit(1);
         }
         throw err;
       }

@@ -8,8 +8,10 @@ import { jsonLineLog } from '../http/log-fn.js';
 import { ensureUsersTable } from '../store/ensure-users-table.js';
 import { createFunctionsApp } from './create-functions-app.js';
 import { createLocalDynamoClient } from './create-local-dynamo-client.js';
+import { lockDataDir } from './lock-data-dir.js';
 import { readOrCreateSecretFile } from './read-or-create-secret-file.js';
 import { startDynalite } from './start-dynalite.js';
+import { tightenDataDir } from './tighten-data-dir.js';
 
 /** Options of {@link startLocalFunctions}. */
 export interface LocalFunctionsOptions {
@@ -46,12 +48,25 @@ export const LOCAL_SECRET_FILES = {
 } as const;
 
 /**
- * Starts dynalite in process (data under `<dataDir>/dynamodb`), creates the users table if
- * missing, generates the password key, admin token, service token and TEA secret on first start
- * (reused later) and serves the token, acl and users apps on one HTTP server.
+ * Takes the data dir (DataDirInUseError when another live process holds it), makes it 0700
+ * with 0600 files, starts dynalite in process (data under `<dataDir>/dynamodb`), creates the
+ * users table if missing, generates the password key, admin token, service token and TEA
+ * secret on first start (reused later) and serves the token, acl and users apps on one HTTP
+ * server.
  */
 export async function startLocalFunctions(opts: LocalFunctionsOptions): Promise<LocalFunctions> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const release = lockDataDir(opts.dataDir);
+  try {
+    tightenDataDir(opts.dataDir);
+    return await startOnLockedDataDir(opts, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function startOnLockedDataDir(opts: LocalFunctionsOptions, release: () => void): Promise<LocalFunctions> {
   const file = (name: string) => join(opts.dataDir, name);
   const adminToken = readOrCreateSecretFile(file(LOCAL_SECRET_FILES.adminToken));
   const serviceToken = readOrCreateSecretFile(file(LOCAL_SECRET_FILES.serviceToken));
@@ -63,6 +78,9 @@ export async function startLocalFunctions(opts: LocalFunctionsOptions): Promise<
   const client = createLocalDynamoClient(store.endpoint);
   try {
     await ensureUsersTable(client, LOCAL_USERS_TABLE);
+    // Opening the store writes new LevelDB files with the process umask; files it writes later
+    // are inside a 0700 directory.
+    tightenDataDir(opts.dataDir);
     const deps = buildFunctionsDeps({ client, tableName: LOCAL_USERS_TABLE, teaSecret, adminToken, serviceToken, passwordKey, aclAuth: 'token', aclTtlSeconds: opts.aclTtlSeconds, log });
     const app = createFunctionsApp(deps);
     const host = opts.host ?? '127.0.0.1';
@@ -86,6 +104,7 @@ export async function startLocalFunctions(opts: LocalFunctionsOptions): Promise<
         });
         client.destroy();
         await store.close();
+        release();
       },
     };
   } catch (err) {
