@@ -6,7 +6,10 @@ import { createLogger, type Logger } from './logger.js';
 import { createAdminServer, isLoopbackHost } from './servers/admin/admin-server.js';
 import type { ConnectionRegistry } from './servers/connection-registry.js';
 import { drainIngest } from './servers/drain.js';
-import { createFlvTcpServer } from './servers/raw/flv-tcp-server.js';
+import { createFlvTcpServer, createRelayFlvTcpServer } from './servers/raw/flv-tcp-server.js';
+import { registerRelayMetrics } from './metrics/relay-metrics.js';
+import { RelayManager } from './relay/relay-manager.js';
+import type { RelayDefinition } from './relay/relay-definition.js';
 import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/http/hls-output.js';
 import { createHealthServer } from './servers/health/health-server.js';
 import { createHttpServer } from './servers/http/http-server.js';
@@ -38,6 +41,8 @@ export interface IngestDeps {
   readonly onShutdown?: () => void;
   /** HLS timings (tests shorten them). */
   readonly hls?: Partial<typeof HLS_OUTPUT_DEFAULTS>;
+  /** Relay backoff's first delay (tests shorten it); default 1 s. */
+  readonly relayRetryMinMs?: number;
 }
 
 /** A running ingest. */
@@ -48,6 +53,8 @@ export interface RunningIngest {
   /** Bound ports by service name (`rtmp`, `rtmps`, …). */
   readonly ports: Readonly<Record<string, number>>;
   readonly metrics: MetricsSetup;
+  /** The relays: `setDefinitions` applies the managed set (the poller, tests). */
+  readonly relays: RelayManager;
   /**
    * The graceful stop: /healthz turns 503, the media and admin listeners stop accepting (HTTP
    * stays up for health checks and open RTMPT sessions), publishers and players may finish for up
@@ -98,6 +105,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
   listeners.push(netListener('flv', createFlvTcpServer(ctx), config.flvPort, config.host, log));
   listeners.push(netListener('ts', createTsTcpServer(ctx), config.tsPort, config.host, log));
+  listeners.push(netListener('relay-flv', createRelayFlvTcpServer(ctx), config.relayFlvPort, config.host, log));
   // RTSP on every configured port (5544 and 5554 by default), one UDP range and nonce key for all.
   const rtspShared = { udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host), nonces: new RtspNonces() };
   const rtspOptions = {
@@ -141,6 +149,22 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const registry = new MetricsConnectionRegistry(metrics, hub);
   registry.dumpDir = config.dumpDir;
   const access = deps.access ?? openAccess;
+  const fixedRelays: RelayDefinition[] =
+    config.relayFlvPush.length > 0
+      ? [{ id: `flv-${config.relayFlvPort}`, stream: `${config.relayFlvApp}/*`, push: config.relayFlvPush, protocol: 'flv-relay' }]
+      : [];
+  const relays = new RelayManager(
+    hub,
+    log,
+    {
+      allowPrivate: config.relayAllowPrivate === 'on',
+      timeoutMs: config.relayTimeoutMs,
+      backoff: { minMs: Math.min(deps.relayRetryMinMs ?? 1000, config.relayRetryMaxMs), maxMs: config.relayRetryMaxMs, resetAfterMs: 10_000 },
+      pullIdleMs: config.relayPullIdleMs,
+    },
+    fixedRelays,
+  );
+  registerRelayMetrics(metrics.registry, () => relays.statuses());
   const context: IngestContext = {
     config,
     hub,
@@ -149,6 +173,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     access,
     // RTSP's Basic/Digest go to the same authorizer as RTMP's credentials.
     authorizer: deps.authorizer ?? deps.access?.authorizer,
+    relays,
     state: { draining: false, startedAt: Date.now() },
   };
   const hls = new HlsOutputs(hub, log, { ...HLS_OUTPUT_DEFAULTS, ...deps.hls });
@@ -166,6 +191,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   } catch (err) {
     hls.close();
     rtmpt.close();
+    relays.close();
     throw err;
   }
   const ports: Record<string, number> = {};
@@ -175,6 +201,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     await Promise.all(listeners.map((l) => l.close()));
     hls.close();
     rtmpt.close();
+    relays.close();
     throw err;
   }
   log.info('ingest.listening', { ports });
@@ -184,6 +211,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     // net.Server.close() stops accepting at once but calls back only when its last connection is
     // gone: start it, close the connections, then wait.
     const stopped = Promise.all(listeners.map((l) => l.close()));
+    relays.close();
     hls.close();
     rtmpt.close();
     hub.endAllReaders();
@@ -198,6 +226,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     context,
     ports,
     metrics,
+    relays,
     drain(seconds = config.drainSeconds) {
       // HTTP and health keep listening through the drain: load balancers must read /healthz = 503.
       const media = listeners.filter((l) => l.name !== 'http' && l.name !== 'health');

@@ -87,6 +87,7 @@ describe('graceful drain', () => {
           STREAMGATE_HTTP_PORT: String(http),
           STREAMGATE_RTMP_PORT: String(rtmp),
           STREAMGATE_FLV_PORT: String(flv),
+          STREAMGATE_RELAY_FLV_PORT: '0',
           STREAMGATE_TS_PORT: String(ts),
           STREAMGATE_RTSP_PORTS: String(rtsp),
           STREAMGATE_ADMIN_PORT: String(admin),

@@ -22,6 +22,16 @@ export interface Publication {
   end(): void;
 }
 
+/** What a hub observer (the relay manager) hears about every stream. */
+export interface HubObserver {
+  /** A publisher attached to `path`. */
+  onLive?(path: string, publisher: PublisherInfo): void;
+  /** The publisher of `path` left. */
+  onUnpublished?(path: string): void;
+  /** The number of readers of `path` changed (subscribe or unsubscribe). */
+  onReaders?(path: string, readers: number): void;
+}
+
 /** Result of `Hub.publish`. */
 export type PublishResult =
   | { readonly ok: true; readonly publication: Publication }
@@ -33,6 +43,7 @@ export type PublishResult =
  */
 export class Hub {
   private readonly streams = new Map<string, LiveStream>();
+  private readonly observers = new Set<HubObserver>();
 
   constructor(private readonly options: HubOptions) {}
 
@@ -46,10 +57,29 @@ export class Hub {
     if (stream === undefined) {
       stream = new LiveStream(path, this.options.gop, this.options.reader, this.options.waitForPublisherMs, (s) => {
         if (this.streams.get(s.path) === s) this.streams.delete(s.path);
-      });
+      }, (s, change) => this.notify(s, change));
       this.streams.set(path, stream);
     }
     return stream;
+  }
+
+  /** Adds an observer of publishers and readers; returns its removal. */
+  observe(observer: HubObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** Readers of `path` right now (0 when unknown). */
+  readerCount(path: string): number {
+    return this.streams.get(path)?.readerCount ?? 0;
+  }
+
+  private notify(stream: LiveStream, change: 'live' | 'unpublished' | 'readers'): void {
+    for (const o of this.observers) {
+      if (change === 'live') o.onLive?.(stream.path, stream.publisher!);
+      else if (change === 'unpublished') o.onUnpublished?.(stream.path);
+      else o.onReaders?.(stream.path, stream.readerCount);
+    }
   }
 
   /** Claims `path` for a publisher, unless another publisher holds it. */

@@ -81,6 +81,8 @@ export class LiveStream {
     /** How long a reader waits for a publisher (before the first one, and after one leaves). */
     private readonly waitForPublisherMs: number,
     private readonly onEmpty: (stream: LiveStream) => void,
+    /** Told when the publisher comes and goes and when the reader count changes (relays watch these). */
+    private readonly onChange: (stream: LiveStream, change: 'live' | 'unpublished' | 'readers') => void = () => {},
   ) {
     this.gop = new GopCache(gopLimits);
   }
@@ -104,6 +106,7 @@ export class LiveStream {
     this.framesIn = 0;
     this.bytesIn = 0;
     for (const sub of this.readers()) this.startReader(sub);
+    this.onChange(this, 'live');
   }
 
   /** Detaches the publisher: readers get onUnpublish and stay subscribed. */
@@ -120,6 +123,7 @@ export class LiveStream {
       sub.sink.onUnpublish();
       this.startWaiting(sub);
     }
+    this.onChange(this, 'unpublished');
     this.checkEmpty();
   }
 
@@ -164,6 +168,7 @@ export class LiveStream {
     this.behind.add(sub);
     if (this.isLive) this.startReader(sub);
     else this.startWaiting(sub);
+    this.onChange(this, 'readers');
     return sub;
   }
 
@@ -206,6 +211,7 @@ export class LiveStream {
     this.inStep.delete(sub);
     this.behind.delete(sub);
     this.dirty.delete(sub);
+    this.onChange(this, 'readers');
     this.checkEmpty();
   }
 

@@ -4,6 +4,7 @@ import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { RtmpAccessControl } from './rtmp/rtmp-access-control.js';
+import type { RelayStatus } from '../relay/relay-status.js';
 
 /** What every listener of the ingest is built from: one hub, one registry, one logger. */
 export interface IngestContext {
@@ -15,6 +16,8 @@ export interface IngestContext {
   readonly access: RtmpAccessControl;
   /** The authorizer behind `access`, for protocols with their own credential carriers (RTSP). */
   readonly authorizer?: Authorizer;
+  /** The relay manager's view (push targets, pull sources), when relays run. */
+  readonly relays?: { statuses(): RelayStatus[] };
   /** Shared run state: `draining` turns /healthz to 503 and refuses new publishers. */
   readonly state: { draining: boolean; readonly startedAt: number };
 }

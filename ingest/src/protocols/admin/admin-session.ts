@@ -8,6 +8,8 @@ export interface AdminServer {
   /** Live streams; each summary names at least the stream (`app/stream`). */
   listStreams(): readonly AdminStreamSummary[] | Promise<readonly AdminStreamSummary[]>;
   listConnections(): readonly AdminConnectionSummary[] | Promise<readonly AdminConnectionSummary[]>;
+  /** Push targets and pull sources (URLs redacted). */
+  listRelays?(): readonly unknown[] | Promise<readonly unknown[]>;
   /** Details of one stream, undefined when it is not live. */
   streamInfo(stream: string): AdminStreamSummary | undefined | Promise<AdminStreamSummary | undefined>;
   /** Closes a connection; false when there is none with that id. */
@@ -118,6 +120,8 @@ export class AdminSession {
         return { status: 'SUCCESS', description: 'Live streams', data: await server.listStreams() };
       case 'listConnections':
         return { status: 'SUCCESS', description: 'Connections', data: await server.listConnections() };
+      case 'listRelays':
+        return { status: 'SUCCESS', description: 'Relays', data: (await server.listRelays?.()) ?? [] };
       case 'streamInfo': {
         const info = await server.streamInfo(command.stream);
         return info === undefined

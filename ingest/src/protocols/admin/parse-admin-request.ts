@@ -7,6 +7,7 @@ export type AdminCommand =
   | { readonly name: 'version' }
   | { readonly name: 'listStreams' }
   | { readonly name: 'listConnections' }
+  | { readonly name: 'listRelays' }
   | { readonly name: 'streamInfo'; readonly stream: string }
   | { readonly name: 'kick'; readonly connectionId: string }
   | { readonly name: 'dropStream'; readonly stream: string }
@@ -27,6 +28,7 @@ export const ADMIN_COMMANDS: Readonly<Record<AdminCommand['name'], { readonly ar
   version: { args: [], description: 'Server name and version' },
   listStreams: { args: [], description: 'Live streams with publisher and reader counts' },
   listConnections: { args: [], description: 'Open connections of every protocol' },
+  listRelays: { args: [], description: 'Push targets and pull sources with state, bytes, uptime and last error' },
   streamInfo: { args: ['stream'], description: 'Details of one stream (app/stream)' },
   kick: { args: ['connectionId'], description: 'Close one connection' },
   dropStream: { args: ['stream'], description: 'Disconnect the publisher and readers of a stream' },

@@ -47,6 +47,7 @@ export function adminServerOver(ctx: IngestContext, shutdown: () => void): Admin
         bytesIn: e.bytesIn(),
         bytesOut: e.bytesOut(),
       })),
+    listRelays: () => ctx.relays?.statuses() ?? [],
     streamInfo: (stream) => summary(stream),
     kick: (id) => {
       const e = registry.get(id);

@@ -11,7 +11,7 @@ import { invalidNameReason, splitQuery } from '../stream-name.js';
 
 /** Settings of one raw ingest connection. */
 export interface RawIngestOptions {
-  readonly protocol: 'flv-tcp' | 'ts-tcp';
+  readonly protocol: 'flv-tcp' | 'flv-relay' | 'ts-tcp';
   /** The listener's app (STREAMGATE_FLV_APP / STREAMGATE_TS_APP). */
   readonly app: string;
   /** Stream name when the input names none (STREAMGATE_RAW_DEFAULT_STREAM). */

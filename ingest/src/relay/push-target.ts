@@ -1,0 +1,99 @@
+import type { Hub } from '../hub/hub.js';
+import type { ReaderEndReason, ReaderSink } from '../hub/reader-sink.js';
+import type { Subscription } from '../hub/subscription.js';
+import { RelayLink, type RelayLinkOptions } from './relay-link.js';
+import { RtmpClient } from './rtmp-client.js';
+import type { RtmpEndpoint } from './rtmp-endpoint.js';
+
+/** What a push target needs besides its link options. */
+export interface PushTargetOptions extends RelayLinkOptions {
+  readonly endpoint: RtmpEndpoint;
+  readonly hub: Hub;
+  readonly allowPrivate: boolean;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Restreams one hub stream to one RTMP(S) target while the stream is live. The target is an
+ * ordinary hub reader: its queue is the hub's bounded per-reader queue, so a target that cannot
+ * keep up never slows the publisher or players; it drops to the next keyframe (counted), and one
+ * blocked past the reader deadline is disconnected and retried with backoff.
+ */
+export class PushTarget extends RelayLink {
+  private client: RtmpClient | undefined;
+  private sub: Subscription | undefined;
+
+  constructor(private readonly options: PushTargetOptions) {
+    super(options);
+  }
+
+  protected connect(): void {
+    const client = new RtmpClient({
+      endpoint: this.options.endpoint,
+      mode: 'publish',
+      allowPrivate: this.options.allowPrivate,
+      timeoutMs: this.options.timeoutMs,
+      onEvent: (event) => {
+        if (event.type === 'publishing' && this.client === client) this.onPublishing();
+      },
+      onDrain: () => this.sub?.resume(),
+      onClose: (err) => {
+        if (this.client !== client) return;
+        this.client = undefined;
+        this.addBytes(client.bytesOut);
+        this.unsubscribe();
+        this.connectionLost(err === undefined ? { code: 'RELAY_CLOSED', message: 'closed' } : { code: (err as { code?: string }).code, message: err.message });
+      },
+    });
+    this.client = client;
+    client.start();
+  }
+
+  private onPublishing(): void {
+    this.markLive();
+    const client = this.client!;
+    const sink: ReaderSink = {
+      id: this.id,
+      protocol: 'relay-push',
+      onPublish: () => {},
+      write: (frames) => client.writeFrames(frames),
+      onUnpublish: () => {},
+      onEnd: (reason: ReaderEndReason) => {
+        if (this.sub !== undefined) this.framesDropped += this.sub.stats.framesDropped;
+        this.sub = undefined;
+        if (this.client !== client) return;
+        // The target stalled past the reader deadline: drop the connection and retry.
+        const stats = { code: reason === 'slow-reader' ? 'RELAY_TARGET_STALLED' : 'RELAY_READER_ENDED', message: `hub ended the relay reader: ${reason}` };
+        this.client = undefined;
+        this.addBytes(client.bytesOut);
+        client.close();
+        this.connectionLost(stats);
+      },
+    };
+    this.sub = this.options.hub.subscribe(this.options.stream, sink);
+  }
+
+  private unsubscribe(): void {
+    const sub = this.sub;
+    this.sub = undefined;
+    if (sub === undefined) return;
+    this.framesDropped += sub.stats.framesDropped;
+    sub.close();
+  }
+
+  protected disconnect(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.unsubscribe();
+    if (client !== undefined) {
+      this.addBytes(client.bytesOut);
+      client.close();
+    }
+  }
+
+  override status() {
+    const s = super.status();
+    const live = this.client?.bytesOut ?? 0;
+    return { ...s, bytes: s.bytes + live, framesDropped: s.framesDropped + (this.sub?.stats.framesDropped ?? 0) };
+  }
+}
