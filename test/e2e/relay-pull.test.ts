@@ -1,0 +1,105 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RelayStatus } from '../../ingest/src/relay/relay-status.js';
+import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { waitFor } from '../support/wait.js';
+
+const RELAY_ENV = {
+  STREAMGATE_RELAY_ALLOW_PRIVATE: 'on',
+  STREAMGATE_RELAY_TIMEOUT_MS: '3000',
+  STREAMGATE_RELAY_RETRY_MAX_MS: '1500',
+  STREAMGATE_RELAY_PULL_IDLE_MS: '500',
+};
+
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function ingest(env: Record<string, string> = {}): Promise<TestIngest> {
+  const t = await startTestIngest({ ...RELAY_ENV, ...env }, { relayRetryMinMs: 200 });
+  cleanups.push(() => t.close());
+  return t;
+}
+
+function publish(url: string, seconds = 30): ChildProcess {
+  const child = publishTestPattern(url, { seconds, gop: 25 });
+  cleanups.push(() => void child.kill('SIGKILL'));
+  return child;
+}
+
+function status(t: TestIngest, relay: string): RelayStatus | undefined {
+  return t.ingest.relays.statuses().find((s) => s.relay === relay);
+}
+
+/** A TCP server that answers every connection with `reply` (garbage for a source). */
+async function replyingServer(reply: Buffer): Promise<number> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    s.once('data', () => s.write(reply));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((r) => server.close(r));
+  });
+  return (server.address() as { port: number }).port;
+}
+
+describe('relay pull sources', () => {
+  it('pulls from another streamgate over RTMP (on demand) and HTTP-FLV (always); ffprobe decodes the pulled streams; an on-demand pull stops after its last player', async () => {
+    const origin = await ingest();
+    const edge = await ingest();
+    publish(origin.rtmpUrl('live/src'));
+    await waitFor(() => origin.ingest.hub.isLive('live/src'), 10_000, 'origin live');
+    edge.ingest.relays.setDefinitions([
+      { id: 'by-rtmp', stream: 'live/fromrtmp', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'on-demand' },
+      { id: 'by-flv', stream: 'live/fromflv', pull: `http://127.0.0.1:${origin.ingest.ports.http}/live/src.flv`, mode: 'always' },
+    ]);
+    await waitFor(() => status(edge, 'by-flv')?.state === 'live', 10_000, 'HTTP-FLV pull live');
+    // Nobody plays live/fromrtmp yet: the on-demand pull has not started.
+    expect(status(edge, 'by-rtmp')!.state).toBe('idle');
+    const [rtmp, flv] = await Promise.all([probePackets(edge.rtmpUrl('live/fromrtmp'), 2), probePackets(edge.rtmpUrl('live/fromflv'), 2)]);
+    for (const probe of [rtmp, flv]) {
+      expect(probe.codecs).toEqual(expect.arrayContaining(['h264', 'aac']));
+      expect(probe.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(20);
+    }
+    expect(status(edge, 'by-rtmp')!.connects).toBe(1);
+    await waitFor(() => status(edge, 'by-rtmp')?.state === 'stopped', 5000, 'on-demand pull stopped after the last player');
+    expect(edge.ingest.hub.isLive('live/fromrtmp')).toBe(false);
+    expect(status(edge, 'by-flv')!.state).toBe('live');
+  }, 40_000);
+
+  it('a source that sends garbage, a missing stream and a private address give clear errors; other streams are unaffected', async () => {
+    const origin = await ingest();
+    const strict = await ingest({ STREAMGATE_RELAY_ALLOW_PRIVATE: 'off' });
+    const edge = await ingest();
+    const junk = Buffer.from('this is not RTMP nor FLV at all'.repeat(100));
+    const rtmpJunk = await replyingServer(junk);
+    const httpJunk = await replyingServer(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\n\r\n'), junk]));
+    publish(edge.rtmpUrl('live/local'));
+    const defs = [
+      { id: 'junk-rtmp', stream: 'live/j1', pull: `rtmp://127.0.0.1:${rtmpJunk}/live/x`, mode: 'always' as const },
+      { id: 'junk-flv', stream: 'live/j2', pull: `http://127.0.0.1:${httpJunk}/live/x.flv`, mode: 'always' as const },
+      { id: 'absent', stream: 'live/j3', pull: `http://127.0.0.1:${origin.ingest.ports.http}/live/nothing.flv`, mode: 'always' as const },
+      { id: 'metadata', stream: 'live/j4', pull: 'http://169.254.169.254/latest/meta-data/', mode: 'always' as const },
+    ];
+    edge.ingest.relays.setDefinitions(defs);
+    strict.ingest.relays.setDefinitions([{ id: 'private', stream: 'live/p', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'always' }]);
+    const code = (t: TestIngest, id: string) => status(t, id)?.lastError?.code;
+    await waitFor(() => defs.every((d) => code(edge, d.id) !== undefined) && code(strict, 'private') !== undefined, 15_000, 'every bad source failed once');
+    expect(code(edge, 'junk-rtmp')).toBe('RTMP_HANDSHAKE_VERSION');
+    expect(code(edge, 'junk-flv')).toBe('FLV_BAD_HEADER');
+    // streamgate answers a stream nobody publishes with 404 after its wait, or holds the request: either way no media.
+    expect(['RELAY_REJECTED', 'RELAY_TIMEOUT']).toContain(code(edge, 'absent'));
+    expect(code(edge, 'metadata')).toBe('RELAY_ADDRESS_REFUSED');
+    expect(code(strict, 'private')).toBe('RELAY_ADDRESS_REFUSED');
+    for (const d of defs) expect(edge.ingest.hub.isLive(d.stream)).toBe(false);
+    const probe = await probePackets(edge.rtmpUrl('live/local'), 1.5);
+    expect(probe.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(10);
+  }, 40_000);
+});
