@@ -17,6 +17,8 @@ import type { IngestContext, Listener } from './servers/ingest-context.js';
 import { MetricsConnectionRegistry } from './metrics/metrics-connection-registry.js';
 import { createMetricsSetup, type MetricsSetup } from './metrics/metrics-setup.js';
 import { netListener } from './servers/net-listener.js';
+import { gateConnections } from './servers/gate-connections.js';
+import { PendingBytesBudget } from './protocols/pending-bytes-budget.js';
 import { openAccess, type RtmpAccessControl } from './servers/rtmp/rtmp-access-control.js';
 import { createRtmpServer, createRtmpsServer } from './servers/rtmp/rtmp-server.js';
 import { RtmptBridge } from './servers/rtmp/rtmpt-bridge.js';
@@ -174,6 +176,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     // RTSP's Basic/Digest go to the same authorizer as RTMP's credentials.
     authorizer: deps.authorizer ?? deps.access?.authorizer,
     relays,
+    pendingBytes: new PendingBytesBudget(config.maxPendingBytes),
     state: { draining: false, startedAt: Date.now() },
   };
   const hls = new HlsOutputs(hub, log, { ...HLS_OUTPUT_DEFAULTS, ...deps.hls });
@@ -193,6 +196,11 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     rtmpt.close();
     relays.close();
     throw err;
+  }
+  // Every listener: a per-address cap beside the global one, and no new sockets while the
+  // pending-bytes budget is exhausted.
+  for (const l of listeners) {
+    if (l.server) gateConnections(l.server, { listener: l.name, maxPerAddress: config.maxConnectionsPerAddress, pendingBytes: context.pendingBytes, log });
   }
   const ports: Record<string, number> = {};
   try {

@@ -8,6 +8,7 @@ import { encodeMessageChunks } from '../../ingest/src/protocols/rtmp/chunk-encod
 import { decodeCommand } from '../../ingest/src/protocols/rtmp/command-message.js';
 import { MessageType, type RtmpMessage } from '../../ingest/src/protocols/rtmp/rtmp-message.js';
 import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
+import { PendingBytesBudget } from '../../ingest/src/protocols/pending-bytes-budget.js';
 import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
 import { RtmpConnection } from '../../ingest/src/servers/rtmp/rtmp-connection.js';
 
@@ -55,7 +56,7 @@ async function connected(hub = newHub()) {
     socket,
     '127.0.0.1',
     { protocol: 'rtmp', chunkSize: 4096, handshakeTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
-    { hub, registry: new ConnectionRegistry(), log: silentLogger, access: openAccess },
+    { hub, registry: new ConnectionRegistry(), log: silentLogger, access: openAccess, pendingBytes: new PendingBytesBudget(1 << 28) },
   );
   socket.push(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
   await tick();

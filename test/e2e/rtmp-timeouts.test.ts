@@ -24,13 +24,13 @@ describe('RTMP idle and half-open connections', () => {
     expect(t.logs.some((l) => l.event === 'connection.close' && l.reason === 'handshake-timeout')).toBe(true);
   });
 
-  it('closes a connected client that neither publishes nor plays and stays silent', async () => {
+  it('closes a connected client that neither publishes nor plays by the handshake deadline', async () => {
     const c = new RtmpTestClient();
     await c.connect(t.rtmpUrl('live'));
     const started = Date.now();
     await c.closed;
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(t.logs.some((l) => l.event === 'connection.close' && l.reason === 'idle-timeout')).toBe(true);
+    expect(t.logs.some((l) => l.event === 'connection.close' && l.reason === 'handshake-timeout' && l.connected === true)).toBe(true);
   });
 
   it('ends a publish whose encoder goes silent (half-open) and frees the stream name', async () => {

@@ -3,6 +3,7 @@ import { Hub } from '../../ingest/src/hub/hub.js';
 import { silentLogger } from '../../ingest/src/logger.js';
 import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
 import type { IngestContext } from '../../ingest/src/servers/ingest-context.js';
+import { PendingBytesBudget } from '../../ingest/src/protocols/pending-bytes-budget.js';
 import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
 
 /** An IngestContext with default config, a small hub, open access and no listeners: for server unit tests. */
@@ -17,6 +18,7 @@ export function testContext(): IngestContext {
     registry: new ConnectionRegistry(),
     log: silentLogger,
     access: openAccess,
+    pendingBytes: new PendingBytesBudget(256 * 1024 * 1024),
     state: { draining: false, startedAt: Date.now() },
   };
 }

@@ -1,7 +1,9 @@
+import type { Server } from 'node:net';
 import type { IngestConfig } from '../config.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
+import type { PendingBytesBudget } from '../protocols/pending-bytes-budget.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { RtmpAccessControl } from './rtmp/rtmp-access-control.js';
 import type { RelayStatus } from '../relay/relay-status.js';
@@ -18,6 +20,8 @@ export interface IngestContext {
   readonly authorizer?: Authorizer;
   /** The relay manager's view (push targets, pull sources), when relays run. */
   readonly relays?: { statuses(): RelayStatus[] };
+  /** Partially received data of all connections (STREAMGATE_MAX_PENDING_BYTES); each connection opens an account. */
+  readonly pendingBytes: PendingBytesBudget;
   /** Shared run state: `draining` turns /healthz to 503 and refuses new publishers. */
   readonly state: { draining: boolean; readonly startedAt: number };
 }
@@ -26,6 +30,8 @@ export interface IngestContext {
 export interface Listener {
   /** Service name, also the key in `RunningIngest.ports` (`rtmp`, `http`, `rtsp-5554`, …). */
   readonly name: string;
+  /** The socket server behind it, when there is one (connection gates go in front of it). */
+  readonly server?: Server;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /** Stops accepting new connections (open ones are handled by the drain). */

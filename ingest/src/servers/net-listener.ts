@@ -8,6 +8,7 @@ export function netListener(name: string, server: Server, port: number, host: st
   server.on('error', (err) => log.error('listener.error', { listener: name, err }));
   return {
     name,
+    server,
     listen: () => listen(server, port, host),
     close: () => stopListening(server),
   };

@@ -1,4 +1,5 @@
 import { LIMITS } from '../limits.js';
+import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { MessageType, type RtmpMessage } from './rtmp-message.js';
 
@@ -10,6 +11,11 @@ export interface ChunkDecoderOptions {
   /** Called with each complete message, in order, synchronously from `push`. */
   onMessage(message: RtmpMessage): void;
   limits?: Partial<ChunkDecoderLimits>;
+  /**
+   * Where the buffers of half-received messages (all chunk streams together) are counted before
+   * they are allocated; its refusal is thrown from `push`. Default: not counted.
+   */
+  pending?: PendingBytesAccount;
 }
 
 interface ChunkStreamState {
@@ -37,16 +43,43 @@ const DEFAULT_CHUNK_SIZE = 128;
 export class ChunkDecoder {
   private readonly onMessage: (message: RtmpMessage) => void;
   private readonly limits: ChunkDecoderLimits;
+  private readonly pending: PendingBytesAccount;
   private readonly streams = new Map<number, ChunkStreamState>();
   private leftover: Buffer = Buffer.alloc(0);
   private current: { csid: number; state: ChunkStreamState; chunkRemaining: number } | undefined;
   private inChunkSize = DEFAULT_CHUNK_SIZE;
+  private cleared = false;
   /** Bytes pushed so far (for acknowledgements). */
   bytesReceived = 0;
 
   constructor(opts: ChunkDecoderOptions) {
     this.onMessage = opts.onMessage;
     this.limits = { ...LIMITS, ...opts.limits };
+    this.pending = opts.pending ?? UNBOUNDED_PENDING_BYTES;
+  }
+
+  /**
+   * Changes the longest message accepted from the next message header on (the server keeps it
+   * small until the peer is authorized to publish).
+   */
+  setMaxMessageLength(length: number): void {
+    this.limits.rtmpMaxMessageLength = length;
+  }
+
+  /** Drops every half-received message and ignores later input (the connection is closing). */
+  clear(): void {
+    this.cleared = true;
+    for (const state of this.streams.values()) this.dropPayload(state);
+    this.streams.clear();
+    this.current = undefined;
+    this.leftover = Buffer.alloc(0);
+  }
+
+  /** Bytes of message buffers held for messages not complete yet. */
+  get pendingBytes(): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += s.payload?.length ?? 0;
+    return n;
   }
 
   /** The peer's chunk size (128 until it sends Set Chunk Size). */
@@ -55,11 +88,13 @@ export class ChunkDecoder {
   }
 
   push(bytes: Uint8Array): void {
+    if (this.cleared) return;
     this.bytesReceived += bytes.byteLength;
     const buf = this.leftover.length > 0 ? Buffer.concat([this.leftover, bytes]) : toBuffer(bytes);
     this.leftover = Buffer.alloc(0);
     let pos = 0;
     for (;;) {
+      if (this.cleared) return;
       if (this.current === undefined) {
         const used = this.readHeader(buf, pos);
         if (used === 0) {
@@ -78,7 +113,7 @@ export class ChunkDecoder {
       const { state } = current;
       const n = Math.min(current.chunkRemaining, buf.length - pos);
       if (n > 0) {
-        const payload = reserve(state, state.received + n);
+        const payload = this.reserve(state, state.received + n);
         buf.copy(payload, state.received, pos, pos + n);
         pos += n;
         state.received += n;
@@ -174,14 +209,36 @@ export class ChunkDecoder {
 
   private startMessage(state: ChunkStreamState, timestamp: number): void {
     state.timestamp = timestamp;
+    this.dropPayload(state);
+  }
+
+  /** Forgets a message buffer (handed on or abandoned) and gives its bytes back to the account. */
+  private dropPayload(state: ChunkStreamState): void {
+    if (state.payload !== undefined) this.pending.release(state.payload.length);
     state.payload = undefined;
     state.received = 0;
   }
 
+  /**
+   * The message buffer of `state` with room for `needed` bytes. It grows with the bytes that
+   * actually arrived (doubling, capped at the message length) rather than being allocated at the
+   * announced length, so headers alone (64 chunk streams × 8 MiB announced) cannot make us
+   * allocate; and every growth is counted first, so the sum over all chunk streams is bounded.
+   */
+  private reserve(state: ChunkStreamState, needed: number): Buffer {
+    const current = state.payload;
+    if (current !== undefined && current.length >= needed) return current;
+    const size = Math.min(state.length, Math.max(needed, 2 * (current?.length ?? 0), 4096));
+    this.pending.resize(current?.length ?? 0, size);
+    const next = Buffer.allocUnsafe(size);
+    if (current !== undefined) current.copy(next, 0, 0, state.received);
+    state.payload = next;
+    return next;
+  }
+
   private complete(csid: number, state: ChunkStreamState): void {
     const payload = state.payload === undefined ? Buffer.alloc(0) : state.payload.subarray(0, state.length);
-    state.payload = undefined;
-    state.received = 0;
+    this.dropPayload(state);
     const message: RtmpMessage = {
       chunkStreamId: csid,
       timestamp: state.timestamp,
@@ -205,26 +262,8 @@ export class ChunkDecoder {
   private abort(payload: Buffer): void {
     if (payload.length < 4) throw new ProtocolError('RTMP_BAD_CONTROL', `Abort payload of ${payload.length} bytes`);
     const state = this.streams.get(payload.readUInt32BE(0));
-    if (state !== undefined) {
-      state.payload = undefined;
-      state.received = 0;
-    }
+    if (state !== undefined) this.dropPayload(state);
   }
-}
-
-/**
- * The message buffer of `state` with room for `needed` bytes. It grows with the bytes that
- * actually arrived (doubling, capped at the message length) rather than being allocated at the
- * announced length, so headers alone (64 chunk streams × 8 MiB announced) cannot make us allocate.
- */
-function reserve(state: ChunkStreamState, needed: number): Buffer {
-  const current = state.payload;
-  if (current !== undefined && current.length >= needed) return current;
-  const size = Math.min(state.length, Math.max(needed, 2 * (current?.length ?? 0), 4096));
-  const next = Buffer.allocUnsafe(size);
-  if (current !== undefined) current.copy(next, 0, 0, state.received);
-  state.payload = next;
-  return next;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

@@ -2,6 +2,7 @@ import type { MediaFrame } from '../../media/media-frame.js';
 import { decodeFlvPayload, type FlvTagType } from '../../media/flv-payload.js';
 import type { AmfLimits } from '../amf/amf-limits.js';
 import { LIMITS, type LimitName } from '../limits.js';
+import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { splitAggregateMessage } from './aggregate-message.js';
 import { ChunkDecoder } from './chunk-decoder.js';
@@ -28,6 +29,12 @@ export interface RtmpServerSessionOptions {
   limits?: Partial<Record<LimitName, number>>;
   /** Handshake randomness/clock, for reproducible tests. */
   handshake?: RtmpServerHandshakeOptions;
+  /**
+   * Where half-received messages and the commands queued before the connect answer are counted
+   * (the server's per-connection account). With one, messages are limited to
+   * `unauthorizedMaxMessageLength` until `authorizeInput()`. Default: not counted, no such limit.
+   */
+  pending?: PendingBytesAccount;
 }
 
 /** What a session asks its server to decide on, or hands it. */
@@ -102,6 +109,7 @@ export class RtmpServerSession {
   private lastAck = 0;
   private readonly streams = new Map<number, MessageStream>();
   private createdStreams = 0;
+  private readonly pendingBytes: PendingBytesAccount;
 
   constructor(opts: RtmpServerSessionOptions) {
     this.opts = opts;
@@ -110,7 +118,17 @@ export class RtmpServerSession {
     this.targetChunkSize = opts.outChunkSize ?? 4096;
     this.windowAckSize = opts.windowAckSize ?? 2_500_000;
     this.handshake = new RtmpServerHandshake(opts.handshake);
-    this.decoder = new ChunkDecoder({ onMessage: (m) => this.onMessage(m), limits: this.limits });
+    this.pendingBytes = opts.pending ?? UNBOUNDED_PENDING_BYTES;
+    this.decoder = new ChunkDecoder({ onMessage: (m) => this.onMessage(m), limits: this.limits, pending: this.pendingBytes });
+    // Before the peer may publish, a message is a command (a few KiB), never a frame.
+    if (opts.pending !== undefined) {
+      this.decoder.setMaxMessageLength(Math.min(this.limits.unauthorizedMaxMessageLength, this.limits.rtmpMaxMessageLength));
+    }
+  }
+
+  /** The peer may publish now: messages up to `rtmpMaxMessageLength` are accepted. */
+  authorizeInput(): void {
+    this.decoder.setMaxMessageLength(this.limits.rtmpMaxMessageLength);
   }
 
   get state(): 'handshake' | 'connecting' | 'connected' | 'closed' {
@@ -171,6 +189,7 @@ export class RtmpServerSession {
     // clients that do not wait) run now, in order.
     const pending = this.pending;
     this.pending = [];
+    for (const message of pending) this.pendingBytes.release(message.payload.length);
     for (const message of pending) {
       if (this.currentState !== 'connected') break;
       this.onMessage(message);
@@ -247,7 +266,9 @@ export class RtmpServerSession {
   /** Marks the session closed: later input is ignored and nothing more is sent. */
   close(): void {
     this.currentState = 'closed';
+    for (const message of this.pending) this.pendingBytes.release(message.payload.length);
     this.pending = [];
+    this.decoder.clear();
   }
 
   // ---- incoming -------------------------------------------------------------------------
@@ -309,6 +330,7 @@ export class RtmpServerSession {
   private onCommandMessage(message: RtmpMessage): void {
     if (this.currentState === 'connecting' && this.connectReceived) {
       checkLimit('RTMP_TOO_MANY_PENDING', 'commands before connect was answered', this.pending.length + 1, MAX_PENDING_COMMANDS);
+      this.pendingBytes.hold(message.payload.length);
       this.pending.push(message);
       return;
     }

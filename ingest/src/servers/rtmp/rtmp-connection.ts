@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { MediaFrame } from '../../media/media-frame.js';
+import type { ConnectionPendingBytes, PendingBytesBudget } from '../../protocols/pending-bytes-budget.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
@@ -26,6 +27,8 @@ export interface RtmpConnectionDeps {
   readonly registry: ConnectionRegistry;
   readonly log: Logger;
   readonly access: RtmpAccessControl;
+  /** The process-wide budget for partially received data; the connection opens its account there. */
+  readonly pendingBytes: PendingBytesBudget;
 }
 
 interface PlayState {
@@ -70,7 +73,14 @@ export class RtmpConnection {
   private closed = false;
   /** Set by closeSoon: the real reason, whatever event finally closes the socket. */
   private closeReason: string | undefined;
+  /**
+   * The handshake deadline: it runs until a publish or play is allowed, so a connection that is
+   * authorized for nothing (connect accepted or not) cannot stay open by sending a little now
+   * and then.
+   */
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** Half-received messages and queued commands: small bounds until a publish is allowed. */
+  private readonly pendingBytes: ConnectionPendingBytes;
   /** Serializes async decisions so events are handled in wire order. */
   private pending: Promise<void> = Promise.resolve();
 
@@ -83,10 +93,12 @@ export class RtmpConnection {
     this.id = deps.registry.nextId();
     this.direct = new DirectSocketWriter(socket);
     this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: remoteAddress });
+    this.pendingBytes = deps.pendingBytes.open();
     this.session = new RtmpServerSession({
       send: (data) => this.write(data),
       onEvent: (event) => this.enqueue(event),
       outChunkSize: options.chunkSize,
+      pending: this.pendingBytes,
     });
     this.entry = {
       id: this.id,
@@ -105,7 +117,7 @@ export class RtmpConnection {
     deps.registry.add(this.entry);
     this.log.debug('connection.open');
 
-    this.handshakeTimer = setTimeout(() => this.close('handshake-timeout'), options.handshakeTimeoutMs);
+    this.handshakeTimer = setTimeout(() => this.close('handshake-timeout', { connected: this.app !== undefined }), options.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close('socket-error', { err }));
@@ -223,8 +235,6 @@ export class RtmpConnection {
       this.closeSoon('connect-rejected');
       return;
     }
-    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = undefined;
     this.app = app;
     this.appQuery = query;
     this.user = verdict.user;
@@ -292,6 +302,9 @@ export class RtmpConnection {
       this.closeSoon('stream-busy');
       return;
     }
+    this.authorized();
+    this.pendingBytes.authorize();
+    this.session.authorizeInput();
     this.publishing.set(event.streamId, { streamId: event.streamId, path, publication: result.publication });
     this.entry.role = 'publisher';
     this.entry.stream = name;
@@ -321,6 +334,7 @@ export class RtmpConnection {
       this.closeSoon('play-denied');
       return;
     }
+    this.authorized();
     this.stopPlaying(event.streamId);
     const path = Hub.path(app, name);
     const state: PlayState = { streamId: event.streamId, name, path, audio: true, video: true };
@@ -331,6 +345,12 @@ export class RtmpConnection {
     this.batched(() => this.session.startPlay(event.streamId, name, { reset: event.reset }));
     this.log.info('rtmp.play', { app, stream: name, live: this.deps.hub.isLive(path) });
     state.sub = this.deps.hub.subscribe(path, this.readerFor(state));
+  }
+
+  /** A publish or play was allowed: the handshake deadline no longer applies. */
+  private authorized(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
   }
 
   private streamRequest(app: string, stream: string, streamQuery: string): StreamRequest {
@@ -424,6 +444,8 @@ export class RtmpConnection {
     for (const id of [...this.publishing.keys()]) this.stopPublishing(id, false);
     for (const id of [...this.playing.keys()]) this.stopPlaying(id);
     this.deps.registry.remove(this.id);
+    this.session.close();
+    this.pendingBytes.close();
     this.socket.destroy();
     this.log.info('connection.close', {
       reason,
