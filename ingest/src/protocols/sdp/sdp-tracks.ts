@@ -73,6 +73,23 @@ export function trackFromSdpMedia(media: SdpMedia): SdpTrack | undefined {
   }
 }
 
+/** What streamgate takes in an ANNOUNCE, for refusals. */
+const SUPPORTED = 'streamgate takes H264, H265, AAC (MPEG4-GENERIC AAC-hbr or MP4A-LATM) and Opus';
+
+/**
+ * The track of one media section, or why it cannot be taken (a sentence for the client: the
+ * codec as the SDP names it and what is supported). Raises ProtocolError for malformed codec
+ * parameters.
+ */
+export function readSdpTrack(media: SdpMedia): SdpTrack | string {
+  const track = trackFromSdpMedia(media);
+  if (track !== undefined) return track;
+  const pt = media.formats[0];
+  const rtpmap = pt === undefined ? undefined : mediaRtpmap(media, pt);
+  const name = rtpmap ? `${rtpmap.encoding}/${rtpmap.clockRate}` : `payload type ${(pt ?? 'none').slice(0, 8)} without rtpmap`;
+  return `${name.slice(0, 64)} is not supported; ${SUPPORTED}`;
+}
+
 /** Options of {@link sdpFromTracks}. */
 export interface SdpFromTracksOptions {
   /** `s=`, the stream name. */

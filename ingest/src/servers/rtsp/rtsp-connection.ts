@@ -1,25 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from '../../auth/authorizer.js';
-import { Hub } from '../../hub/hub.js';
 import type { Subscription } from '../../hub/subscription.js';
 import type { Logger } from '../../logger.js';
 import type { AudioConfig, MediaFrame, VideoConfig } from '../../media/media-frame.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { digestUriMatches, DigestNonceCounts, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../protocols/rtsp/rtsp-auth.js';
-import { RtspDecoder } from '../../protocols/rtsp/rtsp-decoder.js';
-import { encodeRtspResponse, getCSeq, getHeader, type RtspRequest, type RtspUnit } from '../../protocols/rtsp/rtsp-message.js';
-import { formatNptRange, formatRtpInfo, formatSessionHeader, parseSessionHeader } from '../../protocols/rtsp/rtsp-session-header.js';
-import { formatTransport, parseTransport, type RtspTransport } from '../../protocols/rtsp/rtsp-transport.js';
-import { formatSdp, parseSdp } from '../../protocols/sdp/sdp.js';
-import { sdpFromTracks, trackFromSdpMedia, type SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
+import { getHeader, type RtspRequest } from '../../protocols/rtsp/rtsp-message.js';
+import { RtspRequestError } from '../../protocols/rtsp/rtsp-request-error.js';
+import { redactUri, RtspServerSession, stripQuery, type RtspSessionEvent } from '../../protocols/rtsp/rtsp-server-session.js';
+import { formatNptRange, formatRtpInfo } from '../../protocols/rtsp/rtsp-session-header.js';
+import type { RtspTransport } from '../../protocols/rtsp/rtsp-transport.js';
+import { formatSdp } from '../../protocols/sdp/sdp.js';
+import { sdpFromTracks, type SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPair, RtpUdpPorts } from './rtp-udp-ports.js';
 import type { RtspNonces } from './rtsp-nonces.js';
 import { outgoingTracks, RtspPlayer, type OutgoingTrackSpec } from './rtsp-player.js';
 import { RtspPublisher } from './rtsp-publisher.js';
-import { invalidNameReason, splitQuery } from '../stream-name.js';
+import { rtspStreamTarget, type RtspStreamTarget } from './rtsp-stream-target.js';
 
 /** Settings of an RTSP connection. */
 export interface RtspConnectionOptions {
@@ -41,98 +41,68 @@ export interface RtspConnectionDeps {
   readonly nonces: RtspNonces;
 }
 
-/** A refused request: RTSP status, reason phrase and a stable code for logs and tests. */
-export class RtspRequestError extends Error {
-  override readonly name = 'RtspRequestError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { RtspRequestError } from '../../protocols/rtsp/rtsp-request-error.js';
 
 const REALM = 'streamgate';
-const METHODS = 'OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER';
-const REASONS: Record<number, string> = {
-  200: 'OK',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  453: 'Not Enough Bandwidth',
-  454: 'Session Not Found',
-  455: 'Method Not Valid in This State',
-  459: 'Aggregate Operation Not Allowed',
-  461: 'Unsupported Transport',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
+/** Refusals after which the client may go on on the same connection (a retry with credentials, another track or session). */
+const KEEP_OPEN_AFTER = new Set([401, 404, 454, 455, 461]);
+/** Decoder errors after which no answer can be framed (the peer is not speaking RTSP requests any more). */
+const NO_ANSWER_CODES = new Set(['RTSP_INTERLEAVED_TOO_LARGE', 'RTSP_UNKNOWN_CHANNEL']);
 
 interface PublishState {
-  readonly app: string;
-  readonly stream: string;
-  readonly path: string;
+  readonly target: RtspStreamTarget;
   readonly tracks: readonly SdpTrack[];
   readonly publisher: RtspPublisher;
   readonly decision: AuthDecision | undefined;
   readonly request: AuthorizeRequest | undefined;
-  /** Track index per interleaved channel; RTCP channels are `-index - 1`. */
-  readonly channels: Map<number, number>;
-  readonly setUp: Set<number>;
-  recording: boolean;
+}
+
+interface Described {
+  readonly target: RtspStreamTarget;
+  readonly tracks: readonly OutgoingTrackSpec[];
+  readonly decision?: AuthDecision;
+  readonly request?: AuthorizeRequest;
 }
 
 interface PlayState {
-  readonly app: string;
-  readonly stream: string;
-  readonly path: string;
-  readonly tracks: readonly OutgoingTrackSpec[];
+  readonly target: RtspStreamTarget;
   readonly player: RtspPlayer;
-  readonly setUp: Set<number>;
-  /** RTCP channels (receiver reports) and RTP channels players might echo: accepted. */
-  readonly channels: Set<number>;
   sub?: Subscription;
-  playing: boolean;
+  /** The first PLAY was logged and its grant is watched. */
+  started?: boolean;
 }
 
 /**
- * One RTSP TCP connection (RFC 2326): requests and interleaved RTP/RTCP through the sans-I/O
- * RtspDecoder; publish (ANNOUNCE, SETUP, RECORD) into the hub and play (DESCRIBE, SETUP, PLAY,
- * PAUSE) from it, RTP over TCP or UDP; Basic and Digest auth through the ingest's authorizer.
- * Bad input gets a coded error, an RTSP status where one fits, and closes only this connection.
+ * One RTSP TCP connection: the socket, timers, UDP ports, auth and hub around a sans-I/O
+ * RtspServerSession, which owns the protocol state (which request is valid when, channels,
+ * session id). Publish (ANNOUNCE, SETUP, RECORD) goes into the hub and play (DESCRIBE, SETUP,
+ * PLAY, PAUSE) comes from it, RTP over TCP or UDP; Basic and Digest auth through the ingest's
+ * authorizer. Bad input gets a coded error, an RTSP status where one fits, and closes only this
+ * connection.
  */
 export class RtspConnection {
   readonly id: string;
   private readonly log: Logger;
-  private readonly decoder = new RtspDecoder();
+  private readonly session: RtspServerSession;
   private readonly entry: ConnectionEntry;
   private readonly startedAt = Date.now();
   private bytesIn = 0;
   private bytesOut = 0;
   private closed = false;
   private closeReason: string | undefined;
-  private sessionId: string | undefined;
   private publish: PublishState | undefined;
   private play: PlayState | undefined;
-  /** A stream DESCRIBE answered for (PLAY-side SETUPs refer to it). */
-  private described: { app: string; stream: string; path: string; tracks: OutgoingTrackSpec[]; decision?: AuthDecision; request?: AuthorizeRequest } | undefined;
+  /** The stream DESCRIBE answered for (play SETUPs refer to it). */
+  private described: Described | undefined;
   private readonly udpPairs: RtpUdpPair[] = [];
   private lastActivity = Date.now();
   private readonly activityTimer: NodeJS.Timeout;
   private requestTimer: NodeJS.Timeout | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private badUdpPackets = 0;
-  private pending: Promise<void> = Promise.resolve();
   private readonly remote: string;
   private readonly nonceCounts = new DigestNonceCounts();
+  private firstFrameHook: ((times: ReadonlyMap<number, number>) => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -143,6 +113,12 @@ export class RtspConnection {
     this.id = ctx.registry.nextId();
     this.remote = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     this.log = ctx.log.child({ conn: this.id, protocol: 'rtsp', remote: this.remote });
+    this.session = new RtspServerSession({
+      send: (data) => this.write(data),
+      onEvent: (event) => this.onEvent(event),
+      sessionTimeoutSeconds: Math.round(options.sessionTimeoutMs / 1000),
+      newSessionId: () => randomBytes(8).toString('hex'),
+    });
     this.entry = {
       id: this.id,
       protocol: 'rtsp',
@@ -171,62 +147,85 @@ export class RtspConnection {
     if (this.closed) return;
     this.bytesIn += chunk.byteLength;
     this.lastActivity = Date.now();
-    let units: RtspUnit[];
+    let completed: boolean;
     try {
-      units = this.decoder.push(chunk);
+      completed = this.session.feed(chunk);
     } catch (err) {
       this.refuseBytes(err);
       return;
     }
     // A message that does not complete in time (slow drip, Content-Length larger than the body).
-    if (units.length > 0 && this.requestTimer) {
+    if (completed && this.requestTimer) {
       clearTimeout(this.requestTimer);
       this.requestTimer = undefined;
-    } else if (units.length === 0 && this.requestTimer === undefined) {
+    } else if (!completed && this.requestTimer === undefined) {
       this.requestTimer = setTimeout(() => {
         this.log.warn('rtsp.protocol-error', { code: 'RTSP_REQUEST_TIMEOUT', message: `incomplete message after ${this.options.requestTimeoutMs} ms` });
-        this.sendRaw(408, 'RTSP_REQUEST_TIMEOUT');
+        this.session.refuseBytes(408, 'RTSP_REQUEST_TIMEOUT');
         this.closeSoon('protocol-error');
       }, this.options.requestTimeoutMs);
       this.requestTimer.unref();
     }
-    for (const unit of units) {
-      if (this.closed) return;
-      if (unit.type === 'interleaved') {
-        try {
-          this.onInterleaved(unit.channel, unit.payload);
-        } catch (err) {
-          this.fail(err);
-        }
-      } else if (unit.type === 'request') {
-        this.pending = this.pending.then(() => (this.closed ? undefined : this.onRequest(unit))).catch((err: unknown) => this.fail(err));
-      }
-      // responses (to requests we never send) are ignored
-    }
   }
 
-  /** The decoder refused the bytes: answer once with a status when it fits, then close. */
+  /** The session refused the bytes: answer once with a status when it fits, then close. */
   private refuseBytes(err: unknown): void {
     if (!(err instanceof ProtocolError)) return this.fail(err);
+    if (NO_ANSWER_CODES.has(err.code)) return this.fail(err);
     this.log.warn('rtsp.protocol-error', { code: err.code, message: err.message });
-    if (err.code !== 'RTSP_INTERLEAVED_TOO_LARGE') this.sendRaw(err.code === 'RTSP_BODY_TOO_LARGE' ? 413 : 400, err.code);
+    this.session.refuseBytes(err.code === 'RTSP_BODY_TOO_LARGE' ? 413 : 400, err.code);
     this.closeSoon('protocol-error');
   }
 
-  private onInterleaved(channel: number, payload: Uint8Array): void {
-    const pub = this.publish;
-    if (pub?.channels.has(channel)) {
-      if (!pub.recording) return; // before RECORD's answer: nothing to publish yet
-      const v = pub.channels.get(channel)!;
-      if (v >= 0) pub.publisher.onRtp(v, payload);
-      else pub.publisher.onRtcp(-v - 1, payload);
-      return;
+  private onEvent(event: RtspSessionEvent): void {
+    switch (event.type) {
+      case 'announce':
+        return this.decide(this.onAnnounce(event.request, event.sdp.sessionName, event.tracks));
+      case 'describe':
+        return this.decide(this.onDescribe(event.request));
+      case 'setup':
+        return this.decide(event.mode === 'record' ? this.setupPublish(event.track, event.transport, event.interleaved) : this.setupPlay(event.track, event.transport, event.interleaved));
+      case 'play':
+        return this.decide(this.onPlay(event.request));
+      case 'record':
+        return this.onRecord();
+      case 'pause':
+        return this.onPause(event.from);
+      case 'teardown':
+        return this.closeSoon('teardown');
+      case 'rtp':
+      case 'rtcp':
+        try {
+          if (event.type === 'rtp') this.publish?.publisher.onRtp(event.track, event.payload);
+          else this.publish?.publisher.onRtcp(event.track, event.payload);
+        } catch (err) {
+          this.fail(err);
+        }
+        return;
+      case 'player-rtcp':
+        try {
+          RtspPlayer.readRtcp(event.payload); // receiver reports: accepted (parse errors close, like any bad input)
+        } catch (err) {
+          this.fail(err);
+        }
+        return;
+      case 'refused': {
+        const { request: req, error: err } = event;
+        this.log.info('rtsp.request-refused', { method: req.method, uri: redactUri(req.uri), status: err.status, code: err.code, message: err.message });
+        // Refused publishes and broken requests end the connection; a 401 waits for the retry.
+        if (!KEEP_OPEN_AFTER.has(err.status)) this.closeSoon(err.code);
+        return;
+      }
     }
-    if (this.play?.channels.has(channel)) {
-      RtspPlayer.readRtcp(payload); // receiver reports: accepted (parse errors close, like any bad input)
-      return;
-    }
-    throw new ProtocolError('RTSP_UNKNOWN_CHANNEL', `interleaved frame on channel ${channel}, which no SETUP assigned`);
+  }
+
+  /** Runs the server's part of a request; a refusal becomes the session's error answer. */
+  private decide(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      if (err instanceof RtspRequestError) this.session.reject(err);
+      else if (err instanceof ProtocolError) this.session.reject(new RtspRequestError(400, err.code, err.message, { cause: err }));
+      else this.fail(err);
+    });
   }
 
   /** Logs a refused input (coded) or a bug, and closes this connection only. */
@@ -240,64 +239,11 @@ export class RtspConnection {
     }
   }
 
-  private async onRequest(req: RtspRequest): Promise<void> {
-    const cseq = getCSeq(req);
-    try {
-      if (cseq === undefined) throw new RtspRequestError(400, 'RTSP_NO_CSEQ', 'request without a CSeq');
-      this.checkSession(req);
-      switch (req.method) {
-        case 'OPTIONS':
-          return this.reply(req, 200, [['Public', METHODS]]);
-        case 'GET_PARAMETER':
-        case 'SET_PARAMETER':
-          // keep-alives (the session timeout was pushed back by the bytes themselves)
-          return this.reply(req, 200);
-        case 'ANNOUNCE':
-          return await this.onAnnounce(req);
-        case 'DESCRIBE':
-          return await this.onDescribe(req);
-        case 'SETUP':
-          return await this.onSetup(req);
-        case 'RECORD':
-          return this.onRecord(req);
-        case 'PLAY':
-          return await this.onPlay(req);
-        case 'PAUSE':
-          return this.onPause(req);
-        case 'TEARDOWN':
-          this.reply(req, 200);
-          return this.closeSoon('teardown');
-        default:
-          throw new RtspRequestError(501, 'RTSP_METHOD_NOT_IMPLEMENTED', `method ${req.method} is not implemented`);
-      }
-    } catch (err) {
-      if (!(err instanceof RtspRequestError || err instanceof ProtocolError)) throw err;
-      const status = err instanceof RtspRequestError ? err.status : 400;
-      const extra = err instanceof RtspAuthChallenge ? err.headers : [];
-      this.log.info('rtsp.request-refused', { method: req.method, uri: redactUri(req.uri), status, code: err.code, message: err.message });
-      this.reply(req, status, extra);
-      // Refused publishes and broken requests end the connection; a 401 waits for the retry.
-      if (status !== 401 && status !== 404 && status !== 454 && status !== 455 && status !== 461) this.closeSoon(err.code);
-    }
-  }
-
-  private checkSession(req: RtspRequest): void {
-    const header = getHeader(req, 'Session');
-    if (header === undefined || this.sessionId === undefined) return;
-    if (parseSessionHeader(header).id !== this.sessionId) throw new RtspRequestError(454, 'RTSP_SESSION_NOT_FOUND', `unknown session ${header.slice(0, 32)}`);
-  }
-
-  private async onAnnounce(req: RtspRequest): Promise<void> {
-    if (this.publish || this.play) throw new RtspRequestError(455, 'RTSP_BAD_STATE', 'ANNOUNCE on a connection that already publishes or plays');
+  private async onAnnounce(req: RtspRequest, sessionName: string, tracks: readonly SdpTrack[]): Promise<void> {
     if (this.deps.ctx.state.draining) throw new RtspRequestError(503, 'RTSP_DRAINING', 'the server is draining');
-    const type = getHeader(req, 'Content-Type');
-    if (type !== undefined && !/^application\/sdp\b/i.test(type)) throw new RtspRequestError(415, 'RTSP_NOT_SDP', `ANNOUNCE body of type ${type.slice(0, 32)}`);
-    const sdp = parseSdp(Buffer.from(req.body).toString('utf8'));
-    const target = streamTarget(req.uri, sdp.sessionName);
-    const tracks = sdp.media.map(trackFromSdpMedia).filter((t): t is SdpTrack => t !== undefined);
-    if (tracks.length === 0) throw new RtspRequestError(415, 'RTSP_NO_SUPPORTED_TRACK', 'no H.264, H.265, AAC or Opus track in the SDP');
-    const { decision, request } = await this.authorize(req, 'publish', target.app, target.stream, target.query);
-    const path = Hub.path(target.app, target.stream);
+    const target = rtspStreamTarget(req.uri, sessionName);
+    const { decision, request } = await this.authorize(req, 'publish', target);
+    const { path } = target;
     const user = decision?.user;
     const info = { id: this.id, protocol: 'rtsp', remoteAddress: this.remote, user, kick: (reason: string) => this.close('kicked', { reason }) };
     let result = this.deps.ctx.hub.publish(path, info);
@@ -307,39 +253,34 @@ export class RtspConnection {
       result = this.deps.ctx.hub.publish(path, info);
     }
     if (!result.ok) throw new RtspRequestError(453, 'RTSP_STREAM_BUSY', `stream ${path} is already being published`);
-    this.publish = {
-      app: target.app,
-      stream: target.stream,
-      path,
-      tracks,
-      publisher: new RtspPublisher(tracks, result.publication),
-      decision,
-      request,
-      channels: new Map(),
-      setUp: new Set(),
-      recording: false,
-    };
+    this.publish = { target, tracks, publisher: new RtspPublisher(tracks, result.publication), decision, request };
     this.entry.role = 'publisher';
     this.entry.app = target.app;
     this.entry.stream = target.stream;
     this.entry.user = user;
     this.log.info('rtsp.announce', { app: target.app, stream: target.stream, user, tracks: tracks.map((t) => t.codec) });
-    this.reply(req, 200);
+    this.session.acceptAnnounce();
   }
 
   private async onDescribe(req: RtspRequest): Promise<void> {
-    if (this.publish) throw new RtspRequestError(455, 'RTSP_BAD_STATE', 'DESCRIBE on a publishing connection');
-    const target = streamTarget(req.uri, '');
-    const { decision, request } = await this.authorize(req, 'play', target.app, target.stream, target.query);
-    const path = Hub.path(target.app, target.stream);
+    const target = rtspStreamTarget(req.uri, '');
+    const { decision, request } = await this.authorize(req, 'play', target);
+    const { path } = target;
     if (!this.deps.ctx.hub.isLive(path)) throw new RtspRequestError(404, 'RTSP_STREAM_NOT_FOUND', `stream ${path} is not live`);
     const configs = await this.probeConfigs(path);
     const tracks = outgoingTracks(configs);
     if (tracks.length === 0) throw new RtspRequestError(415, 'RTSP_NO_SUPPORTED_TRACK', `stream ${path} has no track RTSP carries`);
     const local = (this.socket.localAddress ?? '0.0.0.0').replace(/^::ffff:/, '');
     const body = Buffer.from(formatSdp(sdpFromTracks(configs, { sessionName: target.stream, address: local, sessionId: String(Date.now()) })), 'utf8');
-    this.described = { app: target.app, stream: target.stream, path, tracks, ...(decision ? { decision } : {}), ...(request ? { request } : {}) };
-    this.reply(req, 200, [['Content-Base', `${stripQuery(req.uri).replace(/\/$/, '')}/`], ['Content-Type', 'application/sdp']], body);
+    this.described = { target, tracks, ...(decision ? { decision } : {}), ...(request ? { request } : {}) };
+    this.session.acceptDescribe(
+      tracks.map((t) => t.index),
+      [
+        ['Content-Base', `${stripQuery(req.uri).replace(/\/$/, '')}/`],
+        ['Content-Type', 'application/sdp'],
+      ],
+      body,
+    );
   }
 
   /**
@@ -378,81 +319,40 @@ export class RtspConnection {
     });
   }
 
-  private async onSetup(req: RtspRequest): Promise<void> {
-    const transports = parseTransport(getHeader(req, 'Transport') ?? '');
-    const wanted = transports.find((t) => t.delivery === 'unicast');
-    if (!wanted) throw new RtspRequestError(461, 'RTSP_UNSUPPORTED_TRANSPORT', 'only unicast RTP over UDP or TCP');
-    if (this.publish) return this.setupPublish(req, wanted);
-    if (this.described || this.play) return this.setupPlay(req, wanted);
-    throw new RtspRequestError(455, 'RTSP_SETUP_BEFORE_ANNOUNCE', 'SETUP before ANNOUNCE (publish) or DESCRIBE (play)');
-  }
-
-  private async setupPublish(req: RtspRequest, t: RtspTransport): Promise<void> {
+  private async setupPublish(index: number, t: RtspTransport, interleaved: readonly [number, number] | undefined): Promise<void> {
     const pub = this.publish!;
-    if (pub.recording) throw new RtspRequestError(455, 'RTSP_BAD_STATE', 'SETUP after RECORD');
-    const index = pub.tracks.findIndex((track) => controlMatches(req.uri, track.control, pub.tracks.length));
-    if (index < 0) throw new RtspRequestError(404, 'RTSP_UNKNOWN_TRACK', `no announced track at ${redactUri(req.uri)}`);
-    if (pub.setUp.has(index)) throw new RtspRequestError(455, 'RTSP_BAD_STATE', `track ${index} is already set up`);
-    let answer: RtspTransport;
-    if (t.protocol === 'tcp') {
-      const [rtp, rtcp] = t.interleaved ?? [index * 2, index * 2 + 1];
-      if (pub.channels.has(rtp) || pub.channels.has(rtcp)) throw new RtspRequestError(461, 'RTSP_CHANNEL_IN_USE', `interleaved channels ${rtp}-${rtcp} are taken`);
-      pub.channels.set(rtp, index);
-      pub.channels.set(rtcp, -index - 1);
-      answer = { protocol: 'tcp', delivery: 'unicast', interleaved: [rtp, rtcp], mode: 'record' };
-    } else {
-      const pair = await this.allocatePair();
-      pub.publisher.useReorderBuffer(index);
-      const onPacket = (rtcp: boolean) => (msg: Buffer, rinfo: { address: string }) => {
-        // Only the RTSP client may feed its session: anything else is a spoof or a flood.
-        if (this.closed || !pub.recording || rinfo.address.replace(/^::ffff:/, '') !== this.remote) return;
-        this.lastActivity = Date.now();
-        try {
-          if (rtcp) pub.publisher.onRtcp(index, msg);
-          else pub.publisher.onRtp(index, msg);
-        } catch (err) {
-          // UDP can be forged and reordered: a bad datagram is dropped and counted, not fatal.
-          if (!(err instanceof ProtocolError)) return this.fail(err);
-          if (this.badUdpPackets++ === 0) this.log.warn('rtsp.bad-udp-packet', { code: err.code, message: err.message });
-        }
-      };
-      pair.rtp.on('message', onPacket(false));
-      pair.rtcp.on('message', onPacket(true));
-      answer = { protocol: 'udp', delivery: 'unicast', ...(t.clientPort ? { clientPort: t.clientPort } : {}), serverPort: [pair.rtpPort, pair.rtcpPort], mode: 'record' };
-    }
-    pub.setUp.add(index);
-    this.sessionId ??= randomBytes(8).toString('hex');
-    this.reply(req, 200, [['Transport', formatTransport(answer)]]);
+    if (interleaved) return this.session.acceptSetup(index, { protocol: 'tcp', delivery: 'unicast', interleaved, mode: 'record' });
+    const pair = await this.allocatePair();
+    pub.publisher.useReorderBuffer(index);
+    const onPacket = (rtcp: boolean) => (msg: Buffer, rinfo: { address: string }) => {
+      // Only the RTSP client may feed its session: anything else is a spoof or a flood.
+      if (this.closed || this.session.state !== 'record' || rinfo.address.replace(/^::ffff:/, '') !== this.remote) return;
+      this.lastActivity = Date.now();
+      try {
+        if (rtcp) pub.publisher.onRtcp(index, msg);
+        else pub.publisher.onRtp(index, msg);
+      } catch (err) {
+        // UDP can be forged and reordered: a bad datagram is dropped and counted, not fatal.
+        if (!(err instanceof ProtocolError)) return this.fail(err);
+        if (this.badUdpPackets++ === 0) this.log.warn('rtsp.bad-udp-packet', { code: err.code, message: err.message });
+      }
+    };
+    pair.rtp.on('message', onPacket(false));
+    pair.rtcp.on('message', onPacket(true));
+    this.session.acceptSetup(index, { protocol: 'udp', delivery: 'unicast', ...(t.clientPort ? { clientPort: t.clientPort } : {}), serverPort: [pair.rtpPort, pair.rtcpPort], mode: 'record' });
   }
 
-  private async setupPlay(req: RtspRequest, t: RtspTransport): Promise<void> {
-    const d = this.described ?? this.play!;
-    const m = /\/trackID=(\d{1,3})\/?$/.exec(stripQuery(req.uri));
-    const spec = m ? d.tracks.find((tr) => tr.index === Number(m[1])) : d.tracks.length === 1 ? d.tracks[0] : undefined;
-    if (!spec) throw new RtspRequestError(404, 'RTSP_UNKNOWN_TRACK', `no track at ${redactUri(req.uri)}`);
-    this.play ??= {
-      app: d.app,
-      stream: d.stream,
-      path: d.path,
-      tracks: d.tracks,
-      player: new RtspPlayer(this.id, this.playerIo()),
-      setUp: new Set(),
-      channels: new Set(),
-      playing: false,
-    };
+  private async setupPlay(index: number, t: RtspTransport, interleaved: readonly [number, number] | undefined): Promise<void> {
+    const d = this.described!;
+    const spec = d.tracks.find((tr) => tr.index === index)!;
+    this.play ??= { target: d.target, player: new RtspPlayer(this.id, this.playerIo()) };
     const play = this.play;
-    if (play.playing) throw new RtspRequestError(455, 'RTSP_BAD_STATE', 'SETUP while playing');
-    if (play.setUp.has(spec.index)) throw new RtspRequestError(455, 'RTSP_BAD_STATE', `track ${spec.index} is already set up`);
     let answer: RtspTransport;
-    if (t.protocol === 'tcp') {
-      const [rtp, rtcp] = t.interleaved ?? [spec.index * 2, spec.index * 2 + 1];
-      if (play.channels.has(rtp) || play.channels.has(rtcp)) throw new RtspRequestError(461, 'RTSP_CHANNEL_IN_USE', `interleaved channels ${rtp}-${rtcp} are taken`);
-      play.channels.add(rtp);
-      play.channels.add(rtcp);
-      play.player.addTrack(spec, { kind: 'tcp', rtpChannel: rtp, rtcpChannel: rtcp });
-      answer = { protocol: 'tcp', delivery: 'unicast', interleaved: [rtp, rtcp] };
+    if (interleaved) {
+      play.player.addTrack(spec, { kind: 'tcp', rtpChannel: interleaved[0], rtcpChannel: interleaved[1] });
+      answer = { protocol: 'tcp', delivery: 'unicast', interleaved };
     } else {
-      if (!t.clientPort) throw new RtspRequestError(461, 'RTSP_NO_CLIENT_PORT', 'UDP transport without client_port');
+      const clientPort = t.clientPort!; // the session refuses UDP play without client_port
       const pair = await this.allocatePair();
       pair.rtcp.on('message', (msg, rinfo) => {
         if (rinfo.address.replace(/^::ffff:/, '') !== this.remote) return;
@@ -463,15 +363,13 @@ export class RtspConnection {
           this.badUdpPackets++;
         }
       });
-      play.player.addTrack(spec, { kind: 'udp', pair, host: this.remote, rtpPort: t.clientPort[0], rtcpPort: t.clientPort[1] });
-      answer = { protocol: 'udp', delivery: 'unicast', clientPort: t.clientPort, serverPort: [pair.rtpPort, pair.rtcpPort] };
+      play.player.addTrack(spec, { kind: 'udp', pair, host: this.remote, rtpPort: clientPort[0], rtcpPort: clientPort[1] });
+      answer = { protocol: 'udp', delivery: 'unicast', clientPort, serverPort: [pair.rtpPort, pair.rtcpPort] };
     }
-    play.setUp.add(spec.index);
     this.entry.role ??= 'player';
-    this.entry.app ??= d.app;
-    this.entry.stream ??= d.stream;
-    this.sessionId ??= randomBytes(8).toString('hex');
-    this.reply(req, 200, [['Transport', formatTransport(answer)]]);
+    this.entry.app ??= d.target.app;
+    this.entry.stream ??= d.target.stream;
+    this.session.acceptSetup(index, answer);
   }
 
   private async allocatePair(): Promise<RtpUdpPair> {
@@ -489,38 +387,37 @@ export class RtspConnection {
     }
   }
 
-  private onRecord(req: RtspRequest): void {
+  private onRecord(): void {
     const pub = this.publish;
-    if (!pub) throw new RtspRequestError(455, 'RTSP_RECORD_BEFORE_ANNOUNCE', 'RECORD before ANNOUNCE');
-    if (pub.setUp.size === 0) throw new RtspRequestError(455, 'RTSP_RECORD_BEFORE_SETUP', 'RECORD before SETUP');
-    if (!pub.recording) {
-      pub.recording = true;
-      this.log.info('rtsp.publish', { app: pub.app, stream: pub.stream, user: pub.decision?.user, tracks: pub.setUp.size, udp: this.udpPairs.length > 0, ...(this.udpPairs.length > 0 ? { rtpPorts: this.udpPairs.map((p) => p.rtpPort) } : {}) });
-      this.watch(pub.decision, pub.request, 'publish');
-    }
-    this.reply(req, 200);
+    if (!pub) return;
+    const udp = this.udpPairs.length > 0;
+    this.log.info('rtsp.publish', { app: pub.target.app, stream: pub.target.stream, user: pub.decision?.user, tracks: this.session.setUpTracks.size, udp, ...(udp ? { rtpPorts: this.udpPairs.map((p) => p.rtpPort) } : {}) });
+    if (this.recheckTimer === undefined) this.watch(pub.decision, pub.request, 'publish');
   }
 
   private async onPlay(req: RtspRequest): Promise<void> {
-    const play = this.play;
-    if (!play || play.setUp.size === 0) throw new RtspRequestError(455, 'RTSP_PLAY_BEFORE_SETUP', 'PLAY before SETUP');
-    const base = this.described ? stripQuery(req.uri).replace(/\/$/, '') : '';
+    const play = this.play!;
+    const base = stripQuery(req.uri).replace(/\/$/, '');
     const answer = (rtpTimes?: ReadonlyMap<number, number>): void => {
       const info = play.player.trackStates().map((s) => ({
         url: `${base}/trackID=${s.index}`,
         seq: s.seq,
         ...(rtpTimes?.has(s.index) ? { rtptime: rtpTimes.get(s.index)! } : {}),
       }));
-      this.reply(req, 200, [['Range', formatNptRange(0)], ['RTP-Info', formatRtpInfo(info)]]);
+      this.session.acceptPlay([
+        ['Range', formatNptRange(0)],
+        ['RTP-Info', formatRtpInfo(info)],
+      ]);
     };
-    if (play.playing) return answer();
-    play.playing = true;
-    if (!play.sub) {
-      this.log.info('rtsp.play', { app: play.app, stream: play.stream, tracks: play.setUp.size, udp: this.udpPairs.length > 0 });
+    if (this.session.state === 'play') return answer();
+    const path = play.target.path;
+    if (!play.started) {
+      play.started = true;
+      this.log.info('rtsp.play', { app: play.target.app, stream: play.target.stream, tracks: this.session.setUpTracks.size, udp: this.udpPairs.length > 0 });
       if (this.described) this.watch(this.described.decision, this.described.request, 'play');
     }
     if (play.player.started) {
-      const sub = this.deps.ctx.hub.subscribe(play.path, play.player);
+      const sub = this.deps.ctx.hub.subscribe(path, play.player);
       play.sub = sub;
       play.player.setResume(() => sub.resume());
       return answer();
@@ -537,13 +434,11 @@ export class RtspConnection {
       };
       const timer = setTimeout(() => once(), this.options.playAnswerWaitMs);
       this.firstFrameHook = once;
-      const sub = this.deps.ctx.hub.subscribe(play.path, play.player);
+      const sub = this.deps.ctx.hub.subscribe(path, play.player);
       play.sub = sub;
       play.player.setResume(() => sub.resume());
     });
   }
-
-  private firstFrameHook: ((times: ReadonlyMap<number, number>) => void) | undefined;
 
   private playerIo() {
     return {
@@ -564,30 +459,28 @@ export class RtspConnection {
       },
       onEnd: (reason: string): void => {
         if (this.play) this.play.sub = undefined;
-        this.log.info('rtsp.play-ended', { stream: this.play?.stream, reason });
+        this.log.info('rtsp.play-ended', { stream: this.play?.target.stream, reason });
         this.close(reason);
       },
       onUnpublish: (): void => {
         // RTSP has no "unpublished" notice: the player's session ends (RTCP BYE is optional, §6.6).
-        this.log.info('rtsp.play-unpublished', { stream: this.play?.stream });
+        this.log.info('rtsp.play-unpublished', { stream: this.play?.target.stream });
         this.closeSoon('unpublished');
       },
     };
   }
 
-  private onPause(req: RtspRequest): void {
+  private onPause(from: string): void {
+    // A paused publisher's media is ignored by the session until the next RECORD.
     const play = this.play;
-    if (!play) throw new RtspRequestError(455, 'RTSP_BAD_STATE', 'PAUSE without a PLAY session');
-    play.playing = false;
+    if (!play || (from !== 'play' && from !== 'pre-play')) return;
     play.sub?.close();
     play.sub = undefined;
-    this.reply(req, 200);
   }
 
   /** Asks the authorizer (when auth is configured); raises 401 with challenges, 403 or 503. */
-  private async authorize(req: RtspRequest, action: 'publish' | 'play', app: string, stream: string, query: string): Promise<{ decision?: AuthDecision; request?: AuthorizeRequest }> {
-    const bad = invalidNameReason(app) ?? invalidNameReason(stream);
-    if (bad) throw new RtspRequestError(400, 'RTSP_BAD_STREAM_NAME', `invalid stream name ${app}/${stream}: ${bad}`);
+  private async authorize(req: RtspRequest, action: 'publish' | 'play', target: RtspStreamTarget): Promise<{ decision?: AuthDecision; request?: AuthorizeRequest }> {
+    const { app, stream, query } = target;
     const authorizer: Authorizer | undefined = this.deps.ctx.authorizer;
     if (!authorizer) return {};
     const credentials = this.credentialsOf(req);
@@ -653,17 +546,6 @@ export class RtspConnection {
     arm(decision.recheckAtMs);
   }
 
-  private reply(req: RtspRequest, status: number, headers: [string, string][] = [], body: Uint8Array = new Uint8Array(0)): void {
-    const h: [string, string][] = [['CSeq', String(getCSeq(req) ?? 0)], ['Server', 'streamgate']];
-    if (this.sessionId !== undefined) h.push(['Session', formatSessionHeader({ id: this.sessionId, timeout: Math.round(this.options.sessionTimeoutMs / 1000) })]);
-    this.write(encodeRtspResponse({ status, reason: REASONS[status] ?? 'Error', headers: [...h, ...headers], body }));
-  }
-
-  /** An error answer outside any parsed request (the decoder refused the bytes). */
-  private sendRaw(status: number, code: string): void {
-    this.write(encodeRtspResponse({ status, reason: REASONS[status] ?? 'Error', headers: [['Server', 'streamgate'], ['X-Error-Code', code]], body: new Uint8Array(0) }));
-  }
-
   private write(data: Uint8Array): boolean {
     if (this.closed || this.socket.destroyed) return false;
     this.bytesOut += data.byteLength;
@@ -681,6 +563,7 @@ export class RtspConnection {
   close(reason: string, fields: Record<string, unknown> = {}): void {
     if (this.closed) return;
     this.closed = true;
+    this.session.close();
     reason = this.closeReason ?? reason;
     clearInterval(this.activityTimer);
     if (this.requestTimer) clearTimeout(this.requestTimer);
@@ -688,7 +571,7 @@ export class RtspConnection {
     const pub = this.publish;
     if (pub) {
       pub.publisher.end();
-      this.log.info('rtsp.unpublish', { path: pub.path, ...pub.publisher.stats });
+      this.log.info('rtsp.unpublish', { path: pub.target.path, ...pub.publisher.stats });
     }
     if (this.play) {
       this.play.player.stop();
@@ -715,52 +598,7 @@ export class RtspConnection {
 
 /** A 401 carrying the WWW-Authenticate challenges. */
 class RtspAuthChallenge extends RtspRequestError {
-  constructor(
-    reason: string,
-    readonly headers: [string, string][],
-  ) {
-    super(401, `RTSP_AUTH_${reason.toUpperCase()}`, reason === 'no_credentials' ? 'authentication required' : 'authentication failed');
+  constructor(reason: string, headers: [string, string][]) {
+    super(401, `RTSP_AUTH_${reason.toUpperCase()}`, reason === 'no_credentials' ? 'authentication required' : 'authentication failed', { headers });
   }
-}
-
-function stripQuery(uri: string): string {
-  const q = uri.indexOf('?');
-  return q < 0 ? uri : uri.slice(0, q);
-}
-
-/** The URI with any user:password@ removed (for logs). */
-function redactUri(uri: string): string {
-  return uri.replace(/^(rtsps?:\/\/)[^@/]*@/i, '$1');
-}
-
-/**
- * `rtsp://host[:port]/APP/STREAM[?query]` → app, stream, query. A URL with only the app takes the
- * stream from the SDP session name (`ffmpeg -metadata title=test … rtsp://host/flvplayback`).
- */
-function streamTarget(uri: string, sessionName: string): { app: string; stream: string; query: string } {
-  const m = /^rtsps?:\/\/[^/]*(\/[^]*)?$/i.exec(uri);
-  if (!m) throw new RtspRequestError(400, 'RTSP_BAD_URI', `not an rtsp:// URL: ${redactUri(uri).slice(0, 64)}`);
-  const { name, query } = splitQuery(m[1] ?? '/');
-  const parts = name.split('/').filter((p) => p !== '').map(safeDecode);
-  const app = parts[0];
-  if (app === undefined) throw new RtspRequestError(404, 'RTSP_NO_APP', 'URL without an application');
-  const stream = parts.length > 1 ? parts.slice(1).join('/') : sessionName.trim();
-  if (stream === '' || stream === '-' || stream === 'No Name') throw new RtspRequestError(404, 'RTSP_NO_STREAM', 'URL without a stream name and SDP without a session name');
-  return { app, stream, query };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw new RtspRequestError(400, 'RTSP_BAD_URI', `bad percent-encoding in ${s.slice(0, 32)}`);
-  }
-}
-
-/** Whether a SETUP URI names the announced track with `control` (relative or absolute). */
-function controlMatches(uri: string, control: string | undefined, trackCount: number): boolean {
-  const u = stripQuery(uri).replace(/\/$/, '');
-  if (control === undefined || control === '*') return trackCount === 1;
-  if (/^rtsps?:\/\//i.test(control)) return stripQuery(control).replace(/\/$/, '') === u;
-  return u.endsWith(`/${control}`);
 }
