@@ -46,6 +46,12 @@ const list: Parser<string[]> = (raw) =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+const srtPassphrase: Parser<string | undefined> = (raw, v) => {
+  if (raw === '') return undefined;
+  // libsrt's own bounds (SRTO_PASSPHRASE): callers cannot set anything else.
+  if (raw.length < 10 || raw.length > 79) throw new ConfigError(v, `must be 10-79 characters (got ${raw.length})`);
+  return raw;
+};
 const secret: Parser<string | undefined> = (raw, v) => {
   if (raw === '') return undefined;
   if (raw.length < 16) throw new ConfigError(v, `must be at least 16 characters (got ${raw.length})`);
@@ -125,6 +131,9 @@ export const CONFIG_VARIABLES = {
   rtpPortRange: spec('STREAMGATE_RTP_PORTS', '20000-20999', text, 'UDP port range for RTSP RTP/RTCP'),
   metricsEmfSeconds: spec('STREAMGATE_METRICS_EMF_SECONDS', '0', nonNegativeInt, 'every N seconds, one CloudWatch embedded-metric-format line on stdout (0 = off)'),
   metricsService: spec('STREAMGATE_METRICS_SERVICE', 'streamgate', text, 'value of the Service dimension of those metrics'),
+  srtPort: spec('STREAMGATE_SRT_PORT', '8890', port, 'SRT publish/play over UDP (MPEG-TS payload; stream id names the stream)'),
+  srtPassphrase: spec('STREAMGATE_SRT_PASSPHRASE', '', srtPassphrase, 'SRT encryption passphrase (10-79 chars); set: every SRT caller must use it'),
+  srtLatencyMs: spec('STREAMGATE_SRT_LATENCY_MS', '120', positiveInt, 'SRT TSBPD latency (ms); the larger of this and the caller\'s wins'),
   dumpDir: spec('STREAMGATE_DUMP_DIR', '', optionalText, 'write each connection\'s received bytes here (bug reports become fixtures)'),
 } as const;
 

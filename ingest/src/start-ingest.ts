@@ -26,6 +26,7 @@ import { RtpUdpPorts } from './servers/rtsp/rtp-udp-ports.js';
 import { RtspNonces } from './servers/rtsp/rtsp-nonces.js';
 import { createRtspServer } from './servers/rtsp/rtsp-server.js';
 import { createTsTcpServer } from './servers/raw/ts-tcp-server.js';
+import { SrtServer } from './servers/srt/srt-server.js';
 
 /** What `startIngest` needs besides the config. */
 export interface IngestDeps {
@@ -120,6 +121,18 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     const server = createRtspServer(ctx, rtspOptions, rtspShared);
     listeners.push(netListener(i === 0 ? 'rtsp' : `rtsp${i + 1}`, server, Number(port), config.host, log));
   });
+  // SRT (UDP) is off with port 0: UDP has no "pick a free port" use for encoders to find.
+  if (config.srtPort !== 0) {
+    listeners.push(
+      new SrtServer(ctx, {
+        port: config.srtPort,
+        host: config.host,
+        ...(config.srtPassphrase !== undefined ? { passphrase: config.srtPassphrase } : {}),
+        latencyMs: config.srtLatencyMs,
+        maxPeers: config.maxConnections,
+      }),
+    );
+  }
   const loopback = isLoopbackHost(config.adminHost);
   if (!loopback && config.adminToken === undefined) {
     throw new ConfigError('STREAMGATE_ADMIN_TOKEN', `required when the admin listener is bound to ${config.adminHost} (not loopback)`);

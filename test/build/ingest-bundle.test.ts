@@ -69,6 +69,7 @@ describe.skipIf(!ingestMainIsReady())('ingest bundle (the Dockerfile entry)', ()
           STREAMGATE_FLV_PORT: String(flv),
           STREAMGATE_RELAY_FLV_PORT: '0',
           STREAMGATE_TS_PORT: String(ts),
+          STREAMGATE_SRT_PORT: '0',
           STREAMGATE_RTSP_PORTS: `${rtspA},${rtspB}`,
           STREAMGATE_ADMIN_PORT: String(admin),
           STREAMGATE_FUNCTIONS_URL: 'http://127.0.0.1:9/',

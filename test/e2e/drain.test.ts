@@ -89,6 +89,7 @@ describe('graceful drain', () => {
           STREAMGATE_FLV_PORT: String(flv),
           STREAMGATE_RELAY_FLV_PORT: '0',
           STREAMGATE_TS_PORT: String(ts),
+          STREAMGATE_SRT_PORT: '0',
           STREAMGATE_RTSP_PORTS: String(rtsp),
           STREAMGATE_ADMIN_PORT: String(admin),
           STREAMGATE_FUNCTIONS_PORT: String(functions),

@@ -13,6 +13,8 @@ export const TEST_INGEST_ENV: Readonly<Record<string, string>> = {
   STREAMGATE_TS_PORT: '0',
   STREAMGATE_RTSP_PORTS: '0',
   STREAMGATE_ADMIN_PORT: '0',
+  // 0 turns SRT off (tests that use it give a free UDP port)
+  STREAMGATE_SRT_PORT: '0',
   STREAMGATE_LOG_LEVEL: 'debug',
 };
 

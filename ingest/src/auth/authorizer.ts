@@ -4,7 +4,7 @@ import type { ConnectRole } from './classify-connect.js';
 export type { AuthDecision, AuthReason } from '../../../domain/src/auth-decision.js';
 
 /** The listener a request came through. */
-export type AuthProtocol = 'rtmp' | 'rtmps' | 'rtmpt' | 'rtsp' | 'http';
+export type AuthProtocol = 'rtmp' | 'rtmps' | 'rtmpt' | 'rtsp' | 'http' | 'srt';
 
 /** What a client wants to do with a stream. */
 export type AuthAction = 'publish' | 'play';
@@ -23,9 +23,9 @@ export type Credentials =
       readonly password: string;
       /**
        * Where it came from: connect `?user=&pass=`, the publish/play name's query, RTSP Basic,
-       * an HTTP-FLV/HLS URL's `?user=&pass=`, HTTP `Authorization: Basic`.
+       * an HTTP-FLV/HLS URL's `?user=&pass=`, HTTP `Authorization: Basic`, an SRT stream id.
        */
-      readonly source: 'app-query' | 'stream-query' | 'rtsp-basic' | 'http-query' | 'http-basic';
+      readonly source: 'app-query' | 'stream-query' | 'rtsp-basic' | 'http-query' | 'http-basic' | 'srt-stream-id';
     }
   | { readonly kind: 'proof'; readonly user: string; readonly method: 'rtsp-digest'; verify(password: string): boolean }
   | VerifiedCredentials;
@@ -114,7 +114,7 @@ export interface AuthEvent {
   /** True when the answer came from the decision cache (no HTTP call). */
   cached: boolean;
   /** How the user authenticated, when one did or tried. */
-  method?: 'query' | 'adobe' | 'llnw' | 'rtsp-basic' | 'rtsp-digest' | 'http-basic';
+  method?: 'query' | 'adobe' | 'llnw' | 'rtsp-basic' | 'rtsp-digest' | 'http-basic' | 'srt-stream-id';
   /** The AuthServiceError / RtmpAuthError code behind a fail-closed denial. */
   errorCode?: string;
 }

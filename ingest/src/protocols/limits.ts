@@ -49,6 +49,14 @@ export const LIMITS = {
   connectionMaxPendingBytes: 24 * 1024 * 1024, // an authorized publisher: a few 8 MiB frames at once
   unauthorizedMaxPendingBytes: 128 * 1024, // before connect/publish/play is allowed: commands only, no media
   unauthorizedMaxMessageLength: 64 * 1024, // one RTMP message before the connection is authorized
+  // SRT (UDP)
+  srtMaxHandshakeExtensions: 16, // extension blocks in one conclusion (libsrt sends at most 4)
+  srtMaxStreamIdLength: 512, // stream id bytes (libsrt's own maximum)
+  srtMaxLossRanges: 512, // loss ranges read from one NAK (a datagram holds at most ~370)
+  srtMaxWindowPackets: 8192, // packets one peer may have us hold (receive window, send buffer)
+  srtMaxPendingHandshakes: 256, // conclusions awaiting the auth answer, all peers
+  srtMaxPendingPerAddress: 8, // the same, from one IP address
+  srtMaxBufferedBytes: 256 * 1024 * 1024, // payload bytes held for all SRT peers together
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
