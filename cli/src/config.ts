@@ -5,6 +5,8 @@ import { join } from 'node:path';
 export interface ApiTarget {
   apiUrl: string;
   adminToken: string;
+  /** What to tell the user when `apiUrl` cannot be reached. */
+  unreachableHint: string;
 }
 
 /** Default local API (the `npm start` functions server). */
@@ -18,12 +20,30 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 /**
- * The only place the CLI reads the environment. URL: `--api`, else `STREAMGATE_API_URL`, else
- * the local default. Admin token: `--admin-token`, else `STREAMGATE_ADMIN_TOKEN`, else the
- * `admin-token` file the local server wrote under the data dir.
+ * The users API URL and where it came from: `--api`, else `STREAMGATE_API_URL`, else
+ * `STREAMGATE_FUNCTIONS_URL` (the deployed API the ingest also asks), else the local server on
+ * `STREAMGATE_FUNCTIONS_PORT` (what `npm start` listens on), else port 3000.
+ */
+export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): { url: string; from: string } {
+  if (flag) return { url: flag, from: '--api' };
+  if (env.STREAMGATE_API_URL) return { url: env.STREAMGATE_API_URL, from: 'STREAMGATE_API_URL' };
+  if (env.STREAMGATE_FUNCTIONS_URL) return { url: env.STREAMGATE_FUNCTIONS_URL, from: 'STREAMGATE_FUNCTIONS_URL' };
+  const port = env.STREAMGATE_FUNCTIONS_PORT?.trim();
+  if (port && /^\d+$/.test(port) && Number(port) > 0 && Number(port) <= 65535) return { url: `http://127.0.0.1:${port}`, from: 'STREAMGATE_FUNCTIONS_PORT' };
+  return { url: DEFAULT_API_URL, from: 'the default' };
+}
+
+/**
+ * The only place the CLI reads the environment. URL: see {@link resolveApiUrl}. Admin token:
+ * `--admin-token`, else `STREAMGATE_ADMIN_TOKEN`, else the `admin-token` file the local server
+ * wrote under the data dir.
  */
 export function resolveApiTarget(flags: { api?: string; adminToken?: string; dataDir?: string }, env: NodeJS.ProcessEnv = process.env): ApiTarget {
-  const apiUrl = flags.api ?? env.STREAMGATE_API_URL ?? DEFAULT_API_URL;
+  const { url: apiUrl, from } = resolveApiUrl(flags.api, env);
+  const unreachableHint =
+    from === 'the default' || from === 'STREAMGATE_FUNCTIONS_PORT'
+      ? `hint: is streamgate running (npm start)? ${from === 'the default' ? 'If it runs with another STREAMGATE_FUNCTIONS_PORT, set the same one here' : `This used STREAMGATE_FUNCTIONS_PORT=${env.STREAMGATE_FUNCTIONS_PORT?.trim()}; it must match the running server's`}, or pass --api URL.`
+      : `hint: check ${from} (${apiUrl}): is that server up and reachable from here?`;
   let adminToken = flags.adminToken ?? env.STREAMGATE_ADMIN_TOKEN;
   if (!adminToken) {
     const file = join(resolveDataDir(flags.dataDir, env), 'admin-token');
@@ -33,7 +53,7 @@ export function resolveApiTarget(flags: { api?: string; adminToken?: string; dat
       throw new Error(`no admin token: pass --admin-token, set STREAMGATE_ADMIN_TOKEN, or start the local server once so ${file} exists`);
     }
   }
-  return { apiUrl, adminToken };
+  return { apiUrl, adminToken, unreachableHint };
 }
 
 /** TEA secret for `streamgate tea`: `--secret`, else the local `tea-secret` file. */

@@ -20,6 +20,8 @@ export class UsersApiClient {
     private readonly baseUrl: string,
     private readonly adminToken: string,
     private readonly fetchFn: typeof fetch = fetch,
+    /** What to tell the user when the API cannot be reached (where the URL came from, what to try). */
+    private readonly hint?: string,
   ) {}
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -33,7 +35,12 @@ export class UsersApiClient {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (err) {
-      throw new ApiError(0, 'unreachable', `cannot reach the users API at ${this.baseUrl}: ${(err as Error).message}`, undefined, { cause: err });
+      const cause = (err as { cause?: { code?: string } }).cause;
+      const why = cause?.code ?? (err as Error).message;
+      throw new ApiError(0, 'unreachable', `cannot reach the users API at ${this.baseUrl} (${why})`, undefined, {
+        cause: err,
+        hint: this.hint ?? undefined,
+      });
     }
     if (res.status === 204) return undefined as T;
     const text = await res.text();
@@ -45,7 +52,11 @@ export class UsersApiClient {
     }
     if (!res.ok) {
       const e = (json ?? {}) as { error?: string; message?: string; field?: string };
-      throw new ApiError(res.status, e.error ?? `http_${res.status}`, e.message ?? `HTTP ${res.status}`, e.field);
+      const hint =
+        res.status === 401
+          ? 'hint: the admin token does not match this server: --admin-token, STREAMGATE_ADMIN_TOKEN, or the admin-token file of its data dir (--data-dir)'
+          : undefined;
+      throw new ApiError(res.status, e.error ?? `http_${res.status}`, e.message ?? `HTTP ${res.status}`, e.field, { hint });
     }
     return json as T;
   }
@@ -82,7 +93,8 @@ export class UsersApiClient {
     return this.#call('POST', USERS_PATH, input);
   }
 
-  update(name: string, change: { enabled?: boolean; grants?: UserGrants; ipRanges?: string[]; version?: number }): Promise<User> {
+  /** PATCH: changes only what `change` names (in grants, only the lists given). */
+  update(name: string, change: { enabled?: boolean; grants?: Partial<UserGrants>; ipRanges?: string[]; version?: number }): Promise<User> {
     return this.#call('PATCH', this.#user(name), change);
   }
 

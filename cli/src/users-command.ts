@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { User } from '../../domain/src/user.js';
 import { ApiError } from './api-error.js';
 import type { CliIo } from './cli-io.js';
@@ -13,6 +13,39 @@ const list = (value: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+
+/**
+ * A comma-separated option value where `none` means the empty list. An empty value is refused:
+ * `--streams ''` (an unset shell variable) would otherwise quietly make a user with no grants.
+ */
+const listOrNone = (what: string) => (value: string): string[] => {
+  if (value.trim().toLowerCase() === 'none') return [];
+  const items = list(value);
+  if (items.length === 0) throw new InvalidArgumentError(`empty: give ${what}, or none for no ${what}`);
+  return items;
+};
+
+/** A comma-separated list of patterns to add or remove: `none` and empty make no sense here. */
+const patterns = (value: string): string[] => {
+  const items = list(value);
+  if (items.length === 0) throw new InvalidArgumentError('empty: give one or more comma-separated patterns');
+  if (items.some((p) => p.toLowerCase() === 'none')) throw new InvalidArgumentError('none is not a pattern here (to empty a list: users update NAME --play none)');
+  return items;
+};
+
+/** Notes for IP ranges the API wrote differently from how they were typed (`10.0.0.0` → `/32`). */
+function rangeNotes(typed: string[], stored: string[]): string[] {
+  return typed.flatMap((t, i) => {
+    const s = stored[i];
+    if (s === undefined || s === t) return [];
+    const single = !t.includes('/');
+    return [
+      `note: IP range ${t} was stored as ${s}${single ? ` (one address; for a network give the prefix length, e.g. ${t}/24)` : ' (written canonically)'}`,
+    ];
+  });
+}
+
+const byName = (a: User, b: User) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.name.localeCompare(b.name);
 
 function describeUser(u: User): string {
   return [
@@ -33,6 +66,17 @@ function table(users: User[]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }
 
+/** Reads a text file the user named, with a one-line error instead of a raw ENOENT. */
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new Error(`cannot read the ${what} ${file}: ${why}`, { cause: err });
+  }
+}
+
 /**
  * Registers `streamgate users …`: add, list, show, update, passwd, grant, revoke, disable, enable,
  * remove, import. Talks to the users API (`--api`, `--admin-token`, or the local defaults).
@@ -42,14 +86,14 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
   const users = program
     .command('users')
     .description('manage publishing/playing users through the users API (local by default, or --api URL)')
-    .addOption(new Option('--api <url>', 'users API base URL (env STREAMGATE_API_URL, default http://127.0.0.1:3000)'))
+    .addOption(new Option('--api <url>', 'users API base URL (env STREAMGATE_API_URL, else STREAMGATE_FUNCTIONS_URL, else http://127.0.0.1:$STREAMGATE_FUNCTIONS_PORT, default port 3000)'))
     .addOption(new Option('--admin-token <token>', 'admin bearer token (env STREAMGATE_ADMIN_TOKEN, default: the admin-token file in the data dir)'))
     .addOption(new Option('--data-dir <dir>', 'local data dir holding admin-token (env STREAMGATE_DATA_DIR, default ./.data)'));
 
   const client = (cmd: Command): UsersApiClient => {
     const flags = cmd.optsWithGlobals() as { api?: string; adminToken?: string; dataDir?: string };
     const target = resolveApiTarget(flags);
-    return new UsersApiClient(target.apiUrl, target.adminToken);
+    return new UsersApiClient(target.apiUrl, target.adminToken, fetch, target.unreachableHint);
   };
 
   const run =
@@ -58,7 +102,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
       try {
         await fn(...args);
       } catch (err) {
-        if (err instanceof ApiError) io.err(`error: ${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}`);
+        if (err instanceof ApiError) io.err(`error: ${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}${err.hint ? `\n${err.hint}` : ''}`);
         else io.err(`error: ${(err as Error).message}`);
         process.exitCode = 1;
       }
@@ -77,9 +121,9 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
     .argument('<name>', 'user name ([A-Za-z0-9._-], up to 64)')
     .option('--password <password>', 'password (visible to other local users in ps; prefer --password-stdin)')
     .option('--password-stdin', 'read the password from stdin')
-    .option('--streams <list>', 'comma-separated stream patterns the user may publish (STREAM or APP/STREAM, * wildcards)', list, [])
-    .option('--play <list>', 'comma-separated stream patterns the user may play', list, [])
-    .option('--ip-ranges <list>', 'comma-separated CIDR ranges the user may connect from', list, [])
+    .option('--streams <list>', 'comma-separated stream patterns the user may publish (STREAM or APP/STREAM, * wildcards; none = none)', listOrNone('publish grants'), [])
+    .option('--play <list>', 'comma-separated stream patterns the user may play (none = none)', listOrNone('play grants'), [])
+    .option('--ip-ranges <list>', 'comma-separated CIDR ranges the user may connect from (default: anywhere)', listOrNone('IP ranges'), [])
     .option('--disabled', 'create the user disabled')
     .action(
       run(async (name: string, opts, cmd: Command) => {
@@ -91,6 +135,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
           ipRanges: opts.ipRanges,
         });
         io.out(`created ${user.name}`);
+        for (const note of rangeNotes(opts.ipRanges, user.ipRanges)) io.err(note);
       }),
     );
 
@@ -100,7 +145,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(
       run(async (opts, cmd: Command) => {
-        const all = await client(cmd).listAll();
+        const all = (await client(cmd).listAll()).sort(byName);
         io.out(opts.json ? JSON.stringify(all, null, 2) : all.length ? table(all) : 'no users');
       }),
     );
@@ -119,26 +164,22 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
 
   users
     .command('update')
-    .description('replace a user\'s publish/play grants or IP ranges (omitted ones stay; "none" empties a list)')
+    .description('replace the lists you name (publish grants, play grants, IP ranges); the others stay as they are')
     .argument('<name>')
-    .option('--streams <list>', 'comma-separated publish patterns (replaces the list)')
-    .option('--play <list>', 'comma-separated play patterns (replaces the list)')
-    .option('--ip-ranges <list>', 'comma-separated CIDR ranges (replaces the list; "none" = from anywhere)')
+    .option('--streams <list>', 'comma-separated publish patterns (replaces the publish list; none = empty it)', listOrNone('publish grants'))
+    .option('--play <list>', 'comma-separated play patterns (replaces the play list; none = empty it)', listOrNone('play grants'))
+    .option('--ip-ranges <list>', 'comma-separated CIDR ranges (replaces the list; none = from anywhere)', listOrNone('IP ranges'))
     .action(
-      run(async (name: string, opts: { streams?: string; play?: string; ipRanges?: string }, cmd: Command) => {
-        const parse = (v: string | undefined) => (v === undefined ? undefined : v.trim() === 'none' ? [] : list(v));
-        const c = client(cmd);
-        const current = await c.show(name);
-        const publish = parse(opts.streams);
-        const play = parse(opts.play);
-        const ipRanges = parse(opts.ipRanges);
+      run(async (name: string, opts: { streams?: string[]; play?: string[]; ipRanges?: string[] }, cmd: Command) => {
+        const { streams: publish, play, ipRanges } = opts;
         if (!publish && !play && !ipRanges) throw new Error('give --streams, --play and/or --ip-ranges');
-        const user = await c.update(name, {
-          grants: publish || play ? { publish: publish ?? current.grants.publish, play: play ?? current.grants.play } : undefined,
+        // The API replaces only the lists sent: the same partial update as PATCH /users/{name}.
+        const user = await client(cmd).update(name, {
+          grants: publish || play ? { ...(publish ? { publish } : {}), ...(play ? { play } : {}) } : undefined,
           ipRanges,
-          version: current.version,
         });
         io.out(describeUser(user));
+        for (const note of rangeNotes(ipRanges ?? [], user.ipRanges)) io.err(note);
       }),
     );
 
@@ -163,8 +204,8 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
       .command(verb)
       .description(what)
       .argument('<name>')
-      .option('--streams <list>', 'comma-separated publish patterns', list, [])
-      .option('--play <list>', 'comma-separated play patterns', list, [])
+      .option('--streams <list>', 'comma-separated publish patterns', patterns, [])
+      .option('--play <list>', 'comma-separated play patterns', patterns, [])
       .action(
         run(async (name: string, opts, cmd: Command) => {
           if (opts.streams.length === 0 && opts.play.length === 0) throw new Error('give --streams and/or --play');
@@ -205,26 +246,45 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
     .description("import Wowza users: conf/publish.password ('user password' lines) and, optionally, user → stream properties of Application.xml")
     .argument('<publish.password>', 'Wowza publish.password file')
     .option('--application-xml <file>', 'Wowza Application.xml whose <Property> Name=user Value=stream gives each user its publish stream')
+    .option('--upsert', 'update users that exist: set their password and add the stream grant (other grants stay), so the import can be re-run')
     .action(
-      run(async (file: string, opts: { applicationXml?: string }, cmd: Command) => {
-        const { entries, rejected } = parseWowzaPasswordFile(readFileSync(file, 'utf8'));
-        const streams = opts.applicationXml ? parseApplicationXmlProperties(readFileSync(opts.applicationXml, 'utf8')) : new Map<string, string>();
+      run(async (file: string, opts: { applicationXml?: string; upsert?: boolean }, cmd: Command) => {
+        const { entries, rejected } = parseWowzaPasswordFile(readText(file, 'Wowza publish.password file'));
+        const streams = opts.applicationXml ? parseApplicationXmlProperties(readText(opts.applicationXml, 'Application.xml')) : new Map<string, string>();
         const c = client(cmd);
         let created = 0;
+        let updated = 0;
+        let existed = 0;
         for (const e of entries) {
           const stream = streams.get(e.name);
           try {
-            await c.create({ name: e.name, password: e.password, grants: { publish: stream ? [stream] : [] } });
-            created++;
-            io.out(`line ${e.line}: created ${e.name}${stream ? ` (publish ${stream})` : ' (no stream grant)'}`);
+            try {
+              await c.create({ name: e.name, password: e.password, grants: { publish: stream ? [stream] : [] } });
+              created++;
+              io.out(`line ${e.line}: created ${e.name}${stream ? ` (publish ${stream})` : ' (no stream grant)'}`);
+            } catch (err) {
+              if (!(err instanceof ApiError) || err.code !== 'user_exists') throw err;
+              if (!opts.upsert) {
+                existed++;
+                io.out(`line ${e.line}: ${e.name} exists, left as is (--upsert updates it)`);
+                continue;
+              }
+              await c.setPassword(e.name, e.password);
+              if (stream) await c.grant(e.name, { publish: [stream] });
+              updated++;
+              io.out(`line ${e.line}: updated ${e.name} (password${stream ? `, publish ${stream} added` : ''})`);
+            }
           } catch (err) {
-            if (!(err instanceof ApiError) || err.status === 0 || err.status === 401) throw err;
+            if (!(err instanceof ApiError) || err.status === 0 || err.status === 401 || err.status === 429) throw err;
             rejected.push({ line: e.line, reason: `${e.name}: ${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}` });
           }
         }
         rejected.sort((a, b) => a.line - b.line);
         for (const r of rejected) io.err(`${file}:${r.line}: rejected: ${r.reason}`);
-        io.out(`imported ${created} user${created === 1 ? '' : 's'}, rejected ${rejected.length} line${rejected.length === 1 ? '' : 's'}`);
+        const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+        io.out(
+          `imported ${n(created, 'user')}${opts.upsert ? `, updated ${updated}` : existed ? `, ${existed} already existed` : ''}, rejected ${n(rejected.length, 'line')}`,
+        );
         if (rejected.length > 0) process.exitCode = 1;
       }),
     );

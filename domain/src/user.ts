@@ -26,7 +26,8 @@ export interface User {
 export const USER_LIMITS = {
   nameMin: 1,
   nameMax: 64,
-  passwordMinDefault: 6,
+  /** The default and the floor: a configured minimum cannot go below it. */
+  passwordMinDefault: 8,
   passwordMax: 64,
   patternMax: 128,
   patternsPerList: 100,

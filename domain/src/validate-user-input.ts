@@ -1,3 +1,4 @@
+import { isCommonPassword } from './common-passwords.js';
 import { ValidationError } from './errors.js';
 import { parseIpRange } from './ip-range.js';
 import { USER_LIMITS, type UserGrants } from './user.js';
@@ -24,9 +25,10 @@ export function validateUserName(name: unknown, field = 'name'): string {
 
 /**
  * A password: printable ASCII or other non-control characters, no NUL (TEA would lose it),
- * no leading/trailing whitespace (Wowza's Java provider trims), `minLength`–64 characters.
+ * no leading/trailing whitespace (Wowza's Java provider trims), `minLength`–64 characters, not
+ * one of the most common passwords and not the user's own name (any case).
  */
-export function validatePassword(password: unknown, minLength: number = USER_LIMITS.passwordMinDefault, field = 'password'): string {
+export function validatePassword(password: unknown, minLength: number = USER_LIMITS.passwordMinDefault, field = 'password', userName?: string): string {
   if (typeof password !== 'string') throw new ValidationError(field, 'invalid_type', `${field} must be a string`);
   if (password.length < minLength || password.length > USER_LIMITS.passwordMax) {
     throw new ValidationError(field, 'invalid_length', `${field} must be ${minLength}–${USER_LIMITS.passwordMax} characters`);
@@ -34,6 +36,10 @@ export function validatePassword(password: unknown, minLength: number = USER_LIM
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(password)) throw new ValidationError(field, 'invalid_characters', `${field} must not contain control characters`);
   if (password.trim() !== password) throw new ValidationError(field, 'invalid_characters', `${field} must not start or end with whitespace`);
+  if (isCommonPassword(password)) throw new ValidationError(field, 'common_password', `${field} is one of the most common passwords; choose another`);
+  if (userName !== undefined && password.toLowerCase() === userName.toLowerCase()) {
+    throw new ValidationError(field, 'password_is_name', `${field} must not be the user name`);
+  }
   return password;
 }
 

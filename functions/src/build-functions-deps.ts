@@ -24,6 +24,8 @@ export interface FunctionsSettings {
 
 /** Failed /token lookups allowed per source ip per minute before it gets only "Invalid Client". */
 export const TOKEN_FAILURES_PER_MINUTE = 20;
+/** Wrong admin tokens allowed per source ip per minute on `/users` before it gets 429. */
+export const ADMIN_FAILURES_PER_MINUTE = 10;
 
 /**
  * Wires {@link FunctionsDeps} from settings and checks them: a TEA secret shorter than 16
@@ -34,8 +36,8 @@ export function buildFunctionsDeps(s: FunctionsSettings): FunctionsDeps {
     throw new ConfigError('tea_secret_short', `TEA secret must be at least 16 characters, got ${s.teaSecret.length}`);
   }
   const min = s.passwordMinLength ?? USER_LIMITS.passwordMinDefault;
-  if (!Number.isInteger(min) || min < 1 || min > USER_LIMITS.passwordMax) {
-    throw new ConfigError('password_min_length', `password minimum length must be 1–${USER_LIMITS.passwordMax}`);
+  if (!Number.isInteger(min) || min < USER_LIMITS.passwordMinDefault || min > USER_LIMITS.passwordMax) {
+    throw new ConfigError('password_min_length', `password minimum length must be ${USER_LIMITS.passwordMinDefault}–${USER_LIMITS.passwordMax}`);
   }
   const ttl = s.aclTtlSeconds ?? 30;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) throw new ConfigError('acl_ttl', 'ACL TTL must be 0–3600 seconds');
@@ -48,6 +50,7 @@ export function buildFunctionsDeps(s: FunctionsSettings): FunctionsDeps {
     aclTtlSeconds: ttl,
     passwordMinLength: min,
     tokenThrottle: new FailureThrottle({ maxFailures: TOKEN_FAILURES_PER_MINUTE, windowMs: 60_000, maxKeys: 10_000 }),
+    adminThrottle: new FailureThrottle({ maxFailures: ADMIN_FAILURES_PER_MINUTE, windowMs: 60_000, maxKeys: 10_000 }),
     log: s.log ?? jsonLineLog,
   };
 }

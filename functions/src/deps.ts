@@ -11,7 +11,7 @@
  * | `STREAMGATE_SERVICE_TOKEN` or `STREAMGATE_SERVICE_TOKEN_ARN` | acl (when `token`) | bearer token the ingest sends to /acl |
  * | `STREAMGATE_ACL_AUTH` | acl | `token` (default) or `iam` (API Gateway's IAM authorizer checked the caller) |
  * | `STREAMGATE_ACL_TTL_SECONDS` | acl | cache time the ingest may apply, default 30 |
- * | `STREAMGATE_PASSWORD_MIN_LENGTH` | users | minimum new password length, default 6 |
+ * | `STREAMGATE_PASSWORD_MIN_LENGTH` | users | minimum new password length, default and floor 8 |
  * | `AWS_ENDPOINT_URL_DYNAMODB` | all | honoured by the SDK itself (local stores) |
  *
  * `*_ARN` values name Secrets Manager secrets (SecretString holds the value); they are fetched

@@ -15,9 +15,11 @@ export interface FunctionsDeps {
   aclAuth: 'token' | 'iam';
   /** How long the ingest may cache an ACL answer. */
   aclTtlSeconds: number;
-  /** Minimum password length for new passwords (default 6, so Wowza files import). */
+  /** Minimum password length for new passwords (default and floor 8). */
   passwordMinLength: number;
   /** Per-source throttle of failed /token lookups. */
   tokenThrottle: FailureThrottle;
+  /** Per-source throttle of wrong admin tokens on `/users`. */
+  adminThrottle: FailureThrottle;
   log: LogFn;
 }

@@ -70,7 +70,7 @@ describe('streamgate users (in process, against a running local functions server
   });
 
   it('reports a duplicate and a bad field with the server code and exit 1', async () => {
-    expect(await cli(['users', 'add', 'alice12', '--password', 'whatever1', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('user_exists') });
+    expect(await cli(['users', 'add', 'alice12', '--password', 'whatever-99', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('user_exists') });
     const bad = await cli(['users', 'add', 'bob', '--password', '123', ...api()]);
     expect(bad).toMatchObject({ code: 1, err: expect.stringContaining('(password)') });
     expect(await cli(['users', 'add', 'bob', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('password is required') });
@@ -116,7 +116,7 @@ describe('streamgate users (in process, against a running local functions server
 
   it('imports the seed publish.password with the Application.xml stream mapping and reports each rejected line', async () => {
     const pw = join(dir, 'publish.password');
-    writeFileSync(pw, '# Publish password file (format [username][space][password])\n#username password\n\ntestuser 123456\nnostream pass-word\nshort 123\nbad!name password1\nthree fields here\n');
+    writeFileSync(pw, '# Publish password file (format [username][space][password])\n#username password\n\ntestuser s3cure-123456\nnostream pass-word\nshort 123\nbad!name password1\nthree fields here\n');
     const xml = join(dir, 'Application.xml');
     writeFileSync(xml, '<Root><Application><Properties><Property><Name>testuser</Name><Value>myStream</Value></Property></Properties></Application></Root>');
     const r = await cli(['users', 'import', pw, '--application-xml', xml, ...api()]);

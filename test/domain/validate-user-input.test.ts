@@ -31,14 +31,17 @@ describe('validateUserName', () => {
 });
 
 describe('validatePassword', () => {
-  it('accepts the seed password 123456 at the default minimum of 6', () => expect(validatePassword('123456')).toBe('123456'));
-  it('honours a configured minimum length', () => fails(() => validatePassword('123456', 8), 'password', 'invalid_length'));
+  it('accepts an uncommon password of the default minimum of 8', () => expect(validatePassword('t3st-pass')).toBe('t3st-pass'));
+  it('refuses the seed password 123456: shorter than 8', () => fails(() => validatePassword('123456'), 'password', 'invalid_length'));
+  it('honours a configured minimum length', () => fails(() => validatePassword('t3st-pass', 12), 'password', 'invalid_length'));
+  it.each(['password', 'Password1', '12345678', 'qwertyuiop', 'iloveyou'])('refuses the common password %j', (p) => fails(() => validatePassword(p), 'password', 'common_password'));
+  it('refuses the user name as password, in any case', () => fails(() => validatePassword('Alice.Smith', 8, 'password', 'alice.smith'), 'password', 'password_is_name'));
   it.each([
     [undefined, 'invalid_type'],
     ['12345', 'invalid_length'],
     ['x'.repeat(65), 'invalid_length'],
-    ['abc\u0000def', 'invalid_characters'],
-    ['abc\ndef', 'invalid_characters'],
+    ['abc\u0000defgh', 'invalid_characters'],
+    ['abc\ndefgh', 'invalid_characters'],
     [' leading', 'invalid_characters'],
     ['trailing ', 'invalid_characters'],
   ])('refuses %j with %s', (pw, code) => fails(() => validatePassword(pw), 'password', code));

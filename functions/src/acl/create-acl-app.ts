@@ -54,9 +54,9 @@ export function createAclApp(deps: FunctionsDeps): Hono {
       log({ user, action, app, stream, ip, decision: decision.allowed ? 'allow' : 'deny', reason: decision.reason });
       return c.json(answer, 200);
     } catch (err) {
-      const { status, body } = errorResponse(err);
+      const { status, body, headers } = errorResponse(err);
       log({ decision: 'error', status, reason: body.error, ...(status === 500 ? { level: 'error', error: (err as Error).name } : {}) });
-      return c.json(body, status);
+      return c.json(body, status, headers);
     }
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { buildFunctionsDeps } from '../build-functions-deps.js';
 import { jsonLineLog } from '../http/log-fn.js';
+import { DynamoUserRepository } from '../store/dynamo-user-repository.js';
 import { ensureUsersTable } from '../store/ensure-users-table.js';
 import { createFunctionsApp } from './create-functions-app.js';
 import { createLocalDynamoClient } from './create-local-dynamo-client.js';
@@ -82,6 +83,10 @@ async function startOnLockedDataDir(opts: LocalFunctionsOptions, release: () => 
     // are inside a 0700 directory.
     tightenDataDir(opts.dataDir);
     const deps = buildFunctionsDeps({ client, tableName: LOCAL_USERS_TABLE, teaSecret, adminToken, serviceToken, passwordKey, aclAuth: 'token', aclTtlSeconds: opts.aclTtlSeconds, log });
+    // Users stored before names were unique case-insensitively get their claim now.
+    if (deps.users instanceof DynamoUserRepository) {
+      for (const clash of await deps.users.claimExistingNames()) log({ level: 'warn', event: 'user_name_case_clash', user: clash.name, heldBy: clash.heldBy });
+    }
     const app = createFunctionsApp(deps);
     const host = opts.host ?? '127.0.0.1';
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -14,6 +14,8 @@ import type { NewUser, UserChange, UserPage, UserRepository } from './user-repos
 
 /** Item shape in the users table (partition key `name`, as infra/constructs/users-table.ts). */
 interface UserItem {
+  /** Set only on a name-claim item (see {@link claimKey}), never on a user. */
+  claimOf?: string;
   name: string;
   enabled: boolean;
   publish: string[];
@@ -27,6 +29,13 @@ interface UserItem {
 }
 
 const MAX_CURSOR_CHARS = 512;
+
+/**
+ * Key of the item that reserves a name in every spelling: `~` + the lower-cased name. `~` is
+ * not a user-name character, so no user can have that key. The item holds `claimOf`, the
+ * spelling that owns it.
+ */
+const claimKey = (name: string) => `~${name.toLowerCase()}`;
 
 function toUser(item: UserItem): User {
   return {
@@ -45,7 +54,9 @@ function isConditionFailure(err: unknown): boolean {
 }
 
 /**
- * Users in one DynamoDB table keyed by `name`. Lookups are GetItem (never Scan); create is a
+ * Users in one DynamoDB table keyed by `name`. Names are unique case-insensitively: create first
+ * puts a claim item keyed by the lower-cased name (conditional), then the user; delete removes
+ * both; claims never show as users. Lookups are GetItem (never Scan); create is a
  * conditional Put (`attribute_not_exists`); updates are conditional on the stored `version`
  * (optimistic concurrency); list is a paginated Scan with an opaque base64url cursor. Without a
  * `cipher` (the ACL function has no password key) password reads/writes throw ConfigError.
@@ -64,7 +75,77 @@ export class DynamoUserRepository implements UserRepository {
 
   async #getItem(name: string): Promise<UserItem | undefined> {
     const out = await this.#doc.send(new GetCommand({ TableName: this.tableName, Key: { name }, ConsistentRead: true }));
-    return out.Item as UserItem | undefined;
+    const item = out.Item as UserItem | undefined;
+    return item?.claimOf === undefined ? item : undefined;
+  }
+
+  /** Who holds the claim on `name`'s lower-cased form, if anyone. */
+  async #claimHolder(name: string): Promise<string | undefined> {
+    const out = await this.#doc.send(new GetCommand({ TableName: this.tableName, Key: { name: claimKey(name) }, ConsistentRead: true }));
+    return (out.Item as UserItem | undefined)?.claimOf;
+  }
+
+  /**
+   * Reserves the lower-cased name for `name`. A claim left by a user that no longer exists
+   * (a crash between the two writes of create or delete) is taken over.
+   */
+  async #claim(name: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { name: claimKey(name), claimOf: name },
+            ConditionExpression: 'attribute_not_exists(#n) OR claimOf = :me',
+            ExpressionAttributeNames: { '#n': 'name' },
+            ExpressionAttributeValues: { ':me': name },
+          }),
+        );
+        return;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        const holder = await this.#claimHolder(name);
+        if (holder !== undefined && (attempt >= 2 || (await this.#getItem(holder)))) throw new UserExistsError(holder, { cause: err });
+        if (holder !== undefined) await this.#unclaim(holder);
+      }
+    }
+  }
+
+  async #unclaim(name: string): Promise<void> {
+    try {
+      await this.#doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { name: claimKey(name) }, ConditionExpression: 'claimOf = :me', ExpressionAttributeValues: { ':me': name } }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Claims the names of users stored before names were claimed (run at start-up locally).
+   * Returns the users whose name another spelling already holds (they keep working; new
+   * spellings of them are refused).
+   */
+  async claimExistingNames(): Promise<{ name: string; heldBy: string }[]> {
+    const clashes: { name: string; heldBy: string }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#doc.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, ProjectionExpression: '#n, claimOf', ExpressionAttributeNames: { '#n': 'name' } }),
+      );
+      for (const item of (out.Items ?? []) as UserItem[]) {
+        if (item.claimOf !== undefined) continue;
+        const holder = await this.#claimHolder(item.name);
+        if (holder === item.name) continue;
+        if (holder !== undefined && (await this.#getItem(holder))) {
+          clashes.push({ name: item.name, heldBy: holder });
+          continue;
+        }
+        await this.#claim(item.name);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return clashes;
   }
 
   async get(name: string): Promise<User | undefined> {
@@ -95,12 +176,15 @@ export class DynamoUserRepository implements UserRepository {
       updatedAt: at,
       version: 1,
     };
+    await this.#claim(user.name);
     try {
       await this.#doc.send(
         new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#n)', ExpressionAttributeNames: { '#n': 'name' } }),
       );
     } catch (err) {
+      // The same spelling exists (stored before claims): the claim now correctly names it.
       if (isConditionFailure(err)) throw new UserExistsError(user.name, { cause: err });
+      await this.#unclaim(user.name);
       throw err;
     }
     return toUser(item);
@@ -152,6 +236,7 @@ export class DynamoUserRepository implements UserRepository {
       if (isConditionFailure(err)) throw new UserNotFoundError(name, { cause: err });
       throw err;
     }
+    await this.#unclaim(name);
   }
 
   async list(options: { limit: number; cursor?: string }): Promise<UserPage> {
@@ -160,6 +245,9 @@ export class DynamoUserRepository implements UserRepository {
         TableName: this.tableName,
         Limit: options.limit,
         ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+        // Claims are filtered after Limit applies, so a page can hold fewer users (even none)
+        // and still have a next cursor.
+        FilterExpression: 'attribute_not_exists(claimOf)',
         ProjectionExpression: '#n, enabled, publish, play, ipRanges, createdAt, updatedAt, version',
         ExpressionAttributeNames: { '#n': 'name' },
       }),

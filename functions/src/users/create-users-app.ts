@@ -11,6 +11,7 @@ import {
 } from '../../../domain/src/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
+import { clientIp } from '../http/client-ip.js';
 import { errorResponse } from '../http/error-response.js';
 import { HttpError } from '../http/http-error.js';
 import { readJsonBody } from '../http/read-json-body.js';
@@ -42,12 +43,20 @@ function mergeGrants(current: UserGrants, add: UserGrants): UserGrants {
   return { publish: merge(current.publish, add.publish), play: merge(current.play, add.play) };
 }
 
-function removeGrants(current: UserGrants, remove: UserGrants): UserGrants {
-  const drop = (a: string[], b: string[]) => {
-    const gone = new Set(b.map((p) => p.toLowerCase()));
-    return a.filter((p) => !gone.has(p.toLowerCase()));
+/** Removes patterns; one the user was never granted is an error (nothing is changed then). */
+function removeGrants(user: User, remove: UserGrants): UserGrants {
+  const drop = (list: 'publish' | 'play') => {
+    const held = new Set(user.grants[list].map((p) => p.toLowerCase()));
+    remove[list].forEach((p, i) => {
+      if (!held.has(p.toLowerCase())) {
+        const has = user.grants[list].join(', ') || 'none';
+        throw new ValidationError(`${list}[${i}]`, 'not_granted', `${user.name} has no ${list} grant ${p} (${list} grants: ${has}); nothing was changed`);
+      }
+    });
+    const gone = new Set(remove[list].map((p) => p.toLowerCase()));
+    return user.grants[list].filter((p) => !gone.has(p.toLowerCase()));
   };
-  return { publish: drop(current.publish, remove.publish), play: drop(current.play, remove.play) };
+  return { publish: drop('publish'), play: drop('play') };
 }
 
 /**
@@ -56,7 +65,8 @@ function removeGrants(current: UserGrants, remove: UserGrants): UserGrants {
  * `PUT /users/{name}/password`, `POST /users/{name}/enable|disable`,
  * `POST /users/{name}/grants` (add), `POST /users/{name}/grants/revoke` (remove), and the
  * public `GET /openapi.json`. Errors are JSON `{error, message, field?}`: 400 naming the field,
- * 401, 404, 409 (exists / stale version), 413. Passwords are write-only.
+ * 401 (with `WWW-Authenticate`), 404, 409 (exists / stale version), 413, 429 (a source that sent
+ * too many wrong admin tokens). Passwords are write-only. A PATCH changes only what it names.
  */
 export function createUsersApp(deps: FunctionsDeps): Hono {
   const app = new Hono();
@@ -80,12 +90,12 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
   };
 
   app.onError((err, c) => {
-    const { status, body: errBody } = errorResponse(err);
+    const { status, body: errBody, headers } = errorResponse(err);
     if (status === 500) deps.log({ route: 'users', level: 'error', error: err.name, code: (err as { code?: string }).code });
-    return c.json(errBody, status);
+    return c.json(errBody, status, headers);
   });
 
-  // One log line per request: route, method, the user acted on, outcome, latency.
+  // One log line per request: route, method, source, the user acted on, outcome, latency.
   const logRequest = async (c: Context, next: () => Promise<void>) => {
     const started = performance.now();
     await next();
@@ -93,6 +103,7 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
       route: 'users',
       method: c.req.method,
       path: c.req.path,
+      ip: clientIp(c),
       user: /^\/users\/([A-Za-z0-9._-]{1,64})(?:\/|$)/.exec(c.req.path)?.[1],
       status: c.res.status,
       decision: c.res.status < 400 ? 'ok' : 'error',
@@ -104,9 +115,17 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
 
   app.get(OPENAPI_PATH, (c) => c.json(openApiDocument));
 
-  // Hono's `/users/*` also matches `/users` itself.
+  // Hono's `/users/*` also matches `/users` itself. A source that sent too many wrong tokens
+  // gets 429 until its window ends, even with the right one: a guesser learns nothing more.
   app.use(`${USERS_PATH}/*`, async (c, next) => {
-    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
+    const ip = clientIp(c);
+    if (deps.adminThrottle.isBlocked(ip)) {
+      throw new HttpError(429, 'too_many_failures', 'too many wrong admin tokens from this address; wait a minute', { headers: { 'Retry-After': '60' } });
+    }
+    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) {
+      deps.adminThrottle.recordFailure(ip);
+      throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
+    }
     await next();
   });
 
@@ -126,9 +145,10 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
   app.post(USERS_PATH, async (c) => {
     const b = await body(c);
     rejectUnknownFields(b, ['name', 'password', 'enabled', 'grants', 'ipRanges']);
+    const name = validateUserName(b.name, 'name');
     const user = await users.create({
-      name: validateUserName(b.name, 'name'),
-      password: validatePassword(b.password, deps.passwordMinLength, 'password'),
+      name,
+      password: validatePassword(b.password, deps.passwordMinLength, 'password', name),
       enabled: b.enabled === undefined ? true : validateBoolean(b.enabled, 'enabled'),
       grants: validateGrants(b.grants, 'grants'),
       ipRanges: b.ipRanges === undefined ? [] : validateIpRanges(b.ipRanges, 'ipRanges'),
@@ -148,15 +168,29 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
     const b = await body(c);
     rejectUnknownFields(b, ['enabled', 'grants', 'ipRanges', 'version']);
     const expected = optionalVersion(b);
-    const change = {
-      enabled: b.enabled === undefined ? undefined : validateBoolean(b.enabled, 'enabled'),
-      grants: b.grants === undefined ? undefined : validateGrants(b.grants, 'grants'),
-      ipRanges: b.ipRanges === undefined ? undefined : validateIpRanges(b.ipRanges, 'ipRanges'),
-    };
-    if (change.enabled === undefined && change.grants === undefined && change.ipRanges === undefined) {
-      throw new ValidationError('body', 'nothing_to_change', 'give enabled, grants and/or ipRanges');
+    const grants = b.grants === undefined ? undefined : validateGrants(b.grants, 'grants');
+    const given = (b.grants ?? {}) as Partial<Record<keyof UserGrants, unknown>>;
+    const enabled = b.enabled === undefined ? undefined : validateBoolean(b.enabled, 'enabled');
+    const ipRanges = b.ipRanges === undefined ? undefined : validateIpRanges(b.ipRanges, 'ipRanges');
+    if (enabled === undefined && (grants === undefined || (given.publish === undefined && given.play === undefined)) && ipRanges === undefined) {
+      throw new ValidationError('body', 'nothing_to_change', 'give enabled, grants.publish, grants.play and/or ipRanges');
     }
-    return c.json(await modify(name, () => change, expected));
+    // Each field given replaces that field only; in grants each list given replaces that list
+    // only: a list left out keeps what the user has.
+    return c.json(
+      await modify(
+        name,
+        (u) => ({
+          enabled,
+          ipRanges,
+          grants: grants && {
+            publish: given.publish === undefined ? u.grants.publish : grants.publish,
+            play: given.play === undefined ? u.grants.play : grants.play,
+          },
+        }),
+        expected,
+      ),
+    );
   });
 
   app.delete(`${USERS_PATH}/:name`, async (c) => {
@@ -169,7 +203,7 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
     const b = await body(c);
     rejectUnknownFields(b, ['password', 'version']);
     const expected = optionalVersion(b);
-    const password = validatePassword(b.password, deps.passwordMinLength, 'password');
+    const password = validatePassword(b.password, deps.passwordMinLength, 'password', name);
     const user = await modify(name, () => ({ password }), expected);
     return c.json(user);
   });
@@ -187,7 +221,7 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
   app.post(`${USERS_PATH}/:name/grants/revoke`, async (c) => {
     const name = nameParam(c);
     const remove = validateGrants(await body(c), 'grants');
-    return c.json(await modify(name, (u) => ({ grants: removeGrants(u.grants, remove) })));
+    return c.json(await modify(name, (u) => ({ grants: removeGrants(u, remove) })));
   });
 
   const notAllowed = (c: Context) => c.json({ error: 'method_not_allowed', message: `${c.req.method} is not allowed here` }, 405);

@@ -2,7 +2,27 @@ const nameParam = { name: 'name', in: 'path', required: true, schema: { $ref: '#
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const err = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
 const userOk = { description: 'the user', ...json({ $ref: '#/components/schemas/User' }) };
-const adminErrors = { '400': err('invalid input; `field` names it'), '401': err('missing or wrong admin token'), '404': err('no such user'), '413': err('body too large') };
+const adminErrors = {
+  '400': err('invalid input; `field` names it'),
+  '401': {
+    ...err('missing or wrong admin token'),
+    headers: { 'WWW-Authenticate': { description: '`Bearer realm="streamgate"`', schema: { type: 'string' } } },
+  },
+  '404': err('no such user'),
+  '413': err('body too large'),
+  '429': {
+    ...err('this source sent too many wrong admin tokens (10 a minute); every request from it gets 429 until the minute ends'),
+    headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
+  },
+};
+const tokenPost = (summary: string) => ({
+  summary,
+  requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { clientid: { type: 'string', maxLength: 512 } } } } } },
+  responses: {
+    '200': { description: '`{"publisherToken": hex}` or, for every failure, `{"error":"Invalid Client"}`', ...json({ type: 'object' }) },
+  },
+});
+const tokenGet = { summary: 'version probe', responses: { '200': { description: '`{"Auth Server Version":"v1.0"}`', ...json({ type: 'object' }) } } };
 const admin = [{ adminToken: [] }];
 
 /**
@@ -44,7 +64,13 @@ export const openApiDocument = {
         required: ['name', 'password'],
         properties: {
           name: { $ref: '#/components/schemas/UserName' },
-          password: { type: 'string', minLength: 6, maxLength: 64, writeOnly: true },
+          password: {
+            type: 'string',
+            minLength: 8,
+            maxLength: 64,
+            writeOnly: true,
+            description: 'not one of the most common passwords (`common_password`), not the user name (`password_is_name`)',
+          },
           enabled: { type: 'boolean', default: true },
           grants: { $ref: '#/components/schemas/Grants' },
           ipRanges: { type: 'array', maxItems: 50, items: { type: 'string' } },
@@ -53,10 +79,19 @@ export const openApiDocument = {
       UserPatch: {
         type: 'object',
         additionalProperties: false,
+        description:
+          'A partial update: each field given replaces that field, a field left out keeps its value. In `grants`, each list given (`publish`, `play`) replaces that list only; a list left out keeps its patterns, `[]` empties it.',
         properties: {
-          enabled: { type: 'boolean' },
-          grants: { $ref: '#/components/schemas/Grants' },
-          ipRanges: { type: 'array', maxItems: 50, items: { type: 'string' } },
+          enabled: { type: 'boolean', description: 'replaces the enabled flag' },
+          grants: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              publish: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' }, description: 'replaces the publish list (left out: kept)' },
+              play: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' }, description: 'replaces the play list (left out: kept)' },
+            },
+          },
+          ipRanges: { type: 'array', maxItems: 50, items: { type: 'string' }, description: 'replaces the IP ranges; `[]` = from anywhere' },
           version: { type: 'integer', minimum: 1, description: 'optimistic concurrency: 409 when the stored version differs' },
         },
       },
@@ -79,21 +114,23 @@ export const openApiDocument = {
   },
   paths: {
     '/token': {
-      post: {
-        summary: 'Wowza third-party token provider: TEA(user) in, TEA(password) out',
-        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { clientid: { type: 'string', maxLength: 512 } } } } } },
-        responses: {
-          '200': { description: '`{"publisherToken": hex}` or, for every failure, `{"error":"Invalid Client"}`', ...json({ type: 'object' }) },
-        },
-      },
-      get: { summary: 'version probe', responses: { '200': { description: '`{"Auth Server Version":"v1.0"}`', ...json({ type: 'object' }) } } },
+      post: tokenPost('Wowza third-party token provider: TEA(user) in, TEA(password) out (the ingest; IAM-only in AWS)'),
+      get: tokenGet,
+    },
+    '/wowza/token': {
+      post: tokenPost('the same token provider for an external Wowza server (its serverTokenValidatorURL); in AWS only with exposeToken=true; failures throttled per source'),
+      get: tokenGet,
     },
     '/acl': {
       post: {
         summary: 'may this user publish/play this stream?',
         security: [{ serviceToken: [] }],
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/AclRequest' }) },
-        responses: { '200': { description: 'decision', ...json({ $ref: '#/components/schemas/AclResponse' }) }, '400': err('invalid request'), '401': err('no service credential') },
+        responses: {
+          '200': { description: 'decision', ...json({ $ref: '#/components/schemas/AclResponse' }) },
+          '400': err('invalid request'),
+          '401': { ...err('no service credential'), headers: { 'WWW-Authenticate': { description: '`Bearer realm="streamgate"`', schema: { type: 'string' } } } },
+        },
       },
     },
     '/users': {
@@ -110,7 +147,7 @@ export const openApiDocument = {
         },
       },
       post: {
-        summary: 'create a user',
+        summary: 'create a user (names are unique case-insensitively: 409 when another spelling exists)',
         security: admin,
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/NewUser' }) },
         responses: { '201': userOk, ...adminErrors, '409': err('user exists') },
@@ -119,27 +156,36 @@ export const openApiDocument = {
     '/users/{name}': {
       parameters: [nameParam],
       get: { summary: 'show a user', security: admin, responses: { '200': userOk, ...adminErrors } },
-      patch: { summary: 'update enabled / grants / ipRanges', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/UserPatch' }) }, responses: { '200': userOk, ...adminErrors, '409': err('stale version') } },
+      patch: {
+        summary: 'change only what the body names: enabled, grants.publish, grants.play, ipRanges (each replaces that one field or list; the rest stays)',
+        security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/UserPatch' }) },
+        responses: { '200': userOk, ...adminErrors, '409': err('stale version') },
+      },
       delete: { summary: 'delete a user', security: admin, responses: { '204': { description: 'deleted' }, ...adminErrors } },
     },
     '/users/{name}/password': {
       parameters: [nameParam],
       put: {
-        summary: 'set the password',
+        summary: 'replace the password (nothing else changes)',
         security: admin,
         requestBody: { required: true, ...json({ type: 'object', required: ['password'], properties: { password: { type: 'string', writeOnly: true }, version: { type: 'integer' } } }) },
         responses: { '200': userOk, ...adminErrors, '409': err('stale version') },
       },
     },
-    '/users/{name}/enable': { parameters: [nameParam], post: { summary: 'enable', security: admin, responses: { '200': userOk, ...adminErrors } } },
-    '/users/{name}/disable': { parameters: [nameParam], post: { summary: 'disable', security: admin, responses: { '200': userOk, ...adminErrors } } },
+    '/users/{name}/enable': { parameters: [nameParam], post: { summary: 'set enabled to true (nothing else changes)', security: admin, responses: { '200': userOk, ...adminErrors } } },
+    '/users/{name}/disable': { parameters: [nameParam], post: { summary: 'set enabled to false (nothing else changes)', security: admin, responses: { '200': userOk, ...adminErrors } } },
     '/users/{name}/grants': {
       parameters: [nameParam],
-      post: { summary: 'add grants', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) }, responses: { '200': userOk, ...adminErrors } },
+      post: { summary: 'add patterns to the lists given (already granted ones are kept once; nothing is removed)', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) }, responses: { '200': userOk, ...adminErrors } },
     },
     '/users/{name}/grants/revoke': {
       parameters: [nameParam],
-      post: { summary: 'remove grants', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) }, responses: { '200': userOk, ...adminErrors } },
+      post: {
+        summary: 'remove patterns from the lists given; a pattern the user does not have is a 400 `not_granted` naming it, and then nothing changes',
+        security: admin,
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) },
+        responses: { '200': userOk, ...adminErrors },
+      },
     },
     '/openapi.json': { get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } } } },
   },

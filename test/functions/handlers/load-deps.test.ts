@@ -18,7 +18,7 @@ describe('loadDeps', () => {
     for (const fn of ['token', 'acl', 'users'] as const) {
       const deps = await loadDeps(fn, base);
       expect(deps.aclTtlSeconds).toBe(30);
-      expect(deps.passwordMinLength).toBe(6);
+      expect(deps.passwordMinLength).toBe(8);
     }
     expect((await loadDeps('acl', { ...base, STREAMGATE_ACL_AUTH: 'iam', STREAMGATE_ACL_TTL_SECONDS: '5' })).aclTtlSeconds).toBe(5);
   });

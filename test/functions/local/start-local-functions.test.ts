@@ -65,11 +65,11 @@ describe('startLocalFunctions', () => {
   });
 
   it('serves a Wowza-module-like client over real HTTP: TEA(name) in, TEA(password) out', async () => {
-    expect((await admin('POST', '/users', { name: 'testuser', password: '123456', grants: { publish: ['myStream'] } })).status).toBe(201);
+    expect((await admin('POST', '/users', { name: 'testuser', password: 't3st-pass-9', grants: { publish: ['myStream'] } })).status).toBe(201);
     const res = await wowzaPost(fns.url, `clientid=${teaEncrypt('testuser', fns.teaSecret)}`);
     expect(res.status).toBe(200);
     expect(res.type).toMatch(/^application\/json/);
-    expect(teaDecrypt(JSON.parse(res.body).publisherToken, fns.teaSecret)).toBe('123456');
+    expect(teaDecrypt(JSON.parse(res.body).publisherToken, fns.teaSecret)).toBe('t3st-pass-9');
   });
 
   it('answers bad input over real HTTP without falling over', async () => {
@@ -97,7 +97,7 @@ describe('startLocalFunctions', () => {
   it('writes JSON logs without passwords or tokens', () => {
     const text = JSON.stringify(logs);
     expect(text).toContain('"route":"token"');
-    for (const secret of ['123456', fns.adminToken, fns.serviceToken, fns.teaSecret]) expect(text).not.toContain(secret);
+    for (const secret of ['t3st-pass-9', fns.adminToken, fns.serviceToken, fns.teaSecret]) expect(text).not.toContain(secret);
   });
 
   it('keeps users and secrets across a restart, and a given TEA secret wins', async () => {
@@ -106,11 +106,11 @@ describe('startLocalFunctions', () => {
     fns = await startLocalFunctions({ dataDir: dir, port: 0, log: () => undefined });
     expect({ admin: fns.adminToken, service: fns.serviceToken, tea: fns.teaSecret }).toEqual(before);
     const res = await wowzaPost(fns.url, `clientid=${teaEncrypt('testuser', fns.teaSecret)}`);
-    expect(teaDecrypt(JSON.parse(res.body).publisherToken, fns.teaSecret)).toBe('123456');
+    expect(teaDecrypt(JSON.parse(res.body).publisherToken, fns.teaSecret)).toBe('t3st-pass-9');
     await fns.close();
     fns = await startLocalFunctions({ dataDir: dir, port: 0, teaSecret: 'abcdefghijklmnop', log: () => undefined });
     expect(fns.teaSecret).toBe('abcdefghijklmnop');
     const res2 = await wowzaPost(fns.url, `clientid=${teaEncrypt('testuser', 'abcdefghijklmnop')}`);
-    expect(teaDecrypt(JSON.parse(res2.body).publisherToken, 'abcdefghijklmnop')).toBe('123456');
+    expect(teaDecrypt(JSON.parse(res2.body).publisherToken, 'abcdefghijklmnop')).toBe('t3st-pass-9');
   });
 });

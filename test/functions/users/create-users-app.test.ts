@@ -27,12 +27,12 @@ afterAll(() => ctx.close());
 
 describe('users API', () => {
   it('creates a user (201) and never returns the password', async () => {
-    const res = await call('POST', '/users', { name: 'testuser', password: '123456', grants: { publish: ['myStream'] } });
+    const res = await call('POST', '/users', { name: 'testuser', password: 't3st-pass-9', grants: { publish: ['myStream'] } });
     expect(res.status).toBe(201);
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ name: 'testuser', enabled: true, grants: { publish: ['myStream'], play: [] }, ipRanges: [], version: 1 });
-    expect(text).not.toContain('123456');
-    expect(await passwordOf('testuser')).toBe('123456');
+    expect(text).not.toContain('t3st-pass-9');
+    expect(await passwordOf('testuser')).toBe('t3st-pass-9');
   });
 
   it('answers 409 on a duplicate name', async () => {
@@ -42,14 +42,14 @@ describe('users API', () => {
   });
 
   it.each([
-    [{ password: '123456' }, 'name', 'invalid_type'],
-    [{ name: 'bad name', password: '123456' }, 'name', 'invalid_characters'],
+    [{ password: 't3st-pass-9' }, 'name', 'invalid_type'],
+    [{ name: 'bad name', password: 't3st-pass-9' }, 'name', 'invalid_characters'],
     [{ name: 'shorty' }, 'password', 'invalid_type'],
     [{ name: 'shorty', password: '12345' }, 'password', 'invalid_length'],
-    [{ name: 'shorty', password: '123456', enabled: 'yes' }, 'enabled', 'invalid_type'],
-    [{ name: 'shorty', password: '123456', grants: { publish: ['a b'] } }, 'grants.publish[0]', 'invalid_pattern'],
-    [{ name: 'shorty', password: '123456', ipRanges: ['300.0.0.0/8'] }, 'ipRanges[0]', 'invalid_cidr'],
-    [{ name: 'shorty', password: '123456', admin: true }, 'admin', 'unknown_field'],
+    [{ name: 'shorty', password: 't3st-pass-9', enabled: 'yes' }, 'enabled', 'invalid_type'],
+    [{ name: 'shorty', password: 't3st-pass-9', grants: { publish: ['a b'] } }, 'grants.publish[0]', 'invalid_pattern'],
+    [{ name: 'shorty', password: 't3st-pass-9', ipRanges: ['300.0.0.0/8'] }, 'ipRanges[0]', 'invalid_cidr'],
+    [{ name: 'shorty', password: 't3st-pass-9', admin: true }, 'admin', 'unknown_field'],
   ])('answers 400 for %j naming %s', async (body, field, error) => {
     const res = await call('POST', '/users', body);
     expect(res.status).toBe(400);
@@ -99,7 +99,7 @@ describe('users API', () => {
     expect(await (await call('POST', '/users/testuser/disable')).json()).toMatchObject({ enabled: false });
     expect(await passwordOf('testuser')).toBeUndefined();
     expect(await (await call('POST', '/users/testuser/enable')).json()).toMatchObject({ enabled: true });
-    expect(await passwordOf('testuser')).toBe('123456');
+    expect(await passwordOf('testuser')).toBe('t3st-pass-9');
   });
 
   it('sets a password (write-only) and validates it', async () => {
@@ -120,14 +120,14 @@ describe('users API', () => {
   });
 
   it('keeps every concurrent grant (optimistic retries)', async () => {
-    await call('POST', '/users', { name: 'busy', password: '123456' });
+    await call('POST', '/users', { name: 'busy', password: 't3st-pass-9' });
     await Promise.all(Array.from({ length: 5 }, (_, i) => call('POST', '/users/busy/grants', { publish: [`s${i}`] })));
     const user = (await (await call('GET', '/users/busy')).json()) as { grants: { publish: string[] } };
     expect(user.grants.publish.sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
   });
 
   it('lists users page by page with a cursor and validates limit and cursor', async () => {
-    for (let i = 0; i < 4; i++) await call('POST', '/users', { name: `lister${i}`, password: '123456' });
+    for (let i = 0; i < 4; i++) await call('POST', '/users', { name: `lister${i}`, password: 't3st-pass-9' });
     const names: string[] = [];
     let url = '/users?limit=2';
     for (let guard = 0; guard < 10; guard++) {
@@ -184,7 +184,7 @@ describe('users API', () => {
   it('never answers 5xx to random JSON-ish bodies (seeded fuzz)', async () => {
     let seed = 99;
     const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const base = JSON.stringify({ name: 'fuzzed', password: '123456', enabled: true, grants: { publish: ['a/b*'], play: ['x'] }, ipRanges: ['10.0.0.0/8'] });
+    const base = JSON.stringify({ name: 'fuzzed', password: 't3st-pass-9', enabled: true, grants: { publish: ['a/b*'], play: ['x'] }, ipRanges: ['10.0.0.0/8'] });
     const pool = '{}[]",:0123456789aA/*.-_ \\u00e9tfn';
     for (let i = 0; i < 200; i++) {
       const chars = base.split('');
