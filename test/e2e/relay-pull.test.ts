@@ -74,6 +74,28 @@ describe('relay pull sources', () => {
     expect(status(edge, 'by-flv')!.state).toBe('live');
   }, 40_000);
 
+  it('pulls over RTSP with RTP interleaved on TCP and over UDP from an RTSP server (a streamgate camera stand-in fed by ffmpeg over RTSP)', async () => {
+    const camera = await ingest({ STREAMGATE_RTP_PORTS: '33000-33499' });
+    const edge = await ingest();
+    const pub = publishTestPattern(`rtsp://127.0.0.1:${camera.ingest.ports.rtsp}/live/cam`, { seconds: 30, gop: 25, format: 'rtsp', extraOutputArgs: ['-rtsp_transport', 'tcp'] });
+    cleanups.push(() => void pub.kill('SIGKILL'));
+    await waitFor(() => (camera.ingest.hub.streamInfo('live/cam')?.framesIn ?? 0) > 30, 10_000, 'camera live');
+    const base = `rtsp://127.0.0.1:${camera.ingest.ports.rtsp}/live/cam`;
+    edge.ingest.relays.setDefinitions([
+      { id: 'rtsp-tcp', stream: 'live/viatcp', pull: base, mode: 'always' },
+      { id: 'rtsp-udp', stream: 'live/viaudp', pull: `${base}?transport=udp`, mode: 'always' },
+    ]);
+    await waitFor(() => status(edge, 'rtsp-tcp')?.state === 'live' && status(edge, 'rtsp-udp')?.state === 'live', 10_000, 'RTSP pulls live');
+    const [tcp, udp] = await Promise.all([probePackets(edge.rtmpUrl('live/viatcp'), 2), probePackets(edge.rtmpUrl('live/viaudp'), 2)]);
+    for (const probe of [tcp, udp]) {
+      expect(probe.codecs).toEqual(expect.arrayContaining(['h264', 'aac']));
+      expect(probe.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(20);
+    }
+    // The camera saw one play with RTP over TCP and one over UDP.
+    const plays = camera.logs.filter((l) => l.event === 'rtsp.play').map((l) => l.udp);
+    expect(plays.sort()).toEqual([false, true]);
+  }, 40_000);
+
   it('a source that sends garbage, a missing stream and a private address give clear errors; other streams are unaffected', async () => {
     const origin = await ingest();
     const strict = await ingest({ STREAMGATE_RELAY_ALLOW_PRIVATE: 'off' });
