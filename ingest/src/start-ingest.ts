@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from './servers/connection-registry.js';
 import { drainIngest } from './servers/drain.js';
 import { createFlvTcpServer, createRelayFlvTcpServer } from './servers/raw/flv-tcp-server.js';
 import { registerRelayMetrics } from './metrics/relay-metrics.js';
+import { registerRtspMetrics } from './metrics/rtsp-metrics.js';
 import { RelayManager } from './relay/relay-manager.js';
 import type { RelayDefinition } from './relay/relay-definition.js';
 import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/http/hls-output.js';
@@ -110,7 +111,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   listeners.push(netListener('ts', createTsTcpServer(ctx), config.tsPort, config.host, log));
   listeners.push(netListener('relay-flv', createRelayFlvTcpServer(ctx), config.relayFlvPort, config.host, log));
   // RTSP on every configured port (5544 and 5554 by default), one UDP range and nonce key for all.
-  const rtspShared = { udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host), nonces: new RtspNonces() };
+  const rtspShared = { udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host), nonces: new RtspNonces(), metrics: registerRtspMetrics(parts.metrics.registry) };
   const rtspOptions = {
     sessionTimeoutMs: config.rtspSessionTimeoutMs,
     requestTimeoutMs: config.handshakeTimeoutMs,

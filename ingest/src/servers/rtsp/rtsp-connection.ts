@@ -13,6 +13,8 @@ import { formatNptRange, formatRtpInfo } from '../../protocols/rtsp/rtsp-session
 import type { RtspTransport } from '../../protocols/rtsp/rtsp-transport.js';
 import { formatSdp } from '../../protocols/sdp/sdp.js';
 import { sdpFromTracks, type SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
+import type { RtspMetrics } from '../../metrics/rtsp-metrics.js';
+import { RtpSourceLatch, type RtpDropReason } from '../../protocols/rtp/rtp-source-latch.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPair, RtpUdpPorts } from './rtp-udp-ports.js';
@@ -39,6 +41,8 @@ export interface RtspConnectionDeps {
   readonly ctx: IngestContext;
   readonly udpPorts: RtpUdpPorts;
   readonly nonces: RtspNonces;
+  /** Counts datagrams dropped by the UDP source latch. */
+  readonly metrics?: RtspMetrics;
 }
 
 export { RtspRequestError } from '../../protocols/rtsp/rtsp-request-error.js';
@@ -100,6 +104,7 @@ export class RtspConnection {
   private requestTimer: NodeJS.Timeout | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private badUdpPackets = 0;
+  private droppedUdpPackets = 0;
   private readonly remote: string;
   private readonly nonceCounts = new DigestNonceCounts();
   private firstFrameHook: ((times: ReadonlyMap<number, number>) => void) | undefined;
@@ -324,9 +329,12 @@ export class RtspConnection {
     if (interleaved) return this.session.acceptSetup(index, { protocol: 'tcp', delivery: 'unicast', interleaved, mode: 'record' });
     const pair = await this.allocatePair();
     pub.publisher.useReorderBuffer(index);
-    const onPacket = (rtcp: boolean) => (msg: Buffer, rinfo: { address: string }) => {
-      // Only the RTSP client may feed its session: anything else is a spoof or a flood.
-      if (this.closed || this.session.state !== 'record' || rinfo.address.replace(/^::ffff:/, '') !== this.remote) return;
+    // Only the RTSP client's own ports and SSRC may feed its session: anything else is a spoof or a flood.
+    const latch = new RtpSourceLatch({ address: this.remote, ...(t.clientPort ? { clientPort: t.clientPort } : {}), ...(t.ssrc !== undefined ? { ssrc: t.ssrc } : {}) });
+    const onPacket = (rtcp: boolean) => (msg: Buffer, rinfo: { address: string; port: number }) => {
+      if (this.closed || this.session.state !== 'record') return;
+      const drop = latch.check(rtcp ? 'rtcp' : 'rtp', rinfo.address.replace(/^::ffff:/, ''), rinfo.port, msg);
+      if (drop !== undefined) return this.dropUdp(drop, index);
       this.lastActivity = Date.now();
       try {
         if (rtcp) pub.publisher.onRtcp(index, msg);
@@ -340,6 +348,12 @@ export class RtspConnection {
     pair.rtp.on('message', onPacket(false));
     pair.rtcp.on('message', onPacket(true));
     this.session.acceptSetup(index, { protocol: 'udp', delivery: 'unicast', ...(t.clientPort ? { clientPort: t.clientPort } : {}), serverPort: [pair.rtpPort, pair.rtcpPort], mode: 'record' });
+  }
+
+  /** Counts (and logs once per connection) a datagram the source latch refused. */
+  private dropUdp(reason: RtpDropReason, track: number): void {
+    this.deps.metrics?.udpDropped(reason);
+    if (this.droppedUdpPackets++ === 0) this.log.warn('rtsp.udp-dropped', { reason, track });
   }
 
   private async setupPlay(index: number, t: RtspTransport, interleaved: readonly [number, number] | undefined): Promise<void> {
@@ -586,6 +600,7 @@ export class RtspConnection {
       reason,
       ...fields,
       ...(this.badUdpPackets > 0 ? { badUdpPackets: this.badUdpPackets } : {}),
+      ...(this.droppedUdpPackets > 0 ? { droppedUdpPackets: this.droppedUdpPackets } : {}),
       app: this.entry.app,
       stream: this.entry.stream,
       role: this.entry.role,

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import type { RtspMetrics } from '../../metrics/rtsp-metrics.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPorts } from './rtp-udp-ports.js';
 import { RtspConnection, type RtspConnectionOptions } from './rtsp-connection.js';
@@ -15,9 +16,9 @@ export interface RtspServerOptions extends RtspConnectionOptions {
  * An RTSP listener (5544 and 5554 by default, crtmpserver's inboundRtsp): one RtspConnection per
  * TCP connection. Every listener of the ingest shares one UDP port range and one nonce key.
  */
-export function createRtspServer(ctx: IngestContext, options: RtspServerOptions, shared: { udpPorts: RtpUdpPorts; nonces: RtspNonces }): Server {
+export function createRtspServer(ctx: IngestContext, options: RtspServerOptions, shared: { udpPorts: RtpUdpPorts; nonces: RtspNonces; metrics?: RtspMetrics }): Server {
   const server = createServer({ noDelay: true }, (socket) => {
-    new RtspConnection(socket, options, { ctx, udpPorts: shared.udpPorts, nonces: shared.nonces });
+    new RtspConnection(socket, options, { ctx, udpPorts: shared.udpPorts, nonces: shared.nonces, ...(shared.metrics ? { metrics: shared.metrics } : {}) });
   });
   server.maxConnections = options.maxConnections;
   return server;
