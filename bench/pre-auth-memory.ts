@@ -6,7 +6,8 @@
  * closes them and measures again.
  *
  *   npx tsx bench/pre-auth-memory.ts                       # the issue's attack: 4 sockets, 60 × 7 MiB of 8 MiB
- *   npx tsx bench/pre-auth-memory.ts --sockets 100 --streams 60 --kib-per-stream 7168
+ *   npx tsx bench/pre-auth-memory.ts --sockets 100 --streams 16 --kib-per-stream 512
+ *   npx tsx bench/pre-auth-memory.ts --sockets 100 --streams 2 --kib-per-stream 48 --message-kib 60 --chunk-kib 16
  *   npx tsx bench/pre-auth-memory.ts --base-port 21000    # ports base..base+9, RTP base+50..base+99
  *
  * Prints one JSON line per phase and a summary; `--json FILE` also writes the summary there.
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     streams: { type: 'string', default: '60' },
     'kib-per-stream': { type: 'string', default: String(7 * 1024) },
     'chunk-kib': { type: 'string', default: '1024' },
+    'message-kib': { type: 'string', default: String(8 * 1024) },
     'base-port': { type: 'string', default: '21000' },
     'hold-ms': { type: 'string', default: '3000' },
     json: { type: 'string' },
@@ -33,6 +35,7 @@ const sockets = Number(args.sockets);
 const streams = Number(args.streams);
 const bytesPerStream = Number(args['kib-per-stream']) * 1024;
 const chunkSize = Number(args['chunk-kib']) * 1024;
+const messageLength = Number(args['message-kib']) * 1024;
 const base = Number(args['base-port']);
 const holdMs = Number(args['hold-ms']);
 
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
     STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: String(Math.max(64, sockets)),
   };
   const child = spawn(process.execPath, ['bin/streamgate.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const report: Record<string, unknown> = { sockets, streams, bytesPerStream, chunkSize };
+  const report: Record<string, unknown> = { sockets, streams, bytesPerStream, messageLength, chunkSize };
   try {
     await waitHealthy(base + 2);
     await sleep(2000);
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ phase: 'idle', rssMiB: report.rssBeforeMiB }));
     const started = Date.now();
     const runs: PartialMessagesRun[] = await Promise.all(
-      Array.from({ length: sockets }, () => sendPartialMessages(base, '127.0.0.1', { chunkStreams: streams, bytesPerStream, chunkSize })),
+      Array.from({ length: sockets }, () => sendPartialMessages(base, '127.0.0.1', { chunkStreams: streams, bytesPerStream, chunkSize, messageLength })),
     );
     report.attackSeconds = round((Date.now() - started) / 1000);
     report.sentMiB = round(runs.reduce((n, r) => n + r.sent, 0) / MiB);

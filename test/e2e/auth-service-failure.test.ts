@@ -35,11 +35,16 @@ async function liveCam1(s: LocalStackForTest): Promise<ChildProcess> {
   return child;
 }
 
-/** A scripted query-credential publish of cam2; resolves with its status and how long the answer took. */
+/**
+ * A scripted query-credential publish of cam2; resolves with the refused connect's `_error` (the
+ * password is checked at connect) or the publish's status, and how long that answer took.
+ */
 async function publishCam2(s: LocalStackForTest) {
   const c = new RtmpTestClient();
   cleanups.push(() => c.close());
-  expect((await c.connect(s.rtmpUrl(query))).name).toBe('_result');
+  const connectStarted = Date.now();
+  const connected = await c.connect(s.rtmpUrl(query));
+  if (connected.name !== '_result') return { status: connected, ms: Date.now() - connectStarted, c };
   const streamId = await c.createStream();
   const started = Date.now();
   c.sendCommand('publish', 0, null, ['cam2', 'live'], streamId);
@@ -53,7 +58,8 @@ describe('auth service failures fail closed', () => {
     await liveCam1(s);
     await s.stopFunctions();
     const { status, ms, c } = await publishCam2(s);
-    expect(status.code).toBe('NetStream.Publish.Denied');
+    // The password cannot be checked: the connect itself is refused.
+    expect(status.code).toBe('NetConnection.Connect.Rejected');
     expect(status.args[0]).toMatchObject({ description: 'Authorization service unavailable' });
     expect(ms).toBeLessThan(TIMEOUT_MS + 500);
     await c.closed;
@@ -64,7 +70,7 @@ describe('auth service failures fail closed', () => {
     const played = await playAndCount(s.rtmpUrl('live/cam1'), { frames: 25, timeoutMs: 10_000 });
     expect(played.videoFrames).toBe(25);
     expect(s.ingest.hub.isLive('live/cam1')).toBe(true);
-    const warn = s.logs.find((l) => l.event === 'auth' && l.action === 'publish' && l.stream === 'cam2');
+    const warn = s.logs.find((l) => l.event === 'auth' && l.action === 'connect' && l.user === ALICE.name && l.allowed === false);
     expect(warn).toMatchObject({ level: 'warn', allowed: false, reason: 'service_unavailable', errorCode: 'auth_unreachable' });
   });
 
@@ -76,13 +82,13 @@ describe('auth service failures fail closed', () => {
     await liveCam1(s);
     gw.mode = 'hang';
     const { status, ms } = await publishCam2(s);
-    expect(status.code).toBe('NetStream.Publish.Denied');
+    expect(status.code).toBe('NetConnection.Connect.Rejected');
     expect(status.args[0]).toMatchObject({ description: 'Authorization service unavailable' });
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(ms).toBeLessThan(TIMEOUT_MS + 700);
     const played = await playAndCount(s.rtmpUrl('live/cam1'), { frames: 25, timeoutMs: 10_000 });
     expect(played.videoFrames).toBe(25);
-    expect(s.logs.find((l) => l.event === 'auth' && l.stream === 'cam2')).toMatchObject({ level: 'warn', reason: 'timeout', errorCode: 'auth_timeout' });
+    expect(s.logs.find((l) => l.event === 'auth' && l.action === 'connect' && l.allowed === false)).toMatchObject({ level: 'warn', reason: 'timeout', errorCode: 'auth_timeout' });
     // The functions answer again: the same publish now goes through.
     gw.mode = 'pass';
     const again = await publishCam2(s);

@@ -216,10 +216,7 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
     if (publishAuth === 'off' && playAuth === 'none') return { outcome: accept({ kind: 'none' }) };
 
     const creds = parseQueryCredentials(query);
-    if (creds) {
-      // Checked at publish/play, where the stream name and the ACL are known.
-      return { outcome: accept({ kind: 'password', user: creds.user, password: creds.password, source: 'app-query' }), user: creds.user, method: 'query' };
-    }
+    if (creds) return queryStep(req, app, creds);
     const q = parseRtmpAuthQuery(query);
     if (q.authmod === 'adobe') return adobeStep(req, app, q);
     if (q.authmod === 'llnw') return llnwStep(req, app, q);
@@ -234,6 +231,37 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
     if (!mustChallenge) return { outcome: accept({ kind: 'none' }) };
     const description = config.challenge === 'llnw' ? LLNW_NEED_AUTH_DESCRIPTION : ADOBE_NEED_AUTH_DESCRIPTION;
     return { outcome: { kind: 'reject', description, reason: 'need_auth' } };
+  }
+
+  /**
+   * Wowza-style `?user=&pass=` on connect: the password is checked here, so wrong credentials are
+   * refused at connect like a failed Adobe answer (throttled, after the failure delay) and never
+   * hold a connection open. The grant is decided at publish/play, where the stream is known; the
+   * password goes along for that decision (and its rechecks).
+   */
+  async function queryStep(req: ConnectRequest, app: string, creds: { user: string; password: string }) {
+    const method: Method = 'query';
+    const user = creds.user;
+    const fail = (reason: AuthReason, errorCode?: string) => ({
+      outcome: { kind: 'reject', description: describeDenial(reason, ''), reason } as ConnectOutcome,
+      user,
+      method,
+      ...(errorCode ? { errorCode } : {}),
+    });
+    if (throttle.isThrottled(req.ip, now())) return fail('throttled');
+    let password: string | undefined;
+    try {
+      password = await tokens.lookupPassword(user, AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      const f = serviceFailure(err);
+      return fail(f.reason, f.errorCode);
+    }
+    if (password === undefined || !constantTimeEqual(creds.password, password)) {
+      await failed(req.ip);
+      return fail('bad_credentials');
+    }
+    const credentials: Credentials = { kind: 'password', user, password: creds.password, source: 'app-query' };
+    return { outcome: { kind: 'accept', app, credentials } as ConnectOutcome, user, method };
   }
 
   async function adobeStep(req: ConnectRequest, app: string, q: RtmpAuthQuery) {

@@ -112,15 +112,24 @@ describe('connect screening', () => {
     expect((await authorizer.connect({ app: 'live', ip: 'a', protocol: 'rtmp', role: 'publisher' })).kind).toBe('accept');
   });
 
-  it('passes Wowza-style ?user=&pass= through as password credentials, from app or tcUrl', async () => {
+  it('checks Wowza-style ?user=&pass= at connect and passes them on as password credentials, from app or tcUrl', async () => {
     const { authorizer } = setup();
     expect(await authorizer.connect({ app: 'live?user=alice12&pass=s3cret-pass', ip: 'a', protocol: 'rtmp', role: 'publisher' })).toEqual({
       kind: 'accept',
       app: 'live',
       credentials: { kind: 'password', user: 'alice12', password: 's3cret-pass', source: 'app-query' },
     });
-    const o = await authorizer.connect({ app: 'live', tcUrl: 'rtmp://h/live?user=alice12&pass=x%20y', ip: 'a', protocol: 'rtmp', role: 'publisher' });
-    expect(o).toMatchObject({ kind: 'accept', credentials: { user: 'alice12', password: 'x y' } });
+    const o = await authorizer.connect({ app: 'live', tcUrl: 'rtmp://h/live?user=alice12&pass=s3cret%2Dpass', ip: 'a', protocol: 'rtmp', role: 'publisher' });
+    expect(o).toMatchObject({ kind: 'accept', credentials: { user: 'alice12', password: 's3cret-pass' } });
+  });
+
+  it('refuses wrong or unknown ?user=&pass= at connect, the same way, after the failure delay', async () => {
+    const { authorizer, events } = setup();
+    const wrong = await authorizer.connect({ app: 'live', tcUrl: 'rtmp://h/live?user=alice12&pass=x%20y', ip: 'a', protocol: 'rtmp', role: 'publisher' });
+    expect(wrong).toEqual({ kind: 'reject', description: 'Authentication failed', reason: 'bad_credentials' });
+    expect(events.at(-1)).toMatchObject({ action: 'connect', user: 'alice12', method: 'query', allowed: false, reason: 'bad_credentials' });
+    const unknown = await authorizer.connect({ app: 'live?user=nobody42&pass=x', ip: 'a', protocol: 'rtmp', role: 'player' });
+    expect(unknown).toEqual(wrong);
   });
 
   it('refuses an oversized query with the authfailed answer instead of throwing', async () => {

@@ -97,6 +97,7 @@ describe('the ingest bundle in iam mode (ECS task role, SigV4 to API Gateway)', 
     const child = publishTestPattern(`rtmp://127.0.0.1:${rtmpPort}/live?user=bob1234&pass=s3cret-pass/cam1`, { seconds: 1 });
     expect(await exited(child)).not.toBe(0);
     expect(gw.received.at(-1)!.verdict).toBe(403);
-    expect(authEvents().at(-1)).toMatchObject({ action: 'publish', allowed: false, reason: 'service_unavailable', errorCode: 'auth_bad_status' });
+    // Query credentials are checked at connect: the refused /token call refuses the connect.
+    expect(authEvents().at(-1)).toMatchObject({ action: 'connect', allowed: false, reason: 'service_unavailable', errorCode: 'auth_bad_status' });
   }, 30_000);
 });
