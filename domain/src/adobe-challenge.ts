@@ -42,10 +42,10 @@ const MAX_TTL_MS = 10 * 60_000;
  * true the first time; false when it was already claimed (a replay) or when the cache cannot
  * take it (full: fail closed). Entries may be forgotten after `expiresAtMs`. An in-memory
  * implementation is per ingest task: a replay landing on another task within the TTL is only
- * caught by a shared store.
+ * caught by a shared store (the ingest's cluster mode claims in DynamoDB, asynchronously).
  */
 export interface ChallengeReplayCache {
-  claim(id: string, expiresAtMs: number, nowMs: number): boolean;
+  claim(id: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean>;
 }
 
 /** Result of opening a sealed token: what it carried, or why it is refused. */

@@ -134,6 +134,17 @@ export const CONFIG_VARIABLES = {
   srtPort: spec('STREAMGATE_SRT_PORT', '8890', port, 'SRT publish/play over UDP (MPEG-TS payload; stream id names the stream)'),
   srtPassphrase: spec('STREAMGATE_SRT_PASSPHRASE', '', srtPassphrase, 'SRT encryption passphrase (10-79 chars); set: every SRT caller must use it'),
   srtLatencyMs: spec('STREAMGATE_SRT_LATENCY_MS', '120', positiveInt, 'SRT TSBPD latency (ms); the larger of this and the caller\'s wins'),
+  registryTable: spec('STREAMGATE_REGISTRY_TABLE', '', optionalText, 'cluster mode: DynamoDB table of the stream registry and publisher leases (unset = one task on its own)'),
+  registryEndpoint: spec('STREAMGATE_REGISTRY_ENDPOINT', '', optionalText, 'cluster mode: DynamoDB endpoint URL (the local embedded store; default AWS)'),
+  clusterPort: spec('STREAMGATE_CLUSTER_PORT', '7935', port, 'cluster mode: private pull port other tasks fetch streams from (bearer STREAMGATE_CLUSTER_TOKEN)'),
+  clusterHost: spec('STREAMGATE_CLUSTER_HOST', '0.0.0.0', text, 'cluster mode: address the pull port binds to'),
+  clusterAdvertise: spec('STREAMGATE_CLUSTER_ADVERTISE', '', optionalText, 'cluster mode: HOST:PORT other tasks reach the pull port on (default: this task\'s private IPv4)'),
+  clusterToken: spec('STREAMGATE_CLUSTER_TOKEN', '', secret, 'cluster mode: bearer token of the pull port, same on every task, at least 16 characters'),
+  leaseTtlMs: spec('STREAMGATE_LEASE_TTL_MS', '5000', positiveInt, 'cluster mode: a publisher lease not renewed this long is void (a crashed task\'s streams free up)'),
+  leaseHeartbeatMs: spec('STREAMGATE_LEASE_HEARTBEAT_MS', '1000', positiveInt, 'cluster mode: lease renewal and stream look-up interval'),
+  edgeLingerMs: spec('STREAMGATE_EDGE_LINGER_MS', '10000', positiveInt, 'cluster mode: an edge pull with no local player this long stops'),
+  segmentTokenKey: spec('STREAMGATE_SEGMENT_TOKEN_KEY', '', secret, 'HLS segment-token HMAC key, at least 16 characters; the same on every task (default: random per process)'),
+  ecsAgentUri: spec('ECS_AGENT_URI', '', optionalText, 'ECS agent endpoint (ECS sets it): task scale-in protection while this task owns publishers'),
   dumpDir: spec('STREAMGATE_DUMP_DIR', '', optionalText, 'write each connection\'s received bytes here (bug reports become fixtures)'),
 } as const;
 
@@ -154,6 +165,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('STREAMGATE_RTP_PORTS', `expected FROM-TO, got "${config.rtpPortRange}"`);
   }
   for (const p of config.rtspPorts) port(p, 'STREAMGATE_RTSP_PORTS');
+  if (config.registryTable !== undefined && config.clusterToken === undefined) {
+    throw new ConfigError('STREAMGATE_CLUSTER_TOKEN', 'required with STREAMGATE_REGISTRY_TABLE (cluster mode)');
+  }
+  if (config.leaseHeartbeatMs * 2 > config.leaseTtlMs) {
+    throw new ConfigError('STREAMGATE_LEASE_HEARTBEAT_MS', `must be at most half of STREAMGATE_LEASE_TTL_MS (${config.leaseTtlMs})`);
+  }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('STREAMGATE_TLS_CERT', 'STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY must be set together');
   }

@@ -7,6 +7,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createAccessControl } from './auth/create-access-control.js';
 import { startIngest } from './start-ingest.js';
+import { createRegistryClient } from './cluster/create-registry-client.js';
+import { DynamoReplayCache } from './cluster/dynamo-replay-cache.js';
 import { withAuthMetrics } from './metrics/metrics-auth-log.js';
 import { createMetricsSetup } from './metrics/metrics-setup.js';
 import { startEmfReporter } from './metrics/emf-reporter.js';
@@ -24,7 +26,14 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const metrics = createMetricsSetup();
-  const access = createAccessControl(config, withAuthMetrics(log, metrics.ingest));
+  // Cluster mode: one registry client for the leases and the challenge replay cache.
+  const registryClient = config.registryTable !== undefined ? createRegistryClient(config) : undefined;
+  const access = createAccessControl(
+    config,
+    withAuthMetrics(log, metrics.ingest),
+    {},
+    registryClient ? { replayCache: new DynamoReplayCache(registryClient, config.registryTable!) } : {},
+  );
   let stopping = false;
   // SIGTERM (ECS stopTimeout), SIGINT or the admin `shutdown`: drain for STREAMGATE_DRAIN_SECONDS,
   // then exit 0. A second SIGINT skips the rest of the drain.
@@ -41,7 +50,13 @@ async function main(): Promise<void> {
     });
   };
   let stopEmf: (() => void) | undefined;
-  const ingest = await startIngest(config, { log, access, metrics, onShutdown: () => stop('admin-shutdown') });
+  const ingest = await startIngest(config, {
+    log,
+    access,
+    metrics,
+    onShutdown: () => stop('admin-shutdown'),
+    ...(registryClient ? { registryClient } : {}),
+  });
   if (config.metricsEmfSeconds > 0) {
     stopEmf = startEmfReporter({
       metrics,

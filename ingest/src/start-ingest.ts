@@ -1,4 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { createRegistryClient } from './cluster/create-registry-client.js';
+import { StreamRegistry } from './cluster/stream-registry.js';
+import { TaskProtection } from './cluster/task-protection.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { ConfigError, type IngestConfig } from './config.js';
 import { Hub } from './hub/hub.js';
@@ -47,6 +54,8 @@ export interface IngestDeps {
   readonly hls?: Partial<typeof HLS_OUTPUT_DEFAULTS>;
   /** Relay backoff's first delay (tests shorten it); default 1 s. */
   readonly relayRetryMinMs?: number;
+  /** Cluster mode: the registry's DynamoDB client (created from the config when omitted). */
+  readonly registryClient?: DynamoDBClient;
 }
 
 /** A running ingest. */
@@ -95,16 +104,26 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     const tls = { cert: pem(config.tlsCert), key: pem(config.tlsKey) };
     listeners.push(netListener('rtmps', createRtmpsServer(rtmpOptions, tls, ctx), config.rtmpsPort, config.host, log));
   }
-  const http = createHttpServer(
+  const httpOptions = {
     // The slow-header deadline is the handshake deadline of the other protocols.
-    { headersTimeoutMs: config.handshakeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, maxConnections: config.maxConnections },
-    // With a health listener of its own, /metrics leaves the viewers' port (which a load balancer exposes).
-    { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined },
-  );
+    headersTimeoutMs: config.handshakeTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConnections: config.maxConnections,
+  };
+  // With a health listener of its own, /metrics leaves the viewers' port (which a load balancer exposes).
+  const httpDeps = { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined };
+  // A shared key makes segment tokens valid on every task and across restarts.
+  const segmentTokenKey = config.segmentTokenKey === undefined ? undefined : createHash('sha256').update(config.segmentTokenKey).digest();
+  const http = createHttpServer({ ...httpOptions, ...(segmentTokenKey ? { segmentTokenKey } : {}) }, httpDeps);
   listeners.push(netListener('http', http, config.httpPort, config.host, log));
   if (config.healthPort !== undefined) {
     const health = createHealthServer({ state: ctx.state, registry: parts.metrics.registry });
     listeners.push(netListener('health', health, config.healthPort, config.host, log));
+  }
+  if (ctx.cluster !== undefined) {
+    // The private port other tasks pull this task's streams from (bearer, origin streams only).
+    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false });
+    listeners.push(netListener('cluster', internal, config.clusterPort, config.clusterHost, log));
   }
   // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
   listeners.push(netListener('flv', createFlvTcpServer(ctx), config.flvPort, config.host, log));
@@ -147,6 +166,32 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   return listeners;
 }
 
+/** `HOST:PORT` other tasks pull from: the configured host (or HOST:PORT), else this task's first private IPv4. */
+function advertiseAddress(configured: string | undefined, port: number): string {
+  if (configured !== undefined) return configured.includes(':') ? configured : `${configured}:${port}`;
+  const ipv4 = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal);
+  return `${ipv4?.address ?? '127.0.0.1'}:${port}`;
+}
+
+/** How often task protection is brought in line with the streams this task owns. */
+const PROTECTION_CHECK_MS = 5000;
+
+/**
+ * ECS task scale-in protection while this task owns publishers, when the agent endpoint is known
+ * (ECS sets ECS_AGENT_URI). The work-following scaling metric is the EMF `Players` line
+ * (metrics/emf-reporter.ts).
+ */
+function startProtectionTimer(config: IngestConfig, ctx: IngestContext, log: Logger): NodeJS.Timeout[] {
+  const cluster = ctx.cluster;
+  if (config.ecsAgentUri === undefined || cluster === undefined) return [];
+  const protection = new TaskProtection(config.ecsAgentUri, log);
+  const timer = setInterval(() => void protection.sync(cluster.ownedCount), PROTECTION_CHECK_MS);
+  timer.unref();
+  return [timer];
+}
+
 /** How long a stop waits for listeners whose last unregistered sockets are still open. */
 const LISTENER_CLOSE_WAIT_MS = 2000;
 
@@ -156,11 +201,30 @@ const INGEST_VERSION = '0.1.0';
 /** Starts every configured listener of the ingest around one hub. */
 export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): Promise<RunningIngest> {
   const log = deps.log ?? createLogger(config.logLevel);
+  let cluster: ClusterNode | undefined;
   const hub = new Hub({
     gop: { maxBytes: config.gopCacheMaxBytes, maxDurationMs: config.gopCacheMaxMs },
     reader: { maxQueueBytes: config.readerQueueMaxBytes, maxBlockedMs: config.readerMaxBlockedMs },
     waitForPublisherMs: config.waitForPublisherMs,
+    onWaitingReader: (path) => cluster?.want(path),
   });
+  if (config.registryTable !== undefined) {
+    const client = deps.registryClient ?? createRegistryClient(config);
+    const streams = new StreamRegistry(client, config.registryTable, { ttlMs: config.leaseTtlMs });
+    cluster = new ClusterNode(
+      hub,
+      streams,
+      {
+        taskId: `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+        address: '',
+        token: config.clusterToken!,
+        heartbeatMs: config.leaseHeartbeatMs,
+        lingerMs: config.edgeLingerMs,
+        pullTimeoutMs: 3000,
+      },
+      log.child({ component: 'cluster' }),
+    );
+  }
   const metrics = deps.metrics ?? createMetricsSetup();
   const registry = new MetricsConnectionRegistry(metrics, hub);
   registry.dumpDir = config.dumpDir;
@@ -191,6 +255,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     authorizer: deps.authorizer ?? deps.access?.authorizer,
     relays,
     pendingBytes: new PendingBytesBudget(config.maxPendingBytes),
+    ...(cluster !== undefined ? { cluster } : {}),
     state: { draining: false, startedAt: Date.now() },
   };
   const hls = new HlsOutputs(hub, log, { ...HLS_OUTPUT_DEFAULTS, ...deps.hls });
@@ -226,7 +291,12 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     relays.close();
     throw err;
   }
+  if (cluster !== undefined) {
+    cluster.advertise(advertiseAddress(config.clusterAdvertise, ports.cluster!));
+    log.info('cluster.member', { taskId: cluster.taskId, address: `${advertiseAddress(config.clusterAdvertise, ports.cluster!)}` });
+  }
   log.info('ingest.listening', { ports });
+  const timers = startProtectionTimer(config, context, log);
 
   let closing: Promise<void> | undefined;
   const finish = async (): Promise<void> => {
@@ -236,6 +306,8 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     relays.close();
     hls.close();
     rtmpt.close();
+    for (const timer of timers) clearInterval(timer);
+    cluster?.close();
     hub.endAllReaders();
     for (const c of registry.list()) c.kick('shutdown');
     deps.access?.close?.();
@@ -253,7 +325,11 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       // HTTP and health keep listening through the drain: load balancers must read /healthz = 503.
       const media = listeners.filter((l) => l.name !== 'http' && l.name !== 'health');
       const stopAccepting = async (): Promise<void> => {
-        for (const l of media) void l.close();
+        for (const l of media.filter((m) => m.name !== 'cluster')) void l.close();
+        // The owner gives its streams up at once: the encoders' reconnects land on other tasks
+        // (this one is out of the load balancer) and the viewers there follow.
+        const released = cluster?.releaseAll('draining: publish again, another task takes the stream') ?? 0;
+        if (released > 0) log.info('cluster.released-on-drain', { streams: released });
       };
       closing ??= drainIngest(context, stopAccepting, seconds).then(finish);
       return closing;

@@ -1,5 +1,6 @@
 import { ConfigError, type IngestConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { ChallengeReplayCache } from '../../../domain/src/adobe-challenge.js';
 import type { AuthEvent } from './authorizer.js';
 import { createAclClient } from './acl-client.js';
 import { AwsCredentialsError, createAwsCredentials, type AwsCredentialsProvider } from './aws-credentials.js';
@@ -28,6 +29,8 @@ export type AccessControlConfig = Pick<IngestConfig, 'auth' | 'playAuth' | 'func
 export interface AccessControlDeps {
   fetch?: FetchFn;
   now?: () => number;
+  /** The challenge replay cache; a cluster passes the one in its registry (shared by every task). */
+  replayCache?: ChallengeReplayCache;
 }
 
 /**
@@ -65,7 +68,11 @@ export function createAccessControl(
     timeoutMs: config.authTimeoutMs,
     ...overrides,
   };
-  const authorizerDeps: AuthorizerDeps = { log: (e) => logAuthEvent(log, e), ...(deps.fetch ? { fetch: deps.fetch } : {}) };
+  const authorizerDeps: AuthorizerDeps = {
+    log: (e) => logAuthEvent(log, e),
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.replayCache ? { replayCache: deps.replayCache } : {}),
+  };
   if (sign) {
     const { functionsUrl, teaSecret } = authorizerConfig;
     authorizerDeps.tokenClient = createTokenClient({ functionsUrl, teaSecret, sign, fetch: deps.fetch });

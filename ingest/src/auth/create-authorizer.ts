@@ -335,7 +335,7 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
       return { ok: false, reason: 'challenge_invalid', errorCode: `challenge_${opened.reason}` };
     }
     // Claimed before the lookup: a replay racing the original loses, and every guess burns a challenge.
-    if (!replay.claim(id, opened.expiresAtMs, now())) {
+    if (!(await replay.claim(id, opened.expiresAtMs, now()))) {
       await failed(req.ip);
       return { ok: false, reason: 'challenge_invalid', errorCode: 'challenge_replayed' };
     }

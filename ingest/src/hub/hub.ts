@@ -11,6 +11,11 @@ export interface HubOptions {
   readonly reader: SubscriptionLimits;
   /** How long a player of a stream that is not live waits for a publisher. */
   readonly waitForPublisherMs: number;
+  /**
+   * Called when a reader subscribes to a path with no publisher here (a cluster task then looks
+   * for the stream on the other tasks).
+   */
+  readonly onWaitingReader?: (path: string) => void;
 }
 
 /** The publisher's handle on its stream. */
@@ -107,7 +112,10 @@ export class Hub {
 
   /** Adds a reader to `path`; it starts now if the stream is live, or when a publisher arrives. */
   subscribe(path: string, sink: ReaderSink): Subscription {
-    return this.streamFor(path).subscribe(sink);
+    const stream = this.streamFor(path);
+    const sub = stream.subscribe(sink);
+    if (!stream.isLive) this.options.onWaitingReader?.(path);
+    return sub;
   }
 
   /** Whether `path` has a publisher right now. */

@@ -46,6 +46,8 @@ export function httpFlvSourceClient(url: RelayUrl, options: SourceClientOptions,
       finish(new HttpFlvError('RELAY_REJECTED', `HTTP ${res.statusCode ?? 0} from the source`));
       return;
     }
+    // A live body never pauses for long: a silent one is a source gone without a FIN (a host lost).
+    res.socket.setTimeout(Math.max(options.timeoutMs, 5000), () => finish(new HttpFlvError('RELAY_TIMEOUT', 'the source went silent')));
     res.on('data', (chunk: Buffer) => {
       if (closed) return;
       bytesIn += chunk.byteLength;
@@ -80,7 +82,7 @@ export function httpFlvSourceClient(url: RelayUrl, options: SourceClientOptions,
       }
       timer = setTimeout(() => finish(new HttpFlvError('RELAY_TIMEOUT', `no media within ${options.timeoutMs} ms`)), options.timeoutMs);
       timer.unref();
-      const headers: Record<string, string> = { 'user-agent': 'streamgate-relay' };
+      const headers: Record<string, string> = { 'user-agent': 'streamgate-relay', ...options.headers };
       if (url.username !== undefined) {
         headers.authorization = `Basic ${Buffer.from(`${url.username}:${url.password ?? ''}`).toString('base64')}`;
       }

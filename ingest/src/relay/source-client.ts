@@ -22,4 +22,6 @@ export interface SourceClientOptions {
   readonly allowPrivate: boolean;
   /** Bound on connecting and getting media started. */
   readonly timeoutMs: number;
+  /** Extra request headers (HTTP-FLV): a cluster edge pull sends the cluster's bearer token. */
+  readonly headers?: Readonly<Record<string, string>>;
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:net';
 import type { IngestConfig } from '../config.js';
 import type { Authorizer } from '../auth/authorizer.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
 import type { PendingBytesBudget } from '../protocols/pending-bytes-budget.js';
@@ -22,6 +23,8 @@ export interface IngestContext {
   readonly relays?: { statuses(): RelayStatus[] };
   /** Partially received data of all connections (STREAMGATE_MAX_PENDING_BYTES); each connection opens an account. */
   readonly pendingBytes: PendingBytesBudget;
+  /** This task's part in a cluster (stream registry, leases, edge pulls); absent on a single task. */
+  readonly cluster?: ClusterNode;
   /** Shared run state: `draining` turns /healthz to 503 and refuses new publishers. */
   readonly state: { draining: boolean; readonly startedAt: number };
 }

@@ -4,7 +4,8 @@ import { hlsResponseHeaders } from '../../protocols/hls/hls-response-headers.js'
 import { CORS_HEADERS } from '../../protocols/http/cors-headers.js';
 import { encodeHttpResponseHead } from '../../protocols/http/encode-http-response-head.js';
 import { httpErrorStatus } from '../../protocols/http/http-error-status.js';
-import { HttpRequestParser, type HttpRequest } from '../../protocols/http/http-request-parser.js';
+import { HttpRequestParser, headerValue, type HttpRequest } from '../../protocols/http/http-request-parser.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ROUTE_METHODS, routeHttpRequest, type HttpRoute } from '../../protocols/http/http-route.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { rtmptErrorStatus } from '../../protocols/rtmpt/rtmpt-tunnel.js';
@@ -31,6 +32,12 @@ export interface HttpServerOptions {
    * across restarts and on every task sharing it); random per process when absent.
    */
   readonly segmentTokenKey?: Uint8Array;
+  /**
+   * Set on a cluster task's private pull listener: every request needs `Authorization: Bearer
+   * <token>`, only streams published on this task are served (HTTP-FLV and HLS, no player auth),
+   * nothing else is routed.
+   */
+  readonly internalToken?: string;
 }
 
 /** The parts of the ingest the HTTP listener serves. */
@@ -70,6 +77,13 @@ interface Answer {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** `Authorization: Bearer <expected>`, compared as SHA-256 digests in constant time. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const m = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (m === null) return false;
+  return timingSafeEqual(createHash('sha256').update(m[1]!).digest(), createHash('sha256').update(expected).digest());
+}
 
 function text(status: number, body: string, headers: Record<string, string> = {}, close = false): Answer {
   return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers }, body: Buffer.from(body), close };
@@ -242,6 +256,7 @@ class HttpConnection {
       throw err;
     }
     const { ctx, rtmpt, metrics } = this.deps;
+    if (this.options.internalToken !== undefined) return this.internal(request, route, this.options.internalToken);
     switch (route.kind) {
       case 'index':
         return {
@@ -325,13 +340,45 @@ class HttpConnection {
     this.socket.once('close', () => clearTimeout(timer));
   }
 
+  /** The cluster pull listener: bearer first, then only streams whose publisher is on this task. */
+  private internal(request: HttpRequest, route: HttpRoute, token: string): Answer | Promise<Answer | undefined> | undefined {
+    if (route.kind === 'healthz') return json(200, { status: 'ok' });
+    if (!bearerMatches(headerValue(request.headers, 'Authorization'), token)) {
+      this.deps.ctx.log.warn('cluster.pull-denied', { conn: this.entry.id, remote: this.entry.remoteAddress });
+      return text(401, 'HTTP_UNAUTHORIZED\n', {}, true);
+    }
+    if (route.kind !== 'flv' && route.kind !== 'hls-playlist' && route.kind !== 'hls-segment') return text(404, 'HTTP_NOT_FOUND\n');
+    // An edge pull is never served on: a stream is pulled from its owner only, so pulls never chain or loop.
+    const publisher = this.deps.ctx.hub.streamInfo(Hub.path(route.app, route.stream))?.publisher;
+    if (publisher === undefined || publisher.protocol === 'edge') return text(404, 'HTTP_NOT_FOUND\n');
+    return this.play(request, route, undefined, true);
+  }
+
   /** Serves a play route; `check` is the auth decision when player auth is on. */
-  private play(request: HttpRequest, route: PlayRoute, check?: Extract<HttpPlayCheck, { allowed: true }>): Answer | Promise<Answer> | undefined {
+  private play(request: HttpRequest, route: PlayRoute, check?: Extract<HttpPlayCheck, { allowed: true }>, internal = false): Answer | Promise<Answer | undefined> | undefined {
     const { ctx, hls, metrics } = this.deps;
+    const path = Hub.path(route.app, route.stream);
+    // In a cluster, a stream published on another task: HTTP-FLV through a local edge pull, HLS
+    // from the owner's segmenter (so every task lists the same segments).
+    const cluster = internal ? undefined : ctx.cluster;
+    if (cluster !== undefined && !cluster.isOrigin(path)) {
+      if (route.kind === 'flv' && !ctx.hub.isLive(path) && !ctx.state.draining) {
+        return cluster.ensureLive(path).then((live) => (live ? this.play(request, route, check, true) : text(404, 'HTTP_NOT_FOUND\n')));
+      }
+      if (route.kind !== 'flv') {
+        const file = route.kind === 'hls-playlist' ? 'index.m3u8' : route.segment;
+        return cluster.hls(path, file, Math.min(1000, (hls.targetDuration * 1000) / 2)).then((bytes) => {
+          if (bytes === undefined) return text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS);
+          if (route.kind === 'hls-segment') return { status: 200, headers: hlsResponseHeaders('segment'), body: bytes };
+          const playlist = Buffer.from(bytes).toString('utf8');
+          const body = check === undefined ? playlist : hlsTokenizedPlaylist(playlist, this.tokens.issue(path, Date.now()));
+          return { status: 200, headers: hlsResponseHeaders('playlist', hls.targetDuration), body: Buffer.from(body) };
+        });
+      }
+    }
     switch (route.kind) {
       case 'flv': {
-        const path = Hub.path(route.app, route.stream);
-        if (ctx.state.draining) return json(503, { status: 'draining' });
+        if (ctx.state.draining && !internal) return json(503, { status: 'draining' });
         if (!ctx.hub.isLive(path)) return text(404, 'HTTP_NOT_FOUND\n');
         this.handedOver = true;
         this.socket.setTimeout(0);
@@ -346,7 +393,6 @@ class HttpConnection {
         return undefined;
       }
       case 'hls-playlist': {
-        const path = Hub.path(route.app, route.stream);
         return hls.playlist(path).then((playlist) => {
           if (playlist === undefined) return text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS);
           // Authorized: the segment URIs carry a short-lived token instead of the credentials.
@@ -355,7 +401,7 @@ class HttpConnection {
         });
       }
       case 'hls-segment': {
-        const bytes = hls.segment(Hub.path(route.app, route.stream), route.segment);
+        const bytes = hls.segment(path, route.segment);
         return bytes === undefined
           ? text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS)
           : { status: 200, headers: hlsResponseHeaders('segment'), body: bytes };

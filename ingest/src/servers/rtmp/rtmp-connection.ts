@@ -11,6 +11,8 @@ import type { Subscription } from '../../hub/subscription.js';
 import type { Logger } from '../../logger.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
 import { invalidNameReason, splitQuery } from '../stream-name.js';
+import { publishStream } from '../publish-stream.js';
+import type { ClusterNode } from '../../cluster/cluster-node.js';
 import type { RtmpAccessControl, StreamRequest } from './rtmp-access-control.js';
 
 /** Settings of an RTMP connection (from IngestConfig). */
@@ -29,6 +31,7 @@ export interface RtmpConnectionDeps {
   readonly access: RtmpAccessControl;
   /** The process-wide budget for partially received data; the connection opens its account there. */
   readonly pendingBytes: PendingBytesBudget;
+  readonly cluster?: ClusterNode;
 }
 
 interface PlayState {
@@ -289,13 +292,12 @@ export class RtmpConnection {
       user,
       kick: (reason: string) => this.close('kicked', { reason }),
     };
-    let result = this.deps.hub.publish(path, info);
-    if (!result.ok && user !== undefined && result.current.user === user) {
-      // The same user reconnecting (a dropped encoder, OBS auto-reconnect): replace the stale session.
-      this.log.info('rtmp.publish-replaces', { app, stream: name, replaced: result.current.id });
-      result.current.kick('replaced by a new session of the same user');
-      result = this.deps.hub.publish(path, info);
+    const result = await publishStream(this.deps, path, info);
+    if (result.ok && this.closed) {
+      result.publication.end();
+      return;
     }
+    if (result.ok && result.replaced !== undefined) this.log.info('rtmp.publish-replaces', { app, stream: name, replaced: result.replaced });
     if (!result.ok) {
       this.session.rejectPublish(event.streamId, 'NetStream.Publish.BadName', `Stream already publishing: ${name}`);
       this.log.info('rtmp.publish-busy', { app, stream: name, holder: result.current.id });

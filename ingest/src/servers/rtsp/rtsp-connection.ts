@@ -22,6 +22,7 @@ import type { RtspNonces } from './rtsp-nonces.js';
 import { outgoingTracks, RtspPlayer, type OutgoingTrackSpec } from './rtsp-player.js';
 import { RtspPublisher } from './rtsp-publisher.js';
 import { rtspStreamTarget, type RtspStreamTarget } from './rtsp-stream-target.js';
+import { publishStream } from '../publish-stream.js';
 
 /** Settings of an RTSP connection. */
 export interface RtspConnectionOptions {
@@ -251,12 +252,12 @@ export class RtspConnection {
     const { path } = target;
     const user = decision?.user;
     const info = { id: this.id, protocol: 'rtsp', remoteAddress: this.remote, user, kick: (reason: string) => this.close('kicked', { reason }) };
-    let result = this.deps.ctx.hub.publish(path, info);
-    if (!result.ok && user !== undefined && result.current.user === user) {
-      this.log.info('rtsp.publish-replaces', { path, replaced: result.current.id });
-      result.current.kick('replaced by a new session of the same user');
-      result = this.deps.ctx.hub.publish(path, info);
+    const result = await publishStream(this.deps.ctx, path, info);
+    if (result.ok && this.closed) {
+      result.publication.end();
+      return;
     }
+    if (result.ok && result.replaced !== undefined) this.log.info('rtsp.publish-replaces', { path, replaced: result.replaced });
     if (!result.ok) throw new RtspRequestError(453, 'RTSP_STREAM_BUSY', `stream ${path} is already being published`);
     this.publish = { target, tracks, publisher: new RtspPublisher(tracks, result.publication), decision, request };
     this.entry.role = 'publisher';
@@ -271,7 +272,9 @@ export class RtspConnection {
     const target = rtspStreamTarget(req.uri, '');
     const { decision, request } = await this.authorize(req, 'play', target);
     const { path } = target;
-    if (!this.deps.ctx.hub.isLive(path)) throw new RtspRequestError(404, 'RTSP_STREAM_NOT_FOUND', `stream ${path} is not live`);
+    const { hub, cluster } = this.deps.ctx;
+    // In a cluster a stream another task owns is pulled here first (the answer waits for it).
+    if (!hub.isLive(path) && !(await cluster?.ensureLive(path))) throw new RtspRequestError(404, 'RTSP_STREAM_NOT_FOUND', `stream ${path} is not live`);
     const configs = await this.probeConfigs(path);
     const tracks = outgoingTracks(configs);
     if (tracks.length === 0) throw new RtspRequestError(415, 'RTSP_NO_SUPPORTED_TRACK', `stream ${path} has no track RTSP carries`);
