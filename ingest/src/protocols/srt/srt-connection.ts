@@ -166,7 +166,9 @@ export class SrtConnection {
       this.closed = 'peer-idle-timeout';
       return;
     }
-    const nakInterval = Math.max(MIN_NAK_INTERVAL_MS, (this.rttMs + 4 * this.rttVarMs) / 2);
+    // Repeat NAKs twice per RTT (libsrt's NAK report acceleration), but at least four times within
+    // the latency: before the RTT is measured the 100 ms guess would leave one try per window.
+    const nakInterval = Math.max(MIN_NAK_INTERVAL_MS, Math.min((this.rttMs + 4 * this.rttVarMs) / 2, this.options.recvLatencyMs / 4));
     const r = this.receiver.tick(now, nakInterval);
     this.delivered.push(...r.deliver);
     if (r.nak.length > 0) this.sendNak(r.nak, now);

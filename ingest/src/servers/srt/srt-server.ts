@@ -20,7 +20,8 @@ import { decodeSrtPacket, SRT_CONTROL, type SrtPacket } from '../../protocols/sr
 import { parseSrtStreamId, type SrtStreamRequest } from '../../protocols/srt/srt-stream-id.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext, Listener } from '../ingest-context.js';
-import { invalidNameReason, splitQuery } from '../stream-name.js';
+import { splitQuery } from '../stream-name.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
 import { srtRejectReason } from './srt-reject-reason.js';
 import { SrtTsPlayer } from './srt-ts-player.js';
 import { SrtTsPublication } from './srt-ts-publication.js';
@@ -298,15 +299,17 @@ export class SrtServer implements Listener {
       refuse(SRT_REJECT.badRequest, err instanceof ProtocolError ? err.code : 'SRT_BAD_STREAM_ID');
       return;
     }
-    const { name: path, query } = splitQuery(request.path);
-    const slash = path.indexOf('/');
-    const app = slash < 0 ? path : path.slice(0, slash);
-    const stream = slash < 0 ? '' : path.slice(slash + 1);
-    const bad = invalidNameReason(app) ?? invalidNameReason(stream);
-    if (bad !== undefined || path.length > LIMITS.streamNameMaxLength) {
-      refuse(SRT_REJECT.badRequest, 'SRT_BAD_STREAM_NAME', { reason: bad ?? 'too long' });
+    // The one canonical APP/STREAM identity every protocol uses (case folded, segments checked).
+    const { name, query } = splitQuery(request.path);
+    let target: StreamIdentity;
+    try {
+      target = canonicalStream(name);
+    } catch (err) {
+      if (!(err instanceof StreamNameError)) throw err;
+      refuse(SRT_REJECT.badRequest, err.code);
       return;
     }
+    const { app, stream } = target;
     const entry: Pending = { ip: rinfo.address, expiresAt: now + 30_000 };
     this.pending.set(key, entry);
     this.pendingPerIp.set(rinfo.address, (this.pendingPerIp.get(rinfo.address) ?? 0) + 1);
