@@ -3,8 +3,8 @@
  * Production bundles with esbuild, the same options CDK's NodejsFunction uses (both read
  * infra/bundle-options.json):
  *
- *   dist/ingest/main.mjs              the ingest server (node20, ESM, sourcemap) — what ingest/Dockerfile runs
- *   dist/functions/<name>/index.mjs   one Lambda bundle per Hono app (node22, ESM, sourcemap)
+ *   dist/ingest/main.mjs              the ingest server (node24, ESM, sourcemap) — what ingest/Dockerfile runs
+ *   dist/functions/<name>/index.mjs   one Lambda bundle per Hono app (node24, ESM, sourcemap)
  *
  * The AWS SDK is bundled into the function bundles rather than left to the Lambda runtime: the
  * file we test (test/build/function-bundles.test.ts) is then byte-for-byte the program that runs,

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INGEST_TARGETS } from '../../infra/ingest-ports.js';
+import { HEALTH_CHECK_PORT, INGEST_TARGETS } from '../../infra/ingest-ports.js';
 import { loadBuildScript } from './build-script.js';
 import { ingestMainIsReady, repoRoot } from './ingest-entry.js';
 
@@ -48,10 +48,11 @@ function inContext(path: string): boolean {
 describe('ingest/Dockerfile', () => {
   const [build, run] = stages();
 
-  it('has a node:20 build stage and a slim node:20 runtime stage', () => {
+  it('builds and runs on an exact Node 24 LTS release (not a moving tag), slim at run time', () => {
     expect(stages()).toHaveLength(2);
-    expect(build.from).toMatch(/^FROM node:20[\w.-]* AS build$/i);
-    expect(run.from).toMatch(/^FROM node:20[\w.-]*-slim$/i);
+    expect(build.from).toMatch(/^FROM node:24\.\d+\.\d+-bookworm AS build$/i);
+    expect(run.from).toMatch(/^FROM node:24\.\d+\.\d+-bookworm-slim$/i);
+    expect(build.from.split(' ')[1].replace('-bookworm', '')).toBe(run.from.split(' ')[1].replace('-bookworm-slim', ''));
   });
 
   it('runs the bundle as the non-root node user with the entry CMD', () => {
@@ -68,11 +69,13 @@ describe('ingest/Dockerfile', () => {
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--enable-source-maps/);
   });
 
-  it('checks health on /healthz at 8080 and exposes every port the NLB forwards to', () => {
-    expect(run.lines.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/127\.0\.0\.1:8080\/healthz/);
+  it('checks health on /healthz at the health port 8079 and exposes every port the NLB forwards to', () => {
+    expect(run.lines.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/127\.0\.0\.1:8079\/healthz/);
+    expect(run.lines.find((l) => l.startsWith('ENV'))).toMatch(/STREAMGATE_HEALTH_PORT=8079/);
     const exposed = run.lines.find((l) => l.startsWith('EXPOSE'))!.split(/\s+/).slice(1).map(Number);
     for (const t of INGEST_TARGETS) expect(exposed).toContain(t.containerPort);
     expect(exposed).toContain(5554);
+    expect(exposed).toContain(HEALTH_CHECK_PORT);
   });
 
   it('copies only files that .dockerignore lets into the build context', () => {
