@@ -1,8 +1,13 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ApiFunction } from './constructs/api-function.js';
 import type { DataStack } from './data-stack.js';
@@ -32,7 +37,31 @@ export interface ApiStackProps extends StackProps {
   readonly throttleRatePerSecond?: number;
   /** Burst the API accepts above the rate (default 100). */
   readonly throttleBurst?: number;
+  /** SNS topic the API's 5xx alarm notifies. */
+  readonly alarmTopicArn?: string;
 }
+
+/** The API's one stage, at the root URL. */
+export const API_STAGE = '$default';
+
+/**
+ * The API access log line (JSON, one per request): enough to follow a request into the
+ * function's log (`requestId` there is the Lambda request id, `integrationRequestId` here).
+ */
+export const API_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  time: '$context.requestTime',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationRequestId: '$context.integration.requestId',
+  integrationStatus: '$context.integration.status',
+  integrationError: '$context.integrationErrorMessage',
+  caller: '$context.identity.caller',
+  userAgent: '$context.identity.userAgent',
+} as const;
 
 /**
  * Paths of the token provider's routes. infra imports no code of ours, so these repeat
@@ -67,6 +96,8 @@ export class ApiStack extends Stack {
   readonly users: ApiFunction;
   /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
   readonly apiUrl: string;
+  /** 5xx answers of the API (Lambda errors, timeouts, throttled integrations). */
+  readonly serverErrorAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -103,30 +134,58 @@ export class ApiStack extends Stack {
       description: 'streamgate control plane: /token, /acl, /users',
       createDefaultStage: false,
     });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: `/aws/apigateway/${namePrefix}`,
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     // One stage at the root URL. The throttle caps what a misbehaving client can cost in Lambda
     // invocations; an ingest asks /acl and /token once per publish attempt, far below it.
     this.api.addStage('RootStage', {
-      stageName: '$default',
+      stageName: API_STAGE,
       autoDeploy: true,
       throttle: { rateLimit: props.throttleRatePerSecond ?? 50, burstLimit: props.throttleBurst ?? 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(API_ACCESS_LOG_FIELDS)),
+      },
     });
     const iam = new HttpIamAuthorizer();
     const users = new HttpLambdaIntegration('UsersIntegration', this.users.fn);
     const acl = new HttpLambdaIntegration('AclIntegration', this.acl.fn);
     const token = new HttpLambdaIntegration('TokenIntegration', this.token.fn);
-    const route = (path: string, methods: HttpMethod[], integration: HttpLambdaIntegration, authorizer?: IHttpRouteAuthorizer) =>
-      this.api.addRoutes({ path, methods, integration, ...(authorizer === undefined ? {} : { authorizer }) });
-
-    route('/users', [HttpMethod.ANY], users);
-    route('/users/{proxy+}', [HttpMethod.ANY], users);
-    route('/openapi.json', [HttpMethod.GET], users);
-    route('/acl', [HttpMethod.POST], acl, props.aclAuth === 'iam' ? iam : undefined);
+    // A route without an API Gateway authorizer says why in `open` (cdk-nag AwsSolutions-APIG4).
+    const route = (path: string, methods: HttpMethod[], integration: HttpLambdaIntegration, authorizer: IHttpRouteAuthorizer | undefined, open: string) => {
+      for (const r of this.api.addRoutes({ path, methods, integration, ...(authorizer === undefined ? {} : { authorizer }) })) {
+        if (authorizer === undefined) Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: open });
+      }
+    };
+    const usersOpen = 'The users app checks the admin bearer token (Secrets Manager) on every request itself, in constant time; an operator CLI cannot sign requests with IAM.';
+    const tokenOpen = 'With aclAuth=token the ingest cannot sign requests: the route checks the service bearer token (acl) or the TEA secret with a per-source failure throttle (token), as a Wowza token provider does.';
+    route('/users', [HttpMethod.ANY], users, undefined, usersOpen);
+    route('/users/{proxy+}', [HttpMethod.ANY], users, undefined, usersOpen);
+    route('/openapi.json', [HttpMethod.GET], users, undefined, 'The API description holds no data and no secrets.');
+    route('/acl', [HttpMethod.POST], acl, props.aclAuth === 'iam' ? iam : undefined, tokenOpen);
     // The ingest calls /token too: when it cannot sign (aclAuth=token) the route is open and the
     // TEA secret is its only protection, as with a Wowza server's token provider. With IAM it stays
     // signed-only even when exposeToken opens the provider to Wowza: API Gateway's IAM context is
     // how the token app tells the ingest from a public caller (which it throttles per source).
-    route(TOKEN_ROUTES.ingest, [HttpMethod.GET, HttpMethod.POST], token, props.aclAuth === 'iam' ? iam : undefined);
-    if (props.exposeToken) route(TOKEN_ROUTES.wowza, [HttpMethod.GET, HttpMethod.POST], token);
+    route(TOKEN_ROUTES.ingest, [HttpMethod.GET, HttpMethod.POST], token, props.aclAuth === 'iam' ? iam : undefined, tokenOpen);
+    if (props.exposeToken) {
+      route(TOKEN_ROUTES.wowza, [HttpMethod.GET, HttpMethod.POST], token, undefined, 'exposeToken opens the Wowza-compatible token provider on purpose: an external Wowza server cannot sign; the TEA secret protects it and failed lookups are throttled per source.');
+    }
+
+    this.serverErrorAlarm = new Alarm(this, 'ServerErrors', {
+      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'The functions API answered 5xx five times or more in 5 minutes: publishes are being denied (fail closed). See the access log and the function logs by requestId.',
+    });
+    if (props.alarmTopicArn !== undefined) {
+      this.serverErrorAlarm.addAlarmAction(new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)));
+    }
 
     this.apiUrl = this.api.apiEndpoint;
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'base URL of the functions API (streamgate users … --api URL)' });
@@ -144,7 +203,7 @@ export class ApiStack extends Stack {
 
   /**
    * Lets `grantee` (the ingest task role) call `/acl` and `/token` through the IAM authorizer:
-   * `execute-api:Invoke` on exactly those two routes of this API, any stage.
+   * `execute-api:Invoke` on exactly those two routes of this API's one stage.
    */
   grantIngestInvoke(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -152,9 +211,9 @@ export class ApiStack extends Stack {
         effect: Effect.ALLOW,
         actions: ['execute-api:Invoke'],
         resources: [
-          this.api.arnForExecuteApi('POST', '/acl', '*'),
-          this.api.arnForExecuteApi('GET', TOKEN_ROUTES.ingest, '*'),
-          this.api.arnForExecuteApi('POST', TOKEN_ROUTES.ingest, '*'),
+          this.api.arnForExecuteApi('POST', '/acl', API_STAGE),
+          this.api.arnForExecuteApi('GET', TOKEN_ROUTES.ingest, API_STAGE),
+          this.api.arnForExecuteApi('POST', TOKEN_ROUTES.ingest, API_STAGE),
         ],
       }),
     );

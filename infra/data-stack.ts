@@ -38,24 +38,32 @@ export class DataStack extends Stack {
       description: 'streamgate: TEA shared secret of the Wowza-compatible /token provider',
       alphabet: 'alnum',
       length: 32,
+      rotation:
+        'a new value must reach every party at once: the token function reads it at cold start, the ingest at task start, and an external Wowza server holds a copy in its module settings. Rotating it breaks that Wowza server until its copy is updated; it is done in a maintenance window (put the value, force new Lambda environments and a new ECS deployment, update Wowza).',
     });
     this.adminToken = new GeneratedSecret(this, 'AdminToken', {
       secretName: `${prefix}/admin-token`,
       description: 'streamgate: bearer token of the /users admin API',
       alphabet: 'alnum',
       length: 48,
+      rotation:
+        'put a new value and update the users function configuration (new environments read it); operators fetch it again for the CLI. Nothing else holds it.',
     });
     this.serviceToken = new GeneratedSecret(this, 'ServiceToken', {
       secretName: `${prefix}/service-token`,
       description: 'streamgate: bearer token the ingest presents to /acl',
       alphabet: 'alnum',
       length: 48,
+      rotation:
+        'used only with aclAuth=token: put a new value, then redeploy the api functions and the ingest service together; publishes are denied (fail closed) while they disagree.',
     });
     this.passwordKey = new GeneratedSecret(this, 'PasswordKey', {
       secretName: `${prefix}/password-key`,
       description: 'streamgate: base64 of the 32-byte key encrypting user passwords at rest',
       alphabet: 'alnum',
       length: PASSWORD_KEY_BASE64_CHARS,
+      rotation:
+        'a key ring: add a new key id and make it current (old keys stay so stored passwords decrypt), then `streamgate users re-encrypt` rewrites every stored password under the current key; only then may the old key be removed. Replacing the value outright would make every stored password unreadable.',
     });
   }
 }

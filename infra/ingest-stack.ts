@@ -1,9 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { FlowLogDestination, GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
   Cluster,
   ContainerImage,
+  ContainerInsights,
   CpuArchitecture,
   FargateService,
   FargateTaskDefinition,
@@ -25,8 +26,10 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { AclAuth } from './api-stack.js';
 import { repoRoot } from './bundle-options.js';
-import { HEALTH_CHECK_PATH, HEALTH_CHECK_PORT, INGEST_TARGETS, MAX_TARGET_GROUPS_PER_SERVICE } from './ingest-ports.js';
-import { MAX_STOP_TIMEOUT_SECONDS, type StageConfig } from './stage-config.js';
+import { IngestMonitoring } from './constructs/ingest-monitoring.js';
+import { LogBucket } from './constructs/log-bucket.js';
+import { HEALTH_CHECK_PATH, HEALTH_CHECK_PORT, INGEST_TARGETS, MAX_TARGET_GROUPS_PER_SERVICE, type IngestTarget } from './ingest-ports.js';
+import { MAX_STOP_TIMEOUT_SECONDS, rawIngestCidrs, type StageConfig } from './stage-config.js';
 
 /** Props of {@link IngestStack}. */
 export interface IngestStackProps extends StackProps {
@@ -46,19 +49,39 @@ export const INGEST_TASK_CPU = 512;
 export const INGEST_TASK_MEMORY_MIB = 1024;
 /** Name of the ingest container in the task definition. */
 export const INGEST_CONTAINER_NAME = 'ingest';
+/** Key prefix of the NLB access logs in the log bucket. */
+export const NLB_LOG_PREFIX = 'nlb';
+/** Seconds between the ingest's EMF metric lines (STREAMGATE_METRICS_EMF_SECONDS). */
+export const INGEST_METRICS_SECONDS = 60;
 
 /** Seconds ECS waits after SIGTERM before SIGKILL: the drain plus a margin for closing sockets. */
 export function stopTimeoutSeconds(drainSeconds: number): number {
   return Math.min(MAX_STOP_TIMEOUT_SECONDS, drainSeconds + 10);
 }
 
+/** The targets this configuration exposes: raw FLV/TS only when `rawAllowFrom` names a source. */
+export function exposedTargets(config: StageConfig): IngestTarget[] {
+  const raw = rawIngestCidrs(config).length > 0;
+  return INGEST_TARGETS.filter((t) => t.access === 'public' || raw);
+}
+
 /**
- * The media server: a two-AZ VPC (public subnets only, no NAT gateway to pay for), a Fargate
- * service running `ingest/Dockerfile`, and an internet-facing Network Load Balancer with the
- * ports of {@link INGEST_TARGETS}.
+ * The media server: a two-AZ VPC, a Fargate service running `ingest/Dockerfile` in private
+ * subnets (no public IPs; NAT for the functions API, ECR and relays; free gateway endpoints for
+ * S3 and DynamoDB), and an internet-facing Network Load Balancer with the ports of
+ * {@link INGEST_TARGETS}.
  *
- * Client IP preservation is on so the ingest sees real publisher addresses (per-user IP ranges,
- * STREAMGATE_RAW_ALLOW_FROM, logs); both security groups admit only `publisherCidrs`.
+ * Only the NLB reaches the tasks: the task security group admits the NLB's security group and
+ * nothing else; the NLB's admits `publisherCidrs` on the public listeners and `rawAllowFrom` on
+ * the raw ones. Client IP preservation is on so the ingest sees real publisher addresses
+ * (per-user IP ranges, STREAMGATE_RAW_ALLOW_FROM, logs).
+ *
+ * Health: every target group checks `/healthz` on the health port (8079), which no listener
+ * exposes and whose connection budget viewers cannot use up. A target that turns unhealthy keeps
+ * its open connections (`target_health_state.unhealthy.connection_termination.enabled=false`):
+ * a missed check (a long GC, a burst of load) must not cut every publisher on the task; the NLB
+ * sends it no new connections, and if it stays unhealthy ECS replaces it through the drain below.
+ *
  * Draining: on scale-in or deploy ECS deregisters the task, the NLB keeps existing connections
  * for `drainSeconds` (deregistration delay) and sends no new ones, then ECS sends SIGTERM and the
  * ingest drains for up to `drainSeconds` before `stopTimeout` ends it.
@@ -69,23 +92,40 @@ export class IngestStack extends Stack {
   readonly service: FargateService;
   readonly loadBalancer: NetworkLoadBalancer;
   readonly targetGroups: NetworkTargetGroup[] = [];
+  readonly taskSecurityGroup: SecurityGroup;
+  readonly monitoring: IngestMonitoring;
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
     super(scope, id, props);
     const { config } = props;
     const namePrefix = `streamgate-${config.stage}`;
+    const serviceName = `${namePrefix}-ingest`;
+    const targets = exposedTargets(config);
+    if (targets.length > MAX_TARGET_GROUPS_PER_SERVICE) {
+      throw new Error(`an ECS service attaches at most ${MAX_TARGET_GROUPS_PER_SERVICE} target groups, not ${targets.length}`);
+    }
+    const logBucket = new LogBucket(this, 'LogBucket');
 
     this.vpc = new Vpc(this, 'Vpc', {
       maxAzs: 2,
-      natGateways: 0,
+      natGateways: config.natGateways,
       restrictDefaultSecurityGroup: false,
-      subnetConfiguration: [{ name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 }],
+      subnetConfiguration: [
+        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'tasks', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+      gatewayEndpoints: {
+        // Free, and they keep ECR image layers (S3) and DynamoDB traffic off the NAT gateway.
+        S3: { service: GatewayVpcEndpointAwsService.S3 },
+        DynamoDb: { service: GatewayVpcEndpointAwsService.DYNAMODB },
+      },
     });
-    this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, clusterName: namePrefix });
+    this.vpc.addFlowLog('FlowLogs', { destination: FlowLogDestination.toS3(logBucket.bucket, 'vpc-flow-logs/') });
+    this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, clusterName: namePrefix, containerInsightsV2: ContainerInsights.ENABLED });
 
     const arm = config.ingestArch === 'arm64';
     const task = new FargateTaskDefinition(this, 'Task', {
-      family: `${namePrefix}-ingest`,
+      family: serviceName,
       cpu: INGEST_TASK_CPU,
       memoryLimitMiB: INGEST_TASK_MEMORY_MIB,
       runtimePlatform: {
@@ -99,13 +139,22 @@ export class IngestStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    const nlbSecurityGroup = this.newNlbSecurityGroup(config, targets);
     this.loadBalancer = new NetworkLoadBalancer(this, 'Nlb', {
       vpc: this.vpc,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
       internetFacing: true,
       crossZoneEnabled: true,
-      loadBalancerName: `${namePrefix}-ingest`,
-      securityGroups: [this.newNlbSecurityGroup(config)],
+      loadBalancerName: serviceName,
+      securityGroups: [nlbSecurityGroup],
     });
+    // NLB access logs record TLS connections only (AWS writes none for TCP listeners).
+    // logAccessLogs() needs a concrete region; the stacks are environment-agnostic, so the same
+    // attributes and the delivery service's bucket policy are set here.
+    logBucket.allowLogDelivery(NLB_LOG_PREFIX);
+    this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    this.loadBalancer.setAttribute('access_logs.s3.bucket', logBucket.bucket.bucketName);
+    this.loadBalancer.setAttribute('access_logs.s3.prefix', NLB_LOG_PREFIX);
 
     const container = task.addContainer(INGEST_CONTAINER_NAME, {
       image: ContainerImage.fromAsset(repoRoot, {
@@ -123,7 +172,10 @@ export class IngestStack extends Stack {
         STREAMGATE_DRAIN_SECONDS: String(config.drainSeconds),
         STREAMGATE_LOG_LEVEL: 'info',
         STREAMGATE_PUBLIC_HOST: this.loadBalancer.loadBalancerDnsName,
-        STREAMGATE_RAW_ALLOW_FROM: config.rawAllowFrom.join(','),
+        STREAMGATE_RAW_ALLOW_FROM: rawIngestCidrs(config).join(','),
+        STREAMGATE_HEALTH_PORT: String(HEALTH_CHECK_PORT),
+        STREAMGATE_METRICS_EMF_SECONDS: String(INGEST_METRICS_SECONDS),
+        STREAMGATE_METRICS_SERVICE: serviceName,
       },
       secrets: {
         STREAMGATE_TEA_SECRET: EcsSecret.fromSecretsManager(props.teaSecret),
@@ -131,7 +183,7 @@ export class IngestStack extends Stack {
       },
       logging: LogDrivers.awsLogs({ logGroup, streamPrefix: 'ingest' }),
       healthCheck: {
-        // node:20-slim has no curl; Node 20's fetch does the same job.
+        // The slim Node image has no curl; Node's fetch does the same job.
         command: [
           'CMD',
           'node',
@@ -143,36 +195,46 @@ export class IngestStack extends Stack {
         retries: 3,
         startPeriod: Duration.seconds(20),
       },
-      portMappings: INGEST_TARGETS.map((t) => ({ containerPort: t.containerPort, name: t.name })),
+      portMappings: [
+        ...targets.map((t) => ({ containerPort: t.containerPort, name: t.name })),
+        { containerPort: HEALTH_CHECK_PORT, name: 'health' },
+      ],
     });
     props.grantInvoke(task.taskRole);
+    Validations.of(task).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The environment holds settings only (ports, URLs, log level, CIDRs); the TEA secret and service token come from Secrets Manager through `secrets`.',
+    });
+    if (task.executionRole !== undefined) {
+      Validations.of(task.executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ecr:GetAuthorizationToken has no resource-level permissions (it must be granted on *); every other action of the execution role is scoped to the image repository, the log group and the two secrets.',
+      });
+    }
 
-    const taskSecurityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
+    this.taskSecurityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
-      description: 'streamgate ingest tasks: media ports from the NLB and (client IP preserved) publishers',
+      description: 'streamgate ingest tasks: media and health ports from the NLB only',
       allowAllOutbound: true,
     });
-    for (const t of INGEST_TARGETS) {
-      const port = Port.tcp(t.containerPort);
-      for (const sg of this.loadBalancer.connections.securityGroups) taskSecurityGroup.addIngressRule(sg, port, `NLB to ${t.name}`);
-      for (const cidr of config.publisherCidrs) taskSecurityGroup.addIngressRule(Peer.ipv4(cidr), port, `${t.name} from ${cidr}`);
-    }
+    for (const t of targets) this.taskSecurityGroup.connections.allowFrom(nlbSecurityGroup, Port.tcp(t.containerPort), `NLB to ${t.name}`);
+    this.taskSecurityGroup.connections.allowFrom(nlbSecurityGroup, Port.tcp(HEALTH_CHECK_PORT), 'NLB health checks');
 
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
-      serviceName: `${namePrefix}-ingest`,
+      serviceName,
       taskDefinition: task,
       desiredCount: config.desiredTasks,
-      assignPublicIp: true,
-      vpcSubnets: { subnetType: SubnetType.PUBLIC },
-      securityGroups: [taskSecurityGroup],
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.taskSecurityGroup],
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { rollback: true },
       healthCheckGracePeriod: Duration.seconds(60),
     });
 
-    for (const t of INGEST_TARGETS) {
+    for (const t of targets) {
       const targetGroup = new NetworkTargetGroup(this, `${t.name}Targets`, {
         vpc: this.vpc,
         port: t.containerPort,
@@ -180,6 +242,8 @@ export class IngestStack extends Stack {
         targetType: TargetType.IP,
         preserveClientIp: true,
         deregistrationDelay: Duration.seconds(config.drainSeconds),
+        // After the deregistration delay the task's own drain (SIGTERM) ends what is left.
+        connectionTermination: false,
         healthCheck: {
           protocol: Protocol.HTTP,
           port: String(HEALTH_CHECK_PORT),
@@ -187,10 +251,11 @@ export class IngestStack extends Stack {
           interval: Duration.seconds(10),
           timeout: Duration.seconds(5),
           healthyThresholdCount: 2,
-          unhealthyThresholdCount: 2,
+          unhealthyThresholdCount: 3,
         },
         targets: [this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: t.containerPort })],
       });
+      targetGroup.setAttribute('target_health_state.unhealthy.connection_termination.enabled', 'false');
       this.targetGroups.push(targetGroup);
       for (const l of t.listeners) {
         if (l.protocol === 'TLS' && config.certificateArn === undefined) continue;
@@ -204,9 +269,6 @@ export class IngestStack extends Stack {
         });
       }
     }
-    if (this.targetGroups.length > MAX_TARGET_GROUPS_PER_SERVICE) {
-      throw new Error(`an ECS service attaches at most ${MAX_TARGET_GROUPS_PER_SERVICE} target groups, not ${this.targetGroups.length}`);
-    }
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: config.minTasks, maxCapacity: config.maxTasks });
     scaling.scaleOnCpuUtilization('Cpu', {
@@ -216,26 +278,50 @@ export class IngestStack extends Stack {
       scaleInCooldown: Duration.minutes(10),
     });
 
+    this.monitoring = new IngestMonitoring(this, 'Monitoring', {
+      serviceDimension: serviceName,
+      dashboardName: serviceName,
+      service: this.service,
+      loadBalancer: this.loadBalancer,
+      targetGroups: this.targetGroups,
+      maxTasks: config.maxTasks,
+      authFailureThreshold: config.authFailureAlarmThreshold,
+      alarmTopicArn: config.alarmTopicArn,
+    });
+
     const host = this.loadBalancer.loadBalancerDnsName;
     new CfnOutput(this, 'IngestHost', { value: host, description: 'DNS name of the ingest NLB' });
     new CfnOutput(this, 'RtmpUrl', { value: `rtmp://${host}/live`, description: 'publish: ffmpeg … -f flv rtmp://HOST/live/STREAM' });
+    new CfnOutput(this, 'HlsUrlPattern', { value: `http://${host}:8080/live/STREAM/index.m3u8` });
     if (config.certificateArn !== undefined) {
       new CfnOutput(this, 'RtmpsUrl', { value: `rtmps://${host}:443/live`, description: 'RTMPS (use a DNS name on the certificate that points at HOST)' });
+      new CfnOutput(this, 'HttpsHlsUrlPattern', {
+        value: `https://${host}:8443/live/STREAM/index.m3u8`,
+        description: 'HLS and HTTP-FLV over TLS (use a DNS name on the certificate that points at HOST)',
+      });
     }
-    new CfnOutput(this, 'HlsUrlPattern', { value: `http://${host}:8080/live/STREAM/index.m3u8` });
+    new CfnOutput(this, 'Dashboard', { value: serviceName, description: 'CloudWatch dashboard of the ingest' });
   }
 
-  private newNlbSecurityGroup(config: StageConfig): SecurityGroup {
+  private newNlbSecurityGroup(config: StageConfig, targets: readonly IngestTarget[]): SecurityGroup {
     const sg = new SecurityGroup(this, 'NlbSecurityGroup', {
       vpc: this.vpc,
-      description: 'streamgate ingest NLB: listener ports from publisherCidrs',
-      allowAllOutbound: true,
+      description: 'streamgate ingest NLB: public listeners from publisherCidrs, raw FLV/TS from rawAllowFrom',
+      // Egress only to the tasks' ports (added by the task security group's allowFrom).
+      allowAllOutbound: false,
     });
-    for (const t of INGEST_TARGETS) {
+    for (const t of targets) {
+      const sources = t.access === 'raw' ? rawIngestCidrs(config) : config.publisherCidrs;
       for (const l of t.listeners) {
         if (l.protocol === 'TLS' && config.certificateArn === undefined) continue;
-        for (const cidr of config.publisherCidrs) sg.addIngressRule(Peer.ipv4(cidr), Port.tcp(l.port), `${t.name} ${l.port} from ${cidr}`);
+        for (const cidr of sources) sg.addIngressRule(Peer.ipv4(cidr), Port.tcp(l.port), `${t.name} ${l.port} from ${cidr}`);
       }
+    }
+    if (config.publisherCidrs.includes('0.0.0.0/0')) {
+      Validations.of(sg).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'A public media server: publishers and viewers connect from anywhere (publisherCidrs is 0.0.0.0/0 by choice); every stream is authorized by the functions, and only the NLB listener ports are open.',
+      });
     }
     return sg;
   }

@@ -10,7 +10,7 @@ export interface StageConfig {
   readonly minTasks: number;
   /** CPU autoscaling ceiling. */
   readonly maxTasks: number;
-  /** ACM certificate for the RTMPS (TLS 443) listener; no TLS listener without it. */
+  /** ACM certificate for the TLS listeners (RTMPS 443, HTTPS 8443); no TLS listener without it. */
   readonly certificateArn: string | undefined;
   /** Who may connect to the ingest's public ports (publishers and viewers). */
   readonly publisherCidrs: readonly string[];
@@ -22,9 +22,16 @@ export interface StageConfig {
   readonly ingestArch: 'arm64' | 'x86_64';
   /**
    * Sources allowed on the raw FLV (6666) and TS (9999) listeners, which carry no credentials:
-   * the ingest's STREAMGATE_RAW_ALLOW_FROM. Loopback only (closed) unless set.
+   * the ingest's STREAMGATE_RAW_ALLOW_FROM. Empty (the default) or loopback only: no raw listener,
+   * target group or security-group rule exists at all (see {@link rawIngestCidrs}).
    */
   readonly rawAllowFrom: readonly string[];
+  /** NAT gateways for the tasks' private subnets (1: one shared, cheapest; 2: one per AZ, survives an AZ). */
+  readonly natGateways: number;
+  /** SNS topic every alarm notifies; alarms exist without it but notify nobody. */
+  readonly alarmTopicArn: string | undefined;
+  /** Denied plus failed auth decisions in 5 minutes (all tasks) that raise the auth alarm. */
+  readonly authFailureAlarmThreshold: number;
   /** How the ingest proves itself to `/acl`: an IAM (SigV4) signature or the service bearer token. */
   readonly aclAuth: 'iam' | 'token';
 }
@@ -40,9 +47,17 @@ export const defaultStageConfig: StageConfig = {
   exposeToken: false,
   drainSeconds: 30,
   ingestArch: 'arm64',
-  rawAllowFrom: ['127.0.0.1/32'],
+  rawAllowFrom: [],
   aclAuth: 'iam',
+  natGateways: 1,
+  alarmTopicArn: undefined,
+  authFailureAlarmThreshold: 50,
 };
+
+/** The raw FLV/TS sources that can come through the NLB: `rawAllowFrom` without loopback. */
+export function rawIngestCidrs(config: Pick<StageConfig, 'rawAllowFrom'>): string[] {
+  return config.rawAllowFrom.filter((cidr) => !cidr.startsWith('127.'));
+}
 
 /** Each CIDR becomes one rule per port in a security group (at most 60 inbound rules). */
 export const MAX_PUBLISHER_CIDRS = 8;
@@ -77,6 +92,7 @@ export function readStageConfig(node: Node): StageConfig {
   }
   const minTasks = int(get('minTasks'), 'minTasks', 0, 100) ?? d.minTasks;
   const maxTasks = int(get('maxTasks'), 'maxTasks', 1, 100) ?? Math.max(d.maxTasks, minTasks);
+  // desiredTasks is optional: it follows minTasks, so `-c minTasks=2 -c maxTasks=8` works alone.
   const desiredTasks = int(get('desiredTasks'), 'desiredTasks', 0, 100) ?? Math.max(d.desiredTasks, minTasks);
   if (minTasks > maxTasks) throw new StageConfigError('minTasks', `${minTasks} is above maxTasks ${maxTasks}`);
   if (desiredTasks < minTasks || desiredTasks > maxTasks) {
@@ -105,6 +121,13 @@ export function readStageConfig(node: Node): StageConfig {
     throw new StageConfigError('ingestArch', `"${arch}" must be arm64 or x86_64`);
   }
 
+  const natGateways = int(get('natGateways'), 'natGateways', 1, 2) ?? d.natGateways;
+  const alarmTopicArn = str(get('alarmTopicArn'), 'alarmTopicArn') || undefined;
+  if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(alarmTopicArn)) {
+    throw new StageConfigError('alarmTopicArn', `"${alarmTopicArn}" is not an SNS topic ARN`);
+  }
+  const authFailureAlarmThreshold = int(get('authFailureAlarmThreshold'), 'authFailureAlarmThreshold', 1, 1_000_000) ?? d.authFailureAlarmThreshold;
+
   return {
     stage,
     desiredTasks,
@@ -117,6 +140,9 @@ export function readStageConfig(node: Node): StageConfig {
     ingestArch: arch,
     rawAllowFrom,
     aclAuth,
+    natGateways,
+    alarmTopicArn,
+    authFailureAlarmThreshold,
   };
 }
 

@@ -30,6 +30,7 @@ export function addStreamgateStacks(app: App): StreamgateStacks {
     data,
     aclAuth: config.aclAuth,
     exposeToken: config.exposeToken,
+    alarmTopicArn: config.alarmTopicArn,
     description: 'streamgate control plane: token, acl and users Lambdas behind an HTTP API',
   });
   const ingest = new IngestStack(app, `${prefix}-ingest`, {

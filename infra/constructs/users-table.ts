@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
@@ -14,6 +15,16 @@ export interface UsersTableProps {
 
 /** How much of the table a function may touch. */
 export type TableAccess = 'read' | 'readWrite';
+
+/**
+ * The DynamoDB actions behind each access level: exactly what functions/src/store calls.
+ * `read`: key lookups (token, acl); `readWrite`: the users API (create is a conditional Put,
+ * update a conditional Update, list and re-encrypt a paginated Scan).
+ */
+export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  read: ['dynamodb:GetItem'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'],
+};
 
 /**
  * The users table: one item per user, partition key `name` (string). On-demand billing,
@@ -36,12 +47,11 @@ export class UsersTable extends Construct {
   }
 
   /**
-   * Lets `fn` use the table (data-plane actions on this table and its indexes only) and tells it
-   * the table name through {@link USERS_TABLE_ENV}.
+   * Lets `fn` use the table ({@link TABLE_ACTIONS} on this table only; the table has no indexes)
+   * and tells it the table name through {@link USERS_TABLE_ENV}.
    */
   bindTable(fn: IFunction & { addEnvironment(key: string, value: string): unknown }, access: TableAccess): void {
-    if (access === 'readWrite') this.table.grantReadWriteData(fn);
-    else this.table.grantReadData(fn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [this.table.tableArn] }));
     fn.addEnvironment(USERS_TABLE_ENV, this.table.tableName);
   }
 }

@@ -40,11 +40,12 @@ describe('api stack', () => {
   const exposed = synthAll({ exposeToken: 'true' });
   const tokenAuth = synthAll({ aclAuth: 'token' });
 
-  it('runs the three apps on nodejs22.x ARM64 as ESM bundles with source maps', () => {
+  it('runs the three apps on nodejs24.x ARM64 as ESM bundles with source maps and JSON logs (request id on every runtime line)', () => {
     const fns = resourcesOf(template, 'AWS::Lambda::Function');
     expect(fns.map(([, f]) => f.Properties.FunctionName).sort()).toEqual(['streamgate-dev-acl', 'streamgate-dev-token', 'streamgate-dev-users']);
     for (const [, f] of fns) {
-      expect(f.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(f.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
       expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
   });
@@ -139,7 +140,7 @@ describe('api stack', () => {
     expect(env.STREAMGATE_SERVICE_TOKEN_ARN).toEqual(serviceTokenRef);
     const onServiceToken = statementsOf(t, 'Token').filter((s) => resources(s).some((r) => JSON.stringify(r) === JSON.stringify(serviceTokenRef)));
     expect(onServiceToken).toHaveLength(1);
-    expect(actions(onServiceToken[0]).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(actions(onServiceToken[0])).toEqual(['secretsmanager:GetSecretValue']);
     expect(resources(onServiceToken[0])).toHaveLength(1);
     // With IAM the ingest sends no bearer: the token Lambda gets no service token to leak.
     expect(envOf(template, 'token')).not.toHaveProperty('STREAMGATE_SERVICE_TOKEN_ARN');
@@ -163,26 +164,35 @@ describe('api stack', () => {
     for (const name of ['token', 'acl', 'users']) expect(env(name).STREAMGATE_USERS_TABLE).toBeDefined();
   });
 
-  it('limits DynamoDB and Secrets Manager actions to our table and secrets (no wildcard resources)', () => {
-    for (const prefix of ['Token', 'Acl', 'Users']) {
-      const statements = statementsOf(template, prefix);
-      expect(statements.length).toBeGreaterThan(0);
-      for (const s of statements) {
-        for (const a of actions(s)) expect(a, `${prefix}: ${a}`).toMatch(/^(dynamodb|secretsmanager):/);
+  it('gives each function exactly the actions its code calls, on our table, secrets and own log group only', () => {
+    const byService = (prefix: string) => {
+      const out: Record<string, string[]> = {};
+      for (const s of statementsOf(template, prefix)) {
         for (const r of resources(s)) expect(r, `${prefix}: ${actions(s).join()}`).not.toBe('*');
-        if (actions(s).some((a) => a.startsWith('secretsmanager:'))) {
-          expect(actions(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-        }
+        for (const a of actions(s)) (out[a.split(':')[0]] ??= []).push(a);
       }
-    }
+      for (const k of Object.keys(out)) out[k] = [...new Set(out[k])].sort();
+      return out;
+    };
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    expect(byService('Token')).toEqual({ dynamodb: ['dynamodb:GetItem'], secretsmanager: ['secretsmanager:GetSecretValue'], logs });
+    expect(byService('Acl')).toEqual({ dynamodb: ['dynamodb:GetItem'], logs });
+    expect(byService('Users')).toEqual({
+      dynamodb: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      secretsmanager: ['secretsmanager:GetSecretValue'],
+      logs,
+    });
   });
 
-  it('lets only the users app write to the table', () => {
-    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-    const writeActions = (prefix: string) => statementsOf(template, prefix).flatMap(actions).filter((a) => writes.includes(a));
-    expect(writeActions('Token')).toEqual([]);
-    expect(writeActions('Acl')).toEqual([]);
-    expect(writeActions('Users').sort()).toEqual([...writes].sort());
+  it('attaches no managed policy to a function role and lets each write only its own log group', () => {
+    for (const prefix of ['Token', 'Acl', 'Users']) {
+      const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(prefix))!;
+      const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+      const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const logStatement = statementsOf(template, prefix).find((s) => actions(s).includes('logs:PutLogEvents'))!;
+      expect(resources(logStatement)).toEqual([{ 'Fn::GetAtt': [logGroup, 'Arn'] }]);
+    }
   });
 
   it('allows the ingest task role execute-api:Invoke on POST /acl and GET/POST /token only', () => {
@@ -196,9 +206,11 @@ describe('api stack', () => {
     expect(statements[0].Action).toBe('execute-api:Invoke');
     const arns = statements[0].Resource.map((r) => JSON.stringify(r));
     expect(arns).toHaveLength(3);
-    expect(arns.some((a) => a.includes('/*/POST/acl'))).toBe(true);
-    expect(arns.some((a) => a.includes('/*/GET/token'))).toBe(true);
-    expect(arns.some((a) => a.includes('/*/POST/token'))).toBe(true);
+    // The one stage by name, no wildcard.
+    expect(arns.some((a) => a.includes('/$default/POST/acl'))).toBe(true);
+    expect(arns.some((a) => a.includes('/$default/GET/token'))).toBe(true);
+    expect(arns.some((a) => a.includes('/$default/POST/token'))).toBe(true);
+    for (const a of arns) expect(a).not.toContain('*');
   });
 
   it('wires the ingest to the API URL of the api stack', () => {
@@ -218,6 +230,22 @@ describe('api stack', () => {
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
+  });
+
+  it('writes a JSON access log line per request, with the ids that lead into the function log, to a log group with retention', () => {
+    const [, stage] = resourcesOf(template, 'AWS::ApiGatewayV2::Stage')[0];
+    const settings = stage.Properties.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', integrationRequestId: '$context.integration.requestId' });
+    const logGroup = template.toJSON().Resources[settings.DestinationArn['Fn::GetAtt'][0]];
+    expect(logGroup.Properties).toMatchObject({ LogGroupName: '/aws/apigateway/streamgate-dev', RetentionInDays: 30 });
+  });
+
+  it('alarms on API 5xx answers and notifies the SNS topic from context', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 5 });
+    expect(resourcesOf(template, 'AWS::CloudWatch::Alarm')[0][1].Properties.AlarmActions).toBeUndefined();
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:streamgate-ops';
+    synthAll({ alarmTopicArn: topic }).apiTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', AlarmActions: [topic] });
   });
 
   it('outputs the API URL and the plain name of the admin token secret', () => {

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { defaultStageConfig, readStageConfig, StageConfigError } from '../../infra/stage-config.js';
+import { defaultStageConfig, rawIngestCidrs, readStageConfig, StageConfigError } from '../../infra/stage-config.js';
+
+const shipped = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 const read = (context: Record<string, unknown>) => readStageConfig(new App({ context }).node);
 
@@ -42,6 +46,26 @@ describe('readStageConfig', () => {
     expect(fromCli).toMatchObject({ stage: 'prod', minTasks: 2, maxTasks: 8, exposeToken: true, drainSeconds: 60 });
   });
 
+  it("reads cdk.json's context as shipped, and with the README's production flags on top", () => {
+    expect(read(shipped)).toMatchObject({ stage: 'dev', minTasks: 1, desiredTasks: 1, maxTasks: 4, rawAllowFrom: [], natGateways: 1 });
+    // -c minTasks=2 -c maxTasks=8 over cdk.json: desiredTasks follows the minimum (cdk.json pins none).
+    expect(read({ ...shipped, minTasks: '2', maxTasks: '8' })).toMatchObject({ minTasks: 2, desiredTasks: 2, maxTasks: 8 });
+  });
+
+  it('opens raw FLV/TS only for sources other than loopback', () => {
+    expect(rawIngestCidrs(read({}))).toEqual([]);
+    expect(rawIngestCidrs(read({ rawAllowFrom: '127.0.0.1/32' }))).toEqual([]);
+    expect(rawIngestCidrs(read({ rawAllowFrom: '127.0.0.1/32,192.0.2.0/28' }))).toEqual(['192.0.2.0/28']);
+  });
+
+  it('reads the alarm topic, NAT gateway count and auth alarm threshold', () => {
+    expect(read({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', natGateways: '2', authFailureAlarmThreshold: '10' })).toMatchObject({
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
+      natGateways: 2,
+      authFailureAlarmThreshold: 10,
+    });
+  });
+
   it('raises the desired count to the minimum when only the minimum is given', () => {
     expect(read({ minTasks: 3, maxTasks: 5 })).toMatchObject({ minTasks: 3, desiredTasks: 3, maxTasks: 5 });
   });
@@ -66,6 +90,10 @@ describe('readStageConfig', () => {
     ['drainSeconds', { drainSeconds: 300 }],
     ['ingestArch', { ingestArch: 'mips' }],
     ['aclAuth', { aclAuth: 'none' }],
+    ['natGateways', { natGateways: '0' }],
+    ['natGateways', { natGateways: 3 }],
+    ['alarmTopicArn', { alarmTopicArn: 'ops-topic' }],
+    ['authFailureAlarmThreshold', { authFailureAlarmThreshold: '0' }],
   ])('rejects a bad %s with STAGE_CONFIG_INVALID naming the key', (key, context) => {
     expect(codeOf(() => read(context))).toEqual({ code: 'STAGE_CONFIG_INVALID', key });
   });

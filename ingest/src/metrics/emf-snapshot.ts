@@ -18,6 +18,8 @@ export const EMF_METRICS = {
   FramesDropped: 'Count',
   EventLoopDelayP99: 'Milliseconds',
   EventLoopDelayMax: 'Milliseconds',
+  /** 1 on a process's first line (written at start), 0 after: restarts show as a Sum. */
+  TaskStarts: 'Count',
 } as const;
 
 /** A metric name of {@link EMF_METRICS}. */
@@ -54,8 +56,9 @@ export function emfTotals(m: IngestMetrics): EmfTotals {
 /**
  * One CloudWatch embedded-metric-format record: gauges as they are now, counters as the change
  * since `previous` (so CloudWatch's Sum over any period is the traffic of that period, across
- * tasks), under {@link EMF_NAMESPACE} with the single dimension `Service`. Pure: the caller runs
- * the registry's collectors first and writes the line.
+ * tasks), under {@link EMF_NAMESPACE} with the single dimension `Service`; `first` marks a
+ * process's first line (TaskStarts 1). Pure: the caller runs the registry's collectors first and
+ * writes the line.
  */
 export function emfSnapshot(
   m: IngestMetrics,
@@ -63,6 +66,7 @@ export function emfSnapshot(
   loop: LoopDelay,
   service: string,
   timestampMs: number,
+  first = false,
 ): { record: Record<string, unknown>; totals: EmfTotals } {
   const totals = emfTotals(m);
   // A counter never goes down; if it did (a reset), report the new total rather than a negative.
@@ -79,6 +83,7 @@ export function emfSnapshot(
     FramesDropped: delta(totals.framesDropped, previous.framesDropped),
     EventLoopDelayP99: round(loop.p99Ms),
     EventLoopDelayMax: round(loop.maxMs),
+    TaskStarts: first ? 1 : 0,
   };
   const record = {
     _aws: {

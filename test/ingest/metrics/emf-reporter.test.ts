@@ -4,7 +4,7 @@ import { createMetricsSetup } from '../../../ingest/src/metrics/metrics-setup.js
 import { waitFor } from '../../support/wait.js';
 
 describe('startEmfReporter', () => {
-  it('writes one EMF JSON line per interval after running the collectors, and a last one on stop', async () => {
+  it('writes an EMF JSON line at start (TaskStarts 1) and per interval after running the collectors, and a last one on stop', async () => {
     const metrics = createMetricsSetup();
     let collected = 0;
     metrics.registry.onCollect(() => metrics.ingest.liveStreams.set(undefined, ++collected));
@@ -13,6 +13,8 @@ describe('startEmfReporter', () => {
     await waitFor(() => lines.length >= 2, 2000, 'two lines', 10);
     stop();
     const count = lines.length;
+    expect(JSON.parse(lines[0])).toMatchObject({ TaskStarts: 1 });
+    expect(JSON.parse(lines[1])).toMatchObject({ TaskStarts: 0 });
     const last = JSON.parse(lines[count - 1]) as Record<string, unknown>;
     expect(last).toMatchObject({ event: 'ingest.metrics', Service: 'svc', LiveStreams: collected });
     await new Promise((r) => setTimeout(r, 120));
