@@ -66,3 +66,39 @@ export function resolveTeaSecret(flag: string | undefined, dataDir: string | und
     throw new Error(`no TEA secret: pass --secret S (or start the local server once so ${file} exists)`);
   }
 }
+
+/** Where `streamgate admin` sends its request, and the token it sends (if any). */
+export interface AdminTarget {
+  host: string;
+  port: number;
+  token: string | undefined;
+  /** Where the port came from (for the unreachable hint). */
+  portFrom: string;
+}
+
+/**
+ * The admin listener: `--host`, else `STREAMGATE_ADMIN_HOST` (a wildcard bind address means
+ * this machine: 127.0.0.1), else 127.0.0.1; `--port`, else `STREAMGATE_ADMIN_PORT`, else 1112.
+ * Token: `--admin-token`, else `STREAMGATE_ADMIN_TOKEN`, else the data dir's `admin-token` file
+ * when it exists (sent with every request; the server asks for it where it needs it).
+ */
+export function resolveAdminTarget(
+  flags: { host?: string; port?: string; adminToken?: string; dataDir?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): AdminTarget {
+  let host = flags.host ?? env.STREAMGATE_ADMIN_HOST ?? '127.0.0.1';
+  if (host === '0.0.0.0' || host === '::' || host === '') host = '127.0.0.1';
+  const portText = flags.port ?? env.STREAMGATE_ADMIN_PORT ?? '1112';
+  const portFrom = flags.port !== undefined ? '--port' : env.STREAMGATE_ADMIN_PORT !== undefined ? 'STREAMGATE_ADMIN_PORT' : 'the default';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText.trim()) || port < 1 || port > 65535) throw new Error(`admin port must be 1–65535, got "${portText}" (${portFrom})`);
+  let token = flags.adminToken ?? (env.STREAMGATE_ADMIN_TOKEN || undefined);
+  if (token === undefined) {
+    try {
+      token = readFileSync(join(resolveDataDir(flags.dataDir, env), 'admin-token'), 'utf8').trim() || undefined;
+    } catch {
+      token = undefined;
+    }
+  }
+  return { host, port, token, portFrom };
+}

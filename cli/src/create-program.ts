@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerAdminCommand } from './admin-command.js';
 import { processIo, type CliIo } from './cli-io.js';
 import { registerTeaCommand } from './tea-command.js';
 import { registerUsersCommand } from './users-command.js';
@@ -12,7 +13,7 @@ function packageVersion(): string {
   }
 }
 
-/** The `streamgate` program with the users and tea commands (main.ts adds `start`). */
+/** The `streamgate` program with the users, admin and tea commands (main.ts adds `start`). */
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command('streamgate')
     .description('streamgate: live-video ingest with a serverless control plane')
@@ -20,6 +21,7 @@ export function createProgram(io: CliIo = processIo): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
   registerUsersCommand(program, io);
+  registerAdminCommand(program, io);
   registerTeaCommand(program, io);
   return program;
 }

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
+
+// `printf … | nc 127.0.0.1 1112` from the README hangs with Debian's netcat (it needs -N);
+// `streamgate admin` talks the line protocol itself.
+
+let stack: LocalStackForTest;
+
+function admin(args: string[], env: Record<string, string> = {}): Promise<{ out: string; err: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMGATE_')));
+    const child = spawn(process.execPath, ['bin/streamgate.js', 'admin', ...args], { env: { ...clean, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ out, err, code: code ?? -1 });
+    });
+  });
+}
+
+beforeAll(async () => {
+  stack = await startLocalStackForTest();
+}, 30_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('streamgate admin', () => {
+  it('lists streams on the port given by STREAMGATE_ADMIN_PORT and exits 0', async () => {
+    const r = await admin(['list'], { STREAMGATE_ADMIN_PORT: String(stack.ingest.ports.admin), STREAMGATE_DATA_DIR: stack.config.dataDir });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual([]);
+  }, 30_000);
+
+  it('maps positional arguments and reports a FAIL answer with its code and exit 1', async () => {
+    const r = await admin(['kick', 'no-such-connection', '--port', String(stack.ingest.ports.admin)]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: ADMIN_[A-Z_]+: /);
+    const drop = await admin(['drop', '--port', String(stack.ingest.ports.admin)]);
+    expect(drop.code).toBe(1);
+    expect(drop.err).toContain('dropStream needs <stream>');
+  }, 30_000);
+
+  it('says what to check when nothing listens there', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const r = await admin(['list'], { STREAMGATE_ADMIN_PORT: String(closed) });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cannot reach the admin listener at 127.0.0.1:${closed} (ECONNREFUSED)`);
+    expect(r.err).toContain(`STREAMGATE_ADMIN_PORT=${closed}`);
+  }, 30_000);
+
+  it('sends the admin token from the data dir with the request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-admin-cli-'));
+    writeFileSync(join(dir, 'admin-token'), 'the-token-from-the-data-dir\n');
+    const lines: string[] = [];
+    const server: Server = createServer((socket) => {
+      socket.once('data', (d) => {
+        lines.push(d.toString('utf8'));
+        socket.end('{"status":"SUCCESS","description":"Dropped"}\n');
+      });
+    });
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+    try {
+      const r = await admin(['dropStream', 'live/cam1', '--port', String(port), '--data-dir', dir]);
+      expect(r.code).toBe(0);
+      expect(r.out.trim()).toBe('Dropped');
+      expect(JSON.parse(lines[0])).toEqual({ command: 'dropStream', stream: 'live/cam1', token: 'the-token-from-the-data-dir' });
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
