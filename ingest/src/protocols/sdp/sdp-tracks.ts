@@ -1,4 +1,5 @@
-import { parseAudioSpecificConfig } from '../../media/adts.js';
+import { aacChannelCount, parseAudioSpecificConfig } from '../../media/adts.js';
+import { parseLatmStreamMuxConfig } from '../../media/latm-stream-mux-config.js';
 import { buildAvcDecoderConfig, parseAvcDecoderConfig } from '../../media/avc-decoder-config.js';
 import { parseH264Sps } from '../../media/h264-sps.js';
 import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../media/h265.js';
@@ -16,6 +17,10 @@ export interface SdpTrack {
   readonly control?: string;
   /** Decoder configuration when the SDP carries it (sprop-*, config=); in-band otherwise. */
   readonly config?: VideoConfig | AudioConfig;
+  /** How AAC is carried: RFC 3640 AU headers (`mpeg4-generic`, the default) or RFC 6416 LATM. */
+  readonly packetization?: 'latm';
+  /** LATM only: AAC frames per audioMuxElement. */
+  readonly latmSubFrames?: number;
 }
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -63,6 +68,21 @@ export function trackFromSdpMedia(media: SdpMedia): SdpTrack | undefined {
       const asc = parseAudioSpecificConfig(record);
       return { codec: 'aac', ...base, config: { kind: 'audio-config', codec: 'aac', record, sampleRate: asc.sampleRate, channels: asc.channels } };
     }
+    case 'mp4a-latm': {
+      // RFC 6416 §7.3: the configuration is in the SDP (cpresent=0) or in-band (cpresent=1, the default)
+      if (fmtp.cpresent !== '0') throw new ProtocolError('LATM_UNSUPPORTED', 'MP4A-LATM with in-band configuration (cpresent=1) is not supported; send cpresent=0 with config=');
+      const hex = fmtp.config ?? '';
+      if (!/^([0-9a-fA-F]{2}){2,64}$/.test(hex)) throw new ProtocolError('SDP_BAD_FMTP', `bad MP4A-LATM config ${hex.slice(0, 16)}`);
+      const mux = parseLatmStreamMuxConfig(Uint8Array.from(Buffer.from(hex, 'hex')));
+      const channels = aacChannelCount(mux.channelConfig);
+      return {
+        codec: 'aac',
+        ...base,
+        packetization: 'latm',
+        latmSubFrames: mux.subFrames,
+        config: { kind: 'audio-config', codec: 'aac', record: mux.audioSpecificConfig, sampleRate: mux.sampleRate, channels },
+      };
+    }
     case 'opus': {
       // RFC 7587 §7: always opus/48000/2 in rtpmap; sprop-stereo says what the sender sends
       const channels = fmtp['sprop-stereo'] === '0' ? 1 : 2;
@@ -82,7 +102,14 @@ const SUPPORTED = 'streamgate takes H264, H265, AAC (MPEG4-GENERIC AAC-hbr or MP
  * parameters.
  */
 export function readSdpTrack(media: SdpMedia): SdpTrack | string {
-  const track = trackFromSdpMedia(media);
+  let track: SdpTrack | undefined;
+  try {
+    track = trackFromSdpMedia(media);
+  } catch (err) {
+    // a variant we do not read (the message says which) is a refusal with a reason, not bad input
+    if (err instanceof ProtocolError && err.code === 'LATM_UNSUPPORTED') return `${err.message}; ${SUPPORTED}`;
+    throw err;
+  }
   if (track !== undefined) return track;
   const pt = media.formats[0];
   const rtpmap = pt === undefined ? undefined : mediaRtpmap(media, pt);

@@ -4,13 +4,14 @@ import { parseRtcp } from '../../protocols/rtp/rtcp.js';
 import { AudioDepacketizer } from '../../protocols/rtp/rtp-audio-depacketizer.js';
 import { parseRtpPacket, type RtpPacket } from '../../protocols/rtp/rtp-packet.js';
 import { RtpReorderBuffer } from '../../protocols/rtp/rtp-reorder-buffer.js';
+import { LatmDepacketizer } from '../../protocols/rtp/rtp-latm-depacketizer.js';
 import { VideoDepacketizer } from '../../protocols/rtp/rtp-video-depacketizer.js';
 import type { SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
 
 /** One announced track being received. */
 interface IncomingTrack {
   readonly sdp: SdpTrack;
-  readonly depacketizer: VideoDepacketizer | AudioDepacketizer;
+  readonly depacketizer: VideoDepacketizer | AudioDepacketizer | LatmDepacketizer;
   /** Present for UDP delivery (RFC 3550 gives no order guarantee there). */
   reorder?: RtpReorderBuffer;
   /** Stream-time offset of this track's first packet (wall clock): the fallback A/V alignment. */
@@ -20,6 +21,15 @@ interface IncomingTrack {
   /** Frames depacketized while the tracks are not aligned yet. */
   held: MediaFrame[];
   packets: number;
+}
+
+function depacketizerFor(sdp: SdpTrack): VideoDepacketizer | AudioDepacketizer | LatmDepacketizer {
+  if (sdp.codec === 'h264' || sdp.codec === 'h265') {
+    return new VideoDepacketizer(sdp.codec, { clockRate: sdp.clockRate, ...(sdp.config?.kind === 'video-config' ? { config: sdp.config } : {}) });
+  }
+  const config = sdp.config as Extract<MediaFrame, { kind: 'audio-config' }>;
+  if (sdp.packetization === 'latm') return new LatmDepacketizer(config, sdp.clockRate, sdp.latmSubFrames);
+  return new AudioDepacketizer(config, sdp.clockRate);
 }
 
 /** How long (since the first packet) frames wait for every track's sender report before arrival-time alignment. */
@@ -66,10 +76,7 @@ export class RtspPublisher {
   ) {
     this.tracks = tracks.map((sdp) => ({
       sdp,
-      depacketizer:
-        sdp.codec === 'h264' || sdp.codec === 'h265'
-          ? new VideoDepacketizer(sdp.codec, { clockRate: sdp.clockRate, ...(sdp.config?.kind === 'video-config' ? { config: sdp.config } : {}) })
-          : new AudioDepacketizer(sdp.config as Extract<MediaFrame, { kind: 'audio-config' }>, sdp.clockRate),
+      depacketizer: depacketizerFor(sdp),
       held: [],
       packets: 0,
     }));
