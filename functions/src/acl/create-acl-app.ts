@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
+import { canonicalStream } from '../../../domain/src/canonical-stream.js';
 import { decideAcl } from '../../../domain/src/decide-acl.js';
 import { ValidationError } from '../../../domain/src/errors.js';
-import { ACL_MAX_BODY_BYTES, ACL_PATH, type AclAction, type AclResponse } from '../../../domain/src/functions-contract.js';
+import { ACL_MAX_BODY_BYTES, ACL_PATH, normalizeStreamName, type AclAction, type AclResponse } from '../../../domain/src/functions-contract.js';
 import { validateUserName } from '../../../domain/src/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
@@ -15,6 +16,14 @@ function stringField(body: Record<string, unknown>, field: string, max: number, 
   if (typeof v !== 'string') throw new ValidationError(field, 'invalid_type', `${field} must be a string`);
   if (v.length > max) throw new ValidationError(field, 'invalid_length', `${field} longer than ${max} characters`);
   return v;
+}
+
+function canonicalPath(app: string, stream: string): string | undefined {
+  try {
+    return canonicalStream(app, normalizeStreamName(stream)).path;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -51,7 +60,8 @@ export function createAclApp(deps: FunctionsDeps): Hono {
       const stored = validName ? await deps.users.get(user!) : undefined;
       const decision = decideAcl(stored, { userName: user, action: action as AclAction, app, stream, ip });
       const answer: AclResponse = { allowed: decision.allowed, reason: decision.reason, ttlSeconds: deps.aclTtlSeconds };
-      log({ user, action, app, stream, ip, decision: decision.allowed ? 'allow' : 'deny', reason: decision.reason });
+      // decideAcl re-splits app/stream canonically itself; the log names the same canonical path.
+      log({ user, action, app, stream, path: canonicalPath(app, stream), ip, decision: decision.allowed ? 'allow' : 'deny', reason: decision.reason });
       return c.json(answer, 200);
     } catch (err) {
       const { status, body, headers } = errorResponse(err);

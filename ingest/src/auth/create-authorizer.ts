@@ -17,6 +17,7 @@ import {
   type ChallengeKey,
   type ChallengeReplayCache,
 } from '../../../domain/src/adobe-challenge.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../domain/src/canonical-stream.js';
 import { describeDenial, type AuthDecision, type AuthReason } from '../../../domain/src/auth-decision.js';
 import type { AclResponse } from '../../../domain/src/functions-contract.js';
 import {
@@ -364,12 +365,13 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
     const started = now();
     let stream = req.stream;
     let credentials = req.credentials;
+    let id: StreamIdentity | undefined;
     const log = (d: AuthDecision, cached: boolean, extra: { method?: Method; errorCode?: string } = {}) =>
       emit(
         {
           user: d.user ?? credentialUser(credentials),
-          app: req.app,
-          stream,
+          app: id?.app ?? req.app,
+          stream: id?.stream ?? stream,
           action: req.action,
           ip: req.ip,
           protocol: req.protocol,
@@ -395,6 +397,15 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
       stream = splitAtQueryLoose(req.stream);
       const d = deny('bad_request');
       log(d, false, { errorCode: errorCode(err) });
+      return d;
+    }
+    // The ACL and the decision cache see the canonical identity, whatever split the server passed.
+    try {
+      id = canonicalStream(req.app, stream);
+    } catch (err) {
+      if (!(err instanceof StreamNameError)) throw err;
+      const d = deny('bad_request');
+      log(d, false, { errorCode: err.code });
       return d;
     }
     if (!authRequired(req.action)) {
@@ -430,7 +441,7 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
       return d;
     }
 
-    const key = cacheKey(req, stream, credentials);
+    const key = cacheKey(req, id.path, credentials);
     const remember = (a: CachedAnswer): void => {
       if (key !== undefined) cache.set(key, a, a.expiresAtMs, now());
     };
@@ -462,7 +473,7 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
           return d;
         }
       }
-      answer = await acl.check({ user, action: req.action, app: req.app, stream, ip: req.ip }, signal);
+      answer = await acl.check({ user, action: req.action, app: id.app, stream: id.stream, ip: req.ip }, signal);
     } catch (err) {
       const f = serviceFailure(err);
       const d = deny(f.reason, user);
@@ -489,7 +500,7 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
   }
 
   /** The decision-cache key, or undefined for credentials that must never be served from cache. */
-  function cacheKey(req: AuthorizeRequest, stream: string, c: Exclude<Credentials, { kind: 'none' }>): string | undefined {
+  function cacheKey(req: AuthorizeRequest, path: string, c: Exclude<Credentials, { kind: 'none' }>): string | undefined {
     const who =
       c.kind === 'password'
         ? `p:${c.user}:${createHmac('sha256', cacheKeySecret).update(`${c.user}\0${c.password}`).digest('base64')}`
@@ -498,7 +509,7 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
           : null;
     // A digest proof is bound to one request's nonce: never served from cache.
     if (who === null) return undefined;
-    return JSON.stringify([req.action, req.app, stream.toLowerCase(), req.ip, who]);
+    return JSON.stringify([req.action, path, req.ip, who]);
   }
 
   return {

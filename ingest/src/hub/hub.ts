@@ -1,3 +1,4 @@
+import { canonicalStream, StreamNameError } from '../../../domain/src/canonical-stream.js';
 import type { MediaFrame } from '../media/media-frame.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import { LiveStream, type StreamInfo } from './live-stream.js';
@@ -45,6 +46,11 @@ export type PublishResult =
 /**
  * The only meeting point of publishers and readers: one publisher per `APP/STREAM` path, any
  * number of readers, each with a bounded queue. Protocol servers ask it narrow questions.
+ *
+ * Paths are keyed canonically ({@link canonicalStream}): a server passes `identity.path`, and a
+ * path that is not canonical yet (`LIVE/Cam1`) is taken as its canonical form, so no spelling
+ * reaches a second stream. `publish` and `subscribe` throw StreamNameError for a path that
+ * cannot be canonical (servers refuse such names before); the queries answer "not there".
  */
 export class Hub {
   private readonly streams = new Map<string, LiveStream>();
@@ -52,12 +58,26 @@ export class Hub {
 
   constructor(private readonly options: HubOptions) {}
 
-  /** Builds the canonical path of a stream. */
-  static path(app: string, name: string): string {
-    return `${app}/${name}`;
+  /**
+   * The canonical path of what a client sent (any split, any case): `canonicalStream(...).path`.
+   * Throws StreamNameError.
+   */
+  static path(...parts: readonly string[]): string {
+    return canonicalStream(...parts).path;
   }
 
-  private streamFor(path: string): LiveStream {
+  /** The stream key of `path`, or undefined when it cannot name a stream. */
+  private static keyOf(path: string): string | undefined {
+    try {
+      return canonicalStream(path).path;
+    } catch (err) {
+      if (err instanceof StreamNameError) return undefined;
+      throw err;
+    }
+  }
+
+  private streamFor(rawPath: string): LiveStream {
+    const path = canonicalStream(rawPath).path;
     let stream = this.streams.get(path);
     if (stream === undefined) {
       stream = new LiveStream(path, this.options.gop, this.options.reader, this.options.waitForPublisherMs, (s) => {
@@ -88,8 +108,9 @@ export class Hub {
   }
 
   /** Claims `path` for a publisher, unless another publisher holds it. */
-  publish(path: string, info: PublisherInfo): PublishResult {
-    const stream = this.streamFor(path);
+  publish(rawPath: string, info: PublisherInfo): PublishResult {
+    const stream = this.streamFor(rawPath);
+    const path = stream.path;
     const current = stream.publisher;
     if (current !== undefined) return { ok: false, reason: 'already-publishing', current };
     stream.attachPublisher(info);
@@ -120,12 +141,12 @@ export class Hub {
 
   /** Whether `path` has a publisher right now. */
   isLive(path: string): boolean {
-    return this.streams.get(path)?.isLive ?? false;
+    return this.lookup(path)?.isLive ?? false;
   }
 
   /** Snapshot of one stream, or undefined. */
   streamInfo(path: string): StreamInfo | undefined {
-    return this.streams.get(path)?.info();
+    return this.lookup(path)?.info();
   }
 
   /** Snapshots of every stream with a publisher or readers. */
@@ -135,11 +156,16 @@ export class Hub {
 
   /** Operator action: kicks the publisher and ends the readers of `path`. Returns false if unknown. */
   drop(path: string): boolean {
-    const stream = this.streams.get(path);
+    const stream = this.lookup(path);
     if (stream === undefined) return false;
     stream.publisher?.kick('stream dropped by operator');
     stream.endReaders('stream-dropped');
     return true;
+  }
+
+  private lookup(path: string): LiveStream | undefined {
+    const key = Hub.keyOf(path);
+    return key === undefined ? undefined : this.streams.get(key);
   }
 
   /** Ends every reader of every stream (shutdown). */

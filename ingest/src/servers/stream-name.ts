@@ -1,3 +1,5 @@
+import { canonicalStream, StreamNameError } from '../../../domain/src/canonical-stream.js';
+
 /**
  * Splits a name as it arrives on the wire (`app?query`, `stream?query`) into the name and its raw
  * query. The query carries credentials or encoder options; it is never part of a stream path.
@@ -7,11 +9,24 @@ export function splitQuery(raw: string): { name: string; query: string } {
   return q < 0 ? { name: raw, query: '' } : { name: raw.slice(0, q), query: raw.slice(q + 1) };
 }
 
-/** Why a stream or app name is refused, or undefined when it is usable in a path. */
+const REASONS: Record<StreamNameError['code'], string> = {
+  STREAM_NAME_INCOMPLETE: 'empty name',
+  STREAM_NAME_BAD_SEGMENT: 'bad path segment',
+  STREAM_NAME_BAD_CHARACTER: 'control character, backslash or ?',
+  STREAM_NAME_TOO_LONG: 'name too long',
+};
+
+/**
+ * Why an app or stream name cannot be part of a canonical stream path (see canonicalStream), or
+ * undefined when it can. For a whole stream, call canonicalStream itself.
+ */
 export function invalidNameReason(name: string): string | undefined {
   if (name === '') return 'empty name';
-  if (name.split('/').some((part) => part === '' || part === '.' || part === '..')) return 'bad path segment';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\\]/.test(name)) return 'control character or backslash';
-  return undefined;
+  try {
+    canonicalStream(name, '-');
+    return undefined;
+  } catch (err) {
+    if (err instanceof StreamNameError) return REASONS[err.code];
+    throw err;
+  }
 }

@@ -281,7 +281,24 @@ describe('authorize', () => {
     const a = setup();
     const d = await a.authorizer.authorize(publish('Cam1?user=alice12&pass=s3cret-pass', { kind: 'none' }));
     expect(d).toMatchObject({ allowed: true, user: 'alice12', stream: 'Cam1' });
-    expect(a.events.at(-1)).toMatchObject({ stream: 'Cam1', method: 'query' });
+    // The log names the canonical identity (case folded), the answer the name as sent.
+    expect(a.events.at(-1)).toMatchObject({ app: 'live', stream: 'cam1', method: 'query' });
+  });
+
+  it('asks the ACL and keys its cache on the canonical identity, whatever split came in', async () => {
+    const a = setup();
+    const creds = { kind: 'password', user: 'alice12', password: 's3cret-pass', source: 'app-query' } as const;
+    await a.authorizer.authorize({ ...publish('feed', creds), app: 'live/Carol-X' });
+    expect(a.events.at(-1)).toMatchObject({ app: 'live', stream: 'carol-x/feed', cached: false });
+    await a.authorizer.authorize({ ...publish('CAROL-x/feed', creds), app: 'LIVE' });
+    expect(a.events.at(-1)).toMatchObject({ app: 'live', stream: 'carol-x/feed', cached: true });
+  });
+
+  it('refuses a name that cannot be a canonical stream as bad_request', async () => {
+    const a = setup();
+    const d = await a.authorizer.authorize(publish('../x', { kind: 'none' }));
+    expect(d).toMatchObject({ allowed: false, reason: 'bad_request' });
+    expect(a.events.at(-1)).toMatchObject({ errorCode: 'STREAM_NAME_BAD_SEGMENT' });
   });
 
   it('allows a right password on a granted stream and says when to recheck', async () => {

@@ -1,9 +1,15 @@
+import { canonicalStream, StreamNameError } from '../../../../domain/src/canonical-stream.js';
 import { LIMITS } from '../limits.js';
 import { ProtocolError } from '../protocol-error.js';
 import { isRtmptPath } from '../rtmpt/rtmpt-tunnel.js';
 import type { HttpRequest } from './http-request-parser.js';
 
-/** What a request on the 8080 listener asks for. `app` may contain `/` (RTMP apps can). */
+/**
+ * What a request on the 8080 listener asks for. A play route's `app`, `stream` and `path` are the
+ * canonical stream identity (canonicalStream: app = first segment, case folded), so
+ * `/live/carol-x/feed.flv` and `/LIVE/Carol-X/feed.flv` name the stream RTMP's `live/carol-x` +
+ * `feed` publishes.
+ */
 export type HttpRoute =
   | { readonly kind: 'index' }
   | { readonly kind: 'healthz' }
@@ -12,9 +18,9 @@ export type HttpRoute =
   | { readonly kind: 'rtmpt' }
   /** CORS preflight for a playback path. */
   | { readonly kind: 'preflight' }
-  | { readonly kind: 'flv'; readonly app: string; readonly stream: string }
-  | { readonly kind: 'hls-playlist'; readonly app: string; readonly stream: string }
-  | { readonly kind: 'hls-segment'; readonly app: string; readonly stream: string; readonly segment: string };
+  | { readonly kind: 'flv'; readonly app: string; readonly stream: string; readonly path: string }
+  | { readonly kind: 'hls-playlist'; readonly app: string; readonly stream: string; readonly path: string }
+  | { readonly kind: 'hls-segment'; readonly app: string; readonly stream: string; readonly path: string; readonly segment: string };
 
 /** Methods each kind of route answers (the Allow field of a 405). */
 export const ROUTE_METHODS = {
@@ -23,8 +29,9 @@ export const ROUTE_METHODS = {
 
 const SEGMENT_NAME = /^\d{1,12}\.(ts|m4s|mp4)$/;
 
-function names(app: readonly string[], stream: string): { app: string; stream: string } {
+function names(app: readonly string[], stream: string): { app: string; stream: string; path: string } {
   const appName = app.join('/');
+  // The same per-name bound as RTMP's app and stream, before the path is made canonical.
   for (const [what, value] of [
     ['application', appName],
     ['stream', stream],
@@ -33,7 +40,13 @@ function names(app: readonly string[], stream: string): { app: string; stream: s
       throw new ProtocolError('HTTP_BAD_STREAM_NAME', `Bad ${what} name length: ${value.length} (limit ${LIMITS.streamNameMaxLength})`);
     }
   }
-  return { app: appName, stream };
+  try {
+    const { app: canonicalApp, stream: canonicalName, path } = canonicalStream(...app, stream);
+    return { app: canonicalApp, stream: canonicalName, path };
+  } catch (err) {
+    if (err instanceof StreamNameError) throw new ProtocolError('HTTP_BAD_STREAM_NAME', err.message, { cause: err });
+    throw err;
+  }
 }
 
 /**

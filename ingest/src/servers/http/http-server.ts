@@ -9,7 +9,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ROUTE_METHODS, routeHttpRequest, type HttpRoute } from '../../protocols/http/http-route.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { rtmptErrorStatus } from '../../protocols/rtmpt/rtmpt-tunnel.js';
-import { Hub } from '../../hub/hub.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
@@ -301,16 +300,16 @@ class HttpConnection {
     if (route.kind === 'hls-segment') {
       const token = segmentTokenOf(request.query);
       if (token !== undefined) {
-        const check = this.tokens.verify(Hub.path(route.app, route.stream), token, Date.now());
+        const check = this.tokens.verify(route.path, token, Date.now());
         if (check === 'valid') return this.play(request, route);
         const code = check === 'expired' ? 'HTTP_SEGMENT_TOKEN_EXPIRED' : 'HTTP_SEGMENT_TOKEN_INVALID';
-        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, app: route.app, stream: route.stream, status: 403, code });
+        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, path: route.path, status: 403, code });
         return text(403, `${code}\n`, CORS_HEADERS);
       }
     }
     return checkHttpPlay(authorizer, request, { app: route.app, stream: route.stream, ip: this.entry.remoteAddress }).then((check) => {
       if (!check.allowed) {
-        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, app: route.app, stream: route.stream, status: check.status, code: check.code });
+        ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, path: route.path, status: check.status, code: check.code });
         return text(check.status, `${check.code}\n`, { ...CORS_HEADERS, ...check.headers });
       }
       if (this.closed) return undefined;
@@ -349,7 +348,7 @@ class HttpConnection {
     }
     if (route.kind !== 'flv' && route.kind !== 'hls-playlist' && route.kind !== 'hls-segment') return text(404, 'HTTP_NOT_FOUND\n');
     // An edge pull is never served on: a stream is pulled from its owner only, so pulls never chain or loop.
-    const publisher = this.deps.ctx.hub.streamInfo(Hub.path(route.app, route.stream))?.publisher;
+    const publisher = this.deps.ctx.hub.streamInfo(route.path)?.publisher;
     if (publisher === undefined || publisher.protocol === 'edge') return text(404, 'HTTP_NOT_FOUND\n');
     return this.play(request, route, undefined, true);
   }
@@ -357,7 +356,7 @@ class HttpConnection {
   /** Serves a play route; `check` is the auth decision when player auth is on. */
   private play(request: HttpRequest, route: PlayRoute, check?: Extract<HttpPlayCheck, { allowed: true }>, internal = false): Answer | Promise<Answer | undefined> | undefined {
     const { ctx, hls, metrics } = this.deps;
-    const path = Hub.path(route.app, route.stream);
+    const path = route.path;
     // In a cluster, a stream published on another task: HTTP-FLV through a local edge pull, HLS
     // from the owner's segmenter (so every task lists the same segments).
     const cluster = internal ? undefined : ctx.cluster;

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { Hub, type Publication } from '../../hub/hub.js';
+import type { Hub, Publication } from '../../hub/hub.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
 import type { Logger } from '../../logger.js';
 import { frameByteLength, type MediaFrame } from '../../media/media-frame.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
@@ -191,8 +192,14 @@ export class RawIngestConnection {
       this.close('draining');
       return;
     }
-    const app = this.options.app;
-    const path = Hub.path(app, name);
+    let id: StreamIdentity;
+    try {
+      id = canonicalStream(this.options.app, name);
+    } catch (err) {
+      if (err instanceof StreamNameError) throw new ProtocolError('RAW_BAD_STREAM_NAME', err.message, { cause: err });
+      throw err;
+    }
+    const { app, path } = id;
     const result = this.deps.hub.publish(path, {
       id: this.id,
       protocol: this.options.protocol,
@@ -200,15 +207,16 @@ export class RawIngestConnection {
       kick: (reason) => this.close('kicked', { reason }),
     });
     if (!result.ok) {
-      this.log.warn('raw.publish-busy', { code: 'RAW_STREAM_BUSY', app, stream: name, holder: result.current.id });
+      this.log.warn('raw.publish-busy', { code: 'RAW_STREAM_BUSY', path, holder: result.current.id });
       this.close('stream-busy', { code: 'RAW_STREAM_BUSY' });
       return;
     }
     this.publication = result.publication;
-    this.stream = name;
+    this.stream = id.stream;
     this.entry.role = 'publisher';
-    this.entry.stream = name;
-    this.log.info('raw.publish', { app, stream: name, nameSource: named === null ? 'default' : 'input', heldFrames: this.held.length });
+    this.entry.app = app;
+    this.entry.stream = id.stream;
+    this.log.info('raw.publish', { app, stream: id.stream, path, nameSource: named === null ? 'default' : 'input', heldFrames: this.held.length });
   }
 
   private push(frame: MediaFrame): void {

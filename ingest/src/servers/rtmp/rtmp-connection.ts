@@ -13,6 +13,7 @@ import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry
 import { invalidNameReason, splitQuery } from '../stream-name.js';
 import { publishStream } from '../publish-stream.js';
 import type { ClusterNode } from '../../cluster/cluster-node.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
 import type { RtmpAccessControl, StreamRequest } from './rtmp-access-control.js';
 
 /** Settings of an RTMP connection (from IngestConfig). */
@@ -266,21 +267,21 @@ export class RtmpConnection {
   }
 
   private async onPublish(event: Extract<RtmpSessionEvent, { type: 'publish' }>): Promise<void> {
-    const app = this.app!;
     const { name, query } = splitQuery(event.name);
-    const bad = invalidNameReason(name);
-    if (bad) {
-      this.session.rejectPublish(event.streamId, 'NetStream.Publish.BadName', `Invalid stream name: ${bad}`);
+    const id = this.identityOf(name);
+    if (typeof id === 'string') {
+      this.session.rejectPublish(event.streamId, 'NetStream.Publish.BadName', `Invalid stream name: ${id}`);
       this.closeSoon('bad-stream-name');
       return;
     }
-    const path = Hub.path(app, name);
+    // Everything from here (ACL, hub, logs) uses the canonical identity, whichever split the client sent.
+    const { app, stream, path } = id;
     const started = Date.now();
-    const decision = await this.deps.access.publish(this.streamRequest(app, name, query));
+    const decision = await this.deps.access.publish(this.streamRequest(app, stream, query));
     if (this.closed) return;
     if (!decision.ok) {
       this.session.rejectPublish(event.streamId, decision.code, decision.description);
-      this.log.info('rtmp.publish-denied', { app, stream: name, code: decision.code });
+      this.log.info('rtmp.publish-denied', { path, code: decision.code });
       this.closeSoon('publish-denied');
       return;
     }
@@ -297,10 +298,10 @@ export class RtmpConnection {
       result.publication.end();
       return;
     }
-    if (result.ok && result.replaced !== undefined) this.log.info('rtmp.publish-replaces', { app, stream: name, replaced: result.replaced });
+    if (result.ok && result.replaced !== undefined) this.log.info('rtmp.publish-replaces', { path, replaced: result.replaced });
     if (!result.ok) {
       this.session.rejectPublish(event.streamId, 'NetStream.Publish.BadName', `Stream already publishing: ${name}`);
-      this.log.info('rtmp.publish-busy', { app, stream: name, holder: result.current.id });
+      this.log.info('rtmp.publish-busy', { path, holder: result.current.id });
       this.closeSoon('stream-busy');
       return;
     }
@@ -309,11 +310,12 @@ export class RtmpConnection {
     this.session.authorizeInput();
     this.publishing.set(event.streamId, { streamId: event.streamId, path, publication: result.publication });
     this.entry.role = 'publisher';
-    this.entry.stream = name;
+    this.entry.app = app;
+    this.entry.stream = stream;
     this.batched(() => this.session.acceptPublish(event.streamId, name));
-    this.log.info('rtmp.publish', { app, stream: name, user, publishType: event.publishType, decisionMs: Date.now() - started });
+    this.log.info('rtmp.publish', { path, user, publishType: event.publishType, decisionMs: Date.now() - started });
     const unwatch = decision.watch?.((reason) => {
-      this.log.info('rtmp.publish-revoked', { app, stream: name, user, reason });
+      this.log.info('rtmp.publish-revoked', { path, user, reason });
       this.stopPublishing(event.streamId, false);
       this.session.sendStatus(event.streamId, 'error', 'NetStream.Publish.Denied', reason);
       this.closeSoon('revoked');
@@ -322,14 +324,14 @@ export class RtmpConnection {
   }
 
   private async onPlay(event: Extract<RtmpSessionEvent, { type: 'play' }>): Promise<void> {
-    const app = this.app!;
     const { name, query } = splitQuery(event.name);
-    const bad = invalidNameReason(name);
-    if (bad) {
-      this.session.rejectPlay(event.streamId, 'NetStream.Play.StreamNotFound', `Invalid stream name: ${bad}`);
+    const id = this.identityOf(name);
+    if (typeof id === 'string') {
+      this.session.rejectPlay(event.streamId, 'NetStream.Play.StreamNotFound', `Invalid stream name: ${id}`);
       return;
     }
-    const decision = await this.deps.access.play(this.streamRequest(app, name, query));
+    const { app, stream, path } = id;
+    const decision = await this.deps.access.play(this.streamRequest(app, stream, query));
     if (this.closed) return;
     if (!decision.ok) {
       this.session.rejectPlay(event.streamId, 'NetStream.Play.Failed', decision.description);
@@ -338,14 +340,16 @@ export class RtmpConnection {
     }
     this.authorized();
     this.stopPlaying(event.streamId);
-    const path = Hub.path(app, name);
     const state: PlayState = { streamId: event.streamId, name, path, audio: true, video: true };
     this.playing.set(event.streamId, state);
     this.pauseIdleTimeout();
     this.entry.role ??= 'player';
-    this.entry.stream ??= name;
+    if (this.entry.stream === undefined) {
+      this.entry.app = app;
+      this.entry.stream = stream;
+    }
     this.batched(() => this.session.startPlay(event.streamId, name, { reset: event.reset }));
-    this.log.info('rtmp.play', { app, stream: name, live: this.deps.hub.isLive(path) });
+    this.log.info('rtmp.play', { path, live: this.deps.hub.isLive(path) });
     state.sub = this.deps.hub.subscribe(path, this.readerFor(state));
   }
 
@@ -353,6 +357,18 @@ export class RtmpConnection {
   private authorized(): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
+  }
+
+  /** The canonical identity of `name` played or published in this connection's app, or why there is none. */
+  private identityOf(name: string): StreamIdentity | string {
+    const bad = invalidNameReason(name);
+    if (bad) return bad;
+    try {
+      return canonicalStream(this.app!, name);
+    } catch (err) {
+      if (err instanceof StreamNameError) return err.code;
+      throw err;
+    }
   }
 
   private streamRequest(app: string, stream: string, streamQuery: string): StreamRequest {
@@ -401,7 +417,7 @@ export class RtmpConnection {
       },
       onEnd: (reason: ReaderEndReason) => {
         state.sub = undefined;
-        this.log.info('rtmp.play-ended', { stream: state.name, reason });
+        this.log.info('rtmp.play-ended', { path: state.path, reason });
         if (reason === 'wait-timeout') {
           this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.Stop', `${state.name} was not published in time.`);
         }
@@ -452,7 +468,7 @@ export class RtmpConnection {
     this.log.info('connection.close', {
       reason,
       ...fields,
-      app: this.app,
+      app: this.entry.app,
       stream: this.entry.stream,
       role: this.entry.role,
       bytesIn: this.bytesIn,

@@ -19,11 +19,13 @@ const routes: { target: string; method?: string; route: HttpRoute }[] = [
   { target: '/?stream=cam1', route: { kind: 'index' } },
   { target: '/healthz', route: { kind: 'healthz' } },
   { target: '/metrics', method: 'HEAD', route: { kind: 'metrics' } },
-  { target: '/live/cam1.flv', route: { kind: 'flv', app: 'live', stream: 'cam1' } },
-  { target: '/live/cam1.flv?token=x', route: { kind: 'flv', app: 'live', stream: 'cam1' } },
-  { target: '/live/sub/cam%201.flv', route: { kind: 'flv', app: 'live/sub', stream: 'cam 1' } },
-  { target: '/live/cam1/index.m3u8', route: { kind: 'hls-playlist', app: 'live', stream: 'cam1' } },
-  { target: '/live/cam1/17.ts', route: { kind: 'hls-segment', app: 'live', stream: 'cam1', segment: '17.ts' } },
+  { target: '/live/cam1.flv', route: { kind: 'flv', app: 'live', stream: 'cam1', path: 'live/cam1' } },
+  { target: '/live/cam1.flv?token=x', route: { kind: 'flv', app: 'live', stream: 'cam1', path: 'live/cam1' } },
+  { target: '/live/sub/cam%201.flv', route: { kind: 'flv', app: 'live', stream: 'sub/cam 1', path: 'live/sub/cam 1' } },
+  // One canonical identity: case folded, split at the first segment like every other protocol.
+  { target: '/LIVE/Carol-X/Feed.flv', route: { kind: 'flv', app: 'live', stream: 'carol-x/feed', path: 'live/carol-x/feed' } },
+  { target: '/live/cam1/index.m3u8', route: { kind: 'hls-playlist', app: 'live', stream: 'cam1', path: 'live/cam1' } },
+  { target: '/live/cam1/17.ts', route: { kind: 'hls-segment', app: 'live', stream: 'cam1', path: 'live/cam1', segment: '17.ts' } },
   { target: '/live/cam1/index.m3u8', method: 'OPTIONS', route: { kind: 'preflight' } },
   { target: '/open/1', method: 'POST', route: { kind: 'rtmpt' } },
   { target: '/idle/abc/3', method: 'POST', route: { kind: 'rtmpt' } },
@@ -36,6 +38,7 @@ const refused: { target: string; method?: string; code: string; status: number }
   { target: '/live/cam1/segment.ts', code: 'HTTP_NOT_FOUND', status: 404 },
   { target: '/live/.flv', code: 'HTTP_BAD_STREAM_NAME', status: 400 },
   { target: `/live/${'s'.repeat(300)}.flv`, code: 'HTTP_BAD_STREAM_NAME', status: 400 },
+  { target: '/live/cam%3F1.flv', code: 'HTTP_BAD_STREAM_NAME', status: 400 },
   { target: '/live/cam1.flv', method: 'POST', code: 'HTTP_METHOD_NOT_ALLOWED', status: 405 },
   { target: '/metrics', method: 'DELETE', code: 'HTTP_METHOD_NOT_ALLOWED', status: 405 },
 ];
@@ -54,7 +57,7 @@ describe('routeHttpRequest', () => {
 
   it('routes what the parser produced from ffplay bytes', () => {
     const [req] = new HttpRequestParser().push(ascii('GET /live/cam1.flv HTTP/1.1\r\nHost: h\r\n\r\n'));
-    expect(routeHttpRequest(req!)).toEqual({ kind: 'flv', app: 'live', stream: 'cam1' });
+    expect(routeHttpRequest(req!)).toEqual({ kind: 'flv', app: 'live', stream: 'cam1', path: 'live/cam1' });
   });
 });
 
