@@ -274,14 +274,15 @@ export class RtmpConnection {
       this.closeSoon('bad-stream-name');
       return;
     }
-    // Everything from here (ACL, hub, logs) uses the canonical identity, whichever split the client sent.
+    // The hub and the logs use the canonical identity; the authorizer is given the pair as sent
+    // (its denial text quotes the client's name) and makes the same identity of it.
     const { app, stream, path } = id;
     const started = Date.now();
-    const decision = await this.deps.access.publish(this.streamRequest(app, stream, query));
+    const decision = await this.deps.access.publish(this.streamRequest(this.app!, name, query));
     if (this.closed) return;
     if (!decision.ok) {
       this.session.rejectPublish(event.streamId, decision.code, decision.description);
-      this.log.info('rtmp.publish-denied', { path, code: decision.code });
+      this.log.info('rtmp.publish-denied', { app, stream, path, code: decision.code });
       this.closeSoon('publish-denied');
       return;
     }
@@ -298,10 +299,10 @@ export class RtmpConnection {
       result.publication.end();
       return;
     }
-    if (result.ok && result.replaced !== undefined) this.log.info('rtmp.publish-replaces', { path, replaced: result.replaced });
+    if (result.ok && result.replaced !== undefined) this.log.info('rtmp.publish-replaces', { app, stream, path, replaced: result.replaced });
     if (!result.ok) {
       this.session.rejectPublish(event.streamId, 'NetStream.Publish.BadName', `Stream already publishing: ${name}`);
-      this.log.info('rtmp.publish-busy', { path, holder: result.current.id });
+      this.log.info('rtmp.publish-busy', { app, stream, path, holder: result.current.id });
       this.closeSoon('stream-busy');
       return;
     }
@@ -313,9 +314,9 @@ export class RtmpConnection {
     this.entry.app = app;
     this.entry.stream = stream;
     this.batched(() => this.session.acceptPublish(event.streamId, name));
-    this.log.info('rtmp.publish', { path, user, publishType: event.publishType, decisionMs: Date.now() - started });
+    this.log.info('rtmp.publish', { app, stream, path, user, publishType: event.publishType, decisionMs: Date.now() - started });
     const unwatch = decision.watch?.((reason) => {
-      this.log.info('rtmp.publish-revoked', { path, user, reason });
+      this.log.info('rtmp.publish-revoked', { app, stream, path, user, reason });
       this.stopPublishing(event.streamId, false);
       this.session.sendStatus(event.streamId, 'error', 'NetStream.Publish.Denied', reason);
       this.closeSoon('revoked');
@@ -331,7 +332,7 @@ export class RtmpConnection {
       return;
     }
     const { app, stream, path } = id;
-    const decision = await this.deps.access.play(this.streamRequest(app, stream, query));
+    const decision = await this.deps.access.play(this.streamRequest(this.app!, name, query));
     if (this.closed) return;
     if (!decision.ok) {
       this.session.rejectPlay(event.streamId, 'NetStream.Play.Failed', decision.description);
@@ -349,7 +350,7 @@ export class RtmpConnection {
       this.entry.stream = stream;
     }
     this.batched(() => this.session.startPlay(event.streamId, name, { reset: event.reset }));
-    this.log.info('rtmp.play', { path, live: this.deps.hub.isLive(path) });
+    this.log.info('rtmp.play', { app, stream, path, live: this.deps.hub.isLive(path) });
     state.sub = this.deps.hub.subscribe(path, this.readerFor(state));
   }
 
