@@ -96,7 +96,7 @@ export class Hub {
 
   /** Readers of `path` right now (0 when unknown). */
   readerCount(path: string): number {
-    return this.streams.get(path)?.readerCount ?? 0;
+    return this.lookup(path)?.readerCount ?? 0;
   }
 
   private notify(stream: LiveStream, change: 'live' | 'unpublished' | 'readers'): void {
