@@ -4,6 +4,7 @@ import { USER_LIMITS } from '../../domain/src/user.js';
 import type { FunctionsDeps } from './functions-deps.js';
 import { FailureThrottle } from './http/failure-throttle.js';
 import { jsonLineLog, type LogFn } from './http/log-fn.js';
+import { DynamoRelayRepository } from './store/dynamo-relay-repository.js';
 import { DynamoUserRepository } from './store/dynamo-user-repository.js';
 import { PasswordCipher } from './store/password-cipher.js';
 
@@ -19,6 +20,9 @@ export interface FunctionsSettings {
   aclAuth?: 'token' | 'iam';
   aclTtlSeconds?: number;
   passwordMinLength?: number;
+  /** The relays table (needs `passwordKey`: relay URLs are encrypted with it). */
+  relaysTableName?: string;
+  relayAllowPrivate?: boolean;
   log?: LogFn;
 }
 
@@ -41,8 +45,11 @@ export function buildFunctionsDeps(s: FunctionsSettings): FunctionsDeps {
   }
   const ttl = s.aclTtlSeconds ?? 30;
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) throw new ConfigError('acl_ttl', 'ACL TTL must be 0–3600 seconds');
+  const cipher = s.passwordKey ? new PasswordCipher(s.passwordKey) : undefined;
   return {
-    users: new DynamoUserRepository(s.client, s.tableName, s.passwordKey ? new PasswordCipher(s.passwordKey) : undefined),
+    users: new DynamoUserRepository(s.client, s.tableName, cipher),
+    ...(s.relaysTableName !== undefined && cipher !== undefined && { relays: new DynamoRelayRepository(s.client, s.relaysTableName, cipher) }),
+    relayAllowPrivate: s.relayAllowPrivate ?? false,
     teaSecret: s.teaSecret ?? '',
     adminToken: s.adminToken ?? '',
     serviceToken: s.serviceToken,

@@ -12,6 +12,8 @@
  * | `STREAMGATE_ACL_AUTH` | acl | `token` (default) or `iam` (API Gateway's IAM authorizer checked the caller) |
  * | `STREAMGATE_ACL_TTL_SECONDS` | acl | cache time the ingest may apply, default 30 |
  * | `STREAMGATE_PASSWORD_MIN_LENGTH` | users | minimum new password length, default and floor 8 |
+ * | `STREAMGATE_RELAYS_TABLE` | users (relays routes) | relays table name (partition key `id`); relays routes answer 404 without it |
+ * | `STREAMGATE_RELAY_ALLOW_PRIVATE` | users | `on`: relay URLs may name private/loopback addresses (never link-local); default off |
  * | `AWS_ENDPOINT_URL_DYNAMODB` | all | honoured by the SDK itself (local stores) |
  *
  * `*_ARN` values name Secrets Manager secrets (SecretString holds the value); they are fetched
@@ -91,5 +93,7 @@ export async function loadDeps(fn: FunctionName, env: NodeJS.ProcessEnv = proces
     aclAuth,
     aclTtlSeconds: num('STREAMGATE_ACL_TTL_SECONDS'),
     passwordMinLength: num('STREAMGATE_PASSWORD_MIN_LENGTH'),
+    ...(env.STREAMGATE_RELAYS_TABLE ? { relaysTableName: env.STREAMGATE_RELAYS_TABLE } : {}),
+    relayAllowPrivate: env.STREAMGATE_RELAY_ALLOW_PRIVATE === 'on',
   });
 }

@@ -1,10 +1,15 @@
 import type { FailureThrottle } from './http/failure-throttle.js';
 import type { LogFn } from './http/log-fn.js';
+import type { RelayRepository } from './store/relay-repository.js';
 import type { UserRepository } from './store/user-repository.js';
 
 /** Everything the three apps need, passed in (built by deps.ts in AWS, by start-local-functions locally). */
 export interface FunctionsDeps {
   users: UserRepository;
+  /** The relays table; absent where none is configured (the relays routes answer 404 then). */
+  relays?: RelayRepository;
+  /** Relay URLs may name private and loopback addresses (local `npm start`); link-local never. */
+  relayAllowPrivate: boolean;
   /** TEA shared secret (≥ 16 characters, AUTH-SPEC §1.3). */
   teaSecret: string;
   /** Bearer token of the operators' users API. */

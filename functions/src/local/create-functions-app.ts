@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { createAclApp } from '../acl/create-acl-app.js';
 import type { FunctionsDeps } from '../functions-deps.js';
+import { createRelaysApp } from '../relays/create-relays-app.js';
 import { createTokenApp } from '../token/create-token-app.js';
 import { createUsersApp } from '../users/create-users-app.js';
 
@@ -13,6 +14,7 @@ export function createFunctionsApp(deps: FunctionsDeps): Hono {
   app.route('/', createTokenApp(deps));
   app.route('/', createAclApp(deps));
   app.route('/', createUsersApp(deps));
+  app.route('/', createRelaysApp(deps));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {

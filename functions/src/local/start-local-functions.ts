@@ -26,6 +26,8 @@ export interface LocalFunctionsOptions {
   teaSecret?: string;
   /** How long the ingest may cache an ACL answer (`STREAMGATE_ACL_TTL_SECONDS`), default 30. */
   aclTtlSeconds?: number;
+  /** Relay URLs may name private and loopback addresses (default true locally). */
+  relayAllowPrivate?: boolean;
   log?: (event: Record<string, unknown>) => void;
 }
 
@@ -40,6 +42,8 @@ export interface LocalFunctions {
 
 /** Name of the users table in the embedded store. */
 export const LOCAL_USERS_TABLE = 'streamgate-users';
+/** Name of the relays table in the embedded store. */
+export const LOCAL_RELAYS_TABLE = 'streamgate-relays';
 /** Files under the data dir holding the local secrets (mode 0600). */
 export const LOCAL_SECRET_FILES = {
   adminToken: 'admin-token',
@@ -79,10 +83,13 @@ async function startOnLockedDataDir(opts: LocalFunctionsOptions, release: () => 
   const client = createLocalDynamoClient(store.endpoint);
   try {
     await ensureUsersTable(client, LOCAL_USERS_TABLE);
+    await ensureUsersTable(client, LOCAL_RELAYS_TABLE, 'id');
     // Opening the store writes new LevelDB files with the process umask; files it writes later
     // are inside a 0700 directory.
     tightenDataDir(opts.dataDir);
-    const deps = buildFunctionsDeps({ client, tableName: LOCAL_USERS_TABLE, teaSecret, adminToken, serviceToken, passwordKey, aclAuth: 'token', aclTtlSeconds: opts.aclTtlSeconds, log });
+    const deps = buildFunctionsDeps({ client, tableName: LOCAL_USERS_TABLE, teaSecret, adminToken, serviceToken, passwordKey, aclAuth: 'token', aclTtlSeconds: opts.aclTtlSeconds, log,
+      // Local setups relay between machines on the LAN and this one; link-local stays refused.
+      relaysTableName: LOCAL_RELAYS_TABLE, relayAllowPrivate: opts.relayAllowPrivate ?? true });
     // Users stored before names were unique case-insensitively get their claim now.
     if (deps.users instanceof DynamoUserRepository) {
       for (const clash of await deps.users.claimExistingNames()) log({ level: 'warn', event: 'user_name_case_clash', user: clash.name, heldBy: clash.heldBy });

@@ -1,10 +1,10 @@
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /**
- * Creates the users table (partition key `name`, on-demand) when it does not exist and waits
+ * Creates the users table (partition key `name`, on-demand; the relays table passes `id`) when it does not exist and waits
  * until it is ACTIVE. Local use only: in AWS the CDK data stack owns the table.
  */
-export async function ensureUsersTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function ensureUsersTable(client: DynamoDBClient, tableName: string, partitionKey = 'name'): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
   } catch (err) {
@@ -13,8 +13,8 @@ export async function ensureUsersTable(client: DynamoDBClient, tableName: string
       await client.send(
         new CreateTableCommand({
           TableName: tableName,
-          AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );

@@ -1,0 +1,84 @@
+import { Hono, type Context } from 'hono';
+import { canonicalStream } from '../../../domain/src/canonical-stream.js';
+import { decideAcl } from '../../../domain/src/decide-acl.js';
+import { ValidationError } from '../../../domain/src/errors.js';
+import { INGEST_RELAYS_PATH, relayView, RELAYS_PATH, validateRelayInput } from '../../../domain/src/relay.js';
+import type { FunctionsDeps } from '../functions-deps.js';
+import { bearerMatches } from '../http/bearer-matches.js';
+import { clientIp } from '../http/client-ip.js';
+import { errorResponse } from '../http/error-response.js';
+import { HttpError } from '../http/http-error.js';
+import { readJsonBody } from '../http/read-json-body.js';
+
+/** Largest accepted relays API body (16 URLs of 2 KiB fit). */
+export const RELAYS_MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The relays API: operators (admin bearer) `GET /relays` (URLs redacted), `POST /relays`
+ * (`{stream, push: [urls]}` or `{stream, pull: url, mode}`, optional `owner`: then that user must
+ * be allowed to publish the stream), `DELETE /relays/{id}`; the ingest (service bearer, or IAM
+ * in AWS) `GET /ingest/relays` with URLs in clear. URLs are stored encrypted; a link-local
+ * address is always refused, private and loopback ones unless `relayAllowPrivate`.
+ */
+export function createRelaysApp(deps: FunctionsDeps): Hono {
+  const app = new Hono();
+  const repo = () => {
+    if (deps.relays === undefined) throw new HttpError(404, 'relays_unavailable', 'no relays table is configured (STREAMGATE_RELAYS_TABLE)');
+    return deps.relays;
+  };
+
+  app.onError((err, c) => {
+    const { status, body, headers } = errorResponse(err);
+    if (status === 500) deps.log({ route: 'relays', level: 'error', error: err.name, code: (err as { code?: string }).code });
+    return c.json(body, status, headers);
+  });
+
+  app.use(`${RELAYS_PATH}/*`, async (c: Context, next) => {
+    const started = performance.now();
+    const ip = clientIp(c);
+    if (deps.adminThrottle.isBlocked(ip)) {
+      throw new HttpError(429, 'too_many_failures', 'too many wrong admin tokens from this address; wait a minute', { headers: { 'Retry-After': '60' } });
+    }
+    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) {
+      deps.adminThrottle.recordFailure(ip);
+      throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
+    }
+    await next();
+    deps.log({ route: 'relays', method: c.req.method, path: c.req.path, ip, status: c.res.status, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+  });
+
+  app.get(RELAYS_PATH, async (c) => c.json({ relays: (await repo().list()).map(relayView) }));
+
+  app.post(RELAYS_PATH, async (c) => {
+    const input = validateRelayInput(await readJsonBody(c, RELAYS_MAX_BODY_BYTES), deps.relayAllowPrivate);
+    if (input.owner !== undefined) {
+      // A user may only attach relays to streams they may publish (a pattern must be covered whole).
+      const user = await deps.users.get(input.owner);
+      const id = canonicalStream(input.stream);
+      const decision = decideAcl(user && { ...user, ipRanges: [] }, { userName: input.owner, action: 'publish', app: id.app, stream: id.stream, ip: '' });
+      if (!decision.allowed) {
+        throw new ValidationError('stream', 'not_publishable', `${input.owner} may not publish ${input.stream} (${decision.reason})`);
+      }
+    }
+    const relay = await repo().create(input);
+    return c.json(relayView(relay), 201);
+  });
+
+  app.delete(`${RELAYS_PATH}/:id`, async (c) => {
+    const id = c.req.param('id');
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(id) || !(await repo().delete(id))) {
+      return c.json({ error: 'relay_not_found', message: `no relay ${id.slice(0, 64)}` }, 404);
+    }
+    return c.body(null, 204);
+  });
+
+  app.get(INGEST_RELAYS_PATH, async (c) => {
+    if (deps.aclAuth === 'token' && !bearerMatches(c.req.header('authorization'), deps.serviceToken)) {
+      throw new HttpError(401, 'unauthorized', 'the service token is required');
+    }
+    const relays = await repo().list();
+    return c.json({ relays: relays.map(({ id, stream, push, pull, mode }) => ({ id, stream, ...(push && { push }), ...(pull !== undefined && { pull, mode }) })) });
+  });
+
+  return app;
+}

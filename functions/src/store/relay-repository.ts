@@ -1,0 +1,11 @@
+import type { Relay, RelayInput } from '../../../domain/src/relay.js';
+
+/** Where relays live (DynamoDB in AWS, the embedded store locally). */
+export interface RelayRepository {
+  /** Stores a new relay under a fresh id. */
+  create(input: RelayInput): Promise<Relay>;
+  /** Every relay, URLs in clear (for the ingest, and redacted by the API for operators). */
+  list(): Promise<Relay[]>;
+  /** Removes a relay; false when there was none. */
+  delete(id: string): Promise<boolean>;
+}
