@@ -77,7 +77,11 @@ export const FUNCTION_ENV = {
   passwordKeyArn: 'STREAMGATE_PASSWORD_KEY_ARN',
   aclAuth: 'STREAMGATE_ACL_AUTH',
   aclTtlSeconds: 'STREAMGATE_ACL_TTL_SECONDS',
+  relayAllowPrivate: 'STREAMGATE_RELAY_ALLOW_PRIVATE',
 } as const;
+
+/** Paths of the relays routes (repeat RELAYS_PATH and INGEST_RELAYS_PATH of domain/src/relay.ts; test/infra pins them). */
+export const RELAY_ROUTES = { admin: '/relays', ingest: '/ingest/relays' } as const;
 
 /**
  * The control plane: one Lambda per Hono app behind one HTTP API.
@@ -85,6 +89,8 @@ export const FUNCTION_ENV = {
  * | route | app | who may call |
  * |---|---|---|
  * | `ANY /users`, `ANY /users/{proxy+}`, `GET /openapi.json` | users | anyone; the app checks the admin bearer token |
+ * | `ANY /relays`, `ANY /relays/{proxy+}` | users | anyone; the app checks the admin bearer token |
+ * | `GET /ingest/relays` | users | IAM (ingest task role) or the service token, like `/acl` |
  * | `POST /acl` | acl | IAM (ingest task role) or the service token, see {@link AclAuth} |
  * | `GET,POST /token` | token | IAM (ingest task role); anyone with `aclAuth=token` |
  * | `GET,POST /wowza/token` | token | only with `exposeToken`: anyone (an external Wowza server) |
@@ -124,8 +130,13 @@ export class ApiStack extends Stack {
     data.users.bindTable(this.acl.fn, 'read');
     if (props.aclAuth === 'token') data.serviceToken.bindSecret(this.acl.fn, FUNCTION_ENV.serviceTokenArn);
 
-    this.users = new ApiFunction(this, 'Users', { app: 'users', namePrefix });
+    // The users function also serves the relays routes; its /ingest/relays answer carries target
+    // URLs in clear, so it authenticates the ingest the way /acl does. Relay URLs naming private or
+    // loopback addresses are refused here (STREAMGATE_RELAY_ALLOW_PRIVATE stays off in AWS).
+    this.users = new ApiFunction(this, 'Users', { app: 'users', namePrefix, environment: { [FUNCTION_ENV.aclAuth]: props.aclAuth, [FUNCTION_ENV.relayAllowPrivate]: 'off' } });
     data.users.bindTable(this.users.fn, 'readWrite');
+    data.relays.bindTable(this.users.fn, 'readWrite');
+    if (props.aclAuth === 'token') data.serviceToken.bindSecret(this.users.fn, FUNCTION_ENV.serviceTokenArn);
     data.adminToken.bindSecret(this.users.fn, FUNCTION_ENV.adminTokenArn);
     data.passwordKey.bindSecret(this.users.fn, FUNCTION_ENV.passwordKeyArn);
 
@@ -164,6 +175,9 @@ export class ApiStack extends Stack {
     const tokenOpen = 'With aclAuth=token the ingest cannot sign requests: the route checks the service bearer token (acl) or the TEA secret with a per-source failure throttle (token), as a Wowza token provider does.';
     route('/users', [HttpMethod.ANY], users, undefined, usersOpen);
     route('/users/{proxy+}', [HttpMethod.ANY], users, undefined, usersOpen);
+    route(RELAY_ROUTES.admin, [HttpMethod.ANY], users, undefined, usersOpen);
+    route(`${RELAY_ROUTES.admin}/{proxy+}`, [HttpMethod.ANY], users, undefined, usersOpen);
+    route(RELAY_ROUTES.ingest, [HttpMethod.GET], users, props.aclAuth === 'iam' ? iam : undefined, tokenOpen);
     route('/openapi.json', [HttpMethod.GET], users, undefined, 'The API description holds no data and no secrets.');
     route('/acl', [HttpMethod.POST], acl, props.aclAuth === 'iam' ? iam : undefined, tokenOpen);
     // The ingest calls /token too: when it cannot sign (aclAuth=token) the route is open and the
@@ -202,8 +216,8 @@ export class ApiStack extends Stack {
   }
 
   /**
-   * Lets `grantee` (the ingest task role) call `/acl` and `/token` through the IAM authorizer:
-   * `execute-api:Invoke` on exactly those two routes of this API's one stage.
+   * Lets `grantee` (the ingest task role) call `/acl`, `/token` and `GET /ingest/relays` through
+   * the IAM authorizer: `execute-api:Invoke` on exactly those routes of this API's one stage.
    */
   grantIngestInvoke(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -214,6 +228,7 @@ export class ApiStack extends Stack {
           this.api.arnForExecuteApi('POST', '/acl', API_STAGE),
           this.api.arnForExecuteApi('GET', TOKEN_ROUTES.ingest, API_STAGE),
           this.api.arnForExecuteApi('POST', TOKEN_ROUTES.ingest, API_STAGE),
+          this.api.arnForExecuteApi('GET', RELAY_ROUTES.ingest, API_STAGE),
         ],
       }),
     );

@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { GeneratedSecret } from './constructs/generated-secret.js';
+import { RelaysTable } from './constructs/relays-table.js';
 import { UsersTable } from './constructs/users-table.js';
 
 /** 43 base64 digits carry 258 bits: unpadded they decode to exactly 32 bytes. */
@@ -17,6 +18,8 @@ export interface DataStackProps extends StackProps {
  */
 export class DataStack extends Stack {
   readonly users: UsersTable;
+  /** Managed relays (push targets, pull sources); URLs encrypted with the password key. */
+  readonly relays: RelaysTable;
   /** TEA shared secret between the ingest (or a Wowza server) and `/token`. */
   readonly teaSecret: GeneratedSecret;
   /** Bearer token of the `/users` API. */
@@ -33,6 +36,7 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const prefix = `streamgate/${props.stage}`;
     this.users = new UsersTable(this, 'Users', { tableName: `streamgate-${props.stage}-users` });
+    this.relays = new RelaysTable(this, 'Relays', { tableName: `streamgate-${props.stage}-relays` });
     this.teaSecret = new GeneratedSecret(this, 'TeaSecret', {
       secretName: `${prefix}/tea-secret`,
       description: 'streamgate: TEA shared secret of the Wowza-compatible /token provider',

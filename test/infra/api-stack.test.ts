@@ -1,7 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { TOKEN_PATH, WOWZA_TOKEN_PATH } from '../../domain/src/functions-contract.js';
-import { TOKEN_ROUTES } from '../../infra/api-stack.js';
+import { INGEST_RELAYS_PATH, RELAYS_PATH } from '../../domain/src/relay.js';
+import { RELAY_ROUTES, TOKEN_ROUTES } from '../../infra/api-stack.js';
 import { resourcesOf, synthAll } from './synth-helpers.js';
 
 function routesOf(template: Template): Map<string, { AuthorizationType?: string; Target?: unknown }> {
@@ -68,7 +69,35 @@ describe('api stack', () => {
   it('puts /acl and /token behind the IAM authorizer by default', () => {
     const routes = routesOf(template);
     for (const key of ['POST /acl', 'POST /token', 'GET /token']) expect(routes.get(key)?.AuthorizationType, key).toBe('AWS_IAM');
-    expect([...routes.keys()].sort()).toEqual(['ANY /users', 'ANY /users/{proxy+}', 'GET /openapi.json', 'GET /token', 'POST /acl', 'POST /token']);
+    expect([...routes.keys()].sort()).toEqual([
+      'ANY /relays',
+      'ANY /relays/{proxy+}',
+      'ANY /users',
+      'ANY /users/{proxy+}',
+      'GET /ingest/relays',
+      'GET /openapi.json',
+      'GET /token',
+      'POST /acl',
+      'POST /token',
+    ]);
+  });
+
+  it('routes the relays API to the users app: /relays checked by the app (admin bearer), GET /ingest/relays behind IAM for the ingest; the users app gets the relays table (this table only) and refuses private relay addresses', () => {
+    const routes = routesOf(template);
+    expect(RELAY_ROUTES).toEqual({ admin: RELAYS_PATH, ingest: INGEST_RELAYS_PATH });
+    for (const key of ['ANY /relays', 'ANY /relays/{proxy+}', 'GET /ingest/relays']) expect(routeFunction(template, key), key).toMatch(/^UsersFunction/);
+    expect(routes.get('ANY /relays')!.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(routes.get('GET /ingest/relays')!.AuthorizationType).toBe('AWS_IAM');
+    expect(routesOf(tokenAuth.apiTemplate).get('GET /ingest/relays')!.AuthorizationType ?? 'NONE').toBe('NONE');
+    const env = envOf(template, 'users');
+    expect(env).toMatchObject({ STREAMGATE_RELAY_ALLOW_PRIVATE: 'off', STREAMGATE_ACL_AUTH: 'iam', STREAMGATE_RELAYS_TABLE: expect.anything() });
+    expect(envOf(tokenAuth.apiTemplate, 'users')).toMatchObject({ STREAMGATE_ACL_AUTH: 'token', STREAMGATE_SERVICE_TOKEN_ARN: expect.anything() });
+    const relaysTableArn = all.api.resolve(all.data.relays.table.tableArn) as unknown;
+    const onRelays = statementsOf(template, 'UsersFunction').filter((s) => JSON.stringify(resources(s)) === JSON.stringify([relaysTableArn]));
+    expect(onRelays.flatMap(actions).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
+    for (const fn of ['TokenFunction', 'AclFunction']) {
+      expect(JSON.stringify(statementsOf(template, fn)), fn).not.toContain(JSON.stringify(relaysTableArn));
+    }
   });
 
   it('declares the token routes at the paths of the ingest ↔ functions contract', () => {
@@ -110,7 +139,7 @@ describe('api stack', () => {
       .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === taskRole))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Resource: unknown[] }[])
       .flatMap((st) => st.Resource.map((r) => JSON.stringify(r)));
-    expect(arns).toHaveLength(3);
+    expect(arns).toHaveLength(4);
     expect(arns.some((a) => a.includes('wowza'))).toBe(false);
   });
 
@@ -195,7 +224,7 @@ describe('api stack', () => {
     }
   });
 
-  it('allows the ingest task role execute-api:Invoke on POST /acl and GET/POST /token only', () => {
+  it('allows the ingest task role execute-api:Invoke on POST /acl, GET/POST /token and GET /ingest/relays only', () => {
     const t = all.ingestTemplate;
     const [, task] = resourcesOf(t, 'AWS::ECS::TaskDefinition')[0];
     const taskRole = task.Properties.TaskRoleArn['Fn::GetAtt'][0];
@@ -205,11 +234,12 @@ describe('api stack', () => {
     expect(statements).toHaveLength(1);
     expect(statements[0].Action).toBe('execute-api:Invoke');
     const arns = statements[0].Resource.map((r) => JSON.stringify(r));
-    expect(arns).toHaveLength(3);
+    expect(arns).toHaveLength(4);
     // The one stage by name, no wildcard.
     expect(arns.some((a) => a.includes('/$default/POST/acl'))).toBe(true);
     expect(arns.some((a) => a.includes('/$default/GET/token'))).toBe(true);
     expect(arns.some((a) => a.includes('/$default/POST/token'))).toBe(true);
+    expect(arns.some((a) => a.includes('/$default/GET/ingest/relays'))).toBe(true);
     for (const a of arns) expect(a).not.toContain('*');
   });
 

@@ -1,6 +1,13 @@
+import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { loadDeps } from '../deps.js';
+import { createRelaysApp } from '../relays/create-relays-app.js';
 import { createUsersApp } from './create-users-app.js';
 
-/** Lambda entry (API Gateway HTTP API v2 / function URL events). */
-export const handler = handle(createUsersApp(await loadDeps('users')));
+const deps = await loadDeps('users');
+const app = new Hono();
+app.route('/', createUsersApp(deps));
+app.route('/', createRelaysApp(deps));
+
+/** Lambda entry (API Gateway HTTP API v2 / function URL events): the users and relays routes. */
+export const handler = handle(app);

@@ -95,6 +95,32 @@ export const openApiDocument = {
           version: { type: 'integer', minimum: 1, description: 'optimistic concurrency: 409 when the stored version differs' },
         },
       },
+      RelayInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['stream'],
+        description: 'exactly one of push and pull; URLs: link-local addresses always refused, private/loopback ones unless the deployment allows them (checked again on the resolved address at connect time)',
+        properties: {
+          stream: { type: 'string', description: 'APP/STREAM (push: `*` patterns allowed, e.g. live/*)' },
+          push: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', maxLength: 2048, description: 'rtmp(s)://HOST[:PORT]/APP/KEY; `{name}` and `{path}` are replaced for patterns' } },
+          pull: { type: 'string', maxLength: 2048, description: 'rtmp(s)://…/APP/STREAM, rtsp://[user:pass@]host/path[?transport=udp], http(s)://…/APP/STREAM.flv' },
+          mode: { enum: ['on-demand', 'always'], description: 'pull only; default on-demand' },
+          owner: { $ref: '#/components/schemas/UserName', description: 'the relay is this user\'s: they must be allowed to publish the stream' },
+        },
+      },
+      Relay: {
+        type: 'object',
+        required: ['id', 'stream', 'createdAt'],
+        properties: {
+          id: { type: 'string' },
+          stream: { type: 'string' },
+          push: { type: 'array', items: { type: 'string' }, description: 'redacted: stream keys, passwords and queries are ***' },
+          pull: { type: 'string', description: 'redacted' },
+          mode: { enum: ['on-demand', 'always'] },
+          owner: { type: 'string' },
+          createdAt: { type: 'string' },
+        },
+      },
       Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
       AclRequest: {
         type: 'object',
@@ -113,6 +139,30 @@ export const openApiDocument = {
     },
   },
   paths: {
+    '/relays': {
+      get: { summary: 'list relays (URLs redacted)', security: admin, responses: { '200': { description: 'relays', ...json({ type: 'object', properties: { relays: { type: 'array', items: { $ref: '#/components/schemas/Relay' } } } }) }, ...adminErrors } },
+      post: {
+        summary: 'add a push relay (restream targets) or a pull relay (remote source); URLs are stored encrypted',
+        security: admin,
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/RelayInput' }) },
+        responses: { '201': { description: 'the relay (URLs redacted)', ...json({ $ref: '#/components/schemas/Relay' }) }, ...adminErrors },
+      },
+    },
+    '/relays/{id}': {
+      delete: {
+        summary: 'remove a relay (the ingest stops it within its poll interval)',
+        security: admin,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '204': { description: 'removed' }, ...adminErrors, '404': err('no such relay') },
+      },
+    },
+    '/ingest/relays': {
+      get: {
+        summary: 'every relay with URLs in clear, for the ingest',
+        security: [{ serviceToken: [] }],
+        responses: { '200': { description: 'relays', ...json({ type: 'object' }) }, '401': err('no service credential') },
+      },
+    },
     '/token': {
       post: tokenPost('Wowza third-party token provider: TEA(user) in, TEA(password) out (the ingest; IAM-only in AWS)'),
       get: tokenGet,

@@ -18,6 +18,7 @@ export async function startTestDeps(over: Partial<FunctionsSettings> = {}): Prom
   const db = await startDynalite();
   const client = createLocalDynamoClient(db.endpoint);
   await ensureUsersTable(client, 'users');
+  await ensureUsersTable(client, 'relays', 'id');
   const logs: Record<string, unknown>[] = [];
   const deps = buildFunctionsDeps({
     client,
@@ -26,6 +27,7 @@ export async function startTestDeps(over: Partial<FunctionsSettings> = {}): Prom
     adminToken: ADMIN_TOKEN,
     serviceToken: SERVICE_TOKEN,
     passwordKey: randomBytes(32),
+    relaysTableName: 'relays',
     log: (e) => logs.push(e),
     ...over,
   });

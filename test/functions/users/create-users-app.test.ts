@@ -176,7 +176,7 @@ describe('users API', () => {
       for (const method of Object.keys(item).filter((k) => k !== 'parameters')) {
         const res = await all.request(path.replace('{name}', 'nobody-here'), { method: method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: method === 'get' || method === 'delete' ? undefined : '{}' });
         expect(res.status, `${method} ${path}`).not.toBe(405);
-        if (res.status === 404) expect(await res.json(), `${method} ${path}`).toMatchObject({ error: 'user_not_found' });
+        if (res.status === 404) expect(await res.json(), `${method} ${path}`).toMatchObject({ error: path.startsWith('/relays') ? 'relay_not_found' : 'user_not_found' });
       }
     }
   });
