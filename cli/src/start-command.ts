@@ -2,6 +2,37 @@ import type { Command } from 'commander';
 import { ConfigError, describeConfig, loadConfig } from '../../ingest/src/config.js';
 import { describeStartupError } from './describe-startup-error.js';
 import { startLocalStack } from './start-local-stack.js';
+import { startLocalCluster } from './start-local-cluster.js';
+import type { IngestConfig } from '../../ingest/src/config.js';
+
+/** `start --cluster N`: functions and store once, N ingest processes, balancers; SIGINT/SIGTERM stop all. */
+async function runCluster(config: IngestConfig, size: number): Promise<void> {
+  let cluster;
+  try {
+    cluster = await startLocalCluster(config, { size });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    const message = describeStartupError(err, config);
+    if (message !== undefined) {
+      process.stderr.write(`${message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  process.stdout.write(cluster.banner + '\n');
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`streamgate: ${signal}, draining the cluster (up to ${config.drainSeconds} s)…\n`);
+    void cluster.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
 
 /** Registers `streamgate start`: the whole local stack in one process. */
 export function registerStartCommand(program: Command): void {
@@ -10,8 +41,9 @@ export function registerStartCommand(program: Command): void {
     .description(
       'run streamgate locally: the ingest (RTMP, RTMPS, HTTP, FLV/TS over TCP, RTSP) plus the functions API on an embedded DynamoDB-compatible store',
     )
+    .option('--cluster <n>', 'run N ingest processes as one cluster behind a round-robin TCP balancer on the usual ports (docs/cluster.md)')
     .addHelpText('after', `\nConfiguration (environment variables, with defaults):\n${describeConfig()}\n`)
-    .action(async () => {
+    .action(async (opts: { cluster?: string }) => {
       let config;
       try {
         config = loadConfig();
@@ -21,6 +53,10 @@ export function registerStartCommand(program: Command): void {
           process.exit(2);
         }
         throw err;
+      }
+      if (opts.cluster !== undefined) {
+        await runCluster(config, Number(opts.cluster));
+        return;
       }
       let stopping = false;
       // SIGTERM, SIGINT or the admin `shutdown`: drain for STREAMGATE_DRAIN_SECONDS, exit 0. A

@@ -37,6 +37,8 @@ export interface LocalFunctions {
   adminToken: string;
   serviceToken: string;
   teaSecret: string;
+  /** `http://127.0.0.1:PORT` of the embedded store (a local cluster's ingests share it). */
+  storeEndpoint: string;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ async function startOnLockedDataDir(opts: LocalFunctionsOptions, release: () => 
       adminToken,
       serviceToken,
       teaSecret,
+      storeEndpoint: store.endpoint,
       close: async () => {
         await new Promise<void>((resolve) => {
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
