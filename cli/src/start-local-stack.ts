@@ -58,7 +58,14 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
       },
       withAuthMetrics(log, metrics.ingest),
     );
-    ingest = await startIngest(config, { log, access, metrics, ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}) });
+    ingest = await startIngest(config, {
+      log,
+      access,
+      metrics,
+      // The admin line protocol's kick/drop/shutdown take the token `streamgate admin` reads from the data dir.
+      ...(functions ? { adminToken: functions.adminToken } : {}),
+      ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
+    });
   } catch (err) {
     await functions?.close();
     throw err;

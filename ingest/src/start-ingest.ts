@@ -50,6 +50,11 @@ export interface IngestDeps {
   readonly metrics?: MetricsSetup;
   /** What the admin `shutdown` command does; default: `drain()` (main.ts exits after it). */
   readonly onShutdown?: () => void;
+  /**
+   * The admin token when STREAMGATE_ADMIN_TOKEN is unset: `streamgate start` passes the one the
+   * local functions keep in the data dir (what `streamgate admin` and `users` read).
+   */
+  readonly adminToken?: string;
   /** HLS timings (tests shorten them). */
   readonly hls?: Partial<typeof HLS_OUTPUT_DEFAULTS>;
   /** Relay backoff's first delay (tests shorten it); default 1 s. */
@@ -88,6 +93,7 @@ interface ListenerParts {
   readonly hls: HlsOutputs;
   readonly rtmpt: RtmptBridge;
   readonly shutdown: () => void;
+  readonly adminToken?: string;
 }
 
 /** Every listener the configuration asks for. */
@@ -157,9 +163,13 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   if (!loopback && config.adminToken === undefined) {
     throw new ConfigError('STREAMGATE_ADMIN_TOKEN', `required when the admin listener is bound to ${config.adminHost} (not loopback)`);
   }
+  // The token guards kick, drop and shutdown everywhere, and every command beyond loopback.
+  const adminToken = config.adminToken ?? parts.adminToken;
   const admin = createAdminServer(ctx, {
     version: `streamgate/${INGEST_VERSION}`,
-    ...(loopback ? {} : { token: config.adminToken }),
+    ...(adminToken !== undefined ? { token: adminToken } : {}),
+    openReads: loopback,
+    idleTimeoutMs: config.idleTimeoutMs,
     shutdown: parts.shutdown,
   });
   listeners.push(netListener('admin', admin, config.adminPort, config.adminHost, log));
@@ -269,7 +279,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const shutdown = deps.onShutdown ?? (() => void running?.drain());
   let listeners: Listener[];
   try {
-    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown });
+    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown, adminToken: deps.adminToken });
   } catch (err) {
     hls.close();
     rtmpt.close();

@@ -45,12 +45,15 @@ async function adminClient(port: number, host = '127.0.0.1') {
   };
 }
 
+/** The admin token of the loopback tests: kick, dropStream and shutdown need it there too. */
+const TOKEN = 'loopback-admin-token-1';
+
 describe('admin line protocol on the loopback listener', () => {
   let t: TestIngest;
   let publisher: ChildProcess;
 
   beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' });
+    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_ADMIN_TOKEN: TOKEN });
     publisher = publishTestPattern(t.rtmpUrl('live/adm'));
     await waitFor(() => t.ingest.hub.isLive('live/adm'), 10_000, 'the publisher');
   });
@@ -88,11 +91,13 @@ describe('admin line protocol on the loopback listener', () => {
     await sleep(200);
     const conns = (await admin.ask('listConnections')).data as { connectionId: string; role?: string; protocol: string }[];
     const target = conns.find((c) => c.role === 'player' && c.protocol === 'rtmp')!;
-    const kicked = await admin.ask(`kick connectionId=${target.connectionId}`);
+    // Destructive commands need the token even on loopback.
+    expect((await admin.ask(`kick connectionId=${target.connectionId}`)).code).toBe('ADMIN_UNAUTHORIZED');
+    const kicked = await admin.ask(`kick connectionId=${target.connectionId} token=${TOKEN}`);
     expect(kicked.status).toBe('SUCCESS');
     await waitFor(() => t.ingest.registry.get(target.connectionId) === undefined, 3000, 'the kicked connection to close');
     expect(t.ingest.hub.isLive('live/adm')).toBe(true);
-    expect((await admin.ask({ command: 'kick', connectionId: 'c99999' })).code).toBe('ADMIN_NOT_FOUND');
+    expect((await admin.ask({ command: 'kick', connectionId: 'c99999', token: TOKEN })).code).toBe('ADMIN_NOT_FOUND');
     await player.close();
     admin.close();
   });
@@ -109,11 +114,12 @@ describe('admin line protocol on the loopback listener', () => {
 
   it('drops a stream: its publisher is disconnected', async () => {
     const admin = await adminClient(t.ingest.ports.admin!);
-    const dropped = await admin.ask({ command: 'dropStream', stream: 'live/adm' });
+    expect((await admin.ask({ command: 'dropStream', stream: 'live/adm' })).code).toBe('ADMIN_UNAUTHORIZED');
+    const dropped = await admin.ask({ command: 'dropStream', stream: 'live/adm', token: TOKEN });
     expect(dropped.status).toBe('SUCCESS');
     await waitFor(() => !t.ingest.hub.isLive('live/adm'), 3000, 'the stream to go');
     expect(await Promise.race([exited(publisher), sleep(5000).then(() => 'still running')])).not.toBe('still running');
-    expect((await admin.ask({ command: 'dropStream', stream: 'live/adm' })).code).toBe('ADMIN_NOT_FOUND');
+    expect((await admin.ask({ command: 'dropStream', stream: 'live/adm', token: TOKEN })).code).toBe('ADMIN_NOT_FOUND');
     admin.close();
   });
 });

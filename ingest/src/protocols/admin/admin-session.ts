@@ -49,10 +49,18 @@ export interface AdminSessionOptions {
   readonly server: AdminServer;
   /** `name/version` reported by `version`. */
   readonly version: string;
-  /** When set, every request must carry this token (the listener is bound beyond loopback). */
+  /**
+   * The admin token. Destructive commands (kick, dropStream, shutdown) always need it: without a
+   * token configured they are refused. Other commands need it too unless `openReads`.
+   */
   readonly token?: string;
+  /** Lists, info, version and help without the token (the listener is on loopback). */
+  readonly openReads?: boolean;
   readonly maxLineLength?: number;
 }
+
+/** Commands that end someone's session or the server: token required even on loopback. */
+const DESTRUCTIVE: ReadonlySet<string> = new Set(['kick', 'dropStream', 'shutdown']);
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -97,8 +105,9 @@ export class AdminSession {
     }
     const id = request.id === undefined ? {} : { id: request.id };
     const { token } = this.options;
-    if (token !== undefined && (request.token === undefined || !sameToken(request.token, token))) {
-      return { status: 'FAIL', code: 'ADMIN_UNAUTHORIZED', description: 'Missing or wrong token', ...id };
+    const needsToken = DESTRUCTIVE.has(request.command.name) || this.options.openReads !== true;
+    if (needsToken && (token === undefined || request.token === undefined || !sameToken(request.token, token))) {
+      return { status: 'FAIL', code: 'ADMIN_UNAUTHORIZED', description: token === undefined ? 'No admin token configured' : 'Missing or wrong token', ...id };
     }
     try {
       return { ...(await this.run(request)), ...id };

@@ -34,6 +34,10 @@ export const HTTP_ERROR_STATUS = {
   HTTP_METHOD_NOT_ALLOWED: 405,
   /** An application or stream name in the path that no publisher could have (empty, overlong). */
   HTTP_BAD_STREAM_NAME: 400,
+  /** The request being assembled passed the connection's pending-bytes bound (pending-bytes-budget.ts). */
+  PENDING_BYTES_LIMIT: 413,
+  /** The process-wide pending-bytes budget is used up: try again later. */
+  PENDING_BYTES_BUDGET_EXHAUSTED: 503,
 } as const;
 
 /** One of the codes the HTTP layer raises. */

@@ -1,4 +1,5 @@
 import { LIMITS } from '../limits.js';
+import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 import { ProtocolError } from '../protocol-error.js';
 import { normalizeRequestPath } from './normalize-request-path.js';
 
@@ -37,6 +38,13 @@ export interface HttpRequestParserOptions {
   readonly maxHeaderCount?: number;
   readonly maxBodySize?: number;
   readonly maxChunkLineLength?: number;
+  /**
+   * Where the bytes of the request being assembled (line, head, body) are counted before they are
+   * kept; its refusal is thrown from `push`. Default: not counted.
+   */
+  readonly pending?: PendingBytesAccount;
+  /** Called with each request's method and target once its head is complete, before its body is read. */
+  readonly onHead?: (method: string, target: string) => void;
 }
 
 type State = 'request-line' | 'headers' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'closed';
@@ -79,6 +87,10 @@ export class HttpRequestParser {
   private readonly maxHeaderCount: number;
   private readonly maxBodySize: number;
   private readonly maxChunkLineLength: number;
+  private readonly pending: PendingBytesAccount;
+  private readonly onHead: ((method: string, target: string) => void) | undefined;
+  /** Bytes of the request being assembled that are counted in `pending`. */
+  private counted = 0;
 
   private state: State = 'request-line';
   private failure: ProtocolError | undefined;
@@ -91,8 +103,10 @@ export class HttpRequestParser {
   private requestLine: { method: string; target: string; version: '1.0' | '1.1' } | undefined;
   private headers: HttpHeader[] = [];
   private trailerCount = 0;
-  private body: Uint8Array = EMPTY;
+  private bodyLength = 0;
   private bodyFilled = 0;
+  /** Content-Length body as it arrived (copied), joined once complete: a declared length costs nothing until it is sent. */
+  private bodyParts: Uint8Array[] = [];
   private chunks: Uint8Array[] = [];
   private chunkedTotal = 0;
   private chunkRemaining = 0;
@@ -103,6 +117,28 @@ export class HttpRequestParser {
     this.maxHeaderCount = options.maxHeaderCount ?? LIMITS.httpMaxHeaderCount;
     this.maxBodySize = options.maxBodySize ?? LIMITS.httpMaxBodySize;
     this.maxChunkLineLength = options.maxChunkLineLength ?? LIMITS.httpMaxChunkLineLength;
+    this.pending = options.pending ?? UNBOUNDED_PENDING_BYTES;
+    this.onHead = options.onHead;
+  }
+
+  /** Counts `n` more bytes of the request being assembled (throws the account's refusal). */
+  private count(n: number): void {
+    this.pending.hold(n);
+    this.counted += n;
+  }
+
+  /** The request was handed on (or the parser stopped): its bytes are no longer ours. */
+  private uncount(): void {
+    this.pending.release(this.counted);
+    this.counted = 0;
+  }
+
+  /** Gives back everything counted (the connection is closing). */
+  release(): void {
+    this.uncount();
+    this.lineParts = [];
+    this.chunks = [];
+    this.bodyParts = [];
   }
 
   /** The error that stopped this parser, if any. */
@@ -142,7 +178,7 @@ export class HttpRequestParser {
           return;
         case 'request-line': {
           const limit = this.maxUriLength + 64; // method, spaces and version around the target
-          const line = this.takeLine(chunk, pos, limit, (n) => {
+          const line = this.takeLine(chunk, pos, limit, 'HTTP_BAD_REQUEST_LINE', (n) => {
             throw new ProtocolError('HTTP_URI_TOO_LONG', `Request line too long: ${n} > limit ${limit}`);
           });
           pos = line.next;
@@ -161,7 +197,7 @@ export class HttpRequestParser {
         case 'headers':
         case 'trailers': {
           const limit = this.maxHeaderBytes - this.headBytes;
-          const line = this.takeLine(chunk, pos, limit, (n) => {
+          const line = this.takeLine(chunk, pos, limit, 'HTTP_BAD_HEADER', (n) => {
             throw new ProtocolError(
               'HTTP_HEADERS_TOO_LONG',
               `Headers section too long: ${this.headBytes + n} > limit ${this.maxHeaderBytes}`,
@@ -180,16 +216,17 @@ export class HttpRequestParser {
           break;
         }
         case 'body': {
-          const n = Math.min(chunk.length - pos, this.body.length - this.bodyFilled);
-          this.body.set(chunk.subarray(pos, pos + n), this.bodyFilled);
+          const n = Math.min(chunk.length - pos, this.bodyLength - this.bodyFilled);
+          this.count(n);
+          this.bodyParts.push(chunk.slice(pos, pos + n));
           this.bodyFilled += n;
           pos += n;
-          if (this.bodyFilled === this.body.length) this.finishMessage(out);
+          if (this.bodyFilled === this.bodyLength) this.finishMessage(out);
           break;
         }
         case 'chunk-size': {
           const limit = this.maxChunkLineLength;
-          const line = this.takeLine(chunk, pos, limit, (n) => {
+          const line = this.takeLine(chunk, pos, limit, 'HTTP_BAD_CHUNK', (n) => {
             throw new ProtocolError('HTTP_BAD_CHUNK', `Chunk size line too long: ${n} > limit ${limit}`);
           });
           pos = line.next;
@@ -198,6 +235,7 @@ export class HttpRequestParser {
         }
         case 'chunk-data': {
           const n = Math.min(chunk.length - pos, this.chunkRemaining);
+          this.count(n);
           this.chunks.push(chunk.slice(pos, pos + n));
           this.chunkRemaining -= n;
           pos += n;
@@ -205,7 +243,7 @@ export class HttpRequestParser {
           break;
         }
         case 'chunk-end': {
-          const line = this.takeLine(chunk, pos, 2, () => {
+          const line = this.takeLine(chunk, pos, 2, 'HTTP_BAD_CHUNK', () => {
             throw new ProtocolError('HTTP_BAD_CHUNK', 'Chunk data not followed by CRLF');
           });
           pos = line.next;
@@ -221,12 +259,14 @@ export class HttpRequestParser {
   /**
    * Takes bytes up to and including the next LF from `chunk` at `pos`. Returns the line (latin1,
    * without CR LF) once complete, or `text: undefined` when the chunk ended first; `bytes` counts
-   * the line with its terminator. `tooLong(n)` throws when the line would exceed `limit` bytes.
+   * the line with its terminator. `tooLong(n)` throws when the line would exceed `limit` bytes; a
+   * line that does not end in CRLF raises `bareLfCode`.
    */
   private takeLine(
     chunk: Uint8Array,
     pos: number,
     limit: number,
+    bareLfCode: string,
     tooLong: (n: number) => never,
   ): { text: string | undefined; next: number; bytes: number } {
     const lf = chunk.indexOf(0x0a, pos);
@@ -234,6 +274,7 @@ export class HttpRequestParser {
     const total = this.lineLength + (end - pos);
     if (total > limit) tooLong(total);
     if (lf === -1) {
+      this.count(end - pos);
       this.lineParts.push(chunk.slice(pos, end));
       this.lineLength = total;
       return { text: undefined, next: end, bytes: total };
@@ -245,10 +286,13 @@ export class HttpRequestParser {
       this.lineParts = [];
     }
     this.lineLength = 0;
-    // Lines end in CRLF; a bare LF is accepted (RFC 9112 §2.2), a CR elsewhere is refused by the
-    // field and request-line checks.
-    const stop = bytes.length >= 2 && bytes[bytes.length - 2] === 0x0d ? bytes.length - 2 : bytes.length - 1;
-    return { text: latin1(bytes.subarray(0, stop)), next: end, bytes: total };
+    // Lines end in CRLF. RFC 9112 §2.2 lets a recipient accept a bare LF, but two parsers that
+    // split the same bytes differently are a request-smuggling vector behind a proxy: a bare LF is
+    // refused like a CR without LF (which the field and request-line checks refuse).
+    if (bytes.length < 2 || bytes[bytes.length - 2] !== 0x0d) {
+      throw new ProtocolError(bareLfCode, 'Line ends in a bare LF (CRLF required)');
+    }
+    return { text: latin1(bytes.subarray(0, bytes.length - 2)), next: end, bytes: total };
   }
 
   private parseRequestLine(text: string): void {
@@ -289,6 +333,7 @@ export class HttpRequestParser {
 
   private startBody(out: HttpRequest[]): void {
     const line = this.requestLine!;
+    this.onHead?.(line.method, line.target);
     const hosts = this.headers.filter((h) => h.name.toLowerCase() === 'host');
     if (line.version === '1.1' ? hosts.length !== 1 : hosts.length > 1) {
       throw new ProtocolError('HTTP_BAD_HOST', `HTTP/${line.version} request with ${hosts.length} Host fields`);
@@ -323,7 +368,8 @@ export class HttpRequestParser {
         throw new ProtocolError('HTTP_BODY_TOO_LARGE', `Body too large: ${length} > limit ${this.maxBodySize}`);
       }
     }
-    this.body = length === 0 ? EMPTY : new Uint8Array(length);
+    this.bodyLength = length;
+    this.bodyParts = [];
     this.bodyFilled = 0;
     if (length === 0) this.finishMessage(out);
     else this.state = 'body';
@@ -351,7 +397,9 @@ export class HttpRequestParser {
   private finishMessage(out: HttpRequest[]): void {
     const line = this.requestLine!;
     const chunked = this.state === 'trailers';
-    const body = chunked ? (this.chunks.length === 0 ? EMPTY : new Uint8Array(Buffer.concat(this.chunks, this.chunkedTotal))) : this.body;
+    const parts = chunked ? this.chunks : this.bodyParts;
+    const size = chunked ? this.chunkedTotal : this.bodyLength;
+    const body = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts, size));
     const { path, segments, query } = normalizeRequestPath(line.target, this.maxUriLength);
     const connection = this.headers
       .filter((h) => h.name.toLowerCase() === 'connection')
@@ -363,7 +411,9 @@ export class HttpRequestParser {
     this.requestLine = undefined;
     this.headers = [];
     this.chunks = [];
-    this.body = EMPTY;
+    this.bodyParts = [];
+    this.bodyLength = 0;
+    this.uncount();
     this.emptyLines = 0;
     this.headBytes = 0;
     this.state = keepAlive ? 'request-line' : 'closed';

@@ -6,8 +6,12 @@ import type { IngestContext } from '../ingest-context.js';
 
 /** Settings of the admin listener. */
 export interface AdminListenerOptions {
-  /** Required on every request when set (the listener is bound beyond loopback). */
+  /** The admin token: required for kick, dropStream and shutdown, and for every command unless `openReads`. */
   readonly token?: string;
+  /** Lists and info without the token (the listener is on loopback). */
+  readonly openReads?: boolean;
+  /** A connection that sends nothing this long is closed. */
+  readonly idleTimeoutMs?: number;
   /** `name/version` for the `version` command. */
   readonly version: string;
   /** Starts the graceful stop (the `shutdown` command). */
@@ -78,7 +82,14 @@ export function adminServerOver(ctx: IngestContext, shutdown: () => void): Admin
 export function createAdminServer(ctx: IngestContext, options: AdminListenerOptions): Server {
   const server = adminServerOver(ctx, options.shutdown);
   return createServer((socket) => {
-    const session = new AdminSession({ server, version: options.version, ...(options.token ? { token: options.token } : {}) });
+    const session = new AdminSession({
+      server,
+      version: options.version,
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.openReads ? { openReads: true } : {}),
+    });
+    // An admin socket is one operator's command or a script's: one left open is closed.
+    if (options.idleTimeoutMs !== undefined) socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
     let bytesIn = 0;
     let bytesOut = 0;
     const id = ctx.registry.nextId();

@@ -7,6 +7,7 @@ import { httpErrorStatus } from '../../protocols/http/http-error-status.js';
 import { HttpRequestParser, headerValue, type HttpRequest } from '../../protocols/http/http-request-parser.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ROUTE_METHODS, routeHttpRequest, type HttpRoute } from '../../protocols/http/http-route.js';
+import type { ConnectionPendingBytes } from '../../protocols/pending-bytes-budget.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { rtmptErrorStatus } from '../../protocols/rtmpt/rtmpt-tunnel.js';
 import type { ConnectionEntry } from '../connection-registry.js';
@@ -113,7 +114,9 @@ function refusal(err: ProtocolError, close: boolean): Answer {
  * answer waits (HLS first segment) or the socket's buffer is full.
  */
 class HttpConnection {
-  private readonly parser = new HttpRequestParser();
+  private readonly parser: HttpRequestParser;
+  /** Request heads and bodies being assembled: a small bound unless they carry an RTMPT publisher's media. */
+  private readonly pendingBytes: ConnectionPendingBytes;
   private readonly queue: HttpRequest[] = [];
   private readonly entry: ConnectionEntry;
   private busy = false;
@@ -131,6 +134,13 @@ class HttpConnection {
     private readonly tokens: HlsSegmentToken,
   ) {
     const { registry } = deps.ctx;
+    this.pendingBytes = deps.ctx.pendingBytes.open();
+    this.parser = new HttpRequestParser({
+      pending: this.pendingBytes,
+      onHead: (_method, target) => {
+        if (!this.pendingBytes.authorized && deps.rtmpt.carriesPublisher(target)) this.pendingBytes.authorize();
+      },
+    });
     this.entry = {
       id: registry.nextId(),
       protocol: 'http',
@@ -149,6 +159,8 @@ class HttpConnection {
     socket.on('close', () => {
       this.closed = true;
       if (this.headerTimer) clearTimeout(this.headerTimer);
+      this.parser.release();
+      this.pendingBytes.close();
       registry.remove(this.entry.id);
     });
   }

@@ -135,6 +135,11 @@ export class RtmpConnection {
     });
   }
 
+  /** Whether a publish of this connection was allowed and is live. */
+  get isPublishing(): boolean {
+    return this.publishing.size > 0;
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.bytesIn += chunk.byteLength;

@@ -74,6 +74,7 @@ class TunnelDuplex extends Duplex {
 export class RtmptBridge {
   private readonly tunnel = new RtmptTunnel();
   private readonly pipes = new Map<string, TunnelDuplex>();
+  private readonly connections = new Map<string, RtmpConnection>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -105,10 +106,11 @@ export class RtmptBridge {
         const { session } = route;
         const pipe = new TunnelDuplex(session, () => {
           this.pipes.delete(session.id);
+          this.connections.delete(session.id);
           this.tunnel.remove(session.id);
         });
         this.pipes.set(session.id, pipe);
-        new RtmpConnection(pipe, remoteAddress, { ...this.options, protocol: 'rtmpt' }, this.ctx);
+        this.connections.set(session.id, new RtmpConnection(pipe, remoteAddress, { ...this.options, protocol: 'rtmpt' }, this.ctx));
         return answer(200, route.body);
       }
       case 'send': {
@@ -122,6 +124,16 @@ export class RtmptBridge {
         this.end(route.session.id);
         return answer(200, route.body);
     }
+  }
+
+  /**
+   * Whether a tunnel request path (`/send/<id>/<seq>`, …) belongs to a session whose RTMP
+   * connection is publishing: its bodies carry media, so the HTTP connection carrying them gets
+   * a publisher's pending-bytes bound.
+   */
+  carriesPublisher(target: string): boolean {
+    const m = /^\/(?:send|idle|close)\/([0-9A-Za-z]{1,63})\//.exec(target);
+    return m !== null && this.connections.get(m[1]!)?.isPublishing === true;
   }
 
   private poll(session: RtmptSession, pipe: TunnelDuplex | undefined): RtmptAnswer {

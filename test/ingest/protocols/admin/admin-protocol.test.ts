@@ -126,7 +126,7 @@ describe('AdminLineFramer', () => {
 describe('AdminSession', () => {
   it('answers every command against the server it controls', async () => {
     const server = new FakeServer();
-    const session = new AdminSession({ server, version: 'streamgate/0.1.0' });
+    const session = new AdminSession({ server, version: 'streamgate/0.1.0', token: 'tok', openReads: true });
     const input = [
       '{"command":"help","id":1}',
       'version',
@@ -134,11 +134,11 @@ describe('AdminSession', () => {
       'listConnections',
       '{"command":"streamInfo","stream":"live/cam1"}',
       '{"command":"streamInfo","stream":"live/none"}',
-      '{"command":"kick","connectionId":"rtmp-1"}',
-      '{"command":"kick","connectionId":"rtmp-1"}',
-      'dropStream stream=live/cam1',
+      '{"command":"kick","connectionId":"rtmp-1","token":"tok"}',
+      '{"command":"kick","connectionId":"rtmp-1","token":"tok"}',
+      'dropStream stream=live/cam1 token=tok',
       '',
-      'shutdown',
+      'shutdown token=tok',
     ].join('\n') + '\n';
     const answers = await talk(session, [ascii(input)]);
     expect(answers.map((a) => [a.status, a.code])).toEqual([
@@ -164,7 +164,7 @@ describe('AdminSession', () => {
   });
 
   it('answers malformed lines with a coded FAIL and keeps serving', async () => {
-    const session = new AdminSession({ server: new FakeServer(), version: 'v' });
+    const session = new AdminSession({ server: new FakeServer(), version: 'v', openReads: true });
     const answers = await talk(session, [ascii('{nope\nfrobnicate\nversion\n')]);
     expect(answers.map((a) => a.code ?? a.status)).toEqual(['ADMIN_BAD_JSON', 'ADMIN_UNKNOWN_COMMAND', 'SUCCESS']);
   });
@@ -180,12 +180,25 @@ describe('AdminSession', () => {
     expect(server.kicked).toEqual(['rtmp-1']);
   });
 
+  it('needs the token for kick, dropStream and shutdown even with open reads, and refuses them when none is configured', async () => {
+    const server = new FakeServer();
+    const open = new AdminSession({ server, version: 'v', token: 'tok', openReads: true });
+    const answers = await talk(open, [ascii('listStreams\nkick connectionId=rtmp-1\ndropStream stream=live/cam1 token=nope\nshutdown\nkick connectionId=rtmp-1 token=tok\n')]);
+    expect(answers.map((a) => a.code ?? a.status)).toEqual(['SUCCESS', 'ADMIN_UNAUTHORIZED', 'ADMIN_UNAUTHORIZED', 'ADMIN_UNAUTHORIZED', 'SUCCESS']);
+    expect(server.dropped).toEqual([]);
+    expect(server.draining).toBe(false);
+    const none = new AdminSession({ server, version: 'v', openReads: true });
+    const refused = await talk(none, [ascii('version\nshutdown\n')]);
+    expect(refused.map((a) => a.code ?? a.status)).toEqual(['SUCCESS', 'ADMIN_UNAUTHORIZED']);
+    expect(server.draining).toBe(false);
+  });
+
   it('reports a failing server call as ADMIN_INTERNAL without ending the session', async () => {
     const server = new FakeServer();
     server.listStreams = () => {
       throw new Error('hub gone');
     };
-    const session = new AdminSession({ server, version: 'v' });
+    const session = new AdminSession({ server, version: 'v', openReads: true });
     const answers = await talk(session, [ascii('listStreams\nversion\n')]);
     expect(answers.map((a) => a.code ?? a.status)).toEqual(['ADMIN_INTERNAL', 'SUCCESS']);
   });

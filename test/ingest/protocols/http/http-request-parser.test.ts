@@ -136,7 +136,6 @@ const cases: { name: string; bytes: string; decoded: Expected }[] = [
 
 /** Non-canonical input we accept, decode-only. */
 const tolerated: { name: string; bytes: string; check: Partial<Expected> }[] = [
-  { name: 'bare LF line ends', bytes: 'GET /a HTTP/1.1\nHost: h\n\n', check: { path: '/a', headers: [{ name: 'Host', value: 'h' }] } },
   { name: 'leading empty lines', bytes: '\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n', check: { path: '/a' } },
   { name: 'optional whitespace around a value', bytes: 'GET /a HTTP/1.1\r\nHost:  \th \t\r\n\r\n', check: { headers: [{ name: 'Host', value: 'h' }] } },
   {
@@ -149,6 +148,9 @@ const tolerated: { name: string; bytes: string; check: Partial<Expected> }[] = [
 
 const errors: { name: string; bytes: string; code: string; status: number }[] = [
   { name: 'garbage request line', bytes: 'HELLO\r\n', code: 'HTTP_BAD_REQUEST_LINE', status: 400 },
+  { name: 'bare LF after the request line', bytes: 'GET /a HTTP/1.1\nHost: h\r\n\r\n', code: 'HTTP_BAD_REQUEST_LINE', status: 400 },
+  { name: 'bare LF after a header', bytes: 'GET /a HTTP/1.1\r\nHost: h\n\r\n', code: 'HTTP_BAD_HEADER', status: 400 },
+  { name: 'bare LF ending the head', bytes: 'GET /a HTTP/1.1\r\nHost: h\r\n\n', code: 'HTTP_BAD_HEADER', status: 400 },
   { name: 'double space in request line', bytes: 'GET  / HTTP/1.1\r\n', code: 'HTTP_BAD_REQUEST_LINE', status: 400 },
   { name: 'RTMP handshake bytes on 8080', bytes: '\x03\x00\x00\x00\x00\r\n', code: 'HTTP_BAD_REQUEST_LINE', status: 400 },
   { name: 'unsupported version', bytes: 'GET / HTTP/2.0\r\n', code: 'HTTP_VERSION_NOT_SUPPORTED', status: 505 },
