@@ -1,23 +1,22 @@
 import { CONFIG_VARIABLES, type IngestConfig } from '../../ingest/src/config.js';
 import { DataDirInUseError } from '../../functions/src/local/lock-data-dir.js';
 
-const PORT_SETTINGS = [
-  ['rtmpPort', 'STREAMGATE_RTMP_PORT'],
-  ['rtmpsPort', 'STREAMGATE_RTMPS_PORT'],
-  ['httpPort', 'STREAMGATE_HTTP_PORT'],
-  ['flvPort', 'STREAMGATE_FLV_PORT'],
-  ['tsPort', 'STREAMGATE_TS_PORT'],
-  ['adminPort', 'STREAMGATE_ADMIN_PORT'],
-  ['functionsPort', 'STREAMGATE_FUNCTIONS_PORT'],
-] as const satisfies readonly (readonly [keyof typeof CONFIG_VARIABLES, string])[];
-
 /** The settings whose value is `port` (a port can only come from the configuration). */
 function settingsFor(port: number, config: IngestConfig): string[] {
-  const names: string[] = PORT_SETTINGS.filter(([key]) => config[key] === port).map(([, env]) => env);
+  const names = (Object.entries(CONFIG_VARIABLES) as [keyof IngestConfig, { env: string }][])
+    .filter(([key, spec]) => spec.env.endsWith('_PORT') && config[key] === port)
+    .map(([, spec]) => spec.env);
   if (config.rtspPorts.map(Number).includes(port)) names.push('STREAMGATE_RTSP_PORTS');
   const [from, to] = config.rtpPortRange.split('-').map(Number);
   if (port >= from && port <= to) names.push('STREAMGATE_RTP_PORTS');
   return names;
+}
+
+/** What 0 does for a port setting: RTMP and the functions pick a free port, other listeners go off. */
+function zeroMeaning(setting: string | undefined): string {
+  if (setting === 'STREAMGATE_RTMP_PORT' || setting === 'STREAMGATE_FUNCTIONS_PORT') return ' (0 picks one)';
+  if (setting === undefined || setting === 'STREAMGATE_RTP_PORTS') return '';
+  return ' (0 turns that listener off)';
 }
 
 /**
@@ -40,7 +39,7 @@ export function describeStartupError(err: unknown, config: IngestConfig): string
     if (e.code === 'EADDRINUSE') {
       return [
         `streamgate: port ${e.port} (${setting}) is already in use on ${where}: another streamgate or program is listening there.`,
-        `  Stop it (see: ss -ltnp 'sport = :${e.port}'), or set ${names[0] ?? 'that setting'} to a free port (0 = pick one, or turn an optional listener off).`,
+        `  Stop it (see: ss -ltnp 'sport = :${e.port}'), or set ${names[0] ?? 'that setting'} to a free port${zeroMeaning(names[0])}.`,
       ].join('\n');
     }
     if (e.code === 'EACCES') {

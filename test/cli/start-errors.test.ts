@@ -100,6 +100,7 @@ describe('streamgate start: errors a user can fix are said plainly', () => {
     const r = await run({ ...ephemeral(tempDir()), STREAMGATE_RTMP_PORT: String(port) });
     expect(r.code).toBe(1);
     expect(r.err).toContain(`port ${port} (STREAMGATE_RTMP_PORT) is already in use`);
+    expect(r.err).toContain('set STREAMGATE_RTMP_PORT to a free port (0 picks one)');
     noStackTrace(r.err);
   }, 30_000);
 
