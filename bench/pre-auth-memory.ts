@@ -9,6 +9,7 @@
  *   npx tsx bench/pre-auth-memory.ts --sockets 100 --streams 16 --kib-per-stream 512
  *   npx tsx bench/pre-auth-memory.ts --sockets 100 --streams 2 --kib-per-stream 48 --message-kib 60 --chunk-kib 16
  *   npx tsx bench/pre-auth-memory.ts --base-port 21000    # ports base..base+9, RTP base+50..base+99
+ *   npx tsx bench/pre-auth-memory.ts --server-dir /tmp/old-checkout   # measure another checkout
  *
  * Prints one JSON line per phase and a summary; `--json FILE` also writes the summary there.
  */
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
     'base-port': { type: 'string', default: '21000' },
     'hold-ms': { type: 'string', default: '3000' },
     json: { type: 'string' },
+    // Another checkout to measure (e.g. a worktree of the old code); default this one.
+    'server-dir': { type: 'string', default: '.' },
   },
 });
 const sockets = Number(args.sockets);
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
     STREAMGATE_HANDSHAKE_TIMEOUT_MS: String(Math.max(10_000, holdMs + 60_000)),
     STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: String(Math.max(64, sockets)),
   };
-  const child = spawn(process.execPath, ['bin/streamgate.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['bin/streamgate.js', 'start'], { cwd: args['server-dir'], env, stdio: ['ignore', 'ignore', 'inherit'] });
   const report: Record<string, unknown> = { sockets, streams, bytesPerStream, messageLength, chunkSize };
   try {
     await waitHealthy(base + 2);
