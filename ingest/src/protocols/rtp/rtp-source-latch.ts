@@ -13,9 +13,9 @@ export interface RtpSourceLatchOptions {
 
 /**
  * The source of one UDP-published RTP track: the publisher's address, its RTP and RTCP source
- * ports (from `client_port`, else the first datagram of each) and its SSRC (from the Transport,
- * else the first RTP packet), as gortsplib's server does for UDP publishers. Anything else is
- * an injection attempt into a live publish, or a flood, and is dropped with a reason.
+ * ports (from `client_port`, else the first datagram of each) and its RTP SSRC (from the
+ * Transport, else the first RTP packet), as gortsplib's server does for UDP publishers. Anything
+ * else is an injection attempt into a live publish, or a flood, and is dropped with a reason.
  */
 export class RtpSourceLatch {
   private rtpPort: number | undefined;
@@ -30,21 +30,23 @@ export class RtpSourceLatch {
 
   /**
    * Whether a datagram from `address`:`port` is this track's (undefined) or why not. The first
-   * acceptable datagram latches what was not known yet. RTCP packets name their sender's SSRC at
-   * bytes 4–7 (RFC 3550 §6.4); RTP packets at bytes 8–11 (§5.1). Datagrams too short to carry an
-   * SSRC are left for the parser to refuse.
+   * acceptable datagram latches what was not known yet. RTP packets name their source's SSRC at
+   * bytes 8–11 (RFC 3550 §5.1); RTCP is held to the address and port only, since a sender's RTCP
+   * session may report under its own SSRC (GStreamer's rtpbin sends receiver reports that way).
+   * Datagrams too short to carry an SSRC are left for the parser to refuse.
    */
   check(kind: 'rtp' | 'rtcp', address: string, port: number, bytes: Uint8Array): RtpDropReason | undefined {
     if (address !== this.opts.address) return 'address';
-    const latched = kind === 'rtp' ? this.rtpPort : this.rtcpPort;
-    if (latched !== undefined && latched !== port) return 'port';
-    const at = kind === 'rtp' ? 8 : 4;
-    const ssrc = bytes.length >= at + 4 ? ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0 : undefined;
+    if (kind === 'rtcp') {
+      if (this.rtcpPort !== undefined && this.rtcpPort !== port) return 'port';
+      this.rtcpPort = port;
+      return undefined;
+    }
+    if (this.rtpPort !== undefined && this.rtpPort !== port) return 'port';
+    const ssrc = bytes.length >= 12 ? ((bytes[8] << 24) | (bytes[9] << 16) | (bytes[10] << 8) | bytes[11]) >>> 0 : undefined;
     if (ssrc !== undefined && this.ssrc !== undefined && ssrc !== this.ssrc) return 'ssrc';
-    // RTCP may come first, but only RTP names the media source (an RTCP-only SSRC is not latched)
-    if (ssrc !== undefined && kind === 'rtp') this.ssrc ??= ssrc;
-    if (kind === 'rtp') this.rtpPort ??= port;
-    else this.rtcpPort ??= port;
+    if (ssrc !== undefined) this.ssrc ??= ssrc;
+    this.rtpPort ??= port;
     return undefined;
   }
 }

@@ -488,6 +488,7 @@ export class RtspConnection {
   }
 
   private onPause(from: string): void {
+    this.log.info('rtsp.pause', { from, stream: this.entry.stream });
     // A paused publisher's media is ignored by the session until the next RECORD.
     const play = this.play;
     if (!play || (from !== 'play' && from !== 'pre-play')) return;

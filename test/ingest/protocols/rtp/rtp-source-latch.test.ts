@@ -16,15 +16,16 @@ const sr = (ssrc: number): Uint8Array => {
 };
 
 describe('RtpSourceLatch', () => {
-  it('takes only the client_port ports and the first RTP SSRC of the publisher\'s address', () => {
+  it('takes only the client_port ports and (for RTP) the first SSRC of the publisher\'s address', () => {
     const l = new RtpSourceLatch({ address: '10.0.0.1', clientPort: [4000, 4001] });
     expect(l.check('rtp', '10.0.0.2', 4000, rtp(1))).toBe('address');
     expect(l.check('rtp', '10.0.0.1', 4002, rtp(1))).toBe('port');
     expect(l.check('rtcp', '10.0.0.1', 4000, sr(1))).toBe('port');
     expect(l.check('rtp', '10.0.0.1', 4000, rtp(7))).toBeUndefined();
     expect(l.check('rtp', '10.0.0.1', 4000, rtp(8))).toBe('ssrc');
-    expect(l.check('rtcp', '10.0.0.1', 4001, sr(8))).toBe('ssrc');
-    expect(l.check('rtcp', '10.0.0.1', 4001, sr(7))).toBeUndefined();
+    // RTCP: address and port only (a sender's RTCP may report under its own SSRC)
+    expect(l.check('rtcp', '10.0.0.1', 4001, sr(8))).toBeUndefined();
+    expect(l.check('rtcp', '10.0.0.2', 4001, sr(7))).toBe('address');
   });
 
   it('without client_port latches each port from its first datagram; a Transport ssrc is the only one taken', () => {
