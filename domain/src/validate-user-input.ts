@@ -10,8 +10,9 @@ import { USER_LIMITS, type UserGrants } from './user.js';
  */
 
 const NAME_RE = /^[A-Za-z0-9._-]+$/;
-// Pattern segment: the name characters plus `*`; a pattern is SEGMENT or APP/SEGMENT.
-const PATTERN_RE = /^[A-Za-z0-9._*-]+(\/[A-Za-z0-9._*-]+)?$/;
+// Pattern segment: the name characters plus `*`; a pattern is STREAM or APP/STREAM, where STREAM
+// may have several segments like a canonical stream (`live/studio/cam1`).
+const PATTERN_RE = /^[A-Za-z0-9._*-]+(\/[A-Za-z0-9._*-]+)*$/;
 
 /** A user name: `[A-Za-z0-9._-]`, 1–64 characters. */
 export function validateUserName(name: unknown, field = 'name'): string {
@@ -43,7 +44,11 @@ export function validatePassword(password: unknown, minLength: number = USER_LIM
   return password;
 }
 
-/** A grant pattern `STREAM` or `APP/STREAM` with `*` wildcards; any `?query` is dropped. */
+/**
+ * A grant pattern `STREAM` or `APP/STREAM` with `*` wildcards; any `?query` is dropped. Matched
+ * against the canonical stream identity (see decideAcl): the part before the first `/` against
+ * the app, the rest (which may contain `/`) against the stream.
+ */
 export function validateGrantPattern(pattern: unknown, field: string): string {
   if (typeof pattern !== 'string') throw new ValidationError(field, 'invalid_type', `${field} must be a string`);
   const q = pattern.indexOf('?');
@@ -52,7 +57,7 @@ export function validateGrantPattern(pattern: unknown, field: string): string {
     throw new ValidationError(field, 'invalid_length', `${field} must be 1–${USER_LIMITS.patternMax} characters`);
   }
   if (!PATTERN_RE.test(p)) {
-    throw new ValidationError(field, 'invalid_pattern', `${field} must be STREAM or APP/STREAM of letters, digits, '.', '_', '-', '*'`);
+    throw new ValidationError(field, 'invalid_pattern', `${field} must be STREAM or APP/STREAM (segments separated by '/') of letters, digits, '.', '_', '-', '*'`);
   }
   return p;
 }

@@ -54,12 +54,15 @@ describe('validateGrants', () => {
       play: ['*'],
     });
   });
+  it('accepts a pattern of a stream below the app (live/studio/cam1), as canonical streams have', () =>
+    expect(validateGrants({ publish: ['live/studio/cam1', 'live/studio/*'] })).toEqual({ publish: ['live/studio/cam1', 'live/studio/*'], play: [] }));
   it('defaults missing lists to empty', () => expect(validateGrants(undefined)).toEqual({ publish: [], play: [] }));
   it.each([
     [[], 'grants', 'invalid_type'],
     [{ publish: 'a' }, 'grants.publish', 'invalid_type'],
     [{ publish: ['ok', 7] }, 'grants.publish[1]', 'invalid_type'],
-    [{ play: ['a/b/c'] }, 'grants.play[0]', 'invalid_pattern'],
+    [{ play: ['a//b'] }, 'grants.play[0]', 'invalid_pattern'],
+    [{ play: ['/a'] }, 'grants.play[0]', 'invalid_pattern'],
     [{ play: ['sp ace'] }, 'grants.play[0]', 'invalid_pattern'],
     [{ play: ['?only'] }, 'grants.play[0]', 'invalid_length'],
     [{ publish: Array(101).fill('a') }, 'grants.publish', 'too_many'],

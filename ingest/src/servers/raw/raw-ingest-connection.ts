@@ -207,7 +207,7 @@ export class RawIngestConnection {
       kick: (reason) => this.close('kicked', { reason }),
     });
     if (!result.ok) {
-      this.log.warn('raw.publish-busy', { code: 'RAW_STREAM_BUSY', path, holder: result.current.id });
+      this.log.warn('raw.publish-busy', { code: 'RAW_STREAM_BUSY', app, stream: id.stream, path, holder: result.current.id });
       this.close('stream-busy', { code: 'RAW_STREAM_BUSY' });
       return;
     }
