@@ -44,6 +44,8 @@ export interface TsDemuxStats {
 export interface TsDemuxerOptions {
   readonly maxPesSize?: number;
   readonly maxSyncSearchBytes?: number;
+  /** PES bytes held over all elementary streams together (each is also bounded by maxPesSize). */
+  readonly maxPendingBytes?: number;
 }
 
 const PID_PAT = 0x0000;
@@ -64,6 +66,7 @@ export class TsDemuxer {
   private packetSize: number | undefined;
   private readonly maxPesSize: number;
   private readonly maxSyncSearch: number;
+  private readonly maxPending: number;
   private readonly psi = new Map<number, PsiAssembler>();
   private readonly pmtPids = new Set<number>();
   private readonly es = new Map<number, EsState>();
@@ -75,6 +78,7 @@ export class TsDemuxer {
   constructor(options: TsDemuxerOptions = {}) {
     this.maxPesSize = options.maxPesSize ?? LIMITS.tsMaxPesSize;
     this.maxSyncSearch = options.maxSyncSearchBytes ?? LIMITS.tsMaxSyncSearchBytes;
+    this.maxPending = options.maxPendingBytes ?? LIMITS.connectionMaxPendingBytes;
     this.psi.set(PID_PAT, new PsiAssembler());
     this.psi.set(PID_SDT, new PsiAssembler());
   }
@@ -228,6 +232,10 @@ export class TsDemuxer {
       return; // joined mid-PES: wait for the next start
     }
     checkLimit('TS_PES_TOO_LARGE', 'PES', es.size + payload.length, this.maxPesSize);
+    // A PMT may list many elementary streams, each with a PES under way: their sum is bounded too.
+    let pending = payload.length;
+    for (const other of this.es.values()) pending += other.size;
+    checkLimit('TS_PENDING_TOO_LARGE', 'PES data of all elementary streams', pending, this.maxPending);
     es.chunks.push(payload.slice());
     es.size += payload.length;
     if (es.expected === undefined && es.size >= 6) {

@@ -152,6 +152,18 @@ describe('TsDemuxer', () => {
     expect(count(events, 'audio')).toBe(0);
   });
 
+  it('refuses PES data held over all elementary streams past the limit, each PES under its own', () => {
+    const d = new TsDemuxer({ maxPesSize: 1000, maxPendingBytes: 350 });
+    const pids = [0x100, 0x101, 0x102];
+    const video = sectionPacket(0x1000, encodePmt({ programNumber: 1, pcrPid: 0x100, streams: pids.map((pid) => ({ streamType: 0x1b, pid, descriptors: new Uint8Array(0) })) }));
+    d.push(new Uint8Array([...pat, ...video]));
+    // Each start carries 14 PES bytes, each continuation 184: 198 held on the first stream is fine,
+    // the second stream's continuation brings the sum to 396.
+    const started = pids.map((pid) => pesPacket(pid, hex('000001e0 0000 8080 05 2100010001'), 0));
+    d.push(new Uint8Array([...started[0]!, ...pesPacket(0x100, new Uint8Array(184), 1, false)]));
+    expectCode(() => d.push(new Uint8Array([...started[1]!, ...pesPacket(0x101, new Uint8Array(184), 1, false), ...started[2]!])), 'TS_PENDING_TOO_LARGE');
+  });
+
   it('refuses a PES growing past the limit', () => {
     const d = new TsDemuxer({ maxPesSize: 300 });
     const video = sectionPacket(0x1000, encodePmt({ programNumber: 1, pcrPid: 0x100, streams: [{ streamType: 0x1b, pid: 0x100, descriptors: new Uint8Array(0) }] }));
