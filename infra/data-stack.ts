@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { GeneratedSecret } from './constructs/generated-secret.js';
+import { RegistryTable } from './constructs/registry-table.js';
 import { RelaysTable } from './constructs/relays-table.js';
 import { UsersTable } from './constructs/users-table.js';
 
@@ -20,6 +21,12 @@ export class DataStack extends Stack {
   readonly users: UsersTable;
   /** Managed relays (push targets, pull sources); URLs encrypted with the password key. */
   readonly relays: RelaysTable;
+  /** The ingest cluster's stream registry, publisher leases and challenge replay cache (TTL on `ttl`). */
+  readonly registry: RegistryTable;
+  /** Bearer token of the ingest tasks' private pull port (edge pulls between tasks). */
+  readonly clusterToken: GeneratedSecret;
+  /** HMAC key of HLS segment tokens, the same on every task and across deploys. */
+  readonly segmentTokenKey: GeneratedSecret;
   /** TEA shared secret between the ingest (or a Wowza server) and `/token`. */
   readonly teaSecret: GeneratedSecret;
   /** Bearer token of the `/users` API. */
@@ -37,6 +44,23 @@ export class DataStack extends Stack {
     const prefix = `streamgate/${props.stage}`;
     this.users = new UsersTable(this, 'Users', { tableName: `streamgate-${props.stage}-users` });
     this.relays = new RelaysTable(this, 'Relays', { tableName: `streamgate-${props.stage}-relays` });
+    this.registry = new RegistryTable(this, 'Registry', { tableName: `streamgate-${props.stage}-registry` });
+    this.clusterToken = new GeneratedSecret(this, 'ClusterToken', {
+      secretName: `${prefix}/cluster-token`,
+      description: 'streamgate: bearer token of the ingest tasks\' private pull port',
+      alphabet: 'alnum',
+      length: 48,
+      rotation:
+        'put a new value and force a new ECS deployment: tasks of the old and new deployment disagree while both run, so edge pulls between them fail until the old tasks are gone (players on those tasks see the stream only where it is published).',
+    });
+    this.segmentTokenKey = new GeneratedSecret(this, 'SegmentTokenKey', {
+      secretName: `${prefix}/segment-token-key`,
+      description: 'streamgate: HMAC key of HLS segment tokens (shared by every ingest task)',
+      alphabet: 'alnum',
+      length: 48,
+      rotation:
+        'put a new value and force a new ECS deployment: segment tokens issued under the old key (valid for a few target durations) fail on new tasks, so HLS players with play auth refetch their playlist.',
+    });
     this.teaSecret = new GeneratedSecret(this, 'TeaSecret', {
       secretName: `${prefix}/tea-secret`,
       description: 'streamgate: TEA shared secret of the Wowza-compatible /token provider',

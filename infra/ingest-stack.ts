@@ -20,13 +20,15 @@ import {
   SslPolicy,
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { AclAuth } from './api-stack.js';
 import { repoRoot } from './bundle-options.js';
 import { IngestMonitoring } from './constructs/ingest-monitoring.js';
+import { REGISTRY_TABLE_ENV, type RegistryTable } from './constructs/registry-table.js';
 import { LogBucket } from './constructs/log-bucket.js';
 import { HEALTH_CHECK_PATH, HEALTH_CHECK_PORT, INGEST_TARGETS, MAX_TARGET_GROUPS_PER_SERVICE, type IngestTarget } from './ingest-ports.js';
 import { MAX_STOP_TIMEOUT_SECONDS, rawIngestCidrs, type StageConfig } from './stage-config.js';
@@ -41,7 +43,23 @@ export interface IngestStackProps extends StackProps {
   readonly serviceToken: ISecret;
   /** Called with the task role so the api stack can allow it `execute-api:Invoke` on /acl and /token. */
   readonly grantInvoke: (taskRole: IGrantable) => void;
+  /**
+   * Cluster mode (the tasks act as one server, docs/cluster.md): the registry table, the pull
+   * port's bearer and the shared segment-token key. Without it each task is on its own.
+   */
+  readonly cluster?: {
+    readonly registry: RegistryTable;
+    readonly clusterToken: ISecret;
+    readonly segmentTokenKey: ISecret;
+  };
 }
+
+/** Private port the tasks pull streams from each other on (STREAMGATE_CLUSTER_PORT); never on the NLB. */
+export const CLUSTER_PULL_PORT = 7935;
+/** CloudWatch metric the service scales on: players per task (the ingest's EMF `Players`, Average). */
+export const PLAYERS_METRIC = { namespace: 'streamgate', metricName: 'Players', dimension: 'Service' } as const;
+/** Players per task the target-tracking policy aims for. */
+export const PLAYERS_PER_TASK_TARGET = 400;
 
 /** Task CPU units at the default size (0.5 vCPU; the ingest relays without transcoding). */
 export const INGEST_TASK_CPU = 512;
@@ -176,10 +194,19 @@ export class IngestStack extends Stack {
         STREAMGATE_HEALTH_PORT: String(HEALTH_CHECK_PORT),
         STREAMGATE_METRICS_EMF_SECONDS: String(INGEST_METRICS_SECONDS),
         STREAMGATE_METRICS_SERVICE: serviceName,
+        ...(props.cluster !== undefined
+          ? { [REGISTRY_TABLE_ENV]: props.cluster.registry.table.tableName, STREAMGATE_CLUSTER_PORT: String(CLUSTER_PULL_PORT) }
+          : {}),
       },
       secrets: {
         STREAMGATE_TEA_SECRET: EcsSecret.fromSecretsManager(props.teaSecret),
         STREAMGATE_SERVICE_TOKEN: EcsSecret.fromSecretsManager(props.serviceToken),
+        ...(props.cluster !== undefined
+          ? {
+              STREAMGATE_CLUSTER_TOKEN: EcsSecret.fromSecretsManager(props.cluster.clusterToken),
+              STREAMGATE_SEGMENT_TOKEN_KEY: EcsSecret.fromSecretsManager(props.cluster.segmentTokenKey),
+            }
+          : {}),
       },
       logging: LogDrivers.awsLogs({ logGroup, streamPrefix: 'ingest' }),
       healthCheck: {
@@ -198,6 +225,7 @@ export class IngestStack extends Stack {
       portMappings: [
         ...targets.map((t) => ({ containerPort: t.containerPort, name: t.name })),
         { containerPort: HEALTH_CHECK_PORT, name: 'health' },
+        ...(props.cluster !== undefined ? [{ containerPort: CLUSTER_PULL_PORT, name: 'cluster' }] : []),
       ],
     });
     props.grantInvoke(task.taskRole);
@@ -208,7 +236,7 @@ export class IngestStack extends Stack {
     if (task.executionRole !== undefined) {
       Validations.of(task.executionRole).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ecr:GetAuthorizationToken has no resource-level permissions (it must be granted on *); every other action of the execution role is scoped to the image repository, the log group and the two secrets.',
+        reason: 'ecr:GetAuthorizationToken has no resource-level permissions (it must be granted on *); every other action of the execution role is scoped to the image repository, the log group and the task secrets.',
       });
     }
 
@@ -219,6 +247,22 @@ export class IngestStack extends Stack {
     });
     for (const t of targets) this.taskSecurityGroup.connections.allowFrom(nlbSecurityGroup, Port.tcp(t.containerPort), `NLB to ${t.name}`);
     this.taskSecurityGroup.connections.allowFrom(nlbSecurityGroup, Port.tcp(HEALTH_CHECK_PORT), 'NLB health checks');
+    if (props.cluster !== undefined) {
+      // Edge pulls between the service's own tasks only: the pull port is on no listener.
+      this.taskSecurityGroup.connections.allowFrom(this.taskSecurityGroup, Port.tcp(CLUSTER_PULL_PORT), 'edge pulls between ingest tasks');
+      props.cluster.registry.grantTask(task.taskRole);
+      // Scale-in protection while a task owns publishers (the ECS agent endpoint signs with the task role).
+      task.taskRole.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'],
+          resources: [Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` })],
+        }),
+      );
+      Validations.of(task.taskRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<ClusterEB0386A7>/*]',
+        reason: 'A task protects itself: task ids are not known at deploy time, so the grant names every task of this service\'s cluster and nothing else.',
+      });
+    }
 
     this.service = new FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -277,6 +321,22 @@ export class IngestStack extends Stack {
       // Scaling in ends live streams (after the drain): be slow about it.
       scaleInCooldown: Duration.minutes(10),
     });
+    if (props.cluster !== undefined) {
+      // Work, not CPU alone: players per task (every task can serve every stream through edge
+      // pulls, so new tasks take new players at once).
+      scaling.scaleToTrackCustomMetric('Players', {
+        metric: new Metric({
+          namespace: PLAYERS_METRIC.namespace,
+          metricName: PLAYERS_METRIC.metricName,
+          dimensionsMap: { [PLAYERS_METRIC.dimension]: serviceName },
+          statistic: 'Average',
+          period: Duration.minutes(1),
+        }),
+        targetValue: PLAYERS_PER_TASK_TARGET,
+        scaleOutCooldown: Duration.seconds(60),
+        scaleInCooldown: Duration.minutes(10),
+      });
+    }
 
     this.monitoring = new IngestMonitoring(this, 'Monitoring', {
       serviceDimension: serviceName,

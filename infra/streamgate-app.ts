@@ -40,6 +40,7 @@ export function addStreamgateStacks(app: App): StreamgateStacks {
     teaSecret: data.teaSecret.secret,
     serviceToken: data.serviceToken.secret,
     grantInvoke: (role) => api.grantIngestInvoke(role),
+    cluster: { registry: data.registry, clusterToken: data.clusterToken.secret, segmentTokenKey: data.segmentTokenKey.secret },
     description: 'streamgate ingest: Fargate service behind a Network Load Balancer',
   });
   for (const stack of [data, api, ingest]) {

@@ -38,11 +38,13 @@ describe('data stack', () => {
     });
   });
 
-  it('generates four secrets in Secrets Manager and keeps them on deletion', () => {
+  it('generates six secrets in Secrets Manager and keeps them on deletion', () => {
     const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret');
     expect(secrets.map(([, s]) => s.Properties.Name).sort()).toEqual([
       'streamgate/dev/admin-token',
+      'streamgate/dev/cluster-token',
       'streamgate/dev/password-key',
+      'streamgate/dev/segment-token-key',
       'streamgate/dev/service-token',
       'streamgate/dev/tea-secret',
     ]);
