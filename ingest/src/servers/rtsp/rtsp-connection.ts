@@ -139,7 +139,9 @@ export class RtspConnection {
     this.log.debug('connection.open');
     const check = Math.min(5000, Math.max(50, options.sessionTimeoutMs / 4));
     this.activityTimer = setInterval(() => {
-      if (Date.now() - this.lastActivity > options.sessionTimeoutMs) this.close('session-timeout');
+      // A client waiting for our answer (an auth round trip, DESCRIBE's config probe) is not idle.
+      if (this.session.waiting) this.lastActivity = Date.now();
+      else if (Date.now() - this.lastActivity > options.sessionTimeoutMs) this.close('session-timeout');
     }, check);
     this.activityTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
