@@ -72,6 +72,24 @@ describe('Lambda handlers with API Gateway HTTP API v2 events', () => {
     expect((await handlers.token(v2Event('DELETE', '/token'), lambdaContext)).statusCode).toBe(405);
   });
 
+  it('logs each request with the Lambda request id of its invocation', async () => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      lines.push(String(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      await handlers.users(v2Event('GET', '/users', { headers: { authorization: 'Bearer lambda-admin' } }), { ...lambdaContext, awsRequestId: 'req-users-42' });
+      await handlers.acl(v2Event('POST', '/acl', { headers: { authorization: 'Bearer lambda-service' }, body: '{}' }), { ...lambdaContext, awsRequestId: 'req-acl-43' });
+    } finally {
+      process.stdout.write = write;
+    }
+    const events = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => e.route === 'users')).toMatchObject({ requestId: 'req-users-42' });
+    expect(events.find((e) => e.route === 'acl')).toMatchObject({ requestId: 'req-acl-43' });
+  });
+
   it('acl handler answers with the service token and the configured ttl, 401 without', async () => {
     const body = JSON.stringify({ user: 'alice12', action: 'publish', app: 'live', stream: 'CAM1?x=1', ip: '198.51.100.7' });
     const res = await handlers.acl(v2Event('POST', '/acl', { headers: { authorization: 'Bearer lambda-service' }, body }), lambdaContext);
