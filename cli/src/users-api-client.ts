@@ -11,6 +11,13 @@ export interface CreateUserInput {
   ipRanges?: string[];
 }
 
+/** Counts of a re-encryption pass (a page or the whole table). */
+export interface ReEncryptTotals {
+  scanned: number;
+  reEncrypted: number;
+  failed: { name: string; code: string }[];
+}
+
 /**
  * HTTP client of the users API (`functions/src/users`), local or deployed. Every failure is
  * an ApiError carrying the server's `error` code and `field`.
@@ -83,6 +90,25 @@ export class UsersApiClient {
       cursor = page.nextCursor;
     } while (cursor);
     return out;
+  }
+
+  /**
+   * Re-encrypts every stored password under the password key ring's current key, one page per
+   * request; `onPage` sees each page's counts. Returns the totals and the users that failed.
+   */
+  async reEncryptAll(onPage?: (page: ReEncryptTotals) => void): Promise<ReEncryptTotals> {
+    const total: ReEncryptTotals = { scanned: 0, reEncrypted: 0, failed: [] };
+    let cursor: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: '100', ...(cursor === undefined ? {} : { cursor }) });
+      const page = await this.#call<ReEncryptTotals & { nextCursor?: string }>('POST', `${USERS_PATH}/re-encrypt?${q}`);
+      total.scanned += page.scanned;
+      total.reEncrypted += page.reEncrypted;
+      total.failed.push(...page.failed);
+      onPage?.(page);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return total;
   }
 
   show(name: string): Promise<User> {

@@ -151,6 +151,22 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
     );
 
   users
+    .command('re-encrypt')
+    .description('rewrite every stored password under the current password key (after adding a key to the ring; see docs/deploy-aws.md)')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (opts, cmd: Command) => {
+        const total = await client(cmd).reEncryptAll();
+        if (opts.json) io.out(JSON.stringify(total, null, 2));
+        else {
+          io.out(`${total.reEncrypted} of ${total.scanned} users re-encrypted; the others were already under the current key`);
+          for (const f of total.failed) io.out(`  ${f.name}: ${f.code} (no key of the ring decrypts it: set a new password with users passwd)`);
+        }
+        if (total.failed.length > 0) process.exitCode = 1;
+      }),
+    );
+
+  users
     .command('show')
     .description('show one user (never its password)')
     .argument('<name>')

@@ -7,6 +7,7 @@ import { jsonLineLog, type LogFn } from './http/log-fn.js';
 import { DynamoRelayRepository } from './store/dynamo-relay-repository.js';
 import { DynamoUserRepository } from './store/dynamo-user-repository.js';
 import { PasswordCipher } from './store/password-cipher.js';
+import type { PasswordKeyring } from '../../domain/src/password-keyring.js';
 
 /** Inputs of {@link buildFunctionsDeps}: plain values, wherever they came from. */
 export interface FunctionsSettings {
@@ -15,8 +16,8 @@ export interface FunctionsSettings {
   teaSecret?: string;
   adminToken?: string;
   serviceToken?: string;
-  /** 32 raw bytes; absent for a function that never touches passwords (acl). */
-  passwordKey?: Uint8Array;
+  /** 32 raw bytes or a key ring; absent for a function that never touches passwords (acl). */
+  passwordKey?: Uint8Array | PasswordKeyring;
   aclAuth?: 'token' | 'iam';
   aclTtlSeconds?: number;
   passwordMinLength?: number;

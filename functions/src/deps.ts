@@ -6,7 +6,7 @@
  * |---|---|---|
  * | `STREAMGATE_USERS_TABLE` | all | users table name (partition key `name`, string) |
  * | `STREAMGATE_TEA_SECRET` or `STREAMGATE_TEA_SECRET_ARN` | token | TEA shared secret, ≥ 16 characters |
- * | `STREAMGATE_PASSWORD_KEY` or `STREAMGATE_PASSWORD_KEY_ARN` | token, users | base64 of 32 bytes (AES-256-GCM key for stored passwords) |
+ * | `STREAMGATE_PASSWORD_KEY` or `STREAMGATE_PASSWORD_KEY_ARN` | token, users | base64 of 32 bytes (AES-256-GCM key for stored passwords), or a ring `{"current": KEY, "previous": [KEY, …]}` during a key rotation |
  * | `STREAMGATE_ADMIN_TOKEN` or `STREAMGATE_ADMIN_TOKEN_ARN` | users | bearer token of the users API |
  * | `STREAMGATE_SERVICE_TOKEN` or `STREAMGATE_SERVICE_TOKEN_ARN` | acl (when `token`) | bearer token the ingest sends to /acl |
  * | `STREAMGATE_ACL_AUTH` | acl | `token` (default) or `iam` (API Gateway's IAM authorizer checked the caller) |
@@ -22,6 +22,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../../domain/src/errors.js';
+import { parsePasswordKeyring } from '../../domain/src/password-keyring.js';
 import { buildFunctionsDeps } from './build-functions-deps.js';
 import type { FunctionsDeps } from './functions-deps.js';
 
@@ -71,11 +72,8 @@ export async function loadDeps(fn: FunctionName, env: NodeJS.ProcessEnv = proces
   }
   secrets?.destroy();
 
-  let passwordKey: Uint8Array | undefined;
-  if (passwordKeyText) {
-    passwordKey = Buffer.from(passwordKeyText, 'base64');
-    if (passwordKey.byteLength !== 32) throw new ConfigError('password_key_length', 'STREAMGATE_PASSWORD_KEY must be base64 of 32 bytes');
-  }
+  // One key (base64 of 32 bytes) or a key ring while passwords move to a new key.
+  const passwordKey = passwordKeyText ? parsePasswordKeyring(passwordKeyText) : undefined;
   const num = (name: string): number | undefined => {
     const v = env[name];
     if (v === undefined || v === '') return undefined;

@@ -81,6 +81,16 @@ describe('streamgate users (in process, against a running local functions server
     expect(await passwordOf('stdinuser')).toBe('from-stdin-1');
   });
 
+  it('re-encrypt walks every user and reports that all are already under the current key', async () => {
+    await cli(['users', 'add', 'rekey1', '--password', 'rekey-pass-1', ...api()]);
+    const r = await cli(['users', 're-encrypt', '--json', ...api()]);
+    expect(r.code).toBe(0);
+    const total = JSON.parse(r.out) as { scanned: number; reEncrypted: number; failed: unknown[] };
+    expect(total.scanned).toBeGreaterThanOrEqual(1);
+    expect(total).toMatchObject({ reEncrypted: 0, failed: [] });
+    expect(await passwordOf('rekey1')).toBe('rekey-pass-1');
+  });
+
   it('lists and shows users, never printing passwords', async () => {
     const l = await cli(['users', 'list', ...api()]);
     expect(l.out).toMatch(/^NAME\s+ENABLED\s+PUBLISH\s+PLAY/);

@@ -7,10 +7,10 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
+import { ConfigError, PasswordCipherError, UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
 import type { User } from '../../../domain/src/user.js';
 import type { PasswordCipher } from './password-cipher.js';
-import type { NewUser, UserChange, UserPage, UserRepository } from './user-repository.js';
+import type { NewUser, ReEncryptPage, UserChange, UserPage, UserRepository } from './user-repository.js';
 
 /** Item shape in the users table (partition key `name`, as infra/constructs/users-table.ts). */
 interface UserItem {
@@ -254,6 +254,50 @@ export class DynamoUserRepository implements UserRepository {
     );
     const users = ((out.Items ?? []) as UserItem[]).map(toUser);
     return out.LastEvaluatedKey ? { users, nextCursor: encodeCursor(out.LastEvaluatedKey) } : { users };
+  }
+
+  async reEncryptPasswords(options: { limit: number; cursor?: string }): Promise<ReEncryptPage> {
+    const cipher = this.#passwords;
+    const out = await this.#doc.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Limit: options.limit,
+        ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+        FilterExpression: 'attribute_not_exists(claimOf)',
+        ProjectionExpression: '#n, pw',
+        ExpressionAttributeNames: { '#n': 'name' },
+      }),
+    );
+    const page: ReEncryptPage = { scanned: 0, reEncrypted: 0, failed: [] };
+    for (const item of (out.Items ?? []) as Pick<UserItem, 'name' | 'pw'>[]) {
+      page.scanned++;
+      if (!cipher.needsReEncrypt(item.pw)) continue;
+      let fresh: string;
+      try {
+        fresh = cipher.encrypt(item.name, cipher.decrypt(item.name, item.pw));
+      } catch (err) {
+        if (!(err instanceof PasswordCipherError)) throw err;
+        page.failed.push({ name: item.name, code: err.code });
+        continue;
+      }
+      try {
+        // Only if the password is still the one read: a change made meanwhile is already under
+        // the current key. The version stays: re-encryption changes nothing a client can see.
+        await this.#doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { name: item.name },
+            UpdateExpression: 'SET pw = :fresh',
+            ConditionExpression: 'pw = :old',
+            ExpressionAttributeValues: { ':fresh': fresh, ':old': item.pw },
+          }),
+        );
+        page.reEncrypted++;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    }
+    return out.LastEvaluatedKey ? { ...page, nextCursor: encodeCursor(out.LastEvaluatedKey) } : page;
   }
 }
 

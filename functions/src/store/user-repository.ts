@@ -23,6 +23,17 @@ export interface UserPage {
   nextCursor?: string;
 }
 
+/** One page of a re-encryption pass (see UserRepository.reEncryptPasswords). */
+export interface ReEncryptPage {
+  /** Users looked at on this page. */
+  scanned: number;
+  /** Users whose password was rewritten under the current key. */
+  reEncrypted: number;
+  /** Users whose password could not be decrypted with any key of the ring (names and codes only). */
+  failed: { name: string; code: string }[];
+  nextCursor?: string;
+}
+
 /**
  * Where users live. Implementations: DynamoUserRepository. Errors: UserExistsError (create),
  * UserNotFoundError, VersionConflictError (update with a stale `expectedVersion`),
@@ -44,4 +55,9 @@ export interface UserRepository {
   delete(name: string): Promise<void>;
   /** A page of users in storage order; `limit` 1–100. */
   list(options: { limit: number; cursor?: string }): Promise<UserPage>;
+  /**
+   * Rewrites the stored passwords of one page of users that are not under the password key
+   * ring's current key (after a key was added); call again with `nextCursor` until there is none.
+   */
+  reEncryptPasswords(options: { limit: number; cursor?: string }): Promise<ReEncryptPage>;
 }

@@ -142,6 +142,16 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
     return c.json(page);
   });
 
+  // After a new password key became current: one page of users re-encrypted per call (bounded
+  // Lambda time); the CLI repeats with `nextCursor`. Answers names and counts, never passwords.
+  app.post(`${USERS_PATH}/re-encrypt`, async (c) => {
+    const limitText = c.req.query('limit') ?? String(LIST_LIMIT_MAX);
+    if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > LIST_LIMIT_MAX) {
+      throw new ValidationError('limit', 'invalid_value', `limit must be an integer 1–${LIST_LIMIT_MAX}`);
+    }
+    return c.json(await users.reEncryptPasswords({ limit: Number(limitText), cursor: c.req.query('cursor') }));
+  });
+
   app.post(USERS_PATH, async (c) => {
     const b = await body(c);
     rejectUnknownFields(b, ['name', 'password', 'enabled', 'grants', 'ipRanges']);

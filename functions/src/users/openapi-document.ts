@@ -203,6 +203,35 @@ export const openApiDocument = {
         responses: { '201': userOk, ...adminErrors, '409': err('user exists') },
       },
     },
+    '/users/re-encrypt': {
+      post: {
+        summary: 'rewrite one page of stored passwords under the current password key (after a key rotation); repeat with nextCursor',
+        security: admin,
+        parameters: [
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } },
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'counts of the page; failed lists users whose password no key of the ring decrypts',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    scanned: { type: 'integer' },
+                    reEncrypted: { type: 'integer' },
+                    failed: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, code: { type: 'string' } } } },
+                    nextCursor: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          ...adminErrors,
+        },
+      },
+    },
     '/users/{name}': {
       parameters: [nameParam],
       get: { summary: 'show a user', security: admin, responses: { '200': userOk, ...adminErrors } },

@@ -37,7 +37,8 @@ describe('DynamoUserRepository against dynalite', () => {
   it('stores the password encrypted, never in plain text', async () => {
     const raw = await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { name: 'alice12' } }));
     expect(JSON.stringify(raw.Item)).not.toContain('s3cret-pass');
-    expect(raw.Item?.pw).toMatch(/^g1:/);
+    // The id of the key that encrypted it is stored beside the ciphertext.
+    expect(raw.Item?.pw).toMatch(/^g2:[A-Za-z0-9_-]{8}:[A-Za-z0-9+/=]+$/);
   });
 
   it('answers undefined for an unknown user', async () => {
@@ -101,7 +102,7 @@ describe('DynamoUserRepository against dynalite', () => {
     const stored = cipher.encrypt('alice12', 'pw-123456');
     expect(cipher.decrypt('alice12', stored)).toBe('pw-123456');
     expect(() => cipher.decrypt('mallory', stored)).toThrow(expect.objectContaining({ code: 'password_undecryptable' }));
-    expect(() => new PasswordCipher(randomBytes(32)).decrypt('alice12', stored)).toThrow(expect.objectContaining({ code: 'password_undecryptable' }));
+    expect(() => new PasswordCipher(randomBytes(32)).decrypt('alice12', stored)).toThrow(expect.objectContaining({ code: 'password_key_unknown' }));
     expect(() => cipher.decrypt('alice12', 'garbage')).toThrow(expect.objectContaining({ code: 'password_undecryptable' }));
   });
 
