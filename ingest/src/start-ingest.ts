@@ -268,6 +268,11 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     ...(cluster !== undefined ? { cluster } : {}),
     state: { draining: false, startedAt: Date.now() },
   };
+  const pendingBytes = metrics.registry.gauge({
+    name: 'streamgate_pending_bytes',
+    help: 'Bytes held for input not complete yet, all connections (bounded by STREAMGATE_MAX_PENDING_BYTES)',
+  });
+  metrics.registry.onCollect(() => pendingBytes.set(undefined, context.pendingBytes.used));
   const hls = new HlsOutputs(hub, log, { ...HLS_OUTPUT_DEFAULTS, ...deps.hls });
   const rtmpt = new RtmptBridge(context, {
     chunkSize: config.rtmpChunkSize,

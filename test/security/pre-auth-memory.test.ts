@@ -100,6 +100,7 @@ describe('pre-auth memory: what an unauthenticated RTMP connection can make the 
     expect(runs.filter((r, i) => i % 2 === 1 && !r.socket.destroyed).length).toBe(50);
     expect(t.ingest.context.pendingBytes.used).toBeGreaterThan(50 * 90 * KiB);
     expect(t.ingest.context.pendingBytes.used).toBeLessThan(50 * 128 * KiB);
+    expect(t.ingest.metrics.registry.render()).toMatch(new RegExp(`^streamgate_pending_bytes ${t.ingest.context.pendingBytes.used}$`, 'm'));
     for (const r of runs) r.socket.destroy();
     await sleep(200);
     expect(t.ingest.context.pendingBytes.used).toBe(0);
