@@ -73,6 +73,8 @@ export interface RunningIngest {
   readonly metrics: MetricsSetup;
   /** The relays: `setDefinitions` applies the managed set (the poller, tests). */
   readonly relays: RelayManager;
+  /** The SRT listener, when STREAMGATE_SRT_PORT is set (its peer and buffer counts, for tests). */
+  readonly srt?: SrtServer;
   /**
    * The graceful stop: /healthz turns 503, the media and admin listeners stop accepting (HTTP
    * stays up for health checks and open RTMPT sessions), publishers and players may finish for up
@@ -336,6 +338,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     ports,
     metrics,
     relays,
+    srt: listeners.find((l): l is SrtServer => l instanceof SrtServer),
     drain(seconds = config.drainSeconds) {
       // HTTP and health keep listening through the drain: load balancers must read /healthz = 503.
       const media = listeners.filter((l) => l.name !== 'http' && l.name !== 'health');
