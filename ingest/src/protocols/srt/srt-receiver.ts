@@ -115,17 +115,17 @@ export class SrtReceiver {
       this.stats.duplicates++;
       return { deliver: [], nak };
     }
-    if (
-      offset >= this.options.windowPackets ||
-      this.heldBytes + payload.length > this.options.maxBytes ||
-      !(this.options.shared?.take(payload.length) ?? true)
-    ) {
+    if (offset >= this.options.windowPackets) {
       this.stats.overflow++;
       return { deliver: [], nak };
     }
     const slot = seq % this.options.windowPackets;
     if (this.slots[slot] !== undefined) {
       this.stats.duplicates++;
+      return { deliver: [], nak };
+    }
+    if (this.heldBytes + payload.length > this.options.maxBytes || !(this.options.shared?.take(payload.length) ?? true)) {
+      this.stats.overflow++;
       return { deliver: [], nak };
     }
     this.stats.received++;

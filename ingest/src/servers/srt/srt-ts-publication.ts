@@ -1,6 +1,6 @@
 import type { Publication } from '../../hub/hub.js';
 import type { MediaFrame } from '../../media/media-frame.js';
-import { TsDemuxer } from '../../protocols/mpegts/ts-demuxer.js';
+import { TsDemuxer, type TsDemuxEvent } from '../../protocols/mpegts/ts-demuxer.js';
 import { RawInterleaver } from '../raw/raw-interleaver.js';
 import { RawTimestampRebaser } from '../raw/raw-timestamp-rebaser.js';
 
@@ -26,7 +26,11 @@ export class SrtTsPublication {
 
   /** One SRT message (MPEG-TS bytes). Raises ProtocolError for TS the demuxer refuses. */
   push(payload: Uint8Array): void {
-    for (const e of this.demuxer.push(payload)) {
+    this.take(this.demuxer.push(payload));
+  }
+
+  private take(events: readonly TsDemuxEvent[]): void {
+    for (const e of events) {
       if (e.type !== 'frame') continue;
       for (const f of this.interleaver.push(e.frame)) this.accept(f);
     }
@@ -40,6 +44,12 @@ export class SrtTsPublication {
 
   /** The publisher left: what is held goes out, then the publication ends. */
   end(): void {
+    // The last video PES has no length: only the end of input completes it.
+    try {
+      this.take(this.demuxer.end());
+    } catch {
+      // a broken tail is dropped; the publication still ends
+    }
     for (const f of this.interleaver.flush()) this.accept(f);
     this.flow();
     this.publication.end();

@@ -45,10 +45,11 @@ describe('SrtReceiver', () => {
     const shared = new SrtByteBudget(10);
     const r = receiver({ windowPackets: 8, shared });
     r.receive(ISN + 1, 0, new Uint8Array(4), 0); // gap at ISN: held
+    r.receive(ISN + 1, 0, new Uint8Array(4), 0); // a duplicate takes nothing from the budget
     r.receive(ISN + 2, 0, new Uint8Array(4), 0);
     r.receive(ISN + 3, 0, new Uint8Array(4), 0); // budget of 10 bytes exceeded
     r.receive(ISN + 9, 0, new Uint8Array(1), 0); // beyond the window
-    expect(r.stats.overflow).toBe(2);
+    expect(r.stats).toMatchObject({ overflow: 2, duplicates: 1 });
     expect(shared.used).toBe(8);
     r.release();
     expect(shared.used).toBe(0);
