@@ -10,6 +10,7 @@ import {
   FargateTaskDefinition,
   LogDrivers,
   OperatingSystemFamily,
+  Protocol as EcsProtocol,
   Secret as EcsSecret,
 } from 'aws-cdk-lib/aws-ecs';
 import {
@@ -77,10 +78,13 @@ export function stopTimeoutSeconds(drainSeconds: number): number {
   return Math.min(MAX_STOP_TIMEOUT_SECONDS, drainSeconds + 10);
 }
 
-/** The targets this configuration exposes: raw FLV/TS only when `rawAllowFrom` names a source. */
+/**
+ * The targets this configuration exposes: raw FLV/TS only when `rawAllowFrom` names a source,
+ * SRT (UDP) otherwise, so an ECS service never needs more than its five target groups.
+ */
 export function exposedTargets(config: StageConfig): IngestTarget[] {
   const raw = rawIngestCidrs(config).length > 0;
-  return INGEST_TARGETS.filter((t) => t.access === 'public' || raw);
+  return INGEST_TARGETS.filter((t) => t.access === 'public' || (t.access === 'raw' ? raw : !raw));
 }
 
 /**
@@ -223,7 +227,11 @@ export class IngestStack extends Stack {
         startPeriod: Duration.seconds(20),
       },
       portMappings: [
-        ...targets.map((t) => ({ containerPort: t.containerPort, name: t.name })),
+        ...targets.map((t) => ({
+          containerPort: t.containerPort,
+          name: t.name,
+          ...(isUdp(t) ? { protocol: EcsProtocol.UDP } : {}),
+        })),
         { containerPort: HEALTH_CHECK_PORT, name: 'health' },
         ...(props.cluster !== undefined ? [{ containerPort: CLUSTER_PULL_PORT, name: 'cluster' }] : []),
       ],
@@ -245,7 +253,10 @@ export class IngestStack extends Stack {
       description: 'streamgate ingest tasks: media and health ports from the NLB only',
       allowAllOutbound: true,
     });
-    for (const t of targets) this.taskSecurityGroup.connections.allowFrom(nlbSecurityGroup, Port.tcp(t.containerPort), `NLB to ${t.name}`);
+    for (const t of targets) {
+      const port = isUdp(t) ? Port.udp(t.containerPort) : Port.tcp(t.containerPort);
+      this.taskSecurityGroup.connections.allowFrom(nlbSecurityGroup, port, `NLB to ${t.name}`);
+    }
     this.taskSecurityGroup.connections.allowFrom(nlbSecurityGroup, Port.tcp(HEALTH_CHECK_PORT), 'NLB health checks');
     if (props.cluster !== undefined) {
       // Edge pulls between the service's own tasks only: the pull port is on no listener.
@@ -282,7 +293,7 @@ export class IngestStack extends Stack {
       const targetGroup = new NetworkTargetGroup(this, `${t.name}Targets`, {
         vpc: this.vpc,
         port: t.containerPort,
-        protocol: Protocol.TCP,
+        protocol: isUdp(t) ? Protocol.UDP : Protocol.TCP,
         targetType: TargetType.IP,
         preserveClientIp: true,
         deregistrationDelay: Duration.seconds(config.drainSeconds),
@@ -297,7 +308,13 @@ export class IngestStack extends Stack {
           healthyThresholdCount: 2,
           unhealthyThresholdCount: 3,
         },
-        targets: [this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: t.containerPort })],
+        targets: [
+          this.service.loadBalancerTarget({
+            containerName: container.containerName,
+            containerPort: t.containerPort,
+            ...(isUdp(t) ? { protocol: EcsProtocol.UDP } : {}),
+          }),
+        ],
       });
       targetGroup.setAttribute('target_health_state.unhealthy.connection_termination.enabled', 'false');
       this.targetGroups.push(targetGroup);
@@ -305,7 +322,7 @@ export class IngestStack extends Stack {
         if (l.protocol === 'TLS' && config.certificateArn === undefined) continue;
         this.loadBalancer.addListener(`Listener${l.port}`, {
           port: l.port,
-          protocol: l.protocol === 'TLS' ? Protocol.TLS : Protocol.TCP,
+          protocol: l.protocol === 'TLS' ? Protocol.TLS : l.protocol === 'UDP' ? Protocol.UDP : Protocol.TCP,
           ...(l.protocol === 'TLS'
             ? { certificates: [ListenerCertificate.fromArn(config.certificateArn!)], sslPolicy: SslPolicy.RECOMMENDED_TLS }
             : {}),
@@ -352,6 +369,12 @@ export class IngestStack extends Stack {
     const host = this.loadBalancer.loadBalancerDnsName;
     new CfnOutput(this, 'IngestHost', { value: host, description: 'DNS name of the ingest NLB' });
     new CfnOutput(this, 'RtmpUrl', { value: `rtmp://${host}/live`, description: 'publish: ffmpeg … -f flv rtmp://HOST/live/STREAM' });
+    if (targets.some(isUdp)) {
+      new CfnOutput(this, 'SrtUrl', {
+        value: `srt://${host}:8890?streamid=publish:live/STREAM:USER:PASS`,
+        description: 'SRT publish (play: streamid=read:live/STREAM); one UDP flow stays on one task (NLB 5-tuple)',
+      });
+    }
     new CfnOutput(this, 'HlsUrlPattern', { value: `http://${host}:8080/live/STREAM/index.m3u8` });
     if (config.certificateArn !== undefined) {
       new CfnOutput(this, 'RtmpsUrl', { value: `rtmps://${host}:443/live`, description: 'RTMPS (use a DNS name on the certificate that points at HOST)' });
@@ -374,7 +397,8 @@ export class IngestStack extends Stack {
       const sources = t.access === 'raw' ? rawIngestCidrs(config) : config.publisherCidrs;
       for (const l of t.listeners) {
         if (l.protocol === 'TLS' && config.certificateArn === undefined) continue;
-        for (const cidr of sources) sg.addIngressRule(Peer.ipv4(cidr), Port.tcp(l.port), `${t.name} ${l.port} from ${cidr}`);
+        const port = l.protocol === 'UDP' ? Port.udp(l.port) : Port.tcp(l.port);
+        for (const cidr of sources) sg.addIngressRule(Peer.ipv4(cidr), port, `${t.name} ${l.port} from ${cidr}`);
       }
     }
     if (config.publisherCidrs.includes('0.0.0.0/0')) {
@@ -385,4 +409,8 @@ export class IngestStack extends Stack {
     }
     return sg;
   }
+}
+
+function isUdp(t: IngestTarget): boolean {
+  return t.listeners.some((l) => l.protocol === 'UDP');
 }

@@ -19,12 +19,13 @@ describe('ingest stack', () => {
       .map(([, r]) => [r.Properties.Port, r.Properties.Protocol])
       .sort((a, b) => a[0] - b[0]);
 
-  it('listens with TCP on 1935, 5544, 5554 and 8080 and nothing else without a certificate or raw sources', () => {
+  it('listens with TCP on 1935, 5544, 5554 and 8080 and UDP on 8890 (SRT), nothing else without a certificate or raw sources', () => {
     expect(listenersOf(template)).toEqual([
       [1935, 'TCP'],
       [5544, 'TCP'],
       [5554, 'TCP'],
       [8080, 'TCP'],
+      [8890, 'UDP'],
     ]);
   });
 
@@ -36,6 +37,7 @@ describe('ingest stack', () => {
       [5554, 'TCP'],
       [8080, 'TCP'],
       [8443, 'TLS'],
+      [8890, 'UDP'],
     ]);
     expect(listenersOf(withRaw.template).map(([p]) => p)).toEqual([443, 1935, 5544, 5554, 6666, 8080, 8443, 9999]);
     const httpTg = resourcesOf(withTls.template, 'AWS::ElasticLoadBalancingV2::TargetGroup').find(([, r]) => r.Properties.Port === 8080)![0];
@@ -84,13 +86,29 @@ describe('ingest stack', () => {
     expect(service).toHaveLength(1);
     const attached = service[0][1].Properties.LoadBalancers as { ContainerPort: number }[];
     expect(attached.length).toBeLessThanOrEqual(MAX_TARGET_GROUPS_PER_SERVICE);
-    // Three without raw ingest: room for two more (an SRT target) within the ECS limit.
-    expect(attached.map((l) => l.ContainerPort).sort()).toEqual([1935, 5544, 8080]);
+    // Without raw ingest: the three public targets and SRT (UDP); with it, the two raw ones instead.
+    expect(attached.map((l) => l.ContainerPort).sort()).toEqual([1935, 5544, 8080, 8890]);
     const withRawAttached = resourcesOf(withRaw.template, 'AWS::ECS::Service')[0][1].Properties.LoadBalancers as { ContainerPort: number }[];
     expect(withRawAttached.map((l) => l.ContainerPort).sort()).toEqual([1935, 5544, 6666, 8080, 9999]);
     expect(withRawAttached.length).toBeLessThanOrEqual(MAX_TARGET_GROUPS_PER_SERVICE);
-    template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 3);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 4);
     withRaw.template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 5);
+  });
+
+  it('forwards UDP 8890 to the tasks\' SRT port through a UDP target group, from the publisher CIDRs', () => {
+    const srtTg = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').find(([, r]) => r.Properties.Port === 8890)!;
+    expect(srtTg[1].Properties).toMatchObject({ Protocol: 'UDP', TargetType: 'ip', HealthCheckProtocol: 'HTTP', HealthCheckPort: '8079' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 8890,
+      Protocol: 'UDP',
+      DefaultActions: [Match.objectLike({ TargetGroupArn: { Ref: srtTg[0] } })],
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ PortMappings: Match.arrayWith([Match.objectLike({ ContainerPort: 8890, Protocol: 'udp' })]) })]),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: 'udp', FromPort: 8890, ToPort: 8890 });
+    const raw = resourcesOf(withRaw.template, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([, r]) => r.Properties.Protocol);
+    expect(raw).not.toContain('UDP');
   });
 
   it('health-checks every target group on the health port 8079 (no listener) and keeps connections of an unhealthy target', () => {
@@ -179,7 +197,8 @@ describe('ingest stack', () => {
       return (sg.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number; ToPort: number }[]).map((r) => `${r.CidrIp}:${r.FromPort}-${r.ToPort}`).sort();
     };
     const ports = [443, 1935, 5544, 5554, 8080, 8443];
-    expect(rulesOf(withTls.template)).toEqual(['203.0.113.0/24', '198.51.100.7/32'].flatMap((c) => ports.map((p) => `${c}:${p}-${p}`)).sort());
+    // SRT (UDP 8890) is open to the publishers while raw ingest is not configured.
+    expect(rulesOf(withTls.template)).toEqual(['203.0.113.0/24', '198.51.100.7/32'].flatMap((c) => [...ports, 8890].map((p) => `${c}:${p}-${p}`)).sort());
     expect(rulesOf(withRaw.template)).toEqual(
       [...ports.map((p) => `203.0.113.0/24:${p}-${p}`), '192.0.2.0/28:6666-6666', '192.0.2.0/28:9999-9999'].sort(),
     );
