@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAdminCommand } from './admin-command.js';
 import { processIo, type CliIo } from './cli-io.js';
+import { registerRelaysCommand } from './relays-command.js';
 import { registerTeaCommand } from './tea-command.js';
 import { registerUsersCommand } from './users-command.js';
 
@@ -22,6 +23,7 @@ export function createProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
   registerUsersCommand(program, io);
   registerAdminCommand(program, io);
+  registerRelaysCommand(program, io);
   registerTeaCommand(program, io);
   return program;
 }

@@ -46,7 +46,8 @@ export function registerStartCommand(program: Command): void {
     .action(async (opts: { cluster?: string }) => {
       let config;
       try {
-        config = loadConfig();
+        // Locally, relays may reach machines on the LAN and this one (the AWS stack refuses them).
+        config = loadConfig({ STREAMGATE_RELAY_ALLOW_PRIVATE: 'on', ...process.env });
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);

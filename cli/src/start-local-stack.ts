@@ -3,6 +3,7 @@ import { ConfigError, type IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
 import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
 import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
+import { createRelaysClient } from '../../ingest/src/relay/relays-client.js';
 import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
 import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
@@ -58,12 +59,15 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
       },
       withAuthMetrics(log, metrics.ingest),
     );
+    const serviceToken = config.serviceToken ?? functions?.serviceToken;
+    const relaysClient = config.functionsAuth === 'token' && serviceToken !== undefined ? createRelaysClient({ functionsUrl, serviceToken }) : undefined;
     ingest = await startIngest(config, {
       log,
       access,
       metrics,
       // The admin line protocol's kick/drop/shutdown take the token `streamgate admin` reads from the data dir.
       ...(functions ? { adminToken: functions.adminToken } : {}),
+      ...(relaysClient ? { relaysClient } : {}),
       ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
     });
   } catch (err) {

@@ -5,7 +5,8 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { createAccessControl } from './auth/create-access-control.js';
+import { createAccessControl, createIamSigner } from './auth/create-access-control.js';
+import { createRelaysClient } from './relay/relays-client.js';
 import { startIngest } from './start-ingest.js';
 import { createRegistryClient } from './cluster/create-registry-client.js';
 import { DynamoReplayCache } from './cluster/dynamo-replay-cache.js';
@@ -50,9 +51,19 @@ async function main(): Promise<void> {
     });
   };
   let stopEmf: (() => void) | undefined;
+  // Managed relays come from the same functions API the auth asks (service bearer, or IAM).
+  const relaysClient =
+    config.functionsUrl === undefined
+      ? undefined
+      : createRelaysClient({
+          functionsUrl: config.functionsUrl,
+          serviceToken: config.serviceToken,
+          ...(config.functionsAuth === 'iam' ? { sign: createIamSigner(config, config.functionsUrl) } : {}),
+        });
   const ingest = await startIngest(config, {
     log,
     access,
+    ...(relaysClient ? { relaysClient } : {}),
     metrics,
     onShutdown: () => stop('admin-shutdown'),
     ...(registryClient ? { registryClient } : {}),

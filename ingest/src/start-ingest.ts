@@ -18,6 +18,8 @@ import { registerRelayMetrics } from './metrics/relay-metrics.js';
 import { registerRtspMetrics } from './metrics/rtsp-metrics.js';
 import { RelayManager } from './relay/relay-manager.js';
 import type { RelayDefinition } from './relay/relay-definition.js';
+import { startRelayPoller } from './relay/relay-poller.js';
+import type { RelaysClient } from './relay/relays-client.js';
 import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/http/hls-output.js';
 import { createHealthServer } from './servers/health/health-server.js';
 import { createHttpServer } from './servers/http/http-server.js';
@@ -59,6 +61,8 @@ export interface IngestDeps {
   readonly hls?: Partial<typeof HLS_OUTPUT_DEFAULTS>;
   /** Relay backoff's first delay (tests shorten it); default 1 s. */
   readonly relayRetryMinMs?: number;
+  /** Where the managed relays are read (every STREAMGATE_RELAY_POLL_SECONDS); none: only the 6665 targets. */
+  readonly relaysClient?: RelaysClient;
   /** Cluster mode: the registry's DynamoDB client (created from the config when omitted). */
   readonly registryClient?: DynamoDBClient;
 }
@@ -257,6 +261,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     fixedRelays,
   );
   registerRelayMetrics(metrics.registry, () => relays.statuses());
+  const stopPoller = deps.relaysClient ? startRelayPoller(deps.relaysClient, relays, config.relayPollSeconds * 1000, log) : () => {};
   const context: IngestContext = {
     config,
     hub,
@@ -290,6 +295,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   } catch (err) {
     hls.close();
     rtmpt.close();
+    stopPoller();
     relays.close();
     throw err;
   }
@@ -305,6 +311,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     await Promise.all(listeners.map((l) => l.close()));
     hls.close();
     rtmpt.close();
+    stopPoller();
     relays.close();
     throw err;
   }
@@ -320,6 +327,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     // net.Server.close() stops accepting at once but calls back only when its last connection is
     // gone: start it, close the connections, then wait.
     const stopped = Promise.all(listeners.map((l) => l.close()));
+    stopPoller();
     relays.close();
     hls.close();
     rtmpt.close();

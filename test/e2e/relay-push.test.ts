@@ -26,6 +26,11 @@ function publish(url: string, seconds = 30): ChildProcess {
   return child;
 }
 
+function publishTestPatternNamed(url: string, name: string): void {
+  const child = publishTestPattern(url, { seconds: 30, gop: 25, extraOutputArgs: ['-metadata', `streamName=${name}`] });
+  cleanups.push(() => void child.kill('SIGKILL'));
+}
+
 function status(t: TestIngest, id: string): RelayStatus | undefined {
   return t.ingest.relays.statuses().find((s) => s.id.startsWith(id));
 }
@@ -69,6 +74,23 @@ describe('relay push targets', () => {
     if (s) expect(s.url).toBe(`rtmp://127.0.0.1:${nginx!.port}/live/***`);
     expect(JSON.stringify(a.logs)).not.toContain('SECRETKEY');
     ctx.annotate?.(`targets: ${a.ingest.relays.statuses().map((x) => `${x.url} ${x.state} ${x.bytes} B`).join('; ')}`);
+  }, 40_000);
+
+  it('pushes what arrives on the raw FLV relay port (the seed 6665) to STREAMGATE_RELAY_FLV_PUSH, named by onMetaData streamName', async () => {
+    const far = await ingest();
+    const a = await ingest({ STREAMGATE_RELAY_FLV_PUSH: `rtmp://127.0.0.1:${far.ingest.ports.rtmp}/live/{name}-via6665` });
+    const port = a.ingest.ports['relay-flv'];
+    expect(port).toBeGreaterThan(0);
+    publishTestPatternNamed(`tcp://127.0.0.1:${port}/live`, 'aaa');
+    await waitFor(() => far.ingest.hub.isLive('live/aaa-via6665'), 15_000, 'the 6665 stream on the far side');
+    expect(a.ingest.hub.streamInfo('live/aaa')!.publisher!.protocol).toBe('flv-relay');
+    const probe = await probePackets(far.rtmpUrl('live/aaa-via6665'), 1.5);
+    expect(probe.codecs).toEqual(expect.arrayContaining(['h264', 'aac']));
+    // A stream published over RTMP is not pushed by the 6665 relay.
+    publish(a.rtmpUrl('live/bbb'));
+    await waitFor(() => a.ingest.hub.isLive('live/bbb'), 10_000, 'live/bbb');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(a.ingest.relays.statuses().map((s) => s.stream)).toEqual(['live/aaa']);
   }, 40_000);
 
   it('reconnects to a target that restarts, within the backoff bound, and the far side gets media again', async () => {

@@ -1,3 +1,4 @@
+import { createRelaysClient } from '../../ingest/src/relay/relays-client.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +102,9 @@ export async function startLocalStackForTest(opts: LocalStackTestOptions = {}): 
       log,
       opts.authorizer,
     );
-    ingest = await startIngest(config, { log, access });
+    // As the local stack: managed relays are read from the functions with the service token.
+    const relaysClient = createRelaysClient({ functionsUrl: opts.ingestFunctionsUrl ?? functions.url, serviceToken: functions.serviceToken });
+    ingest = await startIngest(config, { log, access, relaysClient });
   } catch (err) {
     await stopFunctions();
     rmSync(dataDir, { recursive: true, force: true });

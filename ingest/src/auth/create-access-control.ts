@@ -90,7 +90,8 @@ export function regionFromApiUrl(url: string): string | undefined {
   }
 }
 
-function createIamSigner(config: AccessControlConfig, functionsUrl: string, deps: AccessControlDeps): RequestSigner {
+/** SigV4 signer for `execute-api` calls to the functions (task-role or static credentials). */
+export function createIamSigner(config: AccessControlConfig, functionsUrl: string, deps: AccessControlDeps = {}): RequestSigner {
   const region = config.awsRegion ?? regionFromApiUrl(functionsUrl);
   if (!region) throw new ConfigError('AWS_REGION', 'required with STREAMGATE_FUNCTIONS_AUTH=iam (or an execute-api functions URL)');
   let credentials: AwsCredentialsProvider;
