@@ -121,6 +121,12 @@ describe('case: grants ignore it, and so do stream paths', () => {
     expect(viaHttp.videoFrames).toBeGreaterThanOrEqual(10);
   }, 40_000);
 
+  it('an RTSP player of rtsp://…/Live/CAM1 (Basic/Digest credentials) gets the live/cam1 stream', async () => {
+    const url = `rtsp://${DAVE.name}:${DAVE.password}@127.0.0.1:${s.ingest.ports.rtsp}/Live/CAM1`;
+    const viaRtsp = await playAndCount(url, { frames: 10, timeoutMs: 10_000, inputArgs: ['-rtsp_transport', 'tcp'] });
+    expect(viaRtsp.videoFrames).toBeGreaterThanOrEqual(10);
+  }, 30_000);
+
   it('a second publisher of another spelling is refused as already publishing, not a second stream', async () => {
     // Erin's `live/*` covers the path; on a case-sensitive hub Live/CAM1 would be a second stream.
     const other = await publish(rtmp(ERIN, 'Live/CAM1'), () => liveStreams().length > 1);
