@@ -117,6 +117,8 @@ export async function startLocalCluster(config: IngestConfig, options: LocalClus
           STREAMGATE_CLUSTER_ADVERTISE: '127.0.0.1',
           STREAMGATE_CLUSTER_TOKEN: clusterToken,
           STREAMGATE_SEGMENT_TOKEN_KEY: segmentKey,
+          // Behind the local balancer every client comes from 127.0.0.1.
+          STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: process.env.STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS ?? String(config.maxConnections),
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.env,
         }, options.stdio ?? 'inherit'),
