@@ -1,15 +1,25 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 
 // `printf … | nc 127.0.0.1 1112` from the README hangs with Debian's netcat (it needs -N);
 // `streamgate admin` talks the line protocol itself.
 
-let stack: LocalStackForTest;
+// A real `streamgate start` (as a user runs it): the admin listener takes the data dir's token.
+let server: ChildProcess;
+let adminPort: number;
+let dataDir: string;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
 
 function admin(args: string[], env: Record<string, string> = {}): Promise<{ out: string; err: string; code: number }> {
   return new Promise((resolve, reject) => {
@@ -29,25 +39,53 @@ function admin(args: string[], env: Record<string, string> = {}): Promise<{ out:
 }
 
 beforeAll(async () => {
-  stack = await startLocalStackForTest();
-}, 30_000);
-afterAll(async () => {
-  await stack?.close();
+  dataDir = mkdtempSync(join(tmpdir(), 'sg-admin-stack-'));
+  adminPort = await freePort();
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMGATE_')));
+  server = spawn(process.execPath, ['bin/streamgate.js', 'start'], {
+    env: {
+      ...clean,
+      STREAMGATE_DATA_DIR: dataDir,
+      STREAMGATE_HOST: '127.0.0.1',
+      STREAMGATE_ADMIN_PORT: String(adminPort),
+      ...Object.fromEntries(['RTMP', 'HTTP', 'FLV', 'TS', 'FUNCTIONS', 'SRT', 'RELAY_FLV', 'RTMPS'].map((p) => [`STREAMGATE_${p}_PORT`, '0'])),
+      STREAMGATE_RTSP_PORTS: '0',
+      STREAMGATE_LOG_LEVEL: 'warn',
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    server.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('streamgate is running')) resolve();
+    });
+    server.on('exit', (code) => reject(new Error(`streamgate start exited ${code}`)));
+  });
+}, 40_000);
+afterAll(() => {
+  server?.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('streamgate admin', () => {
   it('lists streams on the port given by STREAMGATE_ADMIN_PORT and exits 0', async () => {
-    const r = await admin(['list'], { STREAMGATE_ADMIN_PORT: String(stack.ingest.ports.admin), STREAMGATE_DATA_DIR: stack.config.dataDir });
+    const r = await admin(['list'], { STREAMGATE_ADMIN_PORT: String(adminPort), STREAMGATE_DATA_DIR: dataDir });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual([]);
   }, 30_000);
 
-  it('maps positional arguments and reports a FAIL answer with its code and exit 1', async () => {
-    const r = await admin(['kick', 'no-such-connection', '--port', String(stack.ingest.ports.admin)]);
+  it('sends the data dir token, so kick reaches the server; a FAIL answer prints its code, exit 1', async () => {
+    const r = await admin(['kick', 'no-such-connection', '--port', String(adminPort), '--data-dir', dataDir]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: ADMIN_[A-Z_]+: /);
-    const drop = await admin(['drop', '--port', String(stack.ingest.ports.admin)]);
+    expect(r.err).toMatch(/^error: ADMIN_NOT_FOUND: /);
+    const other = mkdtempSync(join(tmpdir(), 'sg-admin-other-'));
+    const wrong = await admin(['kick', 'no-such-connection', '--port', String(adminPort), '--data-dir', other]);
+    rmSync(other, { recursive: true, force: true });
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain('ADMIN_UNAUTHORIZED');
+    expect(wrong.err).toContain('hint: no admin token found');
+    const drop = await admin(['drop', '--port', String(adminPort)]);
     expect(drop.code).toBe(1);
     expect(drop.err).toContain('dropStream needs <stream>');
   }, 30_000);
