@@ -226,7 +226,16 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
         run(async (name: string, opts, cmd: Command) => {
           if (opts.streams.length === 0 && opts.play.length === 0) throw new Error('give --streams and/or --play');
           const c = client(cmd);
+          // Granting what the user already has changes nothing: say so rather than succeed silently.
+          const before = verb === 'grant' ? await c.show(name) : undefined;
           const user = verb === 'grant' ? await c.grant(name, { publish: opts.streams, play: opts.play }) : await c.revoke(name, { publish: opts.streams, play: opts.play });
+          if (before) {
+            for (const list of ['publish', 'play'] as const) {
+              const held = new Set(before.grants[list].map((p) => p.toLowerCase()));
+              const already = (list === 'publish' ? opts.streams : opts.play).filter((p: string) => held.has(p.toLowerCase()));
+              if (already.length) io.err(`note: ${name} already had ${list} ${already.join(', ')}`);
+            }
+          }
           io.out(`${user.name}: publish ${user.grants.publish.join(', ') || '-'}; play ${user.grants.play.join(', ') || '-'}`);
         }),
       );

@@ -127,6 +127,11 @@ describe('users CLI and API details', () => {
     expect(r.err).toContain('not_granted');
     expect(r.err).toContain('cam9');
     expect((await show('revokee')).grants.publish).toEqual(['cam1', 'cam2']);
+    const again = await users('grant', 'revokee', '--streams', 'Cam2,cam3');
+    expect(again.code).toBe(0);
+    expect(again.err).toBe('note: revokee already had publish Cam2');
+    expect((await show('revokee')).grants.publish).toEqual(['cam1', 'cam2', 'cam3']);
+    await users('revoke', 'revokee', '--streams', 'cam3');
     const ok = await users('revoke', 'revokee', '--streams', 'CAM1');
     expect(ok.code).toBe(0);
     expect((await show('revokee')).grants.publish).toEqual(['cam2']);
