@@ -73,7 +73,7 @@ function spec<T>(env: string, def: string, parse: Parser<T>, help: string): Vari
 export const CONFIG_VARIABLES = {
   host: spec('STREAMGATE_HOST', '0.0.0.0', text, 'address the media listeners bind to'),
   publicHost: spec('STREAMGATE_PUBLIC_HOST', '', optionalText, 'host name printed in endpoint URLs (default: this machine)'),
-  rtmpPort: spec('STREAMGATE_RTMP_PORT', '1935', port, 'RTMP publish/play (0 = pick a free port)'),
+  rtmpPort: spec('STREAMGATE_RTMP_PORT', '1935', port, 'RTMP publish/play (0 on any TCP port = a free one)'),
   rtmpsPort: spec('STREAMGATE_RTMPS_PORT', '8081', port, 'RTMPS (TLS); only with a certificate and key'),
   httpPort: spec('STREAMGATE_HTTP_PORT', '8080', port, 'HTTP: RTMPT, HTTP-FLV, HLS, /healthz, /metrics'),
   healthPort: spec('STREAMGATE_HEALTH_PORT', '', optionalPort, '/healthz and /metrics on a listener of their own (load-balancer health checks); when set, the HTTP port no longer serves /metrics'),
@@ -131,7 +131,7 @@ export const CONFIG_VARIABLES = {
   rtpPortRange: spec('STREAMGATE_RTP_PORTS', '20000-20999', text, 'UDP port range for RTSP RTP/RTCP'),
   metricsEmfSeconds: spec('STREAMGATE_METRICS_EMF_SECONDS', '0', nonNegativeInt, 'every N seconds, one CloudWatch embedded-metric-format line on stdout (0 = off)'),
   metricsService: spec('STREAMGATE_METRICS_SERVICE', 'streamgate', text, 'value of the Service dimension of those metrics'),
-  srtPort: spec('STREAMGATE_SRT_PORT', '8890', port, 'SRT publish/play over UDP (MPEG-TS payload; stream id names the stream)'),
+  srtPort: spec('STREAMGATE_SRT_PORT', '8890', port, 'SRT publish/play over UDP (MPEG-TS payload; stream id names the stream); 0 = off'),
   srtPassphrase: spec('STREAMGATE_SRT_PASSPHRASE', '', srtPassphrase, 'SRT encryption passphrase (10-79 chars); set: every SRT caller must use it'),
   srtLatencyMs: spec('STREAMGATE_SRT_LATENCY_MS', '120', positiveInt, 'SRT TSBPD latency (ms); the larger of this and the caller\'s wins'),
   registryTable: spec('STREAMGATE_REGISTRY_TABLE', '', optionalText, 'cluster mode: DynamoDB table of the stream registry and publisher leases (unset = one task on its own)'),
