@@ -120,7 +120,7 @@ export const CONFIG_VARIABLES = {
   handshakeTimeoutMs: spec('STREAMGATE_HANDSHAKE_TIMEOUT_MS', '10000', positiveInt, 'time to complete the RTMP handshake and connect'),
   idleTimeoutMs: spec('STREAMGATE_IDLE_TIMEOUT_MS', '30000', positiveInt, 'a connection that sends nothing this long (and is not playing) is closed'),
   maxConnections: spec('STREAMGATE_MAX_CONNECTIONS', '5000', positiveInt, 'connections per listener'),
-  maxConnectionsPerAddress: spec('STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS', '64', positiveInt, 'connections per listener from one source address (NAT: raise it)'),
+  maxConnectionsPerAddress: spec('STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS', '64', positiveInt, 'connections from one source address over all public listeners and RTMPT sessions (NAT: raise it)'),
   maxPendingBytes: spec('STREAMGATE_MAX_PENDING_BYTES', String(256 * 1024 * 1024), positiveInt, 'partially received data of all connections together; past it new connections and unauthorized input are refused'),
   drainSeconds: spec('STREAMGATE_DRAIN_SECONDS', '30', positiveInt, 'on SIGTERM, how long publishers and players may finish'),
   flvApp: spec('STREAMGATE_FLV_APP', 'live', text, 'app of streams published on the FLV-TCP listener'),
