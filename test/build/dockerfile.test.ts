@@ -72,10 +72,11 @@ describe('ingest/Dockerfile', () => {
   it('checks health on /healthz at the health port 8079 and exposes every port the NLB forwards to', () => {
     expect(run.lines.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/127\.0\.0\.1:8079\/healthz/);
     expect(run.lines.find((l) => l.startsWith('ENV'))).toMatch(/STREAMGATE_HEALTH_PORT=8079/);
-    const exposed = run.lines.find((l) => l.startsWith('EXPOSE'))!.split(/\s+/).slice(1).map(Number);
-    for (const t of INGEST_TARGETS) expect(exposed).toContain(t.containerPort);
-    expect(exposed).toContain(5554);
-    expect(exposed).toContain(HEALTH_CHECK_PORT);
+    const exposed = run.lines.find((l) => l.startsWith('EXPOSE'))!.split(/\s+/).slice(1);
+    // The SRT target is UDP: Docker needs the /udp suffix, TCP is the default.
+    for (const t of INGEST_TARGETS) expect(exposed).toContain(t.listeners[0]!.protocol === 'UDP' ? `${t.containerPort}/udp` : String(t.containerPort));
+    expect(exposed).toContain('5554');
+    expect(exposed).toContain(String(HEALTH_CHECK_PORT));
   });
 
   it('copies only files that .dockerignore lets into the build context', () => {

@@ -329,7 +329,8 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
     );
     expect([...wired].sort()).toEqual(['STREAMGATE_ADMIN_TOKEN_ARN', 'STREAMGATE_PASSWORD_KEY_ARN', 'STREAMGATE_SERVICE_TOKEN_ARN', 'STREAMGATE_TEA_SECRET_ARN']);
     expect(askedSecrets.every((id) => secretValues.has(id))).toBe(true);
-    // token: tea + key + service token (aclAuth=token: it recognises the ingest's bearer), acl: service token, users: admin + key.
-    expect(askedSecrets).toHaveLength(6);
+    // token: tea + key + service token (aclAuth=token: it recognises the ingest's bearer), acl: service token,
+    // users: admin + key + service token (the ingest reads its managed relays from /ingest/relays with that bearer).
+    expect(askedSecrets).toHaveLength(7);
   });
 });

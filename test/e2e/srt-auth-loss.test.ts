@@ -103,7 +103,11 @@ describe('SRT loss recovery through a lossy UDP link (real ffmpeg/libsrt publish
     expect(close).toMatchObject({ dropped: 0, continuityErrors: 0, droppedFrames: 0 });
     expect(close.lost).toBeGreaterThan(10);
     expect(proxy.dropped.up).toBeGreaterThan(10);
-    expect(hubDts).toHaveLength(250);
+    // No hole anywhere; only the very end may be short: a packet lost just before ffmpeg closes is not
+    // retransmitted (libsrt's live mode closes with linger 0, and no later packet reveals the gap), so
+    // under load the last frame is sometimes lost (seen 1 run in 5 on the CI machine).
+    expect(hubDts.length).toBeGreaterThanOrEqual(249);
+    expect(hubDts.length).toBeLessThanOrEqual(250);
     for (let i = 1; i < hubDts.length; i++) expect(hubDts[i]! - hubDts[i - 1]!).toBeCloseTo(40, 3);
     // The RTMP recording: no gap anywhere (ffmpeg's FLV writer may hold the very last frame back
     // when it is stopped, so the count may be one short).

@@ -195,7 +195,16 @@ export async function startFunctionsGateway(target: () => string): Promise<Funct
       setTimeout(() => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
-        fetch(target() + path, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
+        // The ingest may call (relay poll) before the test has its stack's functions URL: 503, as a
+        // gateway with no integration behind it would answer.
+        let upstream: string;
+        try {
+          upstream = target() + path;
+        } catch {
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"Service Unavailable"}');
+          return;
+        }
+        fetch(upstream, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
           .then(async (up) => {
             const body = Buffer.from(await up.arrayBuffer());
             res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });

@@ -4,6 +4,7 @@ import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createAclApp } from '../../../functions/src/acl/create-acl-app.js';
 import type { FunctionsDeps } from '../../../functions/src/functions-deps.js';
+import { createRelaysApp } from '../../../functions/src/relays/create-relays-app.js';
 import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
 
 /** One request the gateway saw. */
@@ -52,14 +53,14 @@ async function verifySigV4(req: IncomingMessage, body: string, keys: ReadonlyMap
 }
 
 /**
- * A stand-in for API Gateway with the IAM authorizer on `/token` and `/acl`: a request must carry
+ * A stand-in for API Gateway with the IAM authorizer on `/token`, `/acl` and `GET /ingest/relays`: a request must carry
  * a SigV4 signature that `@smithy/signature-v4` reproduces with the secret of its key id in
  * `keys` (read at each request), else 403 `{"message":"Forbidden"}` as API Gateway answers.
  * Authorized requests go to the real token/acl apps with the IAM `requestContext` the Lambda
  * adapter would pass.
  */
 export async function startSigV4Gateway(deps: FunctionsDeps, keys: ReadonlyMap<string, string>): Promise<SigV4Gateway> {
-  const apps = { '/token': createTokenApp(deps), '/acl': createAclApp(deps) } as const;
+  const apps = { '/token': createTokenApp(deps), '/acl': createAclApp(deps), '/ingest/relays': createRelaysApp(deps) } as const;
   const received: GatewayRequest[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -73,7 +74,7 @@ export async function startSigV4Gateway(deps: FunctionsDeps, keys: ReadonlyMap<s
         return;
       }
       const env = { requestContext: { http: { sourceIp: '10.0.1.23' }, authorizer: { iam: { accessKey: keyId, userArn: 'arn:aws:sts::123456789012:assumed-role/ingest-TaskRole/t1' } } } };
-      const answer = await app.request(path, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? '' }, body }, env);
+      const answer = await app.request(path, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? '' }, body: req.method === 'GET' ? undefined : body }, env);
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
     })();
   });

@@ -53,10 +53,6 @@ export class RawFlvInput implements RawIngestInput {
     return streamName === undefined ? { frames } : { frames, streamName, ...(noNameReason ? { noNameReason } : {}) };
   }
 
-  bufferedBytes(): number {
-    return this.demuxer.bufferedBytes;
-  }
-
   end(): RawIngestOutput {
     return { frames: [] };
   }

@@ -24,10 +24,6 @@ export class RawTsInput implements RawIngestInput {
     return this.output(this.demuxer.end());
   }
 
-  bufferedBytes(): number {
-    return this.demuxer.bufferedBytes;
-  }
-
   damage(): Readonly<Record<string, number>> {
     const s = this.demuxer.stats;
     return { continuityErrors: s.continuityErrors, crcErrors: s.crcErrors, syncLosses: s.syncLosses, droppedFrames: s.droppedFrames };
