@@ -12,11 +12,11 @@ function settingsFor(port: number, config: IngestConfig): string[] {
   return names;
 }
 
-/** What 0 does for a port setting: RTMP and the functions pick a free port, other listeners go off. */
+/** What 0 does for a port setting: a TCP listener gets a free port, SRT (UDP) is turned off. */
 function zeroMeaning(setting: string | undefined): string {
-  if (setting === 'STREAMGATE_RTMP_PORT' || setting === 'STREAMGATE_FUNCTIONS_PORT') return ' (0 picks one)';
   if (setting === undefined || setting === 'STREAMGATE_RTP_PORTS') return '';
-  return ' (0 turns that listener off)';
+  if (setting === 'STREAMGATE_SRT_PORT') return ' (0 turns SRT off)';
+  return ' (0 picks one)';
 }
 
 /**

@@ -28,6 +28,7 @@ import { MetricsConnectionRegistry } from './metrics/metrics-connection-registry
 import { createMetricsSetup, type MetricsSetup } from './metrics/metrics-setup.js';
 import { netListener } from './servers/net-listener.js';
 import { gateConnections } from './servers/gate-connections.js';
+import { AddressCounter } from './servers/address-counter.js';
 import { PendingBytesBudget } from './protocols/pending-bytes-budget.js';
 import { openAccess, type RtmpAccessControl } from './servers/rtmp/rtmp-access-control.js';
 import { createRtmpServer, createRtmpsServer } from './servers/rtmp/rtmp-server.js';
@@ -103,6 +104,9 @@ interface ListenerParts {
 }
 
 /** Every listener the configuration asks for. */
+/** Listeners not meant for the internet: each keeps a per-address count of its own. */
+const PRIVATE_LISTENERS = new Set(['admin', 'health', 'cluster']);
+
 function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   const { config, log } = ctx;
   const rtmpOptions = {
@@ -272,6 +276,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     authorizer: deps.authorizer ?? deps.access?.authorizer,
     relays,
     pendingBytes: new PendingBytesBudget(config.maxPendingBytes),
+    connectionsPerAddress: new AddressCounter(config.maxConnectionsPerAddress),
     ...(cluster !== undefined ? { cluster } : {}),
     state: { draining: false, startedAt: Date.now() },
   };
@@ -300,9 +305,12 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     throw err;
   }
   // Every listener: a per-address cap beside the global one, and no new sockets while the
-  // pending-bytes budget is exhausted.
+  // pending-bytes budget is exhausted. The public listeners (and RTMPT sessions) share one count
+  // per address; the private ones (admin on loopback, health, the cluster port) have their own.
   for (const l of listeners) {
-    if (l.server) gateConnections(l.server, { listener: l.name, maxPerAddress: config.maxConnectionsPerAddress, pendingBytes: context.pendingBytes, log });
+    if (!l.server) continue;
+    const perAddress = PRIVATE_LISTENERS.has(l.name) ? new AddressCounter(config.maxConnectionsPerAddress) : context.connectionsPerAddress;
+    gateConnections(l.server, { listener: l.name, perAddress, pendingBytes: context.pendingBytes, log });
   }
   const ports: Record<string, number> = {};
   try {

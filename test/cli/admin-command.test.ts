@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// `printf … | nc 127.0.0.1 1112` from the README hangs with Debian's netcat (it needs -N);
+// `printf … | nc 127.0.0.1 1112` from docs/operating.md hangs with Debian's netcat (it needs -N);
 // `streamgate admin` talks the line protocol itself.
 
 // A real `streamgate start` (as a user runs it): the admin listener takes the data dir's token.

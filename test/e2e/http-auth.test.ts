@@ -119,6 +119,26 @@ describe('HLS player auth (STREAMGATE_PLAY_AUTH=required) through the local stac
     expect((await fetch(`${base}/live/cam1/${name}?${creds(ALICE)}`)).status).toBe(200);
   });
 
+  it('a segment token is bound to the stream, not to its spelling: issued for LIVE/Cam1 it opens live/cam1 and Live/CAM1, and the reverse; never live/cam10', async () => {
+    // Before one name per stream, LIVE/Cam1 was a stream of its own: its token opened nothing of live/cam1.
+    const tokenOf = async (path: string): Promise<{ name: string; token: string }> => {
+      const res = await fetch(`${base}/${path}/index.m3u8?${creds(ALICE)}`);
+      expect(res.status, path).toBe(200);
+      const uri = (await res.text()).split('\n').find((l) => l !== '' && !l.startsWith('#'))!;
+      const [name, query] = uri.split('?') as [string, string];
+      return { name, token: query.slice(2) };
+    };
+    const upper = await tokenOf('LIVE/Cam1');
+    const lower = await tokenOf('live/cam1');
+    for (const { name, token } of [upper, lower]) {
+      for (const spelling of ['live/cam1', 'Live/CAM1', 'LIVE/Cam1']) {
+        expect((await fetch(`${base}/${spelling}/${name}?t=${token}`)).status, `${spelling} ${token}`).toBe(200);
+      }
+      expect((await fetch(`${base}/live/cam10/${name}?t=${token}`)).status).toBe(403);
+      expect((await fetch(`${base}/live/cam1/x/${name}?t=${token}`)).status).toBe(403);
+    }
+  });
+
   it('a playlist request outside the grants gets 403 and one without credentials 401', async () => {
     expect((await fetch(`${base}/live/cam1/index.m3u8?${creds(BOB)}`)).status).toBe(403);
     const res = await fetch(`${base}/live/cam1/index.m3u8`);

@@ -163,10 +163,26 @@ describe('SRT with real clients (ffmpeg/libsrt, srt-live-transmit, GStreamer)', 
     }
   }, 30_000);
 
-  it('refuses a play of a stream that is not live with 1404 and a bad stream id with 1400', async () => {
-    expect((await srtCallerHandshake(t.ingest.ports.srt!, 'read:live/nothing')).type).toBe(1000 + SRT_REJECT.notFound);
-    expect((await srtCallerHandshake(t.ingest.ports.srt!, 'publish:live/../x')).type).toBe(1000 + SRT_REJECT.badRequest);
-    expect((await srtCallerHandshake(t.ingest.ports.srt!, 'bogus:live/x')).type).toBe(1000 + SRT_REJECT.badRequest);
+  it('refuses a play of a stream that is not live with 1404, a bad stream id or path with 1400, an unknown mode with 1405, each logged with its SRT code and what to fix', async () => {
+    const port = t.ingest.ports.srt!;
+    expect((await srtCallerHandshake(port, 'read:live/nothing')).type).toBe(1000 + SRT_REJECT.notFound);
+    const cases: [string, number, string][] = [
+      ['publish:live/../x', SRT_REJECT.badRequest, 'SRT_STREAM_NAME_BAD_SEGMENT'],
+      ['publish:live', SRT_REJECT.badRequest, 'SRT_STREAM_NAME_INCOMPLETE'],
+      [`publish:${'a'.repeat(300)}/x`, SRT_REJECT.unacceptable, 'SRT_STREAM_NAME_TOO_LONG'],
+      ['bogus:live/x', SRT_REJECT.badMode, 'SRT_BAD_MODE'],
+      ['#!::r=live/x,m=bidirectional', SRT_REJECT.badMode, 'SRT_BAD_MODE'],
+      ['#!::r=live/x,u=alice,s=pw,zzsecretzz', SRT_REJECT.badRequest, 'SRT_BAD_STREAM_ID'],
+    ];
+    for (const [id, reject, code] of cases) {
+      expect((await srtCallerHandshake(port, id)).type, id).toBe(1000 + reject);
+      const line = t.logs.findLast((l) => l.event === 'srt.refused');
+      expect(line, id).toMatchObject({ code, reject });
+      expect(typeof line!.reason).toBe('string');
+    }
+    // No raw STREAM_NAME_* code reaches the log, and no part of a stream id's password.
+    expect(t.logs.some((l) => l.event === 'srt.refused' && String(l.code).startsWith('STREAM_NAME_'))).toBe(false);
+    expect(JSON.stringify(t.logs.filter((l) => l.event === 'srt.refused'))).not.toContain('zzsecretzz');
   }, 15_000);
 });
 

@@ -43,7 +43,7 @@ describe('npx cdk synth', () => {
     for (const [, a] of stacks) expect(a.environment).toBe('aws://unknown-account/unknown-region');
   }, 180_000);
 
-  it("synthesizes with the README's production flags -c minTasks=2 -c maxTasks=8", () => {
+  it("synthesizes with the production flags of docs/deploy-aws.md -c minTasks=2 -c maxTasks=8", () => {
     const out = join(work, 'cdk.out.prod');
     // Only the ingest stack is selected, so the Lambda bundles are not built a second time; the
     // whole app (context checks, cdk-nag) still runs.

@@ -46,7 +46,7 @@ describe('readStageConfig', () => {
     expect(fromCli).toMatchObject({ stage: 'prod', minTasks: 2, maxTasks: 8, exposeToken: true, drainSeconds: 60 });
   });
 
-  it("reads cdk.json's context as shipped, and with the README's production flags on top", () => {
+  it("reads cdk.json's context as shipped, and with the production flags of docs/deploy-aws.md on top", () => {
     expect(read(shipped)).toMatchObject({ stage: 'dev', minTasks: 1, desiredTasks: 1, maxTasks: 4, rawAllowFrom: [], natGateways: 1 });
     // -c minTasks=2 -c maxTasks=8 over cdk.json: desiredTasks follows the minimum (cdk.json pins none).
     expect(read({ ...shipped, minTasks: '2', maxTasks: '8' })).toMatchObject({ minTasks: 2, desiredTasks: 2, maxTasks: 8 });

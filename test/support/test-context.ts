@@ -4,6 +4,7 @@ import { silentLogger } from '../../ingest/src/logger.js';
 import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
 import type { IngestContext } from '../../ingest/src/servers/ingest-context.js';
 import { PendingBytesBudget } from '../../ingest/src/protocols/pending-bytes-budget.js';
+import { AddressCounter } from '../../ingest/src/servers/address-counter.js';
 import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
 
 /** An IngestContext with default config, a small hub, open access and no listeners: for server unit tests. */
@@ -19,6 +20,7 @@ export function testContext(): IngestContext {
     log: silentLogger,
     access: openAccess,
     pendingBytes: new PendingBytesBudget(256 * 1024 * 1024),
+    connectionsPerAddress: new AddressCounter(64),
     state: { draining: false, startedAt: Date.now() },
   };
 }

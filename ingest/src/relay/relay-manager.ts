@@ -1,3 +1,4 @@
+import { canonicalStream, StreamNameError } from '../../../domain/src/canonical-stream.js';
 import { globMatch } from '../../../domain/src/glob-match.js';
 import { parseRelayUrl, PULL_SCHEMES, PUSH_SCHEMES, redactRelayUrl, type RelayUrl } from '../../../domain/src/relay-url.js';
 import type { Hub } from '../hub/hub.js';
@@ -35,9 +36,15 @@ interface PullEntry {
   idleTimer?: NodeJS.Timeout;
 }
 
-/** What pattern matching compares: paths are case-insensitive everywhere in streamgate. */
-function matches(pattern: string, path: string): boolean {
-  return globMatch(pattern.toLowerCase(), path.toLowerCase());
+/**
+ * A definition whose stream (a path, or a push pattern with `*`) is in canonical form, like the
+ * hub's paths: one name per stream (case folded, NFC, split at the first slash), so a pull
+ * publishes where players look and a pattern matches every spelling of its streams. Throws
+ * StreamNameError.
+ */
+function canonicalDefinition(d: RelayDefinition): RelayDefinition {
+  const stream = canonicalStream(d.stream).path;
+  return stream === d.stream ? d : { ...d, stream };
 }
 
 /** The secrets of a relay URL: password, stream key (RTMP path after the app), query values. */
@@ -91,7 +98,16 @@ export class RelayManager {
    */
   setDefinitions(managed: readonly RelayDefinition[]): void {
     if (this.closed) return;
-    const next = new Map([...this.fixed, ...managed].map((d) => [d.id, d]));
+    const next = new Map<string, RelayDefinition>();
+    for (const given of [...this.fixed, ...managed]) {
+      try {
+        const d = canonicalDefinition(given);
+        next.set(d.id, d);
+      } catch (err) {
+        if (!(err instanceof StreamNameError)) throw err;
+        this.log.warn('relay.invalid', { relay: given.id, code: 'RELAY_BAD_STREAM', nameError: err.code, message: err.message });
+      }
+    }
     for (const [id, old] of this.definitions) {
       const nd = next.get(id);
       if (nd !== undefined && JSON.stringify(nd) === this.fingerprints.get(id)) continue;
@@ -197,7 +213,7 @@ export class RelayManager {
     // target's echo: only definitions with push targets that match.
     const name = path.slice(path.indexOf('/') + 1);
     for (const d of definitions) {
-      if (d.push === undefined || !matches(d.stream, path)) continue;
+      if (d.push === undefined || !globMatch(d.stream, path)) continue;
       if (d.protocol !== undefined && d.protocol !== protocol) continue;
       d.push.forEach((template, i) => {
         const id = `${d.id}#${i}`;
@@ -254,7 +270,7 @@ export class RelayManager {
     if (this.closed) return;
     for (const entry of this.pulls.values()) {
       const { definition: d, source } = entry;
-      if (d.mode === 'always' || d.stream.toLowerCase() !== path.toLowerCase()) continue;
+      if (d.mode === 'always' || d.stream !== path) continue;
       if (readers > 0) {
         if (entry.idleTimer) clearTimeout(entry.idleTimer);
         entry.idleTimer = undefined;

@@ -1,13 +1,17 @@
 import type { Server, Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { PendingBytesBudget } from '../protocols/pending-bytes-budget.js';
-import { AddressCounter } from './address-counter.js';
+import type { AddressCounter } from './address-counter.js';
 
 /** What the gate of one listener checks. */
 export interface ConnectionGateOptions {
   /** Listener name, for the log. */
   readonly listener: string;
-  readonly maxPerAddress: number;
+  /**
+   * Open connections per source address: one counter shared by every public listener (and the
+   * RTMPT sessions), so one host's cap is over all of them, not per listener.
+   */
+  readonly perAddress: AddressCounter;
   readonly pendingBytes: PendingBytesBudget;
   readonly log: Logger;
 }
@@ -17,15 +21,15 @@ const REFUSAL_LOG_INTERVAL_MS = 1000;
 
 /**
  * Puts an admission check in front of every `connection` handler of `server` (plain TCP, TLS
- * before its handshake, HTTP): a socket from an address that already has `maxPerAddress` open
- * connections on this listener (TOO_MANY_CONNECTIONS_FROM_ADDRESS), or arriving while the
+ * before its handshake, HTTP): a socket from an address that already has the maximum of open
+ * connections in `perAddress` (TOO_MANY_CONNECTIONS_FROM_ADDRESS), or arriving while the
  * process-wide pending-bytes budget is exhausted (PENDING_BYTES_BUDGET_EXHAUSTED), is destroyed
  * before any handler sees it. Call it after the server's handlers are attached.
  */
 export function gateConnections(server: Server, options: ConnectionGateOptions): void {
   const handlers = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
-  const perAddress = new AddressCounter(options.maxPerAddress);
+  const perAddress = options.perAddress;
   const lastLogged = new Map<string, number>();
   const refusedSinceLog = new Map<string, number>();
   const refuse = (socket: Socket, code: string): void => {

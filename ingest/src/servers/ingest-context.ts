@@ -5,6 +5,7 @@ import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
 import type { PendingBytesBudget } from '../protocols/pending-bytes-budget.js';
+import type { AddressCounter } from './address-counter.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { RtmpAccessControl } from './rtmp/rtmp-access-control.js';
 import type { RelayStatus } from '../relay/relay-status.js';
@@ -23,6 +24,8 @@ export interface IngestContext {
   readonly relays?: { statuses(): RelayStatus[] };
   /** Partially received data of all connections (STREAMGATE_MAX_PENDING_BYTES); each connection opens an account. */
   readonly pendingBytes: PendingBytesBudget;
+  /** Open connections per source address over every public listener and RTMPT session (STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS). */
+  readonly connectionsPerAddress: AddressCounter;
   /** This task's part in a cluster (stream registry, leases, edge pulls); absent on a single task. */
   readonly cluster?: ClusterNode;
   /** Shared run state: `draining` turns /healthz to 503 and refuses new publishers. */

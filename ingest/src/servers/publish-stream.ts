@@ -9,6 +9,15 @@ import type { IngestContext } from './ingest-context.js';
  * that holds across every task. `replaced` names the session that was replaced, if any.
  */
 export async function publishStream(ctx: Pick<IngestContext, 'hub' | 'cluster'>, path: string, info: PublisherInfo): Promise<ClaimResult> {
+  return claimStream(ctx, path, info);
+}
+
+/**
+ * {@link publishStream} answering at once where it can: synchronously on a single task (the hub
+ * decides in the call), a promise only when a cluster lease has to be taken first. For
+ * publishers that must not let a turn of the event loop pass unseen (raw TCP, SRT packet loops).
+ */
+export function claimStream(ctx: Pick<IngestContext, 'hub' | 'cluster'>, path: string, info: PublisherInfo): ClaimResult | Promise<ClaimResult> {
   if (ctx.cluster !== undefined) return ctx.cluster.claim(path, info);
   let result = ctx.hub.publish(path, info);
   if (!result.ok && info.user !== undefined && result.current.user === info.user) {

@@ -83,6 +83,13 @@ export class TsDemuxer {
     this.psi.set(PID_SDT, new PsiAssembler());
   }
 
+  /** Bytes kept for input not complete yet: a partial packet and the PES data being assembled. */
+  get bufferedBytes(): number {
+    let n = this.pending.length;
+    for (const es of this.es.values()) n += es.size;
+    return n;
+  }
+
   /** The detected packet size (188, 192, 204 or 208) once known. */
   get detectedPacketSize(): number | undefined {
     return this.packetSize;

@@ -2,6 +2,7 @@ import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import type { RtspRequest, RtspResponse, RtspUnit } from './rtsp-message.js';
 import { concatBytes } from '../../media/concat-bytes.js';
+import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 
 /** Bound on a whole request/response head (start line and headers), so a slow drip of short lines stays cheap. */
 export const RTSP_MAX_HEAD_BYTES = LIMITS.rtspMaxHeadBytes;
@@ -13,6 +14,8 @@ export interface RtspDecoderOptions {
   readonly maxHeaderCount?: number;
   readonly maxBodySize?: number;
   readonly maxInterleavedSize?: number;
+  /** The connection's account: the bytes kept between calls are counted there (PENDING_BYTES_*). */
+  readonly pending?: PendingBytesAccount;
 }
 
 /**
@@ -30,6 +33,9 @@ export class RtspDecoder {
   private readonly maxHeaders: number;
   private readonly maxBody: number;
   private readonly maxInterleaved: number;
+  private readonly pending: PendingBytesAccount;
+  /** Bytes of `chunks` counted in `pending`. */
+  private counted = 0;
 
   constructor(options: RtspDecoderOptions = {}) {
     this.maxLine = options.maxHeaderLineLength ?? LIMITS.rtspMaxHeaderLineLength;
@@ -37,12 +43,20 @@ export class RtspDecoder {
     this.maxHeaders = options.maxHeaderCount ?? LIMITS.rtspMaxHeaderCount;
     this.maxBody = options.maxBodySize ?? LIMITS.rtspMaxBodySize;
     this.maxInterleaved = options.maxInterleavedSize ?? LIMITS.rtpMaxPacketSize;
+    this.pending = options.pending ?? UNBOUNDED_PENDING_BYTES;
+  }
+
+  /** Bytes kept for a unit not complete yet. */
+  get bufferedBytes(): number {
+    return this.buffered;
   }
 
   /** Consumes bytes; returns every unit they complete. */
   push(bytes: Uint8Array): RtspUnit[] {
     const units: RtspUnit[] = [];
     if (bytes.length === 0) return units;
+    // Counted before they are kept: past the connection's bound the bytes are refused.
+    if (this.buffered + bytes.length < this.need) this.count(this.buffered + bytes.length);
     this.chunks.push(bytes);
     this.buffered += bytes.length;
     if (this.buffered < this.need) return units;
@@ -81,10 +95,16 @@ export class RtspDecoder {
       o = parsed.end;
     }
     const rest = buf.length - o;
+    this.count(rest);
     this.chunks = rest > 0 ? [buf.slice(o)] : [];
     this.buffered = rest;
     this.need = need;
     return units;
+  }
+
+  private count(bytes: number): void {
+    this.pending.resize(this.counted, bytes);
+    this.counted = bytes;
   }
 
   /** Parses a message at `start`: undefined when the head is incomplete, `need` when the body is. */

@@ -2,6 +2,7 @@ import { ProtocolError } from '../protocol-error.js';
 import { parseSdp, type SessionDescription } from '../sdp/sdp.js';
 import { readSdpTrack, type SdpTrack } from '../sdp/sdp-tracks.js';
 import { RtspDecoder, type RtspDecoderOptions } from './rtsp-decoder.js';
+import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 import { encodeRtspResponse, getCSeq, getHeader, type RtspRequest } from './rtsp-message.js';
 import { RtspRequestError, rtspReason } from './rtsp-request-error.js';
 import { formatSessionHeader, parseSessionHeader } from './rtsp-session-header.js';
@@ -78,6 +79,8 @@ export interface RtspServerSessionOptions {
   newSessionId(): string;
   /** Decoder bounds (defaults from LIMITS). */
   readonly decoder?: RtspDecoderOptions;
+  /** The connection's pending-bytes account: partial messages and requests queued behind an answer count there. */
+  readonly pending?: PendingBytesAccount;
 }
 
 interface Channel {
@@ -96,6 +99,7 @@ interface Channel {
  */
 export class RtspServerSession {
   private readonly decoder: RtspDecoder;
+  private readonly pendingBytes: PendingBytesAccount;
   private currentState: RtspSessionState = 'initial';
   private id: string | undefined;
   private readonly queue: RtspRequest[] = [];
@@ -112,7 +116,8 @@ export class RtspServerSession {
   private readonly channels = new Map<number, Channel>();
 
   constructor(private readonly opts: RtspServerSessionOptions) {
-    this.decoder = new RtspDecoder(opts.decoder);
+    this.pendingBytes = opts.pending ?? UNBOUNDED_PENDING_BYTES;
+    this.decoder = new RtspDecoder({ ...opts.decoder, pending: this.pendingBytes });
   }
 
   get state(): RtspSessionState {
@@ -145,6 +150,7 @@ export class RtspServerSession {
         if (this.queue.length >= MAX_QUEUED_REQUESTS) {
           throw new ProtocolError('RTSP_TOO_MANY_PIPELINED', `more than ${MAX_QUEUED_REQUESTS} requests waiting for an answer`);
         }
+        this.pendingBytes.hold(requestBytes(unit));
         this.queue.push(unit);
         this.drain();
       }
@@ -210,6 +216,7 @@ export class RtspServerSession {
   /** No more answers or events (the connection is closing). */
   close(): void {
     this.closed = true;
+    for (const req of this.queue) this.pendingBytes.release(requestBytes(req));
     this.queue.length = 0;
     this.pending = undefined;
   }
@@ -234,6 +241,7 @@ export class RtspServerSession {
     try {
       while (!this.closed && this.pending === undefined && this.queue.length > 0) {
         const req = this.queue.shift()!;
+        this.pendingBytes.release(requestBytes(req));
         try {
           this.handle(req);
         } catch (err) {
@@ -403,4 +411,11 @@ function controlMatches(uri: string, control: string | undefined, trackCount: nu
   if (control === undefined || control === '*') return trackCount === 1;
   if (/^rtsps?:\/\//i.test(control)) return stripQuery(control).replace(/\/$/, '') === u;
   return u.endsWith(`/${control}`);
+}
+
+/** About what a queued request keeps: its URI, header text and body. */
+function requestBytes(req: RtspRequest): number {
+  let n = req.method.length + req.uri.length + req.body.length;
+  for (const [name, value] of req.headers) n += name.length + value.length + 4;
+  return n;
 }

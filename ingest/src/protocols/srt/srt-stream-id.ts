@@ -18,12 +18,16 @@ export interface SrtStreamRequest {
  *   or no `m`, plays; `s` carries the password);
  * - a bare `APP/STREAM` plays.
  *
- * Raises `SRT_BAD_STREAM_ID` for an empty id, an unknown mode, a user without a password (or the
- * reverse) or an access-control id without `r`.
+ * Raises `SRT_BAD_MODE` for a mode other than publish/read (`m=` other than publish/request) and
+ * `SRT_BAD_STREAM_ID` for an empty id, a user without a password (or the reverse) or an
+ * access-control id without `r`.
  */
 export function parseSrtStreamId(id: string): SrtStreamRequest {
   const bad = (why: string): never => {
     throw new ProtocolError('SRT_BAD_STREAM_ID', `bad stream id: ${why}`);
+  };
+  const badMode = (why: string): never => {
+    throw new ProtocolError('SRT_BAD_MODE', `bad stream id: ${why}`);
   };
   if (id.startsWith('#!::')) {
     const fields = new Map<string, string>();
@@ -35,7 +39,7 @@ export function parseSrtStreamId(id: string): SrtStreamRequest {
     const path = fields.get('r');
     if (path === undefined || path === '') bad('no resource (r=)');
     const m = fields.get('m') ?? 'request';
-    if (m !== 'request' && m !== 'publish') bad(`mode "${m.slice(0, 20)}" (request or publish)`);
+    if (m !== 'request' && m !== 'publish') badMode(`mode "${m.slice(0, 20)}" (request or publish)`);
     return withCredentials(m === 'publish' ? 'publish' : 'play', path!, fields.get('u'), fields.get('s'), bad);
   }
   const colon = id.indexOf(':');
@@ -50,7 +54,7 @@ export function parseSrtStreamId(id: string): SrtStreamRequest {
     return withCredentials(head === 'publish' ? 'publish' : 'play', path, user, password, bad);
   }
   if (id === '') bad('empty');
-  if (colon >= 0) bad(`unknown mode "${head.slice(0, 20)}" (publish or read)`);
+  if (colon >= 0) badMode(`unknown mode "${head.slice(0, 20)}" (publish or read)`);
   return { mode: 'play', path: id };
 }
 

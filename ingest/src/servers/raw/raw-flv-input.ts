@@ -53,6 +53,10 @@ export class RawFlvInput implements RawIngestInput {
     return streamName === undefined ? { frames } : { frames, streamName, ...(noNameReason ? { noNameReason } : {}) };
   }
 
+  bufferedBytes(): number {
+    return this.demuxer.bufferedBytes;
+  }
+
   end(): RawIngestOutput {
     return { frames: [] };
   }

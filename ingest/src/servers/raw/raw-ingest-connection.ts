@@ -1,5 +1,9 @@
 import type { Socket } from 'node:net';
 import type { Hub, Publication } from '../../hub/hub.js';
+import type { ClusterNode, ClaimResult } from '../../cluster/cluster-node.js';
+import { LIMITS } from '../../protocols/limits.js';
+import type { ConnectionPendingBytes, PendingBytesBudget } from '../../protocols/pending-bytes-budget.js';
+import { claimStream } from '../publish-stream.js';
 import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
 import type { Logger } from '../../logger.js';
 import { frameByteLength, type MediaFrame } from '../../media/media-frame.js';
@@ -38,10 +42,20 @@ export interface RawIngestDeps {
   readonly registry: ConnectionRegistry;
   readonly log: Logger;
   readonly state: { readonly draining: boolean };
+  /** Partial tags/PES and held frames count here: small until the stream is claimed. */
+  readonly pendingBytes: PendingBytesBudget;
+  /** In a cluster the stream's lease is taken before the hub accepts the publisher. */
+  readonly cluster?: ClusterNode;
 }
 
 /** Defaults of the optional bounds in {@link RawIngestOptions}. */
 export const RAW_INGEST_DEFAULTS = { maxHeldFrames: 64, maxHeldBytes: 4 * 1024 * 1024, maxHeldMs: 500, damageLogIntervalMs: 5000 } as const;
+
+/**
+ * Bytes (partial input + held frames) after which an input that has not named its stream gets
+ * the default name: half the pre-auth bound, so one more socket read (≤ 64 KiB) still fits in it.
+ */
+const UNNAMED_MAX_BYTES = LIMITS.unauthorizedMaxPendingBytes / 2;
 
 /**
  * One publisher over raw TCP (FLV or MPEG-TS, no credentials, no answers): feeds the socket's
@@ -67,6 +81,8 @@ export class RawIngestConnection {
   private held: MediaFrame[] = [];
   private heldBytes = 0;
   private named = false;
+  private readonly pendingBytes: ConnectionPendingBytes;
+  private countedBytes = 0;
   /** Held frames have gone out; later frames go straight to the hub. */
   private flowing = false;
   private stream: string | undefined;
@@ -88,6 +104,7 @@ export class RawIngestConnection {
     this.maxHeldMs = options.maxHeldMs ?? RAW_INGEST_DEFAULTS.maxHeldMs;
     this.damageLogIntervalMs = options.damageLogIntervalMs ?? RAW_INGEST_DEFAULTS.damageLogIntervalMs;
     this.interleaver = options.interleave ? new RawInterleaver() : undefined;
+    this.pendingBytes = deps.pendingBytes.open();
     this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: this.remoteAddress });
     this.entry = {
       id: this.id,
@@ -128,6 +145,7 @@ export class RawIngestConnection {
   private run(step: () => RawIngestOutput): void {
     try {
       this.accept(step());
+      this.countPending();
       this.reportDamage(false);
     } catch (err) {
       this.fail(err);
@@ -143,12 +161,26 @@ export class RawIngestConnection {
       this.held.push(f);
       this.heldBytes += frameByteLength(f);
     }
-    const overBound = this.held.length > this.maxHeldFrames || this.heldBytes > this.maxHeldBytes;
+    const overBound =
+      this.held.length > this.maxHeldFrames ||
+      this.heldBytes > this.maxHeldBytes ||
+      (!this.named && this.heldBytes + this.input.bufferedBytes() > UNNAMED_MAX_BYTES);
     if (!this.named) {
       if (out.streamName !== undefined) this.decideName(out.streamName, out.noNameReason);
       else if (overBound) this.decideName(null, `no stream name within ${this.held.length} frames (${this.heldBytes} bytes)`);
     }
     if (this.publication !== undefined && (overBound || this.timelineKnown())) this.flow();
+  }
+
+  /**
+   * Counts what the input keeps (a partial tag or PES) and the held frames in the connection's
+   * pending-bytes account, after each read: the pre-auth bound until the stream is claimed, the
+   * publisher's after (PENDING_BYTES_LIMIT / PENDING_BYTES_BUDGET_EXHAUSTED close the connection).
+   */
+  private countPending(): void {
+    const now = this.closed ? 0 : this.input.bufferedBytes() + this.heldBytes;
+    this.pendingBytes.resize(this.countedBytes, now);
+    this.countedBytes = now;
   }
 
   /** Whether the held frames show where the publication's timeline starts. */
@@ -199,19 +231,44 @@ export class RawIngestConnection {
       if (err instanceof StreamNameError) throw new ProtocolError('RAW_BAD_STREAM_NAME', err.message, { cause: err });
       throw err;
     }
-    const { app, path } = id;
-    const result = this.deps.hub.publish(path, {
+    const result = claimStream(this.deps, id.path, {
       id: this.id,
       protocol: this.options.protocol,
       remoteAddress: this.remoteAddress,
       kick: (reason) => this.close('kicked', { reason }),
     });
+    if (!(result instanceof Promise)) {
+      this.claimed(id, named, result);
+      return;
+    }
+    // A cluster lease is a store round trip: read nothing more until it is decided.
+    this.socket.pause();
+    result.then(
+      (r) => {
+        if (this.closed) {
+          if (r.ok) r.publication.end();
+          return;
+        }
+        this.claimed(id, named, r);
+        if (this.closed) return;
+        if (this.timelineKnown() || this.held.length > this.maxHeldFrames || this.heldBytes > this.maxHeldBytes) this.flow();
+        this.run(() => ({ frames: [] }));
+        this.socket.resume();
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private claimed(id: StreamIdentity, named: string | null, result: ClaimResult): void {
+    const { app, path } = id;
     if (!result.ok) {
-      this.log.warn('raw.publish-busy', { code: 'RAW_STREAM_BUSY', app, stream: id.stream, path, holder: result.current.id });
-      this.close('stream-busy', { code: 'RAW_STREAM_BUSY' });
+      const code = result.reason === 'registry-unavailable' ? 'RAW_REGISTRY_UNAVAILABLE' : 'RAW_STREAM_BUSY';
+      this.log.warn('raw.publish-busy', { code, app, stream: id.stream, path, holder: result.current.id });
+      this.close('stream-busy', { code });
       return;
     }
     this.publication = result.publication;
+    this.pendingBytes.authorize();
     this.stream = id.stream;
     this.entry.role = 'publisher';
     this.entry.app = app;
@@ -259,6 +316,8 @@ export class RawIngestConnection {
     }
     this.publication?.end();
     this.held = [];
+    this.heldBytes = 0;
+    this.pendingBytes.close();
     this.deps.registry.remove(this.id);
     this.socket.destroy();
     this.reportDamage(true);

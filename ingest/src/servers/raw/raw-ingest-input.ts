@@ -20,6 +20,8 @@ export interface RawIngestInput {
   push(bytes: Uint8Array): RawIngestOutput;
   /** The peer finished sending: frames still held by the demuxer. */
   end(): RawIngestOutput;
+  /** Bytes kept for input not complete yet (a partial tag, PES packets being assembled). */
+  bufferedBytes(): number;
   /** Counters of tolerated damage (continuity errors, …), logged rate-limited; absent when none apply. */
   damage?(): Readonly<Record<string, number>>;
 }

@@ -24,6 +24,10 @@ export class RawTsInput implements RawIngestInput {
     return this.output(this.demuxer.end());
   }
 
+  bufferedBytes(): number {
+    return this.demuxer.bufferedBytes;
+  }
+
   damage(): Readonly<Record<string, number>> {
     const s = this.demuxer.stats;
     return { continuityErrors: s.continuityErrors, crcErrors: s.crcErrors, syncLosses: s.syncLosses, droppedFrames: s.droppedFrames };

@@ -97,7 +97,20 @@ export class RtmptBridge {
     if (this.ctx.state.draining && segments[0] === 'open') {
       throw new ProtocolError('RTMPT_TOO_MANY_SESSIONS', 'Draining: no new RTMPT sessions');
     }
-    const route = this.tunnel.route(method, segments, body, Date.now());
+    // A tunnel session is a connection of its own: it counts in its address's cap beside the
+    // HTTP connections that carry it (they may come and go while it lasts).
+    const opening = segments[0] === 'open';
+    if (opening && !this.ctx.connectionsPerAddress.tryAdd(remoteAddress)) {
+      throw new ProtocolError('RTMPT_TOO_MANY_FROM_ADDRESS', `Too many connections from ${remoteAddress}: limit ${this.ctx.config.maxConnectionsPerAddress}`);
+    }
+    let route;
+    try {
+      route = this.tunnel.route(method, segments, body, Date.now());
+    } catch (err) {
+      if (opening) this.ctx.connectionsPerAddress.remove(remoteAddress);
+      throw err;
+    }
+    if (opening && route.kind !== 'open') this.ctx.connectionsPerAddress.remove(remoteAddress);
     const answer = (status: number, data: Uint8Array): RtmptAnswer => ({ status, headers: RTMPT_RESPONSE_HEADERS, body: data });
     switch (route.kind) {
       case 'ident':
@@ -105,6 +118,7 @@ export class RtmptBridge {
       case 'open': {
         const { session } = route;
         const pipe = new TunnelDuplex(session, () => {
+          this.ctx.connectionsPerAddress.remove(remoteAddress);
           this.pipes.delete(session.id);
           this.connections.delete(session.id);
           this.tunnel.remove(session.id);

@@ -15,6 +15,7 @@ import { formatSdp } from '../../protocols/sdp/sdp.js';
 import { sdpFromTracks, type SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
 import type { RtspMetrics } from '../../metrics/rtsp-metrics.js';
 import { RtpSourceLatch, type RtpDropReason } from '../../protocols/rtp/rtp-source-latch.js';
+import type { ConnectionPendingBytes } from '../../protocols/pending-bytes-budget.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPair, RtpUdpPorts } from './rtp-udp-ports.js';
@@ -89,6 +90,8 @@ export class RtspConnection {
   readonly id: string;
   private readonly log: Logger;
   private readonly session: RtspServerSession;
+  /** Partial messages, queued requests and (publishers) frames being reassembled; small until a publish or play is allowed. */
+  private readonly pendingBytes: ConnectionPendingBytes;
   private readonly entry: ConnectionEntry;
   private readonly startedAt = Date.now();
   private bytesIn = 0;
@@ -119,11 +122,13 @@ export class RtspConnection {
     this.id = ctx.registry.nextId();
     this.remote = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     this.log = ctx.log.child({ conn: this.id, protocol: 'rtsp', remote: this.remote });
+    this.pendingBytes = ctx.pendingBytes.open();
     this.session = new RtspServerSession({
       send: (data) => this.write(data),
       onEvent: (event) => this.onEvent(event),
       sessionTimeoutSeconds: Math.round(options.sessionTimeoutMs / 1000),
       newSessionId: () => randomBytes(8).toString('hex'),
+      pending: this.pendingBytes,
     });
     this.entry = {
       id: this.id,
@@ -267,6 +272,7 @@ export class RtspConnection {
     this.entry.stream = target.stream;
     this.entry.user = user;
     this.log.info('rtsp.announce', { app: target.app, stream: target.stream, user, tracks: tracks.map((t) => t.codec) });
+    this.pendingBytes.authorize();
     this.session.acceptAnnounce();
   }
 
@@ -283,6 +289,7 @@ export class RtspConnection {
     const local = (this.socket.localAddress ?? '0.0.0.0').replace(/^::ffff:/, '');
     const body = Buffer.from(formatSdp(sdpFromTracks(configs, { sessionName: target.stream, address: local, sessionId: String(Date.now()) })), 'utf8');
     this.described = { target, tracks, ...(decision ? { decision } : {}), ...(request ? { request } : {}) };
+    this.pendingBytes.authorize();
     this.session.acceptDescribe(
       tracks.map((t) => t.index),
       [
@@ -600,6 +607,7 @@ export class RtspConnection {
     }
     this.firstFrameHook?.(new Map());
     for (const pair of this.udpPairs) pair.close();
+    this.pendingBytes.close();
     this.deps.ctx.registry.remove(this.id);
     this.socket.destroy();
     this.log.info('connection.close', {

@@ -22,7 +22,7 @@ import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext, Listener } from '../ingest-context.js';
 import { splitQuery } from '../stream-name.js';
 import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
-import { srtRejectReason } from './srt-reject-reason.js';
+import { srtRejectReason, srtStreamIdRefusal } from './srt-reject-reason.js';
 import { SrtTsPlayer } from './srt-ts-player.js';
 import { SrtTsPublication } from './srt-ts-publication.js';
 
@@ -292,11 +292,16 @@ export class SrtServer implements Listener {
       refuse(SRT_REJECT.down, 'SRT_DRAINING');
       return;
     }
+    const refuseStreamId = (err: unknown): void => {
+      const r = srtStreamIdRefusal(err instanceof ProtocolError || err instanceof StreamNameError ? err.code : 'SRT_BAD_STREAM_ID');
+      // A stream id's own text may hold a password (s=pw,rest splits it): only path errors are quoted.
+      refuse(r.reject, r.code, { reason: r.reason, ...(err instanceof StreamNameError ? { message: err.message } : {}) });
+    };
     let request: SrtStreamRequest;
     try {
       request = parseSrtStreamId(c.streamId);
     } catch (err) {
-      refuse(SRT_REJECT.badRequest, err instanceof ProtocolError ? err.code : 'SRT_BAD_STREAM_ID');
+      refuseStreamId(err);
       return;
     }
     // The one canonical APP/STREAM identity every protocol uses (case folded, segments checked).
@@ -306,7 +311,7 @@ export class SrtServer implements Listener {
       target = canonicalStream(name);
     } catch (err) {
       if (!(err instanceof StreamNameError)) throw err;
-      refuse(SRT_REJECT.badRequest, err.code);
+      refuseStreamId(err);
       return;
     }
     const { app, stream } = target;

@@ -19,8 +19,14 @@ describe('parseSrtStreamId', () => {
   }
 
   it('refuses ids that name nothing usable with SRT_BAD_STREAM_ID', () => {
-    for (const id of ['', 'publish:', 'play:live/x', '#!::m=publish', '#!::r=live/x,m=bidirectional', '#!::r=live/x,garbage', 'publish:live/x:alice', 'read:live/x::pw']) {
+    for (const id of ['', 'publish:', '#!::m=publish', '#!::r=live/x,garbage', 'publish:live/x:alice', 'read:live/x::pw']) {
       expectCode(() => parseSrtStreamId(id), 'SRT_BAD_STREAM_ID');
+    }
+  });
+
+  it('refuses a mode other than publish/read (m= publish/request) with SRT_BAD_MODE', () => {
+    for (const id of ['play:live/x', 'bogus:live/x', '#!::r=live/x,m=bidirectional']) {
+      expectCode(() => parseSrtStreamId(id), 'SRT_BAD_MODE');
     }
   });
 });

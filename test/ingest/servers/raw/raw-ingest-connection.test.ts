@@ -6,6 +6,7 @@ import { Hub } from '../../../../ingest/src/hub/hub.js';
 import { createLogger } from '../../../../ingest/src/logger.js';
 import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
 import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
+import { PendingBytesBudget } from '../../../../ingest/src/protocols/pending-bytes-budget.js';
 import { ConnectionRegistry } from '../../../../ingest/src/servers/connection-registry.js';
 import { createRawAllowList } from '../../../../ingest/src/servers/raw/raw-allow-list.js';
 import { RawIngestConnection, type RawIngestOptions } from '../../../../ingest/src/servers/raw/raw-ingest-connection.js';
@@ -76,6 +77,9 @@ class ScriptedInput implements RawIngestInput {
   end(): RawIngestOutput {
     return { frames: [] };
   }
+  bufferedBytes(): number {
+    return 0;
+  }
 }
 
 function setup(script: (RawIngestOutput | Error)[], options: Partial<RawIngestOptions> = {}) {
@@ -88,7 +92,7 @@ function setup(script: (RawIngestOutput | Error)[], options: Partial<RawIngestOp
     socket as unknown as Socket,
     new ScriptedInput(script),
     { protocol: 'ts-tcp', app: 'live', defaultStream: 'stream', idleTimeoutMs: 30_000, ...options },
-    { hub, registry, log, state: { draining: false } },
+    { hub, registry, log, state: { draining: false }, pendingBytes: new PendingBytesBudget(1 << 30) },
   );
   const received: MediaFrame[] = [];
   const read = (path: string) =>
@@ -126,7 +130,7 @@ describe('RawIngestConnection', () => {
       new FakeSocket() as unknown as Socket,
       new ScriptedInput([{ frames: [], streamName: 'cam' }]),
       { protocol: 'flv-tcp', app: 'live', defaultStream: 'stream', idleTimeoutMs: 30_000 },
-      { hub: first.hub, registry: first.registry, log: createLogger('debug', (l) => first.logs.push(JSON.parse(l) as Record<string, unknown>)), state: { draining: false } },
+      { hub: first.hub, registry: first.registry, log: createLogger('debug', (l) => first.logs.push(JSON.parse(l) as Record<string, unknown>)), state: { draining: false }, pendingBytes: new PendingBytesBudget(1 << 30) },
     );
     const socket = (second as unknown as { socket: FakeSocket }).socket;
     socket.emit('data', Buffer.from([0]));
