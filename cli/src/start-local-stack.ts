@@ -67,6 +67,8 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
       metrics,
       // The admin line protocol's kick/drop/shutdown take the token `streamgate admin` reads from the data dir.
       ...(functions ? { adminToken: functions.adminToken } : {}),
+      // The web console reaches the users and relays APIs through the ingest (same origin).
+      functionsUrl,
       ...(relaysClient ? { relaysClient } : {}),
       ...(options.onShutdown ? { onShutdown: options.onShutdown } : {}),
     });

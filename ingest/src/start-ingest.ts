@@ -23,6 +23,8 @@ import type { RelaysClient } from './relay/relays-client.js';
 import { HlsOutputs, HLS_OUTPUT_DEFAULTS } from './servers/http/hls-output.js';
 import { createHealthServer } from './servers/health/health-server.js';
 import { createHttpServer } from './servers/http/http-server.js';
+import { ConsoleApi } from './servers/http/console/console-api.js';
+import { CONSOLE_HISTORY_DEFAULTS, type ConsoleHistoryOptions } from './servers/http/console/console-history.js';
 import type { IngestContext, Listener } from './servers/ingest-context.js';
 import { MetricsConnectionRegistry } from './metrics/metrics-connection-registry.js';
 import { createMetricsSetup, type MetricsSetup } from './metrics/metrics-setup.js';
@@ -66,6 +68,13 @@ export interface IngestDeps {
   readonly relaysClient?: RelaysClient;
   /** Cluster mode: the registry's DynamoDB client (created from the config when omitted). */
   readonly registryClient?: DynamoDBClient;
+  /**
+   * Where the web console's users and relays calls go (`streamgate start`: its local functions);
+   * default STREAMGATE_FUNCTIONS_URL.
+   */
+  readonly functionsUrl?: string;
+  /** The console's sampling (tests shorten it). */
+  readonly consoleHistory?: Partial<ConsoleHistoryOptions>;
 }
 
 /** A running ingest. */
@@ -101,6 +110,8 @@ interface ListenerParts {
   readonly rtmpt: RtmptBridge;
   readonly shutdown: () => void;
   readonly adminToken?: string;
+  /** The web console's API (`/console/api/…`) on the HTTP listener. */
+  readonly console: ConsoleApi;
 }
 
 /** Every listener the configuration asks for. */
@@ -127,7 +138,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     maxConnections: config.maxConnections,
   };
   // With a health listener of its own, /metrics leaves the viewers' port (which a load balancer exposes).
-  const httpDeps = { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined };
+  const httpDeps = { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined, console: parts.console };
   // A shared key makes segment tokens valid on every task and across restarts.
   const segmentTokenKey = config.segmentTokenKey === undefined ? undefined : createHash('sha256').update(config.segmentTokenKey).digest();
   const http = createHttpServer({ ...httpOptions, ...(segmentTokenKey ? { segmentTokenKey } : {}) }, httpDeps);
@@ -138,7 +149,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   }
   if (ctx.cluster !== undefined) {
     // The private port other tasks pull this task's streams from (bearer, origin streams only).
-    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false });
+    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false, console: undefined });
     listeners.push(netListener('cluster', internal, config.clusterPort, config.clusterHost, log));
   }
   // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
@@ -292,12 +303,24 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     idleTimeoutMs: config.idleTimeoutMs,
     sessionIdleMs: config.idleTimeoutMs,
   });
+  // Filled once the listeners listen: the console's server page lists them.
+  const ports: Record<string, number> = {};
+  const consoleApi = new ConsoleApi({
+    ctx: context,
+    metrics,
+    adminToken: config.adminToken ?? deps.adminToken,
+    functionsUrl: deps.functionsUrl ?? config.functionsUrl,
+    version: `streamgate/${INGEST_VERSION}`,
+    ports: () => ports,
+    ...(deps.consoleHistory ? { history: { ...CONSOLE_HISTORY_DEFAULTS, ...deps.consoleHistory } } : {}),
+  });
   let running: RunningIngest | undefined;
   const shutdown = deps.onShutdown ?? (() => void running?.drain());
   let listeners: Listener[];
   try {
-    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown, adminToken: deps.adminToken });
+    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown, adminToken: deps.adminToken, console: consoleApi });
   } catch (err) {
+    consoleApi.close();
     hls.close();
     rtmpt.close();
     stopPoller();
@@ -312,11 +335,11 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     const perAddress = PRIVATE_LISTENERS.has(l.name) ? new AddressCounter(config.maxConnectionsPerAddress) : context.connectionsPerAddress;
     gateConnections(l.server, { listener: l.name, perAddress, pendingBytes: context.pendingBytes, log });
   }
-  const ports: Record<string, number> = {};
   try {
     for (const l of listeners) ports[l.name] = await l.listen();
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
+    consoleApi.close();
     hls.close();
     rtmpt.close();
     stopPoller();
@@ -339,6 +362,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     relays.close();
     hls.close();
     rtmpt.close();
+    consoleApi.close();
     for (const timer of timers) clearInterval(timer);
     cluster?.close();
     hub.endAllReaders();

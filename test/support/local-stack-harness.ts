@@ -7,7 +7,9 @@ import { createAccessControl } from '../../ingest/src/auth/create-access-control
 import type { AuthorizerConfig } from '../../ingest/src/auth/create-authorizer.js';
 import { loadConfig, type IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
-import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
+import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
+import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
+import { startIngest, type IngestDeps, type RunningIngest } from '../../ingest/src/start-ingest.js';
 import { TEST_INGEST_ENV } from './ingest-harness.js';
 
 /** A user to create through the users API. */
@@ -29,6 +31,8 @@ export interface LocalStackTestOptions {
   authorizer?: Partial<AuthorizerConfig>;
   /** Functions URL the ingest asks instead of the local functions (a hanging fake, a proxy). */
   ingestFunctionsUrl?: string;
+  /** Further ingest dependencies (e.g. a shorter console sampling). */
+  ingestDeps?: Partial<IngestDeps>;
   users?: StackUser[];
 }
 
@@ -90,8 +94,10 @@ export async function startLocalStackForTest(opts: LocalStackTestOptions = {}): 
     logs.push(JSON.parse(line) as Record<string, unknown>);
   });
   let ingest: RunningIngest;
+  const metrics = createMetricsSetup();
   try {
-    // As cli/src/start-local-stack.ts: the ingest uses the secrets the functions generated.
+    // As cli/src/start-local-stack.ts: the ingest uses the secrets the functions generated, and
+    // its auth decisions are counted in the metrics.
     const access = createAccessControl(
       {
         ...config,
@@ -99,12 +105,22 @@ export async function startLocalStackForTest(opts: LocalStackTestOptions = {}): 
         teaSecret: functions.teaSecret,
         serviceToken: functions.serviceToken,
       },
-      log,
+      withAuthMetrics(log, metrics.ingest),
       opts.authorizer,
     );
     // As the local stack: managed relays are read from the functions with the service token.
     const relaysClient = createRelaysClient({ functionsUrl: opts.ingestFunctionsUrl ?? functions.url, serviceToken: functions.serviceToken });
-    ingest = await startIngest(config, { log, access, relaysClient });
+    // As the local stack: the admin token of the data dir guards the admin protocol and the web
+    // console, whose users and relays calls go to the functions.
+    ingest = await startIngest(config, {
+      log,
+      access,
+      metrics,
+      relaysClient,
+      adminToken: functions.adminToken,
+      functionsUrl: opts.ingestFunctionsUrl ?? functions.url,
+      ...opts.ingestDeps,
+    });
   } catch (err) {
     await stopFunctions();
     rmSync(dataDir, { recursive: true, force: true });

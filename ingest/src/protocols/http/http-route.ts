@@ -12,6 +12,10 @@ import type { HttpRequest } from './http-request-parser.js';
  */
 export type HttpRoute =
   | { readonly kind: 'index' }
+  /** The web console's page (`/console`). */
+  | { readonly kind: 'console-page' }
+  /** The web console's API (`/console/api/…`, any method): `rest` is the segments after `api`. */
+  | { readonly kind: 'console-api'; readonly rest: readonly string[] }
   | { readonly kind: 'healthz' }
   | { readonly kind: 'metrics' }
   /** RTMPT tunnel; RtmptTunnel.route checks method and path further. */
@@ -50,7 +54,8 @@ function names(app: readonly string[], stream: string): { app: string; stream: s
 }
 
 /**
- * Maps a parsed request to what the 8080 listener serves: `/` (player page), `/healthz`,
+ * Maps a parsed request to what the 8080 listener serves: `/` (player page), `/console` and
+ * `/console/api/…` (web console), `/healthz`,
  * `/metrics`, the RTMPT tunnel paths, HTTP-FLV `/APP/STREAM.flv`, HLS `/APP/STREAM/index.m3u8` and
  * `/APP/STREAM/<n>.ts`. Throws HTTP_NOT_FOUND (404), HTTP_METHOD_NOT_ALLOWED (405, allowed methods
  * in ROUTE_METHODS.read) or HTTP_BAD_STREAM_NAME (400). Whether the stream exists is the server's
@@ -59,10 +64,21 @@ function names(app: readonly string[], stream: string): { app: string; stream: s
 export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 'segments'>): HttpRoute {
   const { method, path, segments } = request;
   if (isRtmptPath(path)) return { kind: 'rtmpt' };
+  if (segments[0] === 'console' && (segments.length === 1 || segments[1] === 'api')) return consoleRoute(method, segments);
   const route = readRoute(segments);
   if (route === undefined) throw new ProtocolError('HTTP_NOT_FOUND', 'No such path');
   if (method === 'GET' || method === 'HEAD') return route;
   if (method === 'OPTIONS') return { kind: 'preflight' };
+  throw new ProtocolError('HTTP_METHOD_NOT_ALLOWED', `${method.slice(0, 16)} not allowed here`);
+}
+
+/**
+ * `/console` (GET, HEAD) and `/console/api/…` (any method: the console API answers 404 itself).
+ * Other paths under `/console/` stay stream paths of an app called `console`.
+ */
+function consoleRoute(method: string, segments: readonly string[]): HttpRoute {
+  if (segments.length > 1) return { kind: 'console-api', rest: segments.slice(2) };
+  if (method === 'GET' || method === 'HEAD') return { kind: 'console-page' };
   throw new ProtocolError('HTTP_METHOD_NOT_ALLOWED', `${method.slice(0, 16)} not allowed here`);
 }
 

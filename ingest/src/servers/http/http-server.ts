@@ -19,6 +19,7 @@ import { checkHttpPlay, type HttpPlayCheck } from './http-play-auth.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtmptBridge } from '../rtmp/rtmpt-bridge.js';
 import { indexPage } from './web/index-page.js';
+import type { ConsoleApi } from './console/console-api.js';
 
 /** Timings and bounds of the HTTP listener. */
 export interface HttpServerOptions {
@@ -48,6 +49,8 @@ export interface HttpServerDeps {
   readonly rtmpt: RtmptBridge;
   /** `/metrics` on this listener (default); off when a health listener serves it instead. */
   readonly serveMetrics?: boolean;
+  /** The web console's API (`/console/api/…`); without it the console answers 404. */
+  readonly console?: ConsoleApi;
 }
 
 /** A route that plays a stream (what player auth guards). */
@@ -275,6 +278,10 @@ class HttpConnection {
           headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' },
           body: Buffer.from(indexPage({ defaultApp: 'live' })),
         };
+      case 'console-page':
+        return text(404, 'HTTP_NOT_FOUND\n');
+      case 'console-api':
+        return this.deps.console === undefined ? text(404, 'HTTP_NOT_FOUND\n') : this.deps.console.handle(request, route.rest, this.entry.remoteAddress);
       case 'healthz':
         return ctx.state.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ok' });
       case 'metrics':

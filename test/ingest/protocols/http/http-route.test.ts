@@ -30,10 +30,19 @@ const routes: { target: string; method?: string; route: HttpRoute }[] = [
   { target: '/open/1', method: 'POST', route: { kind: 'rtmpt' } },
   { target: '/idle/abc/3', method: 'POST', route: { kind: 'rtmpt' } },
   { target: '/fcs/ident2', method: 'POST', route: { kind: 'rtmpt' } },
+  { target: '/console', route: { kind: 'console-page' } },
+  { target: '/console/', method: 'HEAD', route: { kind: 'console-page' } },
+  // The console API takes every method (its own 404s come after the admin token is checked).
+  { target: '/console/api/snapshot', route: { kind: 'console-api', rest: ['snapshot'] } },
+  { target: '/console/api/users/alice/grants/revoke', method: 'POST', route: { kind: 'console-api', rest: ['users', 'alice', 'grants', 'revoke'] } },
+  { target: '/console/api/users/alice', method: 'DELETE', route: { kind: 'console-api', rest: ['users', 'alice'] } },
+  // Other paths under /console stay streams of an app called console.
+  { target: '/console/cam1.flv', route: { kind: 'flv', app: 'console', stream: 'cam1', path: 'console/cam1' } },
 ];
 
 const refused: { target: string; method?: string; code: string; status: number }[] = [
   { target: '/favicon.ico', code: 'HTTP_NOT_FOUND', status: 404 },
+  { target: '/console', method: 'POST', code: 'HTTP_METHOD_NOT_ALLOWED', status: 405 },
   { target: '/live/cam1/../../x.ts', code: 'HTTP_PATH_TRAVERSAL', status: 400 },
   { target: '/live/cam1/segment.ts', code: 'HTTP_NOT_FOUND', status: 404 },
   { target: '/live/.flv', code: 'HTTP_BAD_STREAM_NAME', status: 400 },

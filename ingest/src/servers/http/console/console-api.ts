@@ -1,0 +1,216 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { FailureThrottle } from '../../../auth/failure-throttle.js';
+import { Hub } from '../../../hub/hub.js';
+import type { MetricsSetup } from '../../../metrics/metrics-setup.js';
+import { headerValue, type HttpRequest } from '../../../protocols/http/http-request-parser.js';
+import type { IngestContext } from '../../ingest-context.js';
+import { ConsoleHistory, CONSOLE_HISTORY_DEFAULTS, type ConsoleHistoryOptions } from './console-history.js';
+import { consoleSnapshot } from './console-snapshot.js';
+import { proxyToFunctions } from './functions-proxy.js';
+
+/** An answer of the console API (the HTTP listener writes it). */
+export interface ConsoleAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly body: Uint8Array;
+}
+
+/** What the console API is built from. */
+export interface ConsoleApiOptions {
+  readonly ctx: IngestContext;
+  readonly metrics: MetricsSetup;
+  /** The admin token (STREAMGATE_ADMIN_TOKEN, or the local functions' one); none: the API answers 503. */
+  readonly adminToken?: string;
+  /** Where the users and relays APIs are (the local functions or the deployed HTTP API). */
+  readonly functionsUrl?: string;
+  readonly version: string;
+  /** Bound ports by listener name, known once the listeners listen. */
+  readonly ports: () => Readonly<Record<string, number>>;
+  readonly history?: ConsoleHistoryOptions;
+  /** For tests: the fetch the proxy uses. */
+  readonly fetchFn?: typeof fetch;
+}
+
+/** Wrong tokens from one address within a minute before it gets 429 for the rest of that minute. */
+export const CONSOLE_MAX_FAILURES = 10;
+
+/** API responses are never cached, never sniffed, never framed. */
+const API_HEADERS = {
+  'Content-Type': 'application/json',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+} as const;
+
+function json(status: number, value: unknown, extra: Record<string, string> = {}): ConsoleAnswer {
+  return { status, headers: { ...API_HEADERS, ...extra }, body: Buffer.from(JSON.stringify(value)) };
+}
+
+function error(status: number, code: string, message: string, extra: Record<string, string> = {}): ConsoleAnswer {
+  return json(status, { error: code, message }, extra);
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** The body of an action as a JSON object, or undefined. */
+function objectBody(request: HttpRequest): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(request.body).toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A canonical stream path from an action body's `stream`, or undefined. */
+function streamOf(body: Record<string, unknown> | undefined): string | undefined {
+  const raw = body?.stream;
+  if (typeof raw !== 'string' || raw.length > 1024) return undefined;
+  try {
+    return Hub.path(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The web console's API on the HTTP listener, under `/console/api/`. Every call needs
+ * `Authorization: Bearer <admin token>` (compared as SHA-256 digests in constant time); wrong
+ * tokens are throttled per source address (429 after {@link CONSOLE_MAX_FAILURES} a minute) and
+ * nothing else is read before the token matched. Calls:
+ *
+ * - `GET snapshot`: streams, server, relays (consoleSnapshot); `GET history[?stream=APP/STREAM]`:
+ *   the sparkline samples; `GET connections`: every open connection.
+ * - `POST streams/kick {stream}`: closes the publisher's connection; `POST streams/drop-readers
+ *   {stream}`: closes the stream's player connections; `POST connections/kick {id}`.
+ * - `users…` and `relays…` (any method): passed on to the functions' users and relays APIs with
+ *   the same bearer (functionsProxy), so the browser needs one origin and one token.
+ */
+export class ConsoleApi {
+  readonly history: ConsoleHistory;
+  private readonly throttle = new FailureThrottle({ maxFailures: CONSOLE_MAX_FAILURES, windowMs: 60_000, maxAddresses: 10_000 });
+  private readonly tokenDigest: Buffer | undefined;
+
+  constructor(private readonly options: ConsoleApiOptions) {
+    this.history = new ConsoleHistory(options.ctx.hub, options.ctx.registry, options.metrics.ingest, options.history ?? CONSOLE_HISTORY_DEFAULTS);
+    this.tokenDigest = options.adminToken === undefined || options.adminToken === '' ? undefined : digest(options.adminToken);
+  }
+
+  /** Whether an admin token is configured (the console page says how to set one otherwise). */
+  get enabled(): boolean {
+    return this.tokenDigest !== undefined;
+  }
+
+  /** Answers a request whose path starts with `/console/api/`; `rest` is the segments after it. */
+  handle(request: HttpRequest, rest: readonly string[], remoteAddress: string): ConsoleAnswer | Promise<ConsoleAnswer> {
+    if (this.tokenDigest === undefined) {
+      return error(503, 'console_disabled', 'no admin token is configured (set STREAMGATE_ADMIN_TOKEN, or run streamgate start)');
+    }
+    const now = Date.now();
+    if (this.throttle.isThrottled(remoteAddress, now)) {
+      return error(429, 'too_many_failures', 'too many wrong admin tokens from this address; wait a minute', { 'Retry-After': '60' });
+    }
+    const authorization = headerValue(request.headers, 'Authorization');
+    const m = authorization === undefined ? null : /^Bearer[ ]+(\S{1,512})\s*$/i.exec(authorization);
+    if (m === null || !timingSafeEqual(digest(m[1]!), this.tokenDigest)) {
+      this.throttle.recordFailure(remoteAddress, now);
+      this.options.ctx.log.warn('console.unauthorized', { remote: remoteAddress });
+      // No WWW-Authenticate: a browser must not pop its own login dialog over the console's.
+      return error(401, 'unauthorized', 'a valid admin token is required');
+    }
+    return this.route(request, rest, remoteAddress, authorization!);
+  }
+
+  private route(request: HttpRequest, rest: readonly string[], remote: string, authorization: string): ConsoleAnswer | Promise<ConsoleAnswer> {
+    const [first, second] = rest;
+    const { method } = request;
+    if (first === 'users' || first === 'relays') return this.proxy(request, rest, authorization);
+    const get = method === 'GET' || method === 'HEAD';
+    if (rest.length === 1 && first === 'snapshot' && get) {
+      return json(200, consoleSnapshot({ ctx: this.options.ctx, metrics: this.options.metrics, history: this.history, version: this.options.version, ports: this.options.ports }));
+    }
+    if (rest.length === 1 && first === 'history' && get) return this.historyAnswer(request.query);
+    if (rest.length === 1 && first === 'connections' && get) return json(200, { connections: this.connections() });
+    if (rest.length === 2 && method === 'POST' && first === 'streams' && (second === 'kick' || second === 'drop-readers')) {
+      return this.streamAction(second, objectBody(request), remote);
+    }
+    if (rest.length === 2 && method === 'POST' && first === 'connections' && second === 'kick') {
+      const id = objectBody(request)?.id;
+      if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return error(400, 'invalid_value', 'id must be a connection id such as c12');
+      const entry = this.options.ctx.registry.get(id);
+      if (entry === undefined) return error(404, 'connection_not_found', `no connection ${id}`);
+      this.options.ctx.log.info('console.kick', { target: id, remote });
+      entry.kick('kicked by operator');
+      return json(200, { kicked: id });
+    }
+    return error(404, 'not_found', 'no such console call');
+  }
+
+  private historyAnswer(query: string): ConsoleAnswer {
+    const { intervalMs } = this.history.options;
+    const raw = query === '' ? null : new URLSearchParams(query).get('stream');
+    if (raw === null) return json(200, { intervalMs, samples: this.history.serverSamples() });
+    const path = streamOf({ stream: raw });
+    if (path === undefined) return error(400, 'invalid_value', 'stream must be APP/STREAM');
+    return json(200, { stream: path, intervalMs, samples: this.history.stream(path) });
+  }
+
+  private connections() {
+    return this.options.ctx.registry.list().map((e) => ({
+      id: e.id,
+      protocol: e.protocol,
+      remoteAddress: e.remoteAddress,
+      since: e.since,
+      ...(e.role !== undefined ? { role: e.role } : {}),
+      ...(e.app !== undefined && e.stream !== undefined ? { stream: `${e.app}/${e.stream}` } : {}),
+      ...(e.user !== undefined ? { user: e.user } : {}),
+      bytesIn: e.bytesIn(),
+      bytesOut: e.bytesOut(),
+    }));
+  }
+
+  private streamAction(action: 'kick' | 'drop-readers', body: Record<string, unknown> | undefined, remote: string): ConsoleAnswer {
+    const path = streamOf(body);
+    if (path === undefined) return error(400, 'invalid_value', 'stream must be APP/STREAM');
+    const { hub, registry, log } = this.options.ctx;
+    const info = hub.streamInfo(path);
+    if (action === 'kick') {
+      const publisher = info?.publisher;
+      if (publisher === undefined) return error(404, 'stream_not_live', `${path} has no publisher`);
+      const entry = registry.get(publisher.id);
+      // Relay pulls and cluster edge pulls are publishers without a client connection of their own.
+      if (entry === undefined) return error(409, 'not_a_connection', `the publisher of ${path} is a ${publisher.protocol} source, not a client connection; remove its relay instead`);
+      log.info('console.kick-publisher', { path, target: publisher.id, remote });
+      entry.kick('kicked by operator');
+      return json(200, { kicked: publisher.id });
+    }
+    const players = registry.list().filter((e) => e.role === 'player' && e.app !== undefined && e.stream !== undefined && `${e.app}/${e.stream}` === path);
+    log.info('console.drop-readers', { path, readers: players.length, remote });
+    for (const e of players) e.kick('dropped by operator');
+    return json(200, { dropped: players.map((e) => e.id) });
+  }
+
+  private async proxy(request: HttpRequest, rest: readonly string[], authorization: string): Promise<ConsoleAnswer> {
+    const base = this.options.functionsUrl;
+    if (base === undefined) return error(503, 'functions_unknown', 'this ingest has no functions URL (STREAMGATE_FUNCTIONS_URL)');
+    const answer = await proxyToFunctions(
+      base,
+      {
+        method: request.method,
+        path: `/${rest.map(encodeURIComponent).join('/')}`,
+        query: request.query,
+        authorization,
+        ...(headerValue(request.headers, 'Content-Type') !== undefined ? { contentType: headerValue(request.headers, 'Content-Type')! } : {}),
+        body: request.body,
+      },
+      this.options.fetchFn,
+    );
+    return { status: answer.status, headers: { ...API_HEADERS, 'Content-Type': answer.contentType }, body: answer.body };
+  }
+
+  close(): void {
+    this.history.close();
+  }
+}
