@@ -56,50 +56,123 @@ export function encodeFlvTag(tagType: FlvTagType, timestamp: number, body: Uint8
 
 type Payload = { tagType: FlvTagType; body: Uint8Array } | undefined;
 
-/** The FLV payload of a frame, computed once for all readers; undefined when FLV cannot carry it. */
-function flvPayloadOnce(frame: MediaFrame): Payload {
-  return encodedOnce<Payload>(frame, 'flv', (f) => {
-    try {
-      return encodeFlvPayload(f);
-    } catch (err) {
-      // An mp3 AudioConfig has no FLV form: the MP3 frames describe themselves.
-      if (err instanceof ProtocolError && err.code === 'FLV_UNENCODABLE') return undefined;
-      throw err;
-    }
-  });
+/** The FLV payload of a frame; undefined when FLV cannot carry it. */
+function flvPayload(frame: MediaFrame): Payload {
+  try {
+    return encodeFlvPayload(frame);
+  } catch (err) {
+    // An mp3 AudioConfig has no FLV form: the MP3 frames describe themselves.
+    if (err instanceof ProtocolError && err.code === 'FLV_UNENCODABLE') return undefined;
+    throw err;
+  }
 }
 
 /**
- * FLV writer for one HTTP-FLV reader, sans-I/O: `push(frame)` returns the bytes to send for that
- * frame (the file header first, then one tag) or an empty array when the frame has no FLV form.
- * Tag bodies are produced once per frame for every reader (encodedOnce); only the 15 bytes of
- * framing are per reader. Timestamps start at 0 at the reader's first audio or video frame (a
- * reader joining from the GOP cache starts a fresh timeline); config and metadata frames take the
- * timestamp of the last frame written.
+ * The whole tag of an audio or video frame, stamped with the frame's own time on the stream's
+ * timeline (negative times as 0): the same bytes for every reader, made once per frame
+ * (encodedOnce). Undefined when FLV cannot carry the frame.
+ */
+export function flvMediaTagOnce(frame: MediaFrame & { kind: 'video' | 'audio' }): Uint8Array | undefined {
+  return encodedOnce<Uint8Array | null>(frame, 'flv-tag', (f) => {
+    const payload = flvPayload(f);
+    return payload === undefined ? null : encodeFlvTag(payload.tagType, Math.max(0, Math.round(frame.dts)), payload.body);
+  }) ?? undefined;
+}
+
+/** Joins parts into one Buffer (the socket would otherwise wrap a Uint8Array per write). */
+function join(parts: readonly Uint8Array[], length: number): Buffer {
+  if (parts.length === 1) {
+    const only = parts[0]!;
+    return Buffer.isBuffer(only) ? only : Buffer.from(only.buffer, only.byteOffset, only.byteLength);
+  }
+  return Buffer.concat(parts, length);
+}
+
+/**
+ * The FLV bytes of hub batches that many readers receive alike (the stream's batch of a tick,
+ * handed as the same array to every reader in step): joined once per batch, then shared by
+ * identity, one comparison per reader. Config and metadata tags in a batch take the time of the
+ * media before them, so the cache also holds the time the batch started from (the same for all
+ * readers in step: they have all been sent the same frames).
+ */
+export class SharedFlvBatches {
+  private batch: readonly MediaFrame[] | undefined;
+  private start = 0;
+  private out: { readonly bytes: Buffer; readonly end: number } = { bytes: Buffer.alloc(0), end: 0 };
+
+  /** The bytes of `frames` for a reader whose last tag was at `start` ms, and the time after them. */
+  encode(frames: readonly MediaFrame[], start: number): { readonly bytes: Buffer; readonly end: number } {
+    if (frames !== this.batch || start !== this.start) {
+      const parts: Uint8Array[] = [];
+      let length = 0;
+      let at = start;
+      for (const f of frames) {
+        const tag = flvTag(f, at);
+        if (tag === undefined) continue;
+        if (f.kind === 'video' || f.kind === 'audio') at = Math.max(0, Math.round(f.dts));
+        parts.push(tag);
+        length += tag.byteLength;
+      }
+      this.batch = frames;
+      this.start = start;
+      this.out = { bytes: length === 0 ? Buffer.alloc(0) : join(parts, length), end: at };
+    }
+    return this.out;
+  }
+}
+
+/** A frame's tag: media stamped with its own time (shared), configs and metadata at `at`. */
+function flvTag(frame: MediaFrame, at: number): Uint8Array | undefined {
+  if (frame.kind === 'video' || frame.kind === 'audio') return flvMediaTagOnce(frame);
+  const payload = flvPayload(frame);
+  return payload === undefined ? undefined : encodeFlvTag(payload.tagType, at, payload.body);
+}
+
+/**
+ * FLV writer for one HTTP-FLV reader, sans-I/O: the file header first, then one tag per frame
+ * (none for a frame FLV cannot carry). Tags are on the stream's timeline (the publisher's time, as
+ * RTMP players get it), so a reader's tags are byte for byte every other reader's: whole tags of
+ * audio and video are made once per frame, and a batch shared by the readers in step is joined
+ * once for all of them (SharedFlvBatches). Config and metadata frames take the time of the last
+ * audio or video tag written (0 before the first).
  */
 export class FlvMuxer {
   private started = false;
-  private base: number | undefined;
   private last = 0;
 
   constructor(private readonly tracks: FlvTracks = { audio: true, video: true }) {}
 
   /** The bytes for `frame`; see the class comment. */
   push(frame: MediaFrame): Uint8Array {
-    const payload = flvPayloadOnce(frame);
-    if (payload === undefined) return new Uint8Array(0);
-    if (frame.kind === 'video' || frame.kind === 'audio') {
-      this.base ??= frame.dts;
-      // Never negative: a frame interleaved just before the reader's first one is stamped 0.
-      this.last = Math.max(0, Math.round(frame.dts - this.base));
+    return this.batch([frame]);
+  }
+
+  /**
+   * The bytes for a batch of frames as one Buffer (possibly empty). With `shared` (the batch is
+   * the stream's batch of this tick, see ReaderSink.write) every reader past its header gets the
+   * very same Buffer.
+   */
+  batch(frames: readonly MediaFrame[], shared?: SharedFlvBatches): Buffer {
+    if (shared !== undefined && this.started) {
+      const out = shared.encode(frames, this.last);
+      this.last = out.end;
+      return out.bytes;
     }
-    const tag = encodeFlvTag(payload.tagType, this.last, payload.body);
-    if (this.started) return tag;
-    this.started = true;
-    const header = encodeFlvHeader(this.tracks);
-    const out = new Uint8Array(header.length + tag.length);
-    out.set(header, 0);
-    out.set(tag, header.length);
-    return out;
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (const f of frames) {
+      const tag = flvTag(f, this.last);
+      if (tag === undefined) continue;
+      if (f.kind === 'video' || f.kind === 'audio') this.last = Math.max(0, Math.round(f.dts));
+      if (!this.started) {
+        this.started = true;
+        const header = encodeFlvHeader(this.tracks);
+        parts.push(header);
+        length += header.byteLength;
+      }
+      parts.push(tag);
+      length += tag.byteLength;
+    }
+    return length === 0 ? Buffer.alloc(0) : join(parts, length);
   }
 }

@@ -4,11 +4,29 @@ import type { ReaderEndReason } from '../../hub/reader-sink.js';
 import type { Subscription } from '../../hub/subscription.js';
 import type { Logger } from '../../logger.js';
 import type { IngestMetrics } from '../../metrics/ingest-metrics.js';
-import { FlvMuxer } from '../../protocols/flv/flv-muxer.js';
+import { FlvMuxer, SharedFlvBatches } from '../../protocols/flv/flv-muxer.js';
 import { CORS_HEADERS } from '../../protocols/http/cors-headers.js';
 import { HTTP_LAST_CHUNK, encodeHttpChunk } from '../../protocols/http/encode-http-chunk.js';
 import { encodeHttpResponseHead } from '../../protocols/http/encode-http-response-head.js';
 import type { ConnectionEntry } from '../connection-registry.js';
+
+/**
+ * The stream batches of the tick, joined once for every HTTP-FLV reader in step (the hub hands them
+ * all the same array; see SharedFlvBatches), and their chunked form, framed once for them all.
+ */
+const sharedBatches = new SharedFlvBatches();
+let lastBody: Buffer | undefined;
+let lastChunk: Buffer = Buffer.alloc(0);
+
+/** `body` as one chunk of a chunked response, framed once per distinct body. */
+function sharedChunk(body: Buffer): Buffer {
+  if (body !== lastBody) {
+    const chunk = encodeHttpChunk(body);
+    lastChunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    lastBody = body;
+  }
+  return lastChunk;
+}
 
 /** What one HTTP-FLV response needs. */
 export interface HttpFlvReaderDeps {
@@ -78,19 +96,13 @@ export function serveHttpFlv(
     id: entry.id,
     protocol: 'http-flv',
     onPublish: () => undefined,
-    write: (frames) => {
+    write: (frames, shared) => {
       if (ended || socket.destroyed) return true;
-      const parts: Uint8Array[] = [];
-      let length = 0;
-      for (const f of frames) {
-        const bytes = muxer.push(f);
-        if (bytes.length === 0) continue;
-        parts.push(bytes);
-        length += bytes.length;
-      }
-      if (length === 0) return true;
-      const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
-      return write(chunked ? encodeHttpChunk(body) : body);
+      // In step, every reader gets the same Buffer (one join and one chunk framing per tick for
+      // all of them, as RTMP does); catching up, the tags are shared and only the join is its own.
+      const body = muxer.batch(frames, shared ? sharedBatches : undefined);
+      if (body.byteLength === 0) return !socket.writableNeedDrain;
+      return write(!chunked ? body : shared ? sharedChunk(body) : encodeHttpChunk(body));
     },
     // One FLV file per publish: the response ends with the publisher, the player reconnects.
     onUnpublish: () => finish('unpublished'),

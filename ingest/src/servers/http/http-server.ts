@@ -11,6 +11,7 @@ import type { ConnectionPendingBytes } from '../../protocols/pending-bytes-budge
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { rtmptErrorStatus } from '../../protocols/rtmpt/rtmpt-tunnel.js';
 import type { ConnectionEntry } from '../connection-registry.js';
+import { DirectSocketWriter } from '../direct-socket-write.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
 import { hlsTokenizedPlaylist } from './hls-tokenized-playlist.js';
@@ -201,6 +202,13 @@ class HttpConnection {
     if (this.socket.destroyed) return false;
     this.bytesOut += bytes.byteLength;
     return this.socket.write(bytes);
+  }
+
+  /** An HTTP-FLV body: straight to the kernel when nothing is queued (see DirectSocketWriter). */
+  private writeMedia(direct: DirectSocketWriter, bytes: Uint8Array): boolean {
+    if (this.socket.destroyed) return false;
+    this.bytesOut += bytes.byteLength;
+    return direct.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   private pump(): void {
@@ -400,12 +408,13 @@ class HttpConnection {
         if (!ctx.hub.isLive(path)) return text(404, 'HTTP_NOT_FOUND\n');
         this.handedOver = true;
         this.socket.setTimeout(0);
+        const direct = new DirectSocketWriter(this.socket);
         serveHttpFlv(
           this.socket,
           { path, version: request.version, head: request.method === 'HEAD' },
           this.entry,
           { hub: ctx.hub, log: ctx.log, metrics: metrics.ingest },
-          (bytes) => this.write(bytes),
+          (bytes) => this.writeMedia(direct, bytes),
         );
         if (check !== undefined) this.watch(check);
         return undefined;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeFlvPayload, type FlvTagType } from '../../../../ingest/src/media/flv-payload.js';
 import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { FlvMuxer, encodeFlvHeader, encodeFlvTag } from '../../../../ingest/src/protocols/flv/flv-muxer.js';
+import { FlvMuxer, SharedFlvBatches, encodeFlvHeader, encodeFlvTag } from '../../../../ingest/src/protocols/flv/flv-muxer.js';
 import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { ffprobePath } from '../../../support/ffmpeg.js';
 import { readFlv, syntheticFrames } from './synthetic-av.js';
@@ -28,17 +28,17 @@ const cases: { name: string; frames: MediaFrame[]; bytes: string }[] = [
     `,
   },
   {
-    name: 'timestamps relative to the first frame, extended byte past 2^24 ms',
+    name: "timestamps on the stream's timeline, extended byte past 2^24 ms",
     frames: [
       { kind: 'video', codec: 'h264', dts: 1000, pts: 1040, keyframe: true, data: hex('00 00 00 01 65') },
       { kind: 'audio', codec: 'aac', dts: 1000 + 0x1234567, data: hex('21 10') },
     ],
     bytes: `
       46 4c 56 01 05 00 00 00 09 00 00 00 00
-      09 00 00 0a 00 00 00 00 00 00 00  # video, 10 bytes, ts 0
+      09 00 00 0a 00 03 e8 00 00 00 00  # video, 10 bytes, ts 1000 (the frame's own time)
       17 01 00 00 28 00 00 00 01 65     # keyframe AVC NALU, cts 40
       00 00 00 15
-      08 00 00 04 23 45 67 01 00 00 00  # audio, 4 bytes, ts 0x01234567 (ext byte 01)
+      08 00 00 04 23 49 4f 01 00 00 00  # audio, 4 bytes, ts 1000 + 0x01234567 = 0x0123494f (ext byte 01)
       af 01 21 10                       # AAC raw
       00 00 00 0f
     `,
@@ -66,10 +66,10 @@ describe('FlvMuxer', () => {
   it('skips frames without an FLV form', () => {
     const muxer = new FlvMuxer();
     expect(muxer.push({ kind: 'audio-config', codec: 'mp3', record: new Uint8Array(0), sampleRate: 44100, channels: 2 })).toHaveLength(0);
-    expect(muxer.push({ kind: 'metadata', dts: 0, values: { width: 160 } }).subarray(0, 3)).toEqual(hex('46 4c 56'));
+    expect(Buffer.from(muxer.push({ kind: 'metadata', dts: 0, values: { width: 160 } }).subarray(0, 3))).toEqual(Buffer.from(hex('46 4c 56')));
   });
 
-  it('shares tag bodies between readers and gives each its own timeline', () => {
+  it("stamps every reader's tags on the stream's timeline, so a late reader's tags are an early one's bytes", () => {
     const frames = syntheticFrames();
     const early = new FlvMuxer();
     const late = new FlvMuxer();
@@ -77,11 +77,34 @@ describe('FlvMuxer', () => {
     const a = frames.map((f) => early.push(f));
     const configs = frames.filter((f) => f.kind === 'video-config' || f.kind === 'audio-config');
     const b = [...configs, ...frames.slice(firstKey)].map((f) => late.push(f));
-    const tagsA = readFlv(Buffer.concat(a)).tags;
+    // The same tag objects, not only equal bytes: made once per frame.
+    expect(a.at(-1)!.buffer).toBe(b.at(-1)!.buffer);
+    const keyframe = frames[firstKey] as { dts: number };
     const tagsB = readFlv(Buffer.concat(b)).tags;
-    expect(tagsA.at(-1)!.body).toEqual(tagsB.at(-1)!.body);
-    expect(tagsA[0]!.timestamp).toBe(0);
-    expect(tagsB.find((t) => t.tagType === 9 && t.body[1] === 1)!.timestamp).toBe(0);
+    expect(tagsB.find((t) => t.tagType === 9 && t.body[1] === 1)!.timestamp).toBe(Math.round(keyframe.dts));
+  });
+
+  it('hands every reader in step the same Buffer for a shared batch, with the bytes it would have made alone', () => {
+    const frames = syntheticFrames();
+    const cut = frames.findIndex((f, i) => i > 10 && f.kind === 'video' && f.keyframe);
+    const shared = new SharedFlvBatches();
+    const readers = [new FlvMuxer(), new FlvMuxer()];
+    const alone = new FlvMuxer();
+    const start = frames.slice(0, cut);
+    for (const r of readers) r.batch(start);
+    alone.batch(start);
+    const ticks = [frames.slice(cut, cut + 3), frames.slice(cut + 3)];
+    for (const tick of ticks) {
+      const [x, y] = readers.map((r) => r.batch(tick, shared));
+      expect(x).toBe(y);
+      expect(x!.equals(alone.batch(tick))).toBe(true);
+    }
+  });
+
+  it('starts a reader with the file header even when its first batch is a shared one', () => {
+    const frames = syntheticFrames();
+    const bytes = new FlvMuxer().batch(frames, new SharedFlvBatches());
+    expect(readFlv(bytes).tags.length).toBeGreaterThan(0);
   });
 
   it('round-trips real ffmpeg frames: every muxed tag decodes back to the frame it came from', () => {
@@ -90,10 +113,7 @@ describe('FlvMuxer', () => {
     const { flags, tags } = readFlv(Buffer.concat(frames.map((f) => muxer.push(f))));
     expect(flags).toBe(0x05);
     const back = tags.map((t) => decodeFlvPayload(t.tagType as FlvTagType, t.timestamp, t.body));
-    const base = (frames.find((f) => f.kind === 'video' || f.kind === 'audio') as { dts: number }).dts;
-    const shift = (f: MediaFrame): MediaFrame =>
-      f.kind === 'video' ? { ...f, dts: f.dts - base, pts: f.pts - base } : f.kind === 'audio' ? { ...f, dts: f.dts - base } : f;
-    expect(back.filter((f) => f?.kind !== 'metadata')).toEqual(frames.filter((f) => f.kind !== 'metadata').map(shift));
+    expect(back.filter((f) => f?.kind !== 'metadata')).toEqual(frames.filter((f) => f.kind !== 'metadata'));
   });
 
   it('produces a file ffprobe reads as h264 + aac with all its frames', () => {
