@@ -59,6 +59,30 @@ describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
     expect(Buffer.from(written.at(-1)!).toString('latin1')).toBe('0\r\n\r\n');
   });
 
+  it('writes the very same buffer to every reader in step (encoded once per tick, not per reader)', async () => {
+    const { hub, publication, entry, socket } = setup(10_000, 8 << 20);
+    const frames = syntheticFrames();
+    const keyframes = frames.flatMap((f, i) => (f.kind === 'video' && f.keyframe ? [i] : []));
+    for (const f of frames.slice(0, keyframes[1])) publication.push(f);
+    await sleep(5);
+    const writes: Uint8Array[][] = [[], []];
+    for (const w of writes) {
+      const other = new Socket();
+      other.on('error', () => undefined);
+      serveHttpFlv(other, { path: 'live/s', version: '1.1', head: false }, { ...entry }, { hub, log: silentLogger }, (b) => (w.push(b), true));
+    }
+    await sleep(20); // both catch up from the GOP cache and join the stream's batches
+    const before = writes.map((w) => w.length);
+    publication.push(frames[keyframes[1]!]!);
+    await sleep(5);
+    const [a, b] = writes.map((w, i) => w.slice(before[i]));
+    expect(a).toHaveLength(1);
+    expect(a![0]).toBe(b![0]);
+    // Both bodies stay valid FLV on the stream's timeline.
+    for (const w of writes) expect(readFlv(flvBody(w)).tags.at(-1)!.timestamp).toBe(Math.round((frames[keyframes[1]!] as { dts: number }).dts));
+    void socket;
+  });
+
   it('holds frames back while the socket reports a full buffer and resumes on drain', async () => {
     const { hub, publication, entry, socket } = setup();
     const written: Uint8Array[] = [];
