@@ -228,7 +228,7 @@ class ChunkReader {
     if (fmt < 3) ext = b.readUIntBE(o + bh, 3) === 0xffffff;
     else {
       const csid = c === 0 ? 64 + b[o + 1] : c === 1 ? 64 + b[o + 1] + b[o + 2] * 256 : c;
-      const s = this.cs.get(csid); ext = !!(s && s.ext);
+      const s = this.cs.get(csid); ext = !!s?.ext;
     }
     return bh + mh + (ext ? 4 : 0);
   }
@@ -540,7 +540,7 @@ async function playMode() {
             const sb = Buffer.alloc(10); sb.writeUInt16BE(3, 0); sb.writeUInt32BE(this.sid, 2); sb.writeUInt32BE(3000, 6);
             this.send(chunkMessage(2, 4, 0, 0, sb)); // set buffer length 3000 ms
           } else if (name === '_error') {
-            st.failed = st.failed || ('_error: ' + JSON.stringify(v[3] && v[3].code || v[3]));
+            st.failed = st.failed || ('_error: ' + JSON.stringify(v[3]?.code || v[3]));
           } else if (name === 'onStatus') {
             const info = v[3] || {}; const code = info.code || '?';
             st.statuses.push(code);
@@ -691,7 +691,7 @@ async function playMode() {
     const waiting = (st) => st.tStart && !(raw ? st.tFirstMedia : st.tFirstKey) && !st.failed && !st.closed;
     while (nowMs() < tLateDeadline && lates.some((p) => waiting(p.st))) await sleep(50);
   }
-  const connectProbeResult = connectProbe ? await connectProbe : null;
+  const connectProbeResult = connectProbe !== null ? await connectProbe : null;
   finish(null, { connectProbeResult, winSec, dTicks, dUTicks, dNs: schedOk ? dNs : null, tree, rssSamples, cpuTimeline, mach0, mach1, self1, auxOut });
 
   /** The connect-probe process (see --connect-probes), resolved with its JSON or null (bounded). */
@@ -754,7 +754,7 @@ async function playMode() {
         stoppedReading: STOP.length,
       },
     };
-    if (w && w.connectProbeResult) {
+    if (w?.connectProbeResult) {
       const c = w.connectProbeResult;
       res.players.connectProbeMs = { samples: c.samples, failed: c.failed, p50: r1(pct(c.ms, 50)), p95: r1(pct(c.ms, 95)), max: r1(c.ms.length ? Math.max(...c.ms) : null) };
     }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { RelayView } from '../../domain/src/relay.js';
 import { ApiError } from './api-error.js';
 import type { CliIo } from './cli-io.js';

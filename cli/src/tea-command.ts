@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
 import type { CliIo } from './cli-io.js';
 import { resolveTeaSecret } from './config.js';

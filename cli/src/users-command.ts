@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { User } from '../../domain/src/user.js';
 import { ApiError } from './api-error.js';
 import type { CliIo } from './cli-io.js';

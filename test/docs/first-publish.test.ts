@@ -20,7 +20,7 @@ interface Block {
 }
 
 /** The fenced `sh` blocks of the doc, each with the `<!-- first-publish: KIND ["text"] -->` before it. */
-export function parseWalkthrough(markdown: string): Block[] {
+function parseWalkthrough(markdown: string): Block[] {
   const blocks: Block[] = [];
   const re = /<!-- first-publish: (install|background|run|display)(?: until "([^"]+)")? -->\s*\n```sh\n([\s\S]*?)```/g;
   for (const m of markdown.matchAll(re)) {

@@ -11,7 +11,7 @@ const TIMEOUT_MS = 800;
 const ALICE = { name: 'alice12', password: 's3cret-pass', publish: ['cam1', 'cam2'] };
 const query = `live?user=${ALICE.name}&pass=${ALICE.password}`;
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -157,12 +157,12 @@ describe('a cluster of three ingest processes acts as one server', () => {
       const republish = publishTestPattern(`rtmp://${BOB.name}:${BOB.password}@127.0.0.1:${cluster.ports.rtmp}/live/crash`);
       publishers.push(republish);
       // PublishNotify after the UnpublishNotify, then video: the new owner's stream through a new edge pull.
-      const after = (v: RtmpTestClient, i: number) => v.received.slice(v.received.indexOf(gone[i]!));
+      const since = (v: RtmpTestClient, i: number) => v.received.slice(v.received.indexOf(gone[i]!));
       const isNotify = (m: ReceivedMessage) => m.kind === 'command' && m.code === 'NetStream.Play.PublishNotify';
-      await Promise.all(viewers.map((v, i) => waitFor(() => after(v, i).some(isNotify), 20_000, 'PublishNotify after the crash')));
+      await Promise.all(viewers.map((v, i) => waitFor(() => since(v, i).some(isNotify), 20_000, 'PublishNotify after the crash')));
       await Promise.all(
         viewers.map((v, i) =>
-          waitFor(() => after(v, i).slice(after(v, i).findIndex(isNotify)).some((m) => m.kind === 'media' && m.typeId === 9), 20_000, 'video after PublishNotify'),
+          waitFor(() => since(v, i).slice(since(v, i).findIndex(isNotify)).some((m) => m.kind === 'media' && m.typeId === 9), 20_000, 'video after PublishNotify'),
         ),
       );
       const lease = await registry.lookup('live/crash');

@@ -4,7 +4,7 @@ import { openAccess, type RtmpAccessControl } from '../../ingest/src/servers/rtm
 import { ffmpegPath } from '../support/ffmpeg.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 /** Open access except for publishing `live/forbidden`: what the real access control would say. */
 const access: RtmpAccessControl = {

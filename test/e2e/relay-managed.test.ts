@@ -6,7 +6,7 @@ import { startTestIngest } from '../support/ingest-harness.js';
 import { startLocalStackForTest } from '../support/local-stack-harness.js';
 import { waitFor } from '../support/wait.js';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -13,7 +13,7 @@ const RELAY_ENV = {
   STREAMGATE_RELAY_PULL_IDLE_MS: '500',
 };
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait.js';
 
 const RELAY_ENV = { STREAMGATE_RELAY_ALLOW_PRIVATE: 'on', STREAMGATE_RELAY_TIMEOUT_MS: '3000', STREAMGATE_RELAY_RETRY_MAX_MS: '1500' };
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

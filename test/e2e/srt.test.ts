@@ -112,7 +112,7 @@ describe('SRT with real clients (ffmpeg/libsrt, srt-live-transmit, GStreamer)', 
       expect(played.videoFrames, played.stderr).toBeGreaterThanOrEqual(50);
       if (slt) await waitFor(() => (t.ingest.hub.streamInfo('live/slt')?.framesIn ?? 0) > 25, 8000, 'the srt-live-transmit publish');
       // videotestsrc runs as fast as it can: the publish may be over already; its close says how much came.
-      if (gst) {
+      if (gst !== undefined) {
         await waitFor(() => t.logs.some((l) => l.event === 'connection.close' && l.stream === 'gst'), 15_000, 'the GStreamer srtsink publish');
         const close = t.logs.find((l) => l.event === 'connection.close' && l.stream === 'gst')!;
         expect(close).toMatchObject({ dropped: 0, continuityErrors: 0 });

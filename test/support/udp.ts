@@ -63,7 +63,7 @@ export class UdpLossProxy {
     this.back.close();
   }
 
-  private pass(msg: Buffer, dir: 'up' | 'down', send: () => void): void {
+  private pass(_msg: Buffer, dir: 'up' | 'down', send: () => void): void {
     if (this.random() < this.options.loss) {
       this.dropped[dir]++;
       return;

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP, Socket, connect as netConnect, type LookupFunction } from 'node:net';
+import { isIP, type Socket, connect as netConnect, type LookupFunction } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { relayAddressRefusal } from '../../../domain/src/relay-url.js';
 

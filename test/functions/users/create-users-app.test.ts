@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
 import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
 import { createUsersApp } from '../../../functions/src/users/create-users-app.js';
-import { openApiDocument } from '../../../functions/src/users/openapi-document.js';
+import type { openApiDocument } from '../../../functions/src/users/openapi-document.js';
 import { ADMIN_TOKEN, lambdaEnv, startTestDeps, TEA_SECRET } from '../support/test-deps.js';
 
 let ctx: Awaited<ReturnType<typeof startTestDeps>>;

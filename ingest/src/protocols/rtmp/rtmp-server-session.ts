@@ -533,16 +533,6 @@ export class RtmpServerSession {
     });
   }
 
-  private sendData(streamId: number, values: unknown[]): void {
-    this.sendMessage({
-      chunkStreamId: STREAM_DATA_CSID,
-      timestamp: 0,
-      typeId: MessageType.dataAmf0,
-      streamId,
-      payload: encodeAmf0(...values),
-    });
-  }
-
   private sendStreamBegin(streamId: number): void {
     this.sendMessage(encodeControlMessage({ type: 'user-control', event: UserControlEvent.streamBegin, streamId }));
   }

@@ -144,7 +144,7 @@ export function verifyDigest(auth: Extract<RtspAuthorization, { scheme: 'digest'
  */
 export function digestUriMatches(digestUri: string, requestUri: string): boolean {
   if (digestUri === requestUri) return true;
-  const m = /^rtsps?:\/\/[^/?]*(\/[^]*)?$/i.exec(requestUri);
+  const m = /^rtsps?:\/\/[^/?]*(\/[\s\S]*)?$/i.exec(requestUri);
   if (!m) return false;
   const path = m[1] ?? '/';
   return digestUri === path;

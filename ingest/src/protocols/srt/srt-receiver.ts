@@ -210,7 +210,10 @@ export class SrtReceiver {
       if (l.from === l.to) this.losses.splice(i, 1);
       else if (seq === l.from) l.from = seqAdd(seq, 1);
       else if (seq === l.to) l.to = seqAdd(seq, -1);
-      else this.losses.splice(i + 1, 0, { from: seqAdd(seq, 1), to: l.to, lastNakAt: l.lastNakAt }), (l.to = seqAdd(seq, -1));
+      else {
+        this.losses.splice(i + 1, 0, { from: seqAdd(seq, 1), to: l.to, lastNakAt: l.lastNakAt });
+        l.to = seqAdd(seq, -1);
+      }
       return true;
     }
     return false;

@@ -1,11 +1,10 @@
 import type { Duplex } from 'node:stream';
-import type { MediaFrame } from '../../media/media-frame.js';
 import type { ConnectionPendingBytes, PendingBytesBudget } from '../../protocols/pending-bytes-budget.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '../../protocols/rtmp/rtmp-server-session.js';
-import { Hub, type Publication } from '../../hub/hub.js';
+import type { Hub, Publication } from '../../hub/hub.js';
 import type { ReaderEndReason, ReaderSink } from '../../hub/reader-sink.js';
 import type { Subscription } from '../../hub/subscription.js';
 import type { Logger } from '../../logger.js';

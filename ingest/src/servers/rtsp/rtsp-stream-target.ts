@@ -15,7 +15,7 @@ export interface RtspStreamTarget extends StreamIdentity {
  * a URL that is not rtsp:// or a name that cannot be a stream, 404 for a URL without app or stream.
  */
 export function rtspStreamTarget(uri: string, sessionName: string): RtspStreamTarget {
-  const m = /^rtsps?:\/\/[^/]*(\/[^]*)?$/i.exec(uri);
+  const m = /^rtsps?:\/\/[^/]*(\/[\s\S]*)?$/i.exec(uri);
   if (!m) throw new RtspRequestError(400, 'RTSP_BAD_URI', `not an rtsp:// URL: ${redactUri(uri).slice(0, 64)}`);
   const { name, query } = splitQuery(m[1] ?? '/');
   const parts = name.split('/').filter((p) => p !== '').map(safeDecode);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { decodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-decoder.js';
 import { encodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-encoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '../../../../ingest/src/protocols/amf/amf-values.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { hexBuffer } from '../../../support/feeding.js';
 import { fuzz } from '../../../support/fuzz.js';
 import { codeOf } from '../../../support/expect-code.js';

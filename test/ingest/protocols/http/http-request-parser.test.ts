@@ -3,8 +3,7 @@ import { HttpRequestParser, headerValue, type HttpRequest } from '../../../../in
 import { encodeHttpRequest } from '../../../../ingest/src/protocols/http/encode-http-request.js';
 import { httpErrorStatus } from '../../../../ingest/src/protocols/http/http-error-status.js';
 import { LIMITS } from '../../../../ingest/src/protocols/limits.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { ascii, feedings, hex } from '../../../support/feeding.js';
+import { ascii, feedings, } from '../../../support/feeding.js';
 import { fuzz } from '../../../support/fuzz.js';
 import { codeOf } from '../../../support/expect-code.js';
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ChunkDecoder, type ChunkDecoderLimits } from '../../../../ingest/src/protocols/rtmp/chunk-decoder.js';
 import { encodeMessageChunks } from '../../../../ingest/src/protocols/rtmp/chunk-encoder.js';
 import type { RtmpMessage } from '../../../../ingest/src/protocols/rtmp/rtmp-message.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { feedings, hexBuffer } from '../../../support/feeding.js';
 import { fuzz } from '../../../support/fuzz.js';
 import { codeOf } from '../../../support/expect-code.js';

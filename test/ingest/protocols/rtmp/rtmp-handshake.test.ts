@@ -9,7 +9,6 @@ import {
   findDigest,
   imprintDigest,
 } from '../../../../ingest/src/protocols/rtmp/rtmp-handshake.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { feedings, seededRandom } from '../../../support/feeding.js';
 import { fuzz } from '../../../support/fuzz.js';
 import { codeOf } from '../../../support/expect-code.js';

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
 import { encodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-encoder.js';
 import { encodeAmf3 } from '../../../../ingest/src/protocols/amf/amf3-encoder.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { ChunkDecoder } from '../../../../ingest/src/protocols/rtmp/chunk-decoder.js';
 import { encodeFrameChunks, type RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
 import { decodeFlvPayload } from '../../../../ingest/src/media/flv-payload.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpRequestParser, type HttpRequest } from '../../../../ingest/src/protocols/http/http-request-parser.js';
 import { encodeHttpRequest } from '../../../../ingest/src/protocols/http/encode-http-request.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
 import { RTMPT_FAST_POLL, RTMPT_SLOW_POLL, RtmptSession } from '../../../../ingest/src/protocols/rtmpt/rtmpt-session.js';
 import {
   RtmptTunnel,

@@ -4,7 +4,7 @@ import type { AudioConfig, VideoConfig } from '../../../../ingest/src/media/medi
 import { TsDemuxer } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
 import { formatSdp, mediaFmtp, mediaRtpmap, parseSdp, type SessionDescription } from '../../../../ingest/src/protocols/sdp/sdp.js';
 import { sdpFromTracks, trackFromSdpMedia } from '../../../../ingest/src/protocols/sdp/sdp-tracks.js';
-import { hex, seededRandom } from '../../../support/feeding.js';
+import { seededRandom } from '../../../support/feeding.js';
 import { expectCode } from '../../../support/expect-code.js';
 
 const fixture = (dir: string, name: string): Buffer => readFileSync(new URL(`../../../fixtures/${dir}/${name}`, import.meta.url));
