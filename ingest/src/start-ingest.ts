@@ -272,6 +272,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
       timeoutMs: config.relayTimeoutMs,
       backoff: { minMs: Math.min(deps.relayRetryMinMs ?? 1000, config.relayRetryMaxMs), maxMs: config.relayRetryMaxMs, resetAfterMs: 10_000 },
       pullIdleMs: config.relayPullIdleMs,
+      ...(cluster !== undefined ? { cluster } : {}),
     },
     fixedRelays,
   );

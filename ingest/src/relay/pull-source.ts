@@ -1,4 +1,7 @@
 import type { Hub, Publication } from '../hub/hub.js';
+import type { ClaimResult, ClusterNode } from '../cluster/cluster-node.js';
+import { frameByteLength, type MediaFrame } from '../media/media-frame.js';
+import { claimStream } from '../servers/publish-stream.js';
 import type { RelayUrl } from '../../../domain/src/relay-url.js';
 import { createSourceClient } from './create-source-client.js';
 import { RelayLink, type RelayLinkOptions } from './relay-link.js';
@@ -8,6 +11,8 @@ import type { SourceClient } from './source-client.js';
 export interface PullSourceOptions extends RelayLinkOptions {
   readonly source: RelayUrl;
   readonly hub: Hub;
+  /** In a cluster the stream's lease is taken before the pulled stream is published (one publisher cluster-wide). */
+  readonly cluster?: ClusterNode;
   readonly allowPrivate: boolean;
   readonly timeoutMs: number;
 }
@@ -17,6 +22,10 @@ export interface PullSourceOptions extends RelayLinkOptions {
  * publishes what arrives under `stream`, like any local publisher (every output plays it).
  * Reconnects with backoff while started; the owner decides when (always on, or on demand).
  */
+/** Frames (and their bytes) kept while a cluster lease is being taken; past either the first ones are dropped. */
+const MAX_FRAMES_WHILE_CLAIMING = 512;
+const MAX_BYTES_WHILE_CLAIMING = 16 * 1024 * 1024;
+
 export class PullSource extends RelayLink {
   private client: SourceClient | undefined;
   private publication: Publication | undefined;
@@ -27,6 +36,8 @@ export class PullSource extends RelayLink {
 
   protected connect(): void {
     let client: SourceClient;
+    let waiting: MediaFrame[] | undefined;
+    let waitingBytes = 0;
     const lost = (code: string, message: string): void => {
       if (this.client !== client) return;
       this.client = undefined;
@@ -39,20 +50,38 @@ export class PullSource extends RelayLink {
       client = createSourceClient(this.options.source, { allowPrivate: this.options.allowPrivate, timeoutMs: this.options.timeoutMs }, {
         onStart: () => {
           if (this.client !== client) return;
-          const result = this.options.hub.publish(this.options.stream, {
+          const claimed = claimStream(this.options, this.options.stream, {
             id: this.id,
             protocol: 'relay-pull',
             remoteAddress: this.options.source.host,
             kick: (reason) => lost('RELAY_KICKED', `kicked: ${reason}`),
           });
-          if (!result.ok) {
-            lost('RELAY_STREAM_BUSY', `${this.options.stream} already has a publisher (${result.current.protocol})`);
-            return;
-          }
-          this.publication = result.publication;
-          this.markLive();
+          const decide = (result: ClaimResult): void => {
+            const early = waiting ?? [];
+            waiting = undefined;
+            if (this.client !== client) {
+              if (result.ok) result.publication.end();
+              return;
+            }
+            if (!result.ok) {
+              const code = result.reason === 'registry-unavailable' ? 'RELAY_REGISTRY_UNAVAILABLE' : 'RELAY_STREAM_BUSY';
+              lost(code, `${this.options.stream} already has a publisher${result.reason === 'registry-unavailable' ? ' (stream registry unreachable)' : ''}`);
+              return;
+            }
+            this.publication = result.publication;
+            for (const f of early) this.publication.push(f);
+            this.markLive();
+          };
+          if (!(claimed instanceof Promise)) return decide(claimed);
+          // The lease is a store round trip: the first frames (decoder configs among them) wait, bounded.
+          waiting = [];
+          claimed.then(decide, (err: unknown) => lost('RELAY_REGISTRY_UNAVAILABLE', (err as Error).message));
         },
-        onFrame: (frame) => this.publication?.push(frame),
+        onFrame: (frame) => {
+          if (waiting === undefined) return this.publication?.push(frame);
+          waitingBytes += frameByteLength(frame);
+          if (waiting.length < MAX_FRAMES_WHILE_CLAIMING && waitingBytes <= MAX_BYTES_WHILE_CLAIMING) waiting.push(frame);
+        },
         onClose: (err) => {
           if (this.client !== client) return;
           this.client = undefined;

@@ -1,6 +1,7 @@
 import { canonicalStream, StreamNameError } from '../../../domain/src/canonical-stream.js';
 import { globMatch } from '../../../domain/src/glob-match.js';
 import { parseRelayUrl, PULL_SCHEMES, PUSH_SCHEMES, redactRelayUrl, type RelayUrl } from '../../../domain/src/relay-url.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
 import { PullSource } from './pull-source.js';
@@ -19,6 +20,8 @@ export interface RelayManagerOptions {
   readonly backoff: BackoffOptions;
   /** On-demand pulls stop this long after the last reader left. */
   readonly pullIdleMs: number;
+  /** This task's part in a cluster: pulled streams take the stream's lease like any publisher. */
+  readonly cluster?: ClusterNode;
 }
 
 /** Defaults of {@link RelayManagerOptions}. */
@@ -197,6 +200,7 @@ export class RelayManager {
       log: this.log,
       source: url,
       hub: this.hub,
+      ...(this.options.cluster !== undefined ? { cluster: this.options.cluster } : {}),
       allowPrivate: this.options.allowPrivate,
       timeoutMs: this.options.timeoutMs,
     });

@@ -23,10 +23,22 @@ import type { IngestContext, Listener } from '../ingest-context.js';
 import { splitQuery } from '../stream-name.js';
 import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
 import { srtRejectReason, srtStreamIdRefusal } from './srt-reject-reason.js';
+import type { ClaimResult } from '../../cluster/cluster-node.js';
+import type { PublisherInfo } from '../../hub/publisher-info.js';
+import { claimStream } from '../publish-stream.js';
 import { SrtTsPlayer } from './srt-ts-player.js';
 import { SrtTsPublication } from './srt-ts-publication.js';
 
 /** Settings of the SRT listener (from the ingest config; tests shorten the timings). */
+/** A publisher's claim of its stream, made before its peer exists (cluster: a lease round trip). */
+interface SrtClaim {
+  readonly id: string;
+  result: ClaimResult;
+  peer: Peer | undefined;
+  /** Kicked (replaced) before the peer existed. */
+  kicked: string | undefined;
+}
+
 export interface SrtServerOptions {
   readonly port: number;
   readonly host: string;
@@ -345,8 +357,32 @@ export class SrtServer implements Listener {
           this.send(entry.reply, from);
           return;
         }
-        this.dropPending(key);
-        this.open(c, rinfo, key, action, app, stream, decision, authRequest);
+        const cluster = this.ctx.cluster;
+        if (action !== 'publish' || cluster === undefined) {
+          this.dropPending(key);
+          this.open(c, rinfo, key, action, app, stream, decision, authRequest);
+          return;
+        }
+        // In a cluster the stream's lease comes first (a store round trip): the handshake stays
+        // pending meanwhile, and a repeated conclusion is ignored as while auth is decided.
+        const claim: SrtClaim = { id: this.ctx.registry.nextId(), result: undefined as unknown as ClaimResult, peer: undefined, kicked: undefined };
+        const info = this.publisherInfo(claim, rinfo.address, decision);
+        void cluster.claim(`${app}/${stream}`, info).then(
+          (result) => {
+            claim.result = result;
+            if (this.socket === undefined || this.closing) {
+              if (result.ok) result.publication.end();
+              this.dropPending(key);
+              return;
+            }
+            this.dropPending(key);
+            this.open(c, rinfo, key, action, app, stream, decision, authRequest, claim);
+          },
+          (err: unknown) => {
+            this.dropPending(key);
+            this.log.error('srt.internal-error', { err });
+          },
+        );
       },
       (err: unknown) => {
         this.dropPending(key);
@@ -373,6 +409,7 @@ export class SrtServer implements Listener {
     stream: string,
     decision: AuthDecision | undefined,
     authRequest: AuthorizeRequest,
+    claimed?: SrtClaim,
   ): void {
     const from = { address: rinfo.address, port: rinfo.port };
     const path = `${app}/${stream}`;
@@ -387,7 +424,26 @@ export class SrtServer implements Listener {
     }
     let socketId = randomInt(1, 0x7fffffff);
     while (this.peers.has(socketId)) socketId = randomInt(1, 0x7fffffff);
-    const id = this.ctx.registry.nextId();
+    const claim: SrtClaim = claimed ?? { id: this.ctx.registry.nextId(), result: undefined as unknown as ClaimResult, peer: undefined, kicked: undefined };
+    if (action === 'publish' && claimed === undefined) {
+      claim.result = claimStream(this.ctx, path, this.publisherInfo(claim, rinfo.address, decision)) as ClaimResult;
+    }
+    if (action === 'publish') {
+      const result = claim.result;
+      if (!result.ok) {
+        if (result.reason === 'registry-unavailable') refuse(SRT_REJECT.down, 'SRT_REGISTRY_UNAVAILABLE');
+        else refuse(SRT_REJECT.conflict, 'SRT_STREAM_BUSY');
+        return;
+      }
+      if (claim.kicked !== undefined) {
+        // Replaced (the same user again) while the handshake was still being answered.
+        result.publication.end();
+        refuse(SRT_REJECT.conflict, 'SRT_STREAM_BUSY');
+        return;
+      }
+      if (result.replaced !== undefined) this.log.info('srt.publish-replaces', { path, replaced: result.replaced });
+    }
+    const id = claim.id;
     const now = performance.now();
     const accepted = acceptSrtConclusion(c, socketId, from, Date.now(), this.listener);
     const conn = new SrtConnection({
@@ -437,17 +493,8 @@ export class SrtServer implements Listener {
     };
     (peer as { entry: ConnectionEntry }).entry = entry;
     if (action === 'publish') {
-      const result = this.ctx.hub.publish(path, {
-        id,
-        protocol: 'srt',
-        remoteAddress: rinfo.address,
-        ...(decision?.user !== undefined ? { user: decision.user } : {}),
-        kick: (reason) => this.closePeer(peer, 'kicked', true, { reason }),
-      });
-      if (!result.ok) {
-        refuse(SRT_REJECT.conflict, 'SRT_STREAM_BUSY');
-        return;
-      }
+      const result = claim.result as Extract<ClaimResult, { ok: true }>;
+      claim.peer = peer;
       const publication = new SrtTsPublication(result.publication);
       peer.role = {
         onPayload: (payload) => publication.push(payload),
@@ -474,6 +521,20 @@ export class SrtServer implements Listener {
       mtu: accepted.mtu,
     });
     this.watch(peer, decision, authRequest);
+  }
+
+  /** The hub's view of an SRT publisher; a kick before its peer exists is remembered. */
+  private publisherInfo(claim: SrtClaim, address: string, decision: AuthDecision | undefined): PublisherInfo {
+    return {
+      id: claim.id,
+      protocol: 'srt',
+      remoteAddress: address,
+      ...(decision?.user !== undefined ? { user: decision.user } : {}),
+      kick: (reason) => {
+        if (claim.peer !== undefined) this.closePeer(claim.peer, 'kicked', true, { reason });
+        else claim.kicked = reason;
+      },
+    };
   }
 
   private playerRole(peer: Peer, path: string): PeerRole {
