@@ -42,6 +42,11 @@ export interface IngestStackProps extends StackProps {
   readonly aclAuth: AclAuth;
   readonly teaSecret: ISecret;
   readonly serviceToken: ISecret;
+  /**
+   * The operators' admin token (the users API's): the web console on 8080/8443 `/console` takes
+   * it, and passes users and relays calls on to the API with it.
+   */
+  readonly adminToken: ISecret;
   /** Called with the task role so the api stack can allow it `execute-api:Invoke` on /acl and /token. */
   readonly grantInvoke: (taskRole: IGrantable) => void;
   /**
@@ -205,6 +210,7 @@ export class IngestStack extends Stack {
       secrets: {
         STREAMGATE_TEA_SECRET: EcsSecret.fromSecretsManager(props.teaSecret),
         STREAMGATE_SERVICE_TOKEN: EcsSecret.fromSecretsManager(props.serviceToken),
+        STREAMGATE_ADMIN_TOKEN: EcsSecret.fromSecretsManager(props.adminToken),
         ...(props.cluster !== undefined
           ? {
               STREAMGATE_CLUSTER_TOKEN: EcsSecret.fromSecretsManager(props.cluster.clusterToken),

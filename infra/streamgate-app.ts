@@ -39,6 +39,7 @@ export function addStreamgateStacks(app: App): StreamgateStacks {
     aclAuth: config.aclAuth,
     teaSecret: data.teaSecret.secret,
     serviceToken: data.serviceToken.secret,
+    adminToken: data.adminToken.secret,
     grantInvoke: (role) => api.grantIngestInvoke(role),
     cluster: { registry: data.registry, clusterToken: data.clusterToken.secret, segmentTokenKey: data.segmentTokenKey.secret },
     description: 'streamgate ingest: Fargate service behind a Network Load Balancer',

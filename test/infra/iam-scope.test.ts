@@ -37,7 +37,7 @@ describe('IAM across all stacks', () => {
       expect(checked).toBeGreaterThanOrEqual(5);
     });
 
-    it(`lets the ingest task's execution role read just its four secrets (${label})`, () => {
+    it(`lets the ingest task's execution role read just its five secrets (${label})`, () => {
       const t = all.ingestTemplate;
       const [, task] = resourcesOf(t, 'AWS::ECS::TaskDefinition')[0];
       const execRole = task.Properties.ExecutionRoleArn['Fn::GetAtt'][0] as string;
@@ -46,8 +46,10 @@ describe('IAM across all stacks', () => {
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
         .filter((s) => list(s.Action).some((a) => a.startsWith('secretsmanager:')));
       const resources = secretStatements.flatMap((s) => list(s.Resource)).map((r) => JSON.stringify(r));
-      expect(resources).toHaveLength(4);
+      expect(resources).toHaveLength(5);
       expect(resources.some((r) => r.includes('TeaSecret'))).toBe(true);
+      // the web console's login, which it passes on to the users API
+      expect(resources.some((r) => r.includes('AdminToken'))).toBe(true);
       expect(resources.some((r) => r.includes('ServiceToken'))).toBe(true);
       // cluster mode: the pull port's bearer and the shared segment-token key
       expect(resources.some((r) => r.includes('ClusterToken'))).toBe(true);

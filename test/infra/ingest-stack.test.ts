@@ -158,11 +158,13 @@ describe('ingest stack', () => {
     });
     expect(env.STREAMGATE_PUBLIC_HOST).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Nlb/), 'DNSName'] });
     const secrets = (container.Secrets as { Name: string; ValueFrom: unknown }[]).map((s) => s.Name).sort();
-    expect(secrets).toEqual(['STREAMGATE_SERVICE_TOKEN', 'STREAMGATE_TEA_SECRET']);
+    // The admin token: the web console's login, passed on to the users API.
+    expect(secrets).toEqual(['STREAMGATE_ADMIN_TOKEN', 'STREAMGATE_SERVICE_TOKEN', 'STREAMGATE_TEA_SECRET']);
     // Secrets arrive as Secrets Manager references, never as plain environment values.
     for (const s of container.Secrets) expect(JSON.stringify(s.ValueFrom)).toMatch(/ImportValue|Ref/);
     expect(Object.keys(env)).not.toContain('STREAMGATE_TEA_SECRET');
     expect(Object.keys(env)).not.toContain('STREAMGATE_SERVICE_TOKEN');
+    expect(Object.keys(env)).not.toContain('STREAMGATE_ADMIN_TOKEN');
   });
 
   it('tells the ingest to sign its functions calls (iam) by default and to send the service bearer with aclAuth=token', () => {

@@ -46,6 +46,7 @@ export function synthIngest(context: Record<string, unknown> = {}): { stack: Ing
     aclAuth: config.aclAuth,
     teaSecret: data.teaSecret.secret,
     serviceToken: data.serviceToken.secret,
+    adminToken: data.adminToken.secret,
     grantInvoke: () => {
       granted = true;
     },
