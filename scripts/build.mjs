@@ -4,15 +4,19 @@
  * infra/bundle-options.json):
  *
  *   dist/ingest/main.mjs              the ingest server (node24, ESM, sourcemap) — what ingest/Dockerfile runs
+ *   dist/web/<app>.js                 one minified browser script per ingest/web/<app>/main.ts (the player
+ *                                     page's, the console's), served by the ingest under /web/
  *   dist/functions/<name>/index.mjs   one Lambda bundle per Hono app (node24, ESM, sourcemap)
  *
  * The AWS SDK is bundled into the function bundles rather than left to the Lambda runtime: the
  * file we test (test/build/function-bundles.test.ts) is then byte-for-byte the program that runs,
  * with the SDK version pinned in package-lock.json instead of whatever the runtime ships.
  *
- * Usage: node scripts/build.mjs [--only ingest|functions] [--outdir DIR]
+ * `--only ingest` builds the ingest and its browser apps (what the image ships).
+ *
+ * Usage: node scripts/build.mjs [--only ingest|web|functions] [--outdir DIR]
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -60,6 +64,38 @@ export async function buildIngest({ root = repoRoot, outdir = join(root, 'dist')
 }
 
 /**
+ * Bundles every browser app (`ingest/web/<app>/main.ts`) into `<outdir>/web/<app>.js`: browser
+ * platform, one minified IIFE per app with its npm dependencies (mpegts.js, hls.js) inside.
+ * @param {{ root?: string, outdir?: string }} [options] outdir defaults to `<root>/dist`
+ * @returns {Promise<Array<{ outfile: string, bytes: number }>>}
+ */
+export async function buildWeb({ root = repoRoot, outdir = join(root, 'dist') } = {}) {
+  const o = bundleOptions.web;
+  const sourceDir = join(root, o.sourceDir);
+  const apps = readdirSync(sourceDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(sourceDir, d.name, 'main.ts')))
+    .map((d) => d.name)
+    .sort();
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(apps.map((app) => [app, join(sourceDir, app, 'main.ts')])),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: o.target,
+    minify: o.minify,
+    legalComments: 'none',
+    outdir: join(outdir, 'web'),
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return Object.keys(result.metafile.outputs).map((file) => {
+    const outfile = resolve(root, file);
+    return { outfile, bytes: statSync(outfile).size };
+  });
+}
+
+/**
  * Bundles one Lambda app the way CDK deploys it.
  * @param {string} name one of {@link functionNames}
  * @param {{ root?: string, outdir?: string }} [options] outdir defaults to `<root>/dist`
@@ -84,14 +120,15 @@ export async function buildFunction(name, { root = repoRoot, outdir = join(root,
 
 /**
  * Builds the ingest and every function bundle.
- * @param {{ root?: string, outdir?: string, only?: 'ingest' | 'functions' }} [options]
+ * @param {{ root?: string, outdir?: string, only?: 'ingest' | 'web' | 'functions' }} [options]
  * @returns {Promise<Array<{ outfile: string, bytes: number }>>}
  */
 export async function buildAll({ only, ...options } = {}) {
   const jobs = [];
   if (only === undefined || only === 'ingest') jobs.push(buildIngest(options));
+  if (only === undefined || only === 'ingest' || only === 'web') jobs.push(buildWeb(options));
   if (only === undefined || only === 'functions') jobs.push(...functionNames.map((n) => buildFunction(n, options)));
-  return Promise.all(jobs);
+  return (await Promise.all(jobs)).flat();
 }
 
 function parseArgs(argv) {
@@ -100,13 +137,13 @@ function parseArgs(argv) {
     const flag = argv[i];
     const value = argv[i + 1];
     if ((flag === '--only' || flag === '--outdir') && value !== undefined) {
-      if (flag === '--only' && value !== 'ingest' && value !== 'functions') {
-        throw new Error(`--only takes "ingest" or "functions", not "${value}"`);
+      if (flag === '--only' && value !== 'ingest' && value !== 'web' && value !== 'functions') {
+        throw new Error(`--only takes "ingest", "web" or "functions", not "${value}"`);
       }
       args[flag.slice(2)] = flag === '--outdir' ? resolve(value) : value;
       i++;
     } else {
-      throw new Error(`unknown argument "${flag}" (usage: node scripts/build.mjs [--only ingest|functions] [--outdir DIR])`);
+      throw new Error(`unknown argument "${flag}" (usage: node scripts/build.mjs [--only ingest|web|functions] [--outdir DIR])`);
     }
   }
   return args;

@@ -7,6 +7,7 @@ import { createRelaysClient } from '../../ingest/src/relay/relays-client.js';
 import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
 import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { startedWebAssets } from '../../ingest/src/servers/http/web/web-assets.js';
 
 /** The local stack as `npm start` runs it. */
 export interface LocalStack {
@@ -63,6 +64,8 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
     const relaysClient = config.functionsAuth === 'token' && serviceToken !== undefined ? createRelaysClient({ functionsUrl, serviceToken }) : undefined;
     ingest = await startIngest(config, {
       log,
+      // The player page's script is read or built now, not when the first viewer asks.
+      webAssets: startedWebAssets(),
       access,
       metrics,
       // The admin line protocol's kick/drop/shutdown take the token `streamgate admin` reads from the data dir.

@@ -8,6 +8,7 @@ import { createLogger } from './logger.js';
 import { createAccessControl, createIamSigner } from './auth/create-access-control.js';
 import { createRelaysClient } from './relay/relays-client.js';
 import { startIngest } from './start-ingest.js';
+import { startedWebAssets } from './servers/http/web/web-assets.js';
 import { createRegistryClient } from './cluster/create-registry-client.js';
 import { DynamoReplayCache } from './cluster/dynamo-replay-cache.js';
 import { withAuthMetrics } from './metrics/metrics-auth-log.js';
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
         });
   const ingest = await startIngest(config, {
     log,
+    // The player page's script is read or built now, not when the first viewer asks.
+    webAssets: startedWebAssets(),
     access,
     ...(relaysClient ? { relaysClient } : {}),
     metrics,

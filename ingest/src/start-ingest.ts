@@ -25,6 +25,7 @@ import { createHealthServer } from './servers/health/health-server.js';
 import { createHttpServer } from './servers/http/http-server.js';
 import { ConsoleApi } from './servers/http/console/console-api.js';
 import { CONSOLE_HISTORY_DEFAULTS, type ConsoleHistoryOptions } from './servers/http/console/console-history.js';
+import { WebAssets, locateWebAssets } from './servers/http/web/web-assets.js';
 import type { IngestContext, Listener } from './servers/ingest-context.js';
 import { MetricsConnectionRegistry } from './metrics/metrics-connection-registry.js';
 import { createMetricsSetup, type MetricsSetup } from './metrics/metrics-setup.js';
@@ -75,6 +76,11 @@ export interface IngestDeps {
   readonly functionsUrl?: string;
   /** The console's sampling (tests shorten it). */
   readonly consoleHistory?: Partial<ConsoleHistoryOptions>;
+  /**
+   * The pages' browser scripts; by default found beside the bundle or built from ingest/web/ on
+   * the first request. Processes that serve people start them early (main.ts, `streamgate start`).
+   */
+  readonly webAssets?: WebAssets;
 }
 
 /** A running ingest. */
@@ -112,6 +118,7 @@ interface ListenerParts {
   readonly adminToken?: string;
   /** The web console's API (`/console/api/…`) on the HTTP listener. */
   readonly console: ConsoleApi;
+  readonly web: WebAssets;
 }
 
 /** Every listener the configuration asks for. */
@@ -138,7 +145,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     maxConnections: config.maxConnections,
   };
   // With a health listener of its own, /metrics leaves the viewers' port (which a load balancer exposes).
-  const httpDeps = { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined, console: parts.console };
+  const httpDeps = { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined, console: parts.console, web: parts.web };
   // A shared key makes segment tokens valid on every task and across restarts.
   const segmentTokenKey = config.segmentTokenKey === undefined ? undefined : createHash('sha256').update(config.segmentTokenKey).digest();
   const http = createHttpServer({ ...httpOptions, ...(segmentTokenKey ? { segmentTokenKey } : {}) }, httpDeps);
@@ -149,7 +156,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   }
   if (ctx.cluster !== undefined) {
     // The private port other tasks pull this task's streams from (bearer, origin streams only).
-    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false, console: undefined });
+    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false, console: undefined, web: undefined });
     listeners.push(netListener('cluster', internal, config.clusterPort, config.clusterHost, log));
   }
   // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
@@ -319,7 +326,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const shutdown = deps.onShutdown ?? (() => void running?.drain());
   let listeners: Listener[];
   try {
-    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown, adminToken: deps.adminToken, console: consoleApi });
+    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown, adminToken: deps.adminToken, console: consoleApi, web: deps.webAssets ?? new WebAssets(locateWebAssets()) });
   } catch (err) {
     consoleApi.close();
     hls.close();

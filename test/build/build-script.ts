@@ -12,8 +12,9 @@ export interface BuildScript {
   repoRoot: string;
   functionNames: ('token' | 'acl' | 'users')[];
   buildIngest(options?: { root?: string; outdir?: string }): Promise<BuiltBundle>;
+  buildWeb(options?: { root?: string; outdir?: string }): Promise<BuiltBundle[]>;
   buildFunction(name: string, options?: { root?: string; outdir?: string }): Promise<BuiltBundle>;
-  buildAll(options?: { root?: string; outdir?: string; only?: 'ingest' | 'functions' }): Promise<BuiltBundle[]>;
+  buildAll(options?: { root?: string; outdir?: string; only?: 'ingest' | 'web' | 'functions' }): Promise<BuiltBundle[]>;
 }
 
 /** Loads scripts/build.mjs, the same module `npm run build` runs. */

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HEALTH_CHECK_PORT, INGEST_TARGETS } from '../../infra/ingest-ports.js';
 import { loadBuildScript } from './build-script.js';
@@ -55,11 +55,12 @@ describe('ingest/Dockerfile', () => {
     expect(build.from.split(' ')[1].replace('-bookworm', '')).toBe(run.from.split(' ')[1].replace('-bookworm-slim', ''));
   });
 
-  it('runs the bundle as the non-root node user with the entry CMD', () => {
+  it('runs the bundle as the non-root node user with the entry CMD, its browser scripts beside it', () => {
     expect(run.lines).toContain('USER node');
     expect(run.lines.at(-1)).toBe('CMD ["node", "dist/ingest/main.mjs"]');
     expect(run.lines.filter((l) => l.startsWith('COPY'))).toEqual([
       'COPY --from=build --chown=node:node /src/dist/ingest dist/ingest',
+      'COPY --from=build --chown=node:node /src/dist/web dist/web',
     ]);
   });
 
@@ -103,9 +104,12 @@ describe('ingest/Dockerfile', () => {
       // `npm ci` in the image installs node_modules; borrow ours.
       symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'), 'dir');
       const script = await loadBuildScript();
-      const { outfile } = await script.buildIngest({ root: work, outdir: join(work, 'dist') });
-      expect(existsSync(outfile)).toBe(true);
-      expect(dirname(outfile)).toBe(join(work, 'dist', 'ingest'));
+      // `--only ingest` (the Dockerfile's RUN) builds the ingest and its browser scripts.
+      const outputs = await script.buildAll({ root: work, outdir: join(work, 'dist'), only: 'ingest' });
+      const outfiles = outputs.map((o) => o.outfile);
+      expect(outfiles).toContain(join(work, 'dist', 'ingest', 'main.mjs'));
+      expect(outfiles).toContain(join(work, 'dist', 'web', 'player.js'));
+      for (const f of outfiles) expect(existsSync(f), f).toBe(true);
     });
   });
 });

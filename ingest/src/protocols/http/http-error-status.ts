@@ -32,6 +32,8 @@ export const HTTP_ERROR_STATUS = {
   HTTP_NOT_FOUND: 404,
   /** A route that exists but not for this method (answer with an Allow field). */
   HTTP_METHOD_NOT_ALLOWED: 405,
+  /** Anything but POST on a player login path (answer with `Allow: POST`). */
+  HTTP_LOGIN_METHOD_NOT_ALLOWED: 405,
   /** An application or stream name in the path that no publisher could have (empty, overlong). */
   HTTP_BAD_STREAM_NAME: 400,
   /** The request being assembled passed the connection's pending-bytes bound (pending-bytes-budget.ts). */

@@ -16,6 +16,10 @@ export type HttpRoute =
   | { readonly kind: 'console-page' }
   /** The web console's API (`/console/api/…`, any method): `rest` is the segments after `api`. */
   | { readonly kind: 'console-api'; readonly rest: readonly string[] }
+  /** A browser asset of the pages (`/web/player.js`): WEB_ASSET_NAME, no folders. */
+  | { readonly kind: 'web-asset'; readonly name: string }
+  /** A player login for a stream (`POST /APP/STREAM/login`, STREAMGATE_PLAY_AUTH=required). */
+  | { readonly kind: 'play-login'; readonly app: string; readonly stream: string; readonly path: string }
   | { readonly kind: 'healthz' }
   | { readonly kind: 'metrics' }
   /** RTMPT tunnel; RtmptTunnel.route checks method and path further. */
@@ -29,7 +33,11 @@ export type HttpRoute =
 /** Methods each kind of route answers (the Allow field of a 405). */
 export const ROUTE_METHODS = {
   read: ['GET', 'HEAD', 'OPTIONS'],
+  login: ['POST'],
 } as const;
+
+/** The file names served under `/web/`: one script or style sheet per browser app, no folders. */
+export const WEB_ASSET_NAME = /^[a-z0-9][a-z0-9-]{0,40}\.(js|css)$/;
 
 const SEGMENT_NAME = /^\d{1,12}\.(ts|m4s|mp4)$/;
 
@@ -54,11 +62,11 @@ function names(app: readonly string[], stream: string): { app: string; stream: s
 }
 
 /**
- * Maps a parsed request to what the 8080 listener serves: `/` (player page), `/console` and
- * `/console/api/…` (web console), `/healthz`,
+ * Maps a parsed request to what the 8080 listener serves: `/` (player page), `/web/<asset>`,
+ * `POST /APP/STREAM/login` (player login), `/console` and `/console/api/…` (web console), `/healthz`,
  * `/metrics`, the RTMPT tunnel paths, HTTP-FLV `/APP/STREAM.flv`, HLS `/APP/STREAM/index.m3u8` and
  * `/APP/STREAM/<n>.ts`. Throws HTTP_NOT_FOUND (404), HTTP_METHOD_NOT_ALLOWED (405, allowed methods
- * in ROUTE_METHODS.read) or HTTP_BAD_STREAM_NAME (400). Whether the stream exists is the server's
+ * in ROUTE_METHODS.read), HTTP_LOGIN_METHOD_NOT_ALLOWED (405, POST only) or HTTP_BAD_STREAM_NAME (400). Whether the stream exists is the server's
  * question.
  */
 export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 'segments'>): HttpRoute {
@@ -67,6 +75,10 @@ export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 
   if (segments[0] === 'console' && (segments.length === 1 || segments[1] === 'api')) return consoleRoute(method, segments);
   const route = readRoute(segments);
   if (route === undefined) throw new ProtocolError('HTTP_NOT_FOUND', 'No such path');
+  if (route.kind === 'play-login') {
+    if (method === 'POST') return route;
+    throw new ProtocolError('HTTP_LOGIN_METHOD_NOT_ALLOWED', `${method.slice(0, 16)} not allowed here (POST only)`);
+  }
   if (method === 'GET' || method === 'HEAD') return route;
   if (method === 'OPTIONS') return { kind: 'preflight' };
   throw new ProtocolError('HTTP_METHOD_NOT_ALLOWED', `${method.slice(0, 16)} not allowed here`);
@@ -87,6 +99,10 @@ function readRoute(segments: readonly string[]): HttpRoute | undefined {
   if (last === undefined) return { kind: 'index' };
   if (segments.length === 1 && last === 'healthz') return { kind: 'healthz' };
   if (segments.length === 1 && last === 'metrics') return { kind: 'metrics' };
+  if (segments.length === 2 && segments[0] === 'web' && WEB_ASSET_NAME.test(last)) return { kind: 'web-asset', name: last };
+  if (segments.length >= 3 && last === 'login') {
+    return { kind: 'play-login', ...names(segments.slice(0, -2), segments.at(-2)!) };
+  }
   if (segments.length >= 2 && last.endsWith('.flv')) {
     return { kind: 'flv', ...names(segments.slice(0, -1), last.slice(0, -4)) };
   }

@@ -11,8 +11,18 @@ export interface HlsOutputOptions {
   readonly targetDuration: number;
   /** An output nobody asked anything for this long is stopped (unsubscribed from the hub). */
   readonly idleMs: number;
-  /** How long a playlist request waits for the first segment of a new output. */
+  /**
+   * How long a playlist request waits for a new output's first `firstPlaylistSegments` segments;
+   * past it, a playlist with fewer (at least one) is served.
+   */
   readonly firstSegmentWaitMs: number;
+  /**
+   * Segments a playlist holds before it is first served. Chromium's native HLS rejects a live
+   * playlist of one segment (DEMUXER_ERROR_COULD_NOT_PARSE) and never retries, and Apple asks for
+   * three target durations of media before a client starts (HLS authoring spec, and RFC 8216
+   * §6.3.3: a client starts no later than three target durations from the end).
+   */
+  readonly firstPlaylistSegments: number;
 }
 
 interface Output {
@@ -21,10 +31,12 @@ interface Output {
   sub: Subscription | undefined;
   lastRequest: number;
   waiters: (() => void)[];
+  /** The publisher left: no more segments until a republish. */
+  ended: boolean;
 }
 
-/** Default timings: 2 s segments, 30 s idle, playlist waits up to 10 s for the first segment. */
-export const HLS_OUTPUT_DEFAULTS: HlsOutputOptions = { targetDuration: 2, idleMs: 30_000, firstSegmentWaitMs: 10_000 };
+/** Default timings: 2 s segments, 30 s idle, playlist waits up to 10 s for its first 3 segments. */
+export const HLS_OUTPUT_DEFAULTS: HlsOutputOptions = { targetDuration: 2, idleMs: 30_000, firstSegmentWaitMs: 10_000, firstPlaylistSegments: 3 };
 
 /**
  * HLS for the HTTP listener: one HlsSegmenter per stream, created by the first playlist request
@@ -52,8 +64,10 @@ export class HlsOutputs {
   }
 
   /**
-   * The playlist of `path`, starting the output when the stream is live; undefined (404) when the
-   * stream is neither live nor recently served, or no segment was ready in time.
+   * The playlist of `path`, starting the output when the stream is live and holding the answer
+   * until it lists `firstPlaylistSegments` segments (or the stream ended, or `firstSegmentWaitMs`
+   * passed); undefined (404) when the stream is neither live nor recently served, or no segment
+   * was ready in time.
    */
   async playlist(path: string): Promise<string | undefined> {
     let out = this.outputs.get(path);
@@ -62,7 +76,7 @@ export class HlsOutputs {
       out = this.start(path);
     }
     out.lastRequest = Date.now();
-    if (!out.segmenter.ready) {
+    if (!this.enough(out)) {
       const o = out;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.firstSegmentWaitMs);
@@ -74,6 +88,11 @@ export class HlsOutputs {
     }
     out.lastRequest = Date.now();
     return out.segmenter.ready ? out.segmenter.playlist() : undefined;
+  }
+
+  /** Whether a playlist of `out` may be served now: enough segments, or no more coming. */
+  private enough(out: Output): boolean {
+    return out.segmenter.segments.length >= this.options.firstPlaylistSegments || (out.segmenter.ready && out.ended);
   }
 
   /** The bytes of segment `name` of `path`, or undefined (404). */
@@ -91,16 +110,17 @@ export class HlsOutputs {
 
   private start(path: string): Output {
     const segmenter = new HlsSegmenter({ createWriter: tsSegmentWriter, targetDuration: this.options.targetDuration });
-    const out: Output = { path, segmenter, sub: undefined, lastRequest: Date.now(), waiters: [] };
+    const out: Output = { path, segmenter, sub: undefined, lastRequest: Date.now(), waiters: [], ended: false };
     this.outputs.set(path, out);
     const wake = (): void => {
-      if (!segmenter.ready) return;
+      if (!this.enough(out)) return;
       for (const w of out.waiters.splice(0)) w();
     };
     const sink: ReaderSink = {
       id: `hls${this.next++}`,
       protocol: 'hls',
       onPublish: (republish) => {
+        out.ended = false;
         if (republish) segmenter.restart();
       },
       write: (frames) => {
@@ -110,6 +130,7 @@ export class HlsOutputs {
       },
       onUnpublish: () => {
         segmenter.end();
+        out.ended = true;
         wake();
       },
       onEnd: (reason) => {

@@ -19,7 +19,8 @@ import { serveHttpFlv } from './http-flv-reader.js';
 import { checkHttpPlay, type HttpPlayCheck } from './http-play-auth.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtmptBridge } from '../rtmp/rtmpt-bridge.js';
-import { indexPage } from './web/index-page.js';
+import { playerPage } from './web/player-page.js';
+import type { WebAssets } from './web/web-assets.js';
 import type { ConsoleApi } from './console/console-api.js';
 
 /** Timings and bounds of the HTTP listener. */
@@ -52,6 +53,8 @@ export interface HttpServerDeps {
   readonly serveMetrics?: boolean;
   /** The web console's API (`/console/api/…`); without it the console answers 404. */
   readonly console?: ConsoleApi;
+  /** The pages' browser scripts (`/web/…`); without it `/` and `/web/…` answer 404. */
+  readonly web?: WebAssets;
 }
 
 /** A route that plays a stream (what player auth guards). */
@@ -89,8 +92,17 @@ function bearerMatches(header: string | undefined, expected: string): boolean {
   return timingSafeEqual(createHash('sha256').update(m[1]!).digest(), createHash('sha256').update(expected).digest());
 }
 
+/** A body that is one of our stable codes (`HTTP_NOT_FOUND\n`): also sent as a field, so a HEAD request or a script learns it. */
+const CODE_BODY = /^([A-Z][A-Z0-9_]{2,63})\n$/;
+
 function text(status: number, body: string, headers: Record<string, string> = {}, close = false): Answer {
-  return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers }, body: Buffer.from(body), close };
+  const code = status >= 400 ? CODE_BODY.exec(body)?.[1] : undefined;
+  return {
+    status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', ...(code ? { 'X-Streamgate-Code': code } : {}), ...headers },
+    body: Buffer.from(body),
+    close,
+  };
 }
 
 function json(status: number, value: unknown): Answer {
@@ -106,6 +118,7 @@ function refusal(err: ProtocolError, close: boolean): Answer {
   const status = err.code.startsWith('RTMPT_') ? rtmptErrorStatus(err.code) : httpErrorStatus(err.code);
   const headers: Record<string, string> = {};
   if (err.code === 'HTTP_METHOD_NOT_ALLOWED') headers.Allow = ROUTE_METHODS.read.join(', ');
+  if (err.code === 'HTTP_LOGIN_METHOD_NOT_ALLOWED') headers.Allow = ROUTE_METHODS.login.join(', ');
   if (err.code === 'RTMPT_METHOD_NOT_ALLOWED') headers.Allow = 'POST';
   if (close) headers.Connection = 'close';
   return text(status, `${err.code}\n`, headers, close);
@@ -256,7 +269,9 @@ class HttpConnection {
   private send(answer: Answer, request?: HttpRequest): void {
     if (this.closed || this.socket.destroyed) return;
     const close = answer.close === true || (request !== undefined && !request.keepAlive);
-    const headers = { ...answer.headers, 'Content-Length': answer.body.length, ...(close ? { Connection: 'close' } : {}) };
+    // A 204 or 304 has no body and no Content-Length of its own (RFC 9110 §8.6).
+    const length: Record<string, number> = answer.status === 204 || answer.status === 304 ? {} : { 'Content-Length': answer.body.length };
+    const headers = { ...answer.headers, ...length, ...(close ? { Connection: 'close' } : {}) };
     let ok = this.write(encodeHttpResponseHead(answer.status, headers));
     if (request?.method !== 'HEAD' && answer.body.length > 0) ok = this.write(answer.body);
     if (close) {
@@ -280,12 +295,31 @@ class HttpConnection {
     const { ctx, rtmpt, metrics } = this.deps;
     if (this.options.internalToken !== undefined) return this.internal(request, route, this.options.internalToken);
     switch (route.kind) {
-      case 'index':
-        return {
+      case 'index': {
+        const web = this.deps.web;
+        if (web === undefined) return text(404, 'HTTP_NOT_FOUND\n');
+        return web.url('player.js').then((scriptUrl) => ({
           status: 200,
-          headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' },
-          body: Buffer.from(indexPage({ defaultApp: 'live' })),
-        };
+          headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' },
+          body: Buffer.from(playerPage({ scriptUrl, defaultApp: 'live', playAuth: ctx.config.playAuth === 'required' })),
+        }));
+      }
+      case 'web-asset': {
+        const web = this.deps.web;
+        if (web === undefined) return text(404, 'HTTP_NOT_FOUND\n');
+        return web
+          .answer(route.name, {
+            ifNoneMatch: headerValue(request.headers, 'If-None-Match'),
+            acceptEncoding: headerValue(request.headers, 'Accept-Encoding'),
+            version: new URLSearchParams(request.query).get('v') ?? undefined,
+          })
+          .then((answer) => {
+            if (answer.status === 503) ctx.log.error('http.web-assets-unavailable', { conn: this.entry.id, err: web.error });
+            return answer;
+          });
+      }
+      case 'play-login':
+        return text(404, 'HTTP_NOT_FOUND\n');
       case 'console-page':
         return text(404, 'HTTP_NOT_FOUND\n');
       case 'console-api':

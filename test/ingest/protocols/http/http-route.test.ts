@@ -18,6 +18,11 @@ const routes: { target: string; method?: string; route: HttpRoute }[] = [
   { target: '/', route: { kind: 'index' } },
   { target: '/?stream=cam1', route: { kind: 'index' } },
   { target: '/healthz', route: { kind: 'healthz' } },
+  { target: '/web/player.js?v=0123abcd', route: { kind: 'web-asset', name: 'player.js' } },
+  { target: '/web/console.css', method: 'HEAD', route: { kind: 'web-asset', name: 'console.css' } },
+  { target: '/live/cam1/login', method: 'POST', route: { kind: 'play-login', app: 'live', stream: 'cam1', path: 'live/cam1' } },
+  // An app called `web` still plays: only `/web/<name>.js|.css` is an asset.
+  { target: '/web/cam1.flv', route: { kind: 'flv', app: 'web', stream: 'cam1', path: 'web/cam1' } },
   { target: '/metrics', method: 'HEAD', route: { kind: 'metrics' } },
   { target: '/live/cam1.flv', route: { kind: 'flv', app: 'live', stream: 'cam1', path: 'live/cam1' } },
   { target: '/live/cam1.flv?token=x', route: { kind: 'flv', app: 'live', stream: 'cam1', path: 'live/cam1' } },
@@ -50,6 +55,10 @@ const refused: { target: string; method?: string; code: string; status: number }
   { target: '/live/cam%3F1.flv', code: 'HTTP_BAD_STREAM_NAME', status: 400 },
   { target: '/live/cam1.flv', method: 'POST', code: 'HTTP_METHOD_NOT_ALLOWED', status: 405 },
   { target: '/metrics', method: 'DELETE', code: 'HTTP_METHOD_NOT_ALLOWED', status: 405 },
+  { target: '/web/../ingest/src/main.ts', code: 'HTTP_PATH_TRAVERSAL', status: 400 },
+  { target: '/web/sub/player.js', code: 'HTTP_NOT_FOUND', status: 404 },
+  { target: '/web/Player.JS', code: 'HTTP_NOT_FOUND', status: 404 },
+  { target: '/live/cam1/login', code: 'HTTP_LOGIN_METHOD_NOT_ALLOWED', status: 405 },
 ];
 
 describe('routeHttpRequest', () => {

@@ -20,6 +20,11 @@ function publisher(h: Hub, path: string) {
   return result.publication;
 }
 
+/** A frame's decode time (configs: 0, they lead the stream). */
+function at(f: MediaFrame): number {
+  return 'dts' in f ? f.dts : 0;
+}
+
 /** Pushes frames with a tick between batches, as a socket would deliver them. */
 async function feed(push: (f: MediaFrame) => void, frames: readonly MediaFrame[]): Promise<void> {
   for (let i = 0; i < frames.length; i++) {
@@ -35,7 +40,7 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
 
   it('answers undefined (404) for a stream that is not live and starts nothing', async () => {
     const h = hub();
-    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 1000, firstSegmentWaitMs: 50 });
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 1000, firstSegmentWaitMs: 50, firstPlaylistSegments: 1 });
     expect(await outputs.playlist('live/none')).toBeUndefined();
     expect(outputs.size).toBe(0);
     expect(h.list()).toEqual([]);
@@ -43,7 +48,7 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
 
   it('subscribes on the first playlist request, starts from the GOP cache and lists segments', async () => {
     const h = hub();
-    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000 });
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000, firstPlaylistSegments: 1 });
     const pub = publisher(h, 'live/s');
     const frames = syntheticFrames();
     const pending = outputs.playlist('live/s');
@@ -59,7 +64,7 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
 
   it('ends the playlist on unpublish and marks a discontinuity when the stream comes back', async () => {
     const h = hub();
-    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000 });
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000, firstPlaylistSegments: 1 });
     const frames = syntheticFrames();
     let pub = publisher(h, 'live/r');
     const first = outputs.playlist('live/r');
@@ -75,9 +80,37 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
     expect(again).toContain('#EXT-X-DISCONTINUITY');
   });
 
+  it('holds a new output\'s first playlist until it lists firstPlaylistSegments segments (Chromium rejects one)', async () => {
+    const h = hub();
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 5000, firstPlaylistSegments: 2 });
+    const pub = publisher(h, 'live/hold');
+    const frames = syntheticFrames();
+    let answered: string | undefined;
+    const pending = outputs.playlist('live/hold').then((p) => (answered = p));
+    await feed((f) => pub.push(f), frames.filter((f) => at(f) < 1500));
+    expect(answered).toBeUndefined();
+    await feed((f) => pub.push(f), frames.filter((f) => at(f) >= 1500));
+    await pending;
+    expect(answered!.match(/#EXTINF/g)!.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('serves a shorter first playlist once the publisher has left (no more segments are coming)', async () => {
+    const h = hub();
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 5000, firstPlaylistSegments: 3 });
+    const pub = publisher(h, 'live/short');
+    const started = Date.now();
+    const pending = outputs.playlist('live/short');
+    await feed((f) => pub.push(f), syntheticFrames().filter((f) => at(f) < 1200));
+    pub.end();
+    const playlist = await pending;
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(playlist).toContain('#EXT-X-ENDLIST');
+    expect(playlist!.match(/#EXTINF/g)!.length).toBeLessThan(3);
+  });
+
   it('unsubscribes from the hub after the idle time without requests', async () => {
     const h = hub();
-    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 200, firstSegmentWaitMs: 2000 });
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 200, firstSegmentWaitMs: 2000, firstPlaylistSegments: 1 });
     const pub = publisher(h, 'live/i');
     const pending = outputs.playlist('live/i');
     await feed((f) => pub.push(f), syntheticFrames());
