@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeFlvPayload, type FlvTagType } from '../../../../ingest/src/media/flv-payload.js';
 import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { ffmpegPath } from '../../../support/ffmpeg.js';
 
 /** One tag of an FLV file, as a minimal test-side reader sees it. */
 export interface FlvTag {
@@ -41,26 +38,18 @@ export function readFlv(bytes: Uint8Array): { flags: number; tags: FlvTag[] } {
 
 let cached: MediaFrame[] | undefined;
 
+/** Made by ffmpeg 5.1 with the command in test/fixtures/flv/README.md. */
+const FIXTURE = join(import.meta.dirname, '../../../fixtures/flv/h264-aac-3s.flv');
+
 /**
  * Real frames for muxer tests: 3 s of 25 fps h264 (testsrc, 160x120, keyframe every 10 frames) and
- * AAC (sine) encoded by ffmpeg to FLV, read back with decodeFlvPayload. Made once per process in a
- * temp dir (ffmpeg is on the machine, see test/support/ffmpeg.ts).
+ * AAC (sine) encoded by ffmpeg to FLV (a fixture, so muxer tests start no process), read back with
+ * decodeFlvPayload.
  */
 export function syntheticFrames(): MediaFrame[] {
   if (cached) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'sg-av-'));
-  const file = join(dir, 'av.flv');
-  if (!existsSync(file)) {
-    execFileSync(ffmpegPath, [
-      '-hide_banner', '-loglevel', 'error',
-      '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-keyint_min', '10', '-sc_threshold', '0',
-      '-bf', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', file,
-    ]);
-  }
   const frames: MediaFrame[] = [];
-  for (const tag of readFlv(readFileSync(file)).tags) {
+  for (const tag of readFlv(readFileSync(FIXTURE)).tags) {
     const frame = decodeFlvPayload(tag.tagType as FlvTagType, tag.timestamp, tag.body);
     if (frame) frames.push(frame);
   }
