@@ -16,6 +16,7 @@ import { drainIngest } from './servers/drain.js';
 import { createFlvTcpServer, createRelayFlvTcpServer } from './servers/raw/flv-tcp-server.js';
 import { registerRelayMetrics } from './metrics/relay-metrics.js';
 import { registerRtspMetrics } from './metrics/rtsp-metrics.js';
+import { registerSrtMetrics } from './metrics/srt-metrics.js';
 import { RelayManager } from './relay/relay-manager.js';
 import type { RelayDefinition } from './relay/relay-definition.js';
 import { startRelayPoller } from './relay/relay-poller.js';
@@ -164,7 +165,11 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   listeners.push(netListener('ts', createTsTcpServer(ctx), config.tsPort, config.host, log));
   listeners.push(netListener('relay-flv', createRelayFlvTcpServer(ctx), config.relayFlvPort, config.host, log));
   // RTSP on every configured port (5544 and 5554 by default), one UDP range and nonce key for all.
-  const rtspShared = { udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host), nonces: new RtspNonces(), metrics: registerRtspMetrics(parts.metrics.registry) };
+  const rtspShared = {
+    udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host),
+    nonces: new RtspNonces(),
+    metrics: registerRtspMetrics(parts.metrics.registry),
+  };
   const rtspOptions = {
     sessionTimeoutMs: config.rtspSessionTimeoutMs,
     requestTimeoutMs: config.handshakeTimeoutMs,
@@ -177,15 +182,15 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   });
   // SRT (UDP) is off with port 0: UDP has no "pick a free port" use for encoders to find.
   if (config.srtPort !== 0) {
-    listeners.push(
-      new SrtServer(ctx, {
-        port: config.srtPort,
-        host: config.host,
-        ...(config.srtPassphrase !== undefined ? { passphrase: config.srtPassphrase } : {}),
-        latencyMs: config.srtLatencyMs,
-        maxPeers: config.maxConnections,
-      }),
-    );
+    const srt = new SrtServer(ctx, {
+      port: config.srtPort,
+      host: config.host,
+      ...(config.srtPassphrase !== undefined ? { passphrase: config.srtPassphrase } : {}),
+      latencyMs: config.srtLatencyMs,
+      maxPeers: config.maxConnections,
+    });
+    registerSrtMetrics(parts.metrics.registry, () => srt.metricsSnapshot());
+    listeners.push(srt);
   }
   const loopback = isLoopbackHost(config.adminHost);
   if (!loopback && config.adminToken === undefined) {

@@ -24,8 +24,9 @@ export function inductionPacket(socketId: number): Uint8Array {
 /**
  * A minimal SRT caller for tests: induction, then a conclusion with `streamId`; resolves with the
  * listener's answer to the conclusion (its handshake type: conclusion, or 1000 + a reject reason).
+ * With `keyMaterial` the conclusion carries it as KMREQ (encryption).
  */
-export function srtCallerHandshake(port: number, streamId: string, timeoutMs = 5000): Promise<SrtHandshake> {
+export function srtCallerHandshake(port: number, streamId: string, timeoutMs = 5000, keyMaterial?: Uint8Array): Promise<SrtHandshake> {
   const socket = createSocket('udp4');
   const socketId = randomInt(1, 0x7fffffff);
   return new Promise((resolve, reject) => {
@@ -42,11 +43,12 @@ export function srtCallerHandshake(port: number, streamId: string, timeoutMs = 5
           ...hs,
           version: 5,
           encryption: 0,
-          extension: 5,
+          extension: keyMaterial ? 7 : 5,
           type: SRT_HS_TYPE.conclusion,
           socketId,
           extensions: [
             { type: SRT_HS_EXT.hsreq, data: encodeHsReq({ srtVersion: 0x010501, flags: 0xbf, recvLatencyMs: 120, sendLatencyMs: 120 }) },
+            ...(keyMaterial ? [{ type: SRT_HS_EXT.kmreq, data: keyMaterial }] : []),
             { type: SRT_HS_EXT.sid, data: encodeStreamIdBlock(streamId) },
           ],
         };

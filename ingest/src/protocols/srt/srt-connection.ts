@@ -41,6 +41,8 @@ export interface SrtConnectionOptions {
   readonly cipher?: SrtPayloadCipher;
   /** The passphrase, for keys the peer announces later (in-band KMREQ). */
   readonly passphrase?: string;
+  /** The key-encrypting key of a salt the peer announces later; undefined when the derivation budget is spent (the refresh is refused). */
+  readonly kek?: (salt: Uint8Array, keyLength: number) => Uint8Array | undefined;
   /** Close when nothing came for this long (libsrt's default peer idle timeout is 5 s). */
   readonly peerIdleTimeoutMs: number;
   /** Pacing of our sending. */
@@ -262,7 +264,13 @@ export class SrtConnection {
     }
     let keys: SrtStreamKeys;
     try {
-      keys = unwrapStreamKeys(this.options.passphrase, decodeKeyMaterial(cif));
+      const km = decodeKeyMaterial(cif);
+      let kek: Uint8Array | undefined;
+      if (this.options.kek !== undefined) {
+        kek = this.options.kek(km.salt, km.keyLength);
+        if (kek === undefined) throw new ProtocolError('SRT_KEY_DERIVATION_THROTTLED', 'key refresh refused: key derivations of this address used up');
+      }
+      keys = unwrapStreamKeys(this.options.passphrase, km, kek);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.control(SRT_CONTROL.user, 4, 0, stateWord(SRT_KM_STATE.badSecret), now);

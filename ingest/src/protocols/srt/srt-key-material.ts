@@ -97,13 +97,14 @@ export interface SrtStreamKeys {
 }
 
 /**
- * Unwraps the stream keys of `km` with `passphrase`. Raises `SRT_BAD_SECRET` when the RFC 3394
+ * Unwraps the stream keys of `km` with `passphrase` (or with its key-encrypting key, when the
+ * caller derived it already: see SrtKeyDerivations). Raises `SRT_BAD_SECRET` when the RFC 3394
  * integrity check fails (a different passphrase) and `SRT_BAD_KEY_MATERIAL` for a cipher other
  * than AES-CTR.
  */
-export function unwrapStreamKeys(passphrase: string, km: SrtKeyMaterial): SrtStreamKeys {
+export function unwrapStreamKeys(passphrase: string, km: SrtKeyMaterial, derivedKek?: Uint8Array): SrtStreamKeys {
   if (km.cipher !== KM_CIPHER_CTR) throw new ProtocolError('SRT_BAD_KEY_MATERIAL', `bad key material: cipher ${km.cipher} (only AES-CTR)`);
-  const kek = deriveKek(passphrase, km.salt, km.keyLength);
+  const kek = derivedKek ?? deriveKek(passphrase, km.salt, km.keyLength);
   let keys: Buffer;
   try {
     const d = createDecipheriv(wrapCipher(km.keyLength), kek, WRAP_IV);

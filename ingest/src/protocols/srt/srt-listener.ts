@@ -17,6 +17,7 @@ import {
   type SrtHsReq,
 } from './srt-handshake.js';
 import { decodeKeyMaterial, unwrapStreamKeys, type SrtStreamKeys } from './srt-key-material.js';
+import type { SrtKeyDerivations } from './srt-key-derivations.js';
 import { encodeSrtPacket, SRT_CONTROL, type SrtControlPacket } from './srt-packet.js';
 import { srtSynCookie, verifySrtSynCookie } from './srt-syn-cookie.js';
 
@@ -32,6 +33,8 @@ export interface SrtListenerOptions {
   readonly mtu: number;
   /** Our flow window (packets). */
   readonly windowPackets: number;
+  /** Bounded, cached key derivations (without it every conclusion with key material runs PBKDF2). */
+  readonly keyDerivations?: SrtKeyDerivations;
 }
 
 /** The library version we announce in HSRSP (what we implement: libsrt 1.5 live mode). */
@@ -130,9 +133,12 @@ export function handleSrtHandshake(p: SrtControlPacket, peer: SrtPeerAddress, no
   }
   if (kmBlock === undefined) return reject(hs, SRT_REJECT.unsecure, 'SRT_ENCRYPTION_REQUIRED', now);
   const km = decodeKeyMaterial(kmBlock);
+  // PBKDF2 is the one costly step of a handshake: bounded per address and in all, cached per salt.
+  const kek = options.keyDerivations?.kek(options.passphrase, km.salt, km.keyLength, peer.address, now);
+  if (options.keyDerivations !== undefined && kek === undefined) return { kind: 'ignore', code: 'SRT_KEY_DERIVATION_THROTTLED' };
   let keys: SrtStreamKeys;
   try {
-    keys = unwrapStreamKeys(options.passphrase, km);
+    keys = unwrapStreamKeys(options.passphrase, km, kek);
   } catch (err) {
     if (err instanceof ProtocolError && err.code === 'SRT_BAD_SECRET') return reject(hs, SRT_REJECT.badSecret, 'SRT_BAD_SECRET', now);
     throw err;

@@ -23,6 +23,7 @@ import type { IngestContext, Listener } from '../ingest-context.js';
 import { splitQuery } from '../stream-name.js';
 import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
 import { srtRejectReason, srtStreamIdRefusal } from './srt-reject-reason.js';
+import { SrtKeyDerivations } from '../../protocols/srt/srt-key-derivations.js';
 import type { ClaimResult } from '../../cluster/cluster-node.js';
 import type { PublisherInfo } from '../../hub/publisher-info.js';
 import { claimStream } from '../publish-stream.js';
@@ -30,6 +31,48 @@ import { SrtTsPlayer } from './srt-ts-player.js';
 import { SrtTsPublication } from './srt-ts-publication.js';
 
 /** Settings of the SRT listener (from the ingest config; tests shorten the timings). */
+/** Packet and byte totals of SRT peers. */
+export interface SrtTotals {
+  bytesIn: number;
+  bytesOut: number;
+  /** Packets we sent again after a NAK. */
+  retransmitted: number;
+  /** Lost packets the peer's retransmission filled. */
+  recovered: number;
+  /** Lost packets we reported (first reports). */
+  lost: number;
+  /** Lost packets given up at their play time (too-late drop), ours as receiver. */
+  receiveDropped: number;
+  /** Packets given up unacknowledged, ours as sender. */
+  sendDropped: number;
+}
+
+/** What `/metrics` shows of the SRT listener. */
+export interface SrtMetricsSnapshot {
+  readonly publishers: number;
+  readonly players: number;
+  /** Handshakes accepted and refused since start. */
+  readonly accepted: number;
+  readonly refused: number;
+  readonly totals: SrtTotals;
+  readonly keyDerivations: { readonly derived: number; readonly cached: number; readonly throttled: number };
+}
+
+function emptyTotals(): SrtTotals {
+  return { bytesIn: 0, bytesOut: 0, retransmitted: 0, recovered: 0, lost: 0, receiveDropped: 0, sendDropped: 0 };
+}
+
+function addPeer(t: SrtTotals, peer: Peer): void {
+  const s = peer.conn.stats;
+  t.bytesIn += peer.bytesIn;
+  t.bytesOut += peer.bytesOut;
+  t.retransmitted += s.sender.retransmitted;
+  t.recovered += s.receiver.recovered;
+  t.lost += s.receiver.lost;
+  t.receiveDropped += s.receiver.dropped;
+  t.sendDropped += s.sender.dropped;
+}
+
 /** A publisher's claim of its stream, made before its peer exists (cluster: a lease round trip). */
 interface SrtClaim {
   readonly id: string;
@@ -130,6 +173,11 @@ export class SrtServer implements Listener {
   private onIdle: (() => void) | undefined;
   /** Counters for tests and metrics. */
   readonly counters = { badPackets: 0, inductions: 0, refused: 0, unknownPeer: 0 };
+  /** What closed peers did, so the totals in /metrics only go up. */
+  private readonly closedTotals: SrtTotals = emptyTotals();
+  private accepted = 0;
+  /** PBKDF2 of callers' key material: cached per salt, bounded per address and in all. */
+  readonly keyDerivations = new SrtKeyDerivations();
 
   constructor(
     private readonly ctx: IngestContext,
@@ -144,6 +192,7 @@ export class SrtServer implements Listener {
       latencyMs: options.latencyMs,
       mtu: MTU,
       windowPackets: this.o.windowPackets,
+      keyDerivations: this.keyDerivations,
     };
   }
 
@@ -155,6 +204,19 @@ export class SrtServer implements Listener {
   /** Handshakes awaiting a decision or remembered refusals. */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** Totals since start over every peer, closed ones included (for /metrics). */
+  metricsSnapshot(): SrtMetricsSnapshot {
+    const totals = { ...this.closedTotals };
+    let publishers = 0;
+    let players = 0;
+    for (const peer of this.peers.values()) {
+      addPeer(totals, peer);
+      if (peer.entry.role === 'publisher') publishers++;
+      else players++;
+    }
+    return { publishers, players, accepted: this.accepted, refused: this.counters.refused, totals, keyDerivations: { ...this.keyDerivations.stats } };
   }
 
   /** Payload bytes held for all peers. */
@@ -456,7 +518,13 @@ export class SrtServer implements Listener {
       windowPackets: this.o.windowPackets,
       maxReceiveBytes: this.o.windowPackets * MAX_PAYLOAD,
       sharedBudget: this.budget,
-      ...(c.keys ? { cipher: new SrtPayloadCipher(c.keys), passphrase: this.listener.passphrase } : {}),
+      ...(c.keys
+        ? {
+            cipher: new SrtPayloadCipher(c.keys),
+            passphrase: this.listener.passphrase,
+            kek: (salt: Uint8Array, keyLength: number) => this.keyDerivations.kek(this.listener.passphrase!, salt, keyLength, rinfo.address, Date.now()),
+          }
+        : {}),
       peerIdleTimeoutMs: this.o.peerIdleTimeoutMs,
       sendBytesPerSecond: this.o.sendBytesPerSecond,
       start: now,
@@ -508,6 +576,7 @@ export class SrtServer implements Listener {
       peer.role = this.playerRole(peer, path);
     }
     this.peers.set(socketId, peer);
+    this.accepted++;
     this.byCaller.set(key, peer);
     this.ctx.registry.add(entry);
     this.send(accepted.packet, from);
@@ -663,6 +732,7 @@ export class SrtServer implements Listener {
     } catch (err) {
       peer.log.error('srt.internal-error', { err });
     }
+    addPeer(this.closedTotals, peer);
     const s = peer.conn.stats;
     peer.log.info('connection.close', {
       reason,
