@@ -29,6 +29,7 @@ const INTEGRATION = [
   'test/ingest/protocols/rtmpt/ffmpeg-rtmpt.test.ts',
   'test/ingest/servers/http/console/console-api.test.ts',
   'test/ingest/servers/http/web/web-assets.test.ts',
+  'test/security/srt-key-derivation-flood.test.ts',
   'test/security/stream-identity.test.ts',
 ];
 
