@@ -1,6 +1,6 @@
 /**
  * Where the time between the end of the RTMP handshake and the connect `_result` goes, seen from
- * inside the ingest (issue 8: answer within 5 ms of the handshake):
+ * inside the ingest (goal: answer within 5 ms of the handshake):
  *
  *   node --import tsx bench/connect-trace.ts [--n 200] [--ramp 200] [--publish]
  *

@@ -1,5 +1,5 @@
 /**
- * What one RTMP player costs the ingest in memory (issue 8: under 50 KB per player), measured
+ * What one RTMP player costs the ingest in memory (goal: under 50 KB per player), measured
  * inside the server process so heap, Buffers and RSS can be told apart:
  *
  *   node --expose-gc --import tsx bench/player-memory.ts [--n 200] [--stop-reading PCT]

@@ -5,7 +5,7 @@
  * message that never completes, and no connect) from N sockets, measures RSS while they hold,
  * closes them and measures again.
  *
- *   npx tsx bench/pre-auth-memory.ts                       # the issue's attack: 4 sockets, 60 × 7 MiB of 8 MiB
+ *   npx tsx bench/pre-auth-memory.ts                       # the reported attack: 4 sockets, 60 × 7 MiB of 8 MiB
  *   npx tsx bench/pre-auth-memory.ts --sockets 100 --streams 16 --kib-per-stream 512
  *   npx tsx bench/pre-auth-memory.ts --sockets 100 --streams 2 --kib-per-stream 48 --message-kib 60 --chunk-kib 16
  *   npx tsx bench/pre-auth-memory.ts --base-port 21000    # ports base..base+9, RTP base+50..base+99

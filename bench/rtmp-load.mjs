@@ -720,7 +720,7 @@ async function playMode() {
     const ttfm = S.filter((s) => s.tFirstMedia).map((s) => s.tFirstMedia - s.tStart);
     const ttfv = S.filter((s) => s.tFirstVideo).map((s) => s.tFirstVideo - s.tStart);
     const ttps = S.filter((s) => s.tPlayStart).map((s) => s.tPlayStart - s.tStart);
-    // handshake done (C2 + connect sent) → connect _result received: the server's answer time (issue 8: < 5 ms)
+    // handshake done (C2 + connect sent) → connect _result received: the server's answer time (goal: < 5 ms)
     const ttca = S.filter((s) => s.tConnected && s.tHs).map((s) => s.tConnected - s.tHs);
     const mainBytes = S.reduce((a, s) => a + ((s.winBytes1 ?? s.bytes) - (s.winBytes0 ?? 0)), 0);
     const lateBytes = LS.reduce((a, s) => a + ((s.winBytes1 ?? s.bytes) - (s.winBytes0 ?? 0)), 0);

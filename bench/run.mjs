@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: streamgate beside nginx-rtmp, Node-Media-Server and two byte-copy floors, same
- * stream, same load client, one run (issue 8). The runner is `bench/run-peers.sh`; this entry
+ * stream, same load client, one run. The runner is `bench/run-peers.sh`; this entry
  * checks the tools, passes every argument through and forwards Ctrl-C / SIGTERM so the runner
  * stops exactly the processes it started.
  *

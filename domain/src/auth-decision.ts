@@ -42,7 +42,7 @@ export interface AuthDecision {
 
 /**
  * The `NetStream.Publish.Denied` / `NetStream.Play.Failed` description for a stream the logged-in
- * user may not use (issue 4, Wowza's wording). `name` is the stream name with its query stripped.
+ * user may not use (Wowza's wording, which clients match on). `name` is the stream name with its query stripped.
  */
 export function streamNotAllowedDescription(name: string): string {
   return `Stream name not allowed for the logged in user: ${name}`;

@@ -5,7 +5,7 @@ import type { ReaderEndReason, ReaderSink } from '../../ingest/src/hub/reader-si
 import { MAX_BATCH_BYTES } from '../../ingest/src/hub/subscription.js';
 import type { AudioFrame, MediaFrame, VideoFrame } from '../../ingest/src/media/media-frame.js';
 
-// The fan-out behaviours issue 8's benchmark depends on: fewer writes per player, GOP in slices.
+// The fan-out behaviours the benchmark depends on: fewer writes per player, GOP in slices.
 
 const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,7 +39,7 @@ function live() {
   return { hub, pub: r.publication };
 }
 
-describe('hub fan-out (issue 8)', () => {
+describe('hub fan-out', () => {
   it('sends audio of a video stream together with the next video frame in one batch', async () => {
     const { hub, pub } = live();
     pub.push(video(0, true));

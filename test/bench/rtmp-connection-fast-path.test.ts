@@ -12,7 +12,7 @@ import { PendingBytesBudget } from '../../ingest/src/protocols/pending-bytes-bud
 import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
 import { RtmpConnection } from '../../ingest/src/servers/rtmp/rtmp-connection.js';
 
-// Issue 8: the connect answer is four messages and a play start three; each answer must leave in
+// The connect answer is four messages and a play start three; each answer must leave in
 // one socket write (one TCP segment), not one write per message. And a player's socket carries no
 // inactivity timer (Node re-arms it on every write).
 
@@ -85,7 +85,7 @@ function commandsIn(write: Buffer[], chunkSize = 128): string[] {
   return names;
 }
 
-describe('RTMP answers leave in one write (issue 8)', () => {
+describe('RTMP answers leave in one write', () => {
   it('sends the whole connect answer (window ack, peer bandwidth, chunk size, _result) in one write', async () => {
     const { socket, conn } = await connected();
     expect(socket.writes).toHaveLength(2); // S0+S1+S2, then the connect answer

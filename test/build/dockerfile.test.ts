@@ -64,7 +64,7 @@ describe('ingest/Dockerfile', () => {
     ]);
   });
 
-  it('bounds V8\'s young generation in the container (RSS per player, issue 8)', () => {
+  it('bounds V8\'s young generation in the container (RSS per player)', () => {
     const env = run.lines.find((l) => l.startsWith('ENV'))!;
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--max-semi-space-size=2[^"]*"/);
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--enable-source-maps/);

@@ -33,7 +33,7 @@ function probe(url: string, seconds: number, inputArgs: readonly string[] = []):
 
 const firstPts = (p: Probe, kind: string): number => p.packets.find((x) => x.kind === kind)!.pts;
 
-/** The stream checks of issue 5: H.264 320x240 and AAC 44.1 kHz, per-stream dts strictly increasing. */
+/** The stream checks every path must pass: H.264 320x240 and AAC 44.1 kHz, per-stream dts strictly increasing. */
 function expectTestPatternStreams(p: Probe, minPackets: number): void {
   const video = p.streams.find((s) => s.codec_type === 'video');
   const audio = p.streams.find((s) => s.codec_type === 'audio');

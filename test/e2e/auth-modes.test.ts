@@ -3,7 +3,7 @@ import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs
 import { PLAYER_CONNECT, startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 
-// The two switches of issue 4: STREAMGATE_AUTH=off (anyone publishes) and
+// The two auth switches: STREAMGATE_AUTH=off (anyone publishes) and
 // STREAMGATE_PLAY_AUTH=required (players need credentials and a play grant).
 
 describe('STREAMGATE_AUTH=off', () => {

@@ -4,7 +4,7 @@ import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 
-// Issue 4 through the whole local stack: real functions (token, acl, users on the embedded store),
+// Publish auth through the whole local stack: real functions (token, acl, users on the embedded store),
 // the real ingest with publish auth on, real FFmpeg 5.1 encoders.
 
 const ALICE = { name: 'alice12', password: 's3cret-pass', publish: ['cam1'] };

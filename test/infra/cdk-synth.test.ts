@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
-// CI runs `npm test` only, so the offline synth the issue asks for is checked here: the real CDK
+// CI runs `npm test` only, so the offline synth (no credentials, no Docker) is checked here: the real CDK
 // CLI, cdk.json's app command, no AWS credentials or config, no Docker.
 describe('npx cdk synth', () => {
   const work = mkdtempSync(join(tmpdir(), 'streamgate-synth-'));

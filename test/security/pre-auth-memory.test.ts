@@ -63,7 +63,7 @@ describe('pre-auth memory: what an unauthenticated RTMP connection can make the 
   const port = (): number => t.ingest.ports.rtmp;
   const closeCodes = (): unknown[] => t.logs.filter((l) => l.event === 'rtmp.protocol-error').map((l) => l.code);
 
-  it('refuses the issue\'s attack (chunk size 1 MiB, 8 MiB messages on 60 chunk streams) at once and holds < 1 MiB for it', async () => {
+  it('refuses the reported attack (chunk size 1 MiB, 8 MiB messages on 60 chunk streams) at once and holds < 1 MiB for it', async () => {
     const before = await held();
     const run = await sendPartialMessages(port(), '127.0.0.1', { chunkStreams: 60, bytesPerStream: 1 * MiB });
     runs.push(run);

@@ -9,8 +9,8 @@ export interface FailureThrottleOptions {
 }
 
 /**
- * Counts authentication failures per remote address in a fixed window (issue 4: "failed attempts
- * are delayed and throttled per remote address"). The authorizer delays each failure answer and
+ * Counts authentication failures per remote address in a fixed window, so that failed attempts
+ * are delayed and throttled per remote address (password guessing costs time). The authorizer delays each failure answer and
  * refuses without asking anyone once {@link isThrottled} says so. Success does not reset the
  * count: a valid account must not launder guesses at another.
  */

@@ -7,15 +7,15 @@ import type { ReaderSink } from './reader-sink.js';
 /**
  * Longest time an audio frame of a video stream waits for the next video frame before it is sent
  * on its own. Audio (~47 frames/s for AAC at 48 kHz) rides with the next video frame (30/s) in one
- * write per player instead of a write of its own: fewer syscalls per player (issue 8).
+ * write per player instead of a write of its own: fewer syscalls per player (bench/steady-state.sh).
  * Players buffer far more than this; video, which latency is judged by, is never held.
  */
 export const AUDIO_HOLD_MS = 40;
 
 /**
  * Readers served per event-loop turn. A frame for 1000 players is one long turn otherwise: new
- * connections, a late joiner's handshake and every other socket's reads wait behind it (issue 8:
- * connect answer and late-joiner start at 1000 players). Larger audiences get a batch over
+ * connections, a late joiner's handshake and every other socket's reads wait behind it (measured:
+ * connect answer and late-joiner start at 1000 players, bench/rtmp-load.mjs). Larger audiences get a batch over
  * several turns, in order: the next batch waits until this one reached everyone.
  */
 export const READERS_PER_TURN = 256;
@@ -43,7 +43,7 @@ export interface StreamInfo {
 /**
  * One `APP/STREAM` path: at most one publisher, any number of readers, the state a late reader
  * needs (metadata, decoder configs, the GOP cache). Frames are flushed once per tick: readers that
- * keep up all get the same batch array (a sink encodes it once and shares the bytes, issue 8);
+ * keep up all get the same batch array (a sink encodes it once and shares the bytes);
  * readers behind get their own bounded queue until they catch up.
  */
 export class LiveStream {

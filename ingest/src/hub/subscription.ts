@@ -12,7 +12,7 @@ export interface SubscriptionLimits {
 /**
  * Most bytes of media handed to a sink in one flush (at least one frame goes). A new reader's GOP
  * cache (up to seconds of video) then goes out in slices, one per tick, between the live frames
- * of everyone else instead of as one burst ahead of them (issue 8: connection storms).
+ * of everyone else instead of as one burst ahead of them (connection storms: bench/rtmp-load.mjs).
  */
 export const MAX_BATCH_BYTES = 128 * 1024;
 

@@ -6,7 +6,7 @@ import type { MetricsRegistry } from './metrics-registry.js';
 /** Protocol label values: `rtmp`, `rtmps`, `rtmpt`, `rtsp`, `flv-tcp`, `ts-tcp`, `http-flv`, `hls`, `admin`. */
 export type ProtocolLabel = 'protocol';
 
-/** The metrics `GET /metrics` exposes (issue 6), created once and passed to the servers. */
+/** The metrics `GET /metrics` exposes (connections, streams, players, bytes, drops, auth), created once and passed to the servers. */
 export interface IngestMetrics {
   /** Connections accepted, by protocol. */
   readonly connectionsTotal: Counter<ProtocolLabel>;

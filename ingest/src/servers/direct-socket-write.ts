@@ -11,7 +11,7 @@ type Handle = { readonly fd?: unknown } | null | undefined;
  * either), the bytes go to the kernel with one `write(2)` on the socket's non-blocking descriptor —
  * what libuv itself tries first — without Node's per-write stream machinery (a WriteWrap, callbacks,
  * a tick): in the fan-out that is one call per player and tick, and doing without it took the
- * ingest's user-space CPU down ~20 % (issue 8, bench/steady-state.sh). Whatever the kernel does not
+ * ingest's user-space CPU down ~20 % (bench/steady-state.sh). Whatever the kernel does not
  * take at once (a full socket buffer: EAGAIN) or refuses (a peer gone: EPIPE, ECONNRESET) goes
  * through `stream.write`, which queues the rest or reports the error through the socket's usual
  * events; from then on `writableLength` > 0 keeps every later write behind it in Node's queue.

@@ -112,7 +112,7 @@ export class RtmpConnection {
       bytesOut: () => this.bytesOut,
       socket,
       kick: (reason) => {
-        // Drain: a publisher hears its stream ended before the socket goes (issue 6).
+        // Drain: a publisher hears its stream ended before the socket goes (an encoder then reports "stream ended", not a network error).
         if (reason === 'shutdown') for (const id of [...this.publishing.keys()]) this.stopPublishing(id, true);
         this.close('kicked', { reason });
       },
@@ -152,7 +152,7 @@ export class RtmpConnection {
   /**
    * Runs `send` with the socket corked: every message the session writes in it (the four of a
    * connect answer, the three of a play start, the answers to one read) leaves in one vectored
-   * write, so the peer gets one segment instead of several (issue 8: connect answer time).
+   * write, so the peer gets one segment instead of several (connect answer time, bench/connect-trace.ts).
    */
   private batched(send: () => void): void {
     this.socket.cork();
@@ -263,7 +263,7 @@ export class RtmpConnection {
 
   /**
    * While playing, the socket timer is off: Node re-arms it on every write, a timer-list insert
-   * per frame per player (issue 8 profile), and a player is bounded by the hub's slow-reader
+   * per frame per player (seen in a CPU profile of the fan-out), and a player is bounded by the hub's slow-reader
    * deadline anyway. It comes back when the last play stops.
    */
   private pauseIdleTimeout(): void {

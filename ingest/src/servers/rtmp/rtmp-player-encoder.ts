@@ -7,7 +7,7 @@ import { encodeFrameChunks } from '../../protocols/rtmp/encode-frame-chunks.js';
  * (chunk size, stream id) and the batch joined into one buffer, so a player costs one socket write
  * per tick. Players with the same parameters share one encoder (`rtmpPlayerEncoder`), and the hub
  * hands all players that keep up the same batch array, so a tick is encoded once for all of them:
- * the last batch is remembered by identity, one comparison per player (issue 8: no per-player
+ * the last batch is remembered by identity, one comparison per player (no per-player
  * copies, no hashing of keys in the fan-out loop).
  */
 export class RtmpPlayerEncoder {

@@ -554,7 +554,7 @@ export class RtspConnection {
     ];
   }
 
-  /** Re-checks a live session's grant when its answer expires (issue 4: revocation within the TTL). */
+  /** Re-checks a live session's grant when its answer expires (a revoked grant ends the session within the TTL). */
   private watch(decision: AuthDecision | undefined, request: AuthorizeRequest | undefined, action: string): void {
     const authorizer = this.deps.ctx.authorizer;
     if (!authorizer || !decision?.recheckAtMs || !request) return;
