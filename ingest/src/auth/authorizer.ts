@@ -23,9 +23,10 @@ export type Credentials =
       readonly password: string;
       /**
        * Where it came from: connect `?user=&pass=`, the publish/play name's query, RTSP Basic,
-       * an HTTP-FLV/HLS URL's `?user=&pass=`, HTTP `Authorization: Basic`, an SRT stream id.
+       * an HTTP-FLV/HLS URL's `?user=&pass=`, HTTP `Authorization: Basic`, the player page's
+       * login cookie, an SRT stream id.
        */
-      readonly source: 'app-query' | 'stream-query' | 'rtsp-basic' | 'http-query' | 'http-basic' | 'srt-stream-id';
+      readonly source: 'app-query' | 'stream-query' | 'rtsp-basic' | 'http-query' | 'http-basic' | 'http-cookie' | 'srt-stream-id';
     }
   | { readonly kind: 'proof'; readonly user: string; readonly method: 'rtsp-digest'; verify(password: string): boolean }
   | VerifiedCredentials;
@@ -114,7 +115,7 @@ export interface AuthEvent {
   /** True when the answer came from the decision cache (no HTTP call). */
   cached: boolean;
   /** How the user authenticated, when one did or tried. */
-  method?: 'query' | 'adobe' | 'llnw' | 'rtsp-basic' | 'rtsp-digest' | 'http-basic' | 'srt-stream-id';
+  method?: 'query' | 'adobe' | 'llnw' | 'rtsp-basic' | 'rtsp-digest' | 'http-basic' | 'http-cookie' | 'srt-stream-id';
   /** The AuthServiceError / RtmpAuthError code behind a fail-closed denial. */
   errorCode?: string;
 }

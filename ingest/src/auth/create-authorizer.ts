@@ -545,7 +545,7 @@ function methodOf(c: Credentials): Method | undefined {
     case 'none':
       return undefined;
     case 'password':
-      return c.source === 'rtsp-basic' || c.source === 'http-basic' || c.source === 'srt-stream-id' ? c.source : 'query';
+      return c.source === 'rtsp-basic' || c.source === 'http-basic' || c.source === 'http-cookie' || c.source === 'srt-stream-id' ? c.source : 'query';
     case 'proof':
       return c.method;
     case 'verified':

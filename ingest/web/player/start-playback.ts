@@ -100,7 +100,8 @@ export function startPlayback(video: HTMLVideoElement, app: string, stream: stri
     // The engines report an HTTP refusal without its reason; one HEAD says it exactly.
     let res: Response;
     try {
-      res = await fetch(url, { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
+      // X-Streamgate-Player: a 401 comes without a Basic challenge, so no browser password dialog opens.
+      res = await fetch(url, { method: 'HEAD', cache: 'no-store', credentials: 'same-origin', headers: { 'X-Streamgate-Player': '1' } });
     } catch (err) {
       retry(`Cannot reach the server: ${err instanceof Error ? err.message : String(err)}.`);
       return;

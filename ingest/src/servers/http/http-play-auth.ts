@@ -2,6 +2,7 @@ import type { AuthDecision } from '../../../../domain/src/auth-decision.js';
 import { parseQueryCredentials } from '../../../../domain/src/rtmp-auth-query.js';
 import type { AuthorizeRequest, Authorizer, Credentials } from '../../auth/authorizer.js';
 import { headerValue, type HttpRequest } from '../../protocols/http/http-request-parser.js';
+import { PLAY_SESSION_COOKIE, cookieValue, type PlaySessionCookie } from './play-session-cookie.js';
 
 /** The realm of the `WWW-Authenticate: Basic` challenge (the same as RTSP's). */
 export const HTTP_PLAY_REALM = 'streamgate';
@@ -27,9 +28,11 @@ const BASIC = /^\s*basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i;
 /**
  * What the request carries: `Authorization: Basic` first (what ffmpeg/VLC send for
  * `http://user:pass@host/…` after a 401), else `?user=U&pass=P` in the URL (Wowza style, the same
- * parser as RTMP's). The request head is already bounded by the HTTP parser's limits.
+ * parser as RTMP's), else the player page's login cookie when it opens (an expired or foreign one
+ * counts as none: the page then logs in again). The request head is already bounded by the HTTP
+ * parser's limits.
  */
-function carriedCredentials(request: Pick<HttpRequest, 'headers' | 'query'>): Carried {
+function carriedCredentials(request: Pick<HttpRequest, 'headers' | 'query'>, session?: PlaySessionCookie): Carried {
   const authorization = headerValue(request.headers, 'Authorization');
   if (authorization !== undefined) {
     const m = BASIC.exec(authorization);
@@ -41,7 +44,12 @@ function carriedCredentials(request: Pick<HttpRequest, 'headers' | 'query'>): Ca
   }
   try {
     const q = parseQueryCredentials(request.query);
-    if (q === undefined) return { kind: 'ok', credentials: { kind: 'none' } };
+    if (q === undefined) {
+      const cookie = session === undefined ? undefined : cookieValue(headerValue(request.headers, 'Cookie'), PLAY_SESSION_COOKIE);
+      const opened = cookie === undefined ? undefined : session!.open(cookie, Date.now());
+      if (opened === undefined) return { kind: 'ok', credentials: { kind: 'none' } };
+      return { kind: 'ok', credentials: { kind: 'password', user: opened.user, password: opened.password, source: 'http-cookie' } };
+    }
     return { kind: 'ok', credentials: { kind: 'password', user: q.user, password: q.password, source: 'http-query' } };
   } catch {
     // RtmpAuthError: an oversized query or a broken %-escape.
@@ -53,7 +61,7 @@ const CHALLENGE = { 'WWW-Authenticate': `Basic realm="${HTTP_PLAY_REALM}"` };
 
 /**
  * Asks `authorizer` whether the client of `request` at `ip` may play `app/stream` over HTTP
- * (protocol `http`), with the credentials the request carries, and maps the decision once to an
+ * (protocol `http`), with the credentials the request carries (Basic, query, login cookie), and maps the decision once to an
  * HTTP answer: missing or wrong credentials 401 with a Basic challenge (a wrong password only
  * after the authorizer's failure delay), no `play` grant 403, throttled 429, the auth service
  * down or slow 503, a malformed carrier 400. Never throws (the authorizer never does).
@@ -62,8 +70,14 @@ export async function checkHttpPlay(
   authorizer: Authorizer,
   request: Pick<HttpRequest, 'headers' | 'query'>,
   target: { app: string; stream: string; ip: string },
+  options: {
+    /** Opens the player page's login cookie, when the listener issues them. */
+    readonly session?: PlaySessionCookie;
+    /** Leave out `WWW-Authenticate` (the page's own requests: a browser would open its password dialog). */
+    readonly noChallenge?: boolean;
+  } = {},
 ): Promise<HttpPlayCheck> {
-  const carried = carriedCredentials(request);
+  const carried = carriedCredentials(request, options.session);
   if (carried.kind === 'malformed') return { allowed: false, status: 400, code: 'HTTP_AUTH_BAD_REQUEST', headers: {} };
   const authRequest: AuthorizeRequest = {
     action: 'play',
@@ -79,7 +93,7 @@ export async function checkHttpPlay(
     case 'no_credentials':
     case 'bad_credentials':
     case 'challenge_invalid':
-      return { allowed: false, status: 401, code: 'HTTP_PLAY_UNAUTHORIZED', headers: CHALLENGE };
+      return { allowed: false, status: 401, code: 'HTTP_PLAY_UNAUTHORIZED', headers: options.noChallenge ? {} : CHALLENGE };
     case 'throttled':
       return { allowed: false, status: 429, code: 'HTTP_PLAY_THROTTLED', headers: {} };
     case 'service_unavailable':

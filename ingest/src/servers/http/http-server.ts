@@ -14,6 +14,7 @@ import type { ConnectionEntry } from '../connection-registry.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
+import { PlaySessionCookie } from './play-session-cookie.js';
 import { hlsTokenizedPlaylist } from './hls-tokenized-playlist.js';
 import { serveHttpFlv } from './http-flv-reader.js';
 import { checkHttpPlay, type HttpPlayCheck } from './http-play-auth.js';
@@ -74,6 +75,9 @@ function segmentTokenOf(query: string): string | undefined {
 function segmentTokenLifetime(targetDuration: number): number {
   return Math.max(12, 6 * targetDuration);
 }
+
+/** How long a player login of the page holds (a working day); every play is still authorized and re-checked. */
+const PLAY_SESSION_SECONDS = 12 * 3600;
 
 interface Answer {
   readonly status: number;
@@ -149,6 +153,7 @@ class HttpConnection {
     private readonly options: HttpServerOptions,
     private readonly deps: HttpServerDeps,
     private readonly tokens: HlsSegmentToken,
+    private readonly sessions: PlaySessionCookie,
   ) {
     const { registry } = deps.ctx;
     this.pendingBytes = deps.ctx.pendingBytes.open();
@@ -319,7 +324,7 @@ class HttpConnection {
           });
       }
       case 'play-login':
-        return text(404, 'HTTP_NOT_FOUND\n');
+        return this.playLogin(request, route);
       case 'console-page':
         return text(404, 'HTTP_NOT_FOUND\n');
       case 'console-api':
@@ -368,13 +373,43 @@ class HttpConnection {
         return text(403, `${code}\n`, CORS_HEADERS);
       }
     }
-    return checkHttpPlay(authorizer, request, { app: route.app, stream: route.stream, ip: this.entry.remoteAddress }).then((check) => {
+    const target = { app: route.app, stream: route.stream, ip: this.entry.remoteAddress };
+    // The player page's own requests say so: a 401 without a challenge lets the page ask for the login itself.
+    const noChallenge = headerValue(request.headers, 'X-Streamgate-Player') !== undefined;
+    return checkHttpPlay(authorizer, request, target, { session: this.sessions, noChallenge }).then((check) => {
       if (!check.allowed) {
         ctx.log.info('http.play-denied', { conn: this.entry.id, remote: this.entry.remoteAddress, path: route.path, status: check.status, code: check.code });
         return text(check.status, `${check.code}\n`, { ...CORS_HEADERS, ...check.headers });
       }
       if (this.closed) return undefined;
       return this.play(request, route, check);
+    });
+  }
+
+  /**
+   * The player page's login (`POST /APP/STREAM/login` with `Authorization: Basic`): the same check
+   * as a play of that stream, credentials from the header only; allowed → 204 with the sealed
+   * PlaySessionCookie, denied → the play refusal's status and code (no challenge: the page shows
+   * it). With play auth off there is nothing to log in to: 204, no cookie.
+   */
+  private playLogin(request: HttpRequest, route: Extract<HttpRoute, { kind: 'play-login' }>): Answer | Promise<Answer> {
+    const { ctx } = this.deps;
+    const noStore = { 'Cache-Control': 'no-store' };
+    if (ctx.config.playAuth !== 'required') return { status: 204, headers: noStore, body: EMPTY };
+    const authorizer = ctx.authorizer;
+    if (authorizer === undefined) return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', noStore);
+    const target = { app: route.app, stream: route.stream, ip: this.entry.remoteAddress };
+    return checkHttpPlay(authorizer, { headers: request.headers, query: '' }, target, { noChallenge: true }).then((check) => {
+      const log = { conn: this.entry.id, remote: this.entry.remoteAddress, path: route.path };
+      if (!check.allowed) {
+        ctx.log.info('http.play-login-denied', { ...log, status: check.status, code: check.code });
+        return text(check.status, `${check.code}\n`, { ...noStore, ...check.headers });
+      }
+      const credentials = check.request.credentials;
+      if (credentials.kind !== 'password') return text(400, 'HTTP_AUTH_BAD_REQUEST\n', noStore);
+      ctx.log.info('http.play-login', { ...log, user: credentials.user });
+      const cookie = this.sessions.seal({ user: credentials.user, password: credentials.password }, Date.now());
+      return { status: 204, headers: { ...noStore, 'Set-Cookie': this.sessions.setCookie(cookie) }, body: EMPTY };
     });
   }
 
@@ -483,7 +518,8 @@ class HttpConnection {
  */
 export function createHttpServer(options: HttpServerOptions, deps: HttpServerDeps): Server {
   const tokens = new HlsSegmentToken(segmentTokenLifetime(deps.hls.targetDuration), options.segmentTokenKey);
-  const server = createServer({ noDelay: true }, (socket) => new HttpConnection(socket, options, deps, tokens));
+  const sessions = new PlaySessionCookie(PLAY_SESSION_SECONDS, options.segmentTokenKey);
+  const server = createServer({ noDelay: true }, (socket) => new HttpConnection(socket, options, deps, tokens, sessions));
   server.maxConnections = options.maxConnections;
   return server;
 }

@@ -1,0 +1,137 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { chromiumPath, launchChromium, withChromium } from '../support/chromium.js';
+import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
+
+const ALICE = { name: 'alice12', password: 'page-s3cret-pass', publish: ['cam1'], play: ['cam1'] };
+const BOB = { name: 'bob1234', password: 'bob-s3cret-pass', play: ['other'] };
+
+/** What the page functions touch in the browser (this project type-checks without the DOM library). */
+interface PageGlobals {
+  document: { cookie: string; getElementById(id: string): { currentTime: number; videoWidth: number; readyState: number; paused: boolean } | null };
+  streamgatePlayer: { engine?: string; status: string; error: string; history: string[] };
+}
+
+// STREAMGATE_PLAY_AUTH=required: the page logs in with a form (Basic on one POST, never a URL),
+// the ingest answers with an HttpOnly cookie the media requests carry by themselves.
+describe.skipIf(chromiumPath === undefined)(withChromium('player page login in Chromium (STREAMGATE_PLAY_AUTH=required)'), () => {
+  let s: LocalStackForTest;
+  let browser: Browser;
+  let publisher: ChildProcess;
+  let base: string;
+  /** Every URL any page asked for. */
+  const urls: string[] = [];
+
+  beforeAll(async () => {
+    [s, browser] = await Promise.all([
+      startLocalStackForTest({ users: [ALICE, BOB], authorizer: { failureDelayMs: 200 }, env: { STREAMGATE_PLAY_AUTH: 'required' } }),
+      launchChromium(),
+    ]);
+    base = `http://127.0.0.1:${s.ingest.ports.http}`;
+    publisher = publishTestPattern(s.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), { gop: 50 });
+    await waitFor(() => s.ingest.hub.isLive('live/cam1'), 15_000, 'the publish of live/cam1');
+  }, 40_000);
+
+  afterAll(async () => {
+    if (publisher && publisher.exitCode === null) {
+      publisher.kill('SIGKILL');
+      await exited(publisher);
+    }
+    await browser?.close();
+    await s?.close();
+  });
+
+  async function openPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(`${base}/?stream=cam1`);
+    return { context, page };
+  }
+
+  async function logIn(page: Page, user: string, password: string): Promise<void> {
+    await page.fill('input[name=user]', user);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+  }
+
+  const errorText = (page: Page): Promise<string> =>
+    page.waitForFunction(() => (globalThis as unknown as PageGlobals).streamgatePlayer.error || false, undefined, { timeout: 10_000 }).then((h) => h.jsonValue() as Promise<string>);
+
+  it('asks for the login instead of playing, and says so when Play is pressed without one', async () => {
+    const { context, page } = await openPage();
+    try {
+      expect(await page.isVisible('input[name=password]')).toBe(true);
+      expect(await page.textContent('#status')).toBe('Log in to play.');
+      await page.click('button[type=submit]');
+      expect(await errorText(page)).toBe('live/cam1 needs a player login (HTTP_PLAY_UNAUTHORIZED): enter your user name and password.');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a wrong password and a stream not granted clearly, and plays nothing', async () => {
+    const { context, page } = await openPage();
+    try {
+      await logIn(page, ALICE.name, 'not-her-password');
+      expect(await errorText(page)).toBe('Wrong user name or password (HTTP_PLAY_UNAUTHORIZED).');
+      // The password field is emptied after every attempt: the page keeps no password.
+      expect(await page.inputValue('input[name=password]')).toBe('');
+      await page.evaluate(() => ((globalThis as unknown as PageGlobals).streamgatePlayer.error = ''));
+      await logIn(page, BOB.name, BOB.password);
+      expect(await errorText(page)).toBe('User bob1234 may not play live/cam1 (HTTP_PLAY_FORBIDDEN).');
+      expect((await context.cookies()).filter((c) => c.name === 'sg_play')).toEqual([]);
+      expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.getElementById('video')!.readyState)).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('logs in and plays through mpegts.js with an HttpOnly cookie; no credential is in any URL or log', async () => {
+    const { context, page } = await openPage();
+    try {
+      await logIn(page, ALICE.name, ALICE.password);
+      await page.waitForFunction(
+        () => {
+          const v = (globalThis as unknown as PageGlobals).document.getElementById('video')!;
+          return v.readyState >= 3 && v.videoWidth > 0 && !v.paused && v.currentTime > 1;
+        },
+        undefined,
+        { timeout: 20_000, polling: 100 },
+      );
+      const state = await page.evaluate(() => (globalThis as unknown as PageGlobals).streamgatePlayer);
+      expect(state.status).toBe('Playing live/cam1 with mpegts.js (HTTP-FLV).');
+      expect(state.history).toContain(state.history.find((l) => l.endsWith('Logged in as alice12.')));
+      const [cookie] = (await context.cookies()).filter((c) => c.name === 'sg_play');
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      expect(cookie!.value).not.toContain(ALICE.password);
+      expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.cookie)).toBe('');
+      // The play was authorized by the cookie, through the same authorizer as any player.
+      expect(s.logs.some((l) => l.event === 'auth' && l.action === 'play' && l.allowed === true && l.method === 'http-cookie' && l.user === ALICE.name)).toBe(true);
+      expect(urls.length).toBeGreaterThan(3);
+      for (const url of urls) expect(url).not.toMatch(/pass|page-s3cret|bob-s3cret/);
+      expect(s.allLogText()).not.toContain(ALICE.password);
+      expect(s.allLogText()).not.toContain(BOB.password);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('answers the login route over plain HTTP: POST only, a forged cookie counts as no login', async () => {
+    const get = await fetch(`${base}/live/cam1/login`);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    const forged = await fetch(`${base}/live/cam1.flv`, { method: 'HEAD', headers: { cookie: 'sg_play=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    expect([forged.status, forged.headers.get('x-streamgate-code')]).toEqual([401, 'HTTP_PLAY_UNAUTHORIZED']);
+    const login = await fetch(`${base}/live/cam1/login`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${ALICE.name}:${ALICE.password}`).toString('base64')}` },
+    });
+    expect(login.status).toBe(204);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const played = await fetch(`${base}/live/cam1/index.m3u8`, { headers: { cookie } });
+    expect(played.status).toBe(200);
+    expect(await played.text()).toMatch(/\d+\.ts\?t=/);
+  });
+});
