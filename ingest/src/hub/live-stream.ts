@@ -73,6 +73,8 @@ export class LiveStream {
   private droppedByGone = 0;
 
   private readonly waitTimers = new Map<Subscription, NodeJS.Timeout>();
+  /** flush() bound once: a stream schedules it on every read of its publisher. */
+  private readonly flushNow = (): void => this.flush();
 
   constructor(
     readonly path: string,
@@ -223,13 +225,13 @@ export class LiveStream {
   private requestFlush(): void {
     if (this.flushScheduled) return;
     if (this.queueingHeldAudio) {
-      this.holdTimer ??= setTimeout(() => this.flush(), AUDIO_HOLD_MS);
+      this.holdTimer ??= setTimeout(this.flushNow, AUDIO_HOLD_MS);
       return;
     }
     this.flushScheduled = true;
     // One flush per tick for all readers: frames that arrive in one read of the publisher's
     // socket reach each reader as one batch (one socket write).
-    setImmediate(() => this.flush());
+    setImmediate(this.flushNow);
   }
 
   private flush(): void {

@@ -38,10 +38,16 @@ function fourcc(body: Uint8Array, pos: number): string {
   return String.fromCharCode(body[pos], body[pos + 1], body[pos + 2], body[pos + 3]);
 }
 
-function decodeVideo(dts: number, body: Uint8Array): MediaFrame | undefined {
+/** How a decoded frame keeps its media bytes: a copy, or a view of a body it may own. */
+type Keep = (data: Uint8Array) => Uint8Array;
+const copy: Keep = (data) => new Uint8Array(data);
+// A plain Uint8Array view even of a Buffer: frames look the same whichever way they were made.
+const view: Keep = (data) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+
+function decodeVideo(dts: number, body: Uint8Array, keep: Keep): MediaFrame | undefined {
   if (body.length < 1) throw badVideo('empty video tag');
   const first = body[0];
-  if (first & 0x80) return decodeEnhancedVideo(dts, body);
+  if (first & 0x80) return decodeEnhancedVideo(dts, body, keep);
   const frameType = first >> 4;
   const codecId = first & 0x0f;
   // Frame type 5: video info / command frame, no picture.
@@ -59,10 +65,10 @@ function decodeVideo(dts: number, body: Uint8Array): MediaFrame | undefined {
   }
   if (packetType === 2) return undefined; // end of sequence
   if (packetType !== 1) throw badVideo(`unknown AVC packet type ${packetType}`);
-  return { kind: 'video', codec, dts, pts: dts + si24(body, 2), keyframe: frameType === 1, data: Uint8Array.from(data) };
+  return { kind: 'video', codec, dts, pts: dts + si24(body, 2), keyframe: frameType === 1, data: keep(data) };
 }
 
-function decodeEnhancedVideo(dts: number, body: Uint8Array): MediaFrame | undefined {
+function decodeEnhancedVideo(dts: number, body: Uint8Array, keep: Keep): MediaFrame | undefined {
   if (body.length < 5) throw badVideo(`enhanced video tag of ${body.length} bytes, need 5`);
   const frameType = (body[0] >> 4) & 0x07;
   const packetType = body[0] & 0x0f;
@@ -85,10 +91,10 @@ function decodeEnhancedVideo(dts: number, body: Uint8Array): MediaFrame | undefi
     cts = si24(rest, 0);
     data = rest.subarray(3);
   }
-  return { kind: 'video', codec, dts, pts: dts + cts, keyframe: frameType === 1, data: Uint8Array.from(data) };
+  return { kind: 'video', codec, dts, pts: dts + cts, keyframe: frameType === 1, data: keep(data) };
 }
 
-function decodeAudio(dts: number, body: Uint8Array): MediaFrame | undefined {
+function decodeAudio(dts: number, body: Uint8Array, keep: Keep): MediaFrame | undefined {
   if (body.length < 1) throw badAudio('empty audio tag');
   const soundFormat = body[0] >> 4;
   if (soundFormat === 10) {
@@ -96,10 +102,10 @@ function decodeAudio(dts: number, body: Uint8Array): MediaFrame | undefined {
     const data = body.subarray(2);
     if (body[1] === 0) return aacConfig(data);
     if (body[1] !== 1) throw badAudio(`unknown AAC packet type ${body[1]}`);
-    return { kind: 'audio', codec: 'aac', dts, data: Uint8Array.from(data) };
+    return { kind: 'audio', codec: 'aac', dts, data: keep(data) };
   }
   if (soundFormat === 2 || soundFormat === 14) {
-    return { kind: 'audio', codec: 'mp3', dts, data: Uint8Array.from(body.subarray(1)) };
+    return { kind: 'audio', codec: 'mp3', dts, data: keep(body.subarray(1)) };
   }
   if (soundFormat === 9) {
     if (body.length < 5) throw badAudio(`enhanced audio tag of ${body.length} bytes, need 5`);
@@ -116,7 +122,7 @@ function decodeAudio(dts: number, body: Uint8Array): MediaFrame | undefined {
       }
       return undefined;
     }
-    if (packetType === AUDIO_CODED_FRAMES) return { kind: 'audio', codec, dts, data: Uint8Array.from(data) };
+    if (packetType === AUDIO_CODED_FRAMES) return { kind: 'audio', codec, dts, data: keep(data) };
     return undefined;
   }
   return undefined;
@@ -154,26 +160,23 @@ function decodeData(dts: number, body: Uint8Array): MediaFrame | undefined {
  * messages, unknown codecs). AAC/MP3/Opus audio, AVC (and codec-id-12 HEVC) video, Enhanced RTMP
  * video (hvc1, av01, vp09, avc1) and audio (Opus, mp4a, .mp3), onMetaData (with or without the
  * `@setDataFrame` wrapper). Short or invalid bodies raise FLV_BAD_AUDIO / FLV_BAD_VIDEO /
- * FLV_BAD_DATA.
+ * FLV_BAD_DATA. `owned`: see below.
  */
-export function decodeFlvPayload(tagType: FlvTagType, timestamp: number, body: Uint8Array): MediaFrame | undefined {
+export function decodeFlvPayload(tagType: FlvTagType, timestamp: number, body: Uint8Array, owned = false): MediaFrame | undefined {
+  // An owned body (a buffer of its own that nobody writes to again, like a reassembled RTMP
+  // message) is not copied: audio and video frames are views of it. Otherwise the media bytes are
+  // copied, so a frame never keeps a larger read buffer alive.
+  const keep = owned ? view : copy;
   switch (tagType) {
     case 8:
-      return decodeAudio(timestamp, body);
+      return decodeAudio(timestamp, body, keep);
     case 9:
-      return decodeVideo(timestamp, body);
+      return decodeVideo(timestamp, body, keep);
     case 18:
       return decodeData(timestamp, body);
     default:
       throw new ProtocolError('FLV_BAD_TAG_TYPE', `unknown FLV tag type ${String(tagType)}`);
   }
-}
-
-function concat(head: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(head.length + data.length);
-  out.set(head, 0);
-  out.set(data, head.length);
-  return out;
 }
 
 function fourccBytes(code: string): number[] {
@@ -184,37 +187,61 @@ function fourccBytes(code: string): number[] {
  * A MediaFrame → FLV tag type and body (the inverse of decodeFlvPayload). h264 and AAC use the
  * classic layout; h265/av1/vp9 and Opus use Enhanced RTMP. MP3 frames are tagged 44.1 kHz stereo
  * (FLV's rate bits are advisory; decoders read the MP3 header). An mp3 AudioConfig has no FLV
- * form and raises FLV_UNENCODABLE.
+ * form and raises FLV_UNENCODABLE. The body comes as its few bytes of FLV header and the frame's
+ * own bytes (not copied): an encoder writes both where they go, without joining them first.
  */
-export function encodeFlvPayload(frame: MediaFrame): { tagType: FlvTagType; body: Uint8Array } {
+export function encodeFlvPayloadParts(frame: MediaFrame): FlvPayloadParts {
   switch (frame.kind) {
     case 'video-config':
-      if (frame.codec === 'h264') return { tagType: 9, body: concat([0x17, 0, 0, 0, 0], frame.record) };
+      if (frame.codec === 'h264') return { tagType: 9, ...parts([0x17, 0, 0, 0, 0], frame.record) };
       return {
         tagType: 9,
-        body: concat([0x80 | (1 << 4) | VIDEO_SEQUENCE_START, ...fourccBytes(VIDEO_FOURCC_OF[frame.codec])], frame.record),
+        ...parts([0x80 | (1 << 4) | VIDEO_SEQUENCE_START, ...fourccBytes(VIDEO_FOURCC_OF[frame.codec])], frame.record),
       };
     case 'video': {
       const frameType = frame.keyframe ? 1 : 2;
       const cts = Math.round(frame.pts) - Math.round(frame.dts);
       const ct = [(cts >> 16) & 0xff, (cts >> 8) & 0xff, cts & 0xff];
-      if (frame.codec === 'h264') return { tagType: 9, body: concat([(frameType << 4) | 7, 1, ...ct], frame.data) };
+      if (frame.codec === 'h264') return { tagType: 9, ...parts([(frameType << 4) | 7, 1, ...ct], frame.data) };
       const fc = fourccBytes(VIDEO_FOURCC_OF[frame.codec]);
       if (frame.codec === 'h265' && cts !== 0) {
-        return { tagType: 9, body: concat([0x80 | (frameType << 4) | VIDEO_CODED_FRAMES, ...fc, ...ct], frame.data) };
+        return { tagType: 9, ...parts([0x80 | (frameType << 4) | VIDEO_CODED_FRAMES, ...fc, ...ct], frame.data) };
       }
       const packetType = frame.codec === 'h265' ? VIDEO_CODED_FRAMES_X : VIDEO_CODED_FRAMES;
-      return { tagType: 9, body: concat([0x80 | (frameType << 4) | packetType, ...fc], frame.data) };
+      return { tagType: 9, ...parts([0x80 | (frameType << 4) | packetType, ...fc], frame.data) };
     }
     case 'audio-config':
-      if (frame.codec === 'aac') return { tagType: 8, body: concat([0xaf, 0], frame.record) };
-      if (frame.codec === 'opus') return { tagType: 8, body: concat([0x90 | AUDIO_SEQUENCE_START, ...fourccBytes('Opus')], frame.record) };
+      if (frame.codec === 'aac') return { tagType: 8, ...parts([0xaf, 0], frame.record) };
+      if (frame.codec === 'opus') return { tagType: 8, ...parts([0x90 | AUDIO_SEQUENCE_START, ...fourccBytes('Opus')], frame.record) };
       throw new ProtocolError('FLV_UNENCODABLE', `no FLV form for a ${frame.codec} audio config`);
     case 'audio':
-      if (frame.codec === 'aac') return { tagType: 8, body: concat([0xaf, 1], frame.data) };
-      if (frame.codec === 'mp3') return { tagType: 8, body: concat([0x2f], frame.data) };
-      return { tagType: 8, body: concat([0x90 | AUDIO_CODED_FRAMES, ...fourccBytes('Opus')], frame.data) };
+      if (frame.codec === 'aac') return { tagType: 8, ...parts([0xaf, 1], frame.data) };
+      if (frame.codec === 'mp3') return { tagType: 8, ...parts([0x2f], frame.data) };
+      return { tagType: 8, ...parts([0x90 | AUDIO_CODED_FRAMES, ...fourccBytes('Opus')], frame.data) };
     case 'metadata':
-      return { tagType: 18, body: encodeAmf0('onMetaData', AmfEcmaArray.from(frame.values)) };
+      return { tagType: 18, head: NO_BYTES, data: encodeAmf0('onMetaData', AmfEcmaArray.from(frame.values)) };
   }
+}
+
+/** The FLV body of a frame in two parts: the FLV header bytes, then the media bytes. */
+export interface FlvPayloadParts {
+  readonly tagType: FlvTagType;
+  readonly head: Uint8Array;
+  readonly data: Uint8Array;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+function parts(head: number[], data: Uint8Array): { head: Uint8Array; data: Uint8Array } {
+  return { head: Uint8Array.from(head), data };
+}
+
+/** The FLV tag type and body of a frame as one array (see encodeFlvPayloadParts). */
+export function encodeFlvPayload(frame: MediaFrame): { tagType: FlvTagType; body: Uint8Array } {
+  const { tagType, head, data } = encodeFlvPayloadParts(frame);
+  if (head.length === 0) return { tagType, body: data };
+  const body = new Uint8Array(head.length + data.length);
+  body.set(head, 0);
+  body.set(data, head.length);
+  return { tagType, body };
 }

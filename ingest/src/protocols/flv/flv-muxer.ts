@@ -1,5 +1,5 @@
 import { encodedOnce } from '../../media/encoded-once.js';
-import { encodeFlvPayload, type FlvTagType } from '../../media/flv-payload.js';
+import { encodeFlvPayloadParts, type FlvPayloadParts, type FlvTagType } from '../../media/flv-payload.js';
 import type { MediaFrame } from '../../media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 
@@ -28,12 +28,13 @@ export function encodeFlvHeader(tracks: FlvTracks = { audio: true, video: true }
  * timestamp is integer milliseconds written as 24 bits plus the extended high byte, wrapping at
  * 2^32 like every FLV/RTMP clock. Throws FLV_TAG_TOO_LARGE for bodies over 2^24-1 bytes.
  */
-export function encodeFlvTag(tagType: FlvTagType, timestamp: number, body: Uint8Array): Uint8Array {
-  if (body.length > FLV_MAX_TAG_BODY) {
-    throw new ProtocolError('FLV_TAG_TOO_LARGE', `FLV tag body too large: ${body.length} > limit ${FLV_MAX_TAG_BODY}`);
+export function encodeFlvTag(tagType: FlvTagType, timestamp: number, body: Uint8Array, prefix?: Uint8Array): Uint8Array {
+  // With a prefix, the tag body is prefix + body (written in place, not joined first).
+  const size = (prefix?.length ?? 0) + body.length;
+  if (size > FLV_MAX_TAG_BODY) {
+    throw new ProtocolError('FLV_TAG_TOO_LARGE', `FLV tag body too large: ${size} > limit ${FLV_MAX_TAG_BODY}`);
   }
   const ts = Math.round(timestamp) >>> 0;
-  const size = body.length;
   const out = new Uint8Array(FLV_TAG_HEADER_SIZE + size + 4);
   out[0] = tagType;
   out[1] = size >>> 16;
@@ -44,7 +45,8 @@ export function encodeFlvTag(tagType: FlvTagType, timestamp: number, body: Uint8
   out[6] = ts & 0xff;
   out[7] = ts >>> 24; // TimestampExtended: the high byte
   // StreamID (3 bytes) stays 0.
-  out.set(body, FLV_TAG_HEADER_SIZE);
+  if (prefix !== undefined) out.set(prefix, FLV_TAG_HEADER_SIZE);
+  out.set(body, FLV_TAG_HEADER_SIZE + (prefix?.length ?? 0));
   const prev = FLV_TAG_HEADER_SIZE + size;
   const p = prev;
   out[p] = prev >>> 24;
@@ -54,12 +56,10 @@ export function encodeFlvTag(tagType: FlvTagType, timestamp: number, body: Uint8
   return out;
 }
 
-type Payload = { tagType: FlvTagType; body: Uint8Array } | undefined;
-
-/** The FLV payload of a frame; undefined when FLV cannot carry it. */
-function flvPayload(frame: MediaFrame): Payload {
+/** The FLV payload of a frame as header bytes and media bytes; undefined when FLV cannot carry it. */
+function flvPayloadParts(frame: MediaFrame): FlvPayloadParts | undefined {
   try {
-    return encodeFlvPayload(frame);
+    return encodeFlvPayloadParts(frame);
   } catch (err) {
     // An mp3 AudioConfig has no FLV form: the MP3 frames describe themselves.
     if (err instanceof ProtocolError && err.code === 'FLV_UNENCODABLE') return undefined;
@@ -74,8 +74,8 @@ function flvPayload(frame: MediaFrame): Payload {
  */
 export function flvMediaTagOnce(frame: MediaFrame & { kind: 'video' | 'audio' }): Uint8Array | undefined {
   return encodedOnce<Uint8Array | null>(frame, 'flv-tag', (f) => {
-    const payload = flvPayload(f);
-    return payload === undefined ? null : encodeFlvTag(payload.tagType, Math.max(0, Math.round(frame.dts)), payload.body);
+    const payload = flvPayloadParts(f);
+    return payload === undefined ? null : encodeFlvTag(payload.tagType, Math.max(0, Math.round(frame.dts)), payload.data, payload.head);
   }) ?? undefined;
 }
 
@@ -124,8 +124,8 @@ export class SharedFlvBatches {
 /** A frame's tag: media stamped with its own time (shared), configs and metadata at `at`. */
 function flvTag(frame: MediaFrame, at: number): Uint8Array | undefined {
   if (frame.kind === 'video' || frame.kind === 'audio') return flvMediaTagOnce(frame);
-  const payload = flvPayload(frame);
-  return payload === undefined ? undefined : encodeFlvTag(payload.tagType, at, payload.body);
+  const payload = flvPayloadParts(frame);
+  return payload === undefined ? undefined : encodeFlvTag(payload.tagType, at, payload.data, payload.head);
 }
 
 /**

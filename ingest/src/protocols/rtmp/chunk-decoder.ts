@@ -49,6 +49,8 @@ export class ChunkDecoder {
   private current: { csid: number; state: ChunkStreamState; chunkRemaining: number } | undefined;
   private inChunkSize = DEFAULT_CHUNK_SIZE;
   private cleared = false;
+  /** Room a growing message buffer may take ahead of its chunk in this push (see reserve). */
+  private readAllowance = 0;
   /** Bytes pushed so far (for acknowledgements). */
   bytesReceived = 0;
 
@@ -90,6 +92,7 @@ export class ChunkDecoder {
   push(bytes: Uint8Array): void {
     if (this.cleared) return;
     this.bytesReceived += bytes.byteLength;
+    this.readAllowance = bytes.byteLength;
     const buf = this.leftover.length > 0 ? Buffer.concat([this.leftover, bytes]) : toBuffer(bytes);
     this.leftover = Buffer.alloc(0);
     let pos = 0;
@@ -113,7 +116,7 @@ export class ChunkDecoder {
       const { state } = current;
       const n = Math.min(current.chunkRemaining, buf.length - pos);
       if (n > 0) {
-        const payload = this.reserve(state, state.received + n);
+        const payload = this.reserve(state, state.received + n, buf.length - pos - n);
         buf.copy(payload, state.received, pos, pos + n);
         pos += n;
         state.received += n;
@@ -224,11 +227,17 @@ export class ChunkDecoder {
    * actually arrived (doubling, capped at the message length) rather than being allocated at the
    * announced length, so headers alone (64 chunk streams × 8 MiB announced) cannot make us
    * allocate; and every growth is counted first, so the sum over all chunk streams is bounded.
+   * A growth also takes room for up to `ahead` more bytes (what this read holds past the chunk,
+   * likely the message's next chunks), from an allowance of one read's size per push shared by
+   * all chunk streams: a message that came in one read is allocated once instead of doubling
+   * through copies, and the sum of allocations still grows only with bytes that arrived.
    */
-  private reserve(state: ChunkStreamState, needed: number): Buffer {
+  private reserve(state: ChunkStreamState, needed: number, ahead: number): Buffer {
     const current = state.payload;
     if (current !== undefined && current.length >= needed) return current;
-    const size = Math.min(state.length, Math.max(needed, 2 * (current?.length ?? 0), 4096));
+    const extra = Math.min(ahead, this.readAllowance, state.length - needed);
+    this.readAllowance -= extra;
+    const size = Math.min(state.length, Math.max(needed + extra, 2 * (current?.length ?? 0), 4096));
     this.pending.resize(current?.length ?? 0, size);
     const next = Buffer.allocUnsafe(size);
     if (current !== undefined) current.copy(next, 0, 0, state.received);

@@ -1,4 +1,4 @@
-import { encodeFlvPayload } from '../../media/flv-payload.js';
+import { encodeFlvPayloadParts } from '../../media/flv-payload.js';
 import type { MediaFrame } from '../../media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 import { encodeMessageChunks } from './chunk-encoder.js';
@@ -15,13 +15,14 @@ const CSID = { 8: 4, 9: 6, 18: 5 } as const;
 export function encodeFrameChunks(frame: MediaFrame, chunkSize: number, streamId: number, configTimestamp = 0): Buffer {
   let tag;
   try {
-    tag = encodeFlvPayload(frame);
+    tag = encodeFlvPayloadParts(frame);
   } catch (error) {
     if (error instanceof ProtocolError && error.code === 'FLV_UNENCODABLE') return Buffer.alloc(0);
     throw error;
   }
   return encodeMessageChunks(
-    { chunkStreamId: CSID[tag.tagType], timestamp: Math.round('dts' in frame ? frame.dts : configTimestamp), typeId: tag.tagType, streamId, payload: tag.body },
+    { chunkStreamId: CSID[tag.tagType], timestamp: Math.round('dts' in frame ? frame.dts : configTimestamp), typeId: tag.tagType, streamId, payload: tag.data },
     chunkSize,
+    tag.head,
   );
 }

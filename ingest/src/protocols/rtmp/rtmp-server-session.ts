@@ -512,7 +512,8 @@ export class RtmpServerSession {
     const tagType: FlvTagType = isData ? 18 : (message.typeId as 8 | 9);
     // Empty audio/video messages are keep-alives some encoders send; nothing to decode.
     if (payload.length === 0 && !isData) return;
-    const frame = decodeFlvPayload(tagType, message.timestamp, payload);
+    // The chunk decoder gives every message a buffer of its own: frames keep views of it.
+    const frame = decodeFlvPayload(tagType, message.timestamp, payload, true);
     if (frame !== undefined) this.opts.onEvent({ type: 'frame', streamId: message.streamId, frame });
   }
 

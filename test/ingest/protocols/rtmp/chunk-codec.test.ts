@@ -162,6 +162,17 @@ describe('chunk decoder', () => {
     expect(grown).toBeLessThan(16 * 1024 * 1024);
   });
 
+  it('allocates a message that arrives in one read once, not once per doubling', () => {
+    const sizes: number[] = [];
+    const pending = { held: 0, hold: () => undefined, release: () => undefined, resize: (_from: number, to: number) => void sizes.push(to) };
+    const messages: RtmpMessage[] = [];
+    const decoder = new ChunkDecoder({ onMessage: (m) => messages.push(m), pending });
+    const frame = msg(6, 40, 9, 1, seq(40_000));
+    decoder.push(Buffer.concat([hexBuffer('02 000000 000004 01 00000000 00001000'), encodeMessageChunks(frame, 4096)]));
+    expect(Buffer.from(messages.at(-1)!.payload).equals(seq(40_000))).toBe(true);
+    expect(sizes).toEqual([4, 40_000]); // Set Chunk Size, then the frame
+  });
+
   it('counts every byte pushed', () => {
     const decoder = new ChunkDecoder({ onMessage: () => undefined });
     for (const piece of feedings(cases[4].bytes)[2].parts) decoder.push(piece);
@@ -198,6 +209,14 @@ describe('chunk encoder', () => {
     expect(a[0] >> 6).toBe(0);
     expect(b[0] >> 6).toBe(0);
     expect(decodeAll([a, b]).map((m) => m.timestamp)).toEqual([40, 80]);
+  });
+
+  it('writes a prefix and a payload as one message, as if they were joined', () => {
+    const joined = encodeMessageChunks(msg(6, 40, 9, 1, seq(300)), 128);
+    for (const cut of [0, 1, 5, 127, 128, 129, 300]) {
+      const parts = encodeMessageChunks(msg(6, 40, 9, 1, seq(300).subarray(cut)), 128, seq(300).subarray(0, cut));
+      expect(parts.toString('hex')).toBe(joined.toString('hex'));
+    }
   });
 
   it('uses the chunk size for every chunk', () => {
