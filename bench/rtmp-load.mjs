@@ -39,6 +39,8 @@ const HELP = `usage: node rtmp-load.mjs [options]
  play mode (default):
   --url rtmp://127.0.0.1:1935/live/stream   target (host must be loopback)
         tcp://127.0.0.1:PORT                 raw mode: no RTMP, count bytes (for a byte-copy floor relay)
+        http://127.0.0.1:PORT/live/stream.flv HTTP-FLV: GET, then FLV tags (chunked or not) counted and
+                                             classified like RTMP messages (probes, keyframes, stalls)
   --n N                 concurrent players (default 1)
   --ramp R              new connections per second (default 200)
   --ramp-timeout S      max seconds to wait for all players to get media (default 30)
@@ -65,6 +67,13 @@ const HELP = `usage: node rtmp-load.mjs [options]
                         event-loop lag (connectProbeMs; default 0)
   --max-time S          hard cap on total run time (default: computed, <= 600)
   --quiet
+  --streams M           many streams: the URL's {i} is replaced by the player's stream (player k
+                        plays stream k % M); probe payloads are matched per stream ("i:key" in the log)
+ publish mode (many streams without an ffmpeg per stream):
+  --mode publish --url rtmp://127.0.0.1:PORT/live/bench{i} --streams M --source FILE.flv [--tap-log FILE]
+                        M RTMP publishers in this one process, each sending FILE's tags in real time
+                        (looped), stream i offset by i/M of a frame; logs "time i:key" per video
+                        message written, like the tap; "ready N" on stdout once all publish
  connect-probe mode (started by play mode for --connect-probes):
   --mode connect-probe --url rtmp://... --n K --duration S   prints {samples, ms:[...]} as JSON
  tap mode:
@@ -86,6 +95,8 @@ const { values: A } = parseArgs({
     late: { type: 'string', default: '0' },
     'stop-reading': { type: 'string', default: '0' },
     'connect-probes': { type: 'string', default: '0' },
+    streams: { type: 'string', default: '1' },
+    source: { type: 'string' },
     'tap-log': { type: 'string' },
     'watch-pids': { type: 'string' },
     'watch-aux': { type: 'string' },
@@ -312,6 +323,73 @@ class ChunkReader {
 }
 
 // ---------------------------------------------------------------------------
+// HTTP-FLV: response head, then the body (chunked or delimited by close) as FLV: header, tags.
+// Push parser over the shared read buffer: keeps only the bytes it must (a tag header, the first
+// 16 bytes of a body, whole bodies for probes), never the stream.
+class HttpFlvReader {
+  constructor(keepPayload, onTag, onStatus) {
+    this.keep = keepPayload; this.onTag = onTag; this.onStatus = onStatus;
+    this.head = ''; this.inHead = true; this.chunked = false;
+    this.chunkLeft = 0; this.chunkLine = ''; this.chunkState = 'size'; // size | data | crlf
+    this.flvSkip = 13; // FLV header + PreviousTagSize0
+    this.tagHdr = Buffer.alloc(11); this.tagHdrGot = 0; this.bodyLeft = 0; this.bodyHead = null; this.bodyParts = null; this.tagType = 0;
+  }
+  push(buf, o, end) {
+    if (this.inHead) {
+      const text = buf.toString('latin1', o, end); const at = (this.head + text).indexOf('\r\n\r\n');
+      if (at < 0) { this.head += text; if (this.head.length > 16384) this.onStatus(0); return; }
+      const all = this.head + text; const head = all.slice(0, at);
+      this.inHead = false; this.chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head);
+      this.onStatus(Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] || 0));
+      o = end - (all.length - at - 4); this.head = '';
+    }
+    if (!this.chunked) { this.flv(buf, o, end); return; }
+    while (o < end) {
+      if (this.chunkState === 'data') {
+        const k = Math.min(this.chunkLeft, end - o);
+        this.flv(buf, o, o + k); o += k; this.chunkLeft -= k;
+        if (this.chunkLeft === 0) this.chunkState = 'crlf';
+      } else {
+        const lf = buf.indexOf(10, o);
+        const stop = lf < 0 || lf >= end ? end : lf + 1;
+        if (this.chunkState === 'size') this.chunkLine += buf.toString('latin1', o, stop);
+        o = stop;
+        if (stop === end && (lf < 0 || lf >= end)) return;
+        if (this.chunkState === 'crlf') { this.chunkState = 'size'; continue; }
+        this.chunkLeft = parseInt(this.chunkLine, 16); this.chunkLine = '';
+        this.chunkState = this.chunkLeft > 0 ? 'data' : 'end';
+        if (this.chunkState === 'end') return;
+      }
+    }
+  }
+  flv(buf, o, end) {
+    while (o < end) {
+      if (this.flvSkip > 0) { const k = Math.min(this.flvSkip, end - o); this.flvSkip -= k; o += k; continue; }
+      if (this.bodyLeft > 0) {
+        const k = Math.min(this.bodyLeft, end - o);
+        if (this.bodyHead.length < 16) this.bodyHead = Buffer.concat([this.bodyHead, buf.subarray(o, o + Math.min(k, 16 - this.bodyHead.length))]);
+        if (this.bodyParts) this.bodyParts.push(Buffer.from(buf.subarray(o, o + k)));
+        this.bodyLeft -= k; o += k;
+        if (this.bodyLeft === 0) this.endTag();
+        continue;
+      }
+      const k = Math.min(11 - this.tagHdrGot, end - o);
+      buf.copy(this.tagHdr, this.tagHdrGot, o, o + k); this.tagHdrGot += k; o += k;
+      if (this.tagHdrGot < 11) return;
+      this.tagHdrGot = 0; this.tagType = this.tagHdr[0];
+      this.bodyLeft = this.tagHdr.readUIntBE(1, 3); this.bodyHead = Buffer.alloc(0);
+      this.bodyParts = this.keep && this.tagType === 9 ? [] : null;
+      if (this.bodyLeft === 0) this.endTag();
+    }
+  }
+  endTag() {
+    this.flvSkip = 4; // PreviousTagSize
+    if (this.tagType === 8 || this.tagType === 9) this.onTag(this.tagType, this.bodyHead, this.bodyParts ? Buffer.concat(this.bodyParts) : null);
+    this.bodyParts = null;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // video tag classification from the first bytes of a video message
 function classifyVideo(head) {
   if (head.length < 1) return { key: false, seq: false };
@@ -414,6 +492,8 @@ if (A.mode === 'tap') {
   const stop = () => { srv.close(); for (const s of sockets) s.destroy(); try { fs.closeSync(fd); } catch { /* */ } process.exit(0); };
   process.on('SIGTERM', stop); process.on('SIGINT', stop);
   setTimeout(stop, maxTime * 1000).unref();
+} else if (A.mode === 'publish') {
+  await publishMode();
 } else if (A.mode === 'connect-probe') {
   await connectProbeMode();
 } else {
@@ -424,9 +504,12 @@ if (A.mode === 'tap') {
 // PLAY mode
 async function playMode() {
   const raw = /^tcp:\/\//.test(A.url || '');
+  const httpFlv = /^http:\/\//.test(A.url || '');
   const m = raw ? /^tcp:\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(A.url)
+    : httpFlv ? /^http:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?(\/.+)$/.exec(A.url)
     : /^rtmp:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/([^/]+)\/(.+)$/.exec(A.url || '');
-  if (!m) { console.error('bad or missing --url (rtmp://host:port/app/stream or tcp://host:port)'); process.exit(2); }
+  if (!m) { console.error('bad or missing --url (rtmp://host:port/app/stream, http://host:port/app/stream.flv or tcp://host:port)'); process.exit(2); }
+  const httpPath = httpFlv ? m[3] : null;
   const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || 1935); const app = m[3]; const stream = m[4];
   assertLoopback(host);
   const N = Math.max(1, Number(A.n) | 0);
@@ -437,9 +520,12 @@ async function playMode() {
   const nProbes = raw ? 0 : Math.min(N, Math.max(0, Number(A.probes) | 0));
   const nLate = Math.max(0, Number(A.late) | 0);
   const stopPct = Math.min(100, Math.max(0, Number(A['stop-reading']) || 0));
-  const nConnectProbes = raw ? 0 : Math.max(0, Number(A['connect-probes']) | 0);
+  const nConnectProbes = raw || httpFlv ? 0 : Math.max(0, Number(A['connect-probes']) | 0);
   const maxTime = Math.min(600, Number(A['max-time'] || (N / ramp + rampTimeout + warmup + duration + 20)));
   const tcUrl = `rtmp://${m[1]}:${port}/${app}`;
+  const nStreams = Math.max(1, Number(A.streams) | 0);
+  const streamOf = (id) => (nStreams > 1 ? id % nStreams : null);
+  const nameOf = (text, id) => (nStreams > 1 ? text.replaceAll('{i}', String(id % nStreams)) : text);
   const t0 = nowMs();
 
   const hardStop = setTimeout(() => { console.error('[rtmp-load] --max-time reached, aborting'); finish('max-time'); }, maxTime * 1000);
@@ -466,6 +552,7 @@ async function playMode() {
       sock.on('connect', () => {
         st.tTcp = nowMs();
         if (raw) return; // raw byte sink: nothing to say
+        if (httpFlv) { sock.write(`GET ${nameOf(httpPath, this.id)} HTTP/1.1\r\nHost: ${m[1]}:${port}\r\nUser-Agent: rtmp-load\r\n\r\n`); st.tHs = nowMs(); return; }
         const c1 = crypto.randomBytes(1536); c1.writeUInt32BE(0, 0); c1.writeUInt32BE(0, 4);
         sock.write(Buffer.concat([Buffer.from([3]), c1]));
       });
@@ -473,6 +560,8 @@ async function playMode() {
       sock.on('close', () => {
         if (!st.closed) { st.closed = true; st.tClosed = nowMs(); st.closeReason = ending ? 'client' : 'server'; }
       });
+      if (httpFlv) { this.reader = new HttpFlvReader(this.probe, (type, head, payload) => this.onMedia({ type, head, payload }, nowMs()),
+        (status) => { if (status === 200) st.tPlayStart = nowMs(); else st.failed = st.failed || `http ${status}`; }); return; }
       this.reader = new ChunkReader({
         assemble: (type) => type !== 8 && type !== 18 && (type !== 9 || this.probe),
         message: (msg) => this.onMessage(msg),
@@ -483,6 +572,7 @@ async function playMode() {
     onRead(buf, n) {
       const st = this.st; st.bytes += n;
       if (raw) { this.onMedia(null, nowMs()); return; } // every read counts as media arriving
+      if (httpFlv) { this.reader.push(buf, 0, n); return; }
       let o = 0;
       if (this.hsGot < 3073) {
         const k = Math.min(3073 - this.hsGot, n);
@@ -535,7 +625,7 @@ async function playMode() {
             this.command('createStream', 2, null);
           } else if (name === '_result' && txn === 2) { // createStream
             this.sid = typeof v[3] === 'number' ? v[3] : 1;
-            const play = amf0Encode(['play', 0, null, stream, -2000]);
+            const play = amf0Encode(['play', 0, null, nameOf(stream, this.id), -2000]);
             this.send(chunkMessage(8, 20, this.sid, 0, play));
             const sb = Buffer.alloc(10); sb.writeUInt16BE(3, 0); sb.writeUInt32BE(this.sid, 2); sb.writeUInt32BE(3000, 6);
             this.send(chunkMessage(2, 4, 0, 0, sb)); // set buffer length 3000 ms
@@ -580,7 +670,10 @@ async function playMode() {
       if (!st.tFirstVideo) st.tFirstVideo = t;
       const c = classifyVideo(msg.head);
       if (c.key) { st.keyframes++; if (!st.tFirstKey) st.tFirstKey = t; }
-      if (this.recv && msg.payload && !c.seq && msg.payload.length > 5) this.recv.push([t, contentKey(msg.payload)]);
+      if (this.recv && msg.payload && !c.seq && msg.payload.length > 5) {
+        const k = contentKey(msg.payload);
+        this.recv.push([t, streamOf(this.id) === null ? k : `${streamOf(this.id)}:${k}`]);
+      }
     }
     close() { if (this.sock && !this.sock.destroyed) this.sock.destroy(); }
   }
@@ -837,6 +930,117 @@ async function playMode() {
 }
 
 function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+// ---------------------------------------------------------------------------
+// PUBLISH mode: M RTMP publishers of one looped FLV file in this process (see --help)
+async function publishMode() {
+  const m = /^rtmp:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/([^/]+)\/(.+)$/.exec(A.url || '');
+  if (!m || !A.source) { console.error('publish: --url rtmp://host:port/app/name{i} and --source FILE.flv needed'); process.exit(2); }
+  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || 1935); const app = m[3];
+  assertLoopback(host);
+  const M = Math.max(1, Number(A.streams) | 0);
+  const maxTime = Number(A['max-time'] || 900);
+  // the source's tags: [type, timestamp, body, key of a video body (for the log)]
+  const file = fs.readFileSync(A.source);
+  const tags = [];
+  for (let o = file.readUInt32BE(5) + 4; o + 11 <= file.length;) {
+    const type = file[o]; const size = file.readUIntBE(o + 1, 3);
+    const ts = (file.readUIntBE(o + 4, 3) | (file[o + 7] << 24)) >>> 0;
+    if (o + 11 + size > file.length) break;
+    const body = file.subarray(o + 11, o + 11 + size);
+    if (type === 8 || type === 9 || type === 18) tags.push({ type, ts, body, key: type === 9 && size > 5 ? contentKey(body) : null });
+    o += 11 + size + 4;
+  }
+  if (!tags.length) { console.error('publish: no tags in source'); process.exit(2); }
+  const t0s = tags[0].ts; const loopMs = tags[tags.length - 1].ts - t0s + 33;
+  const frameMs = 1000 / 30;
+  const CHUNK = 4096;
+  const chunked = (csid, type, ts, payload) => { // fmt 0 + fmt 3 continuation chunks, stream id 1
+    const n = Math.max(1, Math.ceil(payload.length / CHUNK)); const out = Buffer.allocUnsafe(12 + payload.length + (n - 1));
+    out[0] = csid; out.writeUIntBE(Math.min(ts, 0xffffff), 1, 3); out.writeUIntBE(payload.length, 4, 3); out[7] = type; out.writeUInt32LE(1, 8);
+    let w = 12;
+    for (let off = 0; off < payload.length; off += CHUNK) {
+      if (off > 0) out[w++] = 0xc0 | csid;
+      w += payload.copy(out, w, off, Math.min(payload.length, off + CHUNK));
+    }
+    return out;
+  };
+  const setDataFrame = amf0Encode(['@setDataFrame']);
+  const logFd = A['tap-log'] ? fs.openSync(A['tap-log'], 'w') : null;
+  let logBuf = '';
+  const flushLog = () => { if (logFd !== null && logBuf) { fs.writeSync(logFd, logBuf); logBuf = ''; } };
+  const pubs = [];
+  const connectOne = (i) => new Promise((resolve) => {
+    const name = (m[4] || 'bench{i}').replaceAll('{i}', String(i));
+    const sock = net.connect({ host, port, noDelay: true });
+    const pub = { i, sock, live: false, next: 0, loops: 0, start: 0 };
+    let hs = Buffer.alloc(0); let shaken = false;
+    const reader = new ChunkReader({
+      assemble: (type) => type === 20 || type === 1,
+      message: (msg) => {
+        if (msg.type !== 20 || !msg.payload) return;
+        const v = amf0DecodeAll(msg.payload);
+        if (v[0] === '_result' && v[1] === 1) sock.write(chunkMessage(3, 20, 0, 0, amf0Encode(['createStream', 2, null])));
+        else if (v[0] === '_result' && v[1] === 2) sock.write(chunkMessage(4, 20, 1, 0, amf0Encode(['publish', 3, null, name, 'live'])));
+        else if (v[0] === 'onStatus') {
+          const code = (v[3] || {}).code;
+          if (code === 'NetStream.Publish.Start' && !pub.live) { pub.live = true; resolve(pub); }
+          else if (!pub.live) { console.error(`publish ${name}: ${code}`); resolve(null); }
+        } else if (v[0] === '_error') { console.error(`publish ${name}: _error`); resolve(null); }
+      },
+    });
+    sock.on('connect', () => { const c1 = crypto.randomBytes(1536); c1.writeUInt32BE(0, 0); c1.writeUInt32BE(0, 4); sock.write(Buffer.concat([Buffer.from([3]), c1])); });
+    sock.on('data', (d) => {
+      if (!shaken) {
+        hs = Buffer.concat([hs, d]);
+        if (hs.length < 3073) return;
+        shaken = true;
+        sock.write(hs.subarray(1, 1537));
+        sock.write(chunkMessage(2, 1, 0, 0, u32(CHUNK)));
+        sock.write(chunkMessage(3, 20, 0, 0, amf0Encode(['connect', 1, { app, type: 'nonprivate', flashVer: 'FMLE/3.0', tcUrl: `rtmp://${m[1]}:${port}/${app}` }])));
+        if (hs.length > 3073) reader.push(hs, 3073, hs.length);
+        return;
+      }
+      reader.push(d, 0, d.length);
+    });
+    sock.on('error', () => resolve(null));
+    sock.on('close', () => { if (pub.live) console.error(`publish ${name}: closed by the server`); pub.live = false; resolve(null); });
+    setTimeout(() => resolve(null), 10000).unref();
+  });
+  // connect 50 at a time
+  for (let i = 0; i < M; i += 50) {
+    const batch = await Promise.all(Array.from({ length: Math.min(50, M - i) }, (_, k) => connectOne(i + k)));
+    pubs.push(...batch.filter(Boolean));
+  }
+  const tStart = nowMs();
+  for (const p of pubs) p.start = tStart + (p.i / M) * frameMs;
+  process.stdout.write(`ready ${pubs.length}\n`);
+  // one timer for all: every stream sends what is due on its own clock, one write per stream and turn
+  const pump = () => {
+    const now = nowMs();
+    for (const p of pubs) {
+      if (!p.live) continue;
+      const parts = [];
+      for (;;) {
+        const tag = tags[p.next];
+        const due = p.start + p.loops * loopMs + (tag.ts - t0s);
+        if (due > now) break;
+        const ts = Math.round(p.loops * loopMs + tag.ts - t0s);
+        if (tag.type === 18) { if (p.loops === 0) parts.push(chunked(5, 18, ts, Buffer.concat([setDataFrame, tag.body]))); }
+        else parts.push(chunked(tag.type === 9 ? 6 : 4, tag.type, ts, tag.body));
+        if (tag.key && logFd !== null) logBuf += `${now.toFixed(3)} ${p.i}:${tag.key}\n`;
+        if (++p.next === tags.length) { p.next = 0; p.loops++; }
+      }
+      if (parts.length) p.sock.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    }
+    if (logBuf.length > 65536) flushLog();
+  };
+  const timer = setInterval(pump, 4);
+  const logTimer = setInterval(flushLog, 250);
+  const stop = () => { clearInterval(timer); clearInterval(logTimer); flushLog(); for (const p of pubs) p.sock.destroy(); process.exit(0); };
+  process.on('SIGTERM', stop); process.on('SIGINT', stop);
+  setTimeout(stop, maxTime * 1000).unref();
+}
 
 // ---------------------------------------------------------------------------
 // CONNECT-PROBE mode: K connects one after another, spread over --duration, each timed from the

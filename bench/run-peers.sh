@@ -9,7 +9,8 @@
 # Every wait is bounded, every load run has a --max-time, and the whole run has --max-total.
 #
 # A peer is one line in the table below: NAME PORT KIND COMMAND, KIND rtmp (played at
-# rtmp://127.0.0.1:PORT/live/bench, published through the tap on PORT+10) or raw (a byte-copy
+# rtmp://127.0.0.1:PORT/live/bench, published through the tap on PORT+10), httpflv (published the
+# same way, played at http://127.0.0.1:PORT+20/live/bench.flv: {HTTPPORT}) or raw (a byte-copy
 # floor: ffmpeg sends FLV over TCP to PORT+10, players read raw bytes from PORT). COMMAND runs
 # under `bash -c` in its own process group; {PORT} {PUBPORT} {RUN} {BENCH_DIR} are filled in
 # ({RUN}: a fresh temp directory for that peer instance). An optional prep_NAME function runs
@@ -21,7 +22,15 @@
 # usage: bench/run-peers.sh [--quick] [--peers a,b,...] [--ns 1,50,200,500] [--rounds R]
 #          [--warmup S] [--duration S] [--late K] [--probes K] [--add-peer NAME:PORT:CMD]...
 #          [--max-total S] [--out DIR] [--label TEXT] [--keep] [--pin] [--ramp R] [--cpu-prof]
-#          [--node-flags "FLAGS"] [--stop-reading PCT] [--connect-probes K]
+#          [--node-flags "FLAGS"] [--stop-reading PCT] [--connect-probes K] [--scenario NAME]
+# --base DIR: also run the ingest bundle of another checkout DIR (with node_modules) as peers
+#   `base` (RTMP) and `base-flv` (HTTP-FLV): before/after figures of a change in one run.
+# --scenario rtmp (default): RTMP play from one stream (peers streamgate,nginx,nms,floor-node,floor-c).
+# --scenario httpflv: HTTP-FLV play (sg-flv, nms-flv) beside RTMP play of the same servers
+#   (streamgate, nms) in the same run; nginx-rtmp has no HTTP-FLV and nginx-http-flv-module is not
+#   packaged in Debian.
+# --scenario many-streams: --ns takes shapes MxK (default 100x5,200x1): M streams published by one
+#   in-process publisher (rtmp-load.mjs --mode publish), K RTMP players each (peers streamgate, nginx).
 # --connect-probes K: connects from a separate idle process during each window (default 10).
 # --node-flags: extra Node/V8 flags for streamgate (e.g. --max-semi-space-size=2).
 # --stop-reading PCT: that share of the players stop reading when the window starts (rtmp-load.mjs).
@@ -41,7 +50,11 @@ PEER_TABLE=(
   "nms        19351 rtmp exec node {BENCH_DIR}/peers/nms/start.cjs --port {PORT} --data {RUN}"
   "floor-node 19352 raw  exec node {BENCH_DIR}/peers/floor/relay.mjs --listen 127.0.0.1:{PORT} --pub 127.0.0.1:{PUBPORT}"
   "floor-c    19353 raw  exec {BUILD}/relay-c {PORT} {PUBPORT} 3600"
-  "streamgate 19354 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
+  "streamgate 19354 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
+  "sg-flv     19355 httpflv exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
+  "base       19357 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
+  "base-flv   19358 httpflv exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
+  "nms-flv    19356 httpflv exec node {BENCH_DIR}/peers/nms/start.cjs --port {PORT} --http-port {HTTPPORT} --data {RUN}"
 )
 
 prep_nginx() { # render the config for this instance
@@ -57,6 +70,14 @@ prep_nms() {
   echo "installing Node-Media-Server (pinned) into peers/nms"
   (cd "$BENCH_DIR/peers/nms" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2
 }
+prep_sg-flv() { prep_streamgate; }
+prep_base() { # --base DIR: another checkout's bundle (e.g. main before a change), same run
+  [ -n "$BASE_DIR" ] || { echo "base peers need --base DIR"; return 1; }
+  [ -s "$BUILD/base/ingest/main.mjs" ] && return 0
+  (cd "$BASE_DIR" && timeout 120 node scripts/build.mjs --only ingest --outdir "$BUILD/base") >&2
+}
+prep_base-flv() { prep_base; }
+prep_nms-flv() { prep_nms; }
 prep_streamgate() { # the production bundle of this checkout, built once per run
   [ -s "$BUILD/ingest/main.mjs" ] && return 0
   (cd "$REPO_DIR" && timeout 120 node scripts/build.mjs --only ingest --outdir "$BUILD") >&2
@@ -70,7 +91,7 @@ prep_floor-c() {
 # ---------------------------------------------------------------------------------------------
 # options
 QUICK=0; PEERS=""; ADDED=""; NS=""; ROUNDS=""; WARMUP=""; DURATION=""; LATE=""; PROBES=4; MAX_TOTAL=""
-OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0; STOP_READING=0; CONNECT_PROBES=10
+OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0; STOP_READING=0; CONNECT_PROBES=10; SCENARIO=rtmp; BASE_DIR=""
 # --cpu-prof: streamgate writes V8 CPU profiles into {RUN}/prof (kept with --keep)
 SG_NODE_FLAGS=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -98,19 +119,28 @@ while [ $# -gt 0 ]; do
     --node-flags) SG_NODE_FLAGS="$SG_NODE_FLAGS $2"; shift ;;
     --stop-reading) STOP_READING=$2; shift ;;
     --connect-probes) CONNECT_PROBES=$2; shift ;;
+    --scenario) SCENARIO=$2; shift ;;
+    --base) BASE_DIR=$(cd "$2" && pwd) || exit 2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1"; usage; exit 2 ;;
   esac
   shift
 done
+[ "$SCENARIO" = many-streams ] && : "${NS:=100x5,200x1}"
 if [ $QUICK = 1 ]; then
   : "${NS:=1,50,200}" "${ROUNDS:=2}" "${WARMUP:=1}" "${DURATION:=3}" "${LATE:=2}" "${MAX_TOTAL:=170}"
 else
   : "${NS:=1,50,200,500}" "${ROUNDS:=3}" "${WARMUP:=3}" "${DURATION:=15}" "${LATE:=4}" "${MAX_TOTAL:=2400}"
 fi
 ALL_NAMES=$(for l in "${PEER_TABLE[@]}"; do echo "${l%% *}"; done | paste -sd,)
-# default: every peer in the table (builtin + added); --peers picks, added peers always come along
-if [ -z "$PEERS" ]; then PEERS=$ALL_NAMES
+case "$SCENARIO" in
+  rtmp) SCENARIO_PEERS="streamgate,nginx,nms,floor-node,floor-c${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
+  many-streams) SCENARIO_PEERS="streamgate,nginx${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
+  httpflv) SCENARIO_PEERS="streamgate,sg-flv,nms,nms-flv${BASE_DIR:+,base-flv}${ADDED:+,$ADDED}" ;;
+  *) echo "unknown --scenario $SCENARIO (rtmp, httpflv, many-streams)"; exit 2 ;;
+esac
+# default: the scenario's peers (builtin + added); --peers picks, added peers always come along
+if [ -z "$PEERS" ]; then PEERS=$SCENARIO_PEERS
 else for a in ${ADDED//,/ }; do [[ ",$PEERS," == *",$a,"* ]] || PEERS="$PEERS,$a"; done; fi
 IFS=, read -r -a PEER_LIST <<<"$PEERS"
 IFS=, read -r -a N_LIST <<<"$NS"
@@ -187,10 +217,10 @@ for n in "${PEER_LIST[@]}"; do [ -n "${P_PORT[$n]:-}" ] || { echo "unknown peer 
 
 # one peer instance: start, publish, run every N, stop
 run_peer() {
-  local name=$1 round=$2 port=${P_PORT[$1]} kind=${P_KIND[$1]} pubport=$(( ${P_PORT[$1]} + 10 ))
+  local name=$1 round=$2 port=${P_PORT[$1]} kind=${P_KIND[$1]} pubport=$(( ${P_PORT[$1]} + 10 )) httpport=$(( ${P_PORT[$1]} + 20 ))
   local run="$WORK/$name-r$round" spid tpid="" ppid url cmd n json ok p i out
   mkdir -p "$run"
-  for p in $port $pubport; do
+  for p in $port $pubport $([ "$kind" = httpflv ] && echo $httpport); do
     if port_busy $p; then log "$name: port $p already in use by something else; skipped"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"port $p busy\"}" > "$WORK/raw/$name-r$round-skip.json"; return; fi
   done
   if declare -F "prep_$name" >/dev/null; then
@@ -199,7 +229,7 @@ run_peer() {
     fi
   fi
   cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}
-  cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$pubport}; cmd=${cmd//\{RUN\}/$run}
+  cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$pubport}; cmd=${cmd//\{HTTPPORT\}/$httpport}; cmd=${cmd//\{RUN\}/$run}
   cmd=${cmd//\{BENCH_DIR\}/$BENCH_DIR}; cmd=${cmd//\{BUILD\}/$BUILD}
   setsid "${SRV_PIN[@]}" bash -c "$cmd" > "$run/server.log" 2>&1 < /dev/null &
   spid=$!; STARTED+=("g:$spid")
@@ -208,7 +238,11 @@ run_peer() {
     echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"did not start\"}" > "$WORK/raw/$name-r$round-skip.json"
     stop_pid "$spid" 1; return
   fi
-  if [ "$kind" = rtmp ]; then
+  if [ "$kind" = httpflv ] && ! wait_port "$httpport" 10 "$spid"; then
+    log "$name: no HTTP listener on $httpport"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"no http listener\"}" > "$WORK/raw/$name-r$round-skip.json"
+    stop_pid "$spid" 1; return
+  fi
+  if [ "$kind" = rtmp ] || [ "$kind" = httpflv ]; then
     "${CLI_PIN[@]}" node "$LOAD" --mode tap --listen 127.0.0.1:$pubport --upstream 127.0.0.1:$port --tap-log "$run/tap.log" \
       --max-time $MAX_TOTAL --quiet > "$run/tap.out" 2>&1 &
     tpid=$!; STARTED+=("$tpid")
@@ -216,6 +250,7 @@ run_peer() {
     "${CLI_PIN[@]}" ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$SRC" -c copy \
       -f flv "rtmp://127.0.0.1:$pubport/live/bench" > "$run/publisher.log" 2>&1 &
     ppid=$!; url="rtmp://127.0.0.1:$port/live/bench"
+    [ "$kind" = httpflv ] && url="http://127.0.0.1:$httpport/live/bench.flv"
   else
     "${CLI_PIN[@]}" ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$SRC" -c copy \
       -f flv "tcp://127.0.0.1:$pubport" > "$run/publisher.log" 2>&1 &
@@ -244,6 +279,7 @@ run_peer() {
       json="$WORK/raw/$name-n$n-r$round.json"
       local probes=$(( n < PROBES ? n : PROBES )) extra=()
       [ "$kind" = rtmp ] && extra=(--probes $probes --connect-probes "$CONNECT_PROBES" --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
+      [ "$kind" = httpflv ] && extra=(--probes $probes --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
       [ "$kind" = raw ] && extra=(--watch-aux "publisher:$ppid")
       timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$LOAD" --url "$url" --n "$n" --ramp "$RAMP" --warmup "$WARMUP" \
         --duration "$DURATION" --late "$LATE" --stop-reading "$STOP_READING" --watch-pids "$spid" "${extra[@]}" --json "$json.tmp" --quiet \
@@ -272,22 +308,80 @@ run_peer() {
   grep -qi 'error\|fatal' "$run/publisher.log" 2>/dev/null && log "$name: publisher said: $(head -2 "$run/publisher.log" | tr '\n' ' ')"
 }
 
-log "peers: ${PEER_LIST[*]}; N: ${N_LIST[*]}; rounds: $ROUNDS; warmup ${WARMUP}s window ${DURATION}s; late joiners $LATE; max ${MAX_TOTAL}s"
+# many streams, each with its own players: one in-process publisher per shape (rtmp-load.mjs --mode
+# publish: M publishers of the same looped source, staggered), then M*K players, player k on stream
+# k % M; latency matched per stream against the publisher's own log
+run_many_streams_peer() {
+  local name=$1 round=$2 port=${P_PORT[$1]} kind=${P_KIND[$1]}
+  local run="$WORK/$name-r$round" spid cmd shape m k n json p out pubpid i
+  [ "$kind" = rtmp ] || { log "$name: many-streams plays RTMP only; skipped"; return; }
+  mkdir -p "$run"
+  if port_busy $port; then log "$name: port $port busy; skipped"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"port $port busy\"}" > "$WORK/raw/$name-r$round-skip.json"; return; fi
+  if declare -F "prep_$name" >/dev/null; then
+    if ! out=$("prep_$name" "$run" "$port" 2>&1); then
+      log "$name: prep failed: $out"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"prep failed\"}" > "$WORK/raw/$name-r$round-skip.json"; return
+    fi
+  fi
+  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}
+  cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$(( port + 10 ))}; cmd=${cmd//\{HTTPPORT\}/0}; cmd=${cmd//\{RUN\}/$run}
+  cmd=${cmd//\{BENCH_DIR\}/$BENCH_DIR}; cmd=${cmd//\{BUILD\}/$BUILD}
+  setsid "${SRV_PIN[@]}" bash -c "$cmd" > "$run/server.log" 2>&1 < /dev/null &
+  spid=$!; STARTED+=("g:$spid")
+  if ! wait_port "$port" 15 "$spid"; then
+    log "$name: did not listen on $port"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"did not start\"}" > "$WORK/raw/$name-r$round-skip.json"
+    stop_pid "$spid" 1; return
+  fi
+  for shape in "${N_LIST[@]}"; do
+    m=${shape%x*}; k=${shape#*x}; n=$(( m * k ))
+    local est=$(( n / RAMP + WARMUP + DURATION + 25 ))
+    if [ $(( $(date +%s) + est )) -gt $DEADLINE ]; then
+      log "$name $shape: skipped, --max-total ${MAX_TOTAL}s would be exceeded"; continue
+    fi
+    "${CLI_PIN[@]}" node "$LOAD" --mode publish --url "rtmp://127.0.0.1:$port/live/bench{i}" --streams "$m" --source "$SRC" \
+      --tap-log "$run/pub-$shape.log" --max-time $(( est + 60 )) > "$run/pub-$shape.out" 2> "$run/pub-$shape.err" &
+    pubpid=$!; STARTED+=("$pubpid")
+    for i in $(seq 150); do grep -q '^ready' "$run/pub-$shape.out" 2>/dev/null && break; kill -0 $pubpid 2>/dev/null || break; sleep 0.1; done
+    log "$name $shape: publisher $(head -1 "$run/pub-$shape.out" 2>/dev/null) of $m"
+    sleep 1
+    json="$WORK/raw/$name-n$n-r$round.json"
+    timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$LOAD" --url "rtmp://127.0.0.1:$port/live/bench{i}" --streams "$m" --n "$n" --ramp "$RAMP" \
+      --warmup "$WARMUP" --duration "$DURATION" --late "$LATE" --probes "$PROBES" --connect-probes 0 --tap-log "$run/pub-$shape.log" \
+      --watch-pids "$spid" --watch-aux "publisher:$pubpid" --json "$json.tmp" --quiet > /dev/null 2> "$run/load-$shape.err"
+    if [ -s "$json.tmp" ]; then
+      node -e 'const fs=require("fs"),[f,peer,kind,round,shape]=process.argv.slice(1);
+        const d=Object.assign(JSON.parse(fs.readFileSync(f+".tmp")),{peer,kind,round:+round,shape});
+        fs.writeFileSync(f,JSON.stringify(d)); fs.unlinkSync(f+".tmp");
+        const s=d.server||{},p=d.players,l=d.latencyMs;
+        console.error(`  ${peer} ${shape} r${round}: media ${p.receivingMedia}/${d.n} stalls ${p.stalls} disc ${p.disconnected}`+
+          ` | cpu ${s.cpuPctOfOneCore}% ${s.cpuSecPerGB} s/GB (user ${s.userSecPerGB}) rss ${s.rssMaxMB} MB | lat p50 ${l?l.p50:"-"} p95 ${l?l.p95:"-"} ms`+
+          ` | publisher ${(d.aux||[])[0]?.cpuPct}% client ${d.client&&d.client.cpuPctOfOneCore}% busy ${d.machine&&d.machine.busyPct}%`)' "$json" "$name" "$kind" "$round" "$shape"
+    else
+      log "$name $shape: load run gave no result: $(tail -2 "$run/load-$shape.err" | tr '\n' ' ')"
+    fi
+    stop_pid "$pubpid"
+    local keep=(); for p in "${STARTED[@]}"; do [[ "$p" == "$pubpid" ]] || keep+=("$p"); done; STARTED=("${keep[@]}")
+    sleep 0.5
+  done
+  stop_pid "$spid" 1
+  local keep=(); for p in "${STARTED[@]}"; do [[ "$p" == "g:$spid" ]] || keep+=("$p"); done; STARTED=("${keep[@]}")
+}
+
+log "scenario $SCENARIO; peers: ${PEER_LIST[*]}; N: ${N_LIST[*]}; rounds: $ROUNDS; warmup ${WARMUP}s window ${DURATION}s; late joiners $LATE; max ${MAX_TOTAL}s"
 for r in $(seq "$ROUNDS"); do
   order=("${PEER_LIST[@]}")
   if [ $(( r % 2 )) = 0 ]; then order=(); for (( i=${#PEER_LIST[@]}-1; i>=0; i-- )); do order+=("${PEER_LIST[$i]}"); done; fi
   for name in "${order[@]}"; do
     [ "$(date +%s)" -ge $DEADLINE ] && break 2
     log "round $r: $name"
-    run_peer "$name" "$r"
+    if [ "$SCENARIO" = many-streams ]; then run_many_streams_peer "$name" "$r"; else run_peer "$name" "$r"; fi
   done
 done
 
 # ---------------------------------------------------------------------------------------------
 DATE=$(date -u +%Y-%m-%d)
-BASE="$OUT_DIR/$DATE-peers$([ $QUICK = 1 ] && echo -quick)${LABEL:+-${LABEL//[^A-Za-z0-9._-]/-}}"
+BASE="$OUT_DIR/$DATE-peers$([ "$SCENARIO" = rtmp ] || echo "-$SCENARIO")$([ $QUICK = 1 ] && echo -quick)${LABEL:+-${LABEL//[^A-Za-z0-9._-]/-}}"
 mkdir -p "$OUT_DIR"
 node "$BENCH_DIR/summarize-peers.mjs" --raw "$WORK/raw" --json "$BASE.json" --md "$BASE.md" \
-  --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"label":"%s","streamgateNodeOptions":"%s","streamgateNodeFlags":"%s","stopReadingPct":%s,"wallSec":%s}' \
-    $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$LABEL" "$SG_NODE_OPTIONS" "${SG_NODE_FLAGS# }" "$STOP_READING" $(( $(date +%s) - T_START )))"
+  --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"scenario":"%s","label":"%s","streamgateNodeOptions":"%s","streamgateNodeFlags":"%s","stopReadingPct":%s,"wallSec":%s}' \
+    $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$SCENARIO" "$LABEL" "$SG_NODE_OPTIONS" "${SG_NODE_FLAGS# }" "$STOP_READING" $(( $(date +%s) - T_START )))"
 log "done in $(( $(date +%s) - T_START ))s: ${BASE#"$BENCH_DIR"/}.md and .json"

@@ -162,7 +162,8 @@ L.push('', 'Figures: median over rounds (min in brackets); ×floor columns are r
 const floorRef = (n, p) => ratios[n]?.[p]?.['floor-c'];
 const floorNode = (n, p) => ratios[n]?.[p]?.['floor-node'];
 for (const n of ns) {
-  L.push(`## N = ${n}`, '');
+  const shape = runs.find((r) => r.n === n && r.shape)?.shape;
+  L.push(`## N = ${n}${shape ? ` (${shape.replace("x", " streams × ")} players)` : ""}`, "");
   L.push('| peer | CPU s/GB | user s/GB | ×floor-c | ×floor-node | CPU % of a core | out Mbit/s | RSS MB (idle) | RSS/conn KB | TTFK ramp p50/p95 ms | late TTFV p50/p95 ms | late TTFK p50/p95 ms | connect answer p50/p95 ms | connect probe p50/p95 ms | latency p50/p95 ms | stalls / disc / no media | stopped readers (disc) | client CPU %, busy % |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary.filter((x) => x.n === n)) {
