@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { adobeClientStep } from '../protocols/rtmp/adobe-client-auth.js';
 import type { MediaFrame } from '../media/media-frame.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
 import { RtmpClientSession, type RtmpClientEvent, type RtmpClientMode } from '../protocols/rtmp/rtmp-client-session.js';
@@ -31,15 +33,24 @@ export class RelayProtocolError extends Error {
   }
 }
 
+/** Connects after the first one that a login may take (Adobe: need auth → challenge → response). */
+const MAX_AUTH_STEPS = 2;
+
 /**
  * One outgoing RTMP connection (publish to a target, or play from a source): the socket around
- * a sans-I/O RtmpClientSession. Used by push targets, pull sources and cluster edge pulls.
+ * a sans-I/O RtmpClientSession. Used by push targets, pull sources and cluster edge pulls. With
+ * credentials in the URL it logs in with Adobe auth when the server asks for it (a refused
+ * connect naming `authmod=adobe`), on new connections as FFmpeg and OBS do; a refused login is
+ * `RELAY_AUTH_FAILED`.
  */
 export class RtmpClient {
   private socket: Socket | undefined;
   private session: RtmpClientSession | undefined;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Adobe auth: the query the next connect carries after its app, and the steps taken. */
+  private authQuery = '';
+  private authSteps = 0;
   bytesIn = 0;
   bytesOut = 0;
 
@@ -47,9 +58,14 @@ export class RtmpClient {
 
   /** Connects and starts the handshake; events follow through `onEvent`/`onClose`. */
   start(): void {
-    const { endpoint, timeoutMs } = this.options;
+    const { timeoutMs } = this.options;
     this.timer = setTimeout(() => this.fail(new RelayProtocolError('RELAY_TIMEOUT', `no ${this.options.mode} start within ${timeoutMs} ms`)), timeoutMs);
     this.timer.unref();
+    this.connect();
+  }
+
+  private connect(): void {
+    const { endpoint, timeoutMs } = this.options;
     connectRelaySocket({ host: endpoint.host, port: endpoint.port, tls: endpoint.tls, allowPrivate: this.options.allowPrivate, timeoutMs }).then(
       (socket) => this.attach(socket),
       (err: Error) => this.fail(err),
@@ -63,16 +79,17 @@ export class RtmpClient {
     }
     this.socket = socket;
     const { endpoint, mode } = this.options;
+    const query = this.authQuery === '' ? '' : `?${this.authQuery}`;
     this.session = new RtmpClientSession({
       mode,
-      app: endpoint.app,
-      tcUrl: endpoint.tcUrl,
+      app: endpoint.app + query,
+      tcUrl: endpoint.tcUrl + query,
       stream: endpoint.stream,
       send: (data) => this.write(data),
       onEvent: (event) => this.onSessionEvent(event),
     });
     socket.on('data', (chunk: Buffer) => {
-      if (this.closed) return;
+      if (this.closed || this.socket !== socket) return;
       this.bytesIn += chunk.byteLength;
       try {
         socket.cork();
@@ -84,8 +101,12 @@ export class RtmpClient {
       }
     });
     socket.on('drain', () => this.options.onDrain?.());
-    socket.on('error', (err) => this.fail(err));
-    socket.on('close', () => this.fail(new RelayProtocolError('RELAY_CLOSED', 'the far side closed the connection')));
+    socket.on('error', (err) => {
+      if (this.socket === socket) this.fail(err);
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) this.fail(new RelayProtocolError('RELAY_CLOSED', 'the far side closed the connection'));
+    });
     this.session.start();
   }
 
@@ -94,6 +115,7 @@ export class RtmpClient {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (event.type === 'rejected' && event.stage === 'connect' && this.loginStep(event.description)) return;
     if (event.type === 'rejected') {
       this.options.onEvent(event);
       this.fail(new RelayProtocolError('RELAY_REJECTED', `${event.stage} refused: ${event.code} ${event.description}`.trim()));
@@ -105,6 +127,30 @@ export class RtmpClient {
       return;
     }
     this.options.onEvent(event);
+  }
+
+  /**
+   * A refused connect with credentials in the URL: the next Adobe step on a new connection
+   * (true), a refused login (true, failed), or not an auth refusal (false: it stands).
+   */
+  private loginStep(description: string): boolean {
+    const { user, password } = this.options.endpoint;
+    if (user === undefined || password === undefined) return false;
+    const step = adobeClientStep(description, user, password, randomBytes(4).toString('hex'));
+    if (step.kind === 'failed') {
+      this.fail(new RelayProtocolError('RELAY_AUTH_FAILED', `connect refused: Adobe auth failed (${step.reason})`));
+      return true;
+    }
+    if (step.kind === 'none' || this.authSteps >= MAX_AUTH_STEPS) return false;
+    this.authSteps++;
+    this.authQuery = step.query;
+    const old = this.socket;
+    this.socket = undefined;
+    this.session?.close();
+    this.session = undefined;
+    old?.destroy();
+    this.connect();
+    return true;
   }
 
   private write(data: Uint8Array): boolean {

@@ -10,6 +10,9 @@ export interface RtmpEndpoint {
   /** The stream name or key: the rest of the path, with the URL's query (e.g. `?user=&pass=`). */
   readonly stream: string;
   readonly tcUrl: string;
+  /** Credentials from the URL's userinfo (`rtmp://user:pass@host/…`): Adobe auth when the server asks. */
+  readonly user?: string;
+  readonly password?: string;
 }
 
 /**
@@ -24,5 +27,13 @@ export function rtmpEndpoint(url: RelayUrl): RtmpEndpoint | undefined {
   const app = decodeURIComponent(path.slice(0, slash));
   const stream = decodeURIComponent(path.slice(slash + 1)) + url.search;
   const host = url.host.includes(':') ? `[${url.host}]` : url.host;
-  return { host: url.host, port: url.port, tls: url.scheme === 'rtmps', app, stream, tcUrl: `${url.scheme}://${host}:${url.port}/${app}` };
+  return {
+    host: url.host,
+    port: url.port,
+    tls: url.scheme === 'rtmps',
+    app,
+    stream,
+    tcUrl: `${url.scheme}://${host}:${url.port}/${app}`,
+    ...(url.username && url.password ? { user: url.username, password: url.password } : {}),
+  };
 }
