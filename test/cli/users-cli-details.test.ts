@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProgram } from '../../cli/src/create-program.js';
 import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
 import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { runCliInProcess as cli, spawnCli } from '../support/cli-runner.js';
 
 // The users CLI and API as a new operator meets them: partial updates that keep what was not
 // named, errors that say what happened, and a CLI that finds the server `npm start` runs.
@@ -15,36 +13,7 @@ import { startLocalFunctions, type LocalFunctions } from '../../functions/src/lo
 let dir: string;
 let fns: LocalFunctions;
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = createProgram({ out: (s) => out.push(s), err: (s) => err.push(s), readStdin: async () => '' });
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const c of all(program)) c.exitOverride();
-  process.exitCode = 0;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'streamgate', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 1;
-  }
-  process.exitCode = 0;
-  return { out: out.join('\n'), err: err.join('\n'), code };
-}
 
-function spawnCli(args: string[], env: Record<string, string>): Promise<{ out: string; err: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMGATE_')));
-    const child = spawn(process.execPath, ['bin/streamgate.js', ...args], { env: { ...clean, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ out, err, code: code ?? -1 }));
-  });
-}
 
 const users = (...args: string[]) => cli(['users', '--api', fns.url, '--data-dir', dir, ...args]);
 const api = (method: string, path: string, body?: unknown) =>

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,41 +6,12 @@ import type { Command } from 'commander';
 import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
 import { createProgram } from '../../cli/src/create-program.js';
 import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { runCliInProcess as cli, spawnCli } from '../support/cli-runner.js';
 
 let dir: string;
 let fns: LocalFunctions;
 
-/** Runs the program in process with captured output; returns stdout, stderr and exit code. */
-async function cli(args: string[], stdin = ''): Promise<{ out: string; err: string; code: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = createProgram({ out: (s) => out.push(s), err: (s) => err.push(s), readStdin: async () => stdin });
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const c of all(program)) c.exitOverride();
-  process.exitCode = 0;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'streamgate', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 1;
-  }
-  process.exitCode = 0;
-  return { out: out.join('\n'), err: err.join('\n'), code };
-}
 
-/** Runs the real entry (bin/streamgate.js through tsx) as a child process. */
-function spawnCli(args: string[], env: Record<string, string> = {}): Promise<{ out: string; err: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/streamgate.js', ...args], { cwd: process.cwd(), env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ out, err, code: code ?? -1 }));
-  });
-}
 
 const api = () => ['--api', fns.url, '--data-dir', dir];
 const passwordOf = async (name: string) => {

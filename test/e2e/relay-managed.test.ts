@@ -1,34 +1,15 @@
-import type { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProgram } from '../../cli/src/create-program.js';
 import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest } from '../support/ingest-harness.js';
 import { startLocalStackForTest } from '../support/local-stack-harness.js';
 import { waitFor } from '../support/wait.js';
+import { runCliInProcess as cli } from '../support/cli-runner.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Runs the CLI in process with captured output. */
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = createProgram({ out: (s) => out.push(s), err: (s) => err.push(s), readStdin: async () => '' });
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const c of all(program)) c.exitOverride();
-  process.exitCode = 0;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'streamgate', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 1;
-  }
-  process.exitCode = 0;
-  return { out: out.join('\n'), err: err.join('\n'), code };
-}
 
 describe('managed relays (functions API + CLI + ingest poll)', () => {
   it('`relays add` makes the running ingest push within seconds, `relays remove` stops it; the stream key never shows; an owner cannot relay a stream they may not publish', async () => {

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProgram } from '../../cli/src/create-program.js';
 import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
 import { ADMIN_FAILURES_PER_MINUTE } from '../../functions/src/build-functions-deps.js';
 import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { runCliInProcess as cli } from '../support/cli-runner.js';
 
 // Regression tests for the users API review findings. Each failed on the code before the fix:
 // wrong admin tokens were never throttled (401 forever), `aaaaaa` was a valid password,
@@ -22,23 +21,6 @@ const call = (method: string, path: string, body?: unknown, token = fns.adminTok
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = createProgram({ out: (s) => out.push(s), err: (s) => err.push(s), readStdin: async () => '' });
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const c of all(program)) c.exitOverride();
-  process.exitCode = 0;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'streamgate', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 1;
-  }
-  process.exitCode = 0;
-  return { out: out.join('\n'), err: err.join('\n'), code };
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sg-users-sec-'));
