@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  */
 const INTEGRATION = [
   'test/build/build-cli.test.ts',
+  'test/build/console-bundle-size.test.ts',
   'test/build/dockerfile.test.ts',
   'test/build/function-bundles.test.ts',
   'test/build/ingest-bundle.test.ts',

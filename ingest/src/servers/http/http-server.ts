@@ -23,6 +23,7 @@ import type { RtmptBridge } from '../rtmp/rtmpt-bridge.js';
 import { playerPage } from './web/player-page.js';
 import type { WebAssets } from './web/web-assets.js';
 import type { ConsoleApi } from './console/console-api.js';
+import { CONSOLE_PAGE_HEADERS, consolePage } from './web/console-page.js';
 
 /** Timings and bounds of the HTTP listener. */
 export interface HttpServerOptions {
@@ -325,8 +326,15 @@ class HttpConnection {
       }
       case 'play-login':
         return this.playLogin(request, route);
-      case 'console-page':
-        return text(404, 'HTTP_NOT_FOUND\n');
+      case 'console-page': {
+        const web = this.deps.web;
+        if (web === undefined || this.deps.console === undefined) return text(404, 'HTTP_NOT_FOUND\n');
+        return Promise.all([web.url('console.js'), web.url('console.css')]).then(([scriptUrl, styleUrl]) => ({
+          status: 200,
+          headers: CONSOLE_PAGE_HEADERS,
+          body: Buffer.from(consolePage({ scriptUrl, styleUrl })),
+        }));
+      }
       case 'console-api':
         return this.deps.console === undefined ? text(404, 'HTTP_NOT_FOUND\n') : this.deps.console.handle(request, route.rest, this.entry.remoteAddress);
       case 'healthz':
@@ -507,7 +515,8 @@ class HttpConnection {
 }
 
 /**
- * The HTTP listener (port 8080): the player page at `/`, `/healthz` (503 while draining),
+ * The HTTP listener (port 8080): the player page at `/`, the web console at `/console` with its
+ * API under `/console/api/` (ConsoleApi), `/healthz` (503 while draining),
  * `/metrics`, the RTMPT tunnel, HTTP-FLV `/APP/STREAM.flv` and HLS `/APP/STREAM/index.m3u8` with
  * its segments. Built on node:net and the committed sans-I/O HttpRequestParser rather than
  * node:http: the parser's named limits give 414 and 431 with stable codes, RTMPT needs every POST

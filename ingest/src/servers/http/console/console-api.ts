@@ -94,7 +94,7 @@ export class ConsoleApi {
   private readonly tokenDigest: Buffer | undefined;
 
   constructor(private readonly options: ConsoleApiOptions) {
-    this.history = new ConsoleHistory(options.ctx.hub, options.ctx.registry, options.metrics.ingest, options.history ?? CONSOLE_HISTORY_DEFAULTS);
+    this.history = new ConsoleHistory(options.ctx.hub, options.ctx.registry, options.metrics, options.history ?? CONSOLE_HISTORY_DEFAULTS);
     this.tokenDigest = options.adminToken === undefined || options.adminToken === '' ? undefined : digest(options.adminToken);
   }
 

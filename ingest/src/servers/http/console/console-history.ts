@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Hub } from '../../../hub/hub.js';
-import type { IngestMetrics } from '../../../metrics/ingest-metrics.js';
+import type { MetricsSetup } from '../../../metrics/metrics-setup.js';
 import type { ConnectionRegistry } from '../../connection-registry.js';
 
 /** One sample of a live stream: rates over the interval before `t`. */
@@ -73,7 +73,7 @@ export class ConsoleHistory {
   constructor(
     private readonly hub: Hub,
     private readonly registry: ConnectionRegistry,
-    private readonly metrics: IngestMetrics,
+    private readonly metrics: MetricsSetup,
     readonly options: ConsoleHistoryOptions = CONSOLE_HISTORY_DEFAULTS,
   ) {
     this.loop = monitorEventLoopDelay({ resolution: 20 });
@@ -83,8 +83,10 @@ export class ConsoleHistory {
     this.timer.unref();
   }
 
+  /** Counter totals now (the collectors bring the byte counters up to the open connections). */
   private totals() {
-    const m = this.metrics;
+    this.metrics.registry.collect();
+    const m = this.metrics.ingest;
     return {
       bytesIn: m.bytesReceived.sum(),
       bytesOut: m.bytesSent.sum(),

@@ -69,6 +69,8 @@ describe('the web console API on the HTTP listener', () => {
     expect(snap.server).toMatchObject({ version: expect.stringMatching(/^streamgate\//), publishAuth: 'on', ports: { http: s.ingest.ports.http, rtmp: s.ingest.ports.rtmp } });
     expect(snap.server.connectionsByProtocol.rtmp).toBeGreaterThanOrEqual(1);
     expect(snap.server.authTotal.allowed).toBeGreaterThanOrEqual(1);
+    // Traffic of open connections counts, not only of closed ones.
+    await waitFor(async () => (await api('GET', 'snapshot')).body!.server.inBps > 0, 5000, 'server traffic in');
 
     const kicked = await api('POST', 'streams/kick', { body: { stream: 'live/cam1' } });
     expect(kicked.status).toBe(200);
