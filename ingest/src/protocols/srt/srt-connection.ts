@@ -281,7 +281,9 @@ export class SrtConnection {
   }
 
   private pump(now: number): void {
-    for (const o of this.sender.pump(now)) {
+    // A tail loss is repaired after one retransmission timeout: RTT + 4 RTTVar plus the ACK period.
+    const rtoMs = this.rttMs + 4 * this.rttVarMs + ACK_INTERVAL_MS;
+    for (const o of this.sender.pump(now, rtoMs)) {
       const keyFlags = this.cipher ? this.cipher.sendKey : SRT_KEY.none;
       const payload = this.cipher ? this.cipher.crypt(o.seq, keyFlags, o.payload) : o.payload;
       this.outbox.push(

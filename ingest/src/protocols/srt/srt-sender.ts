@@ -30,9 +30,14 @@ interface Sent {
   readonly timestampUs: number;
   readonly payload: Uint8Array;
   readonly sentAt: number;
+  /** When it last went out (first send or retransmission). */
+  lastTx: number;
   /** Queued for retransmission and not yet resent. */
   pending: boolean;
 }
+
+/** Tail packets queued again by one late-retransmit pass (a burst, not the whole window). */
+const LATE_REXMIT_MAX = 64;
 
 /** Counters of a sender. */
 export interface SrtSenderStats {
@@ -87,22 +92,30 @@ export class SrtSender {
     return true;
   }
 
-  /** Packets to send now: retransmissions first, then new ones, within the window and the pacer. */
-  pump(now: number): SrtOutgoing[] {
+  /**
+   * Packets to send now: retransmissions first, then new ones, within the window and the pacer.
+   * With `rtoMs`, a tail loss is repaired too: once the newest packet in flight went out `rtoMs`
+   * ago with nothing after it (so the peer saw no later packet and cannot know of the gap) and
+   * it is still unacknowledged, the unacknowledged packets that old are sent again (at most 64 a
+   * pass), as libsrt's late retransmission does.
+   */
+  pump(now: number, rtoMs?: number): SrtOutgoing[] {
     this.refill(now);
     this.expire(now);
+    if (rtoMs !== undefined) this.lateRetransmit(now, rtoMs);
     const out: SrtOutgoing[] = [];
     while (this.rexmit.length > 0 && this.budget > 0) {
       const p = this.rexmit.shift()!;
       p.pending = false;
       if (seqDiff(p.seq, this.ackedTo) < 0) continue;
+      p.lastTx = now;
       this.budget -= p.payload.length;
       this.stats.retransmitted++;
       out.push({ seq: p.seq, messageNumber: p.messageNumber, timestampUs: p.timestampUs, payload: p.payload, retransmitted: true });
     }
     while (this.queued.length > 0 && this.budget > 0 && this.flight.length < this.options.windowPackets) {
       const q = this.queued.shift()!;
-      const sent: Sent = { seq: this.nextSeq, messageNumber: this.messageNumber, timestampUs: q.timestampUs, payload: q.payload, sentAt: now, pending: false };
+      const sent: Sent = { seq: this.nextSeq, messageNumber: this.messageNumber, timestampUs: q.timestampUs, payload: q.payload, sentAt: now, lastTx: now, pending: false };
       this.flight.push(sent);
       this.nextSeq = seqAdd(this.nextSeq, 1);
       this.messageNumber = this.messageNumber >= 0x3ffffff ? 1 : this.messageNumber + 1;
@@ -145,6 +158,19 @@ export class SrtSender {
       }
     }
     return gone;
+  }
+
+  private lateRetransmit(now: number, rtoMs: number): void {
+    const newest = this.flight[this.flight.length - 1];
+    if (newest === undefined || this.queued.length > 0 || now - newest.lastTx < rtoMs) return;
+    let n = 0;
+    for (const p of this.flight) {
+      if (n >= LATE_REXMIT_MAX) break;
+      if (p.pending || now - p.lastTx < rtoMs) continue;
+      p.pending = true;
+      this.rexmit.push(p);
+      n++;
+    }
   }
 
   private refill(now: number): void {

@@ -92,6 +92,24 @@ describe('SrtSender', () => {
     ]);
   });
 
+  it('sends an unacknowledged tail again once the sender has been quiet for the RTO (no later packet told the peer of the loss)', () => {
+    const s = sender();
+    for (let i = 0; i < 5; i++) s.queue(payload(i), i);
+    expect(s.pump(0, 50)).toHaveLength(5);
+    // The peer got the first three; the last two were lost and nothing came after them.
+    s.ack(ISN + 3);
+    expect(s.pump(49, 50)).toEqual([]);
+    expect(s.pump(50, 50).map((p) => [p.seq, p.retransmitted])).toEqual([
+      [(ISN + 3) % 0x80000000, true],
+      [(ISN + 4) % 0x80000000, true],
+    ]);
+    // Once per RTO, and not while new packets keep going out (the peer sees the gap and NAKs).
+    expect(s.pump(60, 50)).toEqual([]);
+    s.queue(payload(5), 5);
+    expect(s.pump(101, 50).map((p) => p.retransmitted)).toEqual([false]);
+    expect(s.pump(120, 50)).toEqual([]);
+  });
+
   it('bounds the work of a huge loss list by what is in flight', () => {
     const s = sender();
     for (let i = 0; i < 50; i++) s.queue(payload(i), i);
@@ -157,6 +175,32 @@ describe('SrtConnection', () => {
     expect(received).toEqual(Array.from({ length: 800 }, (_, i) => i));
     expect(b.stats.receiver.dropped).toBe(0);
     expect(a.stats.sender.retransmitted).toBeGreaterThan(0);
+  });
+
+  it('delivers the tail of a burst whose last packets were lost, with no packet after them (late retransmission)', () => {
+    const a = new SrtConnection(options(0));
+    const b = new SrtConnection(options(0, { socketId: 2, peerSocketId: 1 }));
+    const received: number[] = [];
+    let dataSeen = 0;
+    const carry = (from: SrtConnection, to: SrtConnection, now: number): void => {
+      const out = from.take();
+      if (from === b) for (const p of out.payloads) received.push(p[0]! | (p[1]! << 8));
+      for (const bytes of out.packets) {
+        const p = decodeSrtPacket(bytes);
+        // The first sends of packets 8 and 9 (the end of the burst) are lost.
+        if (from === a && p.kind === 'data' && !p.retransmitted && ++dataSeen > 8) continue;
+        to.handle(p, now);
+      }
+    };
+    for (let i = 0; i < 10; i++) a.send(payload(i), 0);
+    for (let now = 0; now < 1000; now += 5) {
+      a.tick(now);
+      b.tick(now);
+      carry(a, b, now);
+      carry(b, a, now);
+    }
+    expect(received).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(a.stats.sender.retransmitted).toBeGreaterThanOrEqual(2);
   });
 
   it('answers a NAK for packets it no longer holds with a DROPREQ and survives malformed control packets', () => {
