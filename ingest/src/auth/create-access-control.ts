@@ -117,7 +117,7 @@ export function createIamSigner(config: AccessControlConfig, functionsUrl: strin
   const now = deps.now ?? Date.now;
   return async (req, signal) => {
     const creds = await credentials.get(signal);
-    return sigv4Sign({ ...req, credentials: creds, region, service: 'execute-api', now: new Date(now()) }).headers;
+    return (await sigv4Sign({ ...req, credentials: creds, region, service: 'execute-api', now: new Date(now()) })).headers;
   };
 }
 

@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 /** AWS credentials as the signer needs them (task-role credentials carry a session token). */
 export interface AwsCredentials {
@@ -27,129 +28,54 @@ export interface SigV4Request {
   readonly contentSha256Header?: boolean;
 }
 
-/** The intermediate values of a signature (exposed so tests can compare them step by step). */
+/** What a signature adds to the request. */
 export interface SigV4Result {
-  /** Headers to add to the request: `authorization`, `x-amz-date`, and when present `x-amz-security-token`, `x-amz-content-sha256`. */
+  /** Headers to add: `authorization`, `x-amz-date`, and when present `x-amz-security-token`, `x-amz-content-sha256`. */
   readonly headers: Record<string, string>;
-  readonly canonicalRequest: string;
-  readonly stringToSign: string;
+  /** The hex signature (the last field of `authorization`). */
   readonly signature: string;
 }
 
-/**
- * Headers never signed: hop-by-hop or changed by proxies (the AWS SDKs' list, less `From`, which
- * the ingest never sends; signing an extra header is always valid).
- */
-const UNSIGNABLE = new Set([
-  'authorization',
-  'cache-control',
-  'connection',
-  'content-length',
-  'expect',
-  'keep-alive',
-  'max-forwards',
-  'pragma',
-  'referer',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'user-agent',
-  'x-amzn-trace-id',
-]);
+/** The headers the signer adds; everything else in its answer was already on the request. */
+const ADDED = ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** Left out of the signature besides the signer's own hop-by-hop list (it signs content-length). */
+const UNSIGNED = new Set(['content-length']);
 
-/**
- * Signs a request with AWS Signature Version 4 (header form) and returns the headers to add.
- * Pure: the credentials, region and time are inputs. Follows the AWS SigV4 reference
- * ("Create a canonical request"): the path is normalised (empty, `.` and `..` segments dropped)
- * and URI-encoded a second time as every service but S3 expects; query parameters are sorted by
- * encoded name then value; header values are trimmed with inner whitespace runs collapsed; the
- * payload hash is SHA-256 of the body bytes.
- */
-export function sigv4Sign(req: SigV4Request): SigV4Result {
-  const url = typeof req.url === 'string' ? new URL(req.url) : req.url;
-  const longDate = req.now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  const shortDate = longDate.slice(0, 8);
-  const scope = `${shortDate}/${req.region}/${req.service}/aws4_request`;
-  const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
-  const payloadHash = sha256Hex(body);
-
-  const added: Record<string, string> = { 'x-amz-date': longDate };
-  if (req.credentials.sessionToken) added['x-amz-security-token'] = req.credentials.sessionToken;
-  if (req.contentSha256Header) added['x-amz-content-sha256'] = payloadHash;
-
-  const signed = new Map<string, string>();
-  for (const [name, value] of Object.entries(req.headers)) {
-    const lower = name.toLowerCase();
-    if (UNSIGNABLE.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
-    signed.set(lower, canonicalHeaderValue(value));
+/** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape the signer asks for (`Checksum`). */
+class NodeSha256 {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = this.fresh();
   }
-  signed.set('host', url.host);
-  for (const [name, value] of Object.entries(added)) signed.set(name, value);
-  const names = [...signed.keys()].sort();
-  const signedHeaders = names.join(';');
-
-  const canonicalRequest = [
-    req.method.toUpperCase(),
-    canonicalPath(url.pathname),
-    canonicalQuery(url.search),
-    names.map((n) => `${n}:${signed.get(n)}\n`).join(''),
-    signedHeaders,
-    payloadHash,
-  ].join('\n');
-  const stringToSign = [ALGORITHM, longDate, scope, sha256Hex(Buffer.from(canonicalRequest, 'utf8'))].join('\n');
-  const key = signingKey(req.credentials.secretAccessKey, shortDate, req.region, req.service);
-  const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
-  return {
-    headers: {
-      ...added,
-      authorization: `${ALGORITHM} Credential=${req.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-    },
-    canonicalRequest,
-    stringToSign,
-    signature,
-  };
-}
-
-/** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
-export function signingKey(secretAccessKey: string, shortDate: string, region: string, service: string): Buffer {
-  let key = createHmac('sha256', `AWS4${secretAccessKey}`).update(shortDate, 'utf8').digest();
-  for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part, 'utf8').digest();
-  return key;
-}
-
-/** RFC 3986 unreserved characters stay; everything else is `%XX` (upper case), as SigV4 requires. */
-function uriEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** `pathname` is already encoded once on the wire; encoding it again gives the double encoding. */
-function canonicalPath(pathname: string): string {
-  const segments: string[] = [];
-  for (const seg of pathname.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') segments.pop();
-    else segments.push(seg);
+  private fresh(): Hash | Hmac {
+    if (this.secret === undefined) return createHash('sha256');
+    const key = typeof this.secret === 'string' ? this.secret : ArrayBuffer.isView(this.secret) ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength) : Buffer.from(this.secret);
+    return createHmac('sha256', key);
   }
-  const joined = `/${segments.join('/')}${segments.length > 0 && pathname.endsWith('/') ? '/' : ''}`;
-  return uriEncode(joined).replace(/%2F/g, '/');
+  update(data: Uint8Array | string): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
 }
 
-function canonicalQuery(search: string): string {
-  const raw = search.startsWith('?') ? search.slice(1) : search;
-  if (raw === '') return '';
-  const pairs: [string, string][] = [];
-  for (const part of raw.split('&')) {
+/** `?b=2&a=x%20y&a=z` → `{ a: ['x y', 'z'], b: '2' }`: the signer encodes names and values itself. */
+function queryOf(search: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const part of search.replace(/^\?/, '').split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const k = eq < 0 ? part : part.slice(0, eq);
-    const v = eq < 0 ? '' : part.slice(eq + 1);
-    pairs.push([uriEncode(decode(k)), uriEncode(decode(v))]);
+    const name = decode(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : decode(part.slice(eq + 1));
+    const prev = query[name];
+    query[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+  return query;
 }
 
 /** Percent-decoding that leaves a malformed escape as it is (it is then encoded as literal text). */
@@ -161,10 +87,42 @@ function decode(s: string): string {
   }
 }
 
-function canonicalHeaderValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ');
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/**
+ * Signs a request with AWS Signature Version 4 (header form) through the AWS SDK's own signer
+ * (`@smithy/signature-v4`) and returns the headers to add. The credentials, region and time are
+ * inputs. The signer normalises and double-encodes the path as every service but S3 expects,
+ * sorts the query, trims header values and leaves hop-by-hop headers unsigned.
+ */
+export async function sigv4Sign(req: SigV4Request): Promise<SigV4Result> {
+  const url = typeof req.url === 'string' ? new URL(req.url) : req.url;
+  const signer = new SignatureV4({
+    credentials: req.credentials,
+    region: req.region,
+    service: req.service,
+    sha256: NodeSha256,
+    applyChecksum: req.contentSha256Header ?? false,
+  });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = value;
+  headers.host = url.host;
+  const signed = await signer.sign(
+    {
+      method: req.method.toUpperCase(),
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port === '' ? {} : { port: Number(url.port) }),
+      path: url.pathname,
+      query: queryOf(url.search),
+      headers,
+      body: req.body,
+    },
+    // fetch sets content-length itself; an answer is valid whatever length header the runtime sends.
+    { signingDate: req.now, unsignableHeaders: UNSIGNED },
+  );
+  const added: Record<string, string> = {};
+  for (const name of ADDED) {
+    const value = signed.headers[name];
+    if (value !== undefined) added[name] = value;
+  }
+  return { headers: added, signature: /Signature=([0-9a-f]+)$/.exec(added.authorization ?? '')?.[1] ?? '' };
 }

@@ -71,25 +71,15 @@ describe('sigv4Sign matches the AWS SigV4 test suite', () => {
     },
   ];
   for (const c of cases) {
-    it(`signs ${c.name} with the published signature`, () => {
-      const out = sigv4Sign({ ...AWS_SUITE, method: c.method, url: c.url, headers: c.headers, body: c.body });
+    it(`signs ${c.name} with the published signature`, async () => {
+      const out = await sigv4Sign({ ...AWS_SUITE, method: c.method, url: c.url, headers: c.headers, body: c.body });
       expect(out.headers['x-amz-date']).toBe('20150830T123600Z');
       expect(out.headers.authorization).toBe(`AWS4-HMAC-SHA256 ${scope}, SignedHeaders=${c.signed}, Signature=${c.signature}`);
     });
   }
 
-  it('builds the get-vanilla canonical request and string to sign of the suite', () => {
-    const out = sigv4Sign({ ...AWS_SUITE, method: 'GET', url: 'https://example.amazonaws.com/', headers: {}, body: '' });
-    expect(out.canonicalRequest).toBe(
-      'GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    );
-    expect(out.stringToSign).toBe(
-      'AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\nbb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63',
-    );
-  });
-
-  it('signs the IAM ListUsers example of the SigV4 documentation', () => {
-    const out = sigv4Sign({
+  it('signs the IAM ListUsers example of the SigV4 documentation', async () => {
+    const out = await sigv4Sign({
       ...AWS_SUITE,
       service: 'iam',
       method: 'GET',
@@ -101,7 +91,7 @@ describe('sigv4Sign matches the AWS SigV4 test suite', () => {
   });
 });
 
-describe('sigv4Sign agrees with the AWS SDK signer (@smithy/signature-v4)', () => {
+describe('sigv4Sign maps a wire request onto the AWS SDK signer as the SDK itself does', () => {
   const task: AwsCredentials = {
     accessKeyId: 'ASIAEXAMPLETASKROLE1',
     secretAccessKey: 'aB3+/cdEfgHIjkLMnoPQrStuVWxyz0123456789ab',
@@ -128,7 +118,7 @@ describe('sigv4Sign agrees with the AWS SDK signer (@smithy/signature-v4)', () =
   for (const c of cases) {
     it(`produces the SDK's headers for ${c.name}`, async () => {
       const credentials = c.credentials ?? task;
-      const mine = sigv4Sign({ method: c.method, url: c.url, headers: c.headers, body: c.body, credentials, region: 'eu-west-1', service: 'execute-api', now });
+      const mine = await sigv4Sign({ method: c.method, url: c.url, headers: c.headers, body: c.body, credentials, region: 'eu-west-1', service: 'execute-api', now });
       const theirs = await smithySign({ method: c.method, url: c.url, headers: c.headers, body: c.body, credentials, region: 'eu-west-1', service: 'execute-api', now });
       expect(mine.headers.authorization).toBe(theirs.authorization);
       expect(mine.headers['x-amz-date']).toBe(theirs['x-amz-date']);
@@ -139,14 +129,14 @@ describe('sigv4Sign agrees with the AWS SDK signer (@smithy/signature-v4)', () =
 
   it("produces the SDK's headers when x-amz-content-sha256 is sent too", async () => {
     const c = { method: 'POST', url: `${api}/acl`, headers: { 'content-type': 'application/json' }, body: '{"a":1}', credentials: task, region: 'eu-west-1', service: 'execute-api', now };
-    const mine = sigv4Sign({ ...c, contentSha256Header: true });
+    const mine = await sigv4Sign({ ...c, contentSha256Header: true });
     const theirs = await smithySign({ ...c, applyChecksum: true });
     expect(mine.headers['x-amz-content-sha256']).toBe(theirs['x-amz-content-sha256']);
     expect(mine.headers.authorization).toBe(theirs.authorization);
   });
 
-  it('leaves authorization, user-agent and content-length out of the signed headers', () => {
-    const out = sigv4Sign({
+  it('leaves authorization, user-agent and content-length out of the signed headers', async () => {
+    const out = await sigv4Sign({
       method: 'POST',
       url: `${api}/acl`,
       headers: { authorization: 'Bearer x', 'user-agent': 'node', 'content-length': '2', 'content-type': 'application/json' },
@@ -159,12 +149,12 @@ describe('sigv4Sign agrees with the AWS SDK signer (@smithy/signature-v4)', () =
     expect(out.headers.authorization).toContain('SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,');
   });
 
-  it('changes the signature when the body, the time or the region changes', () => {
+  it('changes the signature when the body, the time or the region changes', async () => {
     const base = { method: 'POST', url: `${api}/acl`, headers: {}, body: '{}', credentials: task, region: 'eu-west-1', service: 'execute-api', now };
-    const sig = sigv4Sign(base).signature;
-    expect(sigv4Sign({ ...base, body: '{ }' }).signature).not.toBe(sig);
-    expect(sigv4Sign({ ...base, now: new Date(now.getTime() + 1000) }).signature).not.toBe(sig);
-    expect(sigv4Sign({ ...base, region: 'us-east-1' }).signature).not.toBe(sig);
-    expect(sigv4Sign({ ...base, body: Buffer.from('{}') }).signature).toBe(sig);
+    const sig = (await sigv4Sign(base)).signature;
+    expect((await sigv4Sign({ ...base, body: '{ }' })).signature).not.toBe(sig);
+    expect((await sigv4Sign({ ...base, now: new Date(now.getTime() + 1000) })).signature).not.toBe(sig);
+    expect((await sigv4Sign({ ...base, region: 'us-east-1' })).signature).not.toBe(sig);
+    expect((await sigv4Sign({ ...base, body: Buffer.from('{}') })).signature).toBe(sig);
   });
 });
