@@ -983,7 +983,7 @@ async function publishMode() {
         if (v[0] === '_result' && v[1] === 1) sock.write(chunkMessage(3, 20, 0, 0, amf0Encode(['createStream', 2, null])));
         else if (v[0] === '_result' && v[1] === 2) sock.write(chunkMessage(4, 20, 1, 0, amf0Encode(['publish', 3, null, name, 'live'])));
         else if (v[0] === 'onStatus') {
-          const code = (v[3] || {}).code;
+          const code = v[3]?.code;
           if (code === 'NetStream.Publish.Start' && !pub.live) { pub.live = true; resolve(pub); }
           else if (!pub.live) { console.error(`publish ${name}: ${code}`); resolve(null); }
         } else if (v[0] === '_error') { console.error(`publish ${name}: _error`); resolve(null); }
