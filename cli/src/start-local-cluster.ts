@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { authBannerLines } from './auth-banner-lines.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -148,6 +149,7 @@ export async function startLocalCluster(config: IngestConfig, options: LocalClus
         (m) => `  process ${m.index + 1}     pid ${m.child.pid}  rtmp ${m.ports.rtmp}  http ${m.ports.http}  rtsp ${m.ports.rtsp}  admin ${m.ports.admin}  cluster ${m.ports.cluster}`,
       ),
       `  functions API ${functions.url}  (users: npx streamgate users --help)`,
+      ...authBannerLines(config),
       `  registry      table ${LOCAL_REGISTRY_TABLE} in the embedded store ${functions.storeEndpoint}`,
       `  data          ${config.dataDir}`,
     ];

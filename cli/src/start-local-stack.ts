@@ -7,6 +7,7 @@ import { createRelaysClient } from '../../ingest/src/relay/relays-client.js';
 import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
 import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { authBannerLines } from './auth-banner-lines.js';
 import { startedWebAssets } from '../../ingest/src/servers/http/web/web-assets.js';
 
 /** The local stack as `npm start` runs it. */
@@ -101,7 +102,7 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
     ...(p.ts !== undefined ? [`  TS over TCP   tcp://${host}:${p.ts}  (ffmpeg -f mpegts -metadata service_name=STREAM; from ${config.rawAllowFrom.join(', ')})`] : []),
     ...(p.admin !== undefined ? [`  admin         ${config.adminHost}:${p.admin}  (one JSON command per line, e.g. {"command":"help"})`] : []),
     `  functions API ${functionsUrl}  (users: npx streamgate users --help)`,
-    `  publish auth  ${config.auth === 'on' ? 'on (credentials required)' : 'OFF (STREAMGATE_AUTH=off): anyone may publish'}`,
+    ...authBannerLines(config),
     `  data          ${config.dataDir}`,
   ];
   return {

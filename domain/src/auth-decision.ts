@@ -1,9 +1,15 @@
 /**
  * Stable reasons of an {@link AuthDecision}. Logs, metrics and the protocol edges key on these.
  * - `allowed`: credentials (if needed) and ACL said yes.
- * - `auth_off`: auth is disabled for this action (STREAMGATE_AUTH=off, or play auth `none`).
+ * - `auth_off`: auth is disabled (STREAMGATE_AUTH=off).
+ * - `play_auth_off`: a play while players need no credentials (STREAMGATE_PLAY_AUTH=none) but
+ *   publishers do: told apart from `auth_off`, which would read as if publish auth were off too.
  * - `no_credentials`: auth required but nothing was presented.
  * - `bad_credentials`: unknown/disabled user or wrong password (deliberately not told apart).
+ * - `user_disabled`: a live session's user was disabled since it was let in (re-checks only: the
+ *   user proved the password before, so saying it tells nobody anything new).
+ * - `credentials_changed`: a live session's password was changed or its user removed since it
+ *   was let in (re-checks only).
  * - `challenge_invalid`: an Adobe/llnw answer with a malformed, altered, expired or replayed challenge.
  * - `stream_not_allowed`: the ACL denied this user this stream (or action, or source address).
  * - `throttled`: too many recent failures from this remote address.
@@ -14,8 +20,11 @@
 export type AuthReason =
   | 'allowed'
   | 'auth_off'
+  | 'play_auth_off'
   | 'no_credentials'
   | 'bad_credentials'
+  | 'user_disabled'
+  | 'credentials_changed'
   | 'challenge_invalid'
   | 'stream_not_allowed'
   | 'throttled'
@@ -61,6 +70,10 @@ export function describeDenial(reason: AuthReason, stream: string): string {
     case 'bad_credentials':
     case 'challenge_invalid':
       return 'Authentication failed';
+    case 'user_disabled':
+      return 'User disabled';
+    case 'credentials_changed':
+      return 'Credentials changed: log in again';
     case 'throttled':
       return 'Too many failed attempts, try again later';
     case 'service_unavailable':
@@ -70,6 +83,7 @@ export function describeDenial(reason: AuthReason, stream: string): string {
       return 'Malformed request';
     case 'allowed':
     case 'auth_off':
+    case 'play_auth_off':
       return '';
   }
 }

@@ -46,6 +46,7 @@ describe('HTTP-FLV player auth (STREAMGATE_PLAY_AUTH=required) through the local
   it('a request without credentials gets 401 with a Basic challenge', async () => {
     const res = await fetch(`${base}/live/cam1.flv`);
     expect(res.status).toBe(401);
+    expect(res.statusText).toBe('Unauthorized');
     expect(res.headers.get('www-authenticate')).toBe('Basic realm="streamgate"');
     expect(await res.text()).toBe('HTTP_PLAY_UNAUTHORIZED\n');
     // The stream's existence is not told before auth: an unknown stream answers the same.

@@ -409,7 +409,8 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
       return d;
     }
     if (!authRequired(req.action)) {
-      const d: AuthDecision = { allowed: true, reason: 'auth_off', stream };
+      const reason = req.action === 'play' && authRequired('publish') ? 'play_auth_off' : 'auth_off';
+      const d: AuthDecision = { allowed: true, reason, stream };
       log(d, false);
       return d;
     }
@@ -466,6 +467,13 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
           password !== undefined &&
           (credentials.kind === 'password' ? constantTimeEqual(credentials.password, password) : safeVerify(credentials, password));
         if (!ok) {
+          if (fresh) {
+            // A live session that passed before: say what changed (the ACL knows a disabled user).
+            const since = await acl.check({ user, action: req.action, app: id.app, stream: id.stream, ip: req.ip }, signal);
+            const d = deny(since.reason === 'user_disabled' ? 'user_disabled' : 'credentials_changed', user);
+            log(d, false, { method });
+            return d;
+          }
           remember({ allowed: false, reason: 'bad_credentials', expiresAtMs: now() + negativeTtlMs });
           const d = deny('bad_credentials', user);
           await failed(req.ip);
@@ -490,9 +498,17 @@ export function createAuthorizer(config: AuthorizerConfig, deps: AuthorizerDeps)
       log(d, false, { method });
       return d;
     }
-    // The ACL knows users too: a user disabled or deleted since the password check is a credential failure.
-    const reason: AuthReason = answer.reason === 'unknown_user' || answer.reason === 'user_disabled' ? 'bad_credentials' : 'stream_not_allowed';
-    remember({ allowed: false, reason, expiresAtMs: t + negativeTtlMs });
+    // The ACL knows users too: a user disabled or deleted since the password check is a credential
+    // failure for a new client (not told apart), and said precisely to a live session's re-check.
+    const userGone = answer.reason === 'unknown_user' || answer.reason === 'user_disabled';
+    const reason: AuthReason = !userGone
+      ? 'stream_not_allowed'
+      : !fresh
+        ? 'bad_credentials'
+        : answer.reason === 'user_disabled'
+          ? 'user_disabled'
+          : 'credentials_changed';
+    if (!fresh || !userGone) remember({ allowed: false, reason: userGone ? 'bad_credentials' : reason, expiresAtMs: t + negativeTtlMs });
     const d = deny(reason, user);
     if (reason === 'bad_credentials') await failed(req.ip);
     log(d, false, { method });

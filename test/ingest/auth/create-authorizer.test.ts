@@ -267,6 +267,12 @@ describe('authorize', () => {
     expect(a.calls).toEqual({ token: 0, acl: 0 });
   });
 
+  it('logs an open play as play_auth_off while publish auth is on (not auth_off, which reads as no auth at all)', async () => {
+    const a = setup();
+    expect(await a.authorizer.authorize({ ...publish('x', { kind: 'none' }), action: 'play' })).toEqual({ allowed: true, reason: 'play_auth_off', stream: 'x' });
+    expect(a.events.at(-1)).toMatchObject({ action: 'play', allowed: true, reason: 'play_auth_off' });
+  });
+
   it('denies a publish without credentials', async () => {
     const a = setup();
     expect(await a.authorizer.authorize(publish('cam1', { kind: 'none' }))).toEqual({
@@ -358,13 +364,32 @@ describe('authorize', () => {
     expect(a.calls.acl).toBe(2);
   });
 
-  it('recheck ignores the cache and sees a user disabled since', async () => {
+  it('recheck ignores the cache and says precisely that the user was disabled since (a new client still hears bad_credentials)', async () => {
     const a = setup();
     const req = publish('cam1', pw('alice12', 's3cret-pass'));
     expect((await a.authorizer.authorize(req)).allowed).toBe(true);
     a.state.disabled.add('alice12');
     expect((await a.authorizer.authorize(req)).allowed).toBe(true); // still cached
-    expect(await a.authorizer.recheck(req)).toMatchObject({ allowed: false, reason: 'bad_credentials' });
+    expect(await a.authorizer.recheck(req)).toMatchObject({ allowed: false, reason: 'user_disabled', description: 'User disabled' });
+    expect(a.events.at(-1)).toMatchObject({ reason: 'user_disabled', user: 'alice12' });
+    // The session's recheck is no failed attempt of this address.
+    expect(a.sleeps).toEqual([]);
+    const fresh = setup();
+    fresh.state.disabled.add('alice12');
+    expect(await fresh.authorizer.authorize(req)).toMatchObject({ allowed: false, reason: 'bad_credentials' });
+  });
+
+  it('recheck says the credentials changed when the password was changed since', async () => {
+    const a = setup();
+    const req = publish('cam1', pw('alice12', 's3cret-pass'));
+    expect((await a.authorizer.authorize(req)).allowed).toBe(true);
+    const before = USERS.alice12!.password;
+    USERS.alice12!.password = 'new-s3cret-pass';
+    try {
+      expect(await a.authorizer.recheck(req)).toMatchObject({ allowed: false, reason: 'credentials_changed', description: 'Credentials changed: log in again' });
+    } finally {
+      USERS.alice12!.password = before;
+    }
   });
 
   it('recheck of an Adobe-verified session asks the ACL, which knows about disabled users', async () => {
@@ -375,7 +400,7 @@ describe('authorize', () => {
     const req = publish('cam1', s3.credentials, 'a');
     expect((await a.authorizer.authorize(req)).allowed).toBe(true);
     a.state.disabled.add('alice12');
-    expect(await a.authorizer.recheck(req)).toMatchObject({ allowed: false, reason: 'bad_credentials' });
+    expect(await a.authorizer.recheck(req)).toMatchObject({ allowed: false, reason: 'user_disabled' });
   });
 
   it('functions failing means deny (fail closed), not cached, not counted', async () => {

@@ -385,6 +385,18 @@ export class RtmpServerSession {
         this.sendCommand('onFCPublish', 0, null, [{ level: 'status', description: streamName }]);
         return;
       }
+      case 'FCSubscribe': {
+        // Sent by librtmp (rtmpdump) and Flash players before playing a live stream (a CDN
+        // pre-subscription). Answered like FCPublish: a plain status, no NetStream.Play.Start —
+        // whether the play is allowed is decided at `play`.
+        const streamName = typeof args[0] === 'string' ? args[0] : '';
+        if (tid !== 0) this.sendCommand('_result', tid, null, [undefined]);
+        this.sendCommand('onFCSubscribe', 0, null, [{ level: 'status', description: streamName }]);
+        return;
+      }
+      case 'FCUnsubscribe':
+        if (tid !== 0) this.sendCommand('_result', tid, null, [undefined]);
+        return;
       case 'createStream': {
         checkLimit('RTMP_TOO_MANY_STREAMS', 'createStream count', this.createdStreams + 1, this.limits.rtmpMaxMessageStreams);
         this.createdStreams += 1;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CORS_HEADERS } from '../../../../ingest/src/protocols/http/cors-headers.js';
 import { HTTP_LAST_CHUNK, encodeHttpChunk } from '../../../../ingest/src/protocols/http/encode-http-chunk.js';
 import { encodeHttpResponseHead } from '../../../../ingest/src/protocols/http/encode-http-response-head.js';
-import { httpErrorStatus } from '../../../../ingest/src/protocols/http/http-error-status.js';
+import { HTTP_ERROR_STATUS, httpErrorStatus } from '../../../../ingest/src/protocols/http/http-error-status.js';
 import { HttpRequestParser } from '../../../../ingest/src/protocols/http/http-request-parser.js';
 import { routeHttpRequest, type HttpRoute } from '../../../../ingest/src/protocols/http/http-route.js';
 import { normalizeRequestPath } from '../../../../ingest/src/protocols/http/normalize-request-path.js';
@@ -96,6 +96,17 @@ describe('response framing', () => {
     const head = Buffer.from(encodeHttpResponseHead(404, { 'Content-Length': 0, Connection: 'close' })).toString('latin1');
     expect(head).toBe('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     expect(() => encodeHttpResponseHead(200, { 'X-Bad': 'a\r\nInjected: 1' })).toThrow(TypeError);
+  });
+
+  it('writes the RFC 9110 reason phrase of every status the listener and its console send (never "Unknown")', () => {
+    const statusLine = (status: number): string => Buffer.from(encodeHttpResponseHead(status)).toString('latin1').split('\r\n')[0]!;
+    expect(statusLine(401)).toBe('HTTP/1.1 401 Unauthorized');
+    expect(statusLine(409)).toBe('HTTP/1.1 409 Conflict');
+    expect(statusLine(502)).toBe('HTTP/1.1 502 Bad Gateway');
+    expect(statusLine(499)).toBe('HTTP/1.1 499 Client Error');
+    for (const status of [...Object.values(HTTP_ERROR_STATUS), 200, 204, 304, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]) {
+      expect(statusLine(status)).toMatch(new RegExp(`^HTTP/1\\.1 ${status} (?!Client Error|Server Error|Unknown)[A-Z]`));
+    }
   });
 
   it('frames body chunks that our own parser de-chunks back', () => {

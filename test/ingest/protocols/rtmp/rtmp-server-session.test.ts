@@ -80,6 +80,14 @@ describe('RtmpServerSession', () => {
     expect(created).toMatchObject({ transactionId: 4, args: [1] });
   });
 
+  it('answers FCSubscribe (librtmp, Flash) with _result and onFCSubscribe, no Play.Start before play is decided', () => {
+    const h = new SessionHarness(acceptAll).handshake().connect().clearOut();
+    h.command('FCSubscribe', 3, null, ['cam']).command('FCUnsubscribe', 4, null, ['cam']);
+    expect(h.commands()).toEqual(['_result', 'onFCSubscribe', '_result']);
+    expect(h.out[1]).toMatchObject({ args: [{ level: 'status', description: 'cam' }] });
+    expect(h.events.map((e) => e.type)).toEqual(['connect']);
+  });
+
   it('sends no Publish.Start until the server accepts, and drops media sent meanwhile', () => {
     const h = published(new SessionHarness((e, s) => e.type === 'connect' && s.acceptConnect(e.transactionId)));
     h.frame(keyframe);
