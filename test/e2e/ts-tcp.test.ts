@@ -1,7 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, playAndCount, expectIncreasingDts, probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { exited, playAndCount, expectIncreasingDts, probePackets, publishTestPattern, runFfmpeg } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { sendAndWaitClose } from '../support/send-and-wait-close.js';
 import { sleep, waitFor } from '../support/wait.js';
@@ -64,6 +66,20 @@ describe('raw MPEG-TS over TCP with real ffmpeg', () => {
     const closed = t.logs.find((l) => l.event === 'connection.close' && l.stream === 'fallback');
     // 10 video frames + 45 AAC frames + one config of each
     expect(closed).toMatchObject({ reason: 'peer-ended', frames: 57 });
+  });
+
+  it('names the stream from an SDT that comes only after 200 KB of media (an encoder joined mid SDT cycle), not the default', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'late-sdt-')), 'late.ts');
+    const made = await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=1280x720:rate=30', '-t', '3', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '4M', '-g', '30', '-f', 'mpegts', '-sdt_period', '0.3', '-metadata', 'service_name=latesdt', '-y', file]);
+    expect(made.code, made.stderr).toBe(0);
+    const ts = readFileSync(file);
+    const kept: Buffer[] = [];
+    for (let o = 0; o + 188 <= ts.length; o += 188) {
+      const pid = ((ts[o + 1]! & 0x1f) << 8) | ts[o + 2]!;
+      if (pid !== 0x11 || o >= 200_000) kept.push(ts.subarray(o, o + 188));
+    }
+    expect(await sendAndWaitClose(t.ingest.ports.ts, Buffer.concat(kept), true)).toBe('closed');
+    expect(t.logs.find((l) => l.event === 'raw.publish' && l.stream === 'latesdt')).toMatchObject({ protocol: 'ts-tcp', nameSource: 'input' });
   });
 
   it('closes non-TS bytes with TS_SYNC_NOT_FOUND while a parallel stream keeps playing', async () => {

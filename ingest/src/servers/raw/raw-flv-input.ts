@@ -14,6 +14,7 @@ const MAX_SCRIPT_TAGS_BEFORE_NAME = 4;
  * the input names no stream. Tags become frames through decodeFlvPayload.
  */
 export class RawFlvInput implements RawIngestInput {
+  readonly namesFirst = true;
   private readonly demuxer: FlvDemuxer;
   private named = false;
   private scriptTags = 0;

@@ -105,6 +105,10 @@ export class RawIngestConnection {
     this.damageLogIntervalMs = options.damageLogIntervalMs ?? RAW_INGEST_DEFAULTS.damageLogIntervalMs;
     this.interleaver = options.interleave ? new RawInterleaver() : undefined;
     this.pendingBytes = deps.pendingBytes.open();
+    // The allow-listed address is what authorizes a raw source. An input that names its stream
+    // in its first bytes (FLV: onMetaData is the first tag) is held to the pre-auth bound until
+    // it has claimed one; MPEG-TS may show its SDT only after some media, so it is not.
+    if (!input.namesFirst) this.pendingBytes.authorize();
     this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: this.remoteAddress });
     this.entry = {
       id: this.id,
@@ -164,7 +168,7 @@ export class RawIngestConnection {
     const overBound =
       this.held.length > this.maxHeldFrames ||
       this.heldBytes > this.maxHeldBytes ||
-      (!this.named && this.heldBytes + this.input.bufferedBytes() > UNNAMED_MAX_BYTES);
+      (!this.named && this.input.namesFirst === true && this.heldBytes + this.input.bufferedBytes() > UNNAMED_MAX_BYTES);
     if (!this.named) {
       if (out.streamName !== undefined) this.decideName(out.streamName, out.noNameReason);
       else if (overBound) this.decideName(null, `no stream name within ${this.held.length} frames (${this.heldBytes} bytes)`);

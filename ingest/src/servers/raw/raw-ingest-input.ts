@@ -20,6 +20,12 @@ export interface RawIngestInput {
   push(bytes: Uint8Array): RawIngestOutput;
   /** The peer finished sending: frames still held by the demuxer. */
   end(): RawIngestOutput;
+  /**
+   * The format names its stream in its first bytes (FLV's onMetaData tag): until the stream is
+   * claimed the connection is held to the pre-auth bound, and past half of it the default name
+   * applies. Formats that may name it later (MPEG-TS's SDT) are bounded by the held frames.
+   */
+  readonly namesFirst?: boolean;
   /** Bytes kept for input not complete yet (a partial tag, PES packets being assembled). */
   bufferedBytes(): number;
   /** Counters of tolerated damage (continuity errors, …), logged rate-limited; absent when none apply. */
