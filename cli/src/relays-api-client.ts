@@ -1,6 +1,5 @@
-import { bearer } from '../../domain/src/functions-contract.js';
 import { RELAYS_PATH, type RelayInput, type RelayView } from '../../domain/src/relay.js';
-import { ApiError } from './api-error.js';
+import { adminApiRequest } from './admin-api-request.js';
 
 /** HTTP client of the relays API (functions/src/relays), local or deployed; failures are ApiError. */
 export class RelaysApiClient {
@@ -11,32 +10,8 @@ export class RelaysApiClient {
     private readonly hint?: string,
   ) {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
-        method,
-        headers: { authorization: bearer(this.adminToken), 'content-type': 'application/json', accept: 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (err) {
-      throw new ApiError(0, 'unreachable', `cannot reach the relays API at ${this.baseUrl} (${(err as Error).message})`, undefined, { cause: err, hint: this.hint });
-    }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text.length ? JSON.parse(text) : undefined;
-    } catch (err) {
-      throw new ApiError(res.status, 'bad_response', `unexpected non-JSON answer (HTTP ${res.status}) from ${url}`, undefined, { cause: err });
-    }
-    if (!res.ok) {
-      const e = (json ?? {}) as { error?: string; message?: string; field?: string };
-      throw new ApiError(res.status, e.error ?? `http_${res.status}`, e.message ?? `HTTP ${res.status}`, e.field);
-    }
-    return json as T;
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return adminApiRequest<T>({ name: 'relays API', baseUrl: this.baseUrl, adminToken: this.adminToken, fetchFn: this.fetchFn, hint: this.hint }, method, path, body);
   }
 
   add(input: RelayInput): Promise<RelayView> {

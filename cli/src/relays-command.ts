@@ -1,8 +1,9 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { RelayView } from '../../domain/src/relay.js';
-import { ApiError } from './api-error.js';
+import { addAdminApiOptions } from './add-admin-api-options.js';
 import type { CliIo } from './cli-io.js';
 import { resolveApiTarget } from './config.js';
+import { reportErrors } from './report-errors.js';
 import { RelaysApiClient } from './relays-api-client.js';
 
 function describe(r: RelayView): string {
@@ -17,28 +18,16 @@ function describe(r: RelayView): string {
  * poll interval (STREAMGATE_RELAY_POLL_SECONDS).
  */
 export function registerRelaysCommand(program: Command, io: CliIo): void {
-  const relays = program
-    .command('relays')
-    .description('manage relays: restream a stream to RTMP(S) targets, or pull a remote RTMP/RTSP/HTTP-FLV source into a stream')
-    .addOption(new Option('--api <url>', 'functions API base URL (env STREAMGATE_API_URL, else STREAMGATE_FUNCTIONS_URL, else local)'))
-    .addOption(new Option('--admin-token <token>', 'admin bearer token (env STREAMGATE_ADMIN_TOKEN, default: the admin-token file in the data dir)'))
-    .addOption(new Option('--data-dir <dir>', 'local data dir holding admin-token (env STREAMGATE_DATA_DIR, default ./.data)'));
+  const relays = addAdminApiOptions(
+    program.command('relays').description('manage relays: restream a stream to RTMP(S) targets, or pull a remote RTMP/RTSP/HTTP-FLV source into a stream'),
+    'functions API base URL (env STREAMGATE_API_URL, else STREAMGATE_FUNCTIONS_URL, else local)',
+  );
 
   const client = (cmd: Command): RelaysApiClient => {
     const target = resolveApiTarget(cmd.optsWithGlobals() as { api?: string; adminToken?: string; dataDir?: string });
     return new RelaysApiClient(target.apiUrl, target.adminToken, fetch, target.unreachableHint);
   };
-  const run =
-    <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
-    async (...args: A): Promise<void> => {
-      try {
-        await fn(...args);
-      } catch (err) {
-        if (err instanceof ApiError) io.err(`error: ${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}${err.hint ? `\n${err.hint}` : ''}`);
-        else io.err(`error: ${(err as Error).message}`);
-        process.exitCode = 1;
-      }
-    };
+  const run = reportErrors(io);
 
   relays
     .command('add')

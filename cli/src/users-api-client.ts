@@ -1,6 +1,6 @@
-import { bearer, USERS_PATH } from '../../domain/src/functions-contract.js';
+import { USERS_PATH } from '../../domain/src/functions-contract.js';
 import type { User, UserGrants } from '../../domain/src/user.js';
-import { ApiError } from './api-error.js';
+import { adminApiRequest } from './admin-api-request.js';
 
 /** Body of a create call. */
 export interface CreateUserInput {
@@ -31,41 +31,8 @@ export class UsersApiClient {
     private readonly hint?: string,
   ) {}
 
-  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
-        method,
-        headers: { authorization: bearer(this.adminToken), 'content-type': 'application/json', accept: 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      const why = cause?.code ?? (err as Error).message;
-      throw new ApiError(0, 'unreachable', `cannot reach the users API at ${this.baseUrl} (${why})`, undefined, {
-        cause: err,
-        hint: this.hint ?? undefined,
-      });
-    }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text.length ? JSON.parse(text) : undefined;
-    } catch (err) {
-      throw new ApiError(res.status, 'bad_response', `unexpected non-JSON answer (HTTP ${res.status}) from ${url}`, undefined, { cause: err });
-    }
-    if (!res.ok) {
-      const e = (json ?? {}) as { error?: string; message?: string; field?: string };
-      const hint =
-        res.status === 401
-          ? 'hint: the admin token does not match this server: --admin-token, STREAMGATE_ADMIN_TOKEN, or the admin-token file of its data dir (--data-dir)'
-          : undefined;
-      throw new ApiError(res.status, e.error ?? `http_${res.status}`, e.message ?? `HTTP ${res.status}`, e.field, { hint });
-    }
-    return json as T;
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return adminApiRequest<T>({ name: 'users API', baseUrl: this.baseUrl, adminToken: this.adminToken, fetchFn: this.fetchFn, hint: this.hint }, method, path, body);
   }
 
   #user(name: string): string {

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { User } from '../../domain/src/user.js';
+import { addAdminApiOptions } from './add-admin-api-options.js';
 import { ApiError } from './api-error.js';
 import type { CliIo } from './cli-io.js';
 import { resolveApiTarget } from './config.js';
+import { reportErrors } from './report-errors.js';
 import { parseApplicationXmlProperties } from './parse-application-xml-properties.js';
 import { parseWowzaPasswordFile } from './parse-wowza-password-file.js';
 import { UsersApiClient } from './users-api-client.js';
@@ -83,12 +85,10 @@ function readText(file: string, what: string): string {
  * API errors print `error: CODE: message` and set exit code 1.
  */
 export function registerUsersCommand(program: Command, io: CliIo): void {
-  const users = program
-    .command('users')
-    .description('manage publishing/playing users through the users API (local by default, or --api URL)')
-    .addOption(new Option('--api <url>', 'users API base URL (env STREAMGATE_API_URL, else STREAMGATE_FUNCTIONS_URL, else http://127.0.0.1:$STREAMGATE_FUNCTIONS_PORT, default port 3000)'))
-    .addOption(new Option('--admin-token <token>', 'admin bearer token (env STREAMGATE_ADMIN_TOKEN, default: the admin-token file in the data dir)'))
-    .addOption(new Option('--data-dir <dir>', 'local data dir holding admin-token (env STREAMGATE_DATA_DIR, default ./.data)'));
+  const users = addAdminApiOptions(
+    program.command('users').description('manage publishing/playing users through the users API (local by default, or --api URL)'),
+    'users API base URL (env STREAMGATE_API_URL, else STREAMGATE_FUNCTIONS_URL, else http://127.0.0.1:$STREAMGATE_FUNCTIONS_PORT, default port 3000)',
+  );
 
   const client = (cmd: Command): UsersApiClient => {
     const flags = cmd.optsWithGlobals() as { api?: string; adminToken?: string; dataDir?: string };
@@ -96,17 +96,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
     return new UsersApiClient(target.apiUrl, target.adminToken, fetch, target.unreachableHint);
   };
 
-  const run =
-    <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
-    async (...args: A): Promise<void> => {
-      try {
-        await fn(...args);
-      } catch (err) {
-        if (err instanceof ApiError) io.err(`error: ${err.code}${err.field ? ` (${err.field})` : ''}: ${err.message}${err.hint ? `\n${err.hint}` : ''}`);
-        else io.err(`error: ${(err as Error).message}`);
-        process.exitCode = 1;
-      }
-    };
+  const run = reportErrors(io);
 
   const password = async (opts: { password?: string; passwordStdin?: boolean }): Promise<string> => {
     if (opts.password !== undefined && opts.passwordStdin) throw new Error('give --password or --password-stdin, not both');
