@@ -1,5 +1,5 @@
 /**
- * One publisher per stream across a cluster holds for every kind of publisher: raw FLV over TCP,
+ * One publisher per stream across a cluster holds for every kind of publisher: raw FLV and TS over TCP,
  * SRT and relay pull sources take the stream's lease like RTMP and RTSP publishers. Two ingests
  * in cluster mode in this process share one embedded store (dynalite), as the tasks of a cluster
  * share the registry table (test/e2e/cluster.test.ts runs the same with processes and ffmpeg).
@@ -103,6 +103,19 @@ describe('raw FLV over TCP takes the cluster lease', () => {
     await waitFor(() => a.logs.some((l) => l.event === 'cluster.release' && l.path === 'live/rawowner'), 5000, 'the lease release');
     expect((await rtmpPublish(b, 'rawowner')).code).toBe('NetStream.Publish.Start');
   });
+});
+
+describe('raw MPEG-TS over TCP takes the cluster lease', () => {
+  it('an ffmpeg TS publisher is closed with RAW_STREAM_BUSY when an RTMP publisher on the other task holds the stream', async () => {
+    expect((await rtmpPublish(a, 'tsbusy')).code).toBe('NetStream.Publish.Start');
+    const pub = publishTestPattern(`tcp://127.0.0.1:${b.ingest.ports.ts}`, { seconds: 5, gop: 25, format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=tsbusy'] });
+    cleanups.push(async () => {
+      pub.kill('SIGKILL');
+      await exited(pub);
+    });
+    await waitFor(() => b.logs.some((l) => l.event === 'raw.publish-busy' && l.path === 'live/tsbusy'), 10_000, 'the refusal');
+    expect(b.logs.find((l) => l.event === 'raw.publish-busy' && l.path === 'live/tsbusy')).toMatchObject({ protocol: 'ts-tcp', code: 'RAW_STREAM_BUSY' });
+  }, 20_000);
 });
 
 describe('SRT takes the cluster lease', () => {
