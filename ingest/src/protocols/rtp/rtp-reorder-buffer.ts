@@ -11,8 +11,14 @@ export class RtpReorderBuffer {
   discarded = 0;
   private expected: number | undefined;
   private readonly held = new Map<number, RtpPacket>();
+  private bytes = 0;
 
   constructor(private readonly capacity: number = LIMITS.rtpReorderPackets) {}
+
+  /** Payload bytes of the packets held for a gap. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
 
   /** Adds a packet; returns the packets now deliverable, in order. */
   push(packet: RtpPacket): RtpPacket[] {
@@ -30,6 +36,7 @@ export class RtpReorderBuffer {
       this.expected = packet.sequenceNumber;
     }
     this.held.set(packet.sequenceNumber, packet);
+    this.bytes += packet.payload.length;
     this.release(out);
     while (this.held.size >= this.capacity) {
       this.skipGap();
@@ -57,6 +64,7 @@ export class RtpReorderBuffer {
       const p = this.held.get(this.expected!);
       if (p === undefined) return;
       this.held.delete(this.expected!);
+      this.bytes -= p.payload.length;
       out.push(p);
       this.expected = (this.expected! + 1) & 0xffff;
     }

@@ -87,6 +87,11 @@ export class VideoDepacketizer {
   private readonly fixedDepth: number | undefined;
   private dts: DtsEstimator | undefined;
 
+  /** Bytes of the access unit (and fragmented NAL unit) being reassembled. */
+  get heldBytes(): number {
+    return this.auSize + this.fuSize;
+  }
+
   /** Releases frames held for DTS estimation (end of stream). */
   flushHeld(): MediaFrame[] {
     return this.dts?.flush() ?? [];

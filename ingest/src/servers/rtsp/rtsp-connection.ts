@@ -92,6 +92,8 @@ export class RtspConnection {
   private readonly session: RtspServerSession;
   /** Partial messages, queued requests and (publishers) frames being reassembled; small until a publish or play is allowed. */
   private readonly pendingBytes: ConnectionPendingBytes;
+  /** Of `pendingBytes`: what the publisher holds (counted after each RTP/RTCP packet). */
+  private publisherBytes = 0;
   private readonly entry: ConnectionEntry;
   private readonly startedAt = Date.now();
   private bytesIn = 0;
@@ -211,6 +213,7 @@ export class RtspConnection {
         try {
           if (event.type === 'rtp') this.publish?.publisher.onRtp(event.track, event.payload);
           else this.publish?.publisher.onRtcp(event.track, event.payload);
+          this.countPublisherBytes();
         } catch (err) {
           this.fail(err);
         }
@@ -351,7 +354,9 @@ export class RtspConnection {
       try {
         if (rtcp) pub.publisher.onRtcp(index, msg);
         else pub.publisher.onRtp(index, msg);
+        this.countPublisherBytes();
       } catch (err) {
+        if (err instanceof ProtocolError && err.code.startsWith('PENDING_BYTES_')) return this.fail(err);
         // UDP can be forged and reordered: a bad datagram is dropped and counted, not fatal.
         if (!(err instanceof ProtocolError)) return this.fail(err);
         if (this.badUdpPackets++ === 0) this.log.warn('rtsp.bad-udp-packet', { code: err.code, message: err.message });
@@ -360,6 +365,13 @@ export class RtspConnection {
     pair.rtp.on('message', onPacket(false));
     pair.rtcp.on('message', onPacket(true));
     this.session.acceptSetup(index, { protocol: 'udp', delivery: 'unicast', ...(t.clientPort ? { clientPort: t.clientPort } : {}), serverPort: [pair.rtpPort, pair.rtcpPort], mode: 'record' });
+  }
+
+  /** What the publisher holds (reorder, reassembly, alignment) counts in the connection's account, after each packet. */
+  private countPublisherBytes(): void {
+    const now = this.publish?.publisher.heldBytes ?? 0;
+    this.pendingBytes.resize(this.publisherBytes, now);
+    this.publisherBytes = now;
   }
 
   /** Counts (and logs once per connection) a datagram the source latch refused. */

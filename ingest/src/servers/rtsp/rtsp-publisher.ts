@@ -1,5 +1,5 @@
 import type { Publication } from '../../hub/hub.js';
-import type { MediaFrame } from '../../media/media-frame.js';
+import { frameByteLength, type MediaFrame } from '../../media/media-frame.js';
 import { parseRtcp } from '../../protocols/rtp/rtcp.js';
 import { AudioDepacketizer } from '../../protocols/rtp/rtp-audio-depacketizer.js';
 import { parseRtpPacket, type RtpPacket } from '../../protocols/rtp/rtp-packet.js';
@@ -67,6 +67,8 @@ export class RtspPublisher {
   private readonly tracks: IncomingTrack[];
   private startedAt: number | undefined;
   private ended = false;
+  /** Bytes of the frames in every track's `held`. */
+  private heldFrameBytes = 0;
   readonly stats: RtspPublisherStats = { packets: 0, lostPackets: 0, droppedFrames: 0, rtcpPackets: 0 };
 
   constructor(
@@ -108,6 +110,19 @@ export class RtspPublisher {
     for (const p of ordered) this.depacketize(track, p);
   }
 
+  /**
+   * Bytes held for media not complete yet or not sent yet: reorder buffers (UDP), access units
+   * being reassembled, frames held until the tracks are aligned.
+   */
+  get heldBytes(): number {
+    let n = 0;
+    for (const t of this.tracks) {
+      n += t.reorder?.heldBytes ?? 0;
+      if (t.depacketizer instanceof VideoDepacketizer) n += t.depacketizer.heldBytes;
+    }
+    return n + this.heldFrameBytes;
+  }
+
   /** One RTCP compound packet of track `index` (sender reports, SDES, BYE). */
   onRtcp(index: number, bytes: Uint8Array): void {
     const packets = parseRtcp(bytes);
@@ -122,6 +137,7 @@ export class RtspPublisher {
     const frames = track.depacketizer.push(packet);
     if (this.offsets !== undefined) return this.emit(track, frames);
     track.held.push(...frames);
+    for (const f of frames) this.heldFrameBytes += frameByteLength(f);
     this.tryAlign();
   }
 
@@ -163,7 +179,9 @@ export class RtspPublisher {
         }
       }
       if (next === undefined) return;
-      this.emit(next, [next.held.shift()!]);
+      const f = next.held.shift()!;
+      this.heldFrameBytes -= frameByteLength(f);
+      this.emit(next, [f]);
     }
   }
 
@@ -186,7 +204,10 @@ export class RtspPublisher {
         if (track.depacketizer instanceof VideoDepacketizer) {
           const tail = track.depacketizer.flushHeld();
           if (this.offsets !== undefined) this.emit(track, tail);
-          else track.held.push(...tail);
+          else {
+            track.held.push(...tail);
+            for (const f of tail) this.heldFrameBytes += frameByteLength(f);
+          }
         }
       } catch {
         // a malformed tail is dropped; the stream ends either way

@@ -87,6 +87,28 @@ describe('RtspConnection session lifecycle (scripted client)', () => {
     c.close();
   });
 
+  it('a publisher\'s access unit being reassembled counts in the pending-bytes budget and is given back at the end', async () => {
+    // Before, RTSP publishers' RTP reassembly was bounded on its own only and the budget read 0.
+    const url = `rtsp://127.0.0.1:${t.ingest.ports.rtsp}/live/bigframe`;
+    const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Sess\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n';
+    const c = new Client(t.ingest.ports.rtsp);
+    expect((await c.request('ANNOUNCE', url, { 'Content-Type': 'application/sdp' }, sdp)).status).toBe(200);
+    const setup = await c.request('SETUP', `${url}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' });
+    const id = getHeader(setup, 'Session')!.split(';')[0]!;
+    expect((await c.request('RECORD', url, { Session: id })).status).toBe(200);
+    const before = t.ingest.context.pendingBytes.used;
+    // 200 FU-A fragments of one IDR slice, never ended: 280 KB held for the access unit.
+    for (let i = 0; i < 200; i++) {
+      const rtp = new Uint8Array(12 + 2 + 1400);
+      rtp.set([0x80, 96, (i >> 8) & 0xff, i & 0xff, 0, 0, 0x10, 0, 0, 0, 0, 7]);
+      rtp.set([0x7c, i === 0 ? 0x85 : 0x05], 12);
+      c.send(Uint8Array.from([0x24, 0, rtp.length >> 8, rtp.length & 0xff, ...rtp]));
+    }
+    await waitFor(() => t.ingest.context.pendingBytes.used - before >= 200 * 1400, 3000, 'the fragments to be counted');
+    c.close();
+    await waitFor(() => t.ingest.context.pendingBytes.used === before, 3000, 'the bytes given back');
+  });
+
   it('an ANNOUNCE whose SDP has no track we carry gets 415', async () => {
     const c = new Client(t.ingest.ports.rtsp);
     const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
