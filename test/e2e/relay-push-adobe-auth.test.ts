@@ -1,7 +1,8 @@
 /**
  * A push target that needs Adobe RTMP auth (another streamgate with publish auth on, as Wowza and
  * crtmpserver do it): `rtmp://user:pass@host/app/key` logs in the way FFmpeg and OBS do (need
- * auth → challenge → response, each on a new connection) and publishes.
+ * auth → challenge → response, each on a new connection) and publishes; an RTMP pull source with
+ * play auth required logs in the same way.
  *
  * On the code before, the first test fails: the relay's RTMP client ignored the URL's userinfo,
  * so the target's "need auth; authmod=adobe" refusal ended every attempt (RELAY_REJECTED, retried
@@ -66,3 +67,29 @@ describe('push to a target that needs Adobe auth', () => {
     source.ingest.relays.setDefinitions([]);
   }, 30_000);
 });
+
+describe('pull from a source that needs Adobe auth to play', () => {
+  let guarded: LocalStackForTest;
+  let camera: ReturnType<typeof publishTestPattern>;
+  beforeAll(async () => {
+    guarded = await startLocalStackForTest({ users: [ALICE], env: { STREAMGATE_PLAY_AUTH: 'required' } });
+    camera = publishTestPattern(guarded.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), { seconds: 60, gop: 25 });
+    await waitFor(() => guarded.ingest.hub.isLive('live/cam1'), 15_000, 'the guarded publish');
+  }, 40_000);
+  afterAll(async () => {
+    camera?.kill('SIGKILL');
+    if (camera) await exited(camera);
+    await guarded?.close();
+  });
+
+  it('rtmp://user:pass@ plays after the Adobe login and the pulled stream carries media', async () => {
+    const url = `rtmp://${ALICE.name}:${ALICE.password}@127.0.0.1:${guarded.ingest.ports.rtmp}/live/cam1`;
+    source.ingest.relays.setDefinitions([{ id: 'pull-adobe', stream: 'live/pulled', pull: url, mode: 'always' }]);
+    await waitFor(() => status('pull-adobe')?.state === 'live', 15_000, 'the pull live');
+    await waitFor(() => (source.ingest.hub.streamInfo('live/pulled')?.framesIn ?? 0) > 30, 10_000, 'pulled frames');
+    expect(guarded.logs.some((l) => l.event === 'auth' && l.action === 'connect' && l.method === 'adobe' && l.allowed === true)).toBe(true);
+    expect(JSON.stringify(source.logs)).not.toContain(ALICE.password);
+    source.ingest.relays.setDefinitions([]);
+  }, 40_000);
+});
+
