@@ -33,6 +33,8 @@ interface Output {
   waiters: (() => void)[];
   /** The publisher left: no more segments until a republish. */
   ended: boolean;
+  /** The log said this output's Opus audio is left out. */
+  omittedOpus?: boolean;
 }
 
 /** Default timings: 2 s segments, 30 s idle, playlist waits up to 10 s for its first 3 segments. */
@@ -124,7 +126,18 @@ export class HlsOutputs {
         if (republish) segmenter.restart();
       },
       write: (frames) => {
-        for (const f of frames) segmenter.push(f);
+        for (const f of frames) {
+          if (f.kind === 'audio-config' && f.codec === 'opus' && !out.omittedOpus) {
+            out.omittedOpus = true;
+            // The TS writer leaves Opus out: no HLS player a browser runs (Safari, hls.js) decodes Opus in MPEG-TS.
+            this.log.info('hls.audio-omitted', {
+              path,
+              codec: 'opus',
+              reason: 'HLS segments are MPEG-TS, and Safari and hls.js do not decode Opus in MPEG-TS: HLS carries the video only; RTSP carries the Opus (docs/codecs.md)',
+            });
+          }
+          segmenter.push(f);
+        }
         wake();
         return true;
       },

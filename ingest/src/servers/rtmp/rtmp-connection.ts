@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionPendingBytes, PendingBytesBudget } from '../../protocols/pending-bytes-budget.js';
 import { ProtocolError } from '../../protocols/protocol-error.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
+import { playerReadsOpus } from '../../protocols/rtmp/player-reads-opus.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '../../protocols/rtmp/rtmp-server-session.js';
 import type { Hub, Publication } from '../../hub/hub.js';
@@ -43,6 +44,8 @@ interface PlayState {
   video: boolean;
   /** Shared with every player of the same chunk size, stream id and audio/video choice. */
   encoder?: RtmpPlayerEncoder;
+  /** The log already said which audio this player does not get. */
+  omissionLogged?: boolean;
 }
 
 interface PublishState {
@@ -65,6 +68,8 @@ export class RtmpConnection {
   private bytesOut = 0;
   private app: string | undefined;
   private appQuery = '';
+  /** The player announced Enhanced RTMP Opus audio in its connect (playerReadsOpus). */
+  private readsOpus = false;
   private user: string | undefined;
   private credentials: unknown;
   /** Stops re-checking grants of live publishes. */
@@ -245,6 +250,7 @@ export class RtmpConnection {
     }
     this.app = app;
     this.appQuery = query;
+    this.readsOpus = playerReadsOpus(event.commandObject);
     this.user = verdict.user;
     this.credentials = verdict.credentials;
     this.entry.app = app;
@@ -388,6 +394,15 @@ export class RtmpConnection {
     };
   }
 
+  private logOmission(state: PlayState, codec: 'opus'): void {
+    state.omissionLogged = true;
+    this.log.info('rtmp.play-audio-omitted', {
+      path: state.path,
+      codec,
+      reason: 'the player did not announce Opus (no Enhanced RTMP fourCcList/audioFourCcInfoMap in its connect): it gets the video only',
+    });
+  }
+
   private readerFor(state: PlayState): ReaderSink {
     // A player that had to wait for the publisher (or sees it come back) is told it is live again.
     const liveAtPlay = this.deps.hub.isLive(state.path);
@@ -400,7 +415,9 @@ export class RtmpConnection {
       },
       write: (frames, shared) => {
         if (this.closed || this.socket.destroyed) return true;
-        const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video));
+        const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video, this.readsOpus));
+        // Said once, a tick after the encoder first left a frame out (one comparison per tick).
+        if (encoder.omittedAudio !== undefined && state.omissionLogged !== true) this.logOmission(state, encoder.omittedAudio);
         if (shared) {
           // The hot path of fan-out (once per player and tick): straight to the kernel when
           // nothing is queued (see DirectSocketWriter); its answer says whether the buffer is full.

@@ -14,12 +14,16 @@ export class RtmpPlayerEncoder {
   private readonly frameKey: string;
   private lastBatch: readonly MediaFrame[] | undefined;
   private lastBytes: Buffer = Buffer.alloc(0);
+  /** An audio codec this encoder's players cannot read and were not sent ('opus'), once one was seen. */
+  omittedAudio: 'opus' | undefined;
 
   constructor(
     readonly chunkSize: number,
     readonly streamId: number,
     readonly audio: boolean,
     readonly video: boolean,
+    /** The players announced Opus (playerReadsOpus); otherwise Opus audio is left out, video still goes. */
+    readonly opus = true,
   ) {
     this.frameKey = `rtmp:${chunkSize}:${streamId}`;
   }
@@ -45,6 +49,10 @@ export class RtmpPlayerEncoder {
     const parts: Buffer[] = [];
     for (const f of frames) {
       if ((f.kind === 'audio' && !this.audio) || (f.kind === 'video' && !this.video)) continue;
+      if (!this.opus && (f.kind === 'audio' || f.kind === 'audio-config') && f.codec === 'opus') {
+        this.omittedAudio = 'opus';
+        continue;
+      }
       parts.push(encodedOnce(f, this.frameKey, (frame) => encodeFrameChunks(frame, this.chunkSize, this.streamId)));
     }
     return parts;
@@ -56,12 +64,12 @@ const MAX_SHARED_ENCODERS = 256;
 const shared = new Map<string, RtmpPlayerEncoder>();
 
 /** The encoder shared by every player with these parameters. */
-export function rtmpPlayerEncoder(chunkSize: number, streamId: number, audio: boolean, video: boolean): RtmpPlayerEncoder {
-  const key = `${chunkSize}:${streamId}:${audio ? 1 : 0}${video ? 1 : 0}`;
+export function rtmpPlayerEncoder(chunkSize: number, streamId: number, audio: boolean, video: boolean, opus = true): RtmpPlayerEncoder {
+  const key = `${chunkSize}:${streamId}:${audio ? 1 : 0}${video ? 1 : 0}${opus ? 1 : 0}`;
   let encoder = shared.get(key);
   if (encoder === undefined) {
     // Past the bound (odd clients choosing many stream ids) players get encoders of their own.
-    encoder = new RtmpPlayerEncoder(chunkSize, streamId, audio, video);
+    encoder = new RtmpPlayerEncoder(chunkSize, streamId, audio, video, opus);
     if (shared.size < MAX_SHARED_ENCODERS) shared.set(key, encoder);
   }
   return encoder;
