@@ -25,4 +25,9 @@ export class RelaysApiClient {
   remove(id: string): Promise<void> {
     return this.call('DELETE', `${RELAYS_PATH}/${encodeURIComponent(id)}`);
   }
+
+  /** Turns a relay off (kept, not run) or on again. */
+  setEnabled(id: string, enabled: boolean): Promise<RelayView> {
+    return this.call('POST', `${RELAYS_PATH}/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`);
+  }
 }

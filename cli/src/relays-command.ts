@@ -8,12 +8,12 @@ import { RelaysApiClient } from './relays-api-client.js';
 
 function describe(r: RelayView): string {
   const what = r.push ? `push → ${r.push.join(', ')}` : `pull ← ${r.pull} (${r.mode})`;
-  return `${r.id}  ${r.stream}  ${what}${r.owner ? `  owner ${r.owner}` : ''}`;
+  return `${r.id}  ${r.stream}  ${what}${r.owner ? `  owner ${r.owner}` : ''}${r.enabled === false ? '  (disabled)' : ''}`;
 }
 
 /**
  * Registers `streamgate relays …`: add (`--stream S --push URL…` or `--stream S --pull URL
- * [--always]`), list, remove ID. Talks to the relays API like `users` does; URLs are shown
+ * [--always]`), list, remove ID, disable ID, enable ID. Talks to the relays API like `users` does; URLs are shown
  * redacted (stream keys and passwords never come back). The ingest applies changes within its
  * poll interval (STREAMGATE_RELAY_POLL_SECONDS).
  */
@@ -71,4 +71,19 @@ export function registerRelaysCommand(program: Command, io: CliIo): void {
         io.out(`removed ${id}`);
       }),
     );
+
+  for (const [name, enabled, what] of [
+    ['disable', false, 'turn a relay off: kept, but the ingest stops it'],
+    ['enable', true, 'turn a relay on again'],
+  ] as const) {
+    relays
+      .command(name)
+      .description(what)
+      .argument('<id>')
+      .action(
+        run(async (id: string, _opts: unknown, cmd: Command) => {
+          io.out(`${enabled ? 'enabled' : 'disabled'} ${describe(await client(cmd).setEnabled(id, enabled))}`);
+        }),
+      );
+  }
 }

@@ -20,6 +20,8 @@ export interface Relay {
   /** The user on whose behalf the relay was added (their publish grants were checked). */
   readonly owner?: string;
   readonly createdAt: string;
+  /** `false`: kept, but not handed to the ingest, so it does not run; absent: it runs. */
+  readonly enabled?: false;
 }
 
 /** A relay as the admin API and CLI show it: every URL redacted. */

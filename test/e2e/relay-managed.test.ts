@@ -42,6 +42,14 @@ describe('managed relays (functions API + CLI + ingest poll)', () => {
     const admin = stack.ingest.relays.statuses();
     expect(admin).toEqual([expect.objectContaining({ relay: id, state: 'live', stream: 'live/alice-cam' })]);
 
+    // Turned off, the relay is kept but the ingest stops it; turned on, it pushes again.
+    const disabled = await cli(['relays', 'disable', id, ...api]);
+    expect(disabled.out).toMatch(/^disabled r-[0-9a-f]+ .*\(disabled\)$/);
+    await waitFor(() => !far.ingest.hub.isLive(farPath), 5000, 'the relay stopped after disable');
+    expect((await cli(['relays', 'list', ...api])).out).toContain('(disabled)');
+    expect((await cli(['relays', 'enable', id, ...api])).code).toBe(0);
+    await waitFor(() => far.ingest.hub.isLive(farPath), 10_000, 'the relay pushing again after enable');
+
     const removed = await cli(['relays', 'remove', id, ...api]);
     expect(removed.code, removed.err).toBe(0);
     const t0 = Date.now();

@@ -16,7 +16,8 @@ export const RELAYS_MAX_BODY_BYTES = 64 * 1024;
 /**
  * The relays API: operators (admin bearer) `GET /relays` (URLs redacted), `POST /relays`
  * (`{stream, push: [urls]}` or `{stream, pull: url, mode}`, optional `owner`: then that user must
- * be allowed to publish the stream), `DELETE /relays/{id}`; the ingest (service bearer, or IAM
+ * be allowed to publish the stream), `DELETE /relays/{id}`, `POST /relays/{id}/disable|enable`
+ * (kept but not run / run again); the ingest (service bearer, or IAM
  * in AWS) `GET /ingest/relays` with URLs in clear. URLs are stored encrypted; a link-local
  * address is always refused, private and loopback ones unless `relayAllowPrivate`.
  */
@@ -72,11 +73,21 @@ export function createRelaysApp(deps: FunctionsDeps): Hono {
     return c.body(null, 204);
   });
 
+  for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
+    app.post(`${RELAYS_PATH}/:id/${action}`, async (c) => {
+      const id = c.req.param('id');
+      const relay = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await repo().setEnabled(id, enabled) : undefined;
+      if (relay === undefined) return c.json({ error: 'relay_not_found', message: `no relay ${id.slice(0, 64)}` }, 404);
+      return c.json(relayView(relay));
+    });
+  }
+
   app.get(INGEST_RELAYS_PATH, async (c) => {
     if (deps.aclAuth === 'token' && !bearerMatches(c.req.header('authorization'), deps.serviceToken)) {
       throw new HttpError(401, 'unauthorized', 'the service token is required');
     }
-    const relays = await repo().list();
+    // A relay turned off is not handed out: the ingest stops it as if it had been removed.
+    const relays = (await repo().list()).filter((r) => r.enabled !== false);
     return c.json({ relays: relays.map(({ id, stream, push, pull, mode }) => ({ id, stream, ...(push && { push }), ...(pull !== undefined && { pull, mode }) })) });
   });
 

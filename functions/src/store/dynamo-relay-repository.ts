@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { Relay, RelayInput } from '../../../domain/src/relay.js';
 import type { PasswordCipher } from './password-cipher.js';
@@ -15,6 +16,8 @@ interface RelayItem {
   mode?: 'on-demand' | 'always';
   owner?: string;
   createdAt: string;
+  /** Stored only as `false` (turned off); absent means on. */
+  enabled?: boolean;
 }
 
 /** Most relays read per list (relays are configuration: a handful per deployment). */
@@ -68,6 +71,25 @@ export class DynamoRelayRepository implements RelayRepository {
     return out.Attributes !== undefined;
   }
 
+  async setEnabled(id: string, enabled: boolean): Promise<Relay | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          UpdateExpression: enabled ? 'REMOVE enabled' : 'SET enabled = :off',
+          ...(enabled ? {} : { ExpressionAttributeValues: { ':off': false } }),
+          ConditionExpression: 'attribute_exists(id)',
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toRelay(out.Attributes as RelayItem);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
   private toRelay(item: RelayItem): Relay {
     return {
       id: item.id,
@@ -76,6 +98,7 @@ export class DynamoRelayRepository implements RelayRepository {
       ...(item.pullEnc !== undefined && { pull: this.cipher.decrypt(aad(item.id), item.pullEnc), mode: item.mode ?? 'on-demand' }),
       ...(item.owner !== undefined && { owner: item.owner }),
       createdAt: item.createdAt,
+      ...(item.enabled === false && { enabled: false as const }),
     };
   }
 }

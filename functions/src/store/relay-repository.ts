@@ -8,4 +8,6 @@ export interface RelayRepository {
   list(): Promise<Relay[]>;
   /** Removes a relay; false when there was none. */
   delete(id: string): Promise<boolean>;
+  /** Turns a relay off (kept, not run) or on again; undefined when there is none. */
+  setEnabled(id: string, enabled: boolean): Promise<Relay | undefined>;
 }

@@ -119,6 +119,7 @@ export const openApiDocument = {
           mode: { enum: ['on-demand', 'always'] },
           owner: { type: 'string' },
           createdAt: { type: 'string' },
+          enabled: { type: 'boolean', enum: [false], description: 'present (false) only while the relay is turned off: kept, not run' },
         },
       },
       Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
@@ -154,6 +155,22 @@ export const openApiDocument = {
         security: admin,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '204': { description: 'removed' }, ...adminErrors, '404': err('no such relay') },
+      },
+    },
+    '/relays/{id}/disable': {
+      post: {
+        summary: 'turn a relay off: kept, but the ingest stops it within its poll interval',
+        security: admin,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'the relay (URLs redacted)', ...json({ $ref: '#/components/schemas/Relay' }) }, ...adminErrors, '404': err('no such relay') },
+      },
+    },
+    '/relays/{id}/enable': {
+      post: {
+        summary: 'turn a relay on again',
+        security: admin,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'the relay (URLs redacted)', ...json({ $ref: '#/components/schemas/Relay' }) }, ...adminErrors, '404': err('no such relay') },
       },
     },
     '/ingest/relays': {

@@ -57,6 +57,25 @@ describe('relays API', () => {
     expect((await call(ctx, 'DELETE', `/relays/${created.id}`)).status).toBe(404);
   });
 
+  it('turns a relay off (kept, not handed to the ingest) and on again; an unknown id is 404', async () => {
+    const created = (await (await call(ctx, 'POST', '/relays', { stream: 'live/cam5', push: ['rtmp://10.0.0.5/live/k5'] })).json()) as { id: string };
+    const ingestIds = async () =>
+      ((await (await call(ctx, 'GET', '/ingest/relays', undefined, SERVICE_TOKEN)).json()) as { relays: { id: string }[] }).relays.map((r) => r.id);
+    const off = await call(ctx, 'POST', `/relays/${created.id}/disable`);
+    expect(off.status).toBe(200);
+    expect(await off.json()).toMatchObject({ id: created.id, enabled: false, push: ['rtmp://10.0.0.5/live/***'] });
+    expect(await ingestIds()).not.toContain(created.id);
+    const listed = ((await (await call(ctx, 'GET', '/relays')).json()) as { relays: { id: string; enabled?: boolean }[] }).relays.find((r) => r.id === created.id);
+    expect(listed).toMatchObject({ enabled: false });
+    const on = await call(ctx, 'POST', `/relays/${created.id}/enable`);
+    expect(on.status).toBe(200);
+    expect(await on.json()).not.toHaveProperty('enabled');
+    expect(await ingestIds()).toContain(created.id);
+    expect((await call(ctx, 'POST', '/relays/r-0000000000/disable')).status).toBe(404);
+    expect((await call(ctx, 'POST', `/relays/${created.id}/disable`, undefined, 'wrong-token')).status).toBe(401);
+    expect((await call(ctx, 'DELETE', `/relays/${created.id}`)).status).toBe(204);
+  });
+
   it.each([
     [{ stream: 'live/x', push: ['http://example.com/live/key'] }, 'push[0]', 'invalid_relay_url'],
     [{ stream: 'live/x', push: ['rtmp://example.com/onlyapp'] }, 'push[0]', 'invalid_relay_url'],
