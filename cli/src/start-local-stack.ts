@@ -6,7 +6,8 @@ import { createAccessControl } from '../../ingest/src/auth/create-access-control
 import { createRelaysClient } from '../../ingest/src/relay/relays-client.js';
 import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
-import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { join } from 'node:path';
+import { LOCAL_SECRET_FILES, startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
 import { authBannerLines } from './auth-banner-lines.js';
 import { startedWebAssets } from '../../ingest/src/servers/http/web/web-assets.js';
 
@@ -92,6 +93,9 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
           `  HTTP-FLV      http://${host}:${p.http}/live/STREAM.flv`,
           `  HLS           http://${host}:${p.http}/live/STREAM/index.m3u8`,
           `  player page   http://${host}:${p.http}/?stream=STREAM`,
+          ...(functions
+            ? [`  web console   http://${host}:${p.http}/console  (admin token: ${join(config.dataDir, LOCAL_SECRET_FILES.adminToken)})`]
+            : [`  web console   http://${host}:${p.http}/console  (${config.adminToken !== undefined ? 'token: STREAMGATE_ADMIN_TOKEN' : 'off until STREAMGATE_ADMIN_TOKEN is set'})`]),
           `  health        http://${host}:${p.http}/healthz  metrics http://${host}:${p.http}/metrics`,
         ]
       : []),

@@ -41,7 +41,11 @@ export class ConsoleApp {
   }
 
   start(): void {
-    window.addEventListener('hashchange', () => this.route());
+    window.addEventListener('hashchange', () => {
+      this.route();
+      // A new page: keyboard and screen-reader users continue from its start, not from the link.
+      this.main.focus();
+    });
     if (this.client.loggedIn) this.showConsole();
     else this.showLogin();
   }

@@ -16,8 +16,9 @@ function statusLine(s: RelayStatus, now: number): string {
 /**
  * Relays: the managed relays (relays API, URLs redacted) each with the live state of its targets
  * or source on this ingest (connecting, live, retrying…) and the last error as text; add (push to
- * one or more URLs, or pull on demand / always) and remove. The ingest reads changes within
- * STREAMGATE_RELAY_POLL_SECONDS.
+ * one or more URLs, or pull on demand / always), turn off and on, remove. The ingest reads changes within
+ * STREAMGATE_RELAY_POLL_SECONDS. Turning a relay off keeps it but stops it (the ingest is not
+ * given it); on runs it again.
  */
 export function relaysView(ctx: ViewContext): View {
   let relays: RelayView[] = [];
@@ -53,14 +54,15 @@ export function relaysView(ctx: ViewContext): View {
         { class: 'relays' },
         ...relays.map((r) => {
           const mine = statuses.filter((s) => s.relay === r.id);
+          const off = r.enabled === false;
           return h(
             'li',
             { class: 'panel', 'data-relay': r.id },
-            h('h3', {}, `${r.stream} ${r.push ? '→ push' : `← pull (${r.mode ?? 'on-demand'})`}`),
+            h('h3', {}, `${r.stream} ${r.push ? '→ push' : `← pull (${r.mode ?? 'on-demand'})`}${off ? ' (disabled)' : ''}`),
             h('p', { class: 'muted' }, `id ${r.id}${r.owner ? `, owner ${r.owner}` : ''}, added ${r.createdAt}`),
             h('ul', {}, ...(r.push ?? (r.pull ? [r.pull] : [])).map((u) => h('li', {}, h('code', {}, u)))),
             mine.length === 0
-              ? h('p', { class: 'muted' }, 'Not running on this ingest (no live stream for it yet, or not read yet).')
+              ? h('p', { class: 'muted' }, off ? 'Turned off: kept, not run.' : 'Not running on this ingest (no live stream for it yet, or not read yet).')
               : h(
                   'ul',
                   { class: 'states' },
@@ -75,6 +77,19 @@ export function relaysView(ctx: ViewContext): View {
                     ),
                   ),
                 ),
+            h('button', {
+              type: 'button',
+              'aria-label': `${off ? 'Enable' : 'Disable'} relay ${r.id}`,
+              onclick: () =>
+                void ctx.client.send('POST', `relays/${encodeURIComponent(r.id)}/${off ? 'enable' : 'disable'}`).then(
+                  () => {
+                    ctx.announce(`Relay ${r.id} ${off ? 'enabled' : 'disabled'}; the ingest applies it within its poll interval.`);
+                    void load();
+                  },
+                  (err: unknown) => ctx.announce(failureText(err), 'error'),
+                ),
+            }, off ? 'Enable' : 'Disable'),
+            ' ',
             h('button', {
               type: 'button',
               class: 'danger',

@@ -94,4 +94,6 @@ export interface RelayView {
   readonly mode?: string;
   readonly owner?: string;
   readonly createdAt: string;
+  /** Present (false) only while the relay is turned off. */
+  readonly enabled?: false;
 }

@@ -22,7 +22,10 @@ interface PageGlobals {
     querySelector(s: string): { currentTime: number; videoWidth: number; readyState: number } | null;
     querySelectorAll(s: string): { length: number };
     documentElement: { outerHTML: string; scrollWidth: number };
+    body: unknown;
+    activeElement: { textContent: string | null; id: string } | null;
   };
+  getComputedStyle(el: unknown): { backgroundColor: string };
   localStorage: { length: number };
 }
 
@@ -178,7 +181,24 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     });
     expect(dom).toEqual({ pwned: undefined, imgs: 0, bolds: 0 });
     child.kill('SIGKILL');
+  });
+
+  it('adds a relay, turns it off and on again and removes it, never showing its stream key', async () => {
+    const relayForm = page.getByRole('form', { name: 'Add a relay' });
+    await relayForm.getByLabel('Stream').fill('live/cam1');
+    await relayForm.getByLabel('URLs').fill('rtmp://127.0.0.1:1/live/SECRETKEY');
+    await relayForm.getByRole('button', { name: 'Add relay' }).click();
+    const relay = page.locator('li[data-relay]');
+    await relay.getByRole('heading', { name: 'live/cam1 → push' }).waitFor();
+    const id = (await relay.getAttribute('data-relay'))!;
+    await relay.getByRole('button', { name: `Disable relay ${id}` }).click();
+    await relay.getByRole('heading', { name: 'live/cam1 → push (disabled)' }).waitFor();
     await shot('relays');
+    await relay.getByRole('button', { name: `Enable relay ${id}` }).click();
+    await relay.getByRole('button', { name: `Disable relay ${id}` }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.outerHTML)).not.toContain('SECRETKEY');
+    await relay.getByRole('button', { name: `Remove relay ${id}` }).click();
+    await page.getByText('No managed relays.').waitFor();
   });
 
   it('shows the server page and stays usable at a phone width', async () => {
@@ -193,5 +213,20 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     // Wide tables scroll inside their box; the page itself does not.
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('streams-phone');
+    // Dark when the system is dark.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).getComputedStyle((globalThis as unknown as PageGlobals).document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
+    await shot('streams-phone-dark');
+    // Keyboard: on a fresh load (the token is kept for the tab) the first Tab reaches "Skip to
+    // content", the next ones the pages; following a page link moves focus to the page.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Live streams' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id)).toBe('main');
   });
 });
