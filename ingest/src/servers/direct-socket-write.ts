@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { writeSync, writevSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 
 type Handle = { readonly fd?: unknown } | null | undefined;
@@ -47,6 +47,40 @@ export class DirectSocketWriter {
       }
     }
     return stream.write(data);
+  }
+
+  /**
+   * Writes `parts` in order like one `write` of their concatenation (same answer), without joining
+   * them: one `writev(2)` when nothing is queued, else the rest corked into Node's queue.
+   */
+  writeAll(parts: readonly Buffer[]): boolean {
+    if (parts.length === 1) return this.write(parts[0]!);
+    const stream = this.stream;
+    let from = 0;
+    let head: Buffer | undefined;
+    if (this.plainTcp && stream.writableLength === 0) {
+      const fd = this.descriptor();
+      if (fd >= 0) {
+        let written = 0;
+        try {
+          written = writevSync(fd, parts as Buffer[]);
+        } catch {
+          // As in write(): Node's own write queues the bytes or reports the failure.
+        }
+        while (from < parts.length && written >= parts[from]!.byteLength) written -= parts[from++]!.byteLength;
+        if (from === parts.length) return true;
+        if (written > 0) head = parts[from++]!.subarray(written);
+      }
+    }
+    stream.cork();
+    let ok = true;
+    try {
+      if (head !== undefined) ok = stream.write(head);
+      for (let i = from; i < parts.length; i++) ok = stream.write(parts[i]!);
+    } finally {
+      stream.uncork();
+    }
+    return ok;
   }
 
   /** The socket's descriptor, or -1 once it is closed (or for a stream that has none). */

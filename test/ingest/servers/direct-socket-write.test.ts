@@ -56,6 +56,20 @@ describe('DirectSocketWriter', () => {
     expect((await received).equals(expected)).toBe(true);
   });
 
+  it('writes lists of parts in order like their concatenation, also when the kernel takes part of a list', async () => {
+    const { server, client } = await tcpPair();
+    client.pause();
+    const lists = Array.from({ length: 60 }, (_, i) => Array.from({ length: 1 + (i % 4) }, () => randomBytes(7000 + i * 1000)));
+    const direct = new DirectSocketWriter(server);
+    const answers = lists.map((parts, i) => (i % 5 === 4 ? server.write(Buffer.concat(parts)) : direct.writeAll(parts)));
+    expect(answers).toContain(false);
+    expect(answers[0]).toBe(true);
+    const expected = Buffer.concat(lists.flat());
+    const received = collect(client, expected.length);
+    client.resume();
+    expect((await received).equals(expected)).toBe(true);
+  });
+
   it('says the buffer is full like socket.write, and the socket drains as usual', async () => {
     const { server, client } = await tcpPair();
     client.pause();

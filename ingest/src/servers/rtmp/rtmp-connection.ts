@@ -421,10 +421,10 @@ export class RtmpConnection {
         if (shared) {
           // The hot path of fan-out (once per player and tick): straight to the kernel when
           // nothing is queued (see DirectSocketWriter); its answer says whether the buffer is full.
-          const bytes = encoder.bytes(frames);
-          if (bytes.byteLength === 0) return !this.socket.writableNeedDrain;
-          this.bytesOut += bytes.byteLength;
-          return this.direct.write(bytes);
+          const parts = encoder.batchParts(frames);
+          if (parts.length === 0) return !this.socket.writableNeedDrain;
+          for (const part of parts) this.bytesOut += part.byteLength;
+          return this.direct.writeAll(parts);
         } else {
           this.batched(() => {
             for (const part of encoder.parts(frames)) this.write(part);

@@ -4,16 +4,17 @@ import { encodeFrameChunks } from '../../protocols/rtmp/encode-frame-chunks.js';
 
 /**
  * Turns the hub's batches into the bytes an RTMP player reads: every frame chunk-encoded once per
- * (chunk size, stream id) and the batch joined into one buffer, so a player costs one socket write
- * per tick. Players with the same parameters share one encoder (`rtmpPlayerEncoder`), and the hub
- * hands all players that keep up the same batch array, so a tick is encoded once for all of them:
+ * (chunk size, stream id), so a player costs one vectored socket write per tick. Players with the
+ * same parameters share one encoder (`rtmpPlayerEncoder`), and the hub hands all players that keep
+ * up the same batch array, so a tick is encoded once for all of them:
  * the last batch is remembered by identity, one comparison per player (no per-player
  * copies, no hashing of keys in the fan-out loop).
  */
 export class RtmpPlayerEncoder {
   private readonly frameKey: string;
   private lastBatch: readonly MediaFrame[] | undefined;
-  private lastBytes: Buffer = Buffer.alloc(0);
+  private lastParts: readonly Buffer[] = [];
+  private joined = true;
   /** An audio codec this encoder's players cannot read and were not sent ('opus'), once one was seen. */
   omittedAudio: 'opus' | undefined;
 
@@ -29,16 +30,22 @@ export class RtmpPlayerEncoder {
   }
 
   /**
-   * The chunked bytes of a batch shared by all players in step (only the kinds this player asked
-   * for; possibly empty), joined once: every such player then writes the same buffer.
+   * The chunked frames of a batch shared by all players in step (only the kinds this player asked
+   * for; possibly none), for one vectored write. The first player of a batch writes the frames'
+   * own buffers; when a second player asks for the same batch they are joined once, and every
+   * further player writes that one buffer (a plain write is cheaper per player than a vectored
+   * one). A stream with one player never pays for the join: a copy of every frame.
    */
-  bytes(frames: readonly MediaFrame[]): Buffer {
-    if (frames === this.lastBatch) return this.lastBytes;
-    const parts = this.parts(frames);
-    this.lastBatch = frames;
-    // A Buffer, not a plain Uint8Array: the socket would wrap one per write.
-    this.lastBytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    return this.lastBytes;
+  batchParts(frames: readonly MediaFrame[]): readonly Buffer[] {
+    if (frames !== this.lastBatch) {
+      this.lastParts = this.parts(frames);
+      this.lastBatch = frames;
+      this.joined = this.lastParts.length <= 1;
+    } else if (!this.joined) {
+      this.lastParts = [Buffer.concat(this.lastParts as Buffer[])];
+      this.joined = true;
+    }
+    return this.lastParts;
   }
 
   /**

@@ -14,20 +14,25 @@ const video = (dts: number, size = 5000): MediaFrame => ({
 const audio = (dts: number): MediaFrame => ({ kind: 'audio', codec: 'aac', dts, data: new Uint8Array(200).fill(7) });
 
 describe('RtmpPlayerEncoder', () => {
-  it('gives the chunked frames of a batch joined in order, as one buffer', () => {
+  it('gives the chunked frames of a batch in order, each the buffer every player shares (not joined)', () => {
     const frames = [video(0), audio(10), video(33)];
-    const bytes = new RtmpPlayerEncoder(4096, 1, true, true).bytes(frames);
-    expect(Buffer.isBuffer(bytes)).toBe(true);
-    expect(bytes).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
+    const parts = new RtmpPlayerEncoder(4096, 1, true, true).batchParts(frames);
+    expect(parts).toHaveLength(3);
+    expect(parts[1]).toBe(new RtmpPlayerEncoder(4096, 1, true, true).parts([frames[1]!])[0]);
+    expect(Buffer.concat(parts)).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
   });
 
   it('encodes a batch once for every player sharing the encoder', () => {
     const encoder = rtmpPlayerEncoder(4096, 1, true, true);
     expect(rtmpPlayerEncoder(4096, 1, true, true)).toBe(encoder);
     const batch = [video(0), audio(10)];
-    const first = encoder.bytes(batch);
-    expect(encoder.bytes(batch)).toBe(first);
-    expect(encoder.bytes([...batch])).not.toBe(first);
+    const first = encoder.batchParts(batch);
+    const second = encoder.batchParts(batch);
+    // The second player's request joins the batch once; everyone after writes that buffer.
+    expect(second).toHaveLength(1);
+    expect(Buffer.concat(first)).toEqual(second[0]);
+    expect(encoder.batchParts(batch)).toBe(second);
+    expect(encoder.batchParts([...batch])).not.toBe(second);
   });
 
   it('gives a player catching up the frames as buffers shared with every other player, not a copy', () => {
@@ -42,11 +47,11 @@ describe('RtmpPlayerEncoder', () => {
 
   it('leaves out what the player turned off with receiveAudio / receiveVideo', () => {
     const frames = [video(0), audio(10), video(33)];
-    expect(new RtmpPlayerEncoder(128, 1, false, true).bytes(frames)).toEqual(
+    expect(Buffer.concat(new RtmpPlayerEncoder(128, 1, false, true).batchParts(frames))).toEqual(
       Buffer.concat([video(0), video(33)].map((f) => encodeFrameChunks(f, 128, 1))),
     );
-    expect(new RtmpPlayerEncoder(128, 1, true, false).bytes(frames)).toEqual(encodeFrameChunks(audio(10), 128, 1));
-    expect(new RtmpPlayerEncoder(128, 1, false, false).bytes(frames).byteLength).toBe(0);
+    expect(Buffer.concat(new RtmpPlayerEncoder(128, 1, true, false).batchParts(frames))).toEqual(encodeFrameChunks(audio(10), 128, 1));
+    expect(new RtmpPlayerEncoder(128, 1, false, false).batchParts(frames)).toHaveLength(0);
   });
 
   it('does not share encoders across chunk sizes or stream ids', () => {
