@@ -100,6 +100,9 @@ async function buildFromSources(source: Extract<WebAssetSource, { kind: 'sources
     write: false,
     logLevel: 'silent',
   });
+  // The built apps are kept in memory: esbuild's service process (about 50 MB of RSS) is not
+  // needed any more, and it starts again by itself if anything in this process builds later.
+  await esbuild.stop();
   const assets = new Map<string, WebAsset>();
   for (const file of result.outputFiles) {
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
