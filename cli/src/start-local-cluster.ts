@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, type IngestConfig } from '../../ingest/src/config.js';
+import { invalidSetting, type IngestConfig } from '../../ingest/src/config.js';
 import { createLocalDynamoClient } from '../../functions/src/local/create-local-dynamo-client.js';
 import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
 import { readOrCreateSecretFile } from '../../functions/src/local/read-or-create-secret-file.js';
@@ -54,7 +54,7 @@ const MEMBER_READY_MS = 30_000;
 function splitRange(range: string, parts: number): string[] {
   const [from, to] = range.split('-').map(Number) as [number, number];
   const size = Math.floor((to - from + 1) / parts);
-  if (size < 4) throw new ConfigError('STREAMGATE_RTP_PORTS', `${range} is too small to split over ${parts} ingest processes`);
+  if (size < 4) throw invalidSetting('STREAMGATE_RTP_PORTS', `${range} is too small to split over ${parts} ingest processes`);
   return Array.from({ length: parts }, (_, i) => `${from + i * size}-${from + (i + 1) * size - 1}`);
 }
 
@@ -64,8 +64,8 @@ function splitRange(range: string, parts: number): string[] {
  * loopback), and round-robin TCP balancers on the usual RTMP, RTSP and HTTP ports.
  */
 export async function startLocalCluster(config: IngestConfig, options: LocalClusterOptions): Promise<LocalCluster> {
-  if (!(options.size >= 1 && options.size <= 16)) throw new ConfigError('--cluster', `expected 1-16 ingest processes, got ${options.size}`);
-  if (config.functionsUrl !== undefined) throw new ConfigError('STREAMGATE_FUNCTIONS_URL', 'a local cluster runs its own functions and store; unset it');
+  if (!(options.size >= 1 && options.size <= 16)) throw invalidSetting('--cluster', `expected 1-16 ingest processes, got ${options.size}`);
+  if (config.functionsUrl !== undefined) throw invalidSetting('STREAMGATE_FUNCTIONS_URL', 'a local cluster runs its own functions and store; unset it');
   const functions = await startLocalFunctions({
     dataDir: config.dataDir,
     port: config.functionsPort,

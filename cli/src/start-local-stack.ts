@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { ConfigError, type IngestConfig } from '../../ingest/src/config.js';
+import { invalidSetting, type IngestConfig } from '../../ingest/src/config.js';
 import { createLogger } from '../../ingest/src/logger.js';
 import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
 import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
@@ -36,7 +36,7 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
   const log = createLogger(config.logLevel);
   if (config.functionsUrl === undefined && config.functionsAuth === 'iam') {
     // The local functions know the service bearer, not AWS signatures: every publish would be denied.
-    throw new ConfigError('STREAMGATE_FUNCTIONS_AUTH', 'iam needs STREAMGATE_FUNCTIONS_URL (a deployed API); the local functions take the service token');
+    throw invalidSetting('STREAMGATE_FUNCTIONS_AUTH', 'iam needs STREAMGATE_FUNCTIONS_URL (a deployed API); the local functions take the service token');
   }
   const functions =
     config.functionsUrl === undefined

@@ -73,7 +73,16 @@ export class PasswordCipherError extends StreamgateError {
   override readonly name = 'PasswordCipherError';
 }
 
-/** Configuration is missing or invalid (bad env value, short secret). */
+/**
+ * Configuration is missing or invalid (bad env value, short secret): the one error class for
+ * settings in the ingest, the functions and the CLI. `variable` names the setting at fault (an
+ * environment variable or a flag) when there is one.
+ */
 export class ConfigError extends StreamgateError {
   override readonly name = 'ConfigError';
+  readonly variable: string | undefined;
+  constructor(code: string, message: string, options?: { cause?: unknown; variable?: string }) {
+    super(code, message, options);
+    this.variable = options?.variable;
+  }
 }

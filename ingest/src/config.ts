@@ -5,39 +5,36 @@
  * `streamgate start --help` listing.
  */
 
-/** An invalid configuration value; the message names the variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'CONFIG_INVALID';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-  }
+import { ConfigError } from '../../domain/src/errors.js';
+
+export { ConfigError };
+
+/** An invalid or missing setting: code `CONFIG_INVALID`; the message and `variable` name it. */
+export function invalidSetting(variable: string, message: string): ConfigError {
+  return new ConfigError('CONFIG_INVALID', `${variable}: ${message}`, { variable });
 }
 
 type Parser<T> = (raw: string, variable: string) => T;
 
 const port: Parser<number> = (raw, v) => {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n > 65535) throw new ConfigError(v, `expected a TCP port 0-65535, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n > 65535) throw invalidSetting(v, `expected a TCP port 0-65535, got "${raw}"`);
   return n;
 };
 const optionalPort: Parser<number | undefined> = (raw, v) => (raw === '' ? undefined : port(raw, v));
 const positiveInt: Parser<number> = (raw, v) => {
-  if (!/^\d+$/.test(raw) || Number(raw) <= 0) throw new ConfigError(v, `expected a positive integer, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0) throw invalidSetting(v, `expected a positive integer, got "${raw}"`);
   return Number(raw);
 };
 const nonNegativeInt: Parser<number> = (raw, v) => {
-  if (!/^\d+$/.test(raw)) throw new ConfigError(v, `expected a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw invalidSetting(v, `expected a whole number, got "${raw}"`);
   return Number(raw);
 };
 const text: Parser<string> = (raw) => raw;
 const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
 function oneOf<T extends string>(...values: T[]): Parser<T> {
   return (raw, v) => {
-    if (!(values as string[]).includes(raw)) throw new ConfigError(v, `expected one of ${values.join('|')}, got "${raw}"`);
+    if (!(values as string[]).includes(raw)) throw invalidSetting(v, `expected one of ${values.join('|')}, got "${raw}"`);
     return raw as T;
   };
 }
@@ -49,12 +46,12 @@ const list: Parser<string[]> = (raw) =>
 const srtPassphrase: Parser<string | undefined> = (raw, v) => {
   if (raw === '') return undefined;
   // libsrt's own bounds (SRTO_PASSPHRASE): callers cannot set anything else.
-  if (raw.length < 10 || raw.length > 79) throw new ConfigError(v, `must be 10-79 characters (got ${raw.length})`);
+  if (raw.length < 10 || raw.length > 79) throw invalidSetting(v, `must be 10-79 characters (got ${raw.length})`);
   return raw;
 };
 const secret: Parser<string | undefined> = (raw, v) => {
   if (raw === '') return undefined;
-  if (raw.length < 16) throw new ConfigError(v, `must be at least 16 characters (got ${raw.length})`);
+  if (raw.length < 16) throw invalidSetting(v, `must be at least 16 characters (got ${raw.length})`);
   return raw;
 };
 
@@ -162,17 +159,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = out as IngestConfig;
   if (!/^\d+-\d+$/.test(config.rtpPortRange)) {
-    throw new ConfigError('STREAMGATE_RTP_PORTS', `expected FROM-TO, got "${config.rtpPortRange}"`);
+    throw invalidSetting('STREAMGATE_RTP_PORTS', `expected FROM-TO, got "${config.rtpPortRange}"`);
   }
   for (const p of config.rtspPorts) port(p, 'STREAMGATE_RTSP_PORTS');
   if (config.registryTable !== undefined && config.clusterToken === undefined) {
-    throw new ConfigError('STREAMGATE_CLUSTER_TOKEN', 'required with STREAMGATE_REGISTRY_TABLE (cluster mode)');
+    throw invalidSetting('STREAMGATE_CLUSTER_TOKEN', 'required with STREAMGATE_REGISTRY_TABLE (cluster mode)');
   }
   if (config.leaseHeartbeatMs * 2 > config.leaseTtlMs) {
-    throw new ConfigError('STREAMGATE_LEASE_HEARTBEAT_MS', `must be at most half of STREAMGATE_LEASE_TTL_MS (${config.leaseTtlMs})`);
+    throw invalidSetting('STREAMGATE_LEASE_HEARTBEAT_MS', `must be at most half of STREAMGATE_LEASE_TTL_MS (${config.leaseTtlMs})`);
   }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
-    throw new ConfigError('STREAMGATE_TLS_CERT', 'STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY must be set together');
+    throw invalidSetting('STREAMGATE_TLS_CERT', 'STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY must be set together');
   }
   return config;
 }

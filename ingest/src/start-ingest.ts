@@ -5,7 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { TaskProtection } from './cluster/task-protection.js';
 import type { Authorizer } from './auth/authorizer.js';
-import { ConfigError, type IngestConfig } from './config.js';
+import { invalidSetting, type IngestConfig } from './config.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './logger.js';
 import { createAdminServer, isLoopbackHost } from './servers/admin/admin-server.js';
@@ -192,7 +192,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   }
   const loopback = isLoopbackHost(config.adminHost);
   if (!loopback && config.adminToken === undefined) {
-    throw new ConfigError('STREAMGATE_ADMIN_TOKEN', `required when the admin listener is bound to ${config.adminHost} (not loopback)`);
+    throw invalidSetting('STREAMGATE_ADMIN_TOKEN', `required when the admin listener is bound to ${config.adminHost} (not loopback)`);
   }
   // The token guards kick, drop and shutdown everywhere, and every command beyond loopback.
   const adminToken = config.adminToken ?? parts.adminToken;

@@ -1,4 +1,4 @@
-import { ConfigError, type IngestConfig } from '../config.js';
+import { invalidSetting, type IngestConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ChallengeReplayCache } from '../../../domain/src/adobe-challenge.js';
 import type { AuthEvent } from './authorizer.js';
@@ -54,10 +54,10 @@ export function createAccessControl(
   const iam = config.functionsAuth === 'iam';
   let sign: RequestSigner | undefined;
   if (needsFunctions) {
-    if (!config.functionsUrl) throw new ConfigError('STREAMGATE_FUNCTIONS_URL', 'required while auth is on');
-    if (!config.teaSecret) throw new ConfigError('STREAMGATE_TEA_SECRET', 'required while auth is on');
+    if (!config.functionsUrl) throw invalidSetting('STREAMGATE_FUNCTIONS_URL', 'required while auth is on');
+    if (!config.teaSecret) throw invalidSetting('STREAMGATE_TEA_SECRET', 'required while auth is on');
     if (iam) sign = createIamSigner(config, config.functionsUrl, deps);
-    else if (!config.serviceToken) throw new ConfigError('STREAMGATE_SERVICE_TOKEN', 'required while auth is on');
+    else if (!config.serviceToken) throw invalidSetting('STREAMGATE_SERVICE_TOKEN', 'required while auth is on');
   }
   const authorizerConfig: AuthorizerConfig = {
     functionsUrl: config.functionsUrl ?? 'http://127.0.0.1:0',
@@ -93,7 +93,7 @@ export function regionFromApiUrl(url: string): string | undefined {
 /** SigV4 signer for `execute-api` calls to the functions (task-role or static credentials). */
 export function createIamSigner(config: AccessControlConfig, functionsUrl: string, deps: AccessControlDeps = {}): RequestSigner {
   const region = config.awsRegion ?? regionFromApiUrl(functionsUrl);
-  if (!region) throw new ConfigError('AWS_REGION', 'required with STREAMGATE_FUNCTIONS_AUTH=iam (or an execute-api functions URL)');
+  if (!region) throw invalidSetting('AWS_REGION', 'required with STREAMGATE_FUNCTIONS_AUTH=iam (or an execute-api functions URL)');
   let credentials: AwsCredentialsProvider;
   try {
     credentials = createAwsCredentials(
@@ -110,7 +110,7 @@ export function createIamSigner(config: AccessControlConfig, functionsUrl: strin
   } catch (err) {
     if (err instanceof AwsCredentialsError) {
       const variable = err.code === 'aws_credentials_bad_uri' ? 'AWS_CONTAINER_CREDENTIALS_FULL_URI' : 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
-      throw new ConfigError(variable, `STREAMGATE_FUNCTIONS_AUTH=iam: ${err.message}`);
+      throw invalidSetting(variable, `STREAMGATE_FUNCTIONS_AUTH=iam: ${err.message}`);
     }
     throw err;
   }

@@ -1,5 +1,5 @@
 import { ipInRange, parseIpRange, type IpRange } from '../../../../domain/src/ip-range.js';
-import { ConfigError } from '../../config.js';
+import { invalidSetting } from '../../config.js';
 
 /**
  * The source-address check of the raw FLV/TS listeners, which carry no credentials
@@ -10,7 +10,7 @@ import { ConfigError } from '../../config.js';
 export function createRawAllowList(cidrs: readonly string[]): (address: string | undefined) => boolean {
   const ranges: IpRange[] = cidrs.map((text) => {
     const range = parseIpRange(text);
-    if (range === undefined) throw new ConfigError('STREAMGATE_RAW_ALLOW_FROM', `not an IP address or CIDR range: "${text}"`);
+    if (range === undefined) throw invalidSetting('STREAMGATE_RAW_ALLOW_FROM', `not an IP address or CIDR range: "${text}"`);
     return range;
   });
   return (address) => address !== undefined && ranges.some((r) => ipInRange(address, r));
