@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
+import { PLAYER_CONNECT, startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 
 // Publish auth through the whole local stack: real functions (token, acl, users on the embedded store),
@@ -131,6 +131,19 @@ describe('publish auth through the local stack with real ffmpeg', () => {
     const r = await ffmpegPublish(`rtmp://${ALICE.name}:${ALICE.password}@127.0.0.1:${s.ingest.ports.rtmp}/live/other`, 'live/other');
     expect(r.live).toBe(false);
     expect(r.stderr).toContain('Stream name not allowed for the logged in user: other');
+  });
+
+  it('logs an anonymous player as play_auth_off while publish auth is on (not auth_off)', async () => {
+    const c = new RtmpTestClient();
+    try {
+      expect((await c.connect(s.rtmpUrl('live'), PLAYER_CONNECT)).name).toBe('_result');
+      await c.play('nobody-here');
+      await waitFor(() => authEvents((e) => e.action === 'play' && e.stream === 'nobody-here').length > 0, 5000, 'the play decision');
+      expect(authEvents((e) => e.action === 'play' && e.stream === 'nobody-here')[0]).toMatchObject({ allowed: true, reason: 'play_auth_off' });
+      expect(authEvents((e) => e.action === 'play' && e.reason === 'auth_off')).toEqual([]);
+    } finally {
+      await c.close();
+    }
   });
 
   it('logs each decision as a structured auth event with user, app, stream, action, ip, reason and latency', () => {
