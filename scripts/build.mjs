@@ -41,7 +41,7 @@ function commonOptions(root) {
     format: 'esm',
     sourcemap: true,
     // Stack traces need the mappings, not the sources: --enable-source-maps keeps the whole map in
-    // memory, and the sources were most of it (idle RSS of the ingest 74 → 64 MB, bench/README.md).
+    // memory, and the sources were most of it (idle RSS of the ingest 74 → 65–67 MB, bench/README.md).
     sourcesContent: false,
     banner: { js: bundleOptions.banner },
     logLevel: 'warning',
