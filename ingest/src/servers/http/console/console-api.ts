@@ -89,13 +89,17 @@ function streamOf(body: Record<string, unknown> | undefined): string | undefined
  *   the same bearer (functionsProxy), so the browser needs one origin and one token.
  */
 export class ConsoleApi {
-  readonly history: ConsoleHistory;
+  /** The sampler behind the sparklines; only while the console is enabled (an admin token is set). */
+  readonly history: ConsoleHistory | undefined;
   private readonly throttle = new FailureThrottle({ maxFailures: CONSOLE_MAX_FAILURES, windowMs: 60_000, maxAddresses: 10_000 });
   private readonly tokenDigest: Buffer | undefined;
 
   constructor(private readonly options: ConsoleApiOptions) {
-    this.history = new ConsoleHistory(options.ctx.hub, options.ctx.registry, options.metrics, options.history ?? CONSOLE_HISTORY_DEFAULTS);
     this.tokenDigest = options.adminToken === undefined || options.adminToken === '' ? undefined : digest(options.adminToken);
+    this.history =
+      this.tokenDigest === undefined
+        ? undefined
+        : new ConsoleHistory(options.ctx.hub, options.ctx.registry, options.metrics, options.history ?? CONSOLE_HISTORY_DEFAULTS);
   }
 
   /** Whether an admin token is configured (the console page says how to set one otherwise). */
@@ -120,18 +124,18 @@ export class ConsoleApi {
       // No WWW-Authenticate: a browser must not pop its own login dialog over the console's.
       return error(401, 'unauthorized', 'a valid admin token is required');
     }
-    return this.route(request, rest, remoteAddress, authorization!);
+    return this.route(request, rest, remoteAddress, authorization!, this.history!);
   }
 
-  private route(request: HttpRequest, rest: readonly string[], remote: string, authorization: string): ConsoleAnswer | Promise<ConsoleAnswer> {
+  private route(request: HttpRequest, rest: readonly string[], remote: string, authorization: string, history: ConsoleHistory): ConsoleAnswer | Promise<ConsoleAnswer> {
     const [first, second] = rest;
     const { method } = request;
     if (first === 'users' || first === 'relays') return this.proxy(request, rest, authorization);
     const get = method === 'GET' || method === 'HEAD';
     if (rest.length === 1 && first === 'snapshot' && get) {
-      return json(200, consoleSnapshot({ ctx: this.options.ctx, metrics: this.options.metrics, history: this.history, version: this.options.version, ports: this.options.ports }));
+      return json(200, consoleSnapshot({ ctx: this.options.ctx, metrics: this.options.metrics, history, version: this.options.version, ports: this.options.ports }));
     }
-    if (rest.length === 1 && first === 'history' && get) return this.historyAnswer(request.query);
+    if (rest.length === 1 && first === 'history' && get) return this.historyAnswer(request.query, history);
     if (rest.length === 1 && first === 'connections' && get) return json(200, { connections: this.connections() });
     if (rest.length === 2 && method === 'POST' && first === 'streams' && (second === 'kick' || second === 'drop-readers')) {
       return this.streamAction(second, objectBody(request), remote);
@@ -148,13 +152,13 @@ export class ConsoleApi {
     return error(404, 'not_found', 'no such console call');
   }
 
-  private historyAnswer(query: string): ConsoleAnswer {
-    const { intervalMs } = this.history.options;
+  private historyAnswer(query: string, history: ConsoleHistory): ConsoleAnswer {
+    const { intervalMs } = history.options;
     const raw = query === '' ? null : new URLSearchParams(query).get('stream');
-    if (raw === null) return json(200, { intervalMs, samples: this.history.serverSamples() });
+    if (raw === null) return json(200, { intervalMs, samples: history.serverSamples() });
     const path = streamOf({ stream: raw });
     if (path === undefined) return error(400, 'invalid_value', 'stream must be APP/STREAM');
-    return json(200, { stream: path, intervalMs, samples: this.history.stream(path) });
+    return json(200, { stream: path, intervalMs, samples: history.stream(path) });
   }
 
   private connections() {
@@ -211,6 +215,6 @@ export class ConsoleApi {
   }
 
   close(): void {
-    this.history.close();
+    this.history?.close();
   }
 }

@@ -1,5 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpegPath } from '../../../../support/ffmpeg.js';
 import { exited, publishTestPattern } from '../../../../support/ffmpeg-runs.js';
 import { startTestIngest } from '../../../../support/ingest-harness.js';
 import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../../../../support/local-stack-harness.js';
@@ -71,6 +72,16 @@ describe('the web console API on the HTTP listener', () => {
     expect(snap.server.authTotal.allowed).toBeGreaterThanOrEqual(1);
     // Traffic of open connections counts, not only of closed ones.
     await waitFor(async () => (await api('GET', 'snapshot')).body!.server.inBps > 0, 5000, 'server traffic in');
+
+    // A player of the stream, then "drop readers": its connection closes, the publisher stays.
+    const player = spawn(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-i', `http://127.0.0.1:${s.ingest.ports.http}/live/cam1.flv`, '-f', 'null', '-'], { stdio: 'ignore' });
+    children.add(player);
+    await waitFor(() => s.ingest.hub.readerCount('live/cam1') === 1, 10_000, 'the player');
+    const dropped = await api('POST', 'streams/drop-readers', { body: { stream: 'live/cam1' } });
+    expect(dropped.body!.dropped).toHaveLength(1);
+    await exited(player);
+    await waitFor(() => s.ingest.hub.readerCount('live/cam1') === 0, 5000, 'no readers');
+    expect(s.ingest.hub.isLive('live/cam1')).toBe(true);
 
     const kicked = await api('POST', 'streams/kick', { body: { stream: 'live/cam1' } });
     expect(kicked.status).toBe(200);
