@@ -16,7 +16,7 @@ import { startDynalite, type RunningDynalite } from '../../functions/src/local/s
 import { ensureRegistryTable } from '../../ingest/src/cluster/ensure-registry-table.js';
 import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
 import { encodeFlvHeader, encodeFlvTag } from '../../ingest/src/protocols/flv/flv-muxer.js';
-import { SRT_REJECT } from '../../ingest/src/protocols/srt/srt-handshake.js';
+import { SRT_HS_TYPE, SRT_REJECT } from '../../ingest/src/protocols/srt/srt-handshake.js';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
@@ -136,6 +136,21 @@ describe('SRT takes the cluster lease', () => {
     expect(a.logs.some((l) => l.event === 'cluster.lease' && l.path === 'live/srtowner')).toBe(true);
     expect((await rtmpPublish(b, 'srtowner')).code).toBe('NetStream.Publish.BadName');
   }, 20_000);
+});
+
+describe('SRT players on a task that does not own the stream', () => {
+  it('get it by an edge pull: the handshake of a play on the other task is accepted, not refused as not live', async () => {
+    const pub = publishTestPattern(a.rtmpUrl('live/srtplay'), { seconds: 20, gop: 25 });
+    cleanups.push(async () => {
+      pub.kill('SIGKILL');
+      await exited(pub);
+    });
+    await waitFor(() => (a.ingest.hub.streamInfo('live/srtplay')?.framesIn ?? 0) > 10, 10_000, 'the publish on A');
+    expect(b.ingest.hub.isLive('live/srtplay')).toBe(false);
+    const hs = await srtCallerHandshake(b.ingest.ports.srt!, 'read:live/srtplay', 8000);
+    expect(hs.type).toBe(SRT_HS_TYPE.conclusion);
+    expect(b.logs.some((l) => l.event === 'srt.play' && l.stream === 'srtplay')).toBe(true);
+  }, 25_000);
 });
 
 describe('relay pull sources take the cluster lease', () => {

@@ -420,6 +420,21 @@ export class SrtServer implements Listener {
           return;
         }
         const cluster = this.ctx.cluster;
+        if (action === 'play' && cluster !== undefined && !this.ctx.hub.isLive(`${app}/${stream}`)) {
+          // A stream another task owns is pulled here first (an edge pull); the handshake waits.
+          void cluster.ensureLive(`${app}/${stream}`).then(
+            () => {
+              this.dropPending(key);
+              if (this.socket === undefined || this.closing) return;
+              this.open(c, rinfo, key, action, app, stream, decision, authRequest);
+            },
+            (err: unknown) => {
+              this.dropPending(key);
+              this.log.error('srt.internal-error', { err });
+            },
+          );
+          return;
+        }
         if (action !== 'publish' || cluster === undefined) {
           this.dropPending(key);
           this.open(c, rinfo, key, action, app, stream, decision, authRequest);
