@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../support/ffmpeg.js';
 import { exited, playAndCount, probePackets } from '../support/ffmpeg-runs.js';
+import { chromiumPath, launchChromium } from '../support/chromium.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { waitFor } from '../support/wait.js';
@@ -58,5 +59,25 @@ describe('an H.264 + Opus source', () => {
     const played = await playAndCount(base, { frames: 25, timeoutMs: 20_000 });
     expect(played.videoFrames).toBeGreaterThanOrEqual(25);
     expect(t.logs.find((l) => l.event === 'hls.audio-omitted')).toMatchObject({ path: 'live/opus', codec: 'opus', reason: expect.stringMatching(/Safari and hls\.js/) });
+  });
+
+  it.skipIf(chromiumPath === undefined)('the player page plays it in Chromium with its Opus audio (mpegts.js reads Enhanced FLV Opus)', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${t.ingest.ports.http}/?stream=opus`);
+      // webkitAudioDecodedByteCount: Chromium's count of decoded audio bytes, > 0 only when the Opus track plays.
+      const handle = await page.waitForFunction(
+        () => {
+          const v = (globalThis as unknown as { document: { getElementById(id: string): { currentTime: number; videoWidth: number; webkitAudioDecodedByteCount?: number } } }).document.getElementById('video');
+          return v.currentTime > 1 && v.videoWidth > 0 && (v.webkitAudioDecodedByteCount ?? 0) > 0 ? v.webkitAudioDecodedByteCount : false;
+        },
+        undefined,
+        { timeout: 20_000, polling: 100 },
+      );
+      expect(await handle.jsonValue()).toBeGreaterThan(0);
+    } finally {
+      await browser.close();
+    }
   });
 });
