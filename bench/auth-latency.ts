@@ -11,9 +11,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalFunctions } from '../functions/src/local/start-local-functions.js';
-import { createAuthorizer } from '../ingest/src/auth/create-authorizer.js';
-import { adobeResponse } from '../domain/src/adobe-auth.js';
+import { startLocalFunctions } from '#functions/local/start-local-functions.js';
+import { createAuthorizer } from '#ingest/auth/create-authorizer.js';
+import { adobeResponse } from '#domain/adobe-auth.js';
 
 const n = Number(process.argv[2] ?? 500);
 const dataDir = mkdtempSync(join(tmpdir(), 'sg-auth-bench-'));

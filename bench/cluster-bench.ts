@@ -20,12 +20,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startLocalCluster } from '../cli/src/start-local-cluster.js';
-import { loadConfig } from '../ingest/src/config.js';
-import { PLAYER_CONNECT } from '../test/support/local-stack-harness.js';
-import { RtmpTestClient } from '../test/support/rtmp-test-client.js';
-import { publishTestPattern } from '../test/support/ffmpeg-runs.js';
-import { freePort, sleep } from '../test/support/wait.js';
+import { startLocalCluster } from '#cli/start-local-cluster.js';
+import { loadConfig } from '#ingest/config.js';
+import { PLAYER_CONNECT } from '#test/support/local-stack-harness.js';
+import { RtmpTestClient } from '#test/support/rtmp-test-client.js';
+import { publishTestPattern } from '#test/support/ffmpeg-runs.js';
+import { freePort, sleep } from '#test/support/wait.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -18,10 +18,10 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../ingest/src/config.js';
-import { silentLogger } from '../ingest/src/logger.js';
-import { RtmpServerSession } from '../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { startIngest } from '../ingest/src/start-ingest.js';
+import { loadConfig } from '#ingest/config.js';
+import { silentLogger } from '#ingest/logger.js';
+import { RtmpServerSession } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import { startIngest } from '#ingest/start-ingest.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({

@@ -26,9 +26,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
-import { loadConfig } from '../ingest/src/config.js';
-import { silentLogger } from '../ingest/src/logger.js';
-import { startIngest } from '../ingest/src/start-ingest.js';
+import { loadConfig } from '#ingest/config.js';
+import { silentLogger } from '#ingest/logger.js';
+import { startIngest } from '#ingest/start-ingest.js';
 
 // bench/, also when this file runs as the esbuild bundle in bench/.cache (see the header)
 const here = dirname(fileURLToPath(import.meta.url));

@@ -18,7 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sendPartialMessages, type PartialMessagesRun } from '../test/support/rtmp-partial-messages.js';
+import { sendPartialMessages, type PartialMessagesRun } from '#test/support/rtmp-partial-messages.js';
 
 const { values: args } = parseArgs({
   options: {

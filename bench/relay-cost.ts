@@ -13,12 +13,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { loadConfig } from '../ingest/src/config.js';
-import { createLogger } from '../ingest/src/logger.js';
-import type { MediaFrame } from '../ingest/src/media/media-frame.js';
-import { startIngest, type RunningIngest } from '../ingest/src/start-ingest.js';
-import { nginxRtmpMissing, startNginxRtmp } from '../test/support/nginx-rtmp.js';
-import { TEST_INGEST_ENV } from '../test/support/ingest-harness.js';
+import { loadConfig } from '#ingest/config.js';
+import { createLogger } from '#ingest/logger.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { startIngest, type RunningIngest } from '#ingest/start-ingest.js';
+import { nginxRtmpMissing, startNginxRtmp } from '#test/support/nginx-rtmp.js';
+import { TEST_INGEST_ENV } from '#test/support/ingest-harness.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -19,11 +19,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../ingest/src/config.js';
-import { createLogger, silentLogger } from '../ingest/src/logger.js';
-import { TsDemuxer } from '../ingest/src/protocols/mpegts/ts-demuxer.js';
-import { startIngest } from '../ingest/src/start-ingest.js';
-import { freeUdpPort } from '../test/support/udp.js';
+import { loadConfig } from '#ingest/config.js';
+import { createLogger, silentLogger } from '#ingest/logger.js';
+import { TsDemuxer } from '#ingest/protocols/mpegts/ts-demuxer.js';
+import { startIngest } from '#ingest/start-ingest.js';
+import { freeUdpPort } from '#test/support/udp.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, bitrate: { type: 'string', default: '8M' } } });
 const seconds = Number(args.seconds);

@@ -1,4 +1,4 @@
-import { bearer } from '../../domain/src/functions-contract.js';
+import { bearer } from '#domain/functions-contract.js';
 import { ApiError } from './api-error.js';
 
 /** Where an admin API lives and how to reach it. */

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { ADMIN_COMMANDS } from '../../ingest/src/protocols/admin/parse-admin-request.js';
+import { ADMIN_COMMANDS } from '#ingest/protocols/admin/parse-admin-request.js';
 import type { CliIo } from './cli-io.js';
 import { resolveAdminTarget } from './config.js';
 import { AdminConnectError, sendAdminRequest } from './send-admin-request.js';

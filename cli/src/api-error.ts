@@ -1,4 +1,4 @@
-import { StreamgateError } from '../../domain/src/errors.js';
+import { StreamgateError } from '#domain/errors.js';
 
 /** The users API answered an error (or could not be reached: status 0, code `unreachable`). */
 export class ApiError extends StreamgateError {

@@ -1,4 +1,4 @@
-import type { IngestConfig } from '../../ingest/src/config.js';
+import type { IngestConfig } from '#ingest/config.js';
 
 /**
  * The start banner's auth lines: whether publishers and whether players need credentials, with the

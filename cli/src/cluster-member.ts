@@ -4,14 +4,14 @@
  * store and the registry table belong to the parent. Reports its bound ports to the parent over
  * the IPC channel, drains on SIGTERM.
  */
-import { loadConfig } from '../../ingest/src/config.js';
-import { createLogger } from '../../ingest/src/logger.js';
-import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
-import { createRegistryClient } from '../../ingest/src/cluster/create-registry-client.js';
-import { DynamoReplayCache } from '../../ingest/src/cluster/dynamo-replay-cache.js';
-import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
-import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
-import { startIngest } from '../../ingest/src/start-ingest.js';
+import { loadConfig } from '#ingest/config.js';
+import { createLogger } from '#ingest/logger.js';
+import { createAccessControl } from '#ingest/auth/create-access-control.js';
+import { createRegistryClient } from '#ingest/cluster/create-registry-client.js';
+import { DynamoReplayCache } from '#ingest/cluster/dynamo-replay-cache.js';
+import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
+import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import { startIngest } from '#ingest/start-ingest.js';
 
 async function member(): Promise<void> {
   const config = loadConfig();

@@ -1,5 +1,5 @@
-import { CONFIG_VARIABLES, type IngestConfig } from '../../ingest/src/config.js';
-import { DataDirInUseError } from '../../functions/src/local/lock-data-dir.js';
+import { CONFIG_VARIABLES, type IngestConfig } from '#ingest/config.js';
+import { DataDirInUseError } from '#functions/local/lock-data-dir.js';
 
 /** The settings whose value is `port` (a port can only come from the configuration). */
 function settingsFor(port: number, config: IngestConfig): string[] {

@@ -1,4 +1,4 @@
-import { RELAYS_PATH, type RelayInput, type RelayView } from '../../domain/src/relay.js';
+import { RELAYS_PATH, type RelayInput, type RelayView } from '#domain/relay.js';
 import { adminApiRequest } from './admin-api-request.js';
 
 /** HTTP client of the relays API (functions/src/relays), local or deployed; failures are ApiError. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RelayView } from '../../domain/src/relay.js';
+import type { RelayView } from '#domain/relay.js';
 import { addAdminApiOptions } from './add-admin-api-options.js';
 import type { CliIo } from './cli-io.js';
 import { resolveApiTarget } from './config.js';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ConfigError, describeConfig, loadConfig } from '../../ingest/src/config.js';
+import { ConfigError, describeConfig, loadConfig } from '#ingest/config.js';
 import { describeStartupError } from './describe-startup-error.js';
 import { startLocalStack } from './start-local-stack.js';
 import { startLocalCluster } from './start-local-cluster.js';
-import type { IngestConfig } from '../../ingest/src/config.js';
+import type { IngestConfig } from '#ingest/config.js';
 
 /** `start --cluster N`: functions and store once, N ingest processes, balancers; SIGINT/SIGTERM stop all. */
 async function runCluster(config: IngestConfig, size: number): Promise<void> {

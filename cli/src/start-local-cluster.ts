@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { invalidSetting, type IngestConfig } from '../../ingest/src/config.js';
-import { createLocalDynamoClient } from '../../functions/src/local/create-local-dynamo-client.js';
-import { startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
-import { readOrCreateSecretFile } from '../../functions/src/local/read-or-create-secret-file.js';
-import { ensureRegistryTable } from '../../ingest/src/cluster/ensure-registry-table.js';
+import { invalidSetting, type IngestConfig } from '#ingest/config.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { startLocalFunctions } from '#functions/local/start-local-functions.js';
+import { readOrCreateSecretFile } from '#functions/local/read-or-create-secret-file.js';
+import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
 import { startTcpBalancer, type TcpBalancer } from './tcp-balancer.js';
 
 /** Name of the registry table in the embedded store. */

@@ -1,15 +1,15 @@
 import { hostname } from 'node:os';
-import { invalidSetting, type IngestConfig } from '../../ingest/src/config.js';
-import { createLogger } from '../../ingest/src/logger.js';
-import { startIngest, type RunningIngest } from '../../ingest/src/start-ingest.js';
-import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
-import { createRelaysClient } from '../../ingest/src/relay/relays-client.js';
-import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
-import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
+import { invalidSetting, type IngestConfig } from '#ingest/config.js';
+import { createLogger } from '#ingest/logger.js';
+import { startIngest, type RunningIngest } from '#ingest/start-ingest.js';
+import { createAccessControl } from '#ingest/auth/create-access-control.js';
+import { createRelaysClient } from '#ingest/relay/relays-client.js';
+import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
+import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import { join } from 'node:path';
-import { LOCAL_SECRET_FILES, startLocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { LOCAL_SECRET_FILES, startLocalFunctions } from '#functions/local/start-local-functions.js';
 import { authBannerLines } from './auth-banner-lines.js';
-import { startedWebAssets } from '../../ingest/src/servers/http/web/web-assets.js';
+import { startedWebAssets } from '#ingest/servers/http/web/web-assets.js';
 
 /** The local stack as `npm start` runs it. */
 export interface LocalStack {

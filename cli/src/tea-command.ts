@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
 import type { CliIo } from './cli-io.js';
 import { resolveTeaSecret } from './config.js';
 

@@ -1,5 +1,5 @@
-import { USERS_PATH } from '../../domain/src/functions-contract.js';
-import type { User, UserGrants } from '../../domain/src/user.js';
+import { USERS_PATH } from '#domain/functions-contract.js';
+import type { User, UserGrants } from '#domain/user.js';
 import { adminApiRequest } from './admin-api-request.js';
 
 /** Body of a create call. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { User } from '../../domain/src/user.js';
+import type { User } from '#domain/user.js';
 import { addAdminApiOptions } from './add-admin-api-options.js';
 import { ApiError } from './api-error.js';
 import type { CliIo } from './cli-io.js';

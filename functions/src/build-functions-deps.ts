@@ -1,13 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConfigError } from '../../domain/src/errors.js';
-import { USER_LIMITS } from '../../domain/src/user.js';
+import { ConfigError } from '#domain/errors.js';
+import { USER_LIMITS } from '#domain/user.js';
 import type { FunctionsDeps } from './functions-deps.js';
 import { FailureThrottle } from './http/failure-throttle.js';
 import { jsonLineLog, type LogFn } from './http/log-fn.js';
 import { DynamoRelayRepository } from './store/dynamo-relay-repository.js';
 import { DynamoUserRepository } from './store/dynamo-user-repository.js';
 import { PasswordCipher } from './store/password-cipher.js';
-import type { PasswordKeyring } from '../../domain/src/password-keyring.js';
+import type { PasswordKeyring } from '#domain/password-keyring.js';
 
 /** Inputs of {@link buildFunctionsDeps}: plain values, wherever they came from. */
 export interface FunctionsSettings {

@@ -21,8 +21,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../../domain/src/errors.js';
-import { parsePasswordKeyring } from '../../domain/src/password-keyring.js';
+import { ConfigError } from '#domain/errors.js';
+import { parsePasswordKeyring } from '#domain/password-keyring.js';
 import { buildFunctionsDeps } from './build-functions-deps.js';
 import type { FunctionsDeps } from './functions-deps.js';
 

@@ -5,7 +5,7 @@
  * `streamgate start --help` listing.
  */
 
-import { ConfigError } from '../../domain/src/errors.js';
+import { ConfigError } from '#domain/errors.js';
 
 export { ConfigError };
 

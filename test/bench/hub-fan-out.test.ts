@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Hub } from '../../ingest/src/hub/hub.js';
-import { AUDIO_HOLD_MS } from '../../ingest/src/hub/live-stream.js';
-import type { ReaderEndReason, ReaderSink } from '../../ingest/src/hub/reader-sink.js';
-import { MAX_BATCH_BYTES } from '../../ingest/src/hub/subscription.js';
-import type { AudioFrame, MediaFrame, VideoFrame } from '../../ingest/src/media/media-frame.js';
+import { Hub } from '#ingest/hub/hub.js';
+import { AUDIO_HOLD_MS } from '#ingest/hub/live-stream.js';
+import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
+import { MAX_BATCH_BYTES } from '#ingest/hub/subscription.js';
+import type { AudioFrame, MediaFrame, VideoFrame } from '#ingest/media/media-frame.js';
 
 // The fan-out behaviours the benchmark depends on: fewer writes per player, GOP in slices.
 

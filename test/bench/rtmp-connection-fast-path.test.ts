@@ -1,16 +1,16 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Hub } from '../../ingest/src/hub/hub.js';
-import { silentLogger } from '../../ingest/src/logger.js';
-import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
-import { ChunkDecoder } from '../../ingest/src/protocols/rtmp/chunk-decoder.js';
-import { encodeMessageChunks } from '../../ingest/src/protocols/rtmp/chunk-encoder.js';
-import { decodeCommand } from '../../ingest/src/protocols/rtmp/command-message.js';
-import { MessageType, type RtmpMessage } from '../../ingest/src/protocols/rtmp/rtmp-message.js';
-import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
-import { PendingBytesBudget } from '../../ingest/src/protocols/pending-bytes-budget.js';
-import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
-import { RtmpConnection } from '../../ingest/src/servers/rtmp/rtmp-connection.js';
+import { Hub } from '#ingest/hub/hub.js';
+import { silentLogger } from '#ingest/logger.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { ChunkDecoder } from '#ingest/protocols/rtmp/chunk-decoder.js';
+import { encodeMessageChunks } from '#ingest/protocols/rtmp/chunk-encoder.js';
+import { decodeCommand } from '#ingest/protocols/rtmp/command-message.js';
+import { MessageType, type RtmpMessage } from '#ingest/protocols/rtmp/rtmp-message.js';
+import { ConnectionRegistry } from '#ingest/servers/connection-registry.js';
+import { PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
+import { openAccess } from '#ingest/servers/rtmp/rtmp-access-control.js';
+import { RtmpConnection } from '#ingest/servers/rtmp/rtmp-connection.js';
 
 // The connect answer is four messages and a play start three; each answer must leave in
 // one socket write (one TCP segment), not one write per message. And a player's socket carries no

@@ -25,7 +25,7 @@ describe('node scripts/build.mjs (npm run build)', () => {
   it('exits 1 naming the problem for an unknown --only value or argument', () => {
     const bad = run('--only', 'everything');
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/--only takes "ingest" or "functions"/);
+    expect(bad.stderr).toMatch(/--only takes "ingest", "web" or "functions"/);
     const unknown = run('--minify');
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/unknown argument "--minify"/);

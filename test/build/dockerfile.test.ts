@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HEALTH_CHECK_PORT, INGEST_TARGETS } from '../../infra/ingest-ports.js';
+import { HEALTH_CHECK_PORT, INGEST_TARGETS } from '#infra/ingest-ports.js';
 import { loadBuildScript } from './build-script.js';
 import { ingestMainIsReady, repoRoot } from './ingest-entry.js';
 

@@ -9,10 +9,10 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
-import { startDynalite, type RunningDynalite } from '../../functions/src/local/start-dynalite.js';
-import { loadBundleOptions } from '../../infra/bundle-options.js';
-import { addStreamgateStacks } from '../../infra/streamgate-app.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
+import { loadBundleOptions } from '#infra/bundle-options.js';
+import { addStreamgateStacks } from '#infra/streamgate-app.js';
 import { testApp } from '../infra/synth-helpers.js';
 import { loadBuildScript } from './build-script.js';
 

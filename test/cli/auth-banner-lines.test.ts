@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authBannerLines } from '../../cli/src/auth-banner-lines.js';
+import { authBannerLines } from '#cli/auth-banner-lines.js';
 
 describe('the start banner\'s auth lines', () => {
   it('say that play auth is off, and which setting turns it on', () => {

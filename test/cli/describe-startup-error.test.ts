@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeStartupError } from '../../cli/src/describe-startup-error.js';
-import { loadConfig } from '../../ingest/src/config.js';
+import { describeStartupError } from '#cli/describe-startup-error.js';
+import { loadConfig } from '#ingest/config.js';
 
 const inUse = (port: number) => Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE', syscall: 'listen', port, address: '0.0.0.0' });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseApplicationXmlProperties } from '../../cli/src/parse-application-xml-properties.js';
-import { parseWowzaPasswordFile } from '../../cli/src/parse-wowza-password-file.js';
+import { parseApplicationXmlProperties } from '#cli/parse-application-xml-properties.js';
+import { parseWowzaPasswordFile } from '#cli/parse-wowza-password-file.js';
 
 describe('parseWowzaPasswordFile', () => {
   it('reads the seed file: comments and blanks skipped, user password pairs kept with line numbers', () => {

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
-import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
 import { runCliInProcess as cli, spawnCli } from '../support/cli-runner.js';
 
 // The users CLI and API as a new operator meets them: partial updates that keep what was not

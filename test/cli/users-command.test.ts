@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
-import { createProgram } from '../../cli/src/create-program.js';
-import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { createProgram } from '#cli/create-program.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
 import { runCliInProcess as cli, spawnCli } from '../support/cli-runner.js';
 
 let dir: string;

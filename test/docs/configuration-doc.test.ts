@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES } from '../../ingest/src/config.js';
+import { CONFIG_VARIABLES } from '#ingest/config.js';
 
 // docs/configuration.md is the one list of settings: every STREAMGATE_* name the code mentions
 // is on it, and the ingest's rows carry the defaults config.ts applies.

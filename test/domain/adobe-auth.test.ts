@@ -8,9 +8,9 @@ import {
   adobeNoSuchUserDescription,
   adobeResponse,
   verifyAdobeResponse,
-} from '../../domain/src/adobe-auth.js';
-import { parseRtmpAuthQuery } from '../../domain/src/rtmp-auth-query.js';
-import { RtmpAuthError } from '../../domain/src/rtmp-auth-error.js';
+} from '#domain/adobe-auth.js';
+import { parseRtmpAuthQuery } from '#domain/rtmp-auth-query.js';
+import { RtmpAuthError } from '#domain/rtmp-auth-error.js';
 
 // A byte-identical copy of /work/shared/auth/adobe-vectors.json (AUTH-SPEC.md), loaded as is.
 interface AdobeCase {

@@ -7,10 +7,10 @@ import {
   openAdobeChallenge,
   openLlnwNonce,
   type ChallengeReplayCache,
-} from '../../domain/src/adobe-challenge.js';
-import { adobeChallengeDescription, adobeResponse, verifyAdobeResponse } from '../../domain/src/adobe-auth.js';
-import { parseRtmpAuthQuery } from '../../domain/src/rtmp-auth-query.js';
-import { RtmpAuthError } from '../../domain/src/rtmp-auth-error.js';
+} from '#domain/adobe-challenge.js';
+import { adobeChallengeDescription, adobeResponse, verifyAdobeResponse } from '#domain/adobe-auth.js';
+import { parseRtmpAuthQuery } from '#domain/rtmp-auth-query.js';
+import { RtmpAuthError } from '#domain/rtmp-auth-error.js';
 
 const key = 'k'.repeat(32);
 const now = Date.UTC(2026, 10, 27, 12, 0, 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalStream, StreamNameError, STREAM_PATH_MAX_LENGTH } from '../../domain/src/canonical-stream.js';
-import { decideAcl, grantMatches } from '../../domain/src/decide-acl.js';
-import { foldNameCase } from '../../domain/src/fold-name-case.js';
+import { canonicalStream, StreamNameError, STREAM_PATH_MAX_LENGTH } from '#domain/canonical-stream.js';
+import { decideAcl, grantMatches } from '#domain/decide-acl.js';
+import { foldNameCase } from '#domain/fold-name-case.js';
 
 /** Every way a client can split `path` into (app, stream) at one of its slashes. */
 function splits(path: string): Array<[string, string]> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decideAcl, grantMatches } from '../../domain/src/decide-acl.js';
-import { normalizeStreamName } from '../../domain/src/functions-contract.js';
-import { globMatch } from '../../domain/src/glob-match.js';
+import { decideAcl, grantMatches } from '#domain/decide-acl.js';
+import { normalizeStreamName } from '#domain/functions-contract.js';
+import { globMatch } from '#domain/glob-match.js';
 
 const user = (over: Partial<{ enabled: boolean; publish: string[]; play: string[]; ipRanges: string[] }> = {}) => ({
   enabled: over.enabled ?? true,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipInRange, parseIp, parseIpRange } from '../../domain/src/ip-range.js';
+import { ipInRange, parseIp, parseIpRange } from '#domain/ip-range.js';
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : undefined);
 

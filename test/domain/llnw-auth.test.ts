@@ -10,8 +10,8 @@ import {
   llnwHa2,
   llnwResponse,
   verifyLlnwResponse,
-} from '../../domain/src/llnw-auth.js';
-import { parseRtmpAuthQuery } from '../../domain/src/rtmp-auth-query.js';
+} from '#domain/llnw-auth.js';
+import { parseRtmpAuthQuery } from '#domain/rtmp-auth-query.js';
 
 interface LlnwCase {
   user: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { formatStoredPassword, parsePasswordKeyring, parseStoredPassword, passwordKeyId } from '../../domain/src/password-keyring.js';
+import { formatStoredPassword, parsePasswordKeyring, parseStoredPassword, passwordKeyId } from '#domain/password-keyring.js';
 
 const key = randomBytes(32);
 const other = randomBytes(32);

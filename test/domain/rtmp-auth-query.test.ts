@@ -6,8 +6,8 @@ import {
   parseRtmpAuthQuery,
   splitAtQuery,
   splitConnectApp,
-} from '../../domain/src/rtmp-auth-query.js';
-import { RtmpAuthError } from '../../domain/src/rtmp-auth-error.js';
+} from '#domain/rtmp-auth-query.js';
+import { RtmpAuthError } from '#domain/rtmp-auth-error.js';
 
 /** One table drives parsing and the mutation fuzz below. */
 const cases: { name: string; query: string; decoded: Record<string, string> }[] = [

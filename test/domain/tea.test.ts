@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TeaFormatError } from '../../domain/src/errors.js';
-import { teaDecrypt, teaEncrypt, teaKey } from '../../domain/src/tea.js';
-import { xxteaCycles, xxteaDecryptBlock, xxteaEncryptBlock } from '../../domain/src/xxtea-block.js';
+import { TeaFormatError } from '#domain/errors.js';
+import { teaDecrypt, teaEncrypt, teaKey } from '#domain/tea.js';
+import { xxteaCycles, xxteaDecryptBlock, xxteaEncryptBlock } from '#domain/xxtea-block.js';
 
 interface StringCase {
   name: string;

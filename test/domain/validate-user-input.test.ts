@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../domain/src/errors.js';
+import { ValidationError } from '#domain/errors.js';
 import {
   validateGrants,
   validateIpRanges,
   validatePassword,
   validateUserName,
-} from '../../domain/src/validate-user-input.js';
+} from '#domain/validate-user-input.js';
 
 const fails = (fn: () => unknown, field: string, code: string) => {
   try {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../ingest/src/media/media-frame.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { PLAYER_CONNECT, startFunctionsGateway, startLocalStackForTest, waitFor, type FunctionsGateway, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 

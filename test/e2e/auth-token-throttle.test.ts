@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaEncrypt } from '../../domain/src/tea.js';
-import type { AuthEvent } from '../../ingest/src/auth/authorizer.js';
-import { createAuthorizer } from '../../ingest/src/auth/create-authorizer.js';
-import { TOKEN_FAILURES_PER_MINUTE } from '../../functions/src/build-functions-deps.js';
+import { teaEncrypt } from '#domain/tea.js';
+import type { AuthEvent } from '#ingest/auth/authorizer.js';
+import { createAuthorizer } from '#ingest/auth/create-authorizer.js';
+import { TOKEN_FAILURES_PER_MINUTE } from '#functions/build-functions-deps.js';
 import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 
 // Every encoder reaches /token through the ingest's one source address. The functions' per-source

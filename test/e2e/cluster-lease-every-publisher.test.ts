@@ -11,12 +11,12 @@
 import { connect, type Socket } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDynamoClient } from '../../functions/src/local/create-local-dynamo-client.js';
-import { startDynalite, type RunningDynalite } from '../../functions/src/local/start-dynalite.js';
-import { ensureRegistryTable } from '../../ingest/src/cluster/ensure-registry-table.js';
-import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
-import { encodeFlvHeader, encodeFlvTag } from '../../ingest/src/protocols/flv/flv-muxer.js';
-import { SRT_HS_TYPE, SRT_REJECT } from '../../ingest/src/protocols/srt/srt-handshake.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
+import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
+import { SRT_HS_TYPE, SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';

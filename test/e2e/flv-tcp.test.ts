@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
-import { encodeFlvHeader, encodeFlvTag } from '../../ingest/src/protocols/flv/flv-muxer.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
 import { exited, playAndCount, expectIncreasingDts, probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { sendAndWaitClose } from '../support/send-and-wait-close.js';

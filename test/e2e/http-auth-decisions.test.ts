@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthDecision, AuthReason, AuthorizeRequest, Authorizer } from '../../ingest/src/auth/authorizer.js';
+import type { AuthDecision, AuthReason, AuthorizeRequest, Authorizer } from '#ingest/auth/authorizer.js';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/local-stack-harness.js';

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
-import { loadConfig } from '../../ingest/src/config.js';
-import { createLogger } from '../../ingest/src/logger.js';
-import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
-import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
+import { createAccessControl } from '#ingest/auth/create-access-control.js';
+import { loadConfig } from '#ingest/config.js';
+import { createLogger } from '#ingest/logger.js';
+import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
+import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import { playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { sleep, waitFor } from '../support/wait.js';

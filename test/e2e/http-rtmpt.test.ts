@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAccess, type RtmpAccessControl } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
+import { openAccess, type RtmpAccessControl } from '#ingest/servers/rtmp/rtmp-access-control.js';
 import { ffmpegPath } from '../support/ffmpeg.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';

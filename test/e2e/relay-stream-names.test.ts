@@ -7,8 +7,8 @@
  * a pattern with a decomposed `é` (NFD) never matched the NFC path the hub keys streams by.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../ingest/src/media/media-frame.js';
-import type { RelayStatus } from '../../ingest/src/relay/relay-status.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import type { RelayStatus } from '#ingest/relay/relay-status.js';
 import { publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtspDecoder } from '../../ingest/src/protocols/rtsp/rtsp-decoder.js';
-import { getHeader, type RtspResponse } from '../../ingest/src/protocols/rtsp/rtsp-message.js';
+import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
+import { getHeader, type RtspResponse } from '#ingest/protocols/rtsp/rtsp-message.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
 

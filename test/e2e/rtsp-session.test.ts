@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtspDecoder } from '../../ingest/src/protocols/rtsp/rtsp-decoder.js';
-import { getHeader, type RtspResponse } from '../../ingest/src/protocols/rtsp/rtsp-message.js';
+import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
+import { getHeader, type RtspResponse } from '#ingest/protocols/rtsp/rtsp-message.js';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/local-stack-harness.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SRT_HS_TYPE, SRT_REJECT } from '../../ingest/src/protocols/srt/srt-handshake.js';
+import { SRT_HS_TYPE, SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { ffmpegPath, ffprobePath } from '../support/ffmpeg.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';

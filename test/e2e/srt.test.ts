@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SRT_HS_TYPE, SRT_REJECT } from '../../ingest/src/protocols/srt/srt-handshake.js';
+import { SRT_HS_TYPE, SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { ffmpegPath } from '../support/ffmpeg.js';
 import { mutate } from '../support/fuzz.js';

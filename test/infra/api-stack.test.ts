@@ -1,8 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { TOKEN_PATH, WOWZA_TOKEN_PATH } from '../../domain/src/functions-contract.js';
-import { INGEST_RELAYS_PATH, RELAYS_PATH } from '../../domain/src/relay.js';
-import { RELAY_ROUTES, TOKEN_ROUTES } from '../../infra/api-stack.js';
+import { TOKEN_PATH, WOWZA_TOKEN_PATH } from '#domain/functions-contract.js';
+import { INGEST_RELAYS_PATH, RELAYS_PATH } from '#domain/relay.js';
+import { RELAY_ROUTES, TOKEN_ROUTES } from '#infra/api-stack.js';
 import { resourcesOf, synthAll } from './synth-helpers.js';
 
 function routesOf(template: Template): Map<string, { AuthorizationType?: string; Target?: unknown }> {

@@ -5,7 +5,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { addStreamgateStacks } from '../../infra/streamgate-app.js';
+import { addStreamgateStacks } from '#infra/streamgate-app.js';
 import { testApp } from './synth-helpers.js';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-aaaa-bbbb-cccc-123456789abc';

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { REGISTRY_ACTIONS } from '../../infra/constructs/registry-table.js';
-import { CLUSTER_PULL_PORT, PLAYERS_PER_TASK_TARGET } from '../../infra/ingest-stack.js';
+import { REGISTRY_ACTIONS } from '#infra/constructs/registry-table.js';
+import { CLUSTER_PULL_PORT, PLAYERS_PER_TASK_TARGET } from '#infra/ingest-stack.js';
 import { resourcesOf, synthAll } from './synth-helpers.js';
 
 // The infrastructure of cluster mode (docs/cluster.md): the registry table, what the task may do

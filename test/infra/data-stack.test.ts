@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { DataStack, PASSWORD_KEY_BASE64_CHARS } from '../../infra/data-stack.js';
+import { DataStack, PASSWORD_KEY_BASE64_CHARS } from '#infra/data-stack.js';
 import { resourcesOf, testApp } from './synth-helpers.js';
 
 describe('data stack', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { INGEST_METRICS } from '../../infra/constructs/ingest-monitoring.js';
-import { EMF_DIMENSION, EMF_METRICS, EMF_NAMESPACE } from '../../ingest/src/metrics/emf-snapshot.js';
+import { INGEST_METRICS } from '#infra/constructs/ingest-monitoring.js';
+import { EMF_DIMENSION, EMF_METRICS, EMF_NAMESPACE } from '#ingest/metrics/emf-snapshot.js';
 import { resourcesOf, synthIngest } from './synth-helpers.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:streamgate-ops';

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MAX_TARGET_GROUPS_PER_SERVICE } from '../../infra/ingest-ports.js';
+import { MAX_TARGET_GROUPS_PER_SERVICE } from '#infra/ingest-ports.js';
 import { resourcesOf, synthIngest } from './synth-helpers.js';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-aaaa-bbbb-cccc-123456789abc';

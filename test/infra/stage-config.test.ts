@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { defaultStageConfig, rawIngestCidrs, readStageConfig, StageConfigError } from '../../infra/stage-config.js';
+import { defaultStageConfig, rawIngestCidrs, readStageConfig, StageConfigError } from '#infra/stage-config.js';
 
 const shipped = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 

@@ -1,9 +1,9 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DataStack } from '../../infra/data-stack.js';
-import { IngestStack } from '../../infra/ingest-stack.js';
-import { readStageConfig } from '../../infra/stage-config.js';
-import { addStreamgateStacks, type StreamgateStacks } from '../../infra/streamgate-app.js';
+import { DataStack } from '#infra/data-stack.js';
+import { IngestStack } from '#infra/ingest-stack.js';
+import { readStageConfig } from '#infra/stage-config.js';
+import { addStreamgateStacks, type StreamgateStacks } from '#infra/streamgate-app.js';
 
 /**
  * A test App: built-in CloudFormation validation off (it doubles synth time) and Lambda bundling

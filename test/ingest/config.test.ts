@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../ingest/src/config.js';
+import { ConfigError, describeConfig, loadConfig } from '#ingest/config.js';
 
 describe('ingest config', () => {
   it('uses the documented defaults when nothing is set', () => {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
 
 // Found in review: a data dir made by an older version (or by hand) kept 0755 and the store
 // files 0644, so every local account could read the store; only new secret files were 0600.

@@ -9,8 +9,8 @@
  */
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
-import { encodeFlvHeader, encodeFlvTag } from '../../ingest/src/protocols/flv/flv-muxer.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { sleep, waitFor } from '../support/wait.js';

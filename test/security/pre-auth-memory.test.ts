@@ -12,7 +12,7 @@ import net from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../ingest/src/media/media-frame.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { sendPartialMessages, type PartialMessagesRun } from '../support/rtmp-partial-messages.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDigestAuthorization } from '../../ingest/src/protocols/rtsp/rtsp-auth.js';
+import { formatDigestAuthorization } from '#ingest/protocols/rtsp/rtsp-auth.js';
 import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { digestNonceOf, RtspTestClient } from '../support/rtsp-test-client.js';
 

@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getHeader } from '../../ingest/src/protocols/rtsp/rtsp-message.js';
+import { getHeader } from '#ingest/protocols/rtsp/rtsp-message.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtspTestClient } from '../support/rtsp-test-client.js';
 import { sleep, waitFor } from '../support/wait.js';

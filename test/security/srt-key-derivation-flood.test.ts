@@ -10,8 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeKeyMaterial, generateStreamKeys, wrapStreamKeys } from '../../ingest/src/protocols/srt/srt-key-material.js';
-import { SRT_HS_TYPE, SRT_REJECT } from '../../ingest/src/protocols/srt/srt-handshake.js';
+import { encodeKeyMaterial, generateStreamKeys, wrapStreamKeys } from '#ingest/protocols/srt/srt-key-material.js';
+import { SRT_HS_TYPE, SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { srtCallerHandshake } from '../support/srt-test-caller.js';

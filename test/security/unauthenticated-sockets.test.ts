@@ -9,7 +9,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeControlMessage } from '../../ingest/src/protocols/rtmp/control-message.js';
+import { encodeControlMessage } from '#ingest/protocols/rtmp/control-message.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';

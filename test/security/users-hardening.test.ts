@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../domain/src/tea.js';
-import { ADMIN_FAILURES_PER_MINUTE } from '../../functions/src/build-functions-deps.js';
-import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { ADMIN_FAILURES_PER_MINUTE } from '#functions/build-functions-deps.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
 import { runCliInProcess as cli } from '../support/cli-runner.js';
 
 // Regression tests for the users API review findings. Each failed on the code before the fix:

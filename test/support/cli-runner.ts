@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { createProgram } from '../../cli/src/create-program.js';
+import { createProgram } from '#cli/create-program.js';
 
 /** What one CLI run printed and how it exited. */
 export interface CliRun {

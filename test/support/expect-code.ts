@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ProtocolError } from '../../ingest/src/protocols/protocol-error.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 
 /** The code of the ProtocolError `fn` throws, or undefined when it returns; other throws pass through. */
 export function codeOf(fn: () => unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../../ingest/src/protocols/protocol-error.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { seededRandom } from './feeding.js';
 
 /**

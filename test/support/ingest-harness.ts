@@ -1,6 +1,6 @@
-import { loadConfig, type IngestConfig } from '../../ingest/src/config.js';
-import { createLogger } from '../../ingest/src/logger.js';
-import { startIngest, type IngestDeps, type RunningIngest } from '../../ingest/src/start-ingest.js';
+import { loadConfig, type IngestConfig } from '#ingest/config.js';
+import { createLogger } from '#ingest/logger.js';
+import { startIngest, type IngestDeps, type RunningIngest } from '#ingest/start-ingest.js';
 
 /** The ingest variables every test ingest starts from: loopback, every listener on a free port, debug logs. */
 export const TEST_INGEST_ENV: Readonly<Record<string, string>> = {

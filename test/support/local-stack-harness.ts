@@ -1,15 +1,15 @@
-import { createRelaysClient } from '../../ingest/src/relay/relays-client.js';
+import { createRelaysClient } from '#ingest/relay/relays-client.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalFunctions, type LocalFunctions } from '../../functions/src/local/start-local-functions.js';
-import { createAccessControl } from '../../ingest/src/auth/create-access-control.js';
-import type { AuthorizerConfig } from '../../ingest/src/auth/create-authorizer.js';
-import { loadConfig, type IngestConfig } from '../../ingest/src/config.js';
-import { createLogger } from '../../ingest/src/logger.js';
-import { withAuthMetrics } from '../../ingest/src/metrics/metrics-auth-log.js';
-import { createMetricsSetup } from '../../ingest/src/metrics/metrics-setup.js';
-import { startIngest, type IngestDeps, type RunningIngest } from '../../ingest/src/start-ingest.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import { createAccessControl } from '#ingest/auth/create-access-control.js';
+import type { AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
+import { loadConfig, type IngestConfig } from '#ingest/config.js';
+import { createLogger } from '#ingest/logger.js';
+import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
+import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import { startIngest, type IngestDeps, type RunningIngest } from '#ingest/start-ingest.js';
 import { TEST_INGEST_ENV } from './ingest-harness.js';
 
 /** A user to create through the users API. */

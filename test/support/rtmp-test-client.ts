@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { decodeFlvPayload, encodeFlvPayload } from '../../ingest/src/media/flv-payload.js';
-import type { MediaFrame } from '../../ingest/src/media/media-frame.js';
-import { encodeAmf0 } from '../../ingest/src/protocols/amf/amf0-encoder.js';
-import { ChunkDecoder } from '../../ingest/src/protocols/rtmp/chunk-decoder.js';
-import { encodeMessageChunks } from '../../ingest/src/protocols/rtmp/chunk-encoder.js';
-import { decodeAmfMessageValues, decodeCommand } from '../../ingest/src/protocols/rtmp/command-message.js';
-import { type ControlMessage, decodeControlMessage, encodeControlMessage } from '../../ingest/src/protocols/rtmp/control-message.js';
-import { HANDSHAKE_PACKET_SIZE } from '../../ingest/src/protocols/rtmp/rtmp-handshake.js';
-import { MessageType, type RtmpMessage } from '../../ingest/src/protocols/rtmp/rtmp-message.js';
+import { decodeFlvPayload, encodeFlvPayload } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { ChunkDecoder } from '#ingest/protocols/rtmp/chunk-decoder.js';
+import { encodeMessageChunks } from '#ingest/protocols/rtmp/chunk-encoder.js';
+import { decodeAmfMessageValues, decodeCommand } from '#ingest/protocols/rtmp/command-message.js';
+import { type ControlMessage, decodeControlMessage, encodeControlMessage } from '#ingest/protocols/rtmp/control-message.js';
+import { HANDSHAKE_PACKET_SIZE } from '#ingest/protocols/rtmp/rtmp-handshake.js';
+import { MessageType, type RtmpMessage } from '#ingest/protocols/rtmp/rtmp-message.js';
 
 /** One message the client received, decoded. */
 export type ReceivedMessage =

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import { RtspDecoder } from '../../ingest/src/protocols/rtsp/rtsp-decoder.js';
-import { getHeader, type RtspResponse } from '../../ingest/src/protocols/rtsp/rtsp-message.js';
+import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
+import { getHeader, type RtspResponse } from '#ingest/protocols/rtsp/rtsp-message.js';
 
 /**
  * A scripted RTSP client over one TCP connection: one request at a time, answers in order,

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { decodeHandshake, encodeHandshake, encodeHsReq, encodeStreamIdBlock, SRT_HS_EXT, SRT_HS_TYPE, type SrtHandshake } from '../../ingest/src/protocols/srt/srt-handshake.js';
-import { decodeSrtPacket, encodeSrtPacket, SRT_CONTROL } from '../../ingest/src/protocols/srt/srt-packet.js';
+import { decodeHandshake, encodeHandshake, encodeHsReq, encodeStreamIdBlock, SRT_HS_EXT, SRT_HS_TYPE, type SrtHandshake } from '#ingest/protocols/srt/srt-handshake.js';
+import { decodeSrtPacket, encodeSrtPacket, SRT_CONTROL } from '#ingest/protocols/srt/srt-packet.js';
 
 /** An induction as libsrt sends it (caller socket id `socketId`). */
 export function inductionPacket(socketId: number): Uint8Array {

@@ -1,11 +1,11 @@
-import { loadConfig } from '../../ingest/src/config.js';
-import { Hub } from '../../ingest/src/hub/hub.js';
-import { silentLogger } from '../../ingest/src/logger.js';
-import { ConnectionRegistry } from '../../ingest/src/servers/connection-registry.js';
-import type { IngestContext } from '../../ingest/src/servers/ingest-context.js';
-import { PendingBytesBudget } from '../../ingest/src/protocols/pending-bytes-budget.js';
-import { AddressCounter } from '../../ingest/src/servers/address-counter.js';
-import { openAccess } from '../../ingest/src/servers/rtmp/rtmp-access-control.js';
+import { loadConfig } from '#ingest/config.js';
+import { Hub } from '#ingest/hub/hub.js';
+import { silentLogger } from '#ingest/logger.js';
+import { ConnectionRegistry } from '#ingest/servers/connection-registry.js';
+import type { IngestContext } from '#ingest/servers/ingest-context.js';
+import { PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
+import { AddressCounter } from '#ingest/servers/address-counter.js';
+import { openAccess } from '#ingest/servers/rtmp/rtmp-access-control.js';
 
 /** An IngestContext with default config, a small hub, open access and no listeners: for server unit tests. */
 export function testContext(): IngestContext {

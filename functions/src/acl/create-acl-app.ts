@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { canonicalStream } from '../../../domain/src/canonical-stream.js';
-import { decideAcl } from '../../../domain/src/decide-acl.js';
-import { ValidationError } from '../../../domain/src/errors.js';
-import { ACL_MAX_BODY_BYTES, ACL_PATH, normalizeStreamName, type AclAction, type AclResponse } from '../../../domain/src/functions-contract.js';
-import { validateUserName } from '../../../domain/src/validate-user-input.js';
+import { canonicalStream } from '#domain/canonical-stream.js';
+import { decideAcl } from '#domain/decide-acl.js';
+import { ValidationError } from '#domain/errors.js';
+import { ACL_MAX_BODY_BYTES, ACL_PATH, normalizeStreamName, type AclAction, type AclResponse } from '#domain/functions-contract.js';
+import { validateUserName } from '#domain/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { errorResponse } from '../http/error-response.js';

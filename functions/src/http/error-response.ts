@@ -1,4 +1,4 @@
-import { UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
+import { UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '#domain/errors.js';
 import { HttpError } from './http-error.js';
 
 /** JSON error body every streamgate API answers with (except Wowza's `/token`). */

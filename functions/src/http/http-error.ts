@@ -1,4 +1,4 @@
-import { StreamgateError } from '../../../domain/src/errors.js';
+import { StreamgateError } from '#domain/errors.js';
 
 /** An HTTP-edge failure with its status (401, 404 route, 405, 413, 429, 400 invalid_json) and extra headers. */
 export class HttpError extends StreamgateError {

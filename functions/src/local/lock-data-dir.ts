@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StreamgateError } from '../../../domain/src/errors.js';
+import { StreamgateError } from '#domain/errors.js';
 
 /** Name of the lock file a running local stack keeps in its data dir (holds its pid). */
 export const DATA_DIR_LOCK_FILE = 'streamgate.pid';

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { canonicalStream } from '../../../domain/src/canonical-stream.js';
-import { decideAcl } from '../../../domain/src/decide-acl.js';
-import { ValidationError } from '../../../domain/src/errors.js';
-import { INGEST_RELAYS_PATH, relayView, RELAYS_PATH, validateRelayInput } from '../../../domain/src/relay.js';
+import { canonicalStream } from '#domain/canonical-stream.js';
+import { decideAcl } from '#domain/decide-acl.js';
+import { ValidationError } from '#domain/errors.js';
+import { INGEST_RELAYS_PATH, relayView, RELAYS_PATH, validateRelayInput } from '#domain/relay.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';

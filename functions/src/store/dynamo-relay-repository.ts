@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
-import type { Relay, RelayInput } from '../../../domain/src/relay.js';
+import type { Relay, RelayInput } from '#domain/relay.js';
 import type { PasswordCipher } from './password-cipher.js';
 import type { RelayRepository } from './relay-repository.js';
 

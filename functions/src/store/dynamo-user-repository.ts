@@ -7,8 +7,8 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, PasswordCipherError, UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
-import type { User } from '../../../domain/src/user.js';
+import { ConfigError, PasswordCipherError, UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '#domain/errors.js';
+import type { User } from '#domain/user.js';
 import type { PasswordCipher } from './password-cipher.js';
 import type { NewUser, ReEncryptPage, UserChange, UserPage, UserRepository } from './user-repository.js';
 

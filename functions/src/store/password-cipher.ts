@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ConfigError, PasswordCipherError } from '../../../domain/src/errors.js';
+import { ConfigError, PasswordCipherError } from '#domain/errors.js';
 import {
   formatStoredPassword,
   type PasswordKey,
   type PasswordKeyring,
   parseStoredPassword,
   passwordKeyId,
-} from '../../../domain/src/password-keyring.js';
+} from '#domain/password-keyring.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

@@ -1,4 +1,4 @@
-import type { Relay, RelayInput } from '../../../domain/src/relay.js';
+import type { Relay, RelayInput } from '#domain/relay.js';
 
 /** Where relays live (DynamoDB in AWS, the embedded store locally). */
 export interface RelayRepository {

@@ -1,4 +1,4 @@
-import type { User, UserGrants } from '../../../domain/src/user.js';
+import type { User, UserGrants } from '#domain/user.js';
 
 /** Fields of a new user (already validated). */
 export interface NewUser {

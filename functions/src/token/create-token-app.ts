@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono';
-import { TeaFormatError } from '../../../domain/src/errors.js';
+import { TeaFormatError } from '#domain/errors.js';
 import {
   TOKEN_INVALID_CLIENT,
   TOKEN_MAX_BODY_BYTES,
@@ -7,9 +7,9 @@ import {
   TOKEN_PATH,
   TOKEN_VERSION,
   WOWZA_TOKEN_PATH,
-} from '../../../domain/src/functions-contract.js';
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { validateUserName } from '../../../domain/src/validate-user-input.js';
+} from '#domain/functions-contract.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { validateUserName } from '#domain/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';

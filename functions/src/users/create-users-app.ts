@@ -1,14 +1,14 @@
 import { Hono, type Context } from 'hono';
-import { UserNotFoundError, ValidationError, VersionConflictError } from '../../../domain/src/errors.js';
-import { OPENAPI_PATH, USERS_PATH } from '../../../domain/src/functions-contract.js';
-import type { User, UserGrants } from '../../../domain/src/user.js';
+import { UserNotFoundError, ValidationError, VersionConflictError } from '#domain/errors.js';
+import { OPENAPI_PATH, USERS_PATH } from '#domain/functions-contract.js';
+import type { User, UserGrants } from '#domain/user.js';
 import {
   validateBoolean,
   validateGrants,
   validateIpRanges,
   validatePassword,
   validateUserName,
-} from '../../../domain/src/validate-user-input.js';
+} from '#domain/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';

@@ -1,4 +1,4 @@
-import { ACL_PATH, SERVICE_AUTH_HEADER, bearer, type AclReason, type AclRequest, type AclResponse } from '../../../domain/src/functions-contract.js';
+import { ACL_PATH, SERVICE_AUTH_HEADER, bearer, type AclReason, type AclRequest, type AclResponse } from '#domain/functions-contract.js';
 import { AuthServiceError } from './auth-service-error.js';
 import { fetchJson, type FetchFn, type RequestSigner } from './fetch-json.js';
 import { joinUrl } from './token-client.js';

@@ -1,4 +1,4 @@
-import { StreamgateError } from '../../../domain/src/errors.js';
+import { StreamgateError } from '#domain/errors.js';
 
 /**
  * Stable codes of {@link AuthServiceError}:

@@ -1,7 +1,7 @@
-import type { AuthDecision, AuthReason } from '../../../domain/src/auth-decision.js';
+import type { AuthDecision, AuthReason } from '#domain/auth-decision.js';
 import type { ConnectRole } from './classify-connect.js';
 
-export type { AuthDecision, AuthReason } from '../../../domain/src/auth-decision.js';
+export type { AuthDecision, AuthReason } from '#domain/auth-decision.js';
 
 /** The listener a request came through. */
 export type AuthProtocol = 'rtmp' | 'rtmps' | 'rtmpt' | 'rtsp' | 'http' | 'srt';

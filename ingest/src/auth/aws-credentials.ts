@@ -1,4 +1,4 @@
-import { StreamgateError } from '../../../domain/src/errors.js';
+import { StreamgateError } from '#domain/errors.js';
 import { readLimitedText, type FetchFn } from './fetch-json.js';
 import type { AwsCredentials } from './sigv4-sign.js';
 

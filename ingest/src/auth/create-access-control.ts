@@ -1,6 +1,6 @@
 import { invalidSetting, type IngestConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { ChallengeReplayCache } from '../../../domain/src/adobe-challenge.js';
+import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
 import type { AuthEvent } from './authorizer.js';
 import { createAclClient } from './acl-client.js';
 import { AwsCredentialsError, createAwsCredentials, type AwsCredentialsProvider } from './aws-credentials.js';

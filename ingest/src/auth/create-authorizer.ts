@@ -4,7 +4,7 @@ import {
   adobeAuthFailedDescription,
   adobeChallengeDescription,
   verifyAdobeResponse,
-} from '../../../domain/src/adobe-auth.js';
+} from '#domain/adobe-auth.js';
 import {
   CHALLENGE_RANDOM_BYTES,
   adobeSalt,
@@ -16,26 +16,26 @@ import {
   type ChallengeCheck,
   type ChallengeKey,
   type ChallengeReplayCache,
-} from '../../../domain/src/adobe-challenge.js';
-import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../domain/src/canonical-stream.js';
-import { describeDenial, type AuthDecision, type AuthReason } from '../../../domain/src/auth-decision.js';
-import type { AclResponse } from '../../../domain/src/functions-contract.js';
+} from '#domain/adobe-challenge.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '#domain/canonical-stream.js';
+import { describeDenial, type AuthDecision, type AuthReason } from '#domain/auth-decision.js';
+import type { AclResponse } from '#domain/functions-contract.js';
 import {
   LLNW_AUTH_FAILED_DESCRIPTION,
   LLNW_NC,
   LLNW_NEED_AUTH_DESCRIPTION,
   llnwChallengeDescription,
   verifyLlnwResponse,
-} from '../../../domain/src/llnw-auth.js';
-import { constantTimeEqual } from '../../../domain/src/rtmp-auth-compare.js';
-import { RtmpAuthError } from '../../../domain/src/rtmp-auth-error.js';
+} from '#domain/llnw-auth.js';
+import { constantTimeEqual } from '#domain/rtmp-auth-compare.js';
+import { RtmpAuthError } from '#domain/rtmp-auth-error.js';
 import {
   parseQueryCredentials,
   parseRtmpAuthQuery,
   splitAtQuery,
   splitConnectApp,
   type RtmpAuthQuery,
-} from '../../../domain/src/rtmp-auth-query.js';
+} from '#domain/rtmp-auth-query.js';
 import { createAclClient, type AclClient } from './acl-client.js';
 import { AuthServiceError } from './auth-service-error.js';
 import type {

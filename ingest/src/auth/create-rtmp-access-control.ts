@@ -6,7 +6,7 @@ import type {
   RtmpAccessControl,
   StreamRequest,
 } from '../servers/rtmp/rtmp-access-control.js';
-import { parseQueryCredentials } from '../../../domain/src/rtmp-auth-query.js';
+import { parseQueryCredentials } from '#domain/rtmp-auth-query.js';
 import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from './authorizer.js';
 import { classifyConnect } from './classify-connect.js';
 

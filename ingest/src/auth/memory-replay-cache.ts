@@ -1,4 +1,4 @@
-import type { ChallengeReplayCache } from '../../../domain/src/adobe-challenge.js';
+import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
 
 /**
  * In-memory {@link ChallengeReplayCache}: remembers claimed challenge ids until they expire.

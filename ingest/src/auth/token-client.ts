@@ -1,5 +1,5 @@
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { SERVICE_AUTH_HEADER, TOKEN_PATH, bearer } from '../../../domain/src/functions-contract.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { SERVICE_AUTH_HEADER, TOKEN_PATH, bearer } from '#domain/functions-contract.js';
 import { AuthServiceError } from './auth-service-error.js';
 import { fetchJson, type FetchFn, type RequestSigner } from './fetch-json.js';
 

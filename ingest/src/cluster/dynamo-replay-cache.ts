@@ -1,5 +1,5 @@
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ChallengeReplayCache } from '../../../domain/src/adobe-challenge.js';
+import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
 
 /** Bounds a claim that would otherwise wait on a slow store (the answer is then "no": fail closed). */
 const CLAIM_TIMEOUT_MS = 2000;

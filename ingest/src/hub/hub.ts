@@ -1,4 +1,4 @@
-import { canonicalStream, StreamNameError } from '../../../domain/src/canonical-stream.js';
+import { canonicalStream, StreamNameError } from '#domain/canonical-stream.js';
 import type { MediaFrame } from '../media/media-frame.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import { LiveStream, type StreamInfo } from './live-stream.js';

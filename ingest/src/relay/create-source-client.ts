@@ -1,4 +1,4 @@
-import type { RelayUrl } from '../../../domain/src/relay-url.js';
+import type { RelayUrl } from '#domain/relay-url.js';
 import { httpFlvSourceClient } from './http-flv-source-client.js';
 import { rtmpEndpoint } from './rtmp-endpoint.js';
 import { rtmpSourceClient } from './rtmp-source-client.js';

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { relayAddressRefusal, type RelayUrl } from '../../../domain/src/relay-url.js';
+import { relayAddressRefusal, type RelayUrl } from '#domain/relay-url.js';
 import { decodeFlvPayload } from '../media/flv-payload.js';
 import { FlvDemuxer } from '../protocols/flv/flv-demuxer.js';
 import { ProtocolError } from '../protocols/protocol-error.js';

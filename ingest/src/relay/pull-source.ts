@@ -2,7 +2,7 @@ import type { Hub, Publication } from '../hub/hub.js';
 import type { ClaimResult, ClusterNode } from '../cluster/cluster-node.js';
 import { frameByteLength, type MediaFrame } from '../media/media-frame.js';
 import { claimStream } from '../servers/publish-stream.js';
-import type { RelayUrl } from '../../../domain/src/relay-url.js';
+import type { RelayUrl } from '#domain/relay-url.js';
 import { createSourceClient } from './create-source-client.js';
 import { RelayLink, type RelayLinkOptions } from './relay-link.js';
 import type { SourceClient } from './source-client.js';

@@ -1,6 +1,6 @@
-import { canonicalStream, StreamNameError } from '../../../domain/src/canonical-stream.js';
-import { globMatch } from '../../../domain/src/glob-match.js';
-import { parseRelayUrl, PULL_SCHEMES, PUSH_SCHEMES, redactRelayUrl, type RelayUrl } from '../../../domain/src/relay-url.js';
+import { canonicalStream, StreamNameError } from '#domain/canonical-stream.js';
+import { globMatch } from '#domain/glob-match.js';
+import { parseRelayUrl, PULL_SCHEMES, PUSH_SCHEMES, redactRelayUrl, type RelayUrl } from '#domain/relay-url.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type Socket, connect as netConnect, type LookupFunction } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { relayAddressRefusal } from '../../../domain/src/relay-url.js';
+import { relayAddressRefusal } from '#domain/relay-url.js';
 
 /** A relay connection refused or failed before any protocol byte; `code` is stable. */
 export class RelayConnectError extends Error {

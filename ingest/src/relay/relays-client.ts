@@ -1,5 +1,5 @@
-import { INGEST_RELAYS_PATH } from '../../../domain/src/relay.js';
-import { bearer, SERVICE_AUTH_HEADER } from '../../../domain/src/functions-contract.js';
+import { INGEST_RELAYS_PATH } from '#domain/relay.js';
+import { bearer, SERVICE_AUTH_HEADER } from '#domain/functions-contract.js';
 import { readLimitedText, type FetchFn, type RequestSigner } from '../auth/fetch-json.js';
 import { joinUrl } from '../auth/token-client.js';
 import type { RelayDefinition } from './relay-definition.js';

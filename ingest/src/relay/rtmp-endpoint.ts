@@ -1,4 +1,4 @@
-import type { RelayUrl } from '../../../domain/src/relay-url.js';
+import type { RelayUrl } from '#domain/relay-url.js';
 
 /** Where an RTMP client connects and what it publishes or plays. */
 export interface RtmpEndpoint {

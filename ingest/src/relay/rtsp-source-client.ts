@@ -1,6 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
-import type { RelayUrl } from '../../../domain/src/relay-url.js';
+import type { RelayUrl } from '#domain/relay-url.js';
 import type { Publication } from '../hub/hub.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
 import { buildReceiverReport } from '../protocols/rtp/rtcp.js';

@@ -1,4 +1,4 @@
-import { canonicalStream, StreamNameError } from '../../../domain/src/canonical-stream.js';
+import { canonicalStream, StreamNameError } from '#domain/canonical-stream.js';
 
 /**
  * Splits a name as it arrives on the wire (`app?query`, `stream?query`) into the name and its raw

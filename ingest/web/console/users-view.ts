@@ -1,4 +1,4 @@
-import { parseWowzaPasswordFile } from '../../../cli/src/parse-wowza-password-file.js';
+import { parseWowzaPasswordFile } from '#cli/parse-wowza-password-file.js';
 import { ApiFailure, failureText } from './console-client.js';
 import { h, replace, type Child } from './dom.js';
 import type { User } from './types.js';

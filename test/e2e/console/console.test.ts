@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium, withChromium } from '../../support/chromium.js';
-import { exited, publishTestPattern } from '../../support/ffmpeg-runs.js';
-import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../../support/local-stack-harness.js';
+import { chromiumPath, launchChromium, withChromium } from '#test/support/chromium.js';
+import { exited, publishTestPattern } from '#test/support/ffmpeg-runs.js';
+import { startLocalStackForTest, waitFor, type LocalStackForTest } from '#test/support/local-stack-harness.js';
 
 /** Where the run's screenshots go (git-ignored); docs/console.png is one of them, committed by hand. */
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'console');

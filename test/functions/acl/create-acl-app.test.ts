@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAclApp } from '../../../functions/src/acl/create-acl-app.js';
+import { createAclApp } from '#functions/acl/create-acl-app.js';
 import { SERVICE_TOKEN, startTestDeps } from '../support/test-deps.js';
 
 let ctx: Awaited<ReturnType<typeof startTestDeps>>;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { createLocalDynamoClient } from '../../../functions/src/local/create-local-dynamo-client.js';
-import { startDynalite, type RunningDynalite } from '../../../functions/src/local/start-dynalite.js';
-import { ensureUsersTable } from '../../../functions/src/store/ensure-users-table.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
+import { ensureUsersTable } from '#functions/store/ensure-users-table.js';
 import { apiGatewayEvent, lambdaContext, type LambdaHandler } from '../support/api-gateway-event.js';
 
 const SECRET = 'Str3amGate!Secr3t#2026';
@@ -33,9 +33,9 @@ beforeAll(async () => {
     STREAMGATE_SERVICE_TOKEN: 'lambda-service',
     STREAMGATE_ACL_TTL_SECONDS: '12',
   });
-  handlers.users = (await import('../../../functions/src/users/handler.js')).handler as unknown as LambdaHandler;
-  handlers.token = (await import('../../../functions/src/token/handler.js')).handler as unknown as LambdaHandler;
-  handlers.acl = (await import('../../../functions/src/acl/handler.js')).handler as unknown as LambdaHandler;
+  handlers.users = (await import('#functions/users/handler.js')).handler as unknown as LambdaHandler;
+  handlers.token = (await import('#functions/token/handler.js')).handler as unknown as LambdaHandler;
+  handlers.acl = (await import('#functions/acl/handler.js')).handler as unknown as LambdaHandler;
 });
 afterAll(() => db?.close());
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { loadDeps } from '../../../functions/src/deps.js';
+import { loadDeps } from '#functions/deps.js';
 
 const base = {
   STREAMGATE_USERS_TABLE: 't',

@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { startLocalFunctions, type LocalFunctions } from '../../../functions/src/local/start-local-functions.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
 
 let dir: string;
 let fns: LocalFunctions;

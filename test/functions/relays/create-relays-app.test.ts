@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelaysApp } from '../../../functions/src/relays/create-relays-app.js';
-import { createUsersApp } from '../../../functions/src/users/create-users-app.js';
+import { createRelaysApp } from '#functions/relays/create-relays-app.js';
+import { createUsersApp } from '#functions/users/create-users-app.js';
 import { ADMIN_TOKEN, SERVICE_TOKEN, startTestDeps } from '../support/test-deps.js';
 
 let ctx: Awaited<ReturnType<typeof startTestDeps>>;

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createLocalDynamoClient } from '../../../functions/src/local/create-local-dynamo-client.js';
-import { startDynalite, type RunningDynalite } from '../../../functions/src/local/start-dynalite.js';
-import { DynamoUserRepository } from '../../../functions/src/store/dynamo-user-repository.js';
-import { ensureUsersTable } from '../../../functions/src/store/ensure-users-table.js';
-import { PasswordCipher } from '../../../functions/src/store/password-cipher.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
+import { DynamoUserRepository } from '#functions/store/dynamo-user-repository.js';
+import { ensureUsersTable } from '#functions/store/ensure-users-table.js';
+import { PasswordCipher } from '#functions/store/password-cipher.js';
 
 let db: RunningDynalite;
 let client: DynamoDBClient;

@@ -2,12 +2,12 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePasswordKeyring, passwordKeyId } from '../../../domain/src/password-keyring.js';
-import { createLocalDynamoClient } from '../../../functions/src/local/create-local-dynamo-client.js';
-import { startDynalite, type RunningDynalite } from '../../../functions/src/local/start-dynalite.js';
-import { DynamoUserRepository } from '../../../functions/src/store/dynamo-user-repository.js';
-import { ensureUsersTable } from '../../../functions/src/store/ensure-users-table.js';
-import { PasswordCipher } from '../../../functions/src/store/password-cipher.js';
+import { parsePasswordKeyring, passwordKeyId } from '#domain/password-keyring.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
+import { DynamoUserRepository } from '#functions/store/dynamo-user-repository.js';
+import { ensureUsersTable } from '#functions/store/ensure-users-table.js';
+import { PasswordCipher } from '#functions/store/password-cipher.js';
 
 const table = 'rotation-test';
 let db: RunningDynalite;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { buildFunctionsDeps, type FunctionsSettings } from '../../../functions/src/build-functions-deps.js';
-import type { FunctionsDeps } from '../../../functions/src/functions-deps.js';
-import { createLocalDynamoClient } from '../../../functions/src/local/create-local-dynamo-client.js';
-import { startDynalite } from '../../../functions/src/local/start-dynalite.js';
-import { ensureUsersTable } from '../../../functions/src/store/ensure-users-table.js';
+import { buildFunctionsDeps, type FunctionsSettings } from '#functions/build-functions-deps.js';
+import type { FunctionsDeps } from '#functions/functions-deps.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { startDynalite } from '#functions/local/start-dynalite.js';
+import { ensureUsersTable } from '#functions/store/ensure-users-table.js';
 
 export const TEA_SECRET = 'abcdefghijklmnop';
 export const ADMIN_TOKEN = 'admin-token-for-tests';

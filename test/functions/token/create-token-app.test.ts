@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { createTokenApp } from '#functions/token/create-token-app.js';
 import { lambdaEnv, startTestDeps, TEA_SECRET } from '../support/test-deps.js';
 
 let ctx: Awaited<ReturnType<typeof startTestDeps>>;

@@ -1,8 +1,8 @@
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
-import { iamAuthorized } from '../../../functions/src/token/iam-authorized.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { createTokenApp } from '#functions/token/create-token-app.js';
+import { iamAuthorized } from '#functions/token/iam-authorized.js';
 import { formPostEvent, lambdaContext, type LambdaHandler } from '../support/api-gateway-event.js';
 import { startTestDeps, TEA_SECRET } from '../support/test-deps.js';
 

@@ -1,8 +1,8 @@
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_PATH, WOWZA_TOKEN_PATH } from '../../../domain/src/functions-contract.js';
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
+import { TOKEN_PATH, WOWZA_TOKEN_PATH } from '#domain/functions-contract.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { createTokenApp } from '#functions/token/create-token-app.js';
 import { formPostEvent, lambdaContext, type LambdaHandler } from '../support/api-gateway-event.js';
 import { lambdaEnv, SERVICE_TOKEN, startTestDeps, TEA_SECRET } from '../support/test-deps.js';
 

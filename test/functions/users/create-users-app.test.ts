@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { teaDecrypt, teaEncrypt } from '../../../domain/src/tea.js';
-import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
-import { createUsersApp } from '../../../functions/src/users/create-users-app.js';
-import type { openApiDocument } from '../../../functions/src/users/openapi-document.js';
+import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
+import { createTokenApp } from '#functions/token/create-token-app.js';
+import { createUsersApp } from '#functions/users/create-users-app.js';
+import type { openApiDocument } from '#functions/users/openapi-document.js';
 import { ADMIN_TOKEN, lambdaEnv, startTestDeps, TEA_SECRET } from '../support/test-deps.js';
 
 let ctx: Awaited<ReturnType<typeof startTestDeps>>;
@@ -170,7 +170,7 @@ describe('users API', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as typeof openApiDocument;
     expect(doc.openapi).toBe('3.1.0');
-    const { createFunctionsApp } = await import('../../../functions/src/local/create-functions-app.js');
+    const { createFunctionsApp } = await import('#functions/local/create-functions-app.js');
     const all = createFunctionsApp(ctx.deps);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of Object.keys(item).filter((k) => k !== 'parameters')) {

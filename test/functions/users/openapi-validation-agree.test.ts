@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUsersApp } from '../../../functions/src/users/create-users-app.js';
-import { openApiDocument } from '../../../functions/src/users/openapi-document.js';
+import { createUsersApp } from '#functions/users/create-users-app.js';
+import { openApiDocument } from '#functions/users/openapi-document.js';
 import { ADMIN_TOKEN, startTestDeps } from '../support/test-deps.js';
 
 // The OpenAPI document and the validation are written separately; this keeps them from drifting.

@@ -1,5 +1,5 @@
-import { adobeResponse } from '../../../domain/src/adobe-auth.js';
-import { llnwResponse } from '../../../domain/src/llnw-auth.js';
+import { adobeResponse } from '#domain/adobe-auth.js';
+import { llnwResponse } from '#domain/llnw-auth.js';
 
 /**
  * What FFmpeg's `handle_connect_error` does with a step-2 description (AUTH-SPEC §3.3): take

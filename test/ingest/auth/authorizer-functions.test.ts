@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalFunctions, type LocalFunctions } from '../../../functions/src/local/start-local-functions.js';
-import type { AuthEvent, AuthorizeRequest, Credentials } from '../../../ingest/src/auth/authorizer.js';
-import { createAuthorizer, type AuthorizerConfig } from '../../../ingest/src/auth/create-authorizer.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import type { AuthEvent, AuthorizeRequest, Credentials } from '#ingest/auth/authorizer.js';
+import { createAuthorizer, type AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
 import { adobeStep3App } from './adobe-test-client.js';
 
 // The authorizer against a REAL local functions server (dynalite-backed token, acl, users apps).

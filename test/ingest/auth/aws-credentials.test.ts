@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsCredentials, ECS_CREDENTIALS_HOST, type AwsCredentialsOptions } from '../../../ingest/src/auth/aws-credentials.js';
-import type { FetchFn } from '../../../ingest/src/auth/fetch-json.js';
+import { createAwsCredentials, ECS_CREDENTIALS_HOST, type AwsCredentialsOptions } from '#ingest/auth/aws-credentials.js';
+import type { FetchFn } from '#ingest/auth/fetch-json.js';
 
 // A local HTTP server stands in for the ECS container credentials endpoint (169.254.170.2).
 let server: Server;

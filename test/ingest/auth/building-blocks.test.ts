@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyConnect } from '../../../ingest/src/auth/classify-connect.js';
-import { FailureThrottle } from '../../../ingest/src/auth/failure-throttle.js';
-import { AUTH_RESPONSE_MAX_BYTES, fetchJson } from '../../../ingest/src/auth/fetch-json.js';
-import { MemoryReplayCache } from '../../../ingest/src/auth/memory-replay-cache.js';
-import { TtlCache } from '../../../ingest/src/auth/ttl-cache.js';
-import { createAclClient } from '../../../ingest/src/auth/acl-client.js';
-import { createTokenClient } from '../../../ingest/src/auth/token-client.js';
-import { teaEncrypt } from '../../../domain/src/tea.js';
+import { classifyConnect } from '#ingest/auth/classify-connect.js';
+import { FailureThrottle } from '#ingest/auth/failure-throttle.js';
+import { AUTH_RESPONSE_MAX_BYTES, fetchJson } from '#ingest/auth/fetch-json.js';
+import { MemoryReplayCache } from '#ingest/auth/memory-replay-cache.js';
+import { TtlCache } from '#ingest/auth/ttl-cache.js';
+import { createAclClient } from '#ingest/auth/acl-client.js';
+import { createTokenClient } from '#ingest/auth/token-client.js';
+import { teaEncrypt } from '#domain/tea.js';
 
 describe('TtlCache', () => {
   it('returns a value until it expires', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ADOBE_NEED_AUTH_DESCRIPTION, adobeAuthFailedDescription } from '../../../domain/src/adobe-auth.js';
-import { LLNW_AUTH_FAILED_DESCRIPTION, LLNW_NEED_AUTH_DESCRIPTION } from '../../../domain/src/llnw-auth.js';
-import type { AclRequest, AclResponse } from '../../../domain/src/functions-contract.js';
-import { AuthServiceError } from '../../../ingest/src/auth/auth-service-error.js';
-import type { AuthEvent, AuthorizeRequest, Credentials } from '../../../ingest/src/auth/authorizer.js';
-import { createAuthorizer, type AuthorizerConfig } from '../../../ingest/src/auth/create-authorizer.js';
+import { ADOBE_NEED_AUTH_DESCRIPTION, adobeAuthFailedDescription } from '#domain/adobe-auth.js';
+import { LLNW_AUTH_FAILED_DESCRIPTION, LLNW_NEED_AUTH_DESCRIPTION } from '#domain/llnw-auth.js';
+import type { AclRequest, AclResponse } from '#domain/functions-contract.js';
+import { AuthServiceError } from '#ingest/auth/auth-service-error.js';
+import type { AuthEvent, AuthorizeRequest, Credentials } from '#ingest/auth/authorizer.js';
+import { createAuthorizer, type AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
 import { adobeStep3App, llnwStep3App, parseStep2 } from './adobe-test-client.js';
 
 const USERS: Record<string, { password: string; publish: string[]; play: string[] }> = {

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ADOBE_NEED_AUTH_DESCRIPTION } from '../../../domain/src/adobe-auth.js';
-import type { AclRequest, AclResponse } from '../../../domain/src/functions-contract.js';
-import { AuthServiceError } from '../../../ingest/src/auth/auth-service-error.js';
-import { createAuthorizer } from '../../../ingest/src/auth/create-authorizer.js';
-import { createRtmpAccessControl } from '../../../ingest/src/auth/create-rtmp-access-control.js';
-import type { StreamRequest } from '../../../ingest/src/servers/rtmp/rtmp-access-control.js';
+import { ADOBE_NEED_AUTH_DESCRIPTION } from '#domain/adobe-auth.js';
+import type { AclRequest, AclResponse } from '#domain/functions-contract.js';
+import { AuthServiceError } from '#ingest/auth/auth-service-error.js';
+import { createAuthorizer } from '#ingest/auth/create-authorizer.js';
+import { createRtmpAccessControl } from '#ingest/auth/create-rtmp-access-control.js';
+import type { StreamRequest } from '#ingest/servers/rtmp/rtmp-access-control.js';
 import { adobeStep3App } from './adobe-test-client.js';
 
 function setup(config: { playAuth?: 'none' | 'required' } = {}) {

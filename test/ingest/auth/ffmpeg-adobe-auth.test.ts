@@ -4,12 +4,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalFunctions, type LocalFunctions } from '../../../functions/src/local/start-local-functions.js';
-import type { AuthEvent } from '../../../ingest/src/auth/authorizer.js';
-import { createAuthorizer, type AuthorizerConfig } from '../../../ingest/src/auth/create-authorizer.js';
-import { createRtmpAccessControl } from '../../../ingest/src/auth/create-rtmp-access-control.js';
-import { RtmpServerSession, type RtmpSessionEvent } from '../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { ffmpegPath } from '../../support/ffmpeg.js';
+import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import type { AuthEvent } from '#ingest/auth/authorizer.js';
+import { createAuthorizer, type AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
+import { createRtmpAccessControl } from '#ingest/auth/create-rtmp-access-control.js';
+import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import { ffmpegPath } from '#test/support/ffmpeg.js';
 
 // A real FFmpeg 5.1 publisher against the real RTMP server session, this authorizer and a real
 // local functions server: the Adobe (and llnw) strings, maths and stateless challenge end to end.

@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAccessControl, regionFromApiUrl, type AccessControlConfig } from '../../../ingest/src/auth/create-access-control.js';
-import { loadConfig } from '../../../ingest/src/config.js';
-import { createLogger } from '../../../ingest/src/logger.js';
-import { startTestDeps, TEA_SECRET } from '../../functions/support/test-deps.js';
+import { createAccessControl, regionFromApiUrl, type AccessControlConfig } from '#ingest/auth/create-access-control.js';
+import { loadConfig } from '#ingest/config.js';
+import { createLogger } from '#ingest/logger.js';
+import { startTestDeps, TEA_SECRET } from '#test/functions/support/test-deps.js';
 import { startSigV4Gateway, type SigV4Gateway } from './sigv4-test-gateway.js';
 
 // API Gateway with the IAM authorizer, played by a server that checks every signature with the

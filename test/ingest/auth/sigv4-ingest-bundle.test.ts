@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBuildScript } from '../../build/build-script.js';
-import { startTestDeps, TEA_SECRET } from '../../functions/support/test-deps.js';
-import { exited, publishTestPattern } from '../../support/ffmpeg-runs.js';
+import { loadBuildScript } from '#test/build/build-script.js';
+import { startTestDeps, TEA_SECRET } from '#test/functions/support/test-deps.js';
+import { exited, publishTestPattern } from '#test/support/ffmpeg-runs.js';
 import { startSigV4Gateway, type SigV4Gateway } from './sigv4-test-gateway.js';
-import { freePort } from '../../support/wait.js';
+import { freePort } from '#test/support/wait.js';
 
 // The exact bundle the container runs, in IAM mode (STREAMGATE_FUNCTIONS_AUTH=iam as the stack
 // sets it), behind an API Gateway stand-in that only admits calls signed with the task role.

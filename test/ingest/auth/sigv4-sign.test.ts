@@ -1,7 +1,7 @@
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { sigv4Sign, type AwsCredentials } from '../../../ingest/src/auth/sigv4-sign.js';
+import { sigv4Sign, type AwsCredentials } from '#ingest/auth/sigv4-sign.js';
 
 // The AWS SDK's own signer (a transitive dependency of @aws-sdk, used here only as a reference).
 async function smithySign(opts: {

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createAclApp } from '../../../functions/src/acl/create-acl-app.js';
-import type { FunctionsDeps } from '../../../functions/src/functions-deps.js';
-import { createRelaysApp } from '../../../functions/src/relays/create-relays-app.js';
-import { createTokenApp } from '../../../functions/src/token/create-token-app.js';
+import { createAclApp } from '#functions/acl/create-acl-app.js';
+import type { FunctionsDeps } from '#functions/functions-deps.js';
+import { createRelaysApp } from '#functions/relays/create-relays-app.js';
+import { createTokenApp } from '#functions/token/create-token-app.js';
 
 /** One request the gateway saw. */
 export interface GatewayRequest {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLocalDynamoClient } from '../../../functions/src/local/create-local-dynamo-client.js';
-import { startDynalite, type RunningDynalite } from '../../../functions/src/local/start-dynalite.js';
-import { DynamoReplayCache } from '../../../ingest/src/cluster/dynamo-replay-cache.js';
-import { ensureRegistryTable } from '../../../ingest/src/cluster/ensure-registry-table.js';
-import { StreamRegistry } from '../../../ingest/src/cluster/stream-registry.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
+import { DynamoReplayCache } from '#ingest/cluster/dynamo-replay-cache.js';
+import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
+import { StreamRegistry } from '#ingest/cluster/stream-registry.js';
 
 // The lease logic against the real embedded store (dynalite speaks the DynamoDB API, conditional
 // writes included); the clock is injected so expiry is tested without waiting.

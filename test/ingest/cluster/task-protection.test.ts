@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskProtection } from '../../../ingest/src/cluster/task-protection.js';
-import { silentLogger } from '../../../ingest/src/logger.js';
+import { TaskProtection } from '#ingest/cluster/task-protection.js';
+import { silentLogger } from '#ingest/logger.js';
 
 // A stand-in ECS agent on loopback: records what the ingest PUTs to /task-protection/v1/state.
 let agent: Server;

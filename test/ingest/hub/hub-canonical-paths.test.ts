@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { StreamNameError } from '../../../domain/src/canonical-stream.js';
-import { Hub } from '../../../ingest/src/hub/hub.js';
-import type { ReaderSink } from '../../../ingest/src/hub/reader-sink.js';
+import { StreamNameError } from '#domain/canonical-stream.js';
+import { Hub } from '#ingest/hub/hub.js';
+import type { ReaderSink } from '#ingest/hub/reader-sink.js';
 
 const hub = () =>
   new Hub({ gop: { maxBytes: 1_000_000, maxDurationMs: 10_000 }, reader: { maxQueueBytes: 1_000_000, maxBlockedMs: 10_000 }, waitForPublisherMs: 30_000 });

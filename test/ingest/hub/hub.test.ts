@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Hub } from '../../../ingest/src/hub/hub.js';
-import { READERS_PER_TURN } from '../../../ingest/src/hub/live-stream.js';
-import type { ReaderEndReason, ReaderSink } from '../../../ingest/src/hub/reader-sink.js';
-import type { MediaFrame, VideoFrame, AudioFrame } from '../../../ingest/src/media/media-frame.js';
+import { Hub } from '#ingest/hub/hub.js';
+import { READERS_PER_TURN } from '#ingest/hub/live-stream.js';
+import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
+import type { MediaFrame, VideoFrame, AudioFrame } from '#ingest/media/media-frame.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 const dtsOf = (f: MediaFrame): number => ('dts' in f ? f.dts : -1);

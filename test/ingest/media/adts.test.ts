@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { aacChannelCount, audioSpecificConfigFromAdts, buildAdtsHeader, buildAudioSpecificConfig, parseAdtsHeader, parseAudioSpecificConfig, splitAdts } from '../../../ingest/src/media/adts.js';
-import { hex } from '../../support/feeding.js';
-import { fuzz } from '../../support/fuzz.js';
-import { expectCode } from '../../support/expect-code.js';
+import { aacChannelCount, audioSpecificConfigFromAdts, buildAdtsHeader, buildAudioSpecificConfig, parseAdtsHeader, parseAudioSpecificConfig, splitAdts } from '#ingest/media/adts.js';
+import { hex } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const cases = [
   {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { annexBToAvcc, avccToAnnexB, joinAnnexB, joinAvcc, splitAnnexB, splitAvcc } from '../../../ingest/src/media/annexb.js';
-import { hex } from '../../support/feeding.js';
-import { fuzz } from '../../support/fuzz.js';
-import { expectCode } from '../../support/expect-code.js';
+import { annexBToAvcc, avccToAnnexB, joinAnnexB, joinAvcc, splitAnnexB, splitAvcc } from '#ingest/media/annexb.js';
+import { hex } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const cases = [
   {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DtsEstimator } from '../../../ingest/src/media/dts-estimator.js';
-import type { VideoFrame } from '../../../ingest/src/media/media-frame.js';
+import { DtsEstimator } from '#ingest/media/dts-estimator.js';
+import type { VideoFrame } from '#ingest/media/media-frame.js';
 
 const frame = (pts: number): VideoFrame => ({ kind: 'video', codec: 'h264', dts: pts, pts, keyframe: false, data: new Uint8Array(0) });
 

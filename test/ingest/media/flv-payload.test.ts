@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeFlvPayload, encodeFlvPayload, type FlvTagType } from '../../../ingest/src/media/flv-payload.js';
-import type { MediaFrame } from '../../../ingest/src/media/media-frame.js';
-import { ProtocolError } from '../../../ingest/src/protocols/protocol-error.js';
-import { hexBuffer } from '../../support/feeding.js';
-import { fuzz } from '../../support/fuzz.js';
+import { decodeFlvPayload, encodeFlvPayload, type FlvTagType } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { hexBuffer } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
 
 interface Case {
   name: string;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildAvcDecoderConfig, parseAvcDecoderConfig, parseAvcPictureSize } from '../../../ingest/src/media/avc-decoder-config.js';
-import { parseH264Sps } from '../../../ingest/src/media/h264-sps.js';
-import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../../ingest/src/media/h265.js';
-import { hex } from '../../support/feeding.js';
-import { fuzz } from '../../support/fuzz.js';
-import { expectCode } from '../../support/expect-code.js';
+import { buildAvcDecoderConfig, parseAvcDecoderConfig, parseAvcPictureSize } from '#ingest/media/avc-decoder-config.js';
+import { parseH264Sps } from '#ingest/media/h264-sps.js';
+import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '#ingest/media/h265.js';
+import { hex } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 // From test/fixtures/rtsp/h264-aac.sdp (x264, High profile, 160x120)
 const sps = Uint8Array.from(Buffer.from('Z2QACqzZQoR+XARAAAADAEAAAAUDxIllgA==', 'base64'));

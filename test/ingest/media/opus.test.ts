@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpusHead, parseOpusHead } from '../../../ingest/src/media/opus-head.js';
-import { opusPacketDuration, splitOpusTs } from '../../../ingest/src/media/opus-packet.js';
-import { hex } from '../../support/feeding.js';
-import { fuzz } from '../../support/fuzz.js';
-import { expectCode } from '../../support/expect-code.js';
+import { buildOpusHead, parseOpusHead } from '#ingest/media/opus-head.js';
+import { opusPacketDuration, splitOpusTs } from '#ingest/media/opus-packet.js';
+import { hex } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 describe('Opus helpers', () => {
   it('builds an OpusHead that parses back', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimestampUnwrapper } from '../../../ingest/src/media/timestamp-unwrapper.js';
+import { TimestampUnwrapper } from '#ingest/media/timestamp-unwrapper.js';
 
 describe('TimestampUnwrapper', () => {
   it('extends a 33-bit clock across its wrap-around', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { startEmfReporter } from '../../../ingest/src/metrics/emf-reporter.js';
-import { createMetricsSetup } from '../../../ingest/src/metrics/metrics-setup.js';
-import { waitFor } from '../../support/wait.js';
+import { startEmfReporter } from '#ingest/metrics/emf-reporter.js';
+import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import { waitFor } from '#test/support/wait.js';
 
 describe('startEmfReporter', () => {
   it('writes an EMF JSON line at start (TaskStarts 1) and per interval after running the collectors, and a last one on stop', async () => {

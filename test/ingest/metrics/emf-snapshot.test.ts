@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EMF_METRICS, emfSnapshot, emfTotals } from '../../../ingest/src/metrics/emf-snapshot.js';
-import { createMetricsSetup } from '../../../ingest/src/metrics/metrics-setup.js';
+import { EMF_METRICS, emfSnapshot, emfTotals } from '#ingest/metrics/emf-snapshot.js';
+import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
 
 const loop = { p99Ms: 12.345, maxMs: 40 };
 

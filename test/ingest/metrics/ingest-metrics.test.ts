@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createIngestMetrics } from '../../../ingest/src/metrics/ingest-metrics.js';
-import { MetricsRegistry } from '../../../ingest/src/metrics/metrics-registry.js';
+import { createIngestMetrics } from '#ingest/metrics/ingest-metrics.js';
+import { MetricsRegistry } from '#ingest/metrics/metrics-registry.js';
 import { parsePrometheus } from './parse-prometheus.js';
 
 describe('createIngestMetrics', () => {

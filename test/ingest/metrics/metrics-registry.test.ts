@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../ingest/src/metrics/metrics-registry.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../../../ingest/src/metrics/prometheus-text.js';
+import { MetricsRegistry } from '#ingest/metrics/metrics-registry.js';
+import { PROMETHEUS_CONTENT_TYPE } from '#ingest/metrics/prometheus-text.js';
 import { parsePrometheus } from './parse-prometheus.js';
 
 describe('MetricsRegistry', () => {

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DirectSocketWriter } from '../../../ingest/src/servers/direct-socket-write.js';
+import { DirectSocketWriter } from '#ingest/servers/direct-socket-write.js';
 
 const tlsFixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/tls/${name}`, import.meta.url)));
 const closers: (() => void)[] = [];

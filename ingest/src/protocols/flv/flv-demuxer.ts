@@ -1,7 +1,7 @@
 import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { decodeFlvHeader, type FlvHeader } from './flv-header.js';
-import { concatBytes } from '../../media/concat-bytes.js';
+import { concatBytes } from '#ingest/media/concat-bytes.js';
 
 /** FLV tag types (Adobe FLV spec §E.4.1): 8 audio, 9 video, 18 script data. */
 export type FlvTagType = 8 | 9 | 18;

@@ -1,6 +1,6 @@
-import { encodedOnce } from '../../media/encoded-once.js';
-import { encodeFlvPayloadParts, type FlvPayloadParts, type FlvTagType } from '../../media/flv-payload.js';
-import type { MediaFrame } from '../../media/media-frame.js';
+import { encodedOnce } from '#ingest/media/encoded-once.js';
+import { encodeFlvPayloadParts, type FlvPayloadParts, type FlvTagType } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 
 /** Bytes of an FLV tag header (type, size, timestamp, stream id). */

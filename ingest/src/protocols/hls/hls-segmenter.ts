@@ -1,4 +1,4 @@
-import type { AudioCodec, AudioConfig, MediaFrame, VideoCodec, VideoConfig } from '../../media/media-frame.js';
+import type { AudioCodec, AudioConfig, MediaFrame, VideoCodec, VideoConfig } from '#ingest/media/media-frame.js';
 import { LIMITS } from '../limits.js';
 import { renderHlsPlaylist } from './hls-playlist.js';
 import type { SegmentWriter, SegmentWriterFactory } from './segment-writer.js';

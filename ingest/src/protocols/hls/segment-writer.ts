@@ -1,4 +1,4 @@
-import type { AudioCodec, MediaFrame, VideoCodec } from '../../media/media-frame.js';
+import type { AudioCodec, MediaFrame, VideoCodec } from '#ingest/media/media-frame.js';
 
 /**
  * What the HLS segmenter needs from a container muxer (MPEG-TS now, fMP4 for LL-HLS later): bytes

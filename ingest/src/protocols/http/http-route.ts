@@ -1,4 +1,4 @@
-import { canonicalStream, StreamNameError } from '../../../../domain/src/canonical-stream.js';
+import { canonicalStream, StreamNameError } from '#domain/canonical-stream.js';
 import { LIMITS } from '../limits.js';
 import { ProtocolError } from '../protocol-error.js';
 import { isRtmptPath } from '../rtmpt/rtmpt-tunnel.js';

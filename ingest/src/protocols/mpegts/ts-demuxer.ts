@@ -1,18 +1,18 @@
-import { splitAnnexB, joinAvcc } from '../../media/annexb.js';
-import { audioSpecificConfigFromAdts, splitAdts } from '../../media/adts.js';
-import { buildAvcDecoderConfig } from '../../media/avc-decoder-config.js';
-import { parseH264Sps } from '../../media/h264-sps.js';
-import { buildHevcDecoderConfig, parseH265Sps } from '../../media/h265.js';
-import type { AudioCodec, AudioConfig, MediaFrame, VideoCodec, VideoConfig } from '../../media/media-frame.js';
-import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '../../media/nal-units.js';
-import { buildOpusHead } from '../../media/opus-head.js';
-import { opusPacketDuration, splitOpusTs } from '../../media/opus-packet.js';
-import { TimestampUnwrapper } from '../../media/timestamp-unwrapper.js';
+import { splitAnnexB, joinAvcc } from '#ingest/media/annexb.js';
+import { audioSpecificConfigFromAdts, splitAdts } from '#ingest/media/adts.js';
+import { buildAvcDecoderConfig } from '#ingest/media/avc-decoder-config.js';
+import { parseH264Sps } from '#ingest/media/h264-sps.js';
+import { buildHevcDecoderConfig, parseH265Sps } from '#ingest/media/h265.js';
+import type { AudioCodec, AudioConfig, MediaFrame, VideoCodec, VideoConfig } from '#ingest/media/media-frame.js';
+import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '#ingest/media/nal-units.js';
+import { buildOpusHead } from '#ingest/media/opus-head.js';
+import { opusPacketDuration, splitOpusTs } from '#ingest/media/opus-packet.js';
+import { TimestampUnwrapper } from '#ingest/media/timestamp-unwrapper.js';
 import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { decodePat, decodePmt, decodeSdt, decodeSection, TABLE_ID, type PmtStream } from './psi-tables.js';
 import { detectTsPacketSize } from './ts-packet-size.js';
-import { concatBytes } from '../../media/concat-bytes.js';
+import { concatBytes } from '#ingest/media/concat-bytes.js';
 
 /** Stream types we demux (ISO/IEC 13818-1 Table 2-34; 0x24 from H.222.0 Amd 3). */
 export const STREAM_TYPE = { aacAdts: 0x0f, h264: 0x1b, h265: 0x24, privateData: 0x06 } as const;

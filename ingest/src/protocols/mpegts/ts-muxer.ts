@@ -1,13 +1,13 @@
-import { buildAdtsHeader, parseAudioSpecificConfig, type AacConfig } from '../../media/adts.js';
-import { joinAnnexB, splitAvcc } from '../../media/annexb.js';
-import { parseAvcDecoderConfig } from '../../media/avc-decoder-config.js';
-import { parseHevcDecoderConfig } from '../../media/h265.js';
-import type { AudioCodec, MediaFrame, VideoCodec } from '../../media/media-frame.js';
-import { H264_NAL, H265_NAL, h264NalType, h265NalType } from '../../media/nal-units.js';
+import { buildAdtsHeader, parseAudioSpecificConfig, type AacConfig } from '#ingest/media/adts.js';
+import { joinAnnexB, splitAvcc } from '#ingest/media/annexb.js';
+import { parseAvcDecoderConfig } from '#ingest/media/avc-decoder-config.js';
+import { parseHevcDecoderConfig } from '#ingest/media/h265.js';
+import type { AudioCodec, MediaFrame, VideoCodec } from '#ingest/media/media-frame.js';
+import { H264_NAL, H265_NAL, h264NalType, h265NalType } from '#ingest/media/nal-units.js';
 import { ProtocolError } from '../protocol-error.js';
 import { encodePat, encodePmt, encodeSdt } from './psi-tables.js';
 import { STREAM_TYPE } from './ts-demuxer.js';
-import { concatBytes } from '../../media/concat-bytes.js';
+import { concatBytes } from '#ingest/media/concat-bytes.js';
 
 /** Options of {@link TsMuxer}. */
 export interface TsMuxerOptions {

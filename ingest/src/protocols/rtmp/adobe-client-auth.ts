@@ -1,4 +1,4 @@
-import { adobeResponse } from '../../../../domain/src/adobe-auth.js';
+import { adobeResponse } from '#domain/adobe-auth.js';
 
 /** What a publisher with credentials does after its connect was refused. */
 export type AdobeClientStep =

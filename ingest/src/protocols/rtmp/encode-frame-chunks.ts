@@ -1,5 +1,5 @@
-import { encodeFlvPayloadParts } from '../../media/flv-payload.js';
-import type { MediaFrame } from '../../media/media-frame.js';
+import { encodeFlvPayloadParts } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 import { encodeMessageChunks } from './chunk-encoder.js';
 

@@ -1,5 +1,5 @@
-import type { MediaFrame } from '../../media/media-frame.js';
-import { decodeFlvPayload, type FlvTagType } from '../../media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { decodeFlvPayload, type FlvTagType } from '#ingest/media/flv-payload.js';
 import type { AmfLimits } from '../amf/amf-limits.js';
 import { LIMITS, type LimitName } from '../limits.js';
 import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';

@@ -1,10 +1,10 @@
-import type { AudioConfig, MediaFrame } from '../../media/media-frame.js';
+import type { AudioConfig, MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 import { RtpClock } from './rtp-clock.js';
 import type { RtpPacket } from './rtp-packet.js';
 import { seqDiff } from './rtp-reorder-buffer.js';
 import type { DepacketizerStats } from './rtp-video-depacketizer.js';
-import { concatBytes } from '../../media/concat-bytes.js';
+import { concatBytes } from '#ingest/media/concat-bytes.js';
 
 /** Largest AAC access unit: the 13-bit AU-size field. */
 const MAX_AAC_AU = 0x1fff;

@@ -1,4 +1,4 @@
-import { TimestampUnwrapper } from '../../media/timestamp-unwrapper.js';
+import { TimestampUnwrapper } from '#ingest/media/timestamp-unwrapper.js';
 
 /**
  * RTP timestamp (32-bit, `clockRate` Hz, random start) → milliseconds on the track's timeline.

@@ -1,5 +1,5 @@
-import { concatBytes } from '../../media/concat-bytes.js';
-import type { AudioConfig, MediaFrame } from '../../media/media-frame.js';
+import { concatBytes } from '#ingest/media/concat-bytes.js';
+import type { AudioConfig, MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 import { RtpClock } from './rtp-clock.js';
 import type { RtpPacket } from './rtp-packet.js';

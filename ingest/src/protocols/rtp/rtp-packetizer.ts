@@ -1,8 +1,8 @@
-import { splitAvcc } from '../../media/annexb.js';
-import { parseAvcDecoderConfig } from '../../media/avc-decoder-config.js';
-import { parseHevcDecoderConfig } from '../../media/h265.js';
-import type { MediaFrame, VideoConfig } from '../../media/media-frame.js';
-import { H264_NAL, H265_NAL, h264NalType, h265NalType } from '../../media/nal-units.js';
+import { splitAvcc } from '#ingest/media/annexb.js';
+import { parseAvcDecoderConfig } from '#ingest/media/avc-decoder-config.js';
+import { parseHevcDecoderConfig } from '#ingest/media/h265.js';
+import type { MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
+import { H264_NAL, H265_NAL, h264NalType, h265NalType } from '#ingest/media/nal-units.js';
 import { ProtocolError } from '../protocol-error.js';
 import { buildSenderReport } from './rtcp.js';
 import type { RtpPacket } from './rtp-packet.js';

@@ -1,10 +1,10 @@
-import { joinAvcc } from '../../media/annexb.js';
-import { buildAvcDecoderConfig, parseAvcDecoderConfig } from '../../media/avc-decoder-config.js';
-import { DtsEstimator } from '../../media/dts-estimator.js';
-import { parseH264Sps } from '../../media/h264-sps.js';
-import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../media/h265.js';
-import type { MediaFrame, VideoConfig } from '../../media/media-frame.js';
-import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '../../media/nal-units.js';
+import { joinAvcc } from '#ingest/media/annexb.js';
+import { buildAvcDecoderConfig, parseAvcDecoderConfig } from '#ingest/media/avc-decoder-config.js';
+import { DtsEstimator } from '#ingest/media/dts-estimator.js';
+import { parseH264Sps } from '#ingest/media/h264-sps.js';
+import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '#ingest/media/h265.js';
+import type { MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
+import { H264_NAL, H265_NAL, h264NalType, h265NalType, isKeyframe } from '#ingest/media/nal-units.js';
 import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { RtpClock } from './rtp-clock.js';

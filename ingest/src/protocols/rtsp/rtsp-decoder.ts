@@ -1,7 +1,7 @@
 import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import type { RtspRequest, RtspResponse, RtspUnit } from './rtsp-message.js';
-import { concatBytes } from '../../media/concat-bytes.js';
+import { concatBytes } from '#ingest/media/concat-bytes.js';
 import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 
 /** Bound on a whole request/response head (start line and headers), so a slow drip of short lines stays cheap. */

@@ -1,10 +1,10 @@
-import { aacChannelCount, parseAudioSpecificConfig } from '../../media/adts.js';
-import { parseLatmStreamMuxConfig } from '../../media/latm-stream-mux-config.js';
-import { buildAvcDecoderConfig, parseAvcDecoderConfig } from '../../media/avc-decoder-config.js';
-import { parseH264Sps } from '../../media/h264-sps.js';
-import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '../../media/h265.js';
-import type { AudioConfig, VideoConfig } from '../../media/media-frame.js';
-import { buildOpusHead, parseOpusHead } from '../../media/opus-head.js';
+import { aacChannelCount, parseAudioSpecificConfig } from '#ingest/media/adts.js';
+import { parseLatmStreamMuxConfig } from '#ingest/media/latm-stream-mux-config.js';
+import { buildAvcDecoderConfig, parseAvcDecoderConfig } from '#ingest/media/avc-decoder-config.js';
+import { parseH264Sps } from '#ingest/media/h264-sps.js';
+import { buildHevcDecoderConfig, parseH265Sps, parseHevcDecoderConfig } from '#ingest/media/h265.js';
+import type { AudioConfig, VideoConfig } from '#ingest/media/media-frame.js';
+import { buildOpusHead, parseOpusHead } from '#ingest/media/opus-head.js';
 import { ProtocolError } from '../protocol-error.js';
 import { mediaAttribute, mediaFmtp, mediaRtpmap, type SdpMedia, type SessionDescription } from './sdp.js';
 

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { createServer, type Server } from 'node:net';
-import { AdminSession, type AdminServer } from '../../protocols/admin/admin-session.js';
+import { AdminSession, type AdminServer } from '#ingest/protocols/admin/admin-session.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext } from '../ingest-context.js';
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { MetricsRegistry } from '../../metrics/metrics-registry.js';
+import type { MetricsRegistry } from '#ingest/metrics/metrics-registry.js';
 
 /** Bounds of the health listener: it serves a load balancer and a scraper, never viewers. */
 export const HEALTH_SERVER_LIMITS = {

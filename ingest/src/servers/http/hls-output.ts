@@ -1,9 +1,9 @@
-import type { Hub } from '../../hub/hub.js';
-import type { ReaderSink } from '../../hub/reader-sink.js';
-import type { Subscription } from '../../hub/subscription.js';
-import type { Logger } from '../../logger.js';
-import { HlsSegmenter } from '../../protocols/hls/hls-segmenter.js';
-import { tsSegmentWriter } from '../../protocols/hls/ts-segment-writer.js';
+import type { Hub } from '#ingest/hub/hub.js';
+import type { ReaderSink } from '#ingest/hub/reader-sink.js';
+import type { Subscription } from '#ingest/hub/subscription.js';
+import type { Logger } from '#ingest/logger.js';
+import { HlsSegmenter } from '#ingest/protocols/hls/hls-segmenter.js';
+import { tsSegmentWriter } from '#ingest/protocols/hls/ts-segment-writer.js';
 
 /** Timings of the HLS outputs. */
 export interface HlsOutputOptions {

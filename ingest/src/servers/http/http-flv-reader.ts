@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
-import type { Hub } from '../../hub/hub.js';
-import type { ReaderEndReason } from '../../hub/reader-sink.js';
-import type { Subscription } from '../../hub/subscription.js';
-import type { Logger } from '../../logger.js';
-import type { IngestMetrics } from '../../metrics/ingest-metrics.js';
-import { FlvMuxer, SharedFlvBatches } from '../../protocols/flv/flv-muxer.js';
-import { CORS_HEADERS } from '../../protocols/http/cors-headers.js';
-import { HTTP_LAST_CHUNK, encodeHttpChunk } from '../../protocols/http/encode-http-chunk.js';
-import { encodeHttpResponseHead } from '../../protocols/http/encode-http-response-head.js';
+import type { Hub } from '#ingest/hub/hub.js';
+import type { ReaderEndReason } from '#ingest/hub/reader-sink.js';
+import type { Subscription } from '#ingest/hub/subscription.js';
+import type { Logger } from '#ingest/logger.js';
+import type { IngestMetrics } from '#ingest/metrics/ingest-metrics.js';
+import { FlvMuxer, SharedFlvBatches } from '#ingest/protocols/flv/flv-muxer.js';
+import { CORS_HEADERS } from '#ingest/protocols/http/cors-headers.js';
+import { HTTP_LAST_CHUNK, encodeHttpChunk } from '#ingest/protocols/http/encode-http-chunk.js';
+import { encodeHttpResponseHead } from '#ingest/protocols/http/encode-http-response-head.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { AuthDecision } from '../../../../domain/src/auth-decision.js';
-import { parseQueryCredentials } from '../../../../domain/src/rtmp-auth-query.js';
-import type { AuthorizeRequest, Authorizer, Credentials } from '../../auth/authorizer.js';
-import { headerValue, type HttpRequest } from '../../protocols/http/http-request-parser.js';
+import type { AuthDecision } from '#domain/auth-decision.js';
+import { parseQueryCredentials } from '#domain/rtmp-auth-query.js';
+import type { AuthorizeRequest, Authorizer, Credentials } from '#ingest/auth/authorizer.js';
+import { headerValue, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
 import { PLAY_SESSION_COOKIE, cookieValue, type PlaySessionCookie } from './play-session-cookie.js';
 
 /** The realm of the `WWW-Authenticate: Basic` challenge (the same as RTSP's). */

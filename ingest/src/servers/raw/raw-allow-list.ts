@@ -1,5 +1,5 @@
-import { ipInRange, parseIpRange, type IpRange } from '../../../../domain/src/ip-range.js';
-import { invalidSetting } from '../../config.js';
+import { ipInRange, parseIpRange, type IpRange } from '#domain/ip-range.js';
+import { invalidSetting } from '#ingest/config.js';
 
 /**
  * The source-address check of the raw FLV/TS listeners, which carry no credentials

@@ -1,7 +1,7 @@
-import { decodeFlvPayload } from '../../media/flv-payload.js';
-import type { MediaFrame } from '../../media/media-frame.js';
-import { FlvDemuxer, type FlvDemuxerOptions } from '../../protocols/flv/flv-demuxer.js';
-import { flvStreamName } from '../../protocols/flv/flv-stream-name.js';
+import { decodeFlvPayload } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { FlvDemuxer, type FlvDemuxerOptions } from '#ingest/protocols/flv/flv-demuxer.js';
+import { flvStreamName } from '#ingest/protocols/flv/flv-stream-name.js';
 import type { RawIngestInput, RawIngestOutput } from './raw-ingest-input.js';
 
 /** Script tags other than onMetaData accepted before giving up on a stream name. */

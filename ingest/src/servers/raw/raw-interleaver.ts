@@ -1,4 +1,4 @@
-import type { MediaFrame } from '../../media/media-frame.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 
 type Track = 'audio' | 'video';
 

@@ -1,4 +1,4 @@
-import type { MediaFrame } from '../../media/media-frame.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 
 /**
  * Moves one publication's timeline to start at 0: the first timestamped frame's time becomes 0 and

@@ -1,5 +1,5 @@
-import type { MediaFrame } from '../../media/media-frame.js';
-import { TsDemuxer, type TsDemuxerOptions, type TsDemuxEvent } from '../../protocols/mpegts/ts-demuxer.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { TsDemuxer, type TsDemuxerOptions, type TsDemuxEvent } from '#ingest/protocols/mpegts/ts-demuxer.js';
 import type { RawIngestInput, RawIngestOutput } from './raw-ingest-input.js';
 
 /**

@@ -1,19 +1,19 @@
 import type { Duplex } from 'node:stream';
-import type { ConnectionPendingBytes, PendingBytesBudget } from '../../protocols/pending-bytes-budget.js';
-import { ProtocolError } from '../../protocols/protocol-error.js';
+import type { ConnectionPendingBytes, PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
-import { playerReadsOpus } from '../../protocols/rtmp/player-reads-opus.js';
+import { playerReadsOpus } from '#ingest/protocols/rtmp/player-reads-opus.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
-import { RtmpServerSession, type RtmpSessionEvent } from '../../protocols/rtmp/rtmp-server-session.js';
-import type { Hub, Publication } from '../../hub/hub.js';
-import type { ReaderEndReason, ReaderSink } from '../../hub/reader-sink.js';
-import type { Subscription } from '../../hub/subscription.js';
-import type { Logger } from '../../logger.js';
+import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import type { Hub, Publication } from '#ingest/hub/hub.js';
+import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
+import type { Subscription } from '#ingest/hub/subscription.js';
+import type { Logger } from '#ingest/logger.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
 import { invalidNameReason, splitQuery } from '../stream-name.js';
 import { publishStream } from '../publish-stream.js';
-import type { ClusterNode } from '../../cluster/cluster-node.js';
-import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
+import type { ClusterNode } from '#ingest/cluster/cluster-node.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '#domain/canonical-stream.js';
 import type { RtmpAccessControl, StreamRequest } from './rtmp-access-control.js';
 
 /** Settings of an RTMP connection (from IngestConfig). */

@@ -1,6 +1,6 @@
-import { encodedOnce } from '../../media/encoded-once.js';
-import type { MediaFrame } from '../../media/media-frame.js';
-import { encodeFrameChunks } from '../../protocols/rtmp/encode-frame-chunks.js';
+import { encodedOnce } from '#ingest/media/encoded-once.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeFrameChunks } from '#ingest/protocols/rtmp/encode-frame-chunks.js';
 
 /**
  * Turns the hub's batches into the bytes an RTMP player reads: every frame chunk-encoded once per

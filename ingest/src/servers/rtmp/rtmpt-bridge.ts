@@ -1,8 +1,8 @@
 import { Duplex } from 'node:stream';
-import { ProtocolError } from '../../protocols/protocol-error.js';
-import { LIMITS } from '../../protocols/limits.js';
-import { RTMPT_RESPONSE_HEADERS, RtmptTunnel } from '../../protocols/rtmpt/rtmpt-tunnel.js';
-import type { RtmptSession } from '../../protocols/rtmpt/rtmpt-session.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { LIMITS } from '#ingest/protocols/limits.js';
+import { RTMPT_RESPONSE_HEADERS, RtmptTunnel } from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
+import type { RtmptSession } from '#ingest/protocols/rtmpt/rtmpt-session.js';
 import type { IngestContext } from '../ingest-context.js';
 import { RtmpConnection, type RtmpConnectionOptions } from './rtmp-connection.js';
 

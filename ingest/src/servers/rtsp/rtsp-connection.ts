@@ -1,21 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from '../../auth/authorizer.js';
-import type { Subscription } from '../../hub/subscription.js';
-import type { Logger } from '../../logger.js';
-import type { AudioConfig, MediaFrame, VideoConfig } from '../../media/media-frame.js';
-import { ProtocolError } from '../../protocols/protocol-error.js';
-import { digestUriMatches, DigestNonceCounts, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../protocols/rtsp/rtsp-auth.js';
-import { getHeader, type RtspRequest } from '../../protocols/rtsp/rtsp-message.js';
-import { RtspRequestError } from '../../protocols/rtsp/rtsp-request-error.js';
-import { redactUri, RtspServerSession, stripQuery, type RtspSessionEvent } from '../../protocols/rtsp/rtsp-server-session.js';
-import { formatNptRange, formatRtpInfo } from '../../protocols/rtsp/rtsp-session-header.js';
-import type { RtspTransport } from '../../protocols/rtsp/rtsp-transport.js';
-import { formatSdp } from '../../protocols/sdp/sdp.js';
-import { sdpFromTracks, type SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
-import type { RtspMetrics } from '../../metrics/rtsp-metrics.js';
-import { RtpSourceLatch, type RtpDropReason } from '../../protocols/rtp/rtp-source-latch.js';
-import type { ConnectionPendingBytes } from '../../protocols/pending-bytes-budget.js';
+import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from '#ingest/auth/authorizer.js';
+import type { Subscription } from '#ingest/hub/subscription.js';
+import type { Logger } from '#ingest/logger.js';
+import type { AudioConfig, MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { digestUriMatches, DigestNonceCounts, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '#ingest/protocols/rtsp/rtsp-auth.js';
+import { getHeader, type RtspRequest } from '#ingest/protocols/rtsp/rtsp-message.js';
+import { RtspRequestError } from '#ingest/protocols/rtsp/rtsp-request-error.js';
+import { redactUri, RtspServerSession, stripQuery, type RtspSessionEvent } from '#ingest/protocols/rtsp/rtsp-server-session.js';
+import { formatNptRange, formatRtpInfo } from '#ingest/protocols/rtsp/rtsp-session-header.js';
+import type { RtspTransport } from '#ingest/protocols/rtsp/rtsp-transport.js';
+import { formatSdp } from '#ingest/protocols/sdp/sdp.js';
+import { sdpFromTracks, type SdpTrack } from '#ingest/protocols/sdp/sdp-tracks.js';
+import type { RtspMetrics } from '#ingest/metrics/rtsp-metrics.js';
+import { RtpSourceLatch, type RtpDropReason } from '#ingest/protocols/rtp/rtp-source-latch.js';
+import type { ConnectionPendingBytes } from '#ingest/protocols/pending-bytes-budget.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPair, RtpUdpPorts } from './rtp-udp-ports.js';
@@ -47,7 +47,7 @@ export interface RtspConnectionDeps {
   readonly metrics?: RtspMetrics;
 }
 
-export { RtspRequestError } from '../../protocols/rtsp/rtsp-request-error.js';
+export { RtspRequestError } from '#ingest/protocols/rtsp/rtsp-request-error.js';
 
 const REALM = 'streamgate';
 /** Refusals after which the client may go on on the same connection (a retry with credentials, another track or session). */

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
-import type { ReaderEndReason, ReaderSink } from '../../hub/reader-sink.js';
-import type { AudioConfig, MediaFrame, VideoConfig } from '../../media/media-frame.js';
-import { parseRtcp } from '../../protocols/rtp/rtcp.js';
-import { serializeRtpPacket } from '../../protocols/rtp/rtp-packet.js';
-import { RtpTrackPacketizer } from '../../protocols/rtp/rtp-packetizer.js';
-import { encodeInterleavedFrame } from '../../protocols/rtsp/rtsp-message.js';
+import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
+import type { AudioConfig, MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
+import { parseRtcp } from '#ingest/protocols/rtp/rtcp.js';
+import { serializeRtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
+import { RtpTrackPacketizer } from '#ingest/protocols/rtp/rtp-packetizer.js';
+import { encodeInterleavedFrame } from '#ingest/protocols/rtsp/rtsp-message.js';
 import type { RtpUdpPair } from './rtp-udp-ports.js';
 
 /** How often each track gets an RTCP sender report (RFC 3550 §6.2 suggests ~5 s minimum). */

@@ -1,12 +1,12 @@
-import type { Publication } from '../../hub/hub.js';
-import { frameByteLength, type MediaFrame } from '../../media/media-frame.js';
-import { parseRtcp } from '../../protocols/rtp/rtcp.js';
-import { AudioDepacketizer } from '../../protocols/rtp/rtp-audio-depacketizer.js';
-import { parseRtpPacket, type RtpPacket } from '../../protocols/rtp/rtp-packet.js';
-import { RtpReorderBuffer } from '../../protocols/rtp/rtp-reorder-buffer.js';
-import { LatmDepacketizer } from '../../protocols/rtp/rtp-latm-depacketizer.js';
-import { VideoDepacketizer } from '../../protocols/rtp/rtp-video-depacketizer.js';
-import type { SdpTrack } from '../../protocols/sdp/sdp-tracks.js';
+import type { Publication } from '#ingest/hub/hub.js';
+import { frameByteLength, type MediaFrame } from '#ingest/media/media-frame.js';
+import { parseRtcp } from '#ingest/protocols/rtp/rtcp.js';
+import { AudioDepacketizer } from '#ingest/protocols/rtp/rtp-audio-depacketizer.js';
+import { parseRtpPacket, type RtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
+import { RtpReorderBuffer } from '#ingest/protocols/rtp/rtp-reorder-buffer.js';
+import { LatmDepacketizer } from '#ingest/protocols/rtp/rtp-latm-depacketizer.js';
+import { VideoDepacketizer } from '#ingest/protocols/rtp/rtp-video-depacketizer.js';
+import type { SdpTrack } from '#ingest/protocols/sdp/sdp-tracks.js';
 
 /** One announced track being received. */
 interface IncomingTrack {

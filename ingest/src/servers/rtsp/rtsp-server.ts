@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import type { RtspMetrics } from '../../metrics/rtsp-metrics.js';
+import type { RtspMetrics } from '#ingest/metrics/rtsp-metrics.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPorts } from './rtp-udp-ports.js';
 import { RtspConnection, type RtspConnectionOptions } from './rtsp-connection.js';

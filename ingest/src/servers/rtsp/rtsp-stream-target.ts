@@ -1,6 +1,6 @@
-import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
-import { RtspRequestError } from '../../protocols/rtsp/rtsp-request-error.js';
-import { redactUri } from '../../protocols/rtsp/rtsp-server-session.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '#domain/canonical-stream.js';
+import { RtspRequestError } from '#ingest/protocols/rtsp/rtsp-request-error.js';
+import { redactUri } from '#ingest/protocols/rtsp/rtsp-server-session.js';
 import { splitQuery } from '../stream-name.js';
 
 /** The stream an RTSP request names, and the query it carried (credentials, options). */

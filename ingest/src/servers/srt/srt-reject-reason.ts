@@ -1,6 +1,6 @@
-import type { AuthReason } from '../../auth/authorizer.js';
-import type { StreamNameErrorCode } from '../../../../domain/src/canonical-stream.js';
-import { SRT_REJECT } from '../../protocols/srt/srt-handshake.js';
+import type { AuthReason } from '#ingest/auth/authorizer.js';
+import type { StreamNameErrorCode } from '#domain/canonical-stream.js';
+import { SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
 
 /** A refusal of a caller's stream id: the reject code it gets, the code and words of our log line. */
 export interface SrtStreamIdRefusal {

@@ -1,31 +1,31 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AuthDecision, AuthorizeRequest } from '../../auth/authorizer.js';
-import type { Subscription } from '../../hub/subscription.js';
-import type { Logger } from '../../logger.js';
-import { LIMITS } from '../../protocols/limits.js';
-import { ProtocolError } from '../../protocols/protocol-error.js';
-import { SrtByteBudget } from '../../protocols/srt/srt-byte-budget.js';
-import { SrtConnection } from '../../protocols/srt/srt-connection.js';
-import { SRT_REJECT } from '../../protocols/srt/srt-handshake.js';
-import { SrtPayloadCipher } from '../../protocols/srt/srt-key-material.js';
+import type { AuthDecision, AuthorizeRequest } from '#ingest/auth/authorizer.js';
+import type { Subscription } from '#ingest/hub/subscription.js';
+import type { Logger } from '#ingest/logger.js';
+import { LIMITS } from '#ingest/protocols/limits.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { SrtByteBudget } from '#ingest/protocols/srt/srt-byte-budget.js';
+import { SrtConnection } from '#ingest/protocols/srt/srt-connection.js';
+import { SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
+import { SrtPayloadCipher } from '#ingest/protocols/srt/srt-key-material.js';
 import {
   acceptSrtConclusion,
   handleSrtHandshake,
   rejectSrtConclusion,
   type SrtConclusion,
   type SrtListenerOptions,
-} from '../../protocols/srt/srt-listener.js';
-import { decodeSrtPacket, SRT_CONTROL, type SrtPacket } from '../../protocols/srt/srt-packet.js';
-import { parseSrtStreamId, type SrtStreamRequest } from '../../protocols/srt/srt-stream-id.js';
+} from '#ingest/protocols/srt/srt-listener.js';
+import { decodeSrtPacket, SRT_CONTROL, type SrtPacket } from '#ingest/protocols/srt/srt-packet.js';
+import { parseSrtStreamId, type SrtStreamRequest } from '#ingest/protocols/srt/srt-stream-id.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import type { IngestContext, Listener } from '../ingest-context.js';
 import { splitQuery } from '../stream-name.js';
-import { canonicalStream, StreamNameError, type StreamIdentity } from '../../../../domain/src/canonical-stream.js';
+import { canonicalStream, StreamNameError, type StreamIdentity } from '#domain/canonical-stream.js';
 import { srtRejectReason, srtStreamIdRefusal } from './srt-reject-reason.js';
-import { SrtKeyDerivations } from '../../protocols/srt/srt-key-derivations.js';
-import type { ClaimResult } from '../../cluster/cluster-node.js';
-import type { PublisherInfo } from '../../hub/publisher-info.js';
+import { SrtKeyDerivations } from '#ingest/protocols/srt/srt-key-derivations.js';
+import type { ClaimResult } from '#ingest/cluster/cluster-node.js';
+import type { PublisherInfo } from '#ingest/hub/publisher-info.js';
 import { claimStream } from '../publish-stream.js';
 import { SrtTsPlayer } from './srt-ts-player.js';
 import { SrtTsPublication } from './srt-ts-publication.js';

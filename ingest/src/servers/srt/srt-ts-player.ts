@@ -1,5 +1,5 @@
-import type { MediaFrame } from '../../media/media-frame.js';
-import { TsMuxer } from '../../protocols/mpegts/ts-muxer.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { TsMuxer } from '#ingest/protocols/mpegts/ts-muxer.js';
 
 /** SRT's usual payload: seven TS packets (1316 bytes) per message, as ffmpeg and libsrt send it. */
 export const SRT_TS_PAYLOAD = 7 * 188;

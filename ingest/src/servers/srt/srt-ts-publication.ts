@@ -1,6 +1,6 @@
-import type { Publication } from '../../hub/hub.js';
-import type { MediaFrame } from '../../media/media-frame.js';
-import { TsDemuxer, type TsDemuxEvent } from '../../protocols/mpegts/ts-demuxer.js';
+import type { Publication } from '#ingest/hub/hub.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { TsDemuxer, type TsDemuxEvent } from '#ingest/protocols/mpegts/ts-demuxer.js';
 import { RawInterleaver } from '../raw/raw-interleaver.js';
 import { RawTimestampRebaser } from '../raw/raw-timestamp-rebaser.js';
 

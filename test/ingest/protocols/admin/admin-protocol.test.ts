@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { AdminLineFramer } from '../../../../ingest/src/protocols/admin/admin-line-framer.js';
-import { AdminSession, type AdminServer } from '../../../../ingest/src/protocols/admin/admin-session.js';
+import { AdminLineFramer } from '#ingest/protocols/admin/admin-line-framer.js';
+import { AdminSession, type AdminServer } from '#ingest/protocols/admin/admin-session.js';
 import {
   encodeAdminRequest,
   parseAdminRequest,
   type AdminRequest,
-} from '../../../../ingest/src/protocols/admin/parse-admin-request.js';
-import { ascii, feedings, seededRandom } from '../../../support/feeding.js';
-import { mutate } from '../../../support/fuzz.js';
-import { codeOf } from '../../../support/expect-code.js';
+} from '#ingest/protocols/admin/parse-admin-request.js';
+import { ascii, feedings, seededRandom } from '#test/support/feeding.js';
+import { mutate } from '#test/support/fuzz.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 /** Canonical JSON lines: parse(bytes) = decoded, encode(decoded) = bytes. */
 const cases: { name: string; bytes: string; decoded: AdminRequest }[] = [

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAmf3 } from '../../../../ingest/src/protocols/amf/amf3-decoder.js';
-import { encodeAmf3 } from '../../../../ingest/src/protocols/amf/amf3-encoder.js';
-import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '../../../../ingest/src/protocols/amf/amf-values.js';
-import { hexBuffer } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { codeOf } from '../../../support/expect-code.js';
+import { decodeAmf3 } from '#ingest/protocols/amf/amf3-decoder.js';
+import { encodeAmf3 } from '#ingest/protocols/amf/amf3-encoder.js';
+import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/amf/amf-values.js';
+import { hexBuffer } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 interface Case {
   name: string;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FlvDemuxer, encodeFlvTag, type FlvTag } from '../../../../ingest/src/protocols/flv/flv-demuxer.js';
-import { decodeFlvHeader, encodeFlvHeader } from '../../../../ingest/src/protocols/flv/flv-header.js';
-import { flvStreamName } from '../../../../ingest/src/protocols/flv/flv-stream-name.js';
-import { feedings, hex, ONE_RANDOM_SPLIT } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { FlvDemuxer, encodeFlvTag, type FlvTag } from '#ingest/protocols/flv/flv-demuxer.js';
+import { decodeFlvHeader, encodeFlvHeader } from '#ingest/protocols/flv/flv-header.js';
+import { flvStreamName } from '#ingest/protocols/flv/flv-stream-name.js';
+import { feedings, hex, ONE_RANDOM_SPLIT } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const header = hex(`464c56 01   # 'FLV', version 1
                     05          # flags: audio + video

@@ -3,13 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeFlvPayload, type FlvTagType } from '../../../../ingest/src/media/flv-payload.js';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { FlvMuxer, SharedFlvBatches, encodeFlvHeader, encodeFlvTag } from '../../../../ingest/src/protocols/flv/flv-muxer.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { ffprobePath } from '../../../support/ffmpeg.js';
+import { decodeFlvPayload, type FlvTagType } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { FlvMuxer, SharedFlvBatches, encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { ffprobePath } from '#test/support/ffmpeg.js';
 import { readFlv, syntheticFrames } from './synthetic-av.js';
-import { hex } from '../../../support/feeding.js';
+import { hex } from '#test/support/feeding.js';
 
 const AVC_CONFIG = hex('01 64 00 0c ff e1 00 04 67 64 00 0c 01 00 04 68 ee 3c 80');
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFlvPayload, type FlvTagType } from '../../../../ingest/src/media/flv-payload.js';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
+import { decodeFlvPayload, type FlvTagType } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 
 /** One tag of an FLV file, as a minimal test-side reader sees it. */
 export interface FlvTag {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { HlsSegmenter, type HlsEvent, type HlsSegmenterOptions } from '../../../../ingest/src/protocols/hls/hls-segmenter.js';
-import type { SegmentWriter } from '../../../../ingest/src/protocols/hls/segment-writer.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { HlsSegmenter, type HlsEvent, type HlsSegmenterOptions } from '#ingest/protocols/hls/hls-segmenter.js';
+import type { SegmentWriter } from '#ingest/protocols/hls/segment-writer.js';
 import { syntheticFrames } from '../flv/synthetic-av.js';
 
 /**

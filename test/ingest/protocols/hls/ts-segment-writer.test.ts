@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { HlsSegmenter } from '../../../../ingest/src/protocols/hls/hls-segmenter.js';
-import { tsSegmentWriter } from '../../../../ingest/src/protocols/hls/ts-segment-writer.js';
-import { ffmpegPath, ffprobePath } from '../../../support/ffmpeg.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { HlsSegmenter } from '#ingest/protocols/hls/hls-segmenter.js';
+import { tsSegmentWriter } from '#ingest/protocols/hls/ts-segment-writer.js';
+import { ffmpegPath, ffprobePath } from '#test/support/ffmpeg.js';
 import { syntheticFrames } from '../flv/synthetic-av.js';
 
 function segmentAll(frames: MediaFrame[]): { dir: string; segmenter: HlsSegmenter } {

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpRequestParser } from '../../../../ingest/src/protocols/http/http-request-parser.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
+import { HttpRequestParser } from '#ingest/protocols/http/http-request-parser.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 
 // A differential test: the same bytes go to our HTTP/1.1 parser (which must stay, because it hands
 // the raw socket on to HTTP-FLV and RTMPT) and to node:http's (llhttp) on a loopback server. Where

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { HttpRequestParser, headerValue, type HttpRequest } from '../../../../ingest/src/protocols/http/http-request-parser.js';
-import { encodeHttpRequest } from '../../../../ingest/src/protocols/http/encode-http-request.js';
-import { httpErrorStatus } from '../../../../ingest/src/protocols/http/http-error-status.js';
-import { LIMITS } from '../../../../ingest/src/protocols/limits.js';
-import { ascii, feedings, } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { codeOf } from '../../../support/expect-code.js';
+import { HttpRequestParser, headerValue, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
+import { encodeHttpRequest } from '#ingest/protocols/http/encode-http-request.js';
+import { httpErrorStatus } from '#ingest/protocols/http/http-error-status.js';
+import { LIMITS } from '#ingest/protocols/limits.js';
+import { ascii, feedings, } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 type Expected = Pick<HttpRequest, 'method' | 'target' | 'path' | 'query' | 'version' | 'headers' | 'keepAlive' | 'chunked'> & {
   body: string;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CORS_HEADERS } from '../../../../ingest/src/protocols/http/cors-headers.js';
-import { HTTP_LAST_CHUNK, encodeHttpChunk } from '../../../../ingest/src/protocols/http/encode-http-chunk.js';
-import { encodeHttpResponseHead } from '../../../../ingest/src/protocols/http/encode-http-response-head.js';
-import { HTTP_ERROR_STATUS, httpErrorStatus } from '../../../../ingest/src/protocols/http/http-error-status.js';
-import { HttpRequestParser } from '../../../../ingest/src/protocols/http/http-request-parser.js';
-import { routeHttpRequest, type HttpRoute } from '../../../../ingest/src/protocols/http/http-route.js';
-import { normalizeRequestPath } from '../../../../ingest/src/protocols/http/normalize-request-path.js';
-import { hlsResponseHeaders } from '../../../../ingest/src/protocols/hls/hls-response-headers.js';
-import { ascii } from '../../../support/feeding.js';
-import { codeOf } from '../../../support/expect-code.js';
+import { CORS_HEADERS } from '#ingest/protocols/http/cors-headers.js';
+import { HTTP_LAST_CHUNK, encodeHttpChunk } from '#ingest/protocols/http/encode-http-chunk.js';
+import { encodeHttpResponseHead } from '#ingest/protocols/http/encode-http-response-head.js';
+import { HTTP_ERROR_STATUS, httpErrorStatus } from '#ingest/protocols/http/http-error-status.js';
+import { HttpRequestParser } from '#ingest/protocols/http/http-request-parser.js';
+import { routeHttpRequest, type HttpRoute } from '#ingest/protocols/http/http-route.js';
+import { normalizeRequestPath } from '#ingest/protocols/http/normalize-request-path.js';
+import { hlsResponseHeaders } from '#ingest/protocols/hls/hls-response-headers.js';
+import { ascii } from '#test/support/feeding.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 function route(method: string, target: string): HttpRoute {
   return routeHttpRequest({ method, ...normalizeRequestPath(target) });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { crc32Mpeg } from '../../../../ingest/src/protocols/mpegts/crc32-mpeg.js';
-import { decodePat, decodePmt, decodeSdt, decodeSection, encodePat, encodePmt, encodeSdt } from '../../../../ingest/src/protocols/mpegts/psi-tables.js';
-import { hex } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { crc32Mpeg } from '#ingest/protocols/mpegts/crc32-mpeg.js';
+import { decodePat, decodePmt, decodeSdt, decodeSection, encodePat, encodePmt, encodeSdt } from '#ingest/protocols/mpegts/psi-tables.js';
+import { hex } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 // The three sections below are byte for byte what ffmpeg 5.1 writes (test/fixtures/ts/h264-aac.ts).
 const cases = [

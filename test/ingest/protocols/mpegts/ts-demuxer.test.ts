@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame, VideoFrame } from '../../../../ingest/src/media/media-frame.js';
-import { parseAvcDecoderConfig } from '../../../../ingest/src/media/avc-decoder-config.js';
-import { splitAvcc } from '../../../../ingest/src/media/annexb.js';
-import { TsDemuxer, type TsDemuxEvent } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
-import { opusPacketDuration, splitOpusTs } from '../../../../ingest/src/media/opus-packet.js';
-import { detectTsPacketSize } from '../../../../ingest/src/protocols/mpegts/ts-packet-size.js';
-import { encodePat, encodePmt } from '../../../../ingest/src/protocols/mpegts/psi-tables.js';
-import { feedings, hex, ONE_RANDOM_SPLIT } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+import type { MediaFrame, VideoFrame } from '#ingest/media/media-frame.js';
+import { parseAvcDecoderConfig } from '#ingest/media/avc-decoder-config.js';
+import { splitAvcc } from '#ingest/media/annexb.js';
+import { TsDemuxer, type TsDemuxEvent } from '#ingest/protocols/mpegts/ts-demuxer.js';
+import { opusPacketDuration, splitOpusTs } from '#ingest/media/opus-packet.js';
+import { detectTsPacketSize } from '#ingest/protocols/mpegts/ts-packet-size.js';
+import { encodePat, encodePmt } from '#ingest/protocols/mpegts/psi-tables.js';
+import { feedings, hex, ONE_RANDOM_SPLIT } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../fixtures/ts/${name}`, import.meta.url)));
 

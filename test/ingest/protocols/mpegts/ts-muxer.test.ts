@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame, TimedFrame } from '../../../../ingest/src/media/media-frame.js';
-import { TsDemuxer } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
-import { TsMuxer } from '../../../../ingest/src/protocols/mpegts/ts-muxer.js';
-import { ffprobePath } from '../../../support/ffmpeg.js';
-import { expectCode } from '../../../support/expect-code.js';
+import type { MediaFrame, TimedFrame } from '#ingest/media/media-frame.js';
+import { TsDemuxer } from '#ingest/protocols/mpegts/ts-demuxer.js';
+import { TsMuxer } from '#ingest/protocols/mpegts/ts-muxer.js';
+import { ffprobePath } from '#test/support/ffmpeg.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 function demuxFrames(bytes: Uint8Array): MediaFrame[] {
   const d = new TsDemuxer();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { adobeAuthFailedDescription, adobeChallengeDescription, adobeNoSuchUserDescription, adobeResponse, ADOBE_NEED_AUTH_DESCRIPTION } from '../../../../domain/src/adobe-auth.js';
-import { adobeClientStep } from '../../../../ingest/src/protocols/rtmp/adobe-client-auth.js';
+import { adobeAuthFailedDescription, adobeChallengeDescription, adobeNoSuchUserDescription, adobeResponse, ADOBE_NEED_AUTH_DESCRIPTION } from '#domain/adobe-auth.js';
+import { adobeClientStep } from '#ingest/protocols/rtmp/adobe-client-auth.js';
 
 describe('adobeClientStep (the publisher side of Adobe RTMP auth)', () => {
   it('answers "need auth" with authmod=adobe and the user', () => {

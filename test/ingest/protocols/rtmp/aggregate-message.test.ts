@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { splitAggregateMessage } from '../../../../ingest/src/protocols/rtmp/aggregate-message.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { hexBuffer } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
+import { splitAggregateMessage } from '#ingest/protocols/rtmp/aggregate-message.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { hexBuffer } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
 
 const aggregate = hexBuffer(`
   08 000002 000064 00 000000  af01   0000000d   # audio, 2 bytes, ts 100, back pointer 13

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkDecoder, type ChunkDecoderLimits } from '../../../../ingest/src/protocols/rtmp/chunk-decoder.js';
-import { encodeMessageChunks } from '../../../../ingest/src/protocols/rtmp/chunk-encoder.js';
-import type { RtmpMessage } from '../../../../ingest/src/protocols/rtmp/rtmp-message.js';
-import { feedings, hexBuffer } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { codeOf } from '../../../support/expect-code.js';
+import { ChunkDecoder, type ChunkDecoderLimits } from '#ingest/protocols/rtmp/chunk-decoder.js';
+import { encodeMessageChunks } from '#ingest/protocols/rtmp/chunk-encoder.js';
+import type { RtmpMessage } from '#ingest/protocols/rtmp/rtmp-message.js';
+import { feedings, hexBuffer } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 /** n bytes 0, 1, 2, … (mod 256). */
 function seq(n: number, start = 0): Buffer {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCommand, encodeCommand } from '../../../../ingest/src/protocols/rtmp/command-message.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { hexBuffer } from '../../../support/feeding.js';
+import { decodeCommand, encodeCommand } from '#ingest/protocols/rtmp/command-message.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { hexBuffer } from '#test/support/feeding.js';
 
 const cases = [
   {

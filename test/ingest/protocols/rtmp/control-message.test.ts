@@ -3,10 +3,10 @@ import {
   type ControlMessage,
   decodeControlMessage,
   encodeControlMessage,
-} from '../../../../ingest/src/protocols/rtmp/control-message.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { hexBuffer } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
+} from '#ingest/protocols/rtmp/control-message.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { hexBuffer } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
 
 const cases: { name: string; typeId: number; bytes: Buffer; decoded: ControlMessage }[] = [
   { name: 'Set Chunk Size 4096', typeId: 1, bytes: hexBuffer('00001000'), decoded: { type: 'set-chunk-size', size: 4096 } },

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { RtmpServerSession, RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
+import type { RtmpServerSession, RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
 import { SessionHarness } from './session-harness.js';
-import { randomSplits, seededRandom } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
+import { randomSplits, seededRandom } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
 
 const capture = readFileSync(new URL('../../../fixtures/rtmp/ffmpeg-publish-c2s.bin', import.meta.url));
 

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { decodeFlvPayload, type FlvTagType } from '../../../../ingest/src/media/flv-payload.js';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { encodeFrameChunks, RtmpServerSession } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { ffprobePath } from '../../../support/ffmpeg.js';
+import { decodeFlvPayload, type FlvTagType } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeFrameChunks, RtmpServerSession } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import { ffprobePath } from '#test/support/ffmpeg.js';
 
 /** The frames of the fixture FLV, in file order. */
 function fixtureFrames(): MediaFrame[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { startLoopbackServer } from './loopback-server.js';
-import { runFfmpeg } from '../../../support/ffmpeg-runs.js';
+import { runFfmpeg } from '#test/support/ffmpeg-runs.js';
 
 describe('RtmpServerSession with a real ffmpeg publisher', () => {
   it('takes a 2 s h264+aac publish: connect, publish, configs, keyframes, metadata, unpublish', async () => {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
+import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
 
 /** What a test decides for each event; the default accepts everything. */
 export type Decide = (event: RtmpSessionEvent, session: RtmpServerSession) => void;

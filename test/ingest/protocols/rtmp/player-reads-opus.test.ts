@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { playerReadsOpus } from '../../../../ingest/src/protocols/rtmp/player-reads-opus.js';
+import { playerReadsOpus } from '#ingest/protocols/rtmp/player-reads-opus.js';
 
 describe('playerReadsOpus (from the connect command object)', () => {
   it.each([

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { RtmpClientSession, type RtmpClientEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-client-session.js';
-import { RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { encodeFrameChunks } from '../../../../ingest/src/protocols/rtmp/encode-frame-chunks.js';
-import { seededRandom } from '../../../support/feeding.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { RtmpClientSession, type RtmpClientEvent } from '#ingest/protocols/rtmp/rtmp-client-session.js';
+import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import { encodeFrameChunks } from '#ingest/protocols/rtmp/encode-frame-chunks.js';
+import { seededRandom } from '#test/support/feeding.js';
 
 /** A client and a server session wired back to back, bytes delivered in random splits. */
 function pair(mode: 'publish' | 'play', server: (s: RtmpServerSession, e: RtmpSessionEvent) => void) {

@@ -8,10 +8,10 @@ import {
   digestOffset,
   findDigest,
   imprintDigest,
-} from '../../../../ingest/src/protocols/rtmp/rtmp-handshake.js';
-import { feedings, seededRandom } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { codeOf } from '../../../support/expect-code.js';
+} from '#ingest/protocols/rtmp/rtmp-handshake.js';
+import { feedings, seededRandom } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 function randomPacket(seed: number): Buffer {
   const random = seededRandom(seed);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { encodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-encoder.js';
-import { encodeAmf3 } from '../../../../ingest/src/protocols/amf/amf3-encoder.js';
-import { ChunkDecoder } from '../../../../ingest/src/protocols/rtmp/chunk-decoder.js';
-import { encodeFrameChunks, type RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { decodeFlvPayload } from '../../../../ingest/src/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { encodeAmf3 } from '#ingest/protocols/amf/amf3-encoder.js';
+import { ChunkDecoder } from '#ingest/protocols/rtmp/chunk-decoder.js';
+import { encodeFrameChunks, type RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import { decodeFlvPayload } from '#ingest/media/flv-payload.js';
 import { SessionHarness, commandMessage, encodeControlMessage } from './session-harness.js';
-import { hexBuffer, seededRandom } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { codeOf } from '../../../support/expect-code.js';
+import { hexBuffer, seededRandom } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 const acceptAll = (event: RtmpSessionEvent, session: RtmpServerSession): void => {
   if (event.type === 'connect') session.acceptConnect(event.transactionId);

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { encodeFrameChunks, RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { RtmpTestClient } from '../../../support/rtmp-test-client.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeFrameChunks, RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import { RtmpTestClient } from '#test/support/rtmp-test-client.js';
 import { acceptAll, startLoopbackServer } from './loopback-server.js';
-import { hexBuffer } from '../../../support/feeding.js';
+import { hexBuffer } from '#test/support/feeding.js';
 
 const videoConfig: MediaFrame = { kind: 'video-config', codec: 'h264', record: Uint8Array.from(hexBuffer('0164001effe1')) };
 const keyframe: MediaFrame = { kind: 'video', codec: 'h264', dts: 40, pts: 40, keyframe: true, data: Uint8Array.from(hexBuffer('00000002 6588')) };

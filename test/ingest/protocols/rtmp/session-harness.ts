@@ -1,17 +1,17 @@
-import { encodeFlvPayload } from '../../../../ingest/src/media/flv-payload.js';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { encodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-encoder.js';
-import { ChunkDecoder } from '../../../../ingest/src/protocols/rtmp/chunk-decoder.js';
-import { encodeMessageChunks } from '../../../../ingest/src/protocols/rtmp/chunk-encoder.js';
-import { decodeAmfMessageValues, decodeCommand } from '../../../../ingest/src/protocols/rtmp/command-message.js';
-import { type ControlMessage, decodeControlMessage, encodeControlMessage } from '../../../../ingest/src/protocols/rtmp/control-message.js';
-import { HANDSHAKE_PACKET_SIZE } from '../../../../ingest/src/protocols/rtmp/rtmp-handshake.js';
-import type { RtmpMessage } from '../../../../ingest/src/protocols/rtmp/rtmp-message.js';
+import { encodeFlvPayload } from '#ingest/media/flv-payload.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { ChunkDecoder } from '#ingest/protocols/rtmp/chunk-decoder.js';
+import { encodeMessageChunks } from '#ingest/protocols/rtmp/chunk-encoder.js';
+import { decodeAmfMessageValues, decodeCommand } from '#ingest/protocols/rtmp/command-message.js';
+import { type ControlMessage, decodeControlMessage, encodeControlMessage } from '#ingest/protocols/rtmp/control-message.js';
+import { HANDSHAKE_PACKET_SIZE } from '#ingest/protocols/rtmp/rtmp-handshake.js';
+import type { RtmpMessage } from '#ingest/protocols/rtmp/rtmp-message.js';
 import {
   RtmpServerSession,
   type RtmpServerSessionOptions,
   type RtmpSessionEvent,
-} from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
+} from '#ingest/protocols/rtmp/rtmp-server-session.js';
 
 /** What the session wrote, decoded: a command's name and status code, data values, control. */
 export type Out =

@@ -1,13 +1,13 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { encodeHttpResponseHead } from '../../../../ingest/src/protocols/http/encode-http-response-head.js';
-import { httpErrorStatus } from '../../../../ingest/src/protocols/http/http-error-status.js';
-import { HttpRequestParser } from '../../../../ingest/src/protocols/http/http-request-parser.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { RtmpServerSession, type RtmpSessionEvent } from '../../../../ingest/src/protocols/rtmp/rtmp-server-session.js';
-import { RTMPT_RESPONSE_HEADERS, RtmptTunnel, rtmptErrorStatus } from '../../../../ingest/src/protocols/rtmpt/rtmpt-tunnel.js';
-import { runFfmpeg } from '../../../support/ffmpeg-runs.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeHttpResponseHead } from '#ingest/protocols/http/encode-http-response-head.js';
+import { httpErrorStatus } from '#ingest/protocols/http/http-error-status.js';
+import { HttpRequestParser } from '#ingest/protocols/http/http-request-parser.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import { RTMPT_RESPONSE_HEADERS, RtmptTunnel, rtmptErrorStatus } from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
+import { runFfmpeg } from '#test/support/ffmpeg-runs.js';
 
 /**
  * A minimal 8080 listener for the test (the real one is ingest/src/servers/http/http-server.ts): HTTP

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { HttpRequestParser, type HttpRequest } from '../../../../ingest/src/protocols/http/http-request-parser.js';
-import { encodeHttpRequest } from '../../../../ingest/src/protocols/http/encode-http-request.js';
-import { RTMPT_FAST_POLL, RTMPT_SLOW_POLL, RtmptSession } from '../../../../ingest/src/protocols/rtmpt/rtmpt-session.js';
+import { HttpRequestParser, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
+import { encodeHttpRequest } from '#ingest/protocols/http/encode-http-request.js';
+import { RTMPT_FAST_POLL, RTMPT_SLOW_POLL, RtmptSession } from '#ingest/protocols/rtmpt/rtmpt-session.js';
 import {
   RtmptTunnel,
   isRtmptPath,
   rtmptErrorStatus,
   type RtmptRoute,
-} from '../../../../ingest/src/protocols/rtmpt/rtmpt-tunnel.js';
-import { ascii, feedings, hex } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { codeOf } from '../../../support/expect-code.js';
+} from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
+import { ascii, feedings, hex } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { codeOf } from '#test/support/expect-code.js';
 
 const HEADERS = 'Host: 127.0.0.1:8080\r\nCache-Control: no-cache\r\nContent-type: application/x-fcs\r\nUser-Agent: Shockwave Flash\r\n';
 

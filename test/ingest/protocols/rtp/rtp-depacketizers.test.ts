@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { joinAvcc } from '../../../../ingest/src/media/annexb.js';
-import type { AudioConfig, MediaFrame, TimedFrame, VideoConfig, VideoFrame } from '../../../../ingest/src/media/media-frame.js';
-import { TsDemuxer } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
-import { AudioDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-audio-depacketizer.js';
-import { RtpClock } from '../../../../ingest/src/protocols/rtp/rtp-clock.js';
-import { parseRtpPacket, serializeRtpPacket, type RtpPacket } from '../../../../ingest/src/protocols/rtp/rtp-packet.js';
-import { RtpTrackPacketizer, packetizeAac, packetizeH264 } from '../../../../ingest/src/protocols/rtp/rtp-packetizer.js';
-import { RtpReorderBuffer } from '../../../../ingest/src/protocols/rtp/rtp-reorder-buffer.js';
-import { VideoDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-video-depacketizer.js';
-import { hex, seededRandom } from '../../../support/feeding.js';
-import { mutate } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { joinAvcc } from '#ingest/media/annexb.js';
+import type { AudioConfig, MediaFrame, TimedFrame, VideoConfig, VideoFrame } from '#ingest/media/media-frame.js';
+import { TsDemuxer } from '#ingest/protocols/mpegts/ts-demuxer.js';
+import { AudioDepacketizer } from '#ingest/protocols/rtp/rtp-audio-depacketizer.js';
+import { RtpClock } from '#ingest/protocols/rtp/rtp-clock.js';
+import { parseRtpPacket, serializeRtpPacket, type RtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
+import { RtpTrackPacketizer, packetizeAac, packetizeH264 } from '#ingest/protocols/rtp/rtp-packetizer.js';
+import { RtpReorderBuffer } from '#ingest/protocols/rtp/rtp-reorder-buffer.js';
+import { VideoDepacketizer } from '#ingest/protocols/rtp/rtp-video-depacketizer.js';
+import { hex, seededRandom } from '#test/support/feeding.js';
+import { mutate } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 function tsFrames(name: string): MediaFrame[] {
   const d = new TsDemuxer();

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AudioConfig } from '../../../../ingest/src/media/media-frame.js';
-import { AudioDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-audio-depacketizer.js';
-import { parseRtpPacket, type RtpPacket } from '../../../../ingest/src/protocols/rtp/rtp-packet.js';
-import { VideoDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-video-depacketizer.js';
-import { hex } from '../../../support/feeding.js';
+import type { AudioConfig } from '#ingest/media/media-frame.js';
+import { AudioDepacketizer } from '#ingest/protocols/rtp/rtp-audio-depacketizer.js';
+import { parseRtpPacket, type RtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
+import { VideoDepacketizer } from '#ingest/protocols/rtp/rtp-video-depacketizer.js';
+import { hex } from '#test/support/feeding.js';
 
 /** Records of test/fixtures/rtp/*.rtp: [stream index][16-bit length][RTP packet]. */
 function capture(name: string): RtpPacket[][] {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseLatmStreamMuxConfig } from '../../../../ingest/src/media/latm-stream-mux-config.js';
-import type { AudioConfig } from '../../../../ingest/src/media/media-frame.js';
-import { LatmDepacketizer } from '../../../../ingest/src/protocols/rtp/rtp-latm-depacketizer.js';
-import type { RtpPacket } from '../../../../ingest/src/protocols/rtp/rtp-packet.js';
-import { parseSdp } from '../../../../ingest/src/protocols/sdp/sdp.js';
-import { readSdpTrack } from '../../../../ingest/src/protocols/sdp/sdp-tracks.js';
-import { expectCode } from '../../../support/expect-code.js';
-import { seededRandom } from '../../../support/feeding.js';
-import { expectOnlyProtocolErrors, mutate } from '../../../support/fuzz.js';
+import { parseLatmStreamMuxConfig } from '#ingest/media/latm-stream-mux-config.js';
+import type { AudioConfig } from '#ingest/media/media-frame.js';
+import { LatmDepacketizer } from '#ingest/protocols/rtp/rtp-latm-depacketizer.js';
+import type { RtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
+import { parseSdp } from '#ingest/protocols/sdp/sdp.js';
+import { readSdpTrack } from '#ingest/protocols/sdp/sdp-tracks.js';
+import { expectCode } from '#test/support/expect-code.js';
+import { seededRandom } from '#test/support/feeding.js';
+import { expectOnlyProtocolErrors, mutate } from '#test/support/fuzz.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildReceiverReport, buildSenderReport, parseRtcp } from '../../../../ingest/src/protocols/rtp/rtcp.js';
-import { parseRtpPacket, serializeRtpPacket, type RtpPacket } from '../../../../ingest/src/protocols/rtp/rtp-packet.js';
-import { hex } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { buildReceiverReport, buildSenderReport, parseRtcp } from '#ingest/protocols/rtp/rtcp.js';
+import { parseRtpPacket, serializeRtpPacket, type RtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
+import { hex } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const cases: { name: string; bytes: Uint8Array; decoded: RtpPacket }[] = [
   {

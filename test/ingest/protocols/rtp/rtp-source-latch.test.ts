@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RtpSourceLatch } from '../../../../ingest/src/protocols/rtp/rtp-source-latch.js';
+import { RtpSourceLatch } from '#ingest/protocols/rtp/rtp-source-latch.js';
 
 const rtp = (ssrc: number): Uint8Array => {
   const b = Buffer.alloc(12);

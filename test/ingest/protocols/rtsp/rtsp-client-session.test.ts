@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RtspClientSession, type RtspClientEvent } from '../../../../ingest/src/protocols/rtsp/rtsp-client-session.js';
-import { digestResponse, parseAuthorization } from '../../../../ingest/src/protocols/rtsp/rtsp-auth.js';
-import { RtspDecoder } from '../../../../ingest/src/protocols/rtsp/rtsp-decoder.js';
-import { encodeInterleavedFrame, encodeRtspResponse, getHeader, type RtspRequest } from '../../../../ingest/src/protocols/rtsp/rtsp-message.js';
+import { RtspClientSession, type RtspClientEvent } from '#ingest/protocols/rtsp/rtsp-client-session.js';
+import { digestResponse, parseAuthorization } from '#ingest/protocols/rtsp/rtsp-auth.js';
+import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
+import { encodeInterleavedFrame, encodeRtspResponse, getHeader, type RtspRequest } from '#ingest/protocols/rtsp/rtsp-message.js';
 
 const SDP = [
   'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=cam', 'c=IN IP4 0.0.0.0', 't=0 0',

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RtspDecoder } from '../../../../ingest/src/protocols/rtsp/rtsp-decoder.js';
-import { encodeInterleavedFrame, encodeRtspRequest, encodeRtspResponse, getCSeq, getHeader, type RtspUnit } from '../../../../ingest/src/protocols/rtsp/rtsp-message.js';
-import { feedings, ONE_RANDOM_SPLIT } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
+import { encodeInterleavedFrame, encodeRtspRequest, encodeRtspResponse, getCSeq, getHeader, type RtspUnit } from '#ingest/protocols/rtsp/rtsp-message.js';
+import { feedings, ONE_RANDOM_SPLIT } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 

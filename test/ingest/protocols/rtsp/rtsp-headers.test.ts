@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DigestNonceCounts, digestResponse, digestUriMatches, formatDigestAuthorization, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '../../../../ingest/src/protocols/rtsp/rtsp-auth.js';
-import { formatNptRange, formatRtpInfo, formatSessionHeader, parseSessionHeader } from '../../../../ingest/src/protocols/rtsp/rtsp-session-header.js';
-import { formatTransport, parseTransport, type RtspTransport } from '../../../../ingest/src/protocols/rtsp/rtsp-transport.js';
-import { seededRandom } from '../../../support/feeding.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { DigestNonceCounts, digestResponse, digestUriMatches, formatDigestAuthorization, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '#ingest/protocols/rtsp/rtsp-auth.js';
+import { formatNptRange, formatRtpInfo, formatSessionHeader, parseSessionHeader } from '#ingest/protocols/rtsp/rtsp-session-header.js';
+import { formatTransport, parseTransport, type RtspTransport } from '#ingest/protocols/rtsp/rtsp-transport.js';
+import { seededRandom } from '#test/support/feeding.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const transports: { name: string; text: string; decoded: RtspTransport }[] = [
   {

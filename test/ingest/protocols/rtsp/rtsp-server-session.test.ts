@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RtspDecoder } from '../../../../ingest/src/protocols/rtsp/rtsp-decoder.js';
-import { encodeInterleavedFrame, getHeader, type RtspResponse } from '../../../../ingest/src/protocols/rtsp/rtsp-message.js';
-import { RtspRequestError } from '../../../../ingest/src/protocols/rtsp/rtsp-request-error.js';
-import { RtspServerSession, type RtspSessionEvent, type RtspSessionState } from '../../../../ingest/src/protocols/rtsp/rtsp-server-session.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
+import { encodeInterleavedFrame, getHeader, type RtspResponse } from '#ingest/protocols/rtsp/rtsp-message.js';
+import { RtspRequestError } from '#ingest/protocols/rtsp/rtsp-request-error.js';
+import { RtspServerSession, type RtspSessionEvent, type RtspSessionState } from '#ingest/protocols/rtsp/rtsp-server-session.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const URL = 'rtsp://h/live/a';
 const SDP = [

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AudioConfig, VideoConfig } from '../../../../ingest/src/media/media-frame.js';
-import { TsDemuxer } from '../../../../ingest/src/protocols/mpegts/ts-demuxer.js';
-import { formatSdp, mediaFmtp, mediaRtpmap, parseSdp, type SessionDescription } from '../../../../ingest/src/protocols/sdp/sdp.js';
-import { sdpFromTracks, trackFromSdpMedia } from '../../../../ingest/src/protocols/sdp/sdp-tracks.js';
-import { seededRandom } from '../../../support/feeding.js';
-import { expectCode } from '../../../support/expect-code.js';
+import type { AudioConfig, VideoConfig } from '#ingest/media/media-frame.js';
+import { TsDemuxer } from '#ingest/protocols/mpegts/ts-demuxer.js';
+import { formatSdp, mediaFmtp, mediaRtpmap, parseSdp, type SessionDescription } from '#ingest/protocols/sdp/sdp.js';
+import { sdpFromTracks, trackFromSdpMedia } from '#ingest/protocols/sdp/sdp-tracks.js';
+import { seededRandom } from '#test/support/feeding.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const fixture = (dir: string, name: string): Buffer => readFileSync(new URL(`../../../fixtures/${dir}/${name}`, import.meta.url));
 

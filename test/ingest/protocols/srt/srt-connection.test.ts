@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SrtByteBudget } from '../../../../ingest/src/protocols/srt/srt-byte-budget.js';
-import { SrtConnection, type SrtConnectionOptions } from '../../../../ingest/src/protocols/srt/srt-connection.js';
-import { decodeLossList, decodeSrtPacket, encodeLossList, encodeSrtPacket, SRT_CONTROL, type SrtPacket } from '../../../../ingest/src/protocols/srt/srt-packet.js';
-import { SrtReceiver } from '../../../../ingest/src/protocols/srt/srt-receiver.js';
-import { SrtSender } from '../../../../ingest/src/protocols/srt/srt-sender.js';
-import { seededRandom } from '../../../support/feeding.js';
+import { SrtByteBudget } from '#ingest/protocols/srt/srt-byte-budget.js';
+import { SrtConnection, type SrtConnectionOptions } from '#ingest/protocols/srt/srt-connection.js';
+import { decodeLossList, decodeSrtPacket, encodeLossList, encodeSrtPacket, SRT_CONTROL, type SrtPacket } from '#ingest/protocols/srt/srt-packet.js';
+import { SrtReceiver } from '#ingest/protocols/srt/srt-receiver.js';
+import { SrtSender } from '#ingest/protocols/srt/srt-sender.js';
+import { seededRandom } from '#test/support/feeding.js';
 
 const ISN = 0x7ffffff0; // wraps during the tests
 

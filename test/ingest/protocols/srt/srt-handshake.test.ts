@@ -9,14 +9,14 @@ import {
   SRT_HS_TYPE,
   SRT_MAGIC_CODE,
   SRT_REJECT,
-} from '../../../../ingest/src/protocols/srt/srt-handshake.js';
-import { decodeKeyMaterial, encodeKeyMaterial, generateStreamKeys, SrtPayloadCipher, unwrapStreamKeys, wrapStreamKeys } from '../../../../ingest/src/protocols/srt/srt-key-material.js';
-import { acceptSrtConclusion, handleSrtHandshake, rejectSrtConclusion, type SrtListenerOptions } from '../../../../ingest/src/protocols/srt/srt-listener.js';
-import { decodeSrtPacket, type SrtControlPacket } from '../../../../ingest/src/protocols/srt/srt-packet.js';
-import { srtSynCookie } from '../../../../ingest/src/protocols/srt/srt-syn-cookie.js';
-import { hexBuffer } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+} from '#ingest/protocols/srt/srt-handshake.js';
+import { decodeKeyMaterial, encodeKeyMaterial, generateStreamKeys, SrtPayloadCipher, unwrapStreamKeys, wrapStreamKeys } from '#ingest/protocols/srt/srt-key-material.js';
+import { acceptSrtConclusion, handleSrtHandshake, rejectSrtConclusion, type SrtListenerOptions } from '#ingest/protocols/srt/srt-listener.js';
+import { decodeSrtPacket, type SrtControlPacket } from '#ingest/protocols/srt/srt-packet.js';
+import { srtSynCookie } from '#ingest/protocols/srt/srt-syn-cookie.js';
+import { hexBuffer } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 /**
  * Captured from Debian's ffmpeg 5.1 with libsrt 1.5.1 calling a listener:

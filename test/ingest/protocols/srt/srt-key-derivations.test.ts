@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SrtKeyDerivations } from '../../../../ingest/src/protocols/srt/srt-key-derivations.js';
+import { SrtKeyDerivations } from '#ingest/protocols/srt/srt-key-derivations.js';
 
 const LIMITS = { perAddressBurst: 2, perAddressPerSecond: 1, totalBurst: 3, totalPerSecond: 2, cacheEntries: 2, trackedAddresses: 4 };
 const salt = (n: number): Uint8Array => Uint8Array.from({ length: 16 }, (_, i) => (i >= 8 ? n : 0));

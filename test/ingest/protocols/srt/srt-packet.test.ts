@@ -8,11 +8,11 @@ import {
   encodeSrtPacket,
   SRT_CONTROL,
   type SrtPacket,
-} from '../../../../ingest/src/protocols/srt/srt-packet.js';
-import { seqAdd, seqDiff } from '../../../../ingest/src/protocols/srt/srt-seq.js';
-import { hexBuffer } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+} from '#ingest/protocols/srt/srt-packet.js';
+import { seqAdd, seqDiff } from '#ingest/protocols/srt/srt-seq.js';
+import { hexBuffer } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 interface Case {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSrtStreamId } from '../../../../ingest/src/protocols/srt/srt-stream-id.js';
-import { expectCode } from '../../../support/expect-code.js';
+import { parseSrtStreamId } from '#ingest/protocols/srt/srt-stream-id.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 describe('parseSrtStreamId', () => {
   const cases: [string, ReturnType<typeof parseSrtStreamId>][] = [

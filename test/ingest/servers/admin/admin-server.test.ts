@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { adminServerOver, isLoopbackHost } from '../../../../ingest/src/servers/admin/admin-server.js';
-import { testContext } from '../../../support/test-context.js';
+import { adminServerOver, isLoopbackHost } from '#ingest/servers/admin/admin-server.js';
+import { testContext } from '#test/support/test-context.js';
 
 describe('adminServerOver (the AdminServer over hub and registry)', () => {
   it('lists only live streams, with the stream path as `stream`', async () => {

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIngest, type TestIngest } from '../../../support/ingest-harness.js';
+import { startTestIngest, type TestIngest } from '#test/support/ingest-harness.js';
 
 describe('STREAMGATE_DUMP_DIR', () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamgate-dump-'));

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestIngest, type TestIngest } from '../../../support/ingest-harness.js';
-import { RtmpTestClient } from '../../../support/rtmp-test-client.js';
-import { sleep } from '../../../support/wait.js';
+import { startTestIngest, type TestIngest } from '#test/support/ingest-harness.js';
+import { RtmpTestClient } from '#test/support/rtmp-test-client.js';
+import { sleep } from '#test/support/wait.js';
 
 let running: TestIngest | undefined;
 const sockets: Socket[] = [];

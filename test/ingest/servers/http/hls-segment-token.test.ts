@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HlsSegmentToken, SEGMENT_TOKEN_MAX_LENGTH } from '../../../../ingest/src/servers/http/hls-segment-token.js';
-import { hlsTokenizedPlaylist } from '../../../../ingest/src/servers/http/hls-tokenized-playlist.js';
+import { HlsSegmentToken, SEGMENT_TOKEN_MAX_LENGTH } from '#ingest/servers/http/hls-segment-token.js';
+import { hlsTokenizedPlaylist } from '#ingest/servers/http/hls-tokenized-playlist.js';
 
 const KEY = new Uint8Array(32).fill(7);
 const NOW = 1_800_000_000_000;

@@ -1,12 +1,12 @@
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { Hub } from '../../../../ingest/src/hub/hub.js';
-import { silentLogger } from '../../../../ingest/src/logger.js';
-import { createMetricsSetup } from '../../../../ingest/src/metrics/metrics-setup.js';
-import type { ConnectionEntry } from '../../../../ingest/src/servers/connection-registry.js';
-import { serveHttpFlv } from '../../../../ingest/src/servers/http/http-flv-reader.js';
-import { readFlv, syntheticFrames } from '../../protocols/flv/synthetic-av.js';
-import { sleep } from '../../../support/wait.js';
+import { Hub } from '#ingest/hub/hub.js';
+import { silentLogger } from '#ingest/logger.js';
+import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import type { ConnectionEntry } from '#ingest/servers/connection-registry.js';
+import { serveHttpFlv } from '#ingest/servers/http/http-flv-reader.js';
+import { readFlv, syntheticFrames } from '#test/ingest/protocols/flv/synthetic-av.js';
+import { sleep } from '#test/support/wait.js';
 
 function setup(maxBlockedMs = 10_000, maxQueueBytes = 64 * 1024) {
   const hub = new Hub({

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hub } from '../../../../ingest/src/hub/hub.js';
-import { silentLogger } from '../../../../ingest/src/logger.js';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { HlsOutputs } from '../../../../ingest/src/servers/http/hls-output.js';
-import { syntheticFrames } from '../../protocols/flv/synthetic-av.js';
-import { sleep } from '../../../support/wait.js';
+import { Hub } from '#ingest/hub/hub.js';
+import { silentLogger } from '#ingest/logger.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { HlsOutputs } from '#ingest/servers/http/hls-output.js';
+import { syntheticFrames } from '#test/ingest/protocols/flv/synthetic-av.js';
+import { sleep } from '#test/support/wait.js';
 
 function hub(): Hub {
   return new Hub({

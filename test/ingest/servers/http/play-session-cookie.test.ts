@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PLAY_SESSION_MAX_LENGTH, PlaySessionCookie, cookieValue } from '../../../../ingest/src/servers/http/play-session-cookie.js';
-import { seededRandom } from '../../../support/feeding.js';
-import { mutate } from '../../../support/fuzz.js';
+import { PLAY_SESSION_MAX_LENGTH, PlaySessionCookie, cookieValue } from '#ingest/servers/http/play-session-cookie.js';
+import { seededRandom } from '#test/support/feeding.js';
+import { mutate } from '#test/support/fuzz.js';
 
 const NOW = 1_800_000_000_000;
 const alice = { user: 'alice12', password: 'päss wörd:with;odd=chars' };

@@ -1,17 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../../../ingest/src/config.js';
-import { Hub } from '../../../../ingest/src/hub/hub.js';
-import { createLogger } from '../../../../ingest/src/logger.js';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { ProtocolError } from '../../../../ingest/src/protocols/protocol-error.js';
-import { PendingBytesBudget } from '../../../../ingest/src/protocols/pending-bytes-budget.js';
-import { ConnectionRegistry } from '../../../../ingest/src/servers/connection-registry.js';
-import { createRawAllowList } from '../../../../ingest/src/servers/raw/raw-allow-list.js';
-import { RawIngestConnection, type RawIngestOptions } from '../../../../ingest/src/servers/raw/raw-ingest-connection.js';
-import type { RawIngestInput, RawIngestOutput } from '../../../../ingest/src/servers/raw/raw-ingest-input.js';
-import { RawTimestampRebaser } from '../../../../ingest/src/servers/raw/raw-timestamp-rebaser.js';
+import { ConfigError } from '#ingest/config.js';
+import { Hub } from '#ingest/hub/hub.js';
+import { createLogger } from '#ingest/logger.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { ProtocolError } from '#ingest/protocols/protocol-error.js';
+import { PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
+import { ConnectionRegistry } from '#ingest/servers/connection-registry.js';
+import { createRawAllowList } from '#ingest/servers/raw/raw-allow-list.js';
+import { RawIngestConnection, type RawIngestOptions } from '#ingest/servers/raw/raw-ingest-connection.js';
+import type { RawIngestInput, RawIngestOutput } from '#ingest/servers/raw/raw-ingest-input.js';
+import { RawTimestampRebaser } from '#ingest/servers/raw/raw-timestamp-rebaser.js';
 
 const video = (dts: number, keyframe = true): MediaFrame => ({ kind: 'video', codec: 'h264', dts, pts: dts + 40, keyframe, data: new Uint8Array(10) });
 const audio = (dts: number): MediaFrame => ({ kind: 'audio', codec: 'aac', dts, data: new Uint8Array(10) });

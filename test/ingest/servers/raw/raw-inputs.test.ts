@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { encodeAmf0 } from '../../../../ingest/src/protocols/amf/amf0-encoder.js';
-import { encodeFlvHeader, encodeFlvTag } from '../../../../ingest/src/protocols/flv/flv-muxer.js';
-import { RawFlvInput } from '../../../../ingest/src/servers/raw/raw-flv-input.js';
-import type { RawIngestInput, RawIngestOutput } from '../../../../ingest/src/servers/raw/raw-ingest-input.js';
-import { RawTsInput } from '../../../../ingest/src/servers/raw/raw-ts-input.js';
-import { feedings, hex, ONE_RANDOM_SPLIT } from '../../../support/feeding.js';
-import { fuzz } from '../../../support/fuzz.js';
-import { expectCode } from '../../../support/expect-code.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
+import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
+import { RawFlvInput } from '#ingest/servers/raw/raw-flv-input.js';
+import type { RawIngestInput, RawIngestOutput } from '#ingest/servers/raw/raw-ingest-input.js';
+import { RawTsInput } from '#ingest/servers/raw/raw-ts-input.js';
+import { feedings, hex, ONE_RANDOM_SPLIT } from '#test/support/feeding.js';
+import { fuzz } from '#test/support/fuzz.js';
+import { expectCode } from '#test/support/expect-code.js';
 
 const flvFixture = Uint8Array.from(readFileSync(new URL('../../../fixtures/flv/h264-aac.flv', import.meta.url)));
 const tsFixture = Uint8Array.from(readFileSync(new URL('../../../fixtures/ts/h264-aac.ts', import.meta.url)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { RawInterleaver } from '../../../../ingest/src/servers/raw/raw-interleaver.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { RawInterleaver } from '#ingest/servers/raw/raw-interleaver.js';
 
 const video = (dts: number): MediaFrame => ({ kind: 'video', codec: 'h264', dts, pts: dts, keyframe: false, data: new Uint8Array(1) });
 const audio = (dts: number): MediaFrame => ({ kind: 'audio', codec: 'aac', dts, data: new Uint8Array(1) });

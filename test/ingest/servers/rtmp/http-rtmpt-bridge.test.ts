@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HANDSHAKE_PACKET_SIZE as C1_SIZE } from '../../../../ingest/src/protocols/rtmp/rtmp-handshake.js';
-import { RtmptBridge } from '../../../../ingest/src/servers/rtmp/rtmpt-bridge.js';
-import { sleep } from '../../../support/wait.js';
-import { testContext } from '../../../support/test-context.js';
+import { HANDSHAKE_PACKET_SIZE as C1_SIZE } from '#ingest/protocols/rtmp/rtmp-handshake.js';
+import { RtmptBridge } from '#ingest/servers/rtmp/rtmpt-bridge.js';
+import { sleep } from '#test/support/wait.js';
+import { testContext } from '#test/support/test-context.js';
 
 const options = { chunkSize: 4096, handshakeTimeoutMs: 5000, idleTimeoutMs: 5000, sessionIdleMs: 150 };
 const empty = new Uint8Array(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MediaFrame } from '../../../../ingest/src/media/media-frame.js';
-import { encodeFrameChunks } from '../../../../ingest/src/protocols/rtmp/encode-frame-chunks.js';
-import { RtmpPlayerEncoder, rtmpPlayerEncoder } from '../../../../ingest/src/servers/rtmp/rtmp-player-encoder.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
+import { encodeFrameChunks } from '#ingest/protocols/rtmp/encode-frame-chunks.js';
+import { RtmpPlayerEncoder, rtmpPlayerEncoder } from '#ingest/servers/rtmp/rtmp-player-encoder.js';
 
 const video = (dts: number, size = 5000): MediaFrame => ({
   kind: 'video',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RtspNonces } from '../../../../ingest/src/servers/rtsp/rtsp-nonces.js';
+import { RtspNonces } from '#ingest/servers/rtsp/rtsp-nonces.js';
 
 describe('RtspNonces', () => {
   it('accepts a nonce it issued until it expires, then calls it stale', () => {

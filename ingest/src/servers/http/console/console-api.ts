@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { FailureThrottle } from '../../../auth/failure-throttle.js';
-import { Hub } from '../../../hub/hub.js';
-import type { MetricsSetup } from '../../../metrics/metrics-setup.js';
-import { headerValue, type HttpRequest } from '../../../protocols/http/http-request-parser.js';
-import type { IngestContext } from '../../ingest-context.js';
+import { FailureThrottle } from '#ingest/auth/failure-throttle.js';
+import { Hub } from '#ingest/hub/hub.js';
+import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import { headerValue, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
+import type { IngestContext } from '#ingest/servers/ingest-context.js';
 import { ConsoleHistory, CONSOLE_HISTORY_DEFAULTS, type ConsoleHistoryOptions } from './console-history.js';
 import { consoleSnapshot } from './console-snapshot.js';
 import { proxyToFunctions } from './functions-proxy.js';

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Hub } from '../../../hub/hub.js';
-import type { MetricsSetup } from '../../../metrics/metrics-setup.js';
-import type { ConnectionRegistry } from '../../connection-registry.js';
+import type { Hub } from '#ingest/hub/hub.js';
+import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import type { ConnectionRegistry } from '#ingest/servers/connection-registry.js';
 
 /** One sample of a live stream: rates over the interval before `t`. */
 export interface StreamSample {

@@ -1,6 +1,6 @@
-import type { MetricsSetup } from '../../../metrics/metrics-setup.js';
-import type { RelayStatus } from '../../../relay/relay-status.js';
-import type { IngestContext } from '../../ingest-context.js';
+import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import type { RelayStatus } from '#ingest/relay/relay-status.js';
+import type { IngestContext } from '#ingest/servers/ingest-context.js';
 import type { ConsoleHistory, ServerSample } from './console-history.js';
 
 /** A live stream as the console's table shows it. */

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { WEB_ASSET_NAME } from '../../../protocols/http/http-route.js';
+import { WEB_ASSET_NAME } from '#ingest/protocols/http/http-route.js';
 
 /** One browser file ready to serve: its bytes, their gzip, and a strong ETag of the bytes. */
 export interface WebAsset {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpegPath } from '../../../../support/ffmpeg.js';
-import { exited, publishTestPattern } from '../../../../support/ffmpeg-runs.js';
-import { startTestIngest } from '../../../../support/ingest-harness.js';
-import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../../../../support/local-stack-harness.js';
+import { ffmpegPath } from '#test/support/ffmpeg.js';
+import { exited, publishTestPattern } from '#test/support/ffmpeg-runs.js';
+import { startTestIngest } from '#test/support/ingest-harness.js';
+import { startLocalStackForTest, waitFor, type LocalStackForTest } from '#test/support/local-stack-harness.js';
 
 const CAROL = { name: 'carol', password: 'carol-pass-123', publish: ['live/*'], play: ['*'] };
 

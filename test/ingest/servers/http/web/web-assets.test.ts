@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WebAssets, acceptsGzip, locateWebAssets } from '../../../../../ingest/src/servers/http/web/web-assets.js';
-import { playerPage } from '../../../../../ingest/src/servers/http/web/player-page.js';
+import { WebAssets, acceptsGzip, locateWebAssets } from '#ingest/servers/http/web/web-assets.js';
+import { playerPage } from '#ingest/servers/http/web/player-page.js';
 
 const work = mkdtempSync(join(tmpdir(), 'streamgate-web-assets-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
