@@ -1,4 +1,5 @@
 import { RtmpAuthError } from './rtmp-auth-error.js';
+import { splitQuery } from './split-query.js';
 
 /**
  * Bounds on everything a client can put into an auth query. A connect `app` is an AMF string (up
@@ -71,19 +72,14 @@ export function parseRawQuery(query: string): Map<string, string> {
   const q = query.startsWith('?') ? query.slice(1) : query;
   checkQueryLength(q);
   const out = new Map<string, string>();
-  if (q === '') return out;
-  const parts = q.split('&');
-  if (parts.length > RTMP_AUTH_LIMITS.queryMaxParams) {
+  const pairs = splitQuery(q);
+  if (pairs.length > RTMP_AUTH_LIMITS.queryMaxParams) {
     throw new RtmpAuthError(
       'auth_query_too_many_params',
-      `auth query has too many parameters: ${parts.length} > limit ${RTMP_AUTH_LIMITS.queryMaxParams}`,
+      `auth query has too many parameters: ${pairs.length} > limit ${RTMP_AUTH_LIMITS.queryMaxParams}`,
     );
   }
-  for (const part of parts) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = eq < 0 ? part : part.slice(0, eq);
-    const value = eq < 0 ? '' : part.slice(eq + 1);
+  for (const [key, value] of pairs) {
     if (value.length > RTMP_AUTH_LIMITS.paramMaxLength) {
       throw new RtmpAuthError(
         'auth_param_too_long',

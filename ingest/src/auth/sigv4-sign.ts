@@ -1,5 +1,6 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { splitQuery } from '#domain/split-query.js';
 
 /** AWS credentials as the signer needs them (task-role credentials carry a session token). */
 export interface AwsCredentials {
@@ -67,11 +68,9 @@ class NodeSha256 {
 /** `?b=2&a=x%20y&a=z` → `{ a: ['x y', 'z'], b: '2' }`: the signer encodes names and values itself. */
 function queryOf(search: string): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};
-  for (const part of search.replace(/^\?/, '').split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = decode(eq < 0 ? part : part.slice(0, eq));
-    const value = eq < 0 ? '' : decode(part.slice(eq + 1));
+  for (const [rawName, rawValue] of splitQuery(search)) {
+    const name = decode(rawName);
+    const value = decode(rawValue);
     const prev = query[name];
     query[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }

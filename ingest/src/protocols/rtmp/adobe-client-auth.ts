@@ -1,4 +1,5 @@
 import { adobeResponse } from '#domain/adobe-auth.js';
+import { splitQuery } from '#domain/split-query.js';
 
 /** What a publisher with credentials does after its connect was refused. */
 export type AdobeClientStep =
@@ -26,12 +27,7 @@ export function adobeClientStep(description: string, user: string, password: str
   if (!description.includes('authmod=adobe')) return { kind: 'none' };
   const q = description.indexOf('?');
   const params = new Map<string, string>();
-  if (q >= 0) {
-    for (const pair of description.slice(q + 1).split('&')) {
-      const eq = pair.indexOf('=');
-      if (eq > 0) params.set(pair.slice(0, eq), pair.slice(eq + 1).trim());
-    }
-  }
+  if (q >= 0) for (const [name, value] of splitQuery(description.slice(q + 1))) if (name !== '') params.set(name, value.trim());
   const reason = params.get('reason');
   if (reason === 'needauth') {
     const salt = params.get('salt');
