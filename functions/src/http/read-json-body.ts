@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HttpError } from './http-error.js';
-import { readLimitedBody } from './read-limited-body.js';
+import { readCappedBody } from '#domain/read-capped-body.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -10,7 +10,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * object). Content-Type is not enforced: curl users forget it, and the body decides.
  */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
-  const bytes = await readLimitedBody(c.req.raw, maxBytes);
+  const read = await readCappedBody(c.req.raw, maxBytes);
+  const bytes = read.ok ? read.bytes : undefined;
   if (!bytes) throw new HttpError(413, 'body_too_large', `request body larger than ${maxBytes} bytes`);
   let value: unknown;
   try {

@@ -13,7 +13,7 @@ import { validateUserName } from '#domain/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';
-import { readLimitedBody } from '../http/read-limited-body.js';
+import { readCappedBody } from '#domain/read-capped-body.js';
 import { iamAuthorized } from './iam-authorized.js';
 
 const utf8 = new TextDecoder('utf-8');
@@ -66,7 +66,8 @@ export function createTokenApp(deps: FunctionsDeps): Hono {
     };
 
     if (!fromIngest && deps.tokenThrottle.isBlocked(ip)) return invalid('throttled');
-    const body = await readLimitedBody(c.req.raw, TOKEN_MAX_BODY_BYTES);
+    const read = await readCappedBody(c.req.raw, TOKEN_MAX_BODY_BYTES);
+    const body = read.ok ? read.bytes : undefined;
     if (!body) return invalid('body_too_large');
     // Form decoding handles `+`/`%xx`; the first `clientid` wins (§2.3).
     const clientid = new URLSearchParams(utf8.decode(body)).get('clientid');

@@ -1,4 +1,5 @@
 import { AuthServiceError } from './auth-service-error.js';
+import { readCappedBody } from '#domain/read-capped-body.js';
 
 /** Largest response body the ingest reads from the functions (both answers are tiny). */
 export const AUTH_RESPONSE_MAX_BYTES = 16 * 1024;
@@ -70,23 +71,9 @@ export async function fetchJson(
  * thrown either way is `tooLarge(size, limit)`, so each caller keeps its own coded error.
  */
 export async function readLimitedText(res: Response, limit: number, tooLarge: (size: number, limit: number) => Error): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > limit) throw tooLarge(declared, limit);
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(total, limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readCappedBody(res, limit);
+  if (!body.ok) throw tooLarge(body.size, limit);
+  return Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength).toString('utf8');
 }
 
 function transportError(err: unknown, signal: AbortSignal): AuthServiceError {
