@@ -4,6 +4,7 @@ import type { FunctionsDeps } from '../functions-deps.js';
 import { createRelaysApp } from '../relays/create-relays-app.js';
 import { createTokenApp } from '../token/create-token-app.js';
 import { createUsersApp } from '../users/create-users-app.js';
+import { jsonErrorHandler, jsonNotFound } from '../http/json-error-handlers.js';
 
 /**
  * All three apps on one Hono app, as served locally (in AWS each is its own Lambda behind the
@@ -16,10 +17,7 @@ export function createFunctionsApp(deps: FunctionsDeps): Hono {
   app.route('/', createUsersApp(deps));
   app.route('/', createRelaysApp(deps));
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((err, c) => {
-    deps.log({ level: 'error', error: err.name, code: (err as { code?: string }).code });
-    return c.json({ error: 'internal', message: 'internal error' }, 500);
-  });
+  app.notFound(jsonNotFound);
+  app.onError(jsonErrorHandler(undefined, deps.log));
   return app;
 }

@@ -6,9 +6,9 @@ import { INGEST_RELAYS_PATH, relayView, RELAYS_PATH, validateRelayInput } from '
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';
-import { errorResponse } from '../http/error-response.js';
 import { HttpError } from '../http/http-error.js';
 import { readJsonBody } from '../http/read-json-body.js';
+import { jsonErrorHandler } from '../http/json-error-handlers.js';
 
 /** Largest accepted relays API body (16 URLs of 2 KiB fit). */
 export const RELAYS_MAX_BODY_BYTES = 64 * 1024;
@@ -28,11 +28,7 @@ export function createRelaysApp(deps: FunctionsDeps): Hono {
     return deps.relays;
   };
 
-  app.onError((err, c) => {
-    const { status, body, headers } = errorResponse(err);
-    if (status === 500) deps.log({ route: 'relays', level: 'error', error: err.name, code: (err as { code?: string }).code });
-    return c.json(body, status, headers);
-  });
+  app.onError(jsonErrorHandler('relays', deps.log));
 
   app.use(`${RELAYS_PATH}/*`, async (c: Context, next) => {
     const started = performance.now();

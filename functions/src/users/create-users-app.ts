@@ -12,10 +12,10 @@ import {
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';
-import { errorResponse } from '../http/error-response.js';
 import { HttpError } from '../http/http-error.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { openApiDocument } from './openapi-document.js';
+import { jsonErrorHandler, jsonNotFound } from '../http/json-error-handlers.js';
 
 /** Largest accepted users API body (100 patterns × 2 lists × 128 chars fit). */
 export const USERS_MAX_BODY_BYTES = 64 * 1024;
@@ -89,11 +89,7 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
     }
   };
 
-  app.onError((err, c) => {
-    const { status, body: errBody, headers } = errorResponse(err);
-    if (status === 500) deps.log({ route: 'users', level: 'error', error: err.name, code: (err as { code?: string }).code });
-    return c.json(errBody, status, headers);
-  });
+  app.onError(jsonErrorHandler('users', deps.log));
 
   // One log line per request: route, method, source, the user acted on, outcome, latency.
   const logRequest = async (c: Context, next: () => Promise<void>) => {
@@ -238,6 +234,6 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
   for (const path of [USERS_PATH, `${USERS_PATH}/:name`, `${USERS_PATH}/:name/password`, `${USERS_PATH}/:name/enable`, `${USERS_PATH}/:name/disable`, `${USERS_PATH}/:name/grants`, `${USERS_PATH}/:name/grants/revoke`, OPENAPI_PATH]) {
     app.all(path, notAllowed);
   }
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound(jsonNotFound);
   return app;
 }
