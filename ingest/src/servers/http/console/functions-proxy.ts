@@ -1,3 +1,5 @@
+import { readCappedBody } from '#domain/read-capped-body.js';
+
 /** Largest functions answer passed on (a users page of 100 users is far below). */
 export const PROXY_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 /** How long the functions may take to answer a console call. */
@@ -24,24 +26,6 @@ export interface ProxyRequest {
 
 function jsonError(status: number, error: string, message: string): ProxyAnswer {
   return { status, contentType: 'application/json', body: Buffer.from(JSON.stringify({ error, message })) };
-}
-
-async function readBounded(res: Response, max: number): Promise<Uint8Array | undefined> {
-  if (res.body === null) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts);
 }
 
 /**
@@ -73,7 +57,7 @@ export async function proxyToFunctions(baseUrl: string, request: ProxyRequest, f
       ? jsonError(504, 'functions_timeout', `the users API did not answer within ${PROXY_TIMEOUT_MS / 1000} s`)
       : jsonError(502, 'functions_unreachable', 'the users API cannot be reached from the ingest');
   }
-  const body = await readBounded(res, PROXY_MAX_RESPONSE_BYTES).catch(() => undefined);
-  if (body === undefined) return jsonError(502, 'functions_bad_answer', 'the users API answer was cut or too large');
-  return { status: res.status, contentType: res.headers.get('content-type') ?? 'application/json', body };
+  const read = await readCappedBody(res, PROXY_MAX_RESPONSE_BYTES).catch(() => undefined);
+  if (!read?.ok) return jsonError(502, 'functions_bad_answer', 'the users API answer was cut or too large');
+  return { status: res.status, contentType: res.headers.get('content-type') ?? 'application/json', body: read.bytes };
 }
