@@ -11,6 +11,7 @@ import type { ConnectionPendingBytes } from '#ingest/protocols/pending-bytes-bud
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { rtmptErrorStatus } from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
 import type { ConnectionEntry } from '../connection-registry.js';
+import { TrackedConnection } from '../tracked-connection.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
@@ -146,8 +147,8 @@ class HttpConnection {
   private handedOver = false;
   private closed = false;
   private headerTimer: NodeJS.Timeout | undefined;
-  private bytesIn = 0;
-  private bytesOut = 0;
+  /** Registry entry and byte counters. */
+  private readonly conn: TrackedConnection;
 
   constructor(
     private readonly socket: Socket,
@@ -156,7 +157,6 @@ class HttpConnection {
     private readonly tokens: HlsSegmentToken,
     private readonly sessions: PlaySessionCookie,
   ) {
-    const { registry } = deps.ctx;
     this.pendingBytes = deps.ctx.pendingBytes.open();
     this.parser = new HttpRequestParser({
       pending: this.pendingBytes,
@@ -164,16 +164,10 @@ class HttpConnection {
         if (!this.pendingBytes.authorized && deps.rtmpt.carriesPublisher(target)) this.pendingBytes.authorize();
       },
     });
-    this.entry = {
-      id: registry.nextId(),
-      protocol: 'http',
-      remoteAddress: socket.remoteAddress ?? 'unknown',
-      since: Date.now(),
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => this.bytesOut,
-      kick: () => socket.destroy(),
-    };
-    registry.add(this.entry);
+    const { registry, log } = deps.ctx;
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.conn = new TrackedConnection({ registry, log, protocol: 'http', events: 'http', socket, remoteAddress, dump: false, kick: () => socket.destroy() });
+    this.entry = this.conn.entry;
     socket.setTimeout(options.idleTimeoutMs, () => {
       if (!this.handedOver) socket.destroy();
     });
@@ -184,13 +178,13 @@ class HttpConnection {
       if (this.headerTimer) clearTimeout(this.headerTimer);
       this.parser.release();
       this.pendingBytes.close();
-      registry.remove(this.entry.id);
+      this.conn.leave();
     });
   }
 
   private onData(chunk: Buffer): void {
     if (this.handedOver) return;
-    this.bytesIn += chunk.byteLength;
+    this.conn.bytesIn += chunk.byteLength;
     let requests: HttpRequest[] = [];
     try {
       requests = this.parser.push(chunk);
@@ -218,15 +212,13 @@ class HttpConnection {
   }
 
   private write(bytes: Uint8Array): boolean {
-    if (this.socket.destroyed) return false;
-    this.bytesOut += bytes.byteLength;
-    return this.socket.write(bytes);
+    return this.conn.write(bytes);
   }
 
   /** An HTTP-FLV body: straight to the kernel when nothing is queued (see DirectSocketWriter). */
   private writeMedia(direct: DirectSocketWriter, bytes: Uint8Array): boolean {
     if (this.socket.destroyed) return false;
-    this.bytesOut += bytes.byteLength;
+    this.conn.bytesOut += bytes.byteLength;
     return direct.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 

@@ -9,6 +9,7 @@ import type { Logger } from '#ingest/logger.js';
 import { frameByteLength, type MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
+import { TrackedConnection } from '../tracked-connection.js';
 import type { RawIngestInput, RawIngestOutput } from './raw-ingest-input.js';
 import { RawInterleaver } from './raw-interleaver.js';
 import { RawTimestampRebaser } from './raw-timestamp-rebaser.js';
@@ -68,15 +69,15 @@ export class RawIngestConnection {
   readonly id: string;
   readonly remoteAddress: string;
   private readonly log: Logger;
+  /** Registry entry, logger, byte counters, fail and close. */
+  private readonly conn: TrackedConnection;
   private readonly entry: ConnectionEntry;
-  private readonly startedAt = Date.now();
   private readonly rebaser = new RawTimestampRebaser();
   private readonly interleaver: RawInterleaver | undefined;
   private readonly maxHeldFrames: number;
   private readonly maxHeldBytes: number;
   private readonly maxHeldMs: number;
   private readonly damageLogIntervalMs: number;
-  private bytesIn = 0;
   private framesIn = 0;
   private held: MediaFrame[] = [];
   private heldBytes = 0;
@@ -89,7 +90,6 @@ export class RawIngestConnection {
   private publication: Publication | undefined;
   private lastDamage = '';
   private lastDamageLogAt = 0;
-  private closed = false;
 
   constructor(
     private readonly socket: Socket,
@@ -97,8 +97,20 @@ export class RawIngestConnection {
     private readonly options: RawIngestOptions,
     private readonly deps: RawIngestDeps,
   ) {
-    this.id = deps.registry.nextId();
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.conn = new TrackedConnection({
+      registry: deps.registry,
+      log: deps.log,
+      protocol: options.protocol,
+      events: 'raw',
+      socket,
+      remoteAddress: this.remoteAddress,
+      app: options.app,
+      release: () => this.release(),
+    });
+    this.id = this.conn.id;
+    this.log = this.conn.log;
+    this.entry = this.conn.entry;
     this.maxHeldFrames = options.maxHeldFrames ?? RAW_INGEST_DEFAULTS.maxHeldFrames;
     this.maxHeldBytes = options.maxHeldBytes ?? RAW_INGEST_DEFAULTS.maxHeldBytes;
     this.maxHeldMs = options.maxHeldMs ?? RAW_INGEST_DEFAULTS.maxHeldMs;
@@ -109,19 +121,6 @@ export class RawIngestConnection {
     // in its first bytes (FLV: onMetaData is the first tag) is held to the pre-auth bound until
     // it has claimed one; MPEG-TS may show its SDT only after some media, so it is not.
     if (!input.namesFirst) this.pendingBytes.authorize();
-    this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: this.remoteAddress });
-    this.entry = {
-      id: this.id,
-      protocol: options.protocol,
-      remoteAddress: this.remoteAddress,
-      since: this.startedAt,
-      app: options.app,
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => 0,
-      socket,
-      kick: (reason) => this.close('kicked', { reason }),
-    };
-    deps.registry.add(this.entry);
     this.log.info('raw.connect', { app: options.app });
     // An encoder that stops sending is gone (half-open TCP): nothing else would notice.
     socket.setTimeout(options.idleTimeoutMs, () => this.close('idle-timeout'));
@@ -133,7 +132,7 @@ export class RawIngestConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.bytesIn += chunk.byteLength;
+    this.conn.bytesIn += chunk.byteLength;
     this.run(() => this.input.push(chunk));
   }
 
@@ -300,21 +299,20 @@ export class RawIngestConnection {
     this.log.warn('raw.input-damage', { ...damage, stream: this.stream });
   }
 
-  /** Logs a refused input (coded) or a bug, and closes this connection only. */
+  private get closed(): boolean {
+    return this.conn.closed;
+  }
+
   private fail(err: unknown): void {
-    if (err instanceof ProtocolError) {
-      this.log.warn('raw.protocol-error', { code: err.code, message: err.message });
-      this.close('protocol-error', { code: err.code });
-    } else {
-      this.log.error('raw.internal-error', { err });
-      this.close('internal-error');
-    }
+    this.conn.fail(err);
   }
 
   /** Closes the connection and ends its publication (idempotent). */
   close(reason: string, fields: Record<string, unknown> = {}): void {
-    if (this.closed) return;
-    this.closed = true;
+    this.conn.close(reason, fields);
+  }
+
+  private release(): Record<string, unknown> {
     if (this.publication !== undefined && this.interleaver !== undefined) {
       for (const f of this.interleaver.flush()) this.publication.push(this.rebaser.rebase(f));
     }
@@ -322,20 +320,7 @@ export class RawIngestConnection {
     this.held = [];
     this.heldBytes = 0;
     this.pendingBytes.close();
-    this.deps.registry.remove(this.id);
-    this.socket.destroy();
     this.reportDamage(true);
-    this.log.info('connection.close', {
-      reason,
-      timestampOffsetMs: this.rebaser.offset,
-      ...fields,
-      app: this.options.app,
-      stream: this.stream,
-      role: this.entry.role,
-      bytesIn: this.bytesIn,
-      bytesOut: 0,
-      frames: this.framesIn,
-      durationMs: Date.now() - this.startedAt,
-    });
+    return { timestampOffsetMs: this.rebaser.offset, frames: this.framesIn };
   }
 }

@@ -1,6 +1,5 @@
 import type { Duplex } from 'node:stream';
 import type { ConnectionPendingBytes, PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
-import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
 import { playerReadsOpus } from '#ingest/protocols/rtmp/player-reads-opus.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
@@ -10,6 +9,7 @@ import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
 import type { Logger } from '#ingest/logger.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
+import { TrackedConnection } from '../tracked-connection.js';
 import { invalidNameReason, splitQuery } from '../stream-name.js';
 import { publishStream } from '../publish-stream.js';
 import type { ClusterNode } from '#ingest/cluster/cluster-node.js';
@@ -62,10 +62,9 @@ export class RtmpConnection {
   readonly id: string;
   private readonly session: RtmpServerSession;
   private readonly log: Logger;
+  /** Registry entry, logger, byte counters, fail and close. */
+  private readonly conn: TrackedConnection;
   private readonly entry: ConnectionEntry;
-  private readonly startedAt = Date.now();
-  private bytesIn = 0;
-  private bytesOut = 0;
   private app: string | undefined;
   private appQuery = '';
   /** The player announced Enhanced RTMP Opus audio in its connect (playerReadsOpus). */
@@ -78,9 +77,6 @@ export class RtmpConnection {
   private readonly playing = new Map<number, PlayState>();
   /** Media of the shared tick goes out through this (one write(2) when nothing is queued). */
   private readonly direct: DirectSocketWriter;
-  private closed = false;
-  /** Set by closeSoon: the real reason, whatever event finally closes the socket. */
-  private closeReason: string | undefined;
   /**
    * The handshake deadline: it runs until a publish or play is allowed, so a connection that is
    * authorized for nothing (connect accepted or not) cannot stay open by sending a little now
@@ -98,9 +94,24 @@ export class RtmpConnection {
     private readonly options: RtmpConnectionOptions,
     private readonly deps: RtmpConnectionDeps,
   ) {
-    this.id = deps.registry.nextId();
+    this.conn = new TrackedConnection({
+      registry: deps.registry,
+      log: deps.log,
+      protocol: options.protocol,
+      events: 'rtmp',
+      socket,
+      remoteAddress,
+      kick: (reason) => {
+        // Drain: a publisher hears its stream ended before the socket goes (an encoder then reports "stream ended", not a network error).
+        if (reason === 'shutdown') for (const id of [...this.publishing.keys()]) this.stopPublishing(id, true);
+        this.close('kicked', { reason });
+      },
+      release: () => this.release(),
+    });
+    this.id = this.conn.id;
+    this.log = this.conn.log;
+    this.entry = this.conn.entry;
     this.direct = new DirectSocketWriter(socket);
-    this.log = deps.log.child({ conn: this.id, protocol: options.protocol, remote: remoteAddress });
     this.pendingBytes = deps.pendingBytes.open();
     this.session = new RtmpServerSession({
       send: (data) => this.write(data),
@@ -108,21 +119,6 @@ export class RtmpConnection {
       outChunkSize: options.chunkSize,
       pending: this.pendingBytes,
     });
-    this.entry = {
-      id: this.id,
-      protocol: options.protocol,
-      remoteAddress,
-      since: this.startedAt,
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => this.bytesOut,
-      socket,
-      kick: (reason) => {
-        // Drain: a publisher hears its stream ended before the socket goes (an encoder then reports "stream ended", not a network error).
-        if (reason === 'shutdown') for (const id of [...this.publishing.keys()]) this.stopPublishing(id, true);
-        this.close('kicked', { reason });
-      },
-    };
-    deps.registry.add(this.entry);
     this.log.debug('connection.open');
 
     this.handshakeTimer = setTimeout(() => this.close('handshake-timeout', { connected: this.app !== undefined }), options.handshakeTimeoutMs);
@@ -146,7 +142,7 @@ export class RtmpConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.bytesIn += chunk.byteLength;
+    this.conn.bytesIn += chunk.byteLength;
     try {
       this.batched(() => this.session.feed(chunk));
     } catch (err) {
@@ -168,21 +164,16 @@ export class RtmpConnection {
     }
   }
 
-  /** Logs a refused input (coded) or a bug, and closes this connection only. */
+  private get closed(): boolean {
+    return this.conn.closed;
+  }
+
   private fail(err: unknown): void {
-    if (err instanceof ProtocolError) {
-      this.log.warn('rtmp.protocol-error', { code: err.code, message: err.message });
-      this.close('protocol-error', { code: err.code });
-    } else {
-      this.log.error('rtmp.internal-error', { err });
-      this.close('internal-error');
-    }
+    this.conn.fail(err);
   }
 
   private write(data: Uint8Array): boolean {
-    if (this.closed || this.socket.destroyed) return false;
-    this.bytesOut += data.byteLength;
-    return this.socket.write(data);
+    return this.conn.write(data);
   }
 
   private enqueue(event: RtmpSessionEvent): void {
@@ -423,7 +414,7 @@ export class RtmpConnection {
           // nothing is queued (see DirectSocketWriter); its answer says whether the buffer is full.
           const parts = encoder.batchParts(frames);
           if (parts.length === 0) return !this.socket.writableNeedDrain;
-          for (const part of parts) this.bytesOut += part.byteLength;
+          for (const part of parts) this.conn.bytesOut += part.byteLength;
           return this.direct.writeAll(parts);
         } else {
           this.batched(() => {
@@ -469,33 +460,21 @@ export class RtmpConnection {
 
   /** Lets the last answer reach the peer, then closes. */
   private closeSoon(reason: string): void {
-    this.closeReason ??= reason;
-    setTimeout(() => this.close(reason), 100).unref();
-    this.socket.end?.();
+    this.conn.closeSoon(reason);
   }
 
   /** Closes the connection and releases its streams (idempotent). */
   close(reason: string, fields: Record<string, unknown> = {}): void {
-    if (this.closed) return;
-    this.closed = true;
-    reason = this.closeReason ?? reason;
+    this.conn.close(reason, fields);
+  }
+
+  private release(): undefined {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     for (const stop of this.unwatch) stop();
     for (const id of [...this.publishing.keys()]) this.stopPublishing(id, false);
     for (const id of [...this.playing.keys()]) this.stopPlaying(id);
-    this.deps.registry.remove(this.id);
     this.session.close();
     this.pendingBytes.close();
-    this.socket.destroy();
-    this.log.info('connection.close', {
-      reason,
-      ...fields,
-      app: this.entry.app,
-      stream: this.entry.stream,
-      role: this.entry.role,
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
-      durationMs: Date.now() - this.startedAt,
-    });
+    return undefined;
   }
 }

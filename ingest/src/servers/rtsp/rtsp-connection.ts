@@ -17,6 +17,7 @@ import type { RtspMetrics } from '#ingest/metrics/rtsp-metrics.js';
 import { RtpSourceLatch, type RtpDropReason } from '#ingest/protocols/rtp/rtp-source-latch.js';
 import type { ConnectionPendingBytes } from '#ingest/protocols/pending-bytes-budget.js';
 import type { ConnectionEntry } from '../connection-registry.js';
+import { TrackedConnection } from '../tracked-connection.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPair, RtpUdpPorts } from './rtp-udp-ports.js';
 import type { RtspNonces } from './rtsp-nonces.js';
@@ -94,12 +95,9 @@ export class RtspConnection {
   private readonly pendingBytes: ConnectionPendingBytes;
   /** Of `pendingBytes`: what the publisher holds (counted after each RTP/RTCP packet). */
   private publisherBytes = 0;
+  /** Registry entry, logger, byte counters, fail and close. */
+  private readonly conn: TrackedConnection;
   private readonly entry: ConnectionEntry;
-  private readonly startedAt = Date.now();
-  private bytesIn = 0;
-  private bytesOut = 0;
-  private closed = false;
-  private closeReason: string | undefined;
   private publish: PublishState | undefined;
   private play: PlayState | undefined;
   /** The stream DESCRIBE answered for (play SETUPs refer to it). */
@@ -121,9 +119,11 @@ export class RtspConnection {
     private readonly deps: RtspConnectionDeps,
   ) {
     const { ctx } = deps;
-    this.id = ctx.registry.nextId();
     this.remote = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
-    this.log = ctx.log.child({ conn: this.id, protocol: 'rtsp', remote: this.remote });
+    this.conn = new TrackedConnection({ registry: ctx.registry, log: ctx.log, protocol: 'rtsp', events: 'rtsp', socket, remoteAddress: this.remote, release: () => this.release() });
+    this.id = this.conn.id;
+    this.log = this.conn.log;
+    this.entry = this.conn.entry;
     this.pendingBytes = ctx.pendingBytes.open();
     this.session = new RtspServerSession({
       send: (data) => this.write(data),
@@ -132,17 +132,6 @@ export class RtspConnection {
       newSessionId: () => randomBytes(8).toString('hex'),
       pending: this.pendingBytes,
     });
-    this.entry = {
-      id: this.id,
-      protocol: 'rtsp',
-      remoteAddress: this.remote,
-      since: this.startedAt,
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => this.bytesOut,
-      socket,
-      kick: (reason) => this.close('kicked', { reason }),
-    };
-    ctx.registry.add(this.entry);
     this.log.debug('connection.open');
     const check = Math.min(5000, Math.max(50, options.sessionTimeoutMs / 4));
     this.activityTimer = setInterval(() => {
@@ -160,7 +149,7 @@ export class RtspConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.bytesIn += chunk.byteLength;
+    this.conn.bytesIn += chunk.byteLength;
     this.lastActivity = Date.now();
     let completed: boolean;
     try {
@@ -244,15 +233,12 @@ export class RtspConnection {
     });
   }
 
-  /** Logs a refused input (coded) or a bug, and closes this connection only. */
+  private get closed(): boolean {
+    return this.conn.closed;
+  }
+
   private fail(err: unknown): void {
-    if (err instanceof ProtocolError) {
-      this.log.warn('rtsp.protocol-error', { code: err.code, message: err.message });
-      this.close('protocol-error', { code: err.code });
-    } else {
-      this.log.error('rtsp.internal-error', { err });
-      this.close('internal-error');
-    }
+    this.conn.fail(err);
   }
 
   private async onAnnounce(req: RtspRequest, sessionName: string, tracks: readonly SdpTrack[]): Promise<void> {
@@ -586,24 +572,21 @@ export class RtspConnection {
   }
 
   private write(data: Uint8Array): boolean {
-    if (this.closed || this.socket.destroyed) return false;
-    this.bytesOut += data.byteLength;
-    return this.socket.write(data);
+    return this.conn.write(data);
   }
 
   /** Lets the last answer reach the peer, then closes. */
   private closeSoon(reason: string): void {
-    this.closeReason ??= reason;
-    setTimeout(() => this.close(reason), 100).unref();
-    this.socket.end();
+    this.conn.closeSoon(reason);
   }
 
   /** Closes the connection and releases its stream, subscription and UDP ports (idempotent). */
   close(reason: string, fields: Record<string, unknown> = {}): void {
-    if (this.closed) return;
-    this.closed = true;
+    this.conn.close(reason, fields);
+  }
+
+  private release(): Record<string, unknown> {
     this.session.close();
-    reason = this.closeReason ?? reason;
     clearInterval(this.activityTimer);
     if (this.requestTimer) clearTimeout(this.requestTimer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
@@ -620,20 +603,10 @@ export class RtspConnection {
     this.firstFrameHook?.(new Map());
     for (const pair of this.udpPairs) pair.close();
     this.pendingBytes.close();
-    this.deps.ctx.registry.remove(this.id);
-    this.socket.destroy();
-    this.log.info('connection.close', {
-      reason,
-      ...fields,
+    return {
       ...(this.badUdpPackets > 0 ? { badUdpPackets: this.badUdpPackets } : {}),
       ...(this.droppedUdpPackets > 0 ? { droppedUdpPackets: this.droppedUdpPackets } : {}),
-      app: this.entry.app,
-      stream: this.entry.stream,
-      role: this.entry.role,
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
-      durationMs: Date.now() - this.startedAt,
-    });
+    };
   }
 }
 
