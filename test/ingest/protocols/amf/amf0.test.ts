@@ -5,6 +5,7 @@ import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/
 import { hexBuffer } from '#test/support/feeding.js';
 import { fuzz } from '#test/support/fuzz.js';
 import { codeOf } from '#test/support/expect-code.js';
+import { itRoundTrips } from '#test/support/it-round-trips.js';
 
 interface Case {
   name: string;
@@ -99,13 +100,7 @@ const errors: { name: string; bytes: Buffer; code: string }[] = [
 ];
 
 describe('AMF0', () => {
-  it.each(cases)('decodes $name', ({ bytes, decoded }) => {
-    expect(decodeAmf0(bytes)).toEqual(decoded);
-  });
-
-  it.each(cases.filter((c) => c.encodes !== false))('encodes $name to the same bytes', ({ bytes, decoded }) => {
-    expect(encodeAmf0(...decoded).toString('hex')).toBe(bytes.toString('hex'));
-  });
+  itRoundTrips(cases, 'bytes', decodeAmf0, (decoded) => encodeAmf0(...decoded), { decode: (name) => `decodes ${name}`, encode: (name) => `encodes ${name} to the same bytes` });
 
   it('decodes ECMA arrays to AmfEcmaArray so re-encoding keeps the ECMA marker', () => {
     const [value] = decodeAmf0(hexBuffer('08 00000001 0001 "a" 05 0000 09'));

@@ -5,6 +5,7 @@ import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/
 import { hexBuffer } from '#test/support/feeding.js';
 import { fuzz } from '#test/support/fuzz.js';
 import { codeOf } from '#test/support/expect-code.js';
+import { itRoundTrips } from '#test/support/it-round-trips.js';
 
 interface Case {
   name: string;
@@ -82,13 +83,7 @@ const errors: { name: string; bytes: Buffer; code: string }[] = [
 ];
 
 describe('AMF3', () => {
-  it.each(cases)('decodes $name', ({ bytes, decoded }) => {
-    expect(decodeAmf3(bytes)).toEqual(decoded);
-  });
-
-  it.each(cases.filter((c) => c.encodes !== false))('encodes $name to the same bytes', ({ bytes, decoded }) => {
-    expect(encodeAmf3(...decoded).toString('hex')).toBe(bytes.toString('hex'));
-  });
+  itRoundTrips(cases, 'bytes', decodeAmf3, (decoded) => encodeAmf3(...decoded), { decode: (name) => `decodes ${name}`, encode: (name) => `encodes ${name} to the same bytes` });
 
   it.each(errors)('rejects $name with $code', ({ bytes, code }) => {
     expect(codeOf(() => decodeAmf3(bytes))).toBe(code);

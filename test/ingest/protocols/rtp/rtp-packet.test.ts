@@ -4,6 +4,7 @@ import { parseRtpPacket, serializeRtpPacket, type RtpPacket } from '#ingest/prot
 import { hex } from '#test/support/feeding.js';
 import { fuzz } from '#test/support/fuzz.js';
 import { expectCode } from '#test/support/expect-code.js';
+import { itRoundTrips } from '#test/support/it-round-trips.js';
 
 const cases: { name: string; bytes: Uint8Array; decoded: RtpPacket }[] = [
   {
@@ -39,14 +40,7 @@ const cases: { name: string; bytes: Uint8Array; decoded: RtpPacket }[] = [
 ];
 
 describe('RTP packet', () => {
-  for (const c of cases) {
-    it(`decodes ${c.name}`, () => {
-      expect(parseRtpPacket(c.bytes)).toEqual(c.decoded);
-    });
-    it(`encodes ${c.name}`, () => {
-      expect(serializeRtpPacket(c.decoded)).toEqual(c.bytes);
-    });
-  }
+  itRoundTrips(cases, 'bytes', parseRtpPacket, serializeRtpPacket);
 
   it('refuses an extension length running past the packet', () => {
     const lying = cases[1].bytes.slice();

@@ -6,6 +6,7 @@ import { formatSdp, mediaFmtp, mediaRtpmap, parseSdp, type SessionDescription } 
 import { sdpFromTracks, trackFromSdpMedia } from '#ingest/protocols/sdp/sdp-tracks.js';
 import { seededRandom } from '#test/support/feeding.js';
 import { expectCode } from '#test/support/expect-code.js';
+import { itRoundTrips } from '#test/support/it-round-trips.js';
 
 const fixture = (dir: string, name: string): Buffer => readFileSync(new URL(`../../../fixtures/${dir}/${name}`, import.meta.url));
 
@@ -26,14 +27,7 @@ const cases: { name: string; text: string; decoded: SessionDescription }[] = [
 ];
 
 describe('SDP', () => {
-  for (const c of cases) {
-    it(`parses ${c.name}`, () => {
-      expect(parseSdp(c.text)).toEqual(c.decoded);
-    });
-    it(`formats ${c.name}`, () => {
-      expect(formatSdp(c.decoded)).toBe(c.text);
-    });
-  }
+  itRoundTrips(cases, 'text', parseSdp, formatSdp, { decode: (name) => `parses ${name}`, encode: (name) => `formats ${name}` });
 
   it('reads the session name ffmpeg sets with -metadata title and both tracks', () => {
     const sdp = parseSdp(fixture('rtsp', 'h264-aac.sdp').toString());
