@@ -39,15 +39,21 @@ function live() {
   return { hub, pub: r.publication };
 }
 
+/** A reader caught up with a keyframe, then one audio frame pushed: what the reader gets next. */
+async function audioAfterKeyframe() {
+  const { hub, pub } = live();
+  pub.push(video(0, true));
+  const sink = new BatchSink('r');
+  hub.subscribe('live/x', sink);
+  await tick();
+  sink.batches = [];
+  pub.push(audio(10));
+  return { pub, sink };
+}
+
 describe('hub fan-out', () => {
   it('sends audio of a video stream together with the next video frame in one batch', async () => {
-    const { hub, pub } = live();
-    pub.push(video(0, true));
-    const sink = new BatchSink('r');
-    hub.subscribe('live/x', sink);
-    await tick();
-    sink.batches = [];
-    pub.push(audio(10));
+    const { pub, sink } = await audioAfterKeyframe();
     await tick();
     pub.push(audio(31));
     await tick();
@@ -58,13 +64,7 @@ describe('hub fan-out', () => {
   });
 
   it('sends held audio on its own once the hold bound passes without video', async () => {
-    const { hub, pub } = live();
-    pub.push(video(0, true));
-    const sink = new BatchSink('r');
-    hub.subscribe('live/x', sink);
-    await tick();
-    sink.batches = [];
-    pub.push(audio(10));
+    const { pub, sink } = await audioAfterKeyframe();
     await sleep(AUDIO_HOLD_MS + 30);
     expect(sink.batches.map((b) => b.map((f) => f.kind))).toEqual([['audio']]);
   });

@@ -7,8 +7,8 @@
  * a pattern with a decomposed `é` (NFD) never matched the NFC path the hub keys streams by.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MediaFrame } from '#ingest/media/media-frame.js';
 import type { RelayStatus } from '#ingest/relay/relay-status.js';
+import { collectFrames } from '../support/collect-frames.js';
 import { publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
@@ -40,16 +40,8 @@ describe('relay stream names are canonical', () => {
     await waitFor(() => origin.ingest.hub.isLive('live/src'), 10_000, 'origin live');
     edge.ingest.relays.setDefinitions([{ id: 'mixed', stream: 'Live/Mixed', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'on-demand' }]);
     expect(status(edge, 'mixed')).toMatchObject({ stream: 'live/mixed', state: 'idle' });
-    const frames: MediaFrame[] = [];
-    const sub = edge.ingest.hub.subscribe('live/mixed', {
-      id: 'probe',
-      protocol: 'test',
-      onPublish: () => undefined,
-      write: (f) => (frames.push(...f), true),
-      onUnpublish: () => undefined,
-      onEnd: () => undefined,
-    });
-    cleanups.push(() => sub.close());
+    const { frames, subscription } = collectFrames(edge.ingest.hub, 'live/mixed');
+    cleanups.push(() => subscription.close());
     await waitFor(() => frames.some((f) => f.kind === 'video'), 10_000, 'pulled video on live/mixed');
     expect(status(edge, 'mixed')!.state).toBe('live');
     expect(edge.ingest.hub.isLive('live/mixed')).toBe(true);

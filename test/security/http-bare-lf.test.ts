@@ -3,9 +3,9 @@
  * that split the same bytes differently are a request-smuggling vector behind a proxy. On the code
  * before this, `GET /healthz` with bare LF line ends got 200.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { rawExchange } from '../support/raw-exchange.js';
 
 describe('HTTP: bare LF line ends', () => {
   let t: TestIngest;
@@ -14,19 +14,7 @@ describe('HTTP: bare LF line ends', () => {
   });
   afterAll(() => t?.close());
 
-  function send(bytes: string): Promise<string> {
-    return new Promise((resolve) => {
-      const s = net.connect(t.ingest.ports.http, '127.0.0.1');
-      let got = '';
-      s.on('error', () => undefined);
-      s.on('data', (d) => {
-        got += d.toString('latin1');
-      });
-      s.on('close', () => resolve(got));
-      s.write(bytes);
-      setTimeout(() => s.end(), 500);
-    });
-  }
+  const send = (bytes: string): Promise<string> => rawExchange(t.ingest.ports.http, [bytes], { endAfterMs: 500 });
 
   it.each([
     ['after the request line', 'GET /healthz HTTP/1.1\nHost: h\r\n\r\n', 'HTTP_BAD_REQUEST_LINE'],

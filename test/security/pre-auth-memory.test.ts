@@ -14,6 +14,8 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { collectFrames } from '../support/collect-frames.js';
+import { rawExchange } from '../support/raw-exchange.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { sendPartialMessages, type PartialMessagesRun } from '../support/rtmp-partial-messages.js';
 
@@ -109,15 +111,7 @@ describe('pre-auth memory: what an unauthenticated RTMP connection can make the 
   });
 
   it('an authorized publisher\'s 8 MiB keyframe still passes', async () => {
-    const frames: MediaFrame[] = [];
-    t.ingest.hub.subscribe('live/big', {
-      id: 'probe',
-      protocol: 'test',
-      onPublish: () => undefined,
-      write: (f) => (frames.push(...f), true),
-      onUnpublish: () => undefined,
-      onEnd: () => undefined,
-    });
+    const { frames } = collectFrames(t.ingest.hub, 'live/big');
     const c = new RtmpTestClient({ chunkSize: 60_000 });
     await c.connect(t.rtmpUrl('live'));
     expect((await c.publish('big')).code).toBe('NetStream.Publish.Start');
@@ -167,15 +161,7 @@ describe('pre-auth memory: the process-wide budget', () => {
     expect(t.logs.some((l) => l.event === 'connection.refused' && l.code === 'PENDING_BYTES_BUDGET_EXHAUSTED')).toBe(true);
     expect(t.ingest.context.pendingBytes.exhausted).toBe(true);
     // The established publisher goes on, 1 MiB frames included.
-    const frames: MediaFrame[] = [];
-    t.ingest.hub.subscribe('live/cam', {
-      id: 'probe',
-      protocol: 'test',
-      onPublish: () => undefined,
-      write: (f) => (frames.push(...f), true),
-      onUnpublish: () => undefined,
-      onEnd: () => undefined,
-    });
+    const { frames } = collectFrames(t.ingest.hub, 'live/cam');
     publisher.sendRaw({ chunkStreamId: 6, timestamp: 0, typeId: 8, streamId: 1, payload: audioFrame(1 * MiB) });
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && frames.length === 0) await sleep(50);
@@ -197,20 +183,8 @@ describe('pre-auth memory: HTTP', () => {
   afterAll(() => t?.close());
 
   /** Sends `head` (and `body`), resolves with the status line the server answered, or '' when it just closed. */
-  function request(head: string, body = Buffer.alloc(0), keepOpen?: (s: net.Socket) => void): Promise<string> {
-    return new Promise((resolve) => {
-      const s = net.connect(t.ingest.ports.http, '127.0.0.1');
-      let got = '';
-      s.on('error', () => undefined);
-      s.on('data', (d) => {
-        got += d.toString('latin1');
-      });
-      s.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
-      s.write(head);
-      if (body.length > 0) s.write(body);
-      if (keepOpen) keepOpen(s);
-      else setTimeout(() => s.destroy(), 3000);
-    });
+  async function request(head: string, body = Buffer.alloc(0), keepOpen?: (s: net.Socket) => void): Promise<string> {
+    return (await rawExchange(t.ingest.ports.http, [head, body], { keepOpen })).split('\r\n')[0] ?? '';
   }
 
   it('a declared Content-Length costs nothing until the body is sent', async () => {

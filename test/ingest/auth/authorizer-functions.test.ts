@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
-import type { AuthEvent, AuthorizeRequest, Credentials } from '#ingest/auth/authorizer.js';
+import type { AuthEvent } from '#ingest/auth/authorizer.js';
 import { createAuthorizer, type AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
+import { appQueryPassword, rtmpPublishRequests } from '#test/support/rtmp-publish-requests.js';
 import { adobeStep3App } from './adobe-test-client.js';
 
 // The authorizer against a REAL local functions server (dynalite-backed token, acl, users apps).
@@ -34,15 +35,8 @@ function authorizerFor(config: Partial<AuthorizerConfig> = {}, events: AuthEvent
   );
 }
 
-const pw = (user: string, password: string): Credentials => ({ kind: 'password', user, password, source: 'app-query' });
-const publish = (stream: string, credentials: Credentials, ip = '127.0.0.1'): AuthorizeRequest => ({
-  action: 'publish',
-  protocol: 'rtmp',
-  app: 'live',
-  stream,
-  ip,
-  credentials,
-});
+const pw = appQueryPassword;
+const publish = rtmpPublishRequests('127.0.0.1');
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sg-auth-'));

@@ -5,6 +5,7 @@ import type { AclRequest, AclResponse } from '#domain/functions-contract.js';
 import { AuthServiceError } from '#ingest/auth/auth-service-error.js';
 import type { AuthEvent, AuthorizeRequest, Credentials } from '#ingest/auth/authorizer.js';
 import { createAuthorizer, type AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
+import { appQueryPassword, rtmpPublishRequests } from '#test/support/rtmp-publish-requests.js';
 import { adobeStep3App, llnwStep3App, parseStep2 } from './adobe-test-client.js';
 
 const USERS: Record<string, { password: string; publish: string[]; play: string[] }> = {
@@ -52,15 +53,8 @@ function setup(config: Partial<AuthorizerConfig> = {}, opts: { down?: boolean; t
   return { authorizer, calls, sleeps, events, clock, state };
 }
 
-const publish = (stream: string, credentials: Credentials, ip = '10.0.0.1'): AuthorizeRequest => ({
-  action: 'publish',
-  protocol: 'rtmp',
-  app: 'live',
-  stream,
-  ip,
-  credentials,
-});
-const pw = (user: string, password: string): Credentials => ({ kind: 'password', user, password, source: 'app-query' });
+const publish = rtmpPublishRequests('10.0.0.1');
+const pw = appQueryPassword;
 
 describe('connect screening', () => {
   it('challenges a credential-less publisher with the exact step-1 string', async () => {
