@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
-import { AUDIO_HOLD_MS } from '#ingest/hub/live-stream.js';
+import { AUDIO_HOLD_MS } from '#ingest/hub/fan-out-scheduler.js';
 import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
 import { MAX_BATCH_BYTES } from '#ingest/hub/subscription.js';
 import type { AudioFrame, MediaFrame, VideoFrame } from '#ingest/media/media-frame.js';

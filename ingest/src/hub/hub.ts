@@ -1,5 +1,7 @@
 import { canonicalStream, StreamNameError } from '#domain/canonical-stream.js';
 import type { MediaFrame } from '../media/media-frame.js';
+import { eventLoopClock, type FanOutClock } from './fan-out-clock.js';
+import { FanOutScheduler } from './fan-out-scheduler.js';
 import type { GopCacheLimits } from './gop-cache.js';
 import { LiveStream, type StreamInfo } from './live-stream.js';
 import type { PublisherInfo } from './publisher-info.js';
@@ -17,6 +19,8 @@ export interface HubOptions {
    * for the stream on the other tasks).
    */
   readonly onWaitingReader?: (path: string) => void;
+  /** The time and turns the fan-out runs on (default: the event loop). */
+  readonly clock?: FanOutClock;
 }
 
 /** The publisher's handle on its stream. */
@@ -55,8 +59,12 @@ export type PublishResult =
 export class Hub {
   private readonly streams = new Map<string, LiveStream>();
   private readonly observers = new Set<HubObserver>();
+  /** One clock tick and one held-audio timer for every stream, not one per stream. */
+  private readonly scheduler: FanOutScheduler;
 
-  constructor(private readonly options: HubOptions) {}
+  constructor(private readonly options: HubOptions) {
+    this.scheduler = new FanOutScheduler(options.clock ?? eventLoopClock);
+  }
 
   /**
    * The canonical path of what a client sent (any split, any case): `canonicalStream(...).path`.
@@ -80,9 +88,17 @@ export class Hub {
     const path = canonicalStream(rawPath).path;
     let stream = this.streams.get(path);
     if (stream === undefined) {
-      stream = new LiveStream(path, this.options.gop, this.options.reader, this.options.waitForPublisherMs, (s) => {
-        if (this.streams.get(s.path) === s) this.streams.delete(s.path);
-      }, (s, change) => this.notify(s, change));
+      stream = new LiveStream(
+        path,
+        this.options.gop,
+        this.options.reader,
+        this.options.waitForPublisherMs,
+        this.scheduler,
+        (s) => {
+          if (this.streams.get(s.path) === s) this.streams.delete(s.path);
+        },
+        (s, change) => this.notify(s, change),
+      );
       this.streams.set(path, stream);
     }
     return stream;

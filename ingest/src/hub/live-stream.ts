@@ -1,30 +1,10 @@
 import type { AudioConfig, MediaFrame, MetadataFrame, VideoConfig } from '../media/media-frame.js';
+import type { FanOutScheduler } from './fan-out-scheduler.js';
 import { GopCache, type GopCacheLimits } from './gop-cache.js';
 import type { PublisherInfo } from './publisher-info.js';
 import { Subscription, type SubscriptionLimits } from './subscription.js';
 import type { ReaderSink } from './reader-sink.js';
-
-/**
- * Longest time an audio frame of a video stream waits for the next video frame before it is sent
- * on its own. Audio (~47 frames/s for AAC at 48 kHz) rides with the next video frame (30/s) in one
- * write per player instead of a write of its own: fewer syscalls per player (bench/steady-state.sh).
- * Players buffer far more than this; video, which latency is judged by, is never held.
- */
-export const AUDIO_HOLD_MS = 40;
-
-/**
- * Readers served per event-loop turn. A frame for 1000 players is one long turn otherwise: new
- * connections, a late joiner's handshake and every other socket's reads wait behind it (measured:
- * connect answer and late-joiner start at 1000 players, bench/rtmp-load.mjs). Larger audiences get a batch over
- * several turns, in order: the next batch waits until this one reached everyone.
- */
-export const READERS_PER_TURN = 256;
-
-interface Delivery {
-  readonly batch: readonly MediaFrame[];
-  readonly readers: readonly Subscription[];
-  next: number;
-}
+import { StreamFanOut } from './stream-fan-out.js';
 
 /** A snapshot of one stream for the admin protocol, metrics and logs. */
 export interface StreamInfo {
@@ -42,9 +22,9 @@ export interface StreamInfo {
 
 /**
  * One `APP/STREAM` path: at most one publisher, any number of readers, the state a late reader
- * needs (metadata, decoder configs, the GOP cache). Frames are flushed once per tick: readers that
- * keep up all get the same batch array (a sink encodes it once and shares the bytes);
- * readers behind get their own bounded queue until they catch up.
+ * needs (metadata, decoder configs, the GOP cache). How frames then reach the readers (shared
+ * batches per turn, queues for readers behind) is its {@link StreamFanOut}'s business, on the
+ * hub's scheduler.
  */
 export class LiveStream {
   private publisherInfo: PublisherInfo | undefined;
@@ -53,28 +33,14 @@ export class LiveStream {
   private videoConfig: VideoConfig | undefined;
   private audioConfig: AudioConfig | undefined;
   private readonly gop: GopCache;
-  /** Readers that are caught up: they take `tick`, the frames since the last flush, as one shared batch. */
-  private readonly inStep = new Set<Subscription>();
-  /** Every other reader: frames go into its own queue. Every reader is in exactly one of the two. */
-  private readonly behind = new Set<Subscription>();
-  private tick: MediaFrame[] = [];
-  /** A batch being handed to a large audience over several turns (see READERS_PER_TURN). */
-  private delivery: Delivery | undefined;
-  /** Readers behind with something to flush. */
-  private readonly dirty = new Set<Subscription>();
-  private flushScheduled = false;
-  /** True while push() queues an audio frame of a video stream (see AUDIO_HOLD_MS). */
-  private queueingHeldAudio = false;
-  /** One timer per stream (never per reader) bounding how long held audio waits. */
-  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly fanOut: StreamFanOut;
   private hadPublisher = new WeakSet<Subscription>();
   private framesIn = 0;
   private bytesIn = 0;
   private droppedByGone = 0;
 
-  private readonly waitTimers = new Map<Subscription, NodeJS.Timeout>();
-  /** flush() bound once: a stream schedules it on every read of its publisher. */
-  private readonly flushNow = (): void => this.flush();
+  /** Cancels of the timers of readers waiting for a publisher. */
+  private readonly waitTimers = new Map<Subscription, () => void>();
 
   constructor(
     readonly path: string,
@@ -82,11 +48,13 @@ export class LiveStream {
     private readonly subLimits: SubscriptionLimits,
     /** How long a reader waits for a publisher (before the first one, and after one leaves). */
     private readonly waitForPublisherMs: number,
+    private readonly scheduler: FanOutScheduler,
     private readonly onEmpty: (stream: LiveStream) => void,
     /** Told when the publisher comes and goes and when the reader count changes (relays watch these). */
     private readonly onChange: (stream: LiveStream, change: 'live' | 'unpublished' | 'readers') => void = () => {},
   ) {
     this.gop = new GopCache(gopLimits);
+    this.fanOut = new StreamFanOut(scheduler);
   }
 
   get publisher(): PublisherInfo | undefined {
@@ -98,7 +66,7 @@ export class LiveStream {
   }
 
   get readerCount(): number {
-    return this.inStep.size + this.behind.size;
+    return this.fanOut.readerCount;
   }
 
   /** Attaches the publisher. The caller (Hub) has checked there is none. */
@@ -115,7 +83,7 @@ export class LiveStream {
   detachPublisher(info: PublisherInfo): void {
     if (this.publisherInfo !== info) return;
     // What the publisher sent goes out before readers learn it left.
-    this.flush();
+    this.fanOut.flush(this.scheduler.clock.now());
     this.publisherInfo = undefined;
     this.metadata = undefined;
     this.videoConfig = undefined;
@@ -129,10 +97,7 @@ export class LiveStream {
     this.checkEmpty();
   }
 
-  /**
-   * A frame from the publisher: kept for late readers, added once to this tick's batch for the
-   * readers in step and queued for each reader behind.
-   */
+  /** A frame from the publisher: kept for late readers and handed to the fan-out. */
   push(frame: MediaFrame): void {
     this.framesIn++;
     switch (frame.kind) {
@@ -149,14 +114,7 @@ export class LiveStream {
         this.bytesIn += frame.data.byteLength;
         this.gop.push(frame);
     }
-    const isVideo = this.gop.isVideoStream || this.videoConfig !== undefined;
-    this.queueingHeldAudio = frame.kind === 'audio' && isVideo;
-    for (const sub of this.behind) sub.enqueue(frame, isVideo);
-    if (this.inStep.size > 0) {
-      this.tick.push(frame);
-      this.requestFlush();
-    }
-    this.queueingHeldAudio = false;
+    this.fanOut.push(frame, this.gop.isVideoStream || this.videoConfig !== undefined);
   }
 
   /** Subscribes a reader; if the stream is live it starts at once from the caches. */
@@ -164,10 +122,10 @@ export class LiveStream {
     const sub = new Subscription(
       sink,
       this.subLimits,
-      (s) => this.markDirty(s),
+      (s) => this.fanOut.markDirty(s),
       (s) => this.unsubscribe(s),
     );
-    this.behind.add(sub);
+    this.fanOut.add(sub);
     if (this.isLive) this.startReader(sub);
     else this.startWaiting(sub);
     this.onChange(this, 'readers');
@@ -176,19 +134,22 @@ export class LiveStream {
 
   private startWaiting(sub: Subscription): void {
     if (sub.isClosed || this.waitTimers.has(sub)) return;
-    const timer = setTimeout(() => {
-      this.waitTimers.delete(sub);
-      sub.close();
-      sub.sink.onEnd('wait-timeout');
-    }, this.waitForPublisherMs);
-    timer.unref();
-    this.waitTimers.set(sub, timer);
+    const cancel = this.scheduler.clock.after(
+      this.waitForPublisherMs,
+      () => {
+        this.waitTimers.delete(sub);
+        sub.close();
+        sub.sink.onEnd('wait-timeout');
+      },
+      false,
+    );
+    this.waitTimers.set(sub, cancel);
   }
 
   private stopWaiting(sub: Subscription): void {
-    const timer = this.waitTimers.get(sub);
-    if (timer === undefined) return;
-    clearTimeout(timer);
+    const cancel = this.waitTimers.get(sub);
+    if (cancel === undefined) return;
+    cancel();
     this.waitTimers.delete(sub);
   }
 
@@ -210,88 +171,9 @@ export class LiveStream {
   private unsubscribe(sub: Subscription): void {
     this.stopWaiting(sub);
     this.droppedByGone += sub.stats.framesDropped;
-    this.inStep.delete(sub);
-    this.behind.delete(sub);
-    this.dirty.delete(sub);
+    this.fanOut.remove(sub);
     this.onChange(this, 'readers');
     this.checkEmpty();
-  }
-
-  private markDirty(sub: Subscription): void {
-    this.dirty.add(sub);
-    this.requestFlush();
-  }
-
-  private requestFlush(): void {
-    if (this.flushScheduled) return;
-    if (this.queueingHeldAudio) {
-      this.holdTimer ??= setTimeout(this.flushNow, AUDIO_HOLD_MS);
-      return;
-    }
-    this.flushScheduled = true;
-    // One flush per tick for all readers: frames that arrive in one read of the publisher's
-    // socket reach each reader as one batch (one socket write).
-    setImmediate(this.flushNow);
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
-    const now = Date.now();
-    this.finishDelivery(now);
-    if (this.tick.length > 0) {
-      const batch = this.tick;
-      this.tick = [];
-      if (this.inStep.size <= READERS_PER_TURN) {
-        for (const sub of this.inStep) this.deliverTo(sub, batch, now);
-      } else {
-        this.delivery = { batch, readers: [...this.inStep], next: 0 };
-        this.deliverSlice(this.delivery, now);
-      }
-    }
-    if (this.dirty.size === 0) return;
-    const dirty = [...this.dirty];
-    this.dirty.clear();
-    for (const sub of dirty) {
-      if (sub.flush(now)) {
-        sub.close();
-        sub.sink.onEnd('slow-reader');
-      } else if (sub.caughtUp) {
-        this.behind.delete(sub);
-        this.inStep.add(sub);
-      }
-    }
-  }
-
-  private deliverTo(sub: Subscription, batch: readonly MediaFrame[], now: number): void {
-    if (sub.deliver(batch, now) || !this.inStep.delete(sub)) return;
-    this.behind.add(sub); // blocked: it queues from now on
-  }
-
-  /** Serves the next READERS_PER_TURN readers of a large audience; the rest in later turns. */
-  private deliverSlice(delivery: Delivery, now: number): void {
-    this.deliverUpTo(delivery, delivery.next + READERS_PER_TURN, now);
-    if (delivery.next === delivery.readers.length) {
-      if (this.delivery === delivery) this.delivery = undefined;
-      return;
-    }
-    setImmediate(() => {
-      if (this.delivery === delivery) this.deliverSlice(delivery, Date.now());
-    });
-  }
-
-  /** A batch still on its way goes to everyone before the next one (readers see frames in order). */
-  private finishDelivery(now: number): void {
-    const delivery = this.delivery;
-    if (delivery === undefined) return;
-    this.delivery = undefined;
-    this.deliverUpTo(delivery, delivery.readers.length, now);
-  }
-
-  private deliverUpTo(delivery: Delivery, end: number, now: number): void {
-    const last = Math.min(end, delivery.readers.length);
-    while (delivery.next < last) this.deliverTo(delivery.readers[delivery.next++]!, delivery.batch, now);
   }
 
   /** Ends every reader (stream dropped by an operator, shutdown). */
@@ -337,7 +219,7 @@ export class LiveStream {
 
   /** Every reader, in step or behind (a copy: callers may end readers while they go through it). */
   private readers(): Subscription[] {
-    return [...this.inStep, ...this.behind];
+    return this.fanOut.readers();
   }
 
   /** Subscriptions, for the admin protocol (kick) and tests. */

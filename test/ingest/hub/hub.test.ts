@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
-import { READERS_PER_TURN } from '#ingest/hub/live-stream.js';
+import { READERS_PER_TURN } from '#ingest/hub/stream-fan-out.js';
 import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
 import type { MediaFrame, VideoFrame, AudioFrame } from '#ingest/media/media-frame.js';
 
