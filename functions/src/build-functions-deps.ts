@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigError } from '#domain/errors.js';
 import { USER_LIMITS } from '#domain/user.js';
 import type { FunctionsDeps } from './functions-deps.js';
-import { FailureThrottle } from './http/failure-throttle.js';
+import { FailureThrottle } from '#domain/failure-throttle.js';
 import { jsonLineLog, type LogFn } from './http/log-fn.js';
 import { DynamoRelayRepository } from './store/dynamo-relay-repository.js';
 import { DynamoUserRepository } from './store/dynamo-user-repository.js';

@@ -1,4 +1,4 @@
-import type { FailureThrottle } from './http/failure-throttle.js';
+import type { FailureThrottle } from '#domain/failure-throttle.js';
 import type { LogFn } from './http/log-fn.js';
 import type { RelayRepository } from './store/relay-repository.js';
 import type { UserRepository } from './store/user-repository.js';

@@ -1,13 +1,13 @@
 import { createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
 import type { ChallengeKey, ChallengeReplayCache } from '#domain/adobe-challenge.js';
 import type { AuthReason } from '#domain/auth-decision.js';
+import { ExpiringMap } from '#domain/expiring-map.js';
+import { FailureThrottle } from '#domain/failure-throttle.js';
 import { createAclClient, type AclClient } from './acl-client.js';
 import type { AuthAction, AuthEvent, Credentials, VerifiedCredentials } from './authorizer.js';
 import type { AuthorizerConfig, AuthorizerDeps } from './authorizer-config.js';
-import { FailureThrottle } from './failure-throttle.js';
 import { MemoryReplayCache } from './memory-replay-cache.js';
 import { createTokenClient, type TokenClient } from './token-client.js';
-import { TtlCache } from './ttl-cache.js';
 
 /** How a user authenticated, as logged. */
 export type AuthMethod = NonNullable<AuthEvent['method']>;
@@ -41,7 +41,8 @@ export interface AuthorizerContext {
   readonly tokens: TokenClient;
   readonly acl: AclClient;
   readonly replay: ChallengeReplayCache;
-  readonly cache: TtlCache<CachedAnswer>;
+  /** The decision cache (bounded; keys never hold a password). */
+  readonly cache: ExpiringMap<string, CachedAnswer>;
   readonly throttle: FailureThrottle;
   /** True when `action` needs credentials (publish auth on / play auth required). */
   authRequired(action: AuthAction): boolean;
@@ -66,7 +67,8 @@ export function createAuthorizerContext(config: AuthorizerConfig, deps: Authoriz
   const throttle = new FailureThrottle({
     maxFailures: config.maxFailures ?? 10,
     windowMs: config.failureWindowMs ?? 60_000,
-    maxAddresses: config.throttleMaxAddresses ?? 10_000,
+    maxKeys: config.throttleMaxAddresses ?? 10_000,
+    now,
   });
   // Only credentials this instance minted at connect are honoured as `verified`.
   const minted = new WeakSet<object>();
@@ -87,7 +89,7 @@ export function createAuthorizerContext(config: AuthorizerConfig, deps: Authoriz
       createTokenClient({ functionsUrl: config.functionsUrl, teaSecret: config.teaSecret, serviceToken: config.serviceToken, fetch: deps.fetch }),
     acl: deps.aclClient ?? createAclClient({ functionsUrl: config.functionsUrl, serviceToken: config.serviceToken, fetch: deps.fetch }),
     replay: deps.replayCache ?? new MemoryReplayCache(config.replayCacheMaxEntries ?? 10_000),
-    cache: new TtlCache<CachedAnswer>(config.cacheMaxEntries ?? 10_000),
+    cache: new ExpiringMap<string, CachedAnswer>({ maxEntries: config.cacheMaxEntries ?? 10_000, now }),
     throttle,
     authRequired: (action) => (action === 'publish' ? publishAuth === 'required' : playAuth === 'required'),
     emit(e, startedMs) {
@@ -98,7 +100,7 @@ export function createAuthorizerContext(config: AuthorizerConfig, deps: Authoriz
       }
     },
     async failed(ip) {
-      throttle.recordFailure(ip, now());
+      throttle.recordFailure(ip);
       if (failureDelayMs > 0) await sleep(failureDelayMs);
     },
     mint(user, method) {

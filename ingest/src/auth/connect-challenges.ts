@@ -44,7 +44,7 @@ export async function adobeChallengeStep(ctx: AuthorizerContext, req: ConnectReq
   const user = q.user ?? '';
   const fail = refusal(adobeAuthFailedDescription(), user, method);
   if (!isEchoableUser(user)) return fail('bad_credentials');
-  if (ctx.throttle.isThrottled(req.ip, ctx.now())) return fail('throttled');
+  if (ctx.throttle.isBlocked(req.ip)) return fail('throttled');
   const key = ctx.challengeKey;
   if (q.response === undefined) {
     const issued = issueAdobeChallenge({ key, user, nowMs: ctx.now(), random: ctx.random(CHALLENGE_RANDOM_BYTES), ttlMs: ctx.challengeTtlMs });
@@ -74,7 +74,7 @@ export async function llnwChallengeStep(ctx: AuthorizerContext, req: ConnectRequ
   const user = q.user ?? '';
   const fail = refusal(LLNW_AUTH_FAILED_DESCRIPTION, user, method);
   if (!isEchoableUser(user)) return fail('bad_credentials');
-  if (ctx.throttle.isThrottled(req.ip, ctx.now())) return fail('throttled');
+  if (ctx.throttle.isBlocked(req.ip)) return fail('throttled');
   const key = ctx.challengeKey;
   if (q.response === undefined) {
     const { nonce } = issueLlnwNonce({ key, user, nowMs: ctx.now(), random: ctx.random(CHALLENGE_RANDOM_BYTES), ttlMs: ctx.challengeTtlMs });

@@ -47,7 +47,7 @@ async function decideResolved(ctx: AuthorizerContext, a: ResolvedAccess, fresh: 
     logDecision(ctx, req, d, cached, { app: id.app, stream: id.stream, user: d.user ?? user, method, errorCode }, started);
   const deny = (reason: AuthReason): AuthDecision => denial(reason, stream, user);
 
-  if (!fresh && ctx.throttle.isThrottled(req.ip, ctx.now())) {
+  if (!fresh && ctx.throttle.isBlocked(req.ip)) {
     const d = deny('throttled');
     log(d, false);
     return d;
@@ -55,10 +55,10 @@ async function decideResolved(ctx: AuthorizerContext, a: ResolvedAccess, fresh: 
 
   const key = decisionCacheKey(ctx, a);
   const remember = (answer: CachedAnswer): void => {
-    if (key !== undefined) ctx.cache.set(key, answer, answer.expiresAtMs, ctx.now());
+    if (key !== undefined) ctx.cache.set(key, answer, answer.expiresAtMs);
   };
   if (!fresh && key !== undefined) {
-    const hit = ctx.cache.get(key, ctx.now());
+    const hit = ctx.cache.get(key);
     if (hit) {
       const d: AuthDecision = hit.allowed ? { allowed: true, reason: 'allowed', stream, user, recheckAtMs: hit.expiresAtMs } : deny(hit.reason);
       if (d.reason === 'bad_credentials') await ctx.failed(req.ip);

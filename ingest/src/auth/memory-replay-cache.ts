@@ -1,4 +1,5 @@
 import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
+import { ExpiringMap } from '#domain/expiring-map.js';
 
 /**
  * In-memory {@link ChallengeReplayCache}: remembers claimed challenge ids until they expire.
@@ -7,19 +8,15 @@ import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
  * failing closed rather than forgetting a live id and letting it be replayed.
  */
 export class MemoryReplayCache implements ChallengeReplayCache {
-  private readonly used = new Map<string, number>();
+  private readonly used: ExpiringMap<string, true>;
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(maxEntries = 10_000) {
+    this.used = new ExpiringMap({ maxEntries, whenFull: 'refuse' });
+  }
 
   claim(id: string, expiresAtMs: number, nowMs: number): boolean {
-    const seen = this.used.get(id);
-    if (seen !== undefined && nowMs < seen) return false;
-    if (this.used.size >= this.maxEntries) {
-      for (const [k, exp] of this.used) if (nowMs >= exp) this.used.delete(k);
-      if (this.used.size >= this.maxEntries) return false;
-    }
-    this.used.set(id, expiresAtMs);
-    return true;
+    if (this.used.get(id, nowMs) !== undefined) return false;
+    return this.used.set(id, true, expiresAtMs, nowMs);
   }
 
   /** Ids currently remembered. */

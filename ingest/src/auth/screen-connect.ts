@@ -87,7 +87,7 @@ async function queryStep(ctx: AuthorizerContext, req: ConnectRequest, app: strin
     method,
     ...(errorCode ? { errorCode } : {}),
   });
-  if (ctx.throttle.isThrottled(req.ip, ctx.now())) return fail('throttled');
+  if (ctx.throttle.isBlocked(req.ip)) return fail('throttled');
   let password: string | undefined;
   try {
     password = await ctx.tokens.lookupPassword(user, AbortSignal.timeout(ctx.timeoutMs));

@@ -2,56 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyConnect } from '#ingest/auth/classify-connect.js';
-import { FailureThrottle } from '#ingest/auth/failure-throttle.js';
 import { AUTH_RESPONSE_MAX_BYTES, fetchJson } from '#ingest/auth/fetch-json.js';
 import { MemoryReplayCache } from '#ingest/auth/memory-replay-cache.js';
-import { TtlCache } from '#ingest/auth/ttl-cache.js';
 import { createAclClient } from '#ingest/auth/acl-client.js';
 import { createTokenClient } from '#ingest/auth/token-client.js';
 import { teaEncrypt } from '#domain/tea.js';
-
-describe('TtlCache', () => {
-  it('returns a value until it expires', () => {
-    const c = new TtlCache<number>(10);
-    c.set('a', 1, 100, 0);
-    expect(c.get('a', 99)).toBe(1);
-    expect(c.get('a', 100)).toBeUndefined();
-    expect(c.size).toBe(0);
-  });
-
-  it('never holds more than its bound, dropping expired then oldest entries', () => {
-    const c = new TtlCache<number>(3);
-    c.set('old', 0, 10, 0);
-    c.set('a', 1, 1000, 0);
-    c.set('b', 2, 1000, 0);
-    c.set('c', 3, 1000, 20); // 'old' expired: it goes first
-    expect(c.get('a', 20)).toBe(1);
-    c.set('d', 4, 1000, 20); // all live: the oldest ('a'... re-read does not refresh) goes
-    expect(c.size).toBe(3);
-    expect(c.get('a', 20)).toBeUndefined();
-    expect(c.get('d', 20)).toBe(4);
-  });
-});
-
-describe('FailureThrottle', () => {
-  it('refuses an address at maxFailures within the window and forgets it after', () => {
-    const t = new FailureThrottle({ maxFailures: 2, windowMs: 1000, maxAddresses: 10 });
-    expect(t.isThrottled('a', 0)).toBe(false);
-    t.recordFailure('a', 0);
-    expect(t.isThrottled('a', 1)).toBe(false);
-    expect(t.recordFailure('a', 500)).toBe(2);
-    expect(t.isThrottled('a', 999)).toBe(true);
-    expect(t.isThrottled('b', 999)).toBe(false);
-    expect(t.isThrottled('a', 1000)).toBe(false);
-  });
-
-  it('tracks a bounded number of addresses', () => {
-    const t = new FailureThrottle({ maxFailures: 1, windowMs: 1000, maxAddresses: 100 });
-    for (let i = 0; i < 1000; i++) t.recordFailure(`10.0.${i >> 8}.${i & 255}`, 0);
-    expect(t.size).toBeLessThanOrEqual(100);
-    expect(t.isThrottled('10.0.3.231', 0)).toBe(true); // the latest are kept
-  });
-});
 
 describe('MemoryReplayCache', () => {
   it('lets an id be claimed once until it expires', () => {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { FailureThrottle } from '#ingest/auth/failure-throttle.js';
+import { FailureThrottle } from '#domain/failure-throttle.js';
 import { Hub } from '#ingest/hub/hub.js';
 import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import { headerValue, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
@@ -91,7 +91,7 @@ function streamOf(body: Record<string, unknown> | undefined): string | undefined
 export class ConsoleApi {
   /** The sampler behind the sparklines; only while the console is enabled (an admin token is set). */
   readonly history: ConsoleHistory | undefined;
-  private readonly throttle = new FailureThrottle({ maxFailures: CONSOLE_MAX_FAILURES, windowMs: 60_000, maxAddresses: 10_000 });
+  private readonly throttle = new FailureThrottle({ maxFailures: CONSOLE_MAX_FAILURES, windowMs: 60_000, maxKeys: 10_000 });
   private readonly tokenDigest: Buffer | undefined;
 
   constructor(private readonly options: ConsoleApiOptions) {
@@ -112,14 +112,13 @@ export class ConsoleApi {
     if (this.tokenDigest === undefined) {
       return error(503, 'console_disabled', 'no admin token is configured (set STREAMGATE_ADMIN_TOKEN, or run streamgate start)');
     }
-    const now = Date.now();
-    if (this.throttle.isThrottled(remoteAddress, now)) {
+    if (this.throttle.isBlocked(remoteAddress)) {
       return error(429, 'too_many_failures', 'too many wrong admin tokens from this address; wait a minute', { 'Retry-After': '60' });
     }
     const authorization = headerValue(request.headers, 'Authorization');
     const m = authorization === undefined ? null : /^Bearer[ ]+(\S{1,512})\s*$/i.exec(authorization);
     if (m === null || !timingSafeEqual(digest(m[1]!), this.tokenDigest)) {
-      this.throttle.recordFailure(remoteAddress, now);
+      this.throttle.recordFailure(remoteAddress);
       this.options.ctx.log.warn('console.unauthorized', { remote: remoteAddress });
       // No WWW-Authenticate: a browser must not pop its own login dialog over the console's.
       return error(401, 'unauthorized', 'a valid admin token is required');
