@@ -41,6 +41,10 @@ const HELP = `usage: node rtmp-load.mjs [options]
         tcp://127.0.0.1:PORT                 raw mode: no RTMP, count bytes (for a byte-copy floor relay)
         http://127.0.0.1:PORT/live/stream.flv HTTP-FLV: GET, then FLV tags (chunked or not) counted and
                                              classified like RTMP messages (probes, keyframes, stalls)
+        rtsp://127.0.0.1:PORT/live/stream    RTSP play, RTP over the TCP connection (OPTIONS, DESCRIBE,
+                                             SETUP interleaved per track, PLAY); a video access unit
+                                             (marker bit) counts as a video message, IDR as keyframe;
+                                             probes hash the access unit's NAL units as AVCC
   --n N                 concurrent players (default 1)
   --ramp R              new connections per second (default 200)
   --ramp-timeout S      max seconds to wait for all players to get media (default 30)
@@ -389,6 +393,112 @@ class HttpFlvReader {
   }
 }
 
+
+// RTSP play over TCP: requests in order, responses and `$` interleaved RTP frames parsed from one
+// byte stream. Media: a video access unit ends with a marker bit (RFC 6184 §5.1); audio packets
+// with the marker end an AU too. Probe players rebuild the AU's NAL units as AVCC (4-byte lengths,
+// parameter sets and AUDs left out) so its tail hashes like the FLV video message the tap saw.
+class RtspPlayReader {
+  constructor(url, keepPayload, send, onMedia, onPlaying, onFail) {
+    this.url = url; this.keep = keepPayload; this.send = send; this.onMedia = onMedia; this.onPlaying = onPlaying; this.onFail = onFail;
+    this.cseq = 0; this.pending = null; this.session = null; this.tracks = []; this.setupAt = 0; this.base = url;
+    this.text = ''; this.bodyLeft = -1; this.head = null;
+    this.frame = Buffer.alloc(4); this.frameGot = 0; this.frameLeft = 0; this.channel = 0; this.parts = null;
+    this.videoChannel = -1; this.audioChannel = -1; this.auKey = false; this.nals = null; this.fu = null;
+  }
+  start() { this.request('OPTIONS', this.url, []); }
+  request(method, uri, headers) {
+    this.pending = method;
+    const lines = [`${method} ${uri} RTSP/1.0`, `CSeq: ${++this.cseq}`, 'User-Agent: rtmp-load', ...headers];
+    if (this.session) lines.push(`Session: ${this.session}`);
+    this.send(lines.join('\r\n') + '\r\n\r\n');
+  }
+  push(buf, o, end) {
+    while (o < end) {
+      if (this.frameLeft > 0 || this.frameGot > 0) { o = this.interleaved(buf, o, end); continue; }
+      if (this.bodyLeft < 0 && this.text === '' && buf[o] === 0x24) { this.frameGot = 0; o = this.interleaved(buf, o, end); continue; }
+      if (this.bodyLeft >= 0) { // response body (SDP)
+        const k = Math.min(this.bodyLeft, end - o); this.text += buf.toString('latin1', o, o + k); o += k; this.bodyLeft -= k;
+        if (this.bodyLeft === 0) { const body = this.text; this.text = ''; this.bodyLeft = -1; this.response(this.head, body); }
+        continue;
+      }
+      const lf = buf.indexOf(10, o); const stop = lf < 0 || lf >= end ? end : lf + 1;
+      this.text += buf.toString('latin1', o, stop); o = stop;
+      if (this.text.length > 16384) { this.onFail('rtsp: response head too long'); return; }
+      const at = this.text.indexOf('\r\n\r\n');
+      if (at < 0) continue;
+      this.head = this.text.slice(0, at); this.text = '';
+      const len = Number(/\r\ncontent-length:\s*(\d+)/i.exec(this.head)?.[1] || 0);
+      if (len > 0) this.bodyLeft = len; else this.response(this.head, '');
+    }
+  }
+  interleaved(buf, o, end) {
+    if (this.frameGot < 4) {
+      const k = Math.min(4 - this.frameGot, end - o); buf.copy(this.frame, this.frameGot, o, o + k); this.frameGot += k; o += k;
+      if (this.frameGot < 4) return o;
+      this.channel = this.frame[1]; this.frameLeft = this.frame.readUInt16BE(2); this.parts = [];
+      if (this.frameLeft === 0) { this.frameGot = 0; return o; }
+    }
+    const k = Math.min(this.frameLeft, end - o);
+    // only the RTP header and a few payload bytes are needed, or the whole payload for probes
+    if (this.keep || this.parts.length === 0) this.parts.push(Buffer.from(buf.subarray(o, o + (this.keep ? k : Math.min(k, 16)))));
+    this.frameLeft -= k; o += k;
+    if (this.frameLeft === 0) { this.frameGot = 0; this.packet(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts)); this.parts = null; }
+    return o;
+  }
+  packet(p) {
+    if (p.length < 12 || (this.channel !== this.videoChannel && this.channel !== this.audioChannel)) return; // RTCP or short
+    const marker = (p[1] & 0x80) !== 0; const cc = p[0] & 0x0f; const x = (p[0] & 0x10) !== 0;
+    let o = 12 + cc * 4; if (x && p.length >= o + 4) o += 4 + p.readUInt16BE(o + 2) * 4;
+    const pl = p.subarray(o);
+    if (this.channel === this.audioChannel) { if (marker) this.onMedia(8, false, null); return; }
+    if (pl.length > 0) {
+      const t = pl[0] & 0x1f;
+      if (t === 5 || (t === 28 && pl.length > 1 && (pl[1] & 0x1f) === 5)) this.auKey = true;
+      if (t === 24) for (let i = 1; i + 2 < pl.length;) { const n = pl.readUInt16BE(i); if ((pl[i + 2] & 0x1f) === 5) this.auKey = true; if (this.keep) this.nal(pl.subarray(i + 2, i + 2 + n)); i += 2 + n; }
+      else if (this.keep && t === 28 && pl.length > 1) {
+        if (pl[1] & 0x80) this.fu = [Buffer.from([(pl[0] & 0xe0) | (pl[1] & 0x1f)])];
+        if (this.fu) this.fu.push(pl.subarray(2));
+        if ((pl[1] & 0x40) && this.fu) { this.nal(Buffer.concat(this.fu)); this.fu = null; }
+      } else if (this.keep && t !== 28) this.nal(pl);
+    }
+    if (!marker) return;
+    let avcc = null;
+    if (this.keep && this.nals) { avcc = Buffer.concat(this.nals); this.nals = null; }
+    this.onMedia(9, this.auKey, avcc); this.auKey = false;
+  }
+  nal(n) {
+    const t = n[0] & 0x1f; if (t === 7 || t === 8 || t === 9) return;
+    const len = Buffer.alloc(4); len.writeUInt32BE(n.length); (this.nals ??= []).push(len, Buffer.from(n));
+  }
+  response(head, body) {
+    const status = Number(/^RTSP\/1\.0 (\d{3})/.exec(head)?.[1] || 0);
+    if (status !== 200) { this.onFail(`rtsp ${this.pending} ${status}`); return; }
+    const session = /\r\nsession:\s*([^;\r\n]+)/i.exec(head)?.[1]; if (session) this.session = session.trim();
+    if (this.pending === 'OPTIONS') { this.request('DESCRIBE', this.url, ['Accept: application/sdp']); return; }
+    if (this.pending === 'DESCRIBE') {
+      const cb = /\r\ncontent-base:\s*(\S+)/i.exec(head)?.[1]; if (cb) this.base = cb.replace(/\/$/, '');
+      let media = null;
+      for (const line of body.split(/\r?\n/)) {
+        if (line.startsWith('m=')) { media = { kind: line.slice(2).split(' ')[0], control: null }; this.tracks.push(media); }
+        else if (media && line.startsWith('a=control:')) media.control = line.slice(10).trim();
+      }
+      this.tracks = this.tracks.filter((t) => (t.kind === 'video' || t.kind === 'audio') && t.control);
+      if (this.tracks.length === 0) { this.onFail('rtsp: no track in SDP'); return; }
+      this.setupAt = 0; this.setupNext(); return;
+    }
+    if (this.pending === 'SETUP') { this.setupAt++; this.setupNext(); return; }
+    if (this.pending === 'PLAY') this.onPlaying();
+  }
+  setupNext() {
+    if (this.setupAt >= this.tracks.length) { this.request('PLAY', this.base + '/', ['Range: npt=0.000-']); return; }
+    const t = this.tracks[this.setupAt]; const ch = this.setupAt * 2;
+    if (t.kind === 'video' && this.videoChannel < 0) this.videoChannel = ch; else if (t.kind === 'audio' && this.audioChannel < 0) this.audioChannel = ch;
+    const uri = /^rtsp:\/\//.test(t.control) ? t.control : `${this.base}/${t.control}`;
+    this.request('SETUP', uri, [`Transport: RTP/AVP/TCP;unicast;interleaved=${ch}-${ch + 1}`]);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // video tag classification from the first bytes of a video message
 function classifyVideo(head) {
@@ -505,12 +615,14 @@ if (A.mode === 'tap') {
 async function playMode() {
   const raw = /^tcp:\/\//.test(A.url || '');
   const httpFlv = /^http:\/\//.test(A.url || '');
+  const rtsp = /^rtsp:\/\//.test(A.url || '');
   const m = raw ? /^tcp:\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(A.url)
     : httpFlv ? /^http:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?(\/.+)$/.exec(A.url)
+    : rtsp ? /^rtsp:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?(\/.+)$/.exec(A.url)
     : /^rtmp:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/([^/]+)\/(.+)$/.exec(A.url || '');
   if (!m) { console.error('bad or missing --url (rtmp://host:port/app/stream, http://host:port/app/stream.flv or tcp://host:port)'); process.exit(2); }
   const httpPath = httpFlv ? m[3] : null;
-  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || 1935); const app = m[3]; const stream = m[4];
+  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || (rtsp ? 554 : 1935)); const app = m[3]; const stream = m[4];
   assertLoopback(host);
   const N = Math.max(1, Number(A.n) | 0);
   const ramp = Math.max(1, Number(A.ramp));
@@ -520,7 +632,7 @@ async function playMode() {
   const nProbes = raw ? 0 : Math.min(N, Math.max(0, Number(A.probes) | 0));
   const nLate = Math.max(0, Number(A.late) | 0);
   const stopPct = Math.min(100, Math.max(0, Number(A['stop-reading']) || 0));
-  const nConnectProbes = raw || httpFlv ? 0 : Math.max(0, Number(A['connect-probes']) | 0);
+  const nConnectProbes = raw || httpFlv || rtsp ? 0 : Math.max(0, Number(A['connect-probes']) | 0);
   const maxTime = Math.min(600, Number(A['max-time'] || (N / ramp + rampTimeout + warmup + duration + 20)));
   const tcUrl = `rtmp://${m[1]}:${port}/${app}`;
   const nStreams = Math.max(1, Number(A.streams) | 0);
@@ -552,6 +664,7 @@ async function playMode() {
       sock.on('connect', () => {
         st.tTcp = nowMs();
         if (raw) return; // raw byte sink: nothing to say
+        if (rtsp) { this.reader.start(); st.tHs = nowMs(); return; }
         if (httpFlv) { sock.write(`GET ${nameOf(httpPath, this.id)} HTTP/1.1\r\nHost: ${m[1]}:${port}\r\nUser-Agent: rtmp-load\r\n\r\n`); st.tHs = nowMs(); return; }
         const c1 = crypto.randomBytes(1536); c1.writeUInt32BE(0, 0); c1.writeUInt32BE(0, 4);
         sock.write(Buffer.concat([Buffer.from([3]), c1]));
@@ -560,6 +673,12 @@ async function playMode() {
       sock.on('close', () => {
         if (!st.closed) { st.closed = true; st.tClosed = nowMs(); st.closeReason = ending ? 'client' : 'server'; }
       });
+      if (rtsp) {
+        this.reader = new RtspPlayReader(`rtsp://${m[1]}:${port}${nameOf(m[3], this.id)}`, this.probe, (text) => this.send(text),
+          (type, key, payload) => this.onMedia({ type, key, payload }, nowMs()),
+          () => { st.tPlayStart = nowMs(); }, (why) => { st.failed = st.failed || why; this.close(); });
+        return;
+      }
       if (httpFlv) { this.reader = new HttpFlvReader(this.probe, (type, head, payload) => this.onMedia({ type, head, payload }, nowMs()),
         (status) => { if (status === 200) st.tPlayStart = nowMs(); else st.failed = st.failed || `http ${status}`; }); return; }
       this.reader = new ChunkReader({
@@ -572,7 +691,7 @@ async function playMode() {
     onRead(buf, n) {
       const st = this.st; st.bytes += n;
       if (raw) { this.onMedia(null, nowMs()); return; } // every read counts as media arriving
-      if (httpFlv) { this.reader.push(buf, 0, n); return; }
+      if (httpFlv || rtsp) { this.reader.push(buf, 0, n); return; }
       let o = 0;
       if (this.hsGot < 3073) {
         const k = Math.min(3073 - this.hsGot, n);
@@ -668,7 +787,7 @@ async function playMode() {
       if (msg.type === 8) { st.audio++; return; }
       st.video++;
       if (!st.tFirstVideo) st.tFirstVideo = t;
-      const c = classifyVideo(msg.head);
+      const c = msg.key !== undefined ? { key: msg.key, seq: false } : classifyVideo(msg.head);
       if (c.key) { st.keyframes++; if (!st.tFirstKey) st.tFirstKey = t; }
       if (this.recv && msg.payload && !c.seq && msg.payload.length > 5) {
         const k = contentKey(msg.payload);
@@ -936,7 +1055,7 @@ function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 async function publishMode() {
   const m = /^rtmp:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/([^/]+)\/(.+)$/.exec(A.url || '');
   if (!m || !A.source) { console.error('publish: --url rtmp://host:port/app/name{i} and --source FILE.flv needed'); process.exit(2); }
-  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || 1935); const app = m[3];
+  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || (rtsp ? 554 : 1935)); const app = m[3];
   assertLoopback(host);
   const M = Math.max(1, Number(A.streams) | 0);
   const maxTime = Number(A['max-time'] || 900);
@@ -1048,7 +1167,7 @@ async function publishMode() {
 async function connectProbeMode() {
   const m = /^rtmp:\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/([^/]+)\/(.+)$/.exec(A.url || '');
   if (!m) { console.error('connect-probe: bad or missing --url'); process.exit(2); }
-  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || 1935); const app = m[3];
+  const host = m[1].replace(/^\[|\]$/g, ''); const port = Number(m[2] || (rtsp ? 554 : 1935)); const app = m[3];
   assertLoopback(host);
   const k = Math.max(1, Number(A.n) | 0); const spacing = Number(A.duration) * 1000 / k;
   const ms = []; let failed = 0;

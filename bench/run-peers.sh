@@ -29,6 +29,10 @@
 # --scenario httpflv: HTTP-FLV play (sg-flv, nms-flv) beside RTMP play of the same servers
 #   (streamgate, nms) in the same run; nginx-rtmp has no HTTP-FLV and nginx-http-flv-module is not
 #   packaged in Debian.
+# --scenario rtsp: RTSP play over TCP (interleaved) from streamgate (sg-rtsp) beside its RTMP play
+#   (streamgate) in the same run, same publisher; rtmp-load.mjs plays rtsp://127.0.0.1:PORT+20/live/bench.
+#   No RTSP peer: MediaMTX is not packaged in Debian or npm, live555 (livemedia-utils) is not in
+#   Debian main, and gst-rtsp-server ships no server binary.
 # --scenario many-streams: --ns takes shapes MxK (default 100x5,200x1): M streams published by one
 #   in-process publisher (rtmp-load.mjs --mode publish), K RTMP players each (peers streamgate, nginx).
 # --connect-probes K: connects from a separate idle process during each window (default 10).
@@ -54,6 +58,8 @@ PEER_TABLE=(
   "sg-flv     19355 httpflv exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
   "base       19357 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
   "base-flv   19358 httpflv exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
+  "sg-rtsp    19359 rtsp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS={HTTPPORT} STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
+  "base-rtsp  19360 rtsp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS={HTTPPORT} STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
   "nms-flv    19356 httpflv exec node {BENCH_DIR}/peers/nms/start.cjs --port {PORT} --http-port {HTTPPORT} --data {RUN}"
 )
 
@@ -71,6 +77,8 @@ prep_nms() {
   (cd "$BENCH_DIR/peers/nms" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2
 }
 prep_sg-flv() { prep_streamgate; }
+prep_sg-rtsp() { prep_streamgate; }
+prep_base-rtsp() { prep_base; }
 prep_base() { # --base DIR: another checkout's bundle (e.g. main before a change), same run
   [ -n "$BASE_DIR" ] || { echo "base peers need --base DIR"; return 1; }
   [ -s "$BUILD/base/ingest/main.mjs" ] && return 0
@@ -137,7 +145,8 @@ case "$SCENARIO" in
   rtmp) SCENARIO_PEERS="streamgate,nginx,nms,floor-node,floor-c${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
   many-streams) SCENARIO_PEERS="streamgate,nginx${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
   httpflv) SCENARIO_PEERS="streamgate,sg-flv,nms,nms-flv${BASE_DIR:+,base-flv}${ADDED:+,$ADDED}" ;;
-  *) echo "unknown --scenario $SCENARIO (rtmp, httpflv, many-streams)"; exit 2 ;;
+  rtsp) SCENARIO_PEERS="streamgate,sg-rtsp${BASE_DIR:+,base-rtsp}${ADDED:+,$ADDED}" ;;
+  *) echo "unknown --scenario $SCENARIO (rtmp, httpflv, rtsp, many-streams)"; exit 2 ;;
 esac
 # default: the scenario's peers (builtin + added); --peers picks, added peers always come along
 if [ -z "$PEERS" ]; then PEERS=$SCENARIO_PEERS
@@ -220,7 +229,7 @@ run_peer() {
   local name=$1 round=$2 port=${P_PORT[$1]} kind=${P_KIND[$1]} pubport=$(( ${P_PORT[$1]} + 10 )) httpport=$(( ${P_PORT[$1]} + 20 ))
   local run="$WORK/$name-r$round" spid tpid="" ppid url cmd n json ok p i out
   mkdir -p "$run"
-  for p in $port $pubport $([ "$kind" = httpflv ] && echo $httpport); do
+  for p in $port $pubport $([ "$kind" = httpflv ] || [ "$kind" = rtsp ] && echo $httpport); do
     if port_busy $p; then log "$name: port $p already in use by something else; skipped"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"port $p busy\"}" > "$WORK/raw/$name-r$round-skip.json"; return; fi
   done
   if declare -F "prep_$name" >/dev/null; then
@@ -238,11 +247,11 @@ run_peer() {
     echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"did not start\"}" > "$WORK/raw/$name-r$round-skip.json"
     stop_pid "$spid" 1; return
   fi
-  if [ "$kind" = httpflv ] && ! wait_port "$httpport" 10 "$spid"; then
-    log "$name: no HTTP listener on $httpport"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"no http listener\"}" > "$WORK/raw/$name-r$round-skip.json"
+  if { [ "$kind" = httpflv ] || [ "$kind" = rtsp ]; } && ! wait_port "$httpport" 10 "$spid"; then
+    log "$name: no $kind listener on $httpport"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"no http listener\"}" > "$WORK/raw/$name-r$round-skip.json"
     stop_pid "$spid" 1; return
   fi
-  if [ "$kind" = rtmp ] || [ "$kind" = httpflv ]; then
+  if [ "$kind" = rtmp ] || [ "$kind" = httpflv ] || [ "$kind" = rtsp ]; then
     "${CLI_PIN[@]}" node "$LOAD" --mode tap --listen 127.0.0.1:$pubport --upstream 127.0.0.1:$port --tap-log "$run/tap.log" \
       --max-time $MAX_TOTAL --quiet > "$run/tap.out" 2>&1 &
     tpid=$!; STARTED+=("$tpid")
@@ -251,6 +260,7 @@ run_peer() {
       -f flv "rtmp://127.0.0.1:$pubport/live/bench" > "$run/publisher.log" 2>&1 &
     ppid=$!; url="rtmp://127.0.0.1:$port/live/bench"
     [ "$kind" = httpflv ] && url="http://127.0.0.1:$httpport/live/bench.flv"
+    [ "$kind" = rtsp ] && url="rtsp://127.0.0.1:$httpport/live/bench"
   else
     "${CLI_PIN[@]}" ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$SRC" -c copy \
       -f flv "tcp://127.0.0.1:$pubport" > "$run/publisher.log" 2>&1 &
@@ -279,7 +289,7 @@ run_peer() {
       json="$WORK/raw/$name-n$n-r$round.json"
       local probes=$(( n < PROBES ? n : PROBES )) extra=()
       [ "$kind" = rtmp ] && extra=(--probes $probes --connect-probes "$CONNECT_PROBES" --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
-      [ "$kind" = httpflv ] && extra=(--probes $probes --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
+      { [ "$kind" = httpflv ] || [ "$kind" = rtsp ]; } && extra=(--probes $probes --tap-log "$run/tap.log" --watch-aux "publisher:$ppid,tap:$tpid")
       [ "$kind" = raw ] && extra=(--watch-aux "publisher:$ppid")
       timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$LOAD" --url "$url" --n "$n" --ramp "$RAMP" --warmup "$WARMUP" \
         --duration "$DURATION" --late "$LATE" --stop-reading "$STOP_READING" --watch-pids "$spid" "${extra[@]}" --json "$json.tmp" --quiet \

@@ -37,6 +37,7 @@ import { createRtmpServer, createRtmpsServer } from './servers/rtmp/rtmp-server.
 import { RtmptBridge } from './servers/rtmp/rtmpt-bridge.js';
 import { RtpUdpPorts } from './servers/rtsp/rtp-udp-ports.js';
 import { RtspNonces } from './servers/rtsp/rtsp-nonces.js';
+import { RtspPlayStreams } from './servers/rtsp/rtsp-play-streams.js';
 import { createRtspServer } from './servers/rtsp/rtsp-server.js';
 import { createTsTcpServer } from './servers/raw/ts-tcp-server.js';
 import { SrtServer } from './servers/srt/srt-server.js';
@@ -166,6 +167,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   const rtspShared = {
     udpPorts: new RtpUdpPorts(config.rtpPortRange, config.host),
     nonces: new RtspNonces(),
+    playStreams: new RtspPlayStreams(),
     metrics: registerRtspMetrics(parts.metrics.registry),
   };
   const rtspOptions = {

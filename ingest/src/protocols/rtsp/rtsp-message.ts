@@ -77,3 +77,20 @@ export function encodeInterleavedFrame(channel: number, payload: Uint8Array): Ui
   out.set(payload, 4);
   return out;
 }
+
+/** Several payloads on one channel as consecutive `$` frames in one buffer (one write for all). */
+export function encodeInterleavedFrames(channel: number, payloads: readonly Uint8Array[]): Buffer {
+  let size = 0;
+  for (const p of payloads) size += 4 + p.length;
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  for (const p of payloads) {
+    out[o] = 0x24;
+    out[o + 1] = channel & 0xff;
+    out[o + 2] = p.length >> 8;
+    out[o + 3] = p.length & 0xff;
+    out.set(p, o + 4);
+    o += 4 + p.length;
+  }
+  return out;
+}

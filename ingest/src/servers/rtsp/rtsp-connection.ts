@@ -21,6 +21,8 @@ import { TrackedConnection } from '../tracked-connection.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPair, RtpUdpPorts } from './rtp-udp-ports.js';
 import type { RtspNonces } from './rtsp-nonces.js';
+import { DirectSocketWriter } from '../direct-socket-write.js';
+import type { RtspPlayStreams } from './rtsp-play-streams.js';
 import { outgoingTracks, RtspPlayer, type OutgoingTrackSpec } from './rtsp-player.js';
 import { RtspPublisher } from './rtsp-publisher.js';
 import { rtspStreamTarget, type RtspStreamTarget } from './rtsp-stream-target.js';
@@ -46,6 +48,8 @@ export interface RtspConnectionDeps {
   readonly nonces: RtspNonces;
   /** Counts datagrams dropped by the UDP source latch. */
   readonly metrics?: RtspMetrics;
+  /** The shared RTP side of each played stream (every listener's players of a path share one). */
+  readonly playStreams: RtspPlayStreams;
 }
 
 export { RtspRequestError } from '#ingest/protocols/rtsp/rtsp-request-error.js';
@@ -112,6 +116,8 @@ export class RtspConnection {
   private readonly remote: string;
   private readonly nonceCounts = new DigestNonceCounts();
   private firstFrameHook: ((times: ReadonlyMap<number, number>) => void) | undefined;
+  /** Media to players: one write(2) per tick while nothing is queued (DirectSocketWriter). */
+  private readonly direct: DirectSocketWriter;
 
   constructor(
     private readonly socket: Socket,
@@ -124,6 +130,7 @@ export class RtspConnection {
     this.id = this.conn.id;
     this.log = this.conn.log;
     this.entry = this.conn.entry;
+    this.direct = new DirectSocketWriter(socket);
     this.pendingBytes = ctx.pendingBytes.open();
     this.session = new RtspServerSession({
       send: (data) => this.write(data),
@@ -369,7 +376,7 @@ export class RtspConnection {
   private async setupPlay(index: number, t: RtspTransport, interleaved: readonly [number, number] | undefined): Promise<void> {
     const d = this.described!;
     const spec = d.tracks.find((tr) => tr.index === index)!;
-    this.play ??= { target: d.target, player: new RtspPlayer(this.id, this.playerIo()) };
+    this.play ??= { target: d.target, player: new RtspPlayer(this.id, this.playerIo(), this.deps.playStreams.acquire(d.target.path)) };
     const play = this.play;
     let answer: RtspTransport;
     if (interleaved) {
@@ -466,14 +473,10 @@ export class RtspConnection {
 
   private playerIo() {
     return {
-      writeTcp: (chunks: readonly Uint8Array[]): boolean => {
-        if (this.closed || this.socket.destroyed) return true;
-        const cork = chunks.length > 1;
-        if (cork) this.socket.cork();
-        let ok = true;
-        for (const c of chunks) ok = this.write(c);
-        if (cork) this.socket.uncork();
-        return ok;
+      writeTcp: (chunks: readonly Buffer[]): boolean => {
+        if (this.conn.closed || this.socket.destroyed) return true;
+        for (const c of chunks) this.conn.bytesOut += c.byteLength;
+        return this.direct.writeAll(chunks);
       },
       tcpNeedsDrain: (): boolean => this.socket.writableNeedDrain,
       onFirstFrame: (times: ReadonlyMap<number, number>): void => {
@@ -599,6 +602,7 @@ export class RtspConnection {
       this.play.player.stop();
       this.play.sub?.close();
       this.play.sub = undefined;
+      this.deps.playStreams.release(this.play.player.stream);
     }
     this.firstFrameHook?.(new Map());
     for (const pair of this.udpPairs) pair.close();

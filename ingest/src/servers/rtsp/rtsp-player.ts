@@ -1,11 +1,9 @@
-import { randomInt } from 'node:crypto';
 import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
 import type { AudioConfig, MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
 import { parseRtcp } from '#ingest/protocols/rtp/rtcp.js';
-import { serializeRtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
-import { RtpTrackPacketizer } from '#ingest/protocols/rtp/rtp-packetizer.js';
 import { encodeInterleavedFrame } from '#ingest/protocols/rtsp/rtsp-message.js';
 import type { RtpUdpPair } from './rtp-udp-ports.js';
+import type { RtspPlayStream } from './rtsp-play-stream.js';
 
 /** How often each track gets an RTCP sender report (RFC 3550 §6.2 suggests ~5 s minimum). */
 export const RTSP_SENDER_REPORT_INTERVAL_MS = 5000;
@@ -45,8 +43,8 @@ export function outgoingTracks(configs: readonly (VideoConfig | AudioConfig)[]):
 
 /** What a player needs from its connection. */
 export interface RtspPlayerIo {
-  /** Writes bytes on the RTSP TCP connection; false when its buffer is full. */
-  writeTcp(chunks: readonly Uint8Array[]): boolean;
+  /** Writes bytes on the RTSP TCP connection in order; false when its buffer is full. */
+  writeTcp(chunks: readonly Buffer[]): boolean;
   /** True while the TCP connection's buffer is over its high-water mark. */
   tcpNeedsDrain(): boolean;
   /** Sends the deferred PLAY response once the first frame's time is known (rtptime per track). */
@@ -60,19 +58,19 @@ export interface RtspPlayerIo {
 interface OutgoingTrack {
   readonly spec: OutgoingTrackSpec;
   readonly transport: OutgoingTransport;
-  readonly packetizer: RtpTrackPacketizer;
+  /** Key of this track's packets in the frames' shared encodings (RtspPlayStream.frameKey). */
+  readonly frameKey: string;
   lastReportAt: number;
   sentAny: boolean;
+  /** Sequence number of the first packet this player got (RTP-Info). */
+  firstSequence: number | undefined;
 }
 
 /**
- * One RTSP player's sending side, as a hub ReaderSink: frames → one RtpTrackPacketizer per set-up
- * track → interleaved `$` frames on the RTSP connection or UDP datagrams, with RTCP sender reports.
- *
- * Packets are not shared between players through `encodedOnce`: every player has its own SSRC,
- * sequence numbers and random timestamp offset (RFC 3550 §5.1, §8), so serialized packets differ
- * per player; only the payload split could be shared, and it costs about what the copy into the
- * packet does.
+ * One RTSP player's sending side, as a hub ReaderSink: frames → the stream's shared RTP packets
+ * (RtspPlayStream: one SSRC and sequence space per track for every player, each frame packetized
+ * once) → interleaved `$` frames on the RTSP connection or UDP datagrams, with RTCP sender reports
+ * of its own every few seconds. A player that keeps up writes the tick's shared bytes, one write.
  */
 export class RtspPlayer implements ReaderSink {
   readonly protocol = 'rtsp';
@@ -81,27 +79,21 @@ export class RtspPlayer implements ReaderSink {
   private latestMs = 0;
   private udpBlockedTimer: NodeJS.Timeout | undefined;
   private resumeHook: (() => void) | undefined;
+  /** Set-up tracks and channels ('' while a track goes over UDP): players of one shape share a tick's bytes. */
+  private shape = '';
 
   constructor(
     readonly id: string,
     private readonly io: RtspPlayerIo,
+    /** The stream's shared RTP side (the connection releases it on close). */
+    readonly stream: RtspPlayStream,
   ) {}
 
   /** Adds a set-up track (SETUP). */
   addTrack(spec: OutgoingTrackSpec, transport: OutgoingTransport): void {
-    this.tracks.push({
-      spec,
-      transport,
-      packetizer: new RtpTrackPacketizer(spec.codec, {
-        payloadType: spec.payloadType,
-        clockRate: spec.clockRate,
-        ssrc: randomInt(1, 0xffffffff),
-        initialSequence: randomInt(0, 0x10000),
-        timestampOffset: randomInt(0, 0xffffffff),
-      }),
-      lastReportAt: 0,
-      sentAny: false,
-    });
+    this.tracks.push({ spec, transport, frameKey: this.stream.frameKey(spec), lastReportAt: 0, sentAny: false, firstSequence: undefined });
+    const tcpOnly = this.tracks.every((t) => t.transport.kind === 'tcp');
+    this.shape = tcpOnly ? this.tracks.map((t) => `${t.frameKey}@${t.transport.kind === 'tcp' ? t.transport.rtpChannel : ''}`).join(',') : '';
   }
 
   /** True once the first frame went out (a PLAY after PAUSE answers at once). */
@@ -113,9 +105,9 @@ export class RtspPlayer implements ReaderSink {
     return this.tracks.length;
   }
 
-  /** The set-up tracks with their next sequence numbers (RTP-Info). */
+  /** The set-up tracks with the sequence number of their first packet to this player (RTP-Info). */
   trackStates(): { index: number; seq: number }[] {
-    return this.tracks.map((t) => ({ index: t.spec.index, seq: t.packetizer.nextSequence }));
+    return this.tracks.map((t) => ({ index: t.spec.index, seq: t.firstSequence ?? this.stream.packetizer(t.spec).nextSequence }));
   }
 
   /** Called by the connection with the subscription's resume (UDP backpressure polling). */
@@ -144,51 +136,81 @@ export class RtspPlayer implements ReaderSink {
     this.io.onEnd(reason);
   }
 
-  write(frames: readonly MediaFrame[]): boolean {
-    if (!this.firstSent) {
-      const first = frames.find((f) => f.kind === 'video' || f.kind === 'audio');
-      if (first !== undefined) {
-        const ms = first.kind === 'video' ? Math.min(first.dts, first.pts) : first.dts;
-        this.firstSent = true;
-        this.io.onFirstFrame(new Map(this.tracks.map((t) => [t.spec.index, t.packetizer.rtpTimestamp(ms)])));
-      }
-    }
-    const tcp: Uint8Array[] = [];
+  write(frames: readonly MediaFrame[], shared = false): boolean {
+    if (!this.firstSent) this.startWith(frames);
     const now = Date.now();
-    for (const f of frames) {
-      for (const t of this.tracks) {
-        if (f.kind === 'video-config' || f.kind === 'audio-config' || f.kind === 'metadata') {
-          if (f.kind === 'video-config' && t.spec.kind === 'video') t.packetizer.packetize(f);
-          continue;
-        }
-        if (f.kind !== t.spec.kind || f.codec !== t.spec.codec) continue;
-        const packets = t.packetizer.packetize(f);
-        if (packets.length === 0) continue;
-        this.latestMs = Math.max(this.latestMs, f.kind === 'video' ? f.pts : f.dts);
-        if (!t.sentAny || now - t.lastReportAt >= RTSP_SENDER_REPORT_INTERVAL_MS) {
-          // One wall-clock ↔ stream-time mapping for every track, so players can align them (§6.4.1).
-          this.sendRtcp(t, t.packetizer.senderReport(now, this.latestMs), tcp);
-          t.lastReportAt = now;
-          t.sentAny = true;
-        }
-        for (const p of packets) this.sendRtp(t, serializeRtpPacket(p), tcp);
-      }
+    let tcp: Buffer[] | undefined;
+    if (shared && this.shape !== '' && !this.reportDue(now)) {
+      // In step and no sender report due: the same bytes as every player of this shape.
+      this.latestMs = Math.max(this.latestMs, latestMediaMs(frames));
+      tcp = this.stream.sharedBatch(this.shape, frames, () => this.encode(frames, now)) as Buffer[];
+    } else {
+      tcp = this.encode(frames, now);
     }
     let ok = true;
     if (tcp.length > 0) ok = this.io.writeTcp(tcp);
     return ok && !this.io.tcpNeedsDrain() && this.udpFlowing();
   }
 
-  private sendRtp(t: OutgoingTrack, bytes: Uint8Array, tcp: Uint8Array[]): void {
-    const tr = t.transport;
-    if (tr.kind === 'tcp') tcp.push(encodeInterleavedFrame(tr.rtpChannel, bytes));
-    else tr.pair.rtp.send(bytes, tr.rtpPort, tr.host);
+  /**
+   * The first batch: each track's first packet (RTP-Info seq) and rtptime, handed to the
+   * connection, which answers PLAY before any media goes out.
+   */
+  private startWith(frames: readonly MediaFrame[]): void {
+    const first = frames.find((f) => f.kind === 'video' || f.kind === 'audio');
+    if (first === undefined) return;
+    for (const f of frames) {
+      for (const t of this.tracks) {
+        if (f.kind === 'video-config' && t.spec.kind === 'video') this.stream.configure(f, t.spec, t.frameKey);
+        if (t.firstSequence !== undefined || f.kind !== t.spec.kind || f.codec !== t.spec.codec) continue;
+        const p = this.stream.packets(f, t.spec, t.frameKey);
+        if (p.packets.length > 0) t.firstSequence = p.firstSequence;
+      }
+    }
+    const ms = first.kind === 'video' ? Math.min(first.dts, first.pts) : first.dts;
+    this.firstSent = true;
+    this.io.onFirstFrame(new Map(this.tracks.map((t) => [t.spec.index, this.stream.packetizer(t.spec).rtpTimestamp(ms)])));
   }
 
-  private sendRtcp(t: OutgoingTrack, bytes: Uint8Array, tcp: Uint8Array[]): void {
+  private reportDue(now: number): boolean {
+    for (const t of this.tracks) if (!t.sentAny || now - t.lastReportAt >= RTSP_SENDER_REPORT_INTERVAL_MS) return true;
+    return false;
+  }
+
+  /** This player's bytes for `frames`: the stream's shared per-frame buffers, sender reports when due; UDP sent here. */
+  private encode(frames: readonly MediaFrame[], now: number): Buffer[] {
+    const tcp: Buffer[] = [];
+    for (const f of frames) {
+      for (const t of this.tracks) {
+        if (f.kind === 'video-config' || f.kind === 'audio-config' || f.kind === 'metadata') {
+          if (f.kind === 'video-config' && t.spec.kind === 'video') this.stream.configure(f, t.spec, t.frameKey);
+          continue;
+        }
+        if (f.kind !== t.spec.kind || f.codec !== t.spec.codec) continue;
+        const rtp = this.stream.packets(f, t.spec, t.frameKey);
+        if (rtp.packets.length === 0) continue;
+        t.firstSequence ??= rtp.firstSequence;
+        this.latestMs = Math.max(this.latestMs, f.kind === 'video' ? f.pts : f.dts);
+        if (!t.sentAny || now - t.lastReportAt >= RTSP_SENDER_REPORT_INTERVAL_MS) {
+          // One wall-clock ↔ stream-time mapping for every track, so players can align them (§6.4.1).
+          this.sendRtcp(t, this.stream.packetizer(t.spec).senderReport(now, this.latestMs), tcp);
+          t.lastReportAt = now;
+          t.sentAny = true;
+        }
+        const tr = t.transport;
+        if (tr.kind === 'tcp') tcp.push(this.stream.interleaved(f, t.spec, t.frameKey, tr.rtpChannel));
+        else for (const p of rtp.packets) tr.pair.rtp.send(p, tr.rtpPort, tr.host);
+      }
+    }
+    return tcp;
+  }
+
+  private sendRtcp(t: OutgoingTrack, bytes: Uint8Array, tcp: Buffer[]): void {
     const tr = t.transport;
-    if (tr.kind === 'tcp') tcp.push(encodeInterleavedFrame(tr.rtcpChannel, bytes));
-    else tr.pair.rtcp.send(bytes, tr.rtcpPort, tr.host);
+    if (tr.kind === 'tcp') {
+      const framed = encodeInterleavedFrame(tr.rtcpChannel, bytes);
+      tcp.push(Buffer.from(framed.buffer, framed.byteOffset, framed.byteLength));
+    } else tr.pair.rtcp.send(bytes, tr.rtcpPort, tr.host);
   }
 
   /** UDP has no 'drain': a full kernel send queue blocks the reader, polled until it empties. */
@@ -213,4 +235,14 @@ export class RtspPlayer implements ReaderSink {
     if (this.udpBlockedTimer) clearTimeout(this.udpBlockedTimer);
     this.udpBlockedTimer = undefined;
   }
+}
+
+/** The latest media time of a batch (sender reports map wall-clock time to it). */
+function latestMediaMs(frames: readonly MediaFrame[]): number {
+  let ms = 0;
+  for (const f of frames) {
+    if (f.kind === 'video') ms = Math.max(ms, f.pts);
+    else if (f.kind === 'audio') ms = Math.max(ms, f.dts);
+  }
+  return ms;
 }
