@@ -71,7 +71,7 @@ export function canonicalStream(...parts: readonly string[]): StreamIdentity {
   }
   const path = foldNameCase(joined);
   const segments = path.split('/');
-  if (segments.length < 2 || segments.at(-1) === '') {
+  if (segments.length < 2 || segments[segments.length - 1] === '') {
     throw new StreamNameError('STREAM_NAME_INCOMPLETE', `stream path ${quote(joined)} has no stream after the app`);
   }
   if (segments.some((s) => s === '' || s === '.' || s === '..')) {

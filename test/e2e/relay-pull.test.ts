@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RelayStatus } from '#ingest/relay/relay-status.js';
+import type { RelayStatus } from '#domain/relay-status.js';
 import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/wait.js';

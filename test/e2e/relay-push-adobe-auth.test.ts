@@ -9,7 +9,7 @@
  * for ever with the same result).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RelayStatus } from '#ingest/relay/relay-status.js';
+import type { RelayStatus } from '#domain/relay-status.js';
 import { exited, probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';

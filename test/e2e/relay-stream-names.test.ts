@@ -7,7 +7,7 @@
  * a pattern with a decomposed `é` (NFD) never matched the NFC path the hub keys streams by.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RelayStatus } from '#ingest/relay/relay-status.js';
+import type { RelayStatus } from '#domain/relay-status.js';
 import { collectFrames } from '../support/collect-frames.js';
 import { publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';

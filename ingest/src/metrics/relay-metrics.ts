@@ -1,4 +1,4 @@
-import type { RelayStatus } from '../relay/relay-status.js';
+import type { RelayStatus } from '#domain/relay-status.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 
 type RelayLabel = 'relay' | 'link' | 'direction' | 'stream';

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import { Backoff, type BackoffOptions } from './relay-backoff.js';
-import type { RelayState, RelayStatus } from './relay-status.js';
+import type { RelayState, RelayStatus } from '#domain/relay-status.js';
 
 /** What every relay link (push target, pull source) shares: identity, state, counters, retries. */
 export interface RelayLinkOptions {

@@ -8,7 +8,7 @@ import { PullSource } from './pull-source.js';
 import { PushTarget } from './push-target.js';
 import { BACKOFF_DEFAULTS, type BackoffOptions } from './relay-backoff.js';
 import type { RelayDefinition } from './relay-definition.js';
-import type { RelayStatus } from './relay-status.js';
+import type { RelayStatus } from '#domain/relay-status.js';
 import { rtmpEndpoint } from './rtmp-endpoint.js';
 
 /** Settings of the relay manager. */

@@ -8,7 +8,7 @@ import type { PendingBytesBudget } from '../protocols/pending-bytes-budget.js';
 import type { AddressCounter } from './address-counter.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { RtmpAccessControl } from './rtmp/rtmp-access-control.js';
-import type { RelayStatus } from '../relay/relay-status.js';
+import type { RelayStatus } from '#domain/relay-status.js';
 
 /** What every listener of the ingest is built from: one hub, one registry, one logger. */
 export interface IngestContext {

@@ -4,7 +4,7 @@ import { relaysView } from './relays-view.js';
 import { serverView } from './server-view.js';
 import { streamDetailView } from './stream-detail-view.js';
 import { streamsView } from './streams-view.js';
-import type { ConsoleSnapshot } from './types.js';
+import type { ConsoleSnapshot } from '#domain/console-api.js';
 import { usersView } from './users-view.js';
 import type { View, ViewContext } from './view.js';
 

@@ -2,7 +2,8 @@ import { failureText } from './console-client.js';
 import { h, replace } from './dom.js';
 import { formatBytes, formatDuration, formatTime } from './format.js';
 import { splitList } from './users-view.js';
-import type { ConsoleSnapshot, RelayStatus, RelayView } from './types.js';
+import type { ConsoleSnapshot, RelayStatus } from '#domain/console-api.js';
+import type { RelayView } from '#domain/relay.js';
 import type { View, ViewContext } from './view.js';
 
 function statusLine(s: RelayStatus, now: number): string {

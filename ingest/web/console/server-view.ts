@@ -2,7 +2,7 @@ import { failureText } from './console-client.js';
 import { h, replace } from './dom.js';
 import { formatBitrate, formatBytes, formatDuration, formatTime } from './format.js';
 import { sparkline } from './sparkline.js';
-import type { ConsoleSnapshot, ServerSample } from './types.js';
+import type { ConsoleSnapshot, ServerSample } from '#domain/console-api.js';
 import type { View, ViewContext } from './view.js';
 
 interface Connection {

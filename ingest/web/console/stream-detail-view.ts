@@ -4,7 +4,7 @@ import { formatBitrate, formatCounts, formatDuration, formatTime } from './forma
 import { playUrls } from './play-urls.js';
 import { previewPlayer } from './preview-player.js';
 import { sparkline } from './sparkline.js';
-import type { ConsoleSnapshot, StreamSample } from './types.js';
+import type { ConsoleSnapshot, StreamSample } from '#domain/console-api.js';
 import type { View, ViewContext } from './view.js';
 
 const HISTORY_MS = 2000;

@@ -1,7 +1,7 @@
 import { h, replace, setText } from './dom.js';
 import { formatBitrate, formatCounts, formatDuration } from './format.js';
 import type { View, ViewContext } from './view.js';
-import type { ConsoleSnapshot, ConsoleStream } from './types.js';
+import type { ConsoleSnapshot, ConsoleStream } from '#domain/console-api.js';
 
 const COLUMNS = ['Stream', 'User', 'Publisher', 'Video', 'Audio', 'In', 'Out', 'Viewers', 'Uptime', 'Dropped'] as const;
 

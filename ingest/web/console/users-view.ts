@@ -1,7 +1,7 @@
 import { parseWowzaPasswordFile } from '#cli/parse-wowza-password-file.js';
 import { ApiFailure, failureText } from './console-client.js';
 import { h, replace, type Child } from './dom.js';
-import type { User } from './types.js';
+import type { User } from '#domain/user.js';
 import type { View, ViewContext } from './view.js';
 
 /** Pages of 100 read at most (10 000 users); the search filters what was read. */

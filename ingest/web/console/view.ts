@@ -1,5 +1,5 @@
 import type { ConsoleClient } from './console-client.js';
-import type { ConsoleSnapshot } from './types.js';
+import type { ConsoleSnapshot } from '#domain/console-api.js';
 
 /** One page of the console. */
 export interface View {

@@ -1,34 +1,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { ServerSample, StreamSample } from '#domain/console-api.js';
 import type { Hub } from '#ingest/hub/hub.js';
 import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import type { ConnectionRegistry } from '#ingest/servers/connection-registry.js';
-
-/** One sample of a live stream: rates over the interval before `t`. */
-export interface StreamSample {
-  /** ms since epoch. */
-  readonly t: number;
-  /** Bits per second received from the publisher. */
-  readonly inBps: number;
-  /** Bits per second sent to this stream's player connections (RTMP, RTSP, HTTP-FLV, SRT; not HLS). */
-  readonly outBps: number;
-  readonly readers: number;
-}
-
-/** One sample of the whole server. */
-export interface ServerSample {
-  readonly t: number;
-  readonly inBps: number;
-  readonly outBps: number;
-  /** Auth decisions in the interval, by result. */
-  readonly authAllowed: number;
-  readonly authDenied: number;
-  readonly authErrors: number;
-  readonly connections: number;
-  readonly eventLoopP99Ms: number;
-  readonly eventLoopMaxMs: number;
-  readonly rssBytes: number;
-  readonly heapUsedBytes: number;
-}
 
 /** Bounds of {@link ConsoleHistory}. */
 export interface ConsoleHistoryOptions {

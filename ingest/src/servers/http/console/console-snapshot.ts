@@ -1,52 +1,7 @@
 import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
-import type { RelayStatus } from '#ingest/relay/relay-status.js';
+import type { ConsoleServer, ConsoleSnapshot, ConsoleStream, ServerSample } from '#domain/console-api.js';
 import type { IngestContext } from '#ingest/servers/ingest-context.js';
-import type { ConsoleHistory, ServerSample } from './console-history.js';
-
-/** A live stream as the console's table shows it. */
-export interface ConsoleStream {
-  readonly path: string;
-  readonly publisher: { readonly id: string; readonly protocol: string; readonly remoteAddress: string; readonly user?: string; readonly since: number };
-  readonly video?: { readonly codec: string; readonly width?: number; readonly height?: number };
-  readonly audio?: { readonly codec: string; readonly sampleRate: number; readonly channels: number };
-  readonly readers: number;
-  readonly readersByProtocol: Readonly<Record<string, number>>;
-  readonly framesIn: number;
-  readonly framesDropped: number;
-  /** Over the last history interval (0 until the stream's second sample). */
-  readonly inBps: number;
-  readonly outBps: number;
-}
-
-/** The server page's numbers. */
-export interface ConsoleServer {
-  readonly version: string;
-  readonly startedAt: number;
-  readonly now: number;
-  readonly draining: boolean;
-  /** Bound ports by listener name (`rtmp`, `http`, `rtsp`, `srt`, …). */
-  readonly ports: Readonly<Record<string, number>>;
-  readonly connectionsByProtocol: Readonly<Record<string, number>>;
-  readonly connections: number;
-  readonly playAuth: string;
-  readonly publishAuth: string;
-  /** Auth decisions in the last minute of samples, by result, and since start. */
-  readonly authLastMinute: { readonly allowed: number; readonly denied: number; readonly errors: number };
-  readonly authTotal: { readonly allowed: number; readonly denied: number; readonly errors: number };
-  readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number; readonly heapTotalBytes: number; readonly externalBytes: number };
-  readonly eventLoop: { readonly p99Ms: number; readonly maxMs: number };
-  readonly inBps: number;
-  readonly outBps: number;
-  /** Present in cluster mode: this task's id. */
-  readonly clusterTask?: string;
-}
-
-/** What `GET /console/api/snapshot` answers. */
-export interface ConsoleSnapshot {
-  readonly server: ConsoleServer;
-  readonly streams: readonly ConsoleStream[];
-  readonly relays: readonly RelayStatus[];
-}
+import type { ConsoleHistory } from './console-history.js';
 
 /** What the snapshot reads. */
 export interface ConsoleSnapshotSource {
