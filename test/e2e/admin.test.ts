@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { describe, expect, it } from 'vitest';
+import { exited } from '../support/ffmpeg-runs.js';
+import { startTestIngest } from '../support/ingest-harness.js';
+import { useLiveTestIngest } from '../support/use-live-test-ingest.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { sleep, waitFor } from '../support/wait.js';
 
@@ -49,26 +49,20 @@ async function adminClient(port: number, host = '127.0.0.1') {
 const TOKEN = 'loopback-admin-token-1';
 
 describe('admin line protocol on the loopback listener', () => {
-  let t: TestIngest;
-  let publisher: ChildProcess;
+  const t = useLiveTestIngest('live/adm', { STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_ADMIN_TOKEN: TOKEN });
 
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_ADMIN_TOKEN: TOKEN });
-    publisher = publishTestPattern(t.rtmpUrl('live/adm'));
-    await waitFor(() => t.ingest.hub.isLive('live/adm'), 10_000, 'the publisher');
-  });
-
-  afterAll(async () => {
-    publisher?.kill('SIGKILL');
-    await t?.close();
-  });
-
-  it('lists live streams and open connections with their roles', async () => {
+  /** An admin session and an RTMP player of live/adm that the server has had time to register. */
+  async function adminAndPlayer() {
     const admin = await adminClient(t.ingest.ports.admin!);
     const player = new RtmpTestClient();
     await player.connect(t.rtmpUrl('live'));
     await player.play('adm');
     await sleep(200);
+    return { admin, player };
+  }
+
+  it('lists live streams and open connections with their roles', async () => {
+    const { admin, player } = await adminAndPlayer();
     const streams = await admin.ask({ command: 'listStreams', id: 1 });
     expect(streams).toMatchObject({ status: 'SUCCESS', id: 1 });
     expect(streams.data).toEqual([expect.objectContaining({ stream: 'live/adm', live: true, readers: 1 })]);
@@ -84,11 +78,7 @@ describe('admin line protocol on the loopback listener', () => {
   });
 
   it('kicks one connection by id and leaves the others alone', async () => {
-    const admin = await adminClient(t.ingest.ports.admin!);
-    const player = new RtmpTestClient();
-    await player.connect(t.rtmpUrl('live'));
-    await player.play('adm');
-    await sleep(200);
+    const { admin, player } = await adminAndPlayer();
     const conns = (await admin.ask('listConnections')).data as { connectionId: string; role?: string; protocol: string }[];
     const target = conns.find((c) => c.role === 'player' && c.protocol === 'rtmp')!;
     // Destructive commands need the token even on loopback.
@@ -118,7 +108,7 @@ describe('admin line protocol on the loopback listener', () => {
     const dropped = await admin.ask({ command: 'dropStream', stream: 'live/adm', token: TOKEN });
     expect(dropped.status).toBe('SUCCESS');
     await waitFor(() => !t.ingest.hub.isLive('live/adm'), 3000, 'the stream to go');
-    expect(await Promise.race([exited(publisher), sleep(5000).then(() => 'still running')])).not.toBe('still running');
+    expect(await Promise.race([exited(t.publisher), sleep(5000).then(() => 'still running')])).not.toBe('still running');
     expect((await admin.ask({ command: 'dropStream', stream: 'live/adm', token: TOKEN })).code).toBe('ADMIN_NOT_FOUND');
     admin.close();
   });

@@ -1,12 +1,12 @@
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createAccessControl } from '#ingest/auth/create-access-control.js';
 import { loadConfig } from '#ingest/config.js';
 import { createLogger } from '#ingest/logger.js';
 import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
-import { playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { playAndCount } from '../support/ffmpeg-runs.js';
+import { useLiveTestIngest } from '../support/use-live-test-ingest.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
@@ -46,23 +46,15 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 }
 
 describe('HTTP playback of an RTMP-published stream with real ffmpeg', () => {
-  let t: TestIngest;
-  let publisher: ChildProcess;
-  let base: string;
-
-  beforeAll(async () => {
+  const t = useLiveTestIngest('live/show', { STREAMGATE_LOG_LEVEL: 'info' }, () => {
     const config = loadConfig({ STREAMGATE_AUTH: 'off' });
     const metrics = createMetricsSetup();
     const access = createAccessControl(config, withAuthMetrics(createLogger('error'), metrics.ingest));
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' }, { access, metrics, hls: { idleMs: 1500 } });
-    base = `http://127.0.0.1:${t.ingest.ports.http}`;
-    publisher = publishTestPattern(t.rtmpUrl('live/show'));
-    await waitFor(() => t.ingest.hub.isLive('live/show'), 10_000, 'the publisher to go live');
+    return { access, metrics, hls: { idleMs: 1500 } };
   });
-
-  afterAll(async () => {
-    publisher?.kill('SIGKILL');
-    await t?.close();
+  let base: string;
+  beforeAll(() => {
+    base = `http://127.0.0.1:${t.ingest.ports.http}`;
   });
 
   it('streams chunked HTTP-FLV with CORS that ffmpeg decodes, starting from the GOP cache', async () => {

@@ -1,8 +1,7 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
-import type { ChildProcess } from 'node:child_process';
+import { useLiveTestIngest } from '../support/use-live-test-ingest.js';
 import type { Socket } from 'node:net';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { sleep, waitFor } from '../support/wait.js';
@@ -15,19 +14,7 @@ async function client(url: string): Promise<RtmpTestClient> {
 }
 
 describe('RTMP publish and play with real ffmpeg', () => {
-  let t: TestIngest;
-  let publisher: ChildProcess;
-
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' });
-    publisher = publishTestPattern(t.rtmpUrl('live/e2e'));
-    await waitFor(() => t.ingest.hub.isLive('live/e2e'), 10_000, 'the publisher to go live');
-  });
-
-  afterAll(async () => {
-    publisher?.kill('SIGKILL');
-    await t?.close();
-  });
+  const t = useLiveTestIngest('live/e2e', { STREAMGATE_LOG_LEVEL: 'info' });
 
   it('lets two ffmpeg players decode frames of the same stream at once', async () => {
     const [a, b] = await Promise.all([

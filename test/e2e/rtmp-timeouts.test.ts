@@ -1,15 +1,10 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/ingest-harness.js';
 
 describe('RTMP idle and half-open connections', () => {
-  let t: TestIngest;
-
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_HANDSHAKE_TIMEOUT_MS: '300', STREAMGATE_IDLE_TIMEOUT_MS: '400' });
-  });
-  afterAll(() => t?.close());
+  const t = useTestIngest({ STREAMGATE_HANDSHAKE_TIMEOUT_MS: '300', STREAMGATE_IDLE_TIMEOUT_MS: '400' });
 
   it('closes a TCP connection that never completes the handshake', async () => {
     const started = Date.now();

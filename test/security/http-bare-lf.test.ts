@@ -3,16 +3,12 @@
  * that split the same bytes differently are a request-smuggling vector behind a proxy. On the code
  * before this, `GET /healthz` with bare LF line ends got 200.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { describe, expect, it } from 'vitest';
+import { useTestIngest } from '../support/ingest-harness.js';
 import { rawExchange } from '../support/raw-exchange.js';
 
 describe('HTTP: bare LF line ends', () => {
-  let t: TestIngest;
-  beforeAll(async () => {
-    t = await startTestIngest();
-  });
-  afterAll(() => t?.close());
+  const t = useTestIngest();
 
   const send = (bytes: string): Promise<string> => rawExchange(t.ingest.ports.http, [bytes], { endAfterMs: 500 });
 

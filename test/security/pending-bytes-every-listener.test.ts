@@ -8,10 +8,10 @@
  * each listener (and no RTMPT session) on its own, so one host had 64 slots per listener.
  */
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
 import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { sleep, waitFor } from '../support/wait.js';
 
@@ -35,15 +35,11 @@ function partialAnnounce(port: number, declared: number, sent: number): string {
 }
 
 describe('pending bytes: RTSP', () => {
-  let t: TestIngest;
+  const t = useTestIngest({ STREAMGATE_MAX_PENDING_BYTES: String(512 * KiB), STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_HANDSHAKE_TIMEOUT_MS: '20000' });
   const sockets: net.Socket[] = [];
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_MAX_PENDING_BYTES: String(512 * KiB), STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_HANDSHAKE_TIMEOUT_MS: '20000' });
-  });
   afterEach(() => {
     for (const s of sockets.splice(0)) s.destroy();
   });
-  afterAll(() => t?.close());
 
   it('counts half-received RTSP requests in the budget, refuses new connections once it is full, and gives it back on close', async () => {
     const port = t.ingest.ports.rtsp!;
@@ -72,15 +68,11 @@ describe('pending bytes: RTSP', () => {
 });
 
 describe('pending bytes: raw FLV over TCP', () => {
-  let t: TestIngest;
+  const t = useTestIngest({ STREAMGATE_MAX_PENDING_BYTES: String(2 * MiB), STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_DEFAULT_STREAM: 'taken' });
   const sockets: net.Socket[] = [];
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_MAX_PENDING_BYTES: String(2 * MiB), STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_DEFAULT_STREAM: 'taken' });
-  });
   afterEach(() => {
     for (const s of sockets.splice(0)) s.destroy();
   });
-  afterAll(() => t?.close());
 
   /** The first `sent` bytes of an FLV video tag that announces `size` bytes. */
   function partialTag(size: number, sent: number): Buffer {
@@ -125,16 +117,12 @@ describe('pending bytes: raw FLV over TCP', () => {
 });
 
 describe('one per-address cap over every public listener and RTMPT session', () => {
-  let t: TestIngest;
+  const t = useTestIngest({ STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: '3', STREAMGATE_HANDSHAKE_TIMEOUT_MS: '20000', STREAMGATE_IDLE_TIMEOUT_MS: '20000' });
   const sockets: net.Socket[] = [];
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: '3', STREAMGATE_HANDSHAKE_TIMEOUT_MS: '20000', STREAMGATE_IDLE_TIMEOUT_MS: '20000' });
-  });
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.destroy();
     await waitFor(() => t.ingest.context.connectionsPerAddress.count('127.0.0.1') === 0, 3000, 'the slots to be free');
   });
-  afterAll(() => t?.close());
 
   it('refuses a fourth socket from one address however the three are spread over RTMP, RTSP and raw FLV', async () => {
     const held = [open(t.ingest.ports.rtmp), open(t.ingest.ports.rtsp!), open(t.ingest.ports.flv)];

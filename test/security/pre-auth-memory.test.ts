@@ -11,9 +11,9 @@
 import net from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/ingest-harness.js';
 import { collectFrames } from '../support/collect-frames.js';
 import { rawExchange } from '../support/raw-exchange.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
@@ -46,13 +46,9 @@ function audioFrame(size: number): Uint8Array {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('pre-auth memory: what an unauthenticated RTMP connection can make the server hold', () => {
-  let t: TestIngest;
+  // Log lines are kept in memory by the harness: info, so the measurement is not about them.
+  const t = useTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: '200' });
   let runs: PartialMessagesRun[] = [];
-
-  beforeAll(async () => {
-    // Log lines are kept in memory by the harness: info, so the measurement is not about them.
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: '200' });
-  });
   afterEach(async () => {
     for (const r of runs) r.socket.destroy();
     runs = [];
@@ -60,7 +56,6 @@ describe('pre-auth memory: what an unauthenticated RTMP connection can make the 
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && t.ingest.registry.size > 0) await sleep(20);
   });
-  afterAll(() => t?.close());
 
   const port = (): number => t.ingest.ports.rtmp;
   const closeCodes = (): unknown[] => t.logs.filter((l) => l.event === 'rtmp.protocol-error').map((l) => l.code);
@@ -133,11 +128,7 @@ describe('pre-auth memory: what an unauthenticated RTMP connection can make the 
 });
 
 describe('pre-auth memory: the process-wide budget', () => {
-  let t: TestIngest;
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_MAX_PENDING_BYTES: String(512 * KiB), STREAMGATE_LOG_LEVEL: 'info' });
-  });
-  afterAll(() => t?.close());
+  const t = useTestIngest({ STREAMGATE_MAX_PENDING_BYTES: String(512 * KiB), STREAMGATE_LOG_LEVEL: 'info' });
 
   it('once all partial data reaches the budget, new connections are refused while an established publisher goes on', async () => {
     const publisher = new RtmpTestClient({ chunkSize: 60_000 });
@@ -176,11 +167,7 @@ describe('pre-auth memory: the process-wide budget', () => {
 });
 
 describe('pre-auth memory: HTTP', () => {
-  let t: TestIngest;
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' });
-  });
-  afterAll(() => t?.close());
+  const t = useTestIngest({ STREAMGATE_LOG_LEVEL: 'info' });
 
   /** Sends `head` (and `body`), resolves with the status line the server answered, or '' when it just closed. */
   async function request(head: string, body = Buffer.alloc(0), keepOpen?: (s: net.Socket) => void): Promise<string> {

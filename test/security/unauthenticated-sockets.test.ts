@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeControlMessage } from '#ingest/protocols/rtmp/control-message.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/ingest-harness.js';
 import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 
@@ -44,12 +44,8 @@ describe('RTMP query credentials are checked at connect', () => {
 });
 
 describe('a connection authorized for nothing keeps the handshake deadline', () => {
-  let t: TestIngest;
-  beforeAll(async () => {
-    // Auth off: connect is accepted at once, as made-up query credentials used to be.
-    t = await startTestIngest({ STREAMGATE_HANDSHAKE_TIMEOUT_MS: '600', STREAMGATE_IDLE_TIMEOUT_MS: '400' });
-  });
-  afterAll(() => t?.close());
+  // Auth off: connect is accepted at once, as made-up query credentials used to be.
+  const t = useTestIngest({ STREAMGATE_HANDSHAKE_TIMEOUT_MS: '600', STREAMGATE_IDLE_TIMEOUT_MS: '400' });
 
   it('closes a connected socket that sends a 16-byte message now and then but never publishes or plays', async () => {
     const c = new RtmpTestClient();
@@ -89,11 +85,7 @@ describe('a connection authorized for nothing keeps the handshake deadline', () 
 });
 
 describe('per-source-address connection cap on every listener', () => {
-  let t: TestIngest;
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: '3', STREAMGATE_HANDSHAKE_TIMEOUT_MS: '20000', STREAMGATE_IDLE_TIMEOUT_MS: '20000' });
-  });
-  afterAll(() => t?.close());
+  const t = useTestIngest({ STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: '3', STREAMGATE_HANDSHAKE_TIMEOUT_MS: '20000', STREAMGATE_IDLE_TIMEOUT_MS: '20000' });
 
   /** Opens a socket; resolves whether the server closed it within `ms`. */
   function open(port: number): { socket: net.Socket; closedWithin(ms: number): Promise<boolean> } {

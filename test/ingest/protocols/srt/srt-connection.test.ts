@@ -14,6 +14,30 @@ function receiver(overrides: Partial<ConstructorParameters<typeof SrtReceiver>[0
 
 const payload = (i: number): Uint8Array => Uint8Array.of(i & 0xff, i >> 8);
 
+type Transmit = (bytes: Uint8Array, from: SrtConnection, to: SrtConnection, now: number) => void;
+
+/**
+ * Connections `a` and `b` joined by `transmit` (which loses, delays or hands over each packet):
+ * `step(now)` ticks both and carries what each sends; `received` is what `b` delivers, as payload() numbers.
+ */
+function linked(a: SrtConnection, b: SrtConnection, transmit: Transmit): { received: number[]; step(now: number): void } {
+  const received: number[] = [];
+  const carry = (from: SrtConnection, to: SrtConnection, now: number): void => {
+    const out = from.take();
+    if (from === b) for (const p of out.payloads) received.push(p[0]! | (p[1]! << 8));
+    for (const bytes of out.packets) transmit(bytes, from, to, now);
+  };
+  return {
+    received,
+    step(now) {
+      a.tick(now);
+      b.tick(now);
+      carry(a, b, now);
+      carry(b, a, now);
+    },
+  };
+}
+
 describe('SrtReceiver', () => {
   it('delivers in order, NAKs a gap at once and fills it from the retransmission', () => {
     const r = receiver();
@@ -152,13 +176,10 @@ describe('SrtConnection', () => {
     const random = seededRandom(11);
     const a = new SrtConnection(options(0, { recvLatencyMs: 300, sendLatencyMs: 300 }));
     const b = new SrtConnection(options(0, { socketId: 2, peerSocketId: 1, recvLatencyMs: 300, sendLatencyMs: 300 }));
-    const received: number[] = [];
     const inFlight: { to: SrtConnection; bytes: Uint8Array; at: number }[] = [];
-    const carry = (from: SrtConnection, to: SrtConnection, now: number): void => {
-      const out = from.take();
-      if (from === b) for (const p of out.payloads) received.push(p[0]! | (p[1]! << 8));
-      for (const bytes of out.packets) if (random() >= 0.1) inFlight.push({ to, bytes, at: now + 5 + random() * 10 });
-    };
+    const { received, step } = linked(a, b, (bytes, _from, to, now) => {
+      if (random() >= 0.1) inFlight.push({ to, bytes, at: now + 5 + random() * 10 });
+    });
     let sent = 0;
     for (let now = 0; now < 4000; now++) {
       if (now % 4 === 0 && sent < 800) a.send(payload(sent++), now);
@@ -167,10 +188,7 @@ describe('SrtConnection', () => {
         const { to, bytes } = inFlight.splice(i, 1)[0]!;
         to.handle(decodeSrtPacket(bytes), now);
       }
-      a.tick(now);
-      b.tick(now);
-      carry(a, b, now);
-      carry(b, a, now);
+      step(now);
     }
     expect(received).toEqual(Array.from({ length: 800 }, (_, i) => i));
     expect(b.stats.receiver.dropped).toBe(0);
@@ -180,24 +198,16 @@ describe('SrtConnection', () => {
   it('delivers the tail of a burst whose last packets were lost, with no packet after them (late retransmission)', () => {
     const a = new SrtConnection(options(0));
     const b = new SrtConnection(options(0, { socketId: 2, peerSocketId: 1 }));
-    const received: number[] = [];
     let dataSeen = 0;
-    const carry = (from: SrtConnection, to: SrtConnection, now: number): void => {
-      const out = from.take();
-      if (from === b) for (const p of out.payloads) received.push(p[0]! | (p[1]! << 8));
-      for (const bytes of out.packets) {
-        const p = decodeSrtPacket(bytes);
-        // The first sends of packets 8 and 9 (the end of the burst) are lost.
-        if (from === a && p.kind === 'data' && !p.retransmitted && ++dataSeen > 8) continue;
-        to.handle(p, now);
-      }
-    };
+    const { received, step } = linked(a, b, (bytes, from, to, now) => {
+      const p = decodeSrtPacket(bytes);
+      // The first sends of packets 8 and 9 (the end of the burst) are lost.
+      if (from === a && p.kind === 'data' && !p.retransmitted && ++dataSeen > 8) return;
+      to.handle(p, now);
+    });
     for (let i = 0; i < 10; i++) a.send(payload(i), 0);
     for (let now = 0; now < 1000; now += 5) {
-      a.tick(now);
-      b.tick(now);
-      carry(a, b, now);
-      carry(b, a, now);
+      step(now);
     }
     expect(received).toEqual(Array.from({ length: 10 }, (_, i) => i));
     expect(a.stats.sender.retransmitted).toBeGreaterThanOrEqual(2);
