@@ -1,13 +1,13 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { canonicalStream } from '#domain/canonical-stream.js';
 import { decideAcl } from '#domain/decide-acl.js';
 import { ValidationError } from '#domain/errors.js';
 import { ACL_MAX_BODY_BYTES, ACL_PATH, normalizeStreamName, type AclAction, type AclResponse } from '#domain/functions-contract.js';
 import { validateUserName } from '#domain/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
-import { bearerMatches } from '../http/bearer-matches.js';
+import { bearerGuard } from '../http/bearer-guard.js';
 import { errorResponse } from '../http/error-response.js';
-import { HttpError } from '../http/http-error.js';
+import { jsonBodyLimit } from '../http/json-body-limit.js';
 import { readJsonBody } from '../http/read-json-body.js';
 
 function stringField(body: Record<string, unknown>, field: string, max: number, optional = false): string | undefined {
@@ -34,16 +34,27 @@ function canonicalPath(app: string, stream: string): string | undefined {
  */
 export function createAclApp(deps: FunctionsDeps): Hono {
   const app = new Hono();
+  const startedAt = new WeakMap<Context, number>();
+  const log = (c: Context, fields: Record<string, unknown>) =>
+    deps.log({ route: 'acl', ...fields, latencyMs: Math.round((performance.now() - (startedAt.get(c) ?? performance.now())) * 100) / 100 });
 
-  app.post(ACL_PATH, async (c) => {
-    const started = performance.now();
-    const log = (fields: Record<string, unknown>) =>
-      deps.log({ route: 'acl', ...fields, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
-    try {
-      if (deps.aclAuth === 'token' && !bearerMatches(c.req.header('authorization'), deps.serviceToken)) {
-        throw new HttpError(401, 'unauthorized', 'a valid service credential is required');
-      }
-      const body = await readJsonBody(c, ACL_MAX_BODY_BYTES);
+  app.onError((err, c) => {
+    const { status, body, headers } = errorResponse(err);
+    log(c, { decision: 'error', status, reason: body.error, ...(status === 500 ? { level: 'error', error: err.name } : {}) });
+    return c.json(body, status, headers);
+  });
+
+  const serviceBearer = bearerGuard({ token: deps.serviceToken, message: 'a valid service credential is required' });
+  app.post(
+    ACL_PATH,
+    async (c, next) => {
+      startedAt.set(c, performance.now());
+      await next();
+    },
+    (c, next) => (deps.aclAuth === 'token' ? serviceBearer(c, next) : next()),
+    jsonBodyLimit(ACL_MAX_BODY_BYTES),
+    async (c) => {
+      const body = await readJsonBody(c);
       const user = stringField(body, 'user', 256, true);
       const action = body.action;
       if (action !== 'publish' && action !== 'play') throw new ValidationError('action', 'invalid_value', "action must be 'publish' or 'play'");
@@ -61,14 +72,10 @@ export function createAclApp(deps: FunctionsDeps): Hono {
       const decision = decideAcl(stored, { userName: user, action: action as AclAction, app, stream, ip });
       const answer: AclResponse = { allowed: decision.allowed, reason: decision.reason, ttlSeconds: deps.aclTtlSeconds };
       // decideAcl re-splits app/stream canonically itself; the log names the same canonical path.
-      log({ user, action, app, stream, path: canonicalPath(app, stream), ip, decision: decision.allowed ? 'allow' : 'deny', reason: decision.reason });
+      log(c, { user, action, app, stream, path: canonicalPath(app, stream), ip, decision: decision.allowed ? 'allow' : 'deny', reason: decision.reason });
       return c.json(answer, 200);
-    } catch (err) {
-      const { status, body, headers } = errorResponse(err);
-      log({ decision: 'error', status, reason: body.error, ...(status === 500 ? { level: 'error', error: (err as Error).name } : {}) });
-      return c.json(body, status, headers);
-    }
-  });
+    },
+  );
 
   app.all(ACL_PATH, (c) => c.json({ error: 'method_not_allowed', message: 'use POST' }, 405));
   return app;

@@ -1,21 +1,17 @@
 import type { Context } from 'hono';
 import { HttpError } from './http-error.js';
-import { readCappedBody } from '#domain/read-capped-body.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads and parses a JSON object body of at most `maxBytes`. Throws HttpError 413
- * `body_too_large`, 400 `invalid_json` (bad UTF-8, bad JSON) or 400 `invalid_body` (not an
+ * Parses a JSON object body (its size is bounded before, by jsonBodyLimit on the route).
+ * Throws HttpError 400 `invalid_json` (bad UTF-8, bad JSON) or 400 `invalid_body` (not an
  * object). Content-Type is not enforced: curl users forget it, and the body decides.
  */
-export async function readJsonBody(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
-  const read = await readCappedBody(c.req.raw, maxBytes);
-  const bytes = read.ok ? read.bytes : undefined;
-  if (!bytes) throw new HttpError(413, 'body_too_large', `request body larger than ${maxBytes} bytes`);
+export async function readJsonBody(c: Context): Promise<Record<string, unknown>> {
   let value: unknown;
   try {
-    value = JSON.parse(utf8.decode(bytes));
+    value = JSON.parse(utf8.decode(await c.req.arrayBuffer()));
   } catch (err) {
     throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`, { cause: err });
   }

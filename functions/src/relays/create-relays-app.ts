@@ -4,9 +4,10 @@ import { decideAcl } from '#domain/decide-acl.js';
 import { ValidationError } from '#domain/errors.js';
 import { INGEST_RELAYS_PATH, relayView, RELAYS_PATH, validateRelayInput } from '#domain/relay.js';
 import type { FunctionsDeps } from '../functions-deps.js';
-import { bearerMatches } from '../http/bearer-matches.js';
+import { bearerGuard } from '../http/bearer-guard.js';
 import { clientIp } from '../http/client-ip.js';
 import { HttpError } from '../http/http-error.js';
+import { jsonBodyLimit } from '../http/json-body-limit.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { jsonErrorHandler } from '../http/json-error-handlers.js';
 
@@ -30,24 +31,25 @@ export function createRelaysApp(deps: FunctionsDeps): Hono {
 
   app.onError(jsonErrorHandler('relays', deps.log));
 
+  app.use(`${RELAYS_PATH}/*`, bearerGuard({ token: deps.adminToken, message: 'a valid admin token is required', throttle: deps.adminThrottle }));
+  app.use(`${RELAYS_PATH}/*`, jsonBodyLimit(RELAYS_MAX_BODY_BYTES));
   app.use(`${RELAYS_PATH}/*`, async (c: Context, next) => {
     const started = performance.now();
-    const ip = clientIp(c);
-    if (deps.adminThrottle.isBlocked(ip)) {
-      throw new HttpError(429, 'too_many_failures', 'too many wrong admin tokens from this address; wait a minute', { headers: { 'Retry-After': '60' } });
-    }
-    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) {
-      deps.adminThrottle.recordFailure(ip);
-      throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
-    }
     await next();
-    deps.log({ route: 'relays', method: c.req.method, path: c.req.path, ip, status: c.res.status, latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+    deps.log({
+      route: 'relays',
+      method: c.req.method,
+      path: c.req.path,
+      ip: clientIp(c),
+      status: c.res.status,
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+    });
   });
 
   app.get(RELAYS_PATH, async (c) => c.json({ relays: (await repo().list()).map(relayView) }));
 
   app.post(RELAYS_PATH, async (c) => {
-    const input = validateRelayInput(await readJsonBody(c, RELAYS_MAX_BODY_BYTES), deps.relayAllowPrivate);
+    const input = validateRelayInput(await readJsonBody(c), deps.relayAllowPrivate);
     if (input.owner !== undefined) {
       // A user may only attach relays to streams they may publish (a pattern must be covered whole).
       const user = await deps.users.get(input.owner);
@@ -69,7 +71,10 @@ export function createRelaysApp(deps: FunctionsDeps): Hono {
     return c.body(null, 204);
   });
 
-  for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [action, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     app.post(`${RELAYS_PATH}/:id/${action}`, async (c) => {
       const id = c.req.param('id');
       const relay = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await repo().setEnabled(id, enabled) : undefined;
@@ -78,14 +83,18 @@ export function createRelaysApp(deps: FunctionsDeps): Hono {
     });
   }
 
-  app.get(INGEST_RELAYS_PATH, async (c) => {
-    if (deps.aclAuth === 'token' && !bearerMatches(c.req.header('authorization'), deps.serviceToken)) {
-      throw new HttpError(401, 'unauthorized', 'the service token is required');
-    }
-    // A relay turned off is not handed out: the ingest stops it as if it had been removed.
-    const relays = (await repo().list()).filter((r) => r.enabled !== false);
-    return c.json({ relays: relays.map(({ id, stream, push, pull, mode }) => ({ id, stream, ...(push && { push }), ...(pull !== undefined && { pull, mode }) })) });
-  });
+  const ingestGuard = bearerGuard({ token: deps.serviceToken, message: 'the service token is required' });
+  app.get(
+    INGEST_RELAYS_PATH,
+    (c, next) => (deps.aclAuth === 'token' ? ingestGuard(c, next) : next()),
+    async (c) => {
+      // A relay turned off is not handed out: the ingest stops it as if it had been removed.
+      const relays = (await repo().list()).filter((r) => r.enabled !== false);
+      return c.json({
+        relays: relays.map(({ id, stream, push, pull, mode }) => ({ id, stream, ...(push && { push }), ...(pull !== undefined && { pull, mode }) })),
+      });
+    },
+  );
 
   return app;
 }

@@ -1,19 +1,12 @@
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { TeaFormatError } from '#domain/errors.js';
-import {
-  TOKEN_INVALID_CLIENT,
-  TOKEN_MAX_BODY_BYTES,
-  TOKEN_MAX_CLIENTID_HEX,
-  TOKEN_PATH,
-  TOKEN_VERSION,
-  WOWZA_TOKEN_PATH,
-} from '#domain/functions-contract.js';
+import { TOKEN_INVALID_CLIENT, TOKEN_MAX_BODY_BYTES, TOKEN_MAX_CLIENTID_HEX, TOKEN_PATH, TOKEN_VERSION, WOWZA_TOKEN_PATH } from '#domain/functions-contract.js';
 import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
 import { validateUserName } from '#domain/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
 import { bearerMatches } from '../http/bearer-matches.js';
 import { clientIp } from '../http/client-ip.js';
-import { readCappedBody } from '#domain/read-capped-body.js';
 import { iamAuthorized } from './iam-authorized.js';
 
 const utf8 = new TextDecoder('utf-8');
@@ -42,61 +35,75 @@ const utf8 = new TextDecoder('utf-8');
 export function createTokenApp(deps: FunctionsDeps): Hono {
   const app = new Hono();
 
-  const lookup = async (c: Context) => {
-    const started = performance.now();
-    const ip = clientIp(c);
-    const fromIngest = bearerMatches(c.req.header('authorization'), deps.serviceToken) || iamAuthorized(c.env);
-    let user: string | undefined;
-    const answer = (reason: string, failure: boolean) => {
-      if (failure && reason !== 'throttled' && !fromIngest) deps.tokenThrottle.recordFailure(ip);
-      deps.log({
-        route: 'token',
-        ...(c.req.path === WOWZA_TOKEN_PATH ? { path: WOWZA_TOKEN_PATH } : {}),
-        ip,
-        user,
-        decision: failure ? 'deny' : 'allow',
-        reason,
-        ...(fromIngest ? { caller: 'ingest' } : {}),
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
-      });
-    };
-    const invalid = (reason: string) => {
-      answer(reason, true);
-      return c.json(TOKEN_INVALID_CLIENT, 200);
-    };
+  /** One lookup: who asks, since when, and the user once the clientid is decoded. */
+  interface TokenCall {
+    started: number;
+    ip: string;
+    fromIngest: boolean;
+    user?: string;
+  }
+  const calls = new WeakMap<Context, TokenCall>();
+  const answer = (c: Context, call: TokenCall, reason: string, failure: boolean) => {
+    if (failure && reason !== 'throttled' && !call.fromIngest) deps.tokenThrottle.recordFailure(call.ip);
+    deps.log({
+      route: 'token',
+      ...(c.req.path === WOWZA_TOKEN_PATH ? { path: WOWZA_TOKEN_PATH } : {}),
+      ip: call.ip,
+      user: call.user,
+      decision: failure ? 'deny' : 'allow',
+      reason,
+      ...(call.fromIngest ? { caller: 'ingest' } : {}),
+      latencyMs: Math.round((performance.now() - call.started) * 100) / 100,
+    });
+  };
+  const invalid = (c: Context, call: TokenCall, reason: string) => {
+    answer(c, call, reason, true);
+    return c.json(TOKEN_INVALID_CLIENT, 200);
+  };
 
-    if (!fromIngest && deps.tokenThrottle.isBlocked(ip)) return invalid('throttled');
-    const read = await readCappedBody(c.req.raw, TOKEN_MAX_BODY_BYTES);
-    const body = read.ok ? read.bytes : undefined;
-    if (!body) return invalid('body_too_large');
+  const screen: MiddlewareHandler = async (c, next) => {
+    const call: TokenCall = {
+      started: performance.now(),
+      ip: clientIp(c),
+      fromIngest: bearerMatches(c.req.header('authorization'), deps.serviceToken) || iamAuthorized(c.env),
+    };
+    calls.set(c, call);
+    if (!call.fromIngest && deps.tokenThrottle.isBlocked(call.ip)) return invalid(c, call, 'throttled');
+    await next();
+  };
+  // An oversize body is refused before it is read whole, with Wowza's answer like every failure.
+  const limit = bodyLimit({ maxSize: TOKEN_MAX_BODY_BYTES, onError: (c) => invalid(c, calls.get(c)!, 'body_too_large') });
+
+  const lookup = async (c: Context) => {
+    const call = calls.get(c)!;
     // Form decoding handles `+`/`%xx`; the first `clientid` wins (§2.3).
-    const clientid = new URLSearchParams(utf8.decode(body)).get('clientid');
-    if (clientid === null || clientid.length === 0) return invalid('missing_clientid');
-    if (clientid.length > TOKEN_MAX_CLIENTID_HEX) return invalid('clientid_too_long');
+    const clientid = new URLSearchParams(utf8.decode(await c.req.arrayBuffer())).get('clientid');
+    if (clientid === null || clientid.length === 0) return invalid(c, call, 'missing_clientid');
+    if (clientid.length > TOKEN_MAX_CLIENTID_HEX) return invalid(c, call, 'clientid_too_long');
     try {
-      user = teaDecrypt(clientid, deps.teaSecret);
-      validateUserName(user);
+      call.user = teaDecrypt(clientid, deps.teaSecret);
+      validateUserName(call.user);
     } catch (err) {
-      user = undefined;
-      return invalid(err instanceof TeaFormatError ? err.code : 'bad_user_name');
+      call.user = undefined;
+      return invalid(c, call, err instanceof TeaFormatError ? err.code : 'bad_user_name');
     }
     let found;
     try {
-      found = await deps.users.getWithPassword(user);
+      found = await deps.users.getWithPassword(call.user);
     } catch (err) {
       deps.log({ route: 'token', level: 'error', error: (err as Error).name, code: (err as { code?: string }).code });
-      answer('store_error', false);
+      answer(c, call, 'store_error', false);
       return c.json(TOKEN_INVALID_CLIENT, 200);
     }
-    if (!found) return invalid('unknown_user');
-    if (!found.user.enabled) return invalid('user_disabled');
+    if (!found) return invalid(c, call, 'unknown_user');
+    if (!found.user.enabled) return invalid(c, call, 'user_disabled');
     const publisherToken = teaEncrypt(found.password, deps.teaSecret);
-    answer('ok', false);
+    answer(c, call, 'ok', false);
     return c.json({ publisherToken }, 200);
   };
 
   for (const path of [TOKEN_PATH, WOWZA_TOKEN_PATH]) {
-    app.post(path, lookup);
+    app.post(path, screen, limit, lookup);
     app.get(path, (c) => c.json(TOKEN_VERSION, 200));
     app.all(path, (c) => c.json({ error: 'Method Not Allowed' }, 405));
   }

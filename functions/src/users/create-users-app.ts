@@ -2,17 +2,11 @@ import { Hono, type Context } from 'hono';
 import { UserNotFoundError, ValidationError, VersionConflictError } from '#domain/errors.js';
 import { OPENAPI_PATH, USERS_PATH } from '#domain/functions-contract.js';
 import type { User, UserGrants } from '#domain/user.js';
-import {
-  validateBoolean,
-  validateGrants,
-  validateIpRanges,
-  validatePassword,
-  validateUserName,
-} from '#domain/validate-user-input.js';
+import { validateBoolean, validateGrants, validateIpRanges, validatePassword, validateUserName } from '#domain/validate-user-input.js';
 import type { FunctionsDeps } from '../functions-deps.js';
-import { bearerMatches } from '../http/bearer-matches.js';
+import { bearerGuard } from '../http/bearer-guard.js';
 import { clientIp } from '../http/client-ip.js';
-import { HttpError } from '../http/http-error.js';
+import { jsonBodyLimit } from '../http/json-body-limit.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { openApiDocument } from './openapi-document.js';
 import { jsonErrorHandler, jsonNotFound } from '../http/json-error-handlers.js';
@@ -31,7 +25,8 @@ function rejectUnknownFields(body: Record<string, unknown>, allowed: readonly st
 
 function optionalVersion(body: Record<string, unknown>): number | undefined {
   if (body.version === undefined) return undefined;
-  if (!Number.isInteger(body.version) || (body.version as number) < 1) throw new ValidationError('version', 'invalid_type', 'version must be a positive integer');
+  if (!Number.isInteger(body.version) || (body.version as number) < 1)
+    throw new ValidationError('version', 'invalid_type', 'version must be a positive integer');
   return body.version as number;
 }
 
@@ -73,7 +68,7 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
   const { users } = deps;
 
   const nameParam = (c: Context) => validateUserName(c.req.param('name'), 'name');
-  const body = (c: Context) => readJsonBody(c, USERS_MAX_BODY_BYTES);
+  const body = (c: Context) => readJsonBody(c);
 
   /** Read-modify-write with optimistic retries, for operations that carry no client version. */
   const modify = async (name: string, change: (u: User) => Parameters<typeof users.update>[1], expected?: number): Promise<User> => {
@@ -113,17 +108,8 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
 
   // Hono's `/users/*` also matches `/users` itself. A source that sent too many wrong tokens
   // gets 429 until its window ends, even with the right one: a guesser learns nothing more.
-  app.use(`${USERS_PATH}/*`, async (c, next) => {
-    const ip = clientIp(c);
-    if (deps.adminThrottle.isBlocked(ip)) {
-      throw new HttpError(429, 'too_many_failures', 'too many wrong admin tokens from this address; wait a minute', { headers: { 'Retry-After': '60' } });
-    }
-    if (!bearerMatches(c.req.header('authorization'), deps.adminToken)) {
-      deps.adminThrottle.recordFailure(ip);
-      throw new HttpError(401, 'unauthorized', 'a valid admin token is required');
-    }
-    await next();
-  });
+  app.use(`${USERS_PATH}/*`, bearerGuard({ token: deps.adminToken, message: 'a valid admin token is required', throttle: deps.adminThrottle }));
+  app.use(`${USERS_PATH}/*`, jsonBodyLimit(USERS_MAX_BODY_BYTES));
 
   app.get(USERS_PATH, async (c) => {
     const limitText = c.req.query('limit');
@@ -214,7 +200,10 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
     return c.json(user);
   });
 
-  for (const [path, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [path, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     app.post(`${USERS_PATH}/:name/${path}`, async (c) => c.json(await modify(nameParam(c), () => ({ enabled }))));
   }
 
@@ -231,7 +220,16 @@ export function createUsersApp(deps: FunctionsDeps): Hono {
   });
 
   const notAllowed = (c: Context) => c.json({ error: 'method_not_allowed', message: `${c.req.method} is not allowed here` }, 405);
-  for (const path of [USERS_PATH, `${USERS_PATH}/:name`, `${USERS_PATH}/:name/password`, `${USERS_PATH}/:name/enable`, `${USERS_PATH}/:name/disable`, `${USERS_PATH}/:name/grants`, `${USERS_PATH}/:name/grants/revoke`, OPENAPI_PATH]) {
+  for (const path of [
+    USERS_PATH,
+    `${USERS_PATH}/:name`,
+    `${USERS_PATH}/:name/password`,
+    `${USERS_PATH}/:name/enable`,
+    `${USERS_PATH}/:name/disable`,
+    `${USERS_PATH}/:name/grants`,
+    `${USERS_PATH}/:name/grants/revoke`,
+    OPENAPI_PATH,
+  ]) {
     app.all(path, notAllowed);
   }
   app.notFound(jsonNotFound);
