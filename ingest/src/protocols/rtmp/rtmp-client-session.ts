@@ -4,13 +4,14 @@ import type { AmfLimits } from '../amf/amf-limits.js';
 import { encodeAmf0 } from '../amf/amf0-encoder.js';
 import { LIMITS, type LimitName } from '../limits.js';
 import { ProtocolError } from '../protocol-error.js';
-import { splitAggregateMessage } from './aggregate-message.js';
 import { ChunkDecoder } from './chunk-decoder.js';
 import { encodeMessageChunks } from './chunk-encoder.js';
 import { decodeCommand } from './command-message.js';
-import { decodeControlMessage, encodeControlMessage } from './control-message.js';
+import { encodeControlMessage } from './control-message.js';
 import { encodeFrameChunks } from './encode-frame-chunks.js';
 import { RtmpClientHandshake } from './rtmp-client-handshake.js';
+import { RtmpControlResponder } from './rtmp-control-responder.js';
+import { routeRtmpMessage, type RtmpMessageRoutes } from './route-rtmp-message.js';
 import { MessageType, UserControlEvent, type RtmpMessage } from './rtmp-message.js';
 
 /** What the client does once connected. */
@@ -71,8 +72,13 @@ export class RtmpClientSession {
   private readonly chunkSize: number;
   private phase: 'idle' | 'handshake' | 'connecting' | 'creating' | 'starting' | 'active' | 'closed' = 'idle';
   private streamId = 0;
-  private peerWindow = 0;
-  private lastAck = 0;
+  /** Acknowledgements and ping answers. */
+  private readonly control = new RtmpControlResponder((message) => this.sendMessage(message));
+  private readonly routes: RtmpMessageRoutes = {
+    control: (message) => this.onControl(message),
+    command: (message) => this.onCommand(message),
+    media: (message) => this.onMedia(message),
+  };
   /** Publish mode: dts of the first frame sent, so the target's timeline starts at 0. */
   private base: number | undefined;
   private lastDts = 0;
@@ -114,7 +120,8 @@ export class RtmpClientSession {
       if (bytes.length === 0) return;
     }
     this.decoder.push(bytes);
-    this.maybeAcknowledge();
+    // Once closed (a refusal read just now), sendMessage drops the acknowledgement.
+    this.control.acknowledge(this.decoder.bytesReceived);
   }
 
   /**
@@ -176,55 +183,15 @@ export class RtmpClientSession {
     this.sendCommand('connect', TID_CONNECT, object, []);
   }
 
-  private maybeAcknowledge(): void {
-    if (this.peerWindow <= 0 || this.phase === 'closed') return;
-    const received = this.decoder.bytesReceived;
-    if (received - this.lastAck < this.peerWindow) return;
-    this.lastAck = received;
-    this.sendMessage(encodeControlMessage({ type: 'acknowledgement', sequenceNumber: received % 2 ** 32 }));
-  }
-
   private onMessage(message: RtmpMessage): void {
     if (this.phase === 'closed') return;
-    switch (message.typeId) {
-      case MessageType.setChunkSize:
-      case MessageType.abort:
-      case MessageType.acknowledgement:
-      case MessageType.setPeerBandwidth:
-        decodeControlMessage(message.typeId, message.payload);
-        return;
-      case MessageType.windowAckSize: {
-        const control = decodeControlMessage(message.typeId, message.payload);
-        if (control?.type === 'window-ack-size') this.peerWindow = control.size;
-        return;
-      }
-      case MessageType.userControl: {
-        const control = decodeControlMessage(message.typeId, message.payload);
-        if (control?.type !== 'user-control') return;
-        if (control.event === UserControlEvent.pingRequest) {
-          this.sendMessage(
-            encodeControlMessage({ type: 'user-control', event: UserControlEvent.pingResponse, streamId: 0, timestamp: control.timestamp }),
-          );
-        } else if (control.event === UserControlEvent.streamEof && this.opts.mode === 'play' && this.phase === 'active') {
-          this.end('NetStream.Play.Stop');
-        }
-        return;
-      }
-      case MessageType.commandAmf0:
-      case MessageType.commandAmf3:
-        this.onCommand(message);
-        return;
-      case MessageType.audio:
-      case MessageType.video:
-      case MessageType.dataAmf0:
-      case MessageType.dataAmf3:
-        this.onMedia(message);
-        return;
-      case MessageType.aggregate:
-        for (const sub of splitAggregateMessage(message, this.limits.rtmpMaxMessageLength)) this.onMedia(sub);
-        return;
-      default:
-        return;
+    routeRtmpMessage(message, this.routes, this.limits.rtmpMaxMessageLength);
+  }
+
+  private onControl(message: RtmpMessage): void {
+    const control = this.control.take(message);
+    if (control?.type === 'user-control' && control.event === UserControlEvent.streamEof && this.opts.mode === 'play' && this.phase === 'active') {
+      this.end('NetStream.Play.Stop');
     }
   }
 

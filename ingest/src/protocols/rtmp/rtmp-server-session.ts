@@ -4,11 +4,12 @@ import type { AmfLimits } from '../amf/amf-limits.js';
 import { LIMITS, type LimitName } from '../limits.js';
 import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
-import { splitAggregateMessage } from './aggregate-message.js';
 import { ChunkDecoder } from './chunk-decoder.js';
 import { encodeMessageChunks } from './chunk-encoder.js';
 import { decodeCommand, type RtmpCommand } from './command-message.js';
-import { decodeControlMessage, encodeControlMessage } from './control-message.js';
+import { encodeControlMessage } from './control-message.js';
+import { RtmpControlResponder } from './rtmp-control-responder.js';
+import { routeRtmpMessage, type RtmpMessageRoutes } from './route-rtmp-message.js';
 import { RtmpServerHandshake, type RtmpServerHandshakeOptions } from './rtmp-handshake.js';
 import { MessageType, UserControlEvent, type RtmpMessage } from './rtmp-message.js';
 import { encodeAmf0 } from '../amf/amf0-encoder.js';
@@ -105,8 +106,13 @@ export class RtmpServerSession {
   private connectReceived = false;
   private objectEncoding: number | undefined;
   private pending: RtmpMessage[] = [];
-  private peerWindow = 0;
-  private lastAck = 0;
+  /** Acknowledgements and ping answers. */
+  private readonly control = new RtmpControlResponder((message) => this.sendMessage(message));
+  private readonly routes: RtmpMessageRoutes = {
+    control: (message) => this.control.take(message),
+    command: (message) => this.onCommandMessage(message),
+    media: (message) => this.onMedia(message),
+  };
   private readonly streams = new Map<number, MessageStream>();
   private createdStreams = 0;
   private readonly pendingBytes: PendingBytesAccount;
@@ -162,7 +168,8 @@ export class RtmpServerSession {
       if (bytes.length === 0) return;
     }
     this.decoder.push(bytes);
-    this.maybeAcknowledge();
+    // Once closed (by what was just read), sendMessage drops the acknowledgement.
+    this.control.acknowledge(this.decoder.bytesReceived);
   }
 
   /**
@@ -273,58 +280,9 @@ export class RtmpServerSession {
 
   // ---- incoming -------------------------------------------------------------------------
 
-  private maybeAcknowledge(): void {
-    if (this.peerWindow <= 0 || this.currentState === 'closed') return;
-    const received = this.decoder.bytesReceived;
-    if (received - this.lastAck < this.peerWindow) return;
-    this.lastAck = received;
-    this.sendMessage(encodeControlMessage({ type: 'acknowledgement', sequenceNumber: received % 2 ** 32 }));
-  }
-
   private onMessage(message: RtmpMessage): void {
     if (this.currentState === 'closed') return;
-    switch (message.typeId) {
-      case MessageType.setChunkSize:
-      case MessageType.abort:
-      case MessageType.acknowledgement:
-      case MessageType.setPeerBandwidth:
-        decodeControlMessage(message.typeId, message.payload); // validates the length
-        return;
-      case MessageType.windowAckSize: {
-        const control = decodeControlMessage(message.typeId, message.payload);
-        if (control?.type === 'window-ack-size') this.peerWindow = control.size;
-        return;
-      }
-      case MessageType.userControl: {
-        const control = decodeControlMessage(message.typeId, message.payload);
-        if (control?.type === 'user-control' && control.event === UserControlEvent.pingRequest) {
-          this.sendMessage(
-            encodeControlMessage({ type: 'user-control', event: UserControlEvent.pingResponse, streamId: 0, timestamp: control.timestamp }),
-          );
-        }
-        return;
-      }
-      case MessageType.commandAmf0:
-      case MessageType.commandAmf3:
-        this.onCommandMessage(message);
-        return;
-      case MessageType.audio:
-      case MessageType.video:
-      case MessageType.dataAmf0:
-      case MessageType.dataAmf3:
-        this.onMedia(message);
-        return;
-      case MessageType.aggregate:
-        for (const sub of splitAggregateMessage(message, this.limits.rtmpMaxMessageLength)) {
-          if (sub.typeId === MessageType.audio || sub.typeId === MessageType.video || sub.typeId === MessageType.dataAmf0) {
-            this.onMedia(sub);
-          }
-        }
-        return;
-      default:
-        // Shared objects and unknown types: not ours to handle, harmless to skip.
-        return;
-    }
+    routeRtmpMessage(message, this.routes, this.limits.rtmpMaxMessageLength);
   }
 
   private onCommandMessage(message: RtmpMessage): void {
