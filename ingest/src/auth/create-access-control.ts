@@ -3,11 +3,11 @@ import type { Logger } from '../logger.js';
 import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
 import type { AuthEvent } from './authorizer.js';
 import { createAclClient } from './acl-client.js';
-import { AwsCredentialsError, createAwsCredentials, type AwsCredentialsProvider } from './aws-credentials.js';
 import { createAuthorizer, type AuthorizerConfig, type AuthorizerDeps } from './create-authorizer.js';
 import { createRtmpAccessControl, type RtmpAccessControlHandle } from './create-rtmp-access-control.js';
 import type { FetchFn, RequestSigner } from './fetch-json.js';
 import { sigv4Sign } from './sigv4-sign.js';
+import { taskRoleCredentials } from './task-role-credentials.js';
 import { createTokenClient } from './token-client.js';
 
 /** The IAM-mode values (`STREAMGATE_FUNCTIONS_AUTH` and the standard `AWS_*` variables). */
@@ -94,31 +94,45 @@ export function regionFromApiUrl(url: string): string | undefined {
 export function createIamSigner(config: AccessControlConfig, functionsUrl: string, deps: AccessControlDeps = {}): RequestSigner {
   const region = config.awsRegion ?? regionFromApiUrl(functionsUrl);
   if (!region) throw invalidSetting('AWS_REGION', 'required with STREAMGATE_FUNCTIONS_AUTH=iam (or an execute-api functions URL)');
-  let credentials: AwsCredentialsProvider;
-  try {
-    credentials = createAwsCredentials(
-      {
-        accessKeyId: config.awsAccessKeyId,
-        secretAccessKey: config.awsSecretAccessKey,
-        sessionToken: config.awsSessionToken,
-        containerRelativeUri: config.awsContainerCredentialsRelativeUri,
-        containerFullUri: config.awsContainerCredentialsFullUri,
-        containerAuthorizationToken: config.awsContainerAuthorizationToken,
-      },
-      { ...(deps.fetch ? { fetch: deps.fetch } : {}), ...(deps.now ? { now: deps.now } : {}), timeoutMs: config.authTimeoutMs },
-    );
-  } catch (err) {
-    if (err instanceof AwsCredentialsError) {
-      const variable = err.code === 'aws_credentials_bad_uri' ? 'AWS_CONTAINER_CREDENTIALS_FULL_URI' : 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
-      throw invalidSetting(variable, `STREAMGATE_FUNCTIONS_AUTH=iam: ${err.message}`);
-    }
-    throw err;
+  const full = config.awsContainerCredentialsFullUri;
+  if (full !== undefined && !(config.awsAccessKeyId && config.awsSecretAccessKey) && !config.awsContainerCredentialsRelativeUri && !containerUriAllowed(full)) {
+    throw invalidSetting('AWS_CONTAINER_CREDENTIALS_FULL_URI', `STREAMGATE_FUNCTIONS_AUTH=iam: ${full.slice(0, 200)} is neither HTTPS nor a container or loopback address`);
+  }
+  const credentials = taskRoleCredentials(
+    {
+      accessKeyId: config.awsAccessKeyId,
+      secretAccessKey: config.awsSecretAccessKey,
+      sessionToken: config.awsSessionToken,
+      containerRelativeUri: config.awsContainerCredentialsRelativeUri,
+      containerFullUri: full,
+      containerAuthorizationToken: config.awsContainerAuthorizationToken,
+    },
+    { timeoutMs: config.authTimeoutMs },
+  );
+  if (credentials === undefined) {
+    throw invalidSetting('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'STREAMGATE_FUNCTIONS_AUTH=iam: no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or run with an ECS task role');
   }
   const now = deps.now ?? Date.now;
   return async (req, signal) => {
-    const creds = await credentials.get(signal);
+    const creds = await credentials(signal);
     return (await sigv4Sign({ ...req, credentials: creds, region, service: 'execute-api', now: new Date(now()) })).headers;
   };
+}
+
+/**
+ * The AWS SDK's rule for a full credentials URI (it checks again before each request), applied at
+ * start so a wrong setting stops the ingest instead of failing every login: HTTPS, or plain HTTP to
+ * the ECS/EKS container hosts or loopback.
+ */
+function containerUriAllowed(uri: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && (['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]', 'localhost', '[::1]'].includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname));
 }
 
 function logAuthEvent(log: Logger, e: AuthEvent): void {
