@@ -33,6 +33,11 @@
 #   (streamgate) in the same run, same publisher; rtmp-load.mjs plays rtsp://127.0.0.1:PORT+20/live/bench.
 #   No RTSP peer: MediaMTX is not packaged in Debian or npm, live555 (livemedia-utils) is not in
 #   Debian main, and gst-rtsp-server ships no server binary.
+# --scenario hls: N clients polling the playlist and fetching each new segment once, like hls.js
+#   (bench/hls-poll.mjs, keep-alive): streamgate's HLS from memory (sg-hls) beside nginx serving
+#   nginx-rtmp's HLS files with sendfile (nginx-hls) and without (nginx-hls-copy: every byte copied
+#   from user space into the socket, as Node, which has no sendfile, must); default N 200,1000. CPU of the server's process
+#   group per GB served, playlist and segment response p50/p99. Results DATE-peers-hls*.md/json.
 # --scenario many-streams: --ns takes shapes MxK (default 100x5,200x1): M streams published by one
 #   in-process publisher (rtmp-load.mjs --mode publish), K RTMP players each (peers streamgate, nginx).
 # --connect-probes K: connects from a separate idle process during each window (default 10).
@@ -60,6 +65,10 @@ PEER_TABLE=(
   "base-flv   19358 httpflv exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
   "sg-rtsp    19359 rtsp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS={HTTPPORT} STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
   "base-rtsp  19360 rtsp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS={HTTPPORT} STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
+  "sg-hls     19361 hls exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/ingest/main.mjs"
+  "nginx-hls  19362 hls exec nginx -p {RUN} -e {RUN}/error.log -c {RUN}/nginx-hls.conf"
+  "nginx-hls-copy 19364 hls exec nginx -p {RUN} -e {RUN}/error.log -c {RUN}/nginx-hls.conf"
+  "base-hls   19363 hls exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
   "nms-flv    19356 httpflv exec node {BENCH_DIR}/peers/nms/start.cjs --port {PORT} --http-port {HTTPPORT} --data {RUN}"
 )
 
@@ -78,6 +87,22 @@ prep_nms() {
 }
 prep_sg-flv() { prep_streamgate; }
 prep_sg-rtsp() { prep_streamgate; }
+prep_sg-hls() { prep_streamgate; }
+prep_base-hls() { prep_base; }
+prep_nginx-hls() { # nginx-rtmp writes the HLS files, nginx serves them (sendfile)
+  local run=$1 port=$2 module
+  command -v nginx >/dev/null || { echo "nginx not installed (apt-get install -y nginx libnginx-mod-rtmp)"; return 1; }
+  module=$(dpkg -L libnginx-mod-rtmp 2>/dev/null | grep -m1 'ngx_rtmp_module\.so$')
+  [ -n "$module" ] || { echo "libnginx-mod-rtmp not installed"; return 1; }
+  mkdir -p "$run/hls"
+  # the worker (nginx's default user, not root) writes and reads the files: the temp dirs are 0700
+  chmod 755 "$WORK" "$run" && chmod 777 "$run/hls"
+  sed -e "s|@RUN@|$run|g" -e "s|@PORT@|$port|g" -e "s|@HTTPPORT@|$(( port + 20 ))|g" -e "s|@MODULE@|$module|g" \
+    "$BENCH_DIR/peers/nginx/nginx-hls.conf.in" > "$run/nginx-hls.conf"
+}
+prep_nginx-hls-copy() { # the same with sendfile off: nginx copies each response from user space, as a Node server must
+  prep_nginx-hls "$@" && sed -i 's/sendfile on;/sendfile off;/' "$1/nginx-hls.conf"
+}
 prep_base-rtsp() { prep_base; }
 prep_base() { # --base DIR: another checkout's bundle (e.g. main before a change), same run
   [ -n "$BASE_DIR" ] || { echo "base peers need --base DIR"; return 1; }
@@ -135,6 +160,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ "$SCENARIO" = many-streams ] && : "${NS:=100x5,200x1}"
+[ "$SCENARIO" = hls ] && : "${NS:=200,1000}"
 if [ $QUICK = 1 ]; then
   : "${NS:=1,50,200}" "${ROUNDS:=2}" "${WARMUP:=1}" "${DURATION:=3}" "${LATE:=2}" "${MAX_TOTAL:=170}"
 else
@@ -146,7 +172,8 @@ case "$SCENARIO" in
   many-streams) SCENARIO_PEERS="streamgate,nginx${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
   httpflv) SCENARIO_PEERS="streamgate,sg-flv,nms,nms-flv${BASE_DIR:+,base-flv}${ADDED:+,$ADDED}" ;;
   rtsp) SCENARIO_PEERS="streamgate,sg-rtsp${BASE_DIR:+,base-rtsp}${ADDED:+,$ADDED}" ;;
-  *) echo "unknown --scenario $SCENARIO (rtmp, httpflv, rtsp, many-streams)"; exit 2 ;;
+  hls) SCENARIO_PEERS="sg-hls,nginx-hls,nginx-hls-copy${BASE_DIR:+,base-hls}" ;;
+  *) echo "unknown --scenario $SCENARIO (rtmp, httpflv, rtsp, hls, many-streams)"; exit 2 ;;
 esac
 # default: the scenario's peers (builtin + added); --peers picks, added peers always come along
 if [ -z "$PEERS" ]; then PEERS=$SCENARIO_PEERS
@@ -376,6 +403,66 @@ run_many_streams_peer() {
   local keep=(); for p in "${STARTED[@]}"; do [[ "$p" == "g:$spid" ]] || keep+=("$p"); done; STARTED=("${keep[@]}")
 }
 
+# HLS: the publisher straight to the server's RTMP port, then hls-poll.mjs for each N against the
+# playlist once it lists 3 segments; CPU of the server's whole process group
+run_hls_peer() {
+  local name=$1 round=$2 port=${P_PORT[$1]} kind=${P_KIND[$1]} httpport=$(( ${P_PORT[$1]} + 20 ))
+  local run="$WORK/$name-r$round" spid ppid cmd n json out url pids i ok=0
+  [ "$kind" = hls ] || { log "$name: the hls scenario plays HLS peers only; skipped"; return; }
+  mkdir -p "$run"
+  for p in $port $httpport; do
+    if port_busy $p; then log "$name: port $p busy; skipped"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"port $p busy\"}" > "$WORK/raw/$name-r$round-skip.json"; return; fi
+  done
+  if declare -F "prep_$name" >/dev/null; then
+    if ! out=$("prep_$name" "$run" "$port" 2>&1); then
+      log "$name: prep failed: $out"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"prep failed\"}" > "$WORK/raw/$name-r$round-skip.json"; return
+    fi
+  fi
+  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}
+  cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$(( port + 10 ))}; cmd=${cmd//\{HTTPPORT\}/$httpport}; cmd=${cmd//\{RUN\}/$run}
+  cmd=${cmd//\{BENCH_DIR\}/$BENCH_DIR}; cmd=${cmd//\{BUILD\}/$BUILD}
+  setsid "${SRV_PIN[@]}" bash -c "$cmd" > "$run/server.log" 2>&1 < /dev/null &
+  spid=$!; STARTED+=("g:$spid")
+  if ! wait_port "$port" 15 "$spid" || ! wait_port "$httpport" 10 "$spid"; then
+    log "$name: did not listen"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"did not start\"}" > "$WORK/raw/$name-r$round-skip.json"
+    stop_pid "$spid" 1; return
+  fi
+  "${CLI_PIN[@]}" ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$SRC" -c copy \
+    -f flv "rtmp://127.0.0.1:$port/live/bench" > "$run/publisher.log" 2>&1 &
+  ppid=$!; STARTED+=("$ppid")
+  url="http://127.0.0.1:$httpport/live/bench/index.m3u8"
+  [[ "$name" == nginx-hls* ]] && url="http://127.0.0.1:$httpport/hls/bench.m3u8"
+  # ready: the playlist lists 3 segments (streamgate starts its segmenter on the first request)
+  for i in $(seq 60); do
+    out=$(timeout 12 node -e 'fetch(process.argv[1]).then(async (r) => console.log(r.status === 200 ? (await r.text()).split("\n").filter((l) => /^[^#].*\.ts/.test(l)).length : 0)).catch(() => console.log(0))' "$url" 2>/dev/null)
+    [ "${out:-0}" -ge 3 ] && { ok=1; break; }
+    sleep 0.5
+  done
+  if [ $ok = 0 ]; then
+    log "$name: playlist never listed 3 segments; skipped"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"no playlist\"}" > "$WORK/raw/$name-r$round-skip.json"
+  else
+    for n in "${N_LIST[@]}"; do
+      local est=$(( WARMUP + DURATION + 15 ))
+      if [ $(( $(date +%s) + est )) -gt $DEADLINE ]; then log "$name N=$n: skipped, --max-total ${MAX_TOTAL}s would be exceeded"; continue; fi
+      pids=$(pgrep -g "$spid" | paste -sd,)
+      json="$WORK/raw/hls-$name-n$n-r$round.json"
+      timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$BENCH_DIR/hls-poll.mjs" --url "$url" --n "$n" --warmup "$WARMUP" --duration "$DURATION" \
+        --watch-pid "$pids" > "$json.tmp" 2> "$run/poll-n$n.err"
+      if [ -s "$json.tmp" ]; then
+        node -e 'const fs=require("fs"),[f,peer,round]=process.argv.slice(1);
+          const d=Object.assign(JSON.parse(fs.readFileSync(f+".tmp")),{peer,round:+round,loadavg:require("os").loadavg()[0]});
+          fs.writeFileSync(f,JSON.stringify(d)); fs.unlinkSync(f+".tmp");
+          console.error(`  ${peer} N=${d.n} r${round}: cpu ${d.serverCpuPct}% ${d.serverCpuSecPerGB} s/GB | ${d.mbit} Mbit/s | playlist p50/p99 ${d.playlistMs.p50}/${d.playlistMs.p99} ms | segment ${d.segmentMs.p50}/${d.segmentMs.p99} ms | errors ${d.errors} | client ${d.clientCpuPct}%`)' "$json" "$name" "$round"
+      else
+        log "$name N=$n: poll gave no result: $(tail -2 "$run/poll-n$n.err" | tr '\n' ' ')"
+      fi
+      sleep 0.3
+    done
+  fi
+  stop_pid "$ppid"; stop_pid "$spid" 1
+  local keep=(); for p in "${STARTED[@]}"; do [[ "$p" == "$ppid" || "$p" == "g:$spid" ]] || keep+=("$p"); done; STARTED=("${keep[@]}")
+}
+
 log "scenario $SCENARIO; peers: ${PEER_LIST[*]}; N: ${N_LIST[*]}; rounds: $ROUNDS; warmup ${WARMUP}s window ${DURATION}s; late joiners $LATE; max ${MAX_TOTAL}s"
 for r in $(seq "$ROUNDS"); do
   order=("${PEER_LIST[@]}")
@@ -383,7 +470,11 @@ for r in $(seq "$ROUNDS"); do
   for name in "${order[@]}"; do
     [ "$(date +%s)" -ge $DEADLINE ] && break 2
     log "round $r: $name"
-    if [ "$SCENARIO" = many-streams ]; then run_many_streams_peer "$name" "$r"; else run_peer "$name" "$r"; fi
+    case "$SCENARIO" in
+      many-streams) run_many_streams_peer "$name" "$r" ;;
+      hls) run_hls_peer "$name" "$r" ;;
+      *) run_peer "$name" "$r" ;;
+    esac
   done
 done
 
@@ -391,6 +482,11 @@ done
 DATE=$(date -u +%Y-%m-%d)
 BASE="$OUT_DIR/$DATE-peers$([ "$SCENARIO" = rtmp ] || echo "-$SCENARIO")$([ $QUICK = 1 ] && echo -quick)${LABEL:+-${LABEL//[^A-Za-z0-9._-]/-}}"
 mkdir -p "$OUT_DIR"
+if [ "$SCENARIO" = hls ]; then
+  node "$BENCH_DIR/summarize-hls.mjs" --raw "$WORK/raw" --json "$BASE.json" --md "$BASE.md" --meta "$(printf '{"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"label":"%s","streamgateNodeOptions":"%s","wallSec":%s}' "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LABEL" "$SG_NODE_OPTIONS" $(( $(date +%s) - T_START )))"
+  log "done in $(( $(date +%s) - T_START ))s: ${BASE#"$BENCH_DIR"/}.md and .json"
+  exit 0
+fi
 node "$BENCH_DIR/summarize-peers.mjs" --raw "$WORK/raw" --json "$BASE.json" --md "$BASE.md" \
   --meta "$(printf '{"quick":%s,"rounds":%s,"ns":"%s","warmupSec":%s,"durationSec":%s,"late":%s,"probes":%s,"ramp":%s,"scenario":"%s","label":"%s","streamgateNodeOptions":"%s","streamgateNodeFlags":"%s","stopReadingPct":%s,"wallSec":%s}' \
     $([ $QUICK = 1 ] && echo true || echo false) "$ROUNDS" "$NS" "$WARMUP" "$DURATION" "$LATE" "$PROBES" "$RAMP" "$SCENARIO" "$LABEL" "$SG_NODE_OPTIONS" "${SG_NODE_FLAGS# }" "$STOP_READING" $(( $(date +%s) - T_START )))"

@@ -84,6 +84,14 @@ describe('HTTP playback of an RTMP-published stream with real ffmpeg', () => {
     expect(seg.status).toBe(200);
     expect(seg.headers.get('content-type')).toBe('video/mp2t');
     expect(Buffer.from(await seg.arrayBuffer())[0]).toBe(0x47);
+    // Conditional requests: the ETag of the answer gets a 304 without a body, for both kinds.
+    for (const [url, etag] of [[`${base}/live/show/${segment}`, seg.headers.get('etag')], [`${base}/live/show/index.m3u8`, res.headers.get('etag')]] as const) {
+      expect(etag).toMatch(/^"[^"]+"$/);
+      const again = await fetch(url, { headers: { 'If-None-Match': etag! } });
+      // the playlist may have moved on by a segment meanwhile: then a 200 with a new ETag
+      if (again.status === 200) expect(again.headers.get('etag')).not.toBe(etag);
+      else expect([again.status, again.headers.get('etag'), (await again.arrayBuffer()).byteLength]).toEqual([304, etag, 0]);
+    }
     const r = await playAndCount(`${base}/live/show/index.m3u8`, { frames: 50, timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.videoFrames).toBe(50);

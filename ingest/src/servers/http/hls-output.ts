@@ -2,6 +2,7 @@ import type { Hub } from '#ingest/hub/hub.js';
 import type { ReaderSink } from '#ingest/hub/reader-sink.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
 import type { Logger } from '#ingest/logger.js';
+import { type HlsReadyAnswer, hlsReadyAnswer } from '#ingest/protocols/hls/hls-ready-answer.js';
 import { HlsSegmenter } from '#ingest/protocols/hls/hls-segmenter.js';
 import { tsSegmentWriter } from '#ingest/protocols/hls/ts-segment-writer.js';
 
@@ -35,6 +36,14 @@ interface Output {
   ended: boolean;
   /** The log said this output's Opus audio is left out. */
   omittedOpus?: boolean;
+  /** Entity tags of this output start with it (a new output never repeats an old one's). */
+  readonly id: number;
+  /** Playlist versions made so far (its ETag). */
+  version: number;
+  /** The current playlist as a ready answer, until a segment, an end or a restart changes it. */
+  playlistAnswer: HlsReadyAnswer | undefined;
+  /** Ready answers of kept segments, by name (dropped with the segment). */
+  readonly segmentAnswers: Map<string, HlsReadyAnswer>;
 }
 
 /** Default timings: 2 s segments, 30 s idle, playlist waits up to 10 s for its first 3 segments. */
@@ -105,6 +114,34 @@ export class HlsOutputs {
     return out.segmenter.segment(name)?.bytes;
   }
 
+  /**
+   * The playlist as a ready answer (head with ETag and Cache-Control, and body, made once per
+   * playlist version) when it can be served at once; undefined when the request must start the
+   * output or wait for its first segments (then `playlist()`).
+   */
+  readyPlaylist(path: string): HlsReadyAnswer | undefined {
+    const out = this.outputs.get(path);
+    if (out === undefined || !out.segmenter.ready || !this.enough(out)) return undefined;
+    out.lastRequest = Date.now();
+    out.playlistAnswer ??= hlsReadyAnswer('playlist', Buffer.from(out.segmenter.playlist(), 'latin1'), `"${out.id}.${out.version++}"`, this.options.targetDuration);
+    return out.playlistAnswer;
+  }
+
+  /** Segment `name` of `path` as a ready answer (made once per segment), or undefined (404). */
+  readySegment(path: string, name: string): HlsReadyAnswer | undefined {
+    const out = this.outputs.get(path);
+    if (out === undefined) return undefined;
+    out.lastRequest = Date.now();
+    let answer = out.segmentAnswers.get(name);
+    if (answer === undefined) {
+      const segment = out.segmenter.segment(name);
+      if (segment === undefined) return undefined;
+      answer = hlsReadyAnswer('segment', segment.bytes, `"${out.id}.${name}"`);
+      out.segmentAnswers.set(name, answer);
+    }
+    return answer;
+  }
+
   /** Target duration for the playlist's Cache-Control. */
   get targetDuration(): number {
     return this.options.targetDuration;
@@ -112,7 +149,14 @@ export class HlsOutputs {
 
   private start(path: string): Output {
     const segmenter = new HlsSegmenter({ createWriter: tsSegmentWriter, targetDuration: this.options.targetDuration });
-    const out: Output = { path, segmenter, sub: undefined, lastRequest: Date.now(), waiters: [], ended: false };
+    const out: Output = { path, segmenter, sub: undefined, lastRequest: Date.now(), waiters: [], ended: false, id: this.next, version: 0, playlistAnswer: undefined, segmentAnswers: new Map() };
+    // Ready answers follow the segmenter: a new playlist version with each change, none for an evicted segment.
+    const changed = (): void => {
+      out.playlistAnswer = undefined;
+      if (out.segmentAnswers.size > 0) {
+        for (const name of out.segmentAnswers.keys()) if (segmenter.segment(name) === undefined) out.segmentAnswers.delete(name);
+      }
+    };
     this.outputs.set(path, out);
     const wake = (): void => {
       if (!this.enough(out)) return;
@@ -124,6 +168,7 @@ export class HlsOutputs {
       onPublish: (republish) => {
         out.ended = false;
         if (republish) segmenter.restart();
+        changed();
       },
       write: (frames) => {
         for (const f of frames) {
@@ -136,7 +181,7 @@ export class HlsOutputs {
               reason: 'HLS segments are MPEG-TS, and Safari and hls.js do not decode Opus in MPEG-TS: HLS carries the video only; RTSP carries the Opus (docs/codecs.md)',
             });
           }
-          segmenter.push(f);
+          if (segmenter.push(f).length > 0) changed();
         }
         wake();
         return true;
@@ -144,6 +189,7 @@ export class HlsOutputs {
       onUnpublish: () => {
         segmenter.end();
         out.ended = true;
+        changed();
         wake();
       },
       onEnd: (reason) => {

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import { type HlsReadyAnswer, ifNoneMatchHits } from '#ingest/protocols/hls/hls-ready-answer.js';
 import { hlsResponseHeaders } from '#ingest/protocols/hls/hls-response-headers.js';
 import { CORS_HEADERS } from '#ingest/protocols/http/cors-headers.js';
 import { encodeHttpResponseHead } from '#ingest/protocols/http/encode-http-response-head.js';
@@ -87,6 +88,8 @@ interface Answer {
   readonly body: Uint8Array;
   /** Close the connection after this answer. */
   readonly close?: boolean;
+  /** The answer's bytes made beforehand (head, then body), written as they are on a kept-alive connection. */
+  readonly wire?: readonly Buffer[];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -149,6 +152,8 @@ class HttpConnection {
   private headerTimer: NodeJS.Timeout | undefined;
   /** Registry entry and byte counters. */
   private readonly conn: TrackedConnection;
+  /** Ready-made answers go straight to the kernel when nothing is queued (made on first use). */
+  private direct: DirectSocketWriter | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -267,11 +272,20 @@ class HttpConnection {
   private send(answer: Answer, request?: HttpRequest): void {
     if (this.closed || this.socket.destroyed) return;
     const close = answer.close === true || (request !== undefined && !request.keepAlive);
-    // A 204 or 304 has no body and no Content-Length of its own (RFC 9110 §8.6).
-    const length: Record<string, number> = answer.status === 204 || answer.status === 304 ? {} : { 'Content-Length': answer.body.length };
-    const headers = { ...answer.headers, ...length, ...(close ? { Connection: 'close' } : {}) };
-    let ok = this.write(encodeHttpResponseHead(answer.status, headers));
-    if (request?.method !== 'HEAD' && answer.body.length > 0) ok = this.write(answer.body);
+    let ok: boolean;
+    if (answer.wire !== undefined && !close) {
+      // A ready-made HLS answer: one vectored write of its shared buffers, nothing built per request.
+      const wire = request?.method === 'HEAD' ? answer.wire.slice(0, 1) : answer.wire;
+      for (const b of wire) this.conn.bytesOut += b.byteLength;
+      this.direct ??= new DirectSocketWriter(this.socket);
+      ok = this.direct.writeAll(wire);
+    } else {
+      // A 204 or 304 has no body and no Content-Length of its own (RFC 9110 §8.6).
+      const length: Record<string, number> = answer.status === 204 || answer.status === 304 ? {} : { 'Content-Length': answer.body.length };
+      const headers = { ...answer.headers, ...length, ...(close ? { Connection: 'close' } : {}) };
+      ok = this.write(encodeHttpResponseHead(answer.status, headers));
+      if (request?.method !== 'HEAD' && answer.body.length > 0) ok = this.write(answer.body);
+    }
     if (close) {
       this.closed = true;
       this.socket.end();
@@ -489,21 +503,32 @@ class HttpConnection {
         return undefined;
       }
       case 'hls-playlist': {
+        // Served at once from the ready answer when the output runs; a tokenized playlist is per client.
+        const ready = check === undefined ? hls.readyPlaylist(path) : undefined;
+        if (ready !== undefined) return readyAnswer(request, ready);
         return hls.playlist(path).then((playlist) => {
           if (playlist === undefined) return text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS);
+          const now = check === undefined ? hls.readyPlaylist(path) : undefined;
+          if (now !== undefined) return readyAnswer(request, now);
           // Authorized: the segment URIs carry a short-lived token instead of the credentials.
           const body = check === undefined ? playlist : hlsTokenizedPlaylist(playlist, this.tokens.issue(path, Date.now()));
           return { status: 200, headers: hlsResponseHeaders('playlist', hls.targetDuration), body: Buffer.from(body) };
         });
       }
       case 'hls-segment': {
-        const bytes = hls.segment(path, route.segment);
-        return bytes === undefined
-          ? text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS)
-          : { status: 200, headers: hlsResponseHeaders('segment'), body: bytes };
+        const ready = hls.readySegment(path, route.segment);
+        return ready === undefined ? text(404, 'HTTP_NOT_FOUND\n', CORS_HEADERS) : readyAnswer(request, ready);
       }
     }
   }
+}
+
+/** A ready HLS answer for `request`: 304 when its If-None-Match names the current ETag. */
+function readyAnswer(request: HttpRequest, ready: HlsReadyAnswer): Answer {
+  if (ifNoneMatchHits(headerValue(request.headers, 'If-None-Match'), ready.etag)) {
+    return { status: 304, headers: { ETag: ready.etag, 'Cache-Control': ready.headers['Cache-Control']! }, body: EMPTY, wire: [ready.notModified] };
+  }
+  return { status: 200, headers: ready.headers, body: ready.body, wire: [ready.head, ready.body] };
 }
 
 /**

@@ -62,6 +62,31 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
     expect(outputs.segment('live/other', name)).toBeUndefined();
   });
 
+  it('serves one ready answer per playlist version and per segment (same buffers for every client, new ETag when the playlist changes)', async () => {
+    const h = hub();
+    outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000, firstPlaylistSegments: 1 });
+    const pub = publisher(h, 'live/s');
+    const frames = syntheticFrames();
+    const half = frames.findIndex((f) => at(f) >= 1500);
+    expect(outputs.readyPlaylist('live/s')).toBeUndefined(); // not started: the first request goes through playlist()
+    const pending = outputs.playlist('live/s');
+    await feed((f) => pub.push(f), frames.slice(0, half));
+    const text = await pending;
+    const first = outputs.readyPlaylist('live/s')!;
+    expect(first.body.toString('latin1')).toBe(text);
+    expect(outputs.readyPlaylist('live/s')).toBe(first);
+    expect(first.head.toString('latin1')).toMatch(new RegExp(`^HTTP/1\\.1 200 OK\r\n[^]*ETag: ${first.etag}\r\n[^]*Content-Length: ${first.body.length}\r\n\r\n$`));
+    const name = /^(\d+\.ts)$/m.exec(text!)![1]!;
+    const seg = outputs.readySegment('live/s', name)!;
+    expect(outputs.readySegment('live/s', name)).toBe(seg);
+    expect(seg.body[0]).toBe(0x47);
+    expect(seg.notModified.toString('latin1')).toMatch(/^HTTP\/1\.1 304 Not Modified\r\n/);
+    await feed((f) => pub.push(f), frames.slice(half));
+    const next = outputs.readyPlaylist('live/s')!;
+    expect(next).not.toBe(first);
+    expect(next.etag).not.toBe(first.etag);
+  });
+
   it('ends the playlist on unpublish and marks a discontinuity when the stream comes back', async () => {
     const h = hub();
     outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 2000, firstPlaylistSegments: 1 });
