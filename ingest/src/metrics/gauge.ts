@@ -1,8 +1,8 @@
-import { MetricFamily, type Labels, type MetricOptions } from './metric-family.js';
-import { formatLabels, formatValue } from './prometheus-text.js';
+import type { Labels, MetricOptions } from './metric-family.js';
+import { ValueMetric } from './value-metric.js';
 
 /** A value that goes up and down per label combination (Prometheus `gauge`). */
-export class Gauge<L extends string = never> extends MetricFamily<L, { value: number }> {
+export class Gauge<L extends string = never> extends ValueMetric<L> {
   constructor(options: MetricOptions<L>) {
     super(options, 'gauge');
   }
@@ -13,32 +13,10 @@ export class Gauge<L extends string = never> extends MetricFamily<L, { value: nu
   }
 
   inc(labels?: Labels<L>, by = 1): void {
-    const s = this.state(labels);
-    if (s) s.value += by;
+    this.add(labels, by);
   }
 
   dec(labels?: Labels<L>, by = 1): void {
-    this.inc(labels, -by);
-  }
-
-  get(labels?: Labels<L>): number {
-    return this.peek(labels)?.value ?? 0;
-  }
-
-  /** The sum over every series whose labels include `where` (all series when omitted). */
-  sum(where: Partial<Labels<L>> = {}): number {
-    let total = 0;
-    for (const { labels, state } of this.entries()) {
-      if (Object.entries(where).every(([k, v]) => labels[k as L] === v)) total += state.value;
-    }
-    return total;
-  }
-
-  protected initial(): { value: number } {
-    return { value: 0 };
-  }
-
-  protected renderSeries(values: readonly string[], state: { value: number }, lines: string[]): void {
-    lines.push(`${this.name}${formatLabels(this.labelNames, values)} ${formatValue(state.value)}`);
+    this.add(labels, -by);
   }
 }
