@@ -26,6 +26,14 @@ export class AmfReader {
     }
   }
 
+  /** Checks that `n` bytes remain and moves past them; returns where they start. */
+  private advance(n: number): number {
+    this.need(n);
+    const at = this.offset;
+    this.offset += n;
+    return at;
+  }
+
   u8(): number {
     this.need(1);
     return this.bytes[this.offset++];
@@ -37,31 +45,19 @@ export class AmfReader {
   }
 
   u16(): number {
-    this.need(2);
-    const v = this.view.getUint16(this.offset);
-    this.offset += 2;
-    return v;
+    return this.view.getUint16(this.advance(2));
   }
 
   s16(): number {
-    this.need(2);
-    const v = this.view.getInt16(this.offset);
-    this.offset += 2;
-    return v;
+    return this.view.getInt16(this.advance(2));
   }
 
   u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.offset);
-    this.offset += 4;
-    return v;
+    return this.view.getUint32(this.advance(4));
   }
 
   f64(): number {
-    this.need(8);
-    const v = this.view.getFloat64(this.offset);
-    this.offset += 8;
-    return v;
+    return this.view.getFloat64(this.advance(8));
   }
 
   /** `n` bytes as a view into the input (no copy). */

@@ -1,6 +1,7 @@
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { type AmfLimits, DEFAULT_AMF_LIMITS } from './amf-limits.js';
 import { AmfReader } from './amf-reader.js';
+import { AmfValueDecoder } from './amf-value-decoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument, defineEntry } from './amf-values.js';
 import { Amf3Decoder } from './amf3-decoder.js';
 
@@ -30,20 +31,11 @@ export const AMF0 = {
  * Decodes AMF0 values from a reader, keeping the object reference table of one message.
  * AVM+ switch (0x11) decodes the next value as AMF3 and returns it.
  */
-export class Amf0Decoder {
+export class Amf0Decoder extends AmfValueDecoder {
   private readonly references: unknown[] = [];
 
-  constructor(
-    private readonly reader: AmfReader,
-    private readonly limits: AmfLimits = DEFAULT_AMF_LIMITS,
-  ) {}
-
-  readValue(depth = 0): unknown {
-    if (depth > this.limits.amfMaxDepth) {
-      throw new ProtocolError('AMF_TOO_DEEP', `AMF nesting too deep: ${depth} > limit ${this.limits.amfMaxDepth}`);
-    }
+  protected readMarked(marker: number, depth: number): unknown {
     const r = this.reader;
-    const marker = r.u8();
     switch (marker) {
       case AMF0.number:
         return r.f64();
@@ -139,9 +131,5 @@ export class Amf0Decoder {
 
 /** Decodes every AMF0 value in `bytes` (a command or data message body). */
 export function decodeAmf0(bytes: Uint8Array, limits: AmfLimits = DEFAULT_AMF_LIMITS): unknown[] {
-  const reader = new AmfReader(bytes);
-  const decoder = new Amf0Decoder(reader, limits);
-  const values: unknown[] = [];
-  while (reader.remaining > 0) values.push(decoder.readValue());
-  return values;
+  return new Amf0Decoder(new AmfReader(bytes), limits).readAll();
 }

@@ -1,6 +1,7 @@
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { type AmfLimits, DEFAULT_AMF_LIMITS } from './amf-limits.js';
 import { AmfReader } from './amf-reader.js';
+import { AmfValueDecoder } from './amf-value-decoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument, defineEntry } from './amf-values.js';
 
 interface Traits {
@@ -14,22 +15,12 @@ interface Traits {
  * reference tables of one AMF3 context. Vectors and Dictionary raise `AMF_UNSUPPORTED`,
  * externalizable objects `AMF_EXTERNALIZABLE`.
  */
-export class Amf3Decoder {
+export class Amf3Decoder extends AmfValueDecoder {
   private readonly strings: string[] = [];
   private readonly objects: unknown[] = [];
   private readonly traits: Traits[] = [];
 
-  constructor(
-    private readonly reader: AmfReader,
-    private readonly limits: AmfLimits = DEFAULT_AMF_LIMITS,
-  ) {}
-
-  /** Reads one value. `depth` is the nesting level of the caller (0 at top level). */
-  readValue(depth = 0): unknown {
-    if (depth > this.limits.amfMaxDepth) {
-      throw new ProtocolError('AMF_TOO_DEEP', `AMF nesting too deep: ${depth} > limit ${this.limits.amfMaxDepth}`);
-    }
-    const marker = this.reader.u8();
+  protected readMarked(marker: number, depth: number): unknown {
     switch (marker) {
       case 0x00:
         return undefined;
@@ -99,32 +90,34 @@ export class Amf3Decoder {
     return value;
   }
 
-  private readXml(): AmfXmlDocument {
+  /**
+   * A value of the object table that has no members (XML, date, byte array): a reference to one
+   * read before, or a new one `read` after its U29 header (given the header's length bits).
+   */
+  private leafObject<T>(read: (length: number) => T): T {
     const header = this.readU29();
-    if (!(header & 1)) return this.reference(this.objects, header >>> 1, 'object') as AmfXmlDocument;
-    const length = header >>> 1;
-    checkLimit('AMF_STRING_TOO_LONG', 'AMF3 XML length', length, this.limits.amfMaxStringLength);
-    const doc = new AmfXmlDocument(this.reader.utf8(length));
-    this.objects.push(doc);
-    return doc;
+    if (!(header & 1)) return this.reference(this.objects, header >>> 1, 'object') as T;
+    const value = read(header >>> 1);
+    this.objects.push(value);
+    return value;
+  }
+
+  private readXml(): AmfXmlDocument {
+    return this.leafObject((length) => {
+      checkLimit('AMF_STRING_TOO_LONG', 'AMF3 XML length', length, this.limits.amfMaxStringLength);
+      return new AmfXmlDocument(this.reader.utf8(length));
+    });
   }
 
   private readDate(): Date {
-    const header = this.readU29();
-    if (!(header & 1)) return this.reference(this.objects, header >>> 1, 'object') as Date;
-    const date = new Date(this.reader.f64());
-    this.objects.push(date);
-    return date;
+    return this.leafObject(() => new Date(this.reader.f64()));
   }
 
   private readByteArray(): Uint8Array {
-    const header = this.readU29();
-    if (!(header & 1)) return this.reference(this.objects, header >>> 1, 'object') as Uint8Array;
-    const length = header >>> 1;
-    checkLimit('AMF_STRING_TOO_LONG', 'AMF3 byte array length', length, this.limits.amfMaxStringLength);
-    const bytes = Uint8Array.from(this.reader.take(length));
-    this.objects.push(bytes);
-    return bytes;
+    return this.leafObject((length) => {
+      checkLimit('AMF_STRING_TOO_LONG', 'AMF3 byte array length', length, this.limits.amfMaxStringLength);
+      return Uint8Array.from(this.reader.take(length));
+    });
   }
 
   private readArray(depth: number): unknown[] | AmfEcmaArray {
@@ -187,9 +180,5 @@ export class Amf3Decoder {
 
 /** Decodes every AMF3 value in `bytes` (one reference context). */
 export function decodeAmf3(bytes: Uint8Array, limits: AmfLimits = DEFAULT_AMF_LIMITS): unknown[] {
-  const reader = new AmfReader(bytes);
-  const decoder = new Amf3Decoder(reader, limits);
-  const values: unknown[] = [];
-  while (reader.remaining > 0) values.push(decoder.readValue());
-  return values;
+  return new Amf3Decoder(new AmfReader(bytes), limits).readAll();
 }

@@ -16,6 +16,14 @@ export class ByteWriter {
     this.buf = next;
   }
 
+  /** Makes room for `n` more bytes (the buffer may be replaced: read `this.buf` after) and counts them written; returns where they go. */
+  private advance(n: number): number {
+    this.reserve(n);
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+
   u8(v: number): this {
     this.reserve(1);
     this.buf[this.length++] = v & 0xff;
@@ -23,44 +31,38 @@ export class ByteWriter {
   }
 
   u16(v: number): this {
-    this.reserve(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.length);
-    this.length += 2;
+    const at = this.advance(2);
+    this.buf.writeUInt16BE(v & 0xffff, at);
     return this;
   }
 
   s16(v: number): this {
-    this.reserve(2);
-    this.buf.writeInt16BE(v, this.length);
-    this.length += 2;
+    const at = this.advance(2);
+    this.buf.writeInt16BE(v, at);
     return this;
   }
 
   u24(v: number): this {
-    this.reserve(3);
-    this.buf.writeUIntBE(v & 0xffffff, this.length, 3);
-    this.length += 3;
+    const at = this.advance(3);
+    this.buf.writeUIntBE(v & 0xffffff, at, 3);
     return this;
   }
 
   u32(v: number): this {
-    this.reserve(4);
-    this.buf.writeUInt32BE(v >>> 0, this.length);
-    this.length += 4;
+    const at = this.advance(4);
+    this.buf.writeUInt32BE(v >>> 0, at);
     return this;
   }
 
   f64(v: number): this {
-    this.reserve(8);
-    this.buf.writeDoubleBE(v, this.length);
-    this.length += 8;
+    const at = this.advance(8);
+    this.buf.writeDoubleBE(v, at);
     return this;
   }
 
   bytes(b: Uint8Array): this {
-    this.reserve(b.byteLength);
-    this.buf.set(b, this.length);
-    this.length += b.byteLength;
+    const at = this.advance(b.byteLength);
+    this.buf.set(b, at);
     return this;
   }
 
