@@ -3,19 +3,10 @@ import { decodeAmf0 } from '#ingest/protocols/amf/amf0-decoder.js';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/amf/amf-values.js';
 import { hexBuffer } from '#test/support/feeding.js';
-import { fuzz } from '#test/support/fuzz.js';
-import { codeOf } from '#test/support/expect-code.js';
-import { itRoundTrips } from '#test/support/it-round-trips.js';
+import { type AmfCase, type AmfError, itAmfCodec } from './amf-codec-tests.js';
 
-interface Case {
-  name: string;
-  bytes: Buffer;
-  decoded: unknown[];
-  /** false when the encoder writes a different (canonical) form. */
-  encodes?: boolean;
-}
 
-const cases: Case[] = [
+const cases: AmfCase[] = [
   { name: 'number 1.5', bytes: hexBuffer('00 3ff8000000000000'), decoded: [1.5] },
   { name: 'boolean true and false', bytes: hexBuffer('01 01  01 00'), decoded: [true, false] },
   { name: 'string', bytes: hexBuffer('02 0007 "connect"'), decoded: ['connect'] },
@@ -84,7 +75,7 @@ const cases: Case[] = [
   },
 ];
 
-const errors: { name: string; bytes: Buffer; code: string }[] = [
+const errors: AmfError[] = [
   { name: 'truncated number', bytes: hexBuffer('00 3ff8'), code: 'AMF_TRUNCATED' },
   { name: 'truncated string', bytes: hexBuffer('02 0005 "abc"'), code: 'AMF_TRUNCATED' },
   { name: 'object without end', bytes: hexBuffer('03 0001 "a" 05'), code: 'AMF_TRUNCATED' },
@@ -100,7 +91,7 @@ const errors: { name: string; bytes: Buffer; code: string }[] = [
 ];
 
 describe('AMF0', () => {
-  itRoundTrips(cases, 'bytes', decodeAmf0, (decoded) => encodeAmf0(...decoded), { decode: (name) => `decodes ${name}`, encode: (name) => `encodes ${name} to the same bytes` });
+  itAmfCodec({ decode: decodeAmf0, encode: encodeAmf0 }, cases, errors, 42);
 
   it('decodes ECMA arrays to AmfEcmaArray so re-encoding keeps the ECMA marker', () => {
     const [value] = decodeAmf0(hexBuffer('08 00000001 0001 "a" 05 0000 09'));
@@ -113,13 +104,5 @@ describe('AMF0', () => {
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
     expect(Object.keys(value)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
-  });
-
-  it.each(errors)('rejects $name with $code', ({ bytes, code }) => {
-    expect(codeOf(() => decodeAmf0(bytes))).toBe(code);
-  });
-
-  it('only ever raises ProtocolError on randomly mutated case bytes', () => {
-    fuzz(cases.map((c) => c.bytes), (input) => decodeAmf0(input), Math.ceil(3000 / cases.length), 42);
   });
 });

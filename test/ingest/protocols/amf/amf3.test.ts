@@ -3,18 +3,10 @@ import { decodeAmf3 } from '#ingest/protocols/amf/amf3-decoder.js';
 import { encodeAmf3 } from '#ingest/protocols/amf/amf3-encoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/amf/amf-values.js';
 import { hexBuffer } from '#test/support/feeding.js';
-import { fuzz } from '#test/support/fuzz.js';
-import { codeOf } from '#test/support/expect-code.js';
-import { itRoundTrips } from '#test/support/it-round-trips.js';
+import { type AmfCase, type AmfError, itAmfCodec } from './amf-codec-tests.js';
 
-interface Case {
-  name: string;
-  bytes: Buffer;
-  decoded: unknown[];
-  encodes?: boolean;
-}
 
-const cases: Case[] = [
+const cases: AmfCase[] = [
   { name: 'undefined, null, false, true', bytes: hexBuffer('00 01 02 03'), decoded: [undefined, null, false, true] },
   { name: 'integer 0', bytes: hexBuffer('04 00'), decoded: [0] },
   { name: 'integer 127 (1 byte U29)', bytes: hexBuffer('04 7f'), decoded: [127] },
@@ -68,7 +60,7 @@ const cases: Case[] = [
   { name: 'byte array', bytes: hexBuffer('0c 07 010203'), decoded: [Uint8Array.from([1, 2, 3])] },
 ];
 
-const errors: { name: string; bytes: Buffer; code: string }[] = [
+const errors: AmfError[] = [
   { name: 'truncated U29', bytes: hexBuffer('04 ff'), code: 'AMF_TRUNCATED' },
   { name: 'truncated double', bytes: hexBuffer('05 3ff8'), code: 'AMF_TRUNCATED' },
   { name: 'string reference past the table', bytes: hexBuffer('06 02'), code: 'AMF_BAD_REFERENCE' },
@@ -83,13 +75,5 @@ const errors: { name: string; bytes: Buffer; code: string }[] = [
 ];
 
 describe('AMF3', () => {
-  itRoundTrips(cases, 'bytes', decodeAmf3, (decoded) => encodeAmf3(...decoded), { decode: (name) => `decodes ${name}`, encode: (name) => `encodes ${name} to the same bytes` });
-
-  it.each(errors)('rejects $name with $code', ({ bytes, code }) => {
-    expect(codeOf(() => decodeAmf3(bytes))).toBe(code);
-  });
-
-  it('only ever raises ProtocolError on randomly mutated case bytes', () => {
-    fuzz(cases.map((c) => c.bytes), (input) => decodeAmf3(input), Math.ceil(3000 / cases.length), 7);
-  });
+  itAmfCodec({ decode: decodeAmf3, encode: encodeAmf3 }, cases, errors, 7);
 });
