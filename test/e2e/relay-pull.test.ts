@@ -1,34 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
+
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelayStatus } from '#domain/relay-status.js';
 import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import type { TestIngest } from '../support/ingest-harness.js';
+import { useRelayTestbed } from '../support/use-relay-testbed.js';
 import { waitFor } from '../support/wait.js';
 
-const RELAY_ENV = {
-  STREAMGATE_RELAY_ALLOW_PRIVATE: 'on',
-  STREAMGATE_RELAY_TIMEOUT_MS: '3000',
-  STREAMGATE_RELAY_RETRY_MAX_MS: '1500',
-  STREAMGATE_RELAY_PULL_IDLE_MS: '500',
-};
-
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function ingest(env: Record<string, string> = {}): Promise<TestIngest> {
-  const t = await startTestIngest({ ...RELAY_ENV, ...env }, { relayRetryMinMs: 200 });
-  cleanups.push(() => t.close());
-  return t;
-}
-
-function publish(url: string, seconds = 30): ChildProcess {
-  const child = publishTestPattern(url, { seconds, gop: 25 });
-  cleanups.push(() => void child.kill('SIGKILL'));
-  return child;
-}
+const { ingest, publish, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
 
 function status(t: TestIngest, relay: string): RelayStatus | undefined {
   return t.ingest.relays.statuses().find((s) => s.relay === relay);
@@ -43,7 +22,7 @@ async function replyingServer(reply: Buffer): Promise<number> {
     s.once('data', () => s.write(reply));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => {
+  defer(() => {
     for (const s of sockets) s.destroy();
     return new Promise((r) => server.close(r));
   });
@@ -78,7 +57,7 @@ describe('relay pull sources', () => {
     const camera = await ingest({ STREAMGATE_RTP_PORTS: '33000-33499' });
     const edge = await ingest();
     const pub = publishTestPattern(`rtsp://127.0.0.1:${camera.ingest.ports.rtsp}/live/cam`, { seconds: 30, gop: 25, format: 'rtsp', extraOutputArgs: ['-rtsp_transport', 'tcp'] });
-    cleanups.push(() => void pub.kill('SIGKILL'));
+    defer(() => void pub.kill('SIGKILL'));
     await waitFor(() => (camera.ingest.hub.streamInfo('live/cam')?.framesIn ?? 0) > 30, 10_000, 'camera live');
     const base = `rtsp://127.0.0.1:${camera.ingest.ports.rtsp}/live/cam`;
     edge.ingest.relays.setDefinitions([

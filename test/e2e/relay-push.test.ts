@@ -1,35 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
+
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelayStatus } from '#domain/relay-status.js';
-import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { probePackets } from '../support/ffmpeg-runs.js';
+import type { TestIngest } from '../support/ingest-harness.js';
+import { useRelayTestbed } from '../support/use-relay-testbed.js';
 import { nginxRtmpMissing, startNginxRtmp, type NginxRtmp } from '../support/nginx-rtmp.js';
 import { waitFor } from '../support/wait.js';
 
-const RELAY_ENV = { STREAMGATE_RELAY_ALLOW_PRIVATE: 'on', STREAMGATE_RELAY_TIMEOUT_MS: '3000', STREAMGATE_RELAY_RETRY_MAX_MS: '1500' };
-
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function ingest(env: Record<string, string> = {}): Promise<TestIngest> {
-  const t = await startTestIngest({ ...RELAY_ENV, ...env }, { relayRetryMinMs: 200 });
-  cleanups.push(() => t.close());
-  return t;
-}
-
-function publish(url: string, seconds = 30): ChildProcess {
-  const child = publishTestPattern(url, { seconds, gop: 25 });
-  cleanups.push(() => void child.kill('SIGKILL'));
-  return child;
-}
-
-function publishTestPatternNamed(url: string, name: string): void {
-  const child = publishTestPattern(url, { seconds: 30, gop: 25, extraOutputArgs: ['-metadata', `streamName=${name}`] });
-  cleanups.push(() => void child.kill('SIGKILL'));
-}
+const { ingest, publish, defer } = useRelayTestbed();
 
 function status(t: TestIngest, id: string): RelayStatus | undefined {
   return t.ingest.relays.statuses().find((s) => s.id.startsWith(id));
@@ -40,7 +19,7 @@ async function silentServer(): Promise<{ port: number; sockets: Socket[] }> {
   const sockets: Socket[] = [];
   const server: Server = createServer((s) => sockets.push(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => {
+  defer(() => {
     for (const s of sockets) s.destroy();
     return new Promise((r) => server.close(r));
   });
@@ -51,7 +30,7 @@ describe('relay push targets', () => {
   it('pushes a live stream to nginx-rtmp and to a second streamgate; ffprobe decodes both far sides; metrics and admin show the targets', async (ctx) => {
     const missing = nginxRtmpMissing();
     const nginx: NginxRtmp | undefined = missing === undefined ? await startNginxRtmp() : undefined;
-    if (nginx) cleanups.push(() => nginx.stop());
+    if (nginx) defer(() => nginx.stop());
     else console.warn(`nginx-rtmp part skipped: ${missing}`);
     const far = await ingest();
     const a = await ingest();
@@ -81,7 +60,7 @@ describe('relay push targets', () => {
     const a = await ingest({ STREAMGATE_RELAY_FLV_PUSH: `rtmp://127.0.0.1:${far.ingest.ports.rtmp}/live/{name}-via6665` });
     const port = a.ingest.ports['relay-flv'];
     expect(port).toBeGreaterThan(0);
-    publishTestPatternNamed(`tcp://127.0.0.1:${port}/live`, 'aaa');
+    publish(`tcp://127.0.0.1:${port}/live`, { extraOutputArgs: ['-metadata', 'streamName=aaa'] });
     await waitFor(() => far.ingest.hub.isLive('live/aaa-via6665'), 15_000, 'the 6665 stream on the far side');
     expect(a.ingest.hub.streamInfo('live/aaa')!.publisher!.protocol).toBe('flv-relay');
     const probe = await probePackets(far.rtmpUrl('live/aaa-via6665'), 1.5);
@@ -102,8 +81,7 @@ describe('relay push targets', () => {
     await waitFor(() => status(a, 'r#0')?.state === 'live', 15_000, 'target live');
     await far.close();
     await waitFor(() => status(a, 'r#0')?.state === 'retrying', 5000, 'target retrying');
-    const restarted = await startTestIngest({ ...RELAY_ENV, STREAMGATE_RTMP_PORT: String(farPort) });
-    cleanups.push(() => restarted.close());
+    const restarted = await ingest({ STREAMGATE_RTMP_PORT: String(farPort) });
     const back = Date.now();
     await waitFor(() => status(a, 'r#0')?.state === 'live', 5000, 'target live again');
     // Backoff is bounded by STREAMGATE_RELAY_RETRY_MAX_MS (1.5 s here) plus the connect.

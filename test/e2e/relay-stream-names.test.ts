@@ -6,26 +6,15 @@
  * `Live/Mixed` published the hub path `Live/Mixed`, which no player of `live/mixed` ever got, and
  * a pattern with a decomposed `é` (NFD) never matched the NFC path the hub keys streams by.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelayStatus } from '#domain/relay-status.js';
 import { collectFrames } from '../support/collect-frames.js';
-import { publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import type { TestIngest } from '../support/ingest-harness.js';
+import { useRelayTestbed } from '../support/use-relay-testbed.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { waitFor } from '../support/wait.js';
 
-const RELAY_ENV = { STREAMGATE_RELAY_ALLOW_PRIVATE: 'on', STREAMGATE_RELAY_TIMEOUT_MS: '3000', STREAMGATE_RELAY_RETRY_MAX_MS: '1500', STREAMGATE_RELAY_PULL_IDLE_MS: '500' };
-
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function ingest(): Promise<TestIngest> {
-  const t = await startTestIngest(RELAY_ENV, { relayRetryMinMs: 200 });
-  cleanups.push(() => t.close());
-  return t;
-}
+const { ingest, publish, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
 
 function status(t: TestIngest, relay: string): RelayStatus | undefined {
   return t.ingest.relays.statuses().find((s) => s.relay === relay);
@@ -35,13 +24,12 @@ describe('relay stream names are canonical', () => {
   it('a pull defined as Live/Mixed publishes live/mixed: a player of live/mixed starts it on demand and gets its frames', async () => {
     const origin = await ingest();
     const edge = await ingest();
-    const pub = publishTestPattern(origin.rtmpUrl('live/src'), { seconds: 30, gop: 25 });
-    cleanups.push(() => void pub.kill('SIGKILL'));
+    publish(origin.rtmpUrl('live/src'));
     await waitFor(() => origin.ingest.hub.isLive('live/src'), 10_000, 'origin live');
     edge.ingest.relays.setDefinitions([{ id: 'mixed', stream: 'Live/Mixed', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'on-demand' }]);
     expect(status(edge, 'mixed')).toMatchObject({ stream: 'live/mixed', state: 'idle' });
     const { frames, subscription } = collectFrames(edge.ingest.hub, 'live/mixed');
-    cleanups.push(() => subscription.close());
+    defer(() => subscription.close());
     await waitFor(() => frames.some((f) => f.kind === 'video'), 10_000, 'pulled video on live/mixed');
     expect(status(edge, 'mixed')!.state).toBe('live');
     expect(edge.ingest.hub.isLive('live/mixed')).toBe(true);
@@ -55,7 +43,7 @@ describe('relay stream names are canonical', () => {
     const c = new RtmpTestClient();
     await c.connect(t.rtmpUrl('live'));
     expect((await c.publish('Caf\u00e9-1')).code).toBe('NetStream.Publish.Start');
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     await waitFor(() => status(t, 'accents') !== undefined, 3000, 'the push to start');
     expect(status(t, 'accents')).toMatchObject({ direction: 'push', stream: 'live/caf\u00e9-1' });
   });
