@@ -1,37 +1,24 @@
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
 import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
-import { exited, playAndCount, expectIncreasingDts, probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { exited, expectProbedFromStart, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { startTestIngest, type TestIngest, useTestIngest } from '../support/ingest-harness.js';
 import { sendAndWaitClose } from '../support/send-and-wait-close.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const flvUrl = (t: TestIngest, path = 'live') => `tcp://127.0.0.1:${t.ingest.ports.flv}/${path}`;
 
 describe('raw FLV over TCP with real ffmpeg', () => {
-  let t: TestIngest;
+  const t = useTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_DEFAULT_STREAM: 'fallback' });
   let publisher: ChildProcess;
-
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_DEFAULT_STREAM: 'fallback' });
-  });
-
-  afterAll(async () => {
-    publisher?.kill('SIGKILL');
-    await t?.close();
-  });
+  afterAll(() => void publisher?.kill('SIGKILL'));
 
   it('publishes live/aaa from onMetaData streamName; an RTMP player sees monotonic timestamps starting near 0', async () => {
-    // The probe waits for the publisher, so it sees the publication from its first frame.
-    const probe = probePackets(t.rtmpUrl('live/aaa'), 2);
-    await sleep(300);
-    publisher = publishTestPattern(flvUrl(t), { extraOutputArgs: ['-metadata', 'streamName=aaa'] });
-    await waitFor(() => t.ingest.hub.isLive('live/aaa'), 10_000, 'live/aaa');
-    const { codecs, packets } = await probe;
-    expect(codecs.sort()).toEqual(['aac', 'h264']);
-    expectIncreasingDts(packets, { minPackets: 20, startsBelowMs: 100 });
+    await expectProbedFromStart(t, 'live/aaa', () => {
+      publisher = publishTestPattern(flvUrl(t), { extraOutputArgs: ['-metadata', 'streamName=aaa'] });
+    });
     expect(t.logs.find((l) => l.event === 'raw.publish')).toMatchObject({ protocol: 'flv-tcp', app: 'live', stream: 'aaa', nameSource: 'input' });
   });
 

@@ -2,11 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, playAndCount, expectIncreasingDts, probePackets, publishTestPattern, runFfmpeg } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exited, expectIncreasingDts, expectProbedFromStart, playAndCount, probePackets, publishTestPattern, runFfmpeg } from '../support/ffmpeg-runs.js';
+import { startTestIngest, type TestIngest, useTestIngest } from '../support/ingest-harness.js';
 import { sendAndWaitClose } from '../support/send-and-wait-close.js';
-import { sleep, waitFor } from '../support/wait.js';
 
 const tsUrl = (t: TestIngest) => `tcp://127.0.0.1:${t.ingest.ports.ts}`;
 
@@ -22,26 +21,14 @@ function fixtureWithoutSdt(): Buffer {
 }
 
 describe('raw MPEG-TS over TCP with real ffmpeg', () => {
-  let t: TestIngest;
+  const t = useTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_DEFAULT_STREAM: 'fallback' });
   let publisher: ChildProcess;
-
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RAW_DEFAULT_STREAM: 'fallback' });
-  });
-
-  afterAll(async () => {
-    publisher?.kill('SIGKILL');
-    await t?.close();
-  });
+  afterAll(() => void publisher?.kill('SIGKILL'));
 
   it('publishes live/cam from the SDT service name; an RTMP player sees monotonic timestamps starting near 0, not at the 1.4 s TS offset', async () => {
-    const probe = probePackets(t.rtmpUrl('live/cam'), 2);
-    await sleep(300);
-    publisher = publishTestPattern(tsUrl(t), { format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=cam'] });
-    await waitFor(() => t.ingest.hub.isLive('live/cam'), 10_000, 'live/cam');
-    const { codecs, packets } = await probe;
-    expect(codecs.sort()).toEqual(['aac', 'h264']);
-    expectIncreasingDts(packets, { minPackets: 20, startsBelowMs: 100 });
+    await expectProbedFromStart(t, 'live/cam', () => {
+      publisher = publishTestPattern(tsUrl(t), { format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=cam'] });
+    });
     expect(t.logs.find((l) => l.event === 'raw.publish')).toMatchObject({ protocol: 'ts-tcp', app: 'live', stream: 'cam', nameSource: 'input' });
   });
 

@@ -1,6 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 import { ffmpegPath, ffprobePath } from './ffmpeg.js';
+import type { TestIngest } from './ingest-harness.js';
+import { sleep, waitFor } from './wait.js';
 
 /** Test-pattern publish options. */
 export interface PublishOptions {
@@ -117,6 +119,21 @@ export function expectIncreasingDts(packets: readonly ProbedPacket[], opts: { mi
     if (opts.startsBelowMs !== undefined) expect(dts[0]).toBeLessThan(opts.startsBelowMs);
     for (let i = 1; i < dts.length; i++) expect(dts[i]).toBeGreaterThan(dts[i - 1]);
   }
+}
+
+/**
+ * An RTMP probe of `path` waits on `t` while `publish` starts a publisher (so the probe sees the
+ * publication from its first frame): `path` goes live, and the probe finds H.264 and AAC with
+ * increasing timestamps that start near 0 (below 100 ms).
+ */
+export async function expectProbedFromStart(t: TestIngest, path: string, publish: () => void): Promise<void> {
+  const probe = probePackets(t.rtmpUrl(path), 2);
+  await sleep(300);
+  publish();
+  await waitFor(() => t.ingest.hub.isLive(path), 10_000, path);
+  const { codecs, packets } = await probe;
+  expect(codecs.sort()).toEqual(['aac', 'h264']);
+  expectIncreasingDts(packets, { minPackets: 20, startsBelowMs: 100 });
 }
 
 /** Runs ffmpeg with `args` to completion; resolves with its exit code and stderr. */
