@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openAccess, type RtmpAccessControl } from '#ingest/servers/rtmp/rtmp-access-control.js';
 import { ffmpegPath } from '../support/ffmpeg.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/wait.js';
 
 /** Open access except for publishing `live/forbidden`: what the real access control would say. */
@@ -16,17 +16,8 @@ const access: RtmpAccessControl = {
 };
 
 describe('RTMPT on the HTTP listener with real ffmpeg', () => {
-  let t: TestIngest;
-  let rtmpt: (path: string) => string;
-
-  beforeAll(async () => {
-    t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' }, { access });
-    rtmpt = (path) => `rtmpt://127.0.0.1:${t.ingest.ports.http}/${path}`;
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestIngest({ STREAMGATE_LOG_LEVEL: 'info' }, { access });
+  const rtmpt = (path: string): string => `rtmpt://127.0.0.1:${t.ingest.ports.http}/${path}`;
 
   it('takes an ffmpeg rtmpt:// publish into the hub, plays it back over rtmpt:// and rtmp://, and unpublishes on /close', async () => {
     const publisher = publishTestPattern(rtmpt('live/tunnel'), { seconds: 8 });

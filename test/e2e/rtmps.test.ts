@@ -1,27 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/ingest-harness.js';
 import { sleep } from '../support/wait.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 
 describe('RTMPS on its own listener with real ffmpeg and a self-signed certificate', () => {
-  let t: TestIngest;
-  let rtmps: (path: string) => string;
-
-  beforeAll(async () => {
-    t = await startTestIngest({
-      STREAMGATE_LOG_LEVEL: 'info',
-      STREAMGATE_TLS_CERT: fixture('localhost-cert.pem'),
-      STREAMGATE_TLS_KEY: fixture('localhost-key.pem'),
-    });
-    rtmps = (path) => `rtmps://127.0.0.1:${t.ingest.ports.rtmps}/${path}`;
+  const t = useTestIngest({
+    STREAMGATE_LOG_LEVEL: 'info',
+    STREAMGATE_TLS_CERT: fixture('localhost-cert.pem'),
+    STREAMGATE_TLS_KEY: fixture('localhost-key.pem'),
   });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const rtmps = (path: string): string => `rtmps://127.0.0.1:${t.ingest.ports.rtmps}/${path}`;
 
   it('takes an ffmpeg rtmps:// publish (no verification flag needed: ffmpeg does not verify by default) and plays it over rtmps://', async () => {
     const publisher = publishTestPattern(rtmps('live/secure'), { seconds: 6 });
