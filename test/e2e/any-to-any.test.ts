@@ -1,37 +1,22 @@
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ffmpegPath, ffprobePath } from '../support/ffmpeg.js';
-import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { expectAllPlay, publishTestPattern, whilePublishing } from '../support/ffmpeg-runs.js';
+import { useTestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 
 const hasLibx265 = /\blibx265\b/.test(execFileSync(ffmpegPath, ['-hide_banner', '-encoders'], { encoding: 'utf8' }));
 if (!hasLibx265) console.warn('any-to-any: SKIPPED the H.265 cases: this ffmpeg has no libx265 encoder');
 
-let t: TestIngest;
+const t = useTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RTP_PORTS: '33100-33199' });
 const rtsp = (path: string) => `rtsp://127.0.0.1:${t.ingest.ports.rtsp}/${path}`;
 const http = (path: string) => `http://127.0.0.1:${t.ingest.ports.http}/${path}`;
 const tcpIn = ['-rtsp_transport', 'tcp'];
 const udpIn = ['-rtsp_transport', 'udp'];
 
-beforeAll(async () => {
-  t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_RTP_PORTS: '33100-33199' });
-});
-afterAll(async () => {
-  await t?.close();
-});
-
 /** Runs `publisher` until `path` has 30 frames in the hub, then `run`; the publisher is killed after. */
-async function whilePublishing(publisher: ChildProcess, path: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await waitFor(() => (t.ingest.hub.streamInfo(path)?.framesIn ?? 0) > 30, 8000, `the publish of ${path}`);
-    await run();
-  } finally {
-    publisher.kill('SIGKILL');
-    await exited(publisher);
-  }
-}
+const whilePublishingHere = (publisher: ChildProcess, path: string, run: () => Promise<void>): Promise<void> => whilePublishing(t, publisher, path, 8000, run);
 
 /** ffprobe's streams of `url` (codec name, size, sample rate). */
 function probeStreams(url: string, inputArgs: readonly string[] = []): Promise<{ codec_type: string; codec_name: string; width?: number; height?: number }[]> {
@@ -44,27 +29,15 @@ function probeStreams(url: string, inputArgs: readonly string[] = []): Promise<{
 describe('any-to-any: raw TCP inputs play over RTSP, HLS and HTTP-FLV (real ffmpeg)', () => {
   it('an FLV-TCP publish plays over RTSP with TCP and UDP transport', async () => {
     const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.flv}/live`, { seconds: 10, extraOutputArgs: ['-metadata', 'streamName=fromflv'] });
-    await whilePublishing(pub, 'live/fromflv', async () => {
-      const [tcp, udp] = await Promise.all([
-        playAndCount(rtsp('live/fromflv'), { frames: 25, timeoutMs: 6000, inputArgs: tcpIn }),
-        playAndCount(rtsp('live/fromflv'), { frames: 25, timeoutMs: 6000, inputArgs: udpIn }),
-      ]);
-      expect(tcp.videoFrames, tcp.stderr).toBeGreaterThanOrEqual(25);
-      expect(udp.videoFrames, udp.stderr).toBeGreaterThanOrEqual(25);
+    await whilePublishingHere(pub, 'live/fromflv', async () => {
+      await expectAllPlay([{ url: rtsp('live/fromflv'), inputArgs: tcpIn }, { url: rtsp('live/fromflv'), inputArgs: udpIn }], 25, 6000);
     });
   }, 20_000);
 
   it('a TS-TCP publish plays over RTSP, HLS and HTTP-FLV', async () => {
     const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.ts}`, { seconds: 12, format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=fromts'] });
-    await whilePublishing(pub, 'live/fromts', async () => {
-      const [r, hls, flv] = await Promise.all([
-        playAndCount(rtsp('live/fromts'), { frames: 25, timeoutMs: 6000, inputArgs: tcpIn }),
-        playAndCount(http('live/fromts/index.m3u8'), { frames: 25, timeoutMs: 10_000 }),
-        playAndCount(http('live/fromts.flv'), { frames: 25, timeoutMs: 6000 }),
-      ]);
-      expect(r.videoFrames, r.stderr).toBeGreaterThanOrEqual(25);
-      expect(hls.videoFrames, hls.stderr).toBeGreaterThanOrEqual(25);
-      expect(flv.videoFrames, flv.stderr).toBeGreaterThanOrEqual(25);
+    await whilePublishingHere(pub, 'live/fromts', async () => {
+      await expectAllPlay([{ url: rtsp('live/fromts'), inputArgs: tcpIn }, { url: http('live/fromts/index.m3u8'), timeoutMs: 10_000 }, { url: http('live/fromts.flv') }], 25, 6000);
     });
   }, 25_000);
 });
@@ -74,15 +47,10 @@ describe.skipIf(!hasLibx265)('any-to-any: H.265 over MPEG-TS-TCP', () => {
 
   it('plays over RTSP as HEVC 320x240, decoded over TCP and UDP', async () => {
     const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.ts}`, { seconds: 10, format: 'mpegts', extraOutputArgs: h265 });
-    await whilePublishing(pub, 'live/hevc', async () => {
+    await whilePublishingHere(pub, 'live/hevc', async () => {
       const streams = await probeStreams(rtsp('live/hevc'), tcpIn);
       expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'hevc', width: 320, height: 240 });
-      const [tcp, udp] = await Promise.all([
-        playAndCount(rtsp('live/hevc'), { frames: 25, timeoutMs: 6000, inputArgs: tcpIn }),
-        playAndCount(rtsp('live/hevc'), { frames: 25, timeoutMs: 6000, inputArgs: udpIn }),
-      ]);
-      expect(tcp.videoFrames, tcp.stderr).toBeGreaterThanOrEqual(25);
-      expect(udp.videoFrames, udp.stderr).toBeGreaterThanOrEqual(25);
+      await expectAllPlay([{ url: rtsp('live/hevc'), inputArgs: tcpIn }, { url: rtsp('live/hevc'), inputArgs: udpIn }], 25, 6000);
     });
   }, 25_000);
 
@@ -91,7 +59,7 @@ describe.skipIf(!hasLibx265)('any-to-any: H.265 over MPEG-TS-TCP', () => {
   it('plays over RTMP as Enhanced RTMP hvc1: a sequence start, then a keyframe, then increasing timestamps', async () => {
     const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.ts}`, { seconds: 10, format: 'mpegts', extraOutputArgs: [...h265.slice(0, -1), 'service_name=hevcrtmp'] });
     const player = new RtmpTestClient();
-    await whilePublishing(pub, 'live/hevcrtmp', async () => {
+    await whilePublishingHere(pub, 'live/hevcrtmp', async () => {
       await player.connect(t.rtmpUrl('live'));
       expect((await player.play('hevcrtmp')).code).toMatch(/NetStream\.Play\.(Reset|Start)/);
       const video = () => player.received.filter((m) => m.kind === 'media' && m.typeId === 9) as (Extract<(typeof player.received)[number], { kind: 'media' }>)[];

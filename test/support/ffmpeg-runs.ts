@@ -83,6 +83,34 @@ export function playAndCount(url: string, opts: { frames: number; timeoutMs: num
   });
 }
 
+/** A player for expectAllPlay: its URL and ffmpeg input options (e.g. `-rtsp_transport tcp`). */
+export interface PlayerSpec {
+  readonly url: string;
+  readonly inputArgs?: readonly string[];
+  /** Its own time limit instead of expectAllPlay's. */
+  readonly timeoutMs?: number;
+}
+
+/** Runs the players at once: each decodes at least `frames` video frames within `timeoutMs` (its stderr says why not). */
+export async function expectAllPlay(players: readonly PlayerSpec[], frames: number, timeoutMs: number): Promise<void> {
+  const results = await Promise.all(players.map((p) => playAndCount(p.url, { frames, timeoutMs: p.timeoutMs ?? timeoutMs, inputArgs: p.inputArgs })));
+  for (const r of results) expect(r.videoFrames, r.stderr).toBeGreaterThanOrEqual(frames);
+}
+
+/**
+ * Waits until `publisher` has put more than 30 frames of `path` into the hub of `t`, then runs
+ * `run`; the publisher is killed (and awaited) after, whatever happens.
+ */
+export async function whilePublishing(t: TestIngest, publisher: ChildProcess, path: string, timeoutMs: number, run: () => Promise<void>): Promise<void> {
+  try {
+    await waitFor(() => (t.ingest.hub.streamInfo(path)?.framesIn ?? 0) > 30, timeoutMs, `the publish of ${path}`);
+    await run();
+  } finally {
+    publisher.kill('SIGKILL');
+    await exited(publisher);
+  }
+}
+
 /** Resolves when `child` exits (with its code). */
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
