@@ -9,13 +9,23 @@ function routesOf(template: Template): Map<string, { AuthorizationType?: string;
   return new Map(resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey as string, r.Properties]));
 }
 
-/** Every IAM statement of the policies attached to the role of the function named `suffix`. */
-function statementsOf(template: Template, functionIdPrefix: string): { Action: string | string[]; Resource: unknown }[] {
-  const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(functionIdPrefix))!;
-  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+/** Every IAM statement of the policies attached to the role `roleId`. */
+function roleStatements<S>(template: Template, roleId: string): S[] {
   return resourcesOf(template, 'AWS::IAM::Policy')
     .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as S[]);
+}
+
+/** Every IAM statement of the policies attached to the role of the function whose id starts with `functionIdPrefix`. */
+function statementsOf(template: Template, functionIdPrefix: string): { Action: string | string[]; Resource: unknown }[] {
+  const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(functionIdPrefix))!;
+  return roleStatements(template, (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+}
+
+/** Every IAM statement of the policies attached to the ECS task role of the ingest stack. */
+function taskRoleStatements(template: Template): { Action: string; Resource: unknown[] }[] {
+  const [, task] = resourcesOf(template, 'AWS::ECS::TaskDefinition')[0];
+  return roleStatements(template, task.Properties.TaskRoleArn['Fn::GetAtt'][0]);
 }
 
 /** Logical id of the Lambda a route's integration invokes. */
@@ -133,11 +143,7 @@ describe('api stack', () => {
 
   it('still lets the ingest role invoke only /acl and /token (not /wowza/token) with exposeToken=true', () => {
     const t = exposed.ingestTemplate;
-    const [, task] = resourcesOf(t, 'AWS::ECS::TaskDefinition')[0];
-    const taskRole = task.Properties.TaskRoleArn['Fn::GetAtt'][0];
-    const arns = resourcesOf(t, 'AWS::IAM::Policy')
-      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === taskRole))
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown[] }[])
+    const arns = taskRoleStatements(t)
       // The cluster registry and task-protection grants are tested in cluster-infra.test.ts.
       .filter((st) => st.Action === 'execute-api:Invoke')
       .flatMap((st) => st.Resource.map((r) => JSON.stringify(r)));
@@ -228,11 +234,7 @@ describe('api stack', () => {
 
   it('allows the ingest task role execute-api:Invoke on POST /acl, GET/POST /token and GET /ingest/relays only', () => {
     const t = all.ingestTemplate;
-    const [, task] = resourcesOf(t, 'AWS::ECS::TaskDefinition')[0];
-    const taskRole = task.Properties.TaskRoleArn['Fn::GetAtt'][0];
-    const statements = resourcesOf(t, 'AWS::IAM::Policy')
-      .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === taskRole))
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown[] }[])
+    const statements = taskRoleStatements(t)
       // The cluster registry and task-protection grants are tested in cluster-infra.test.ts.
       .filter((st) => st.Action === 'execute-api:Invoke' || [st.Action].flat().every((a) => !a.startsWith('dynamodb:') && !a.startsWith('ecs:')));
     expect(statements).toHaveLength(1);

@@ -38,6 +38,20 @@ const streamReq = (over: Partial<StreamRequest>): StreamRequest => ({
   ...over,
 });
 
+/** alice12's allowed publish of live/cam1 (with rechecks: it has a watch). */
+async function alicePublish(access: ReturnType<typeof createRtmpAccessControl>) {
+  const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
+  if (!v.ok || !v.watch) throw new Error('expected an allowed publish with rechecks');
+  return { ...v, watch: v.watch };
+}
+
+/** alice12's allowed publish watched by a mock: it is called with the reason the publish is stopped. */
+async function watchedAlicePublish(access: ReturnType<typeof createRtmpAccessControl>) {
+  const revoked = vi.fn();
+  (await alicePublish(access)).watch(revoked);
+  return revoked;
+}
+
 describe('RtmpAccessControl over the authorizer', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 1_800_000_000_000 });
@@ -88,10 +102,7 @@ describe('RtmpAccessControl over the authorizer', () => {
 
   it('stops a live publish once its grant is revoked, at the next recheck', async () => {
     const { access, state } = setup();
-    const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
-    if (!v.ok || !v.watch) throw new Error('expected an allowed publish with rechecks');
-    const revoked = vi.fn();
-    v.watch(revoked);
+    const revoked = await watchedAlicePublish(access);
     expect(access.watching).toBe(1);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(revoked).not.toHaveBeenCalled();
@@ -103,10 +114,7 @@ describe('RtmpAccessControl over the authorizer', () => {
 
   it('rides out a short functions outage but stops the session past the grace period', async () => {
     const { access, state } = setup();
-    const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
-    if (!v.ok || !v.watch) throw new Error('expected rechecks');
-    const revoked = vi.fn();
-    v.watch(revoked);
+    const revoked = await watchedAlicePublish(access);
     state.down = true;
     await vi.advanceTimersByTimeAsync(30_000 + 10_000);
     expect(revoked).not.toHaveBeenCalled();
@@ -119,8 +127,7 @@ describe('RtmpAccessControl over the authorizer', () => {
 
   it('stop() and close() end the rechecks', async () => {
     const { access, state } = setup();
-    const v = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
-    if (!v.ok || !v.watch) throw new Error('expected rechecks');
+    const v = await alicePublish(access);
     const stop = v.watch(() => {});
     stop();
     const w = await access.publish(streamReq({ appQuery: 'user=alice12&pass=s3cret-pass' }));
