@@ -1,3 +1,4 @@
+import { StreamgateError } from '#domain/errors.js';
 import { connect } from 'node:net';
 
 /** What the admin listener answered (one JSON line). */
@@ -10,15 +11,8 @@ export interface AdminAnswer {
 }
 
 /** The admin listener could not be reached or gave no answer (`code` is the socket error code or `timeout`/`bad_answer`). */
-export class AdminConnectError extends Error {
+export class AdminConnectError extends StreamgateError {
   override readonly name = 'AdminConnectError';
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Longest answer line read (a listConnections of thousands of connections fits). */

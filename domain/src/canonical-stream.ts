@@ -33,14 +33,8 @@ export type StreamNameErrorCode =
   | 'STREAM_NAME_TOO_LONG';
 
 /** What a client sent cannot name a stream. The message never repeats more than 64 characters of it. */
-export class StreamNameError extends StreamgateError {
+export class StreamNameError extends StreamgateError<StreamNameErrorCode> {
   override readonly name = 'StreamNameError';
-  constructor(
-    override readonly code: StreamNameErrorCode,
-    message: string,
-  ) {
-    super(code, message);
-  }
 }
 
 // C0 controls, DEL, C1 controls, backslash, '?', and the Unicode line/paragraph separators.

@@ -1,11 +1,13 @@
 /**
- * Base class of every streamgate domain error. `code` is stable: tests, logs and the HTTP edge
- * key on it; the message is for humans. Always pass `cause` when wrapping another error.
+ * Base class of every streamgate error with a code (domain rules, refused protocol input, failed
+ * calls to the functions or a relay peer). `code` is stable: tests, logs and the edges key on
+ * it; the message is for humans. Always pass `cause` when wrapping another error. A subclass
+ * with a closed set of codes names them as `C` and needs no constructor of its own.
  */
-export class StreamgateError extends Error {
+export class StreamgateError<C extends string = string> extends Error {
   override readonly name: string = 'StreamgateError';
   constructor(
-    readonly code: string,
+    readonly code: C,
     message: string,
     options?: { cause?: unknown },
   ) {

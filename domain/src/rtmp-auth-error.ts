@@ -18,13 +18,6 @@ export type RtmpAuthErrorCode =
   | 'auth_bad_user';
 
 /** Credentials or a challenge carrier that we refuse to parse or build (bounded, coded). */
-export class RtmpAuthError extends StreamgateError {
+export class RtmpAuthError extends StreamgateError<RtmpAuthErrorCode> {
   override readonly name = 'RtmpAuthError';
-  constructor(
-    override readonly code: RtmpAuthErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
 }

@@ -10,13 +10,6 @@ import { StreamgateError } from '#domain/errors.js';
 export type AuthServiceErrorCode = 'auth_timeout' | 'auth_unreachable' | 'auth_bad_status' | 'auth_bad_body';
 
 /** The functions could not give a usable answer. The authorizer turns it into a denial. */
-export class AuthServiceError extends StreamgateError {
+export class AuthServiceError extends StreamgateError<AuthServiceErrorCode> {
   override readonly name = 'AuthServiceError';
-  constructor(
-    override readonly code: AuthServiceErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
 }

@@ -1,16 +1,11 @@
+import { StreamgateError } from '#domain/errors.js';
+
 /**
  * A peer sent bytes we refuse. `code` is stable (tests and logs key on it); the message is for
  * humans and states the offending number and the limit where there is one.
  */
-export class ProtocolError extends Error {
+export class ProtocolError extends StreamgateError {
   override readonly name = 'ProtocolError';
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Throws a ProtocolError `code` when `value > limit`, naming both numbers. */

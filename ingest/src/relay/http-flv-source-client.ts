@@ -1,3 +1,4 @@
+import { StreamgateError } from '#domain/errors.js';
 import { request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
@@ -9,14 +10,8 @@ import { guardedLookup, RelayConnectError } from './relay-socket.js';
 import type { SourceClient, SourceClientEvents, SourceClientOptions } from './source-client.js';
 
 /** A coded failure of an HTTP-FLV pull. */
-class HttpFlvError extends Error {
+class HttpFlvError extends StreamgateError {
   override readonly name = 'HttpFlvError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**

@@ -1,18 +1,12 @@
+import { StreamgateError } from '#domain/errors.js';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type Socket, connect as netConnect, type LookupFunction } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { relayAddressRefusal } from '#domain/relay-url.js';
 
 /** A relay connection refused or failed before any protocol byte; `code` is stable. */
-export class RelayConnectError extends Error {
+export class RelayConnectError extends StreamgateError<'RELAY_ADDRESS_REFUSED' | 'RELAY_CONNECT_TIMEOUT' | 'RELAY_CONNECT_FAILED'> {
   override readonly name = 'RelayConnectError';
-  constructor(
-    readonly code: 'RELAY_ADDRESS_REFUSED' | 'RELAY_CONNECT_TIMEOUT' | 'RELAY_CONNECT_FAILED',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Where and how to open a relay's TCP (or TLS) connection. */

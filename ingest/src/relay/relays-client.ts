@@ -1,3 +1,4 @@
+import { StreamgateError } from '#domain/errors.js';
 import { INGEST_RELAYS_PATH } from '#domain/relay.js';
 import { bearer, SERVICE_AUTH_HEADER } from '#domain/functions-contract.js';
 import { readLimitedText, type FetchFn, type RequestSigner } from '../auth/fetch-json.js';
@@ -8,15 +9,8 @@ import type { RelayDefinition } from './relay-definition.js';
 export const RELAYS_RESPONSE_MAX_BYTES = 4 * 1024 * 1024;
 
 /** A failed read of the managed relays; `code` is stable. */
-export class RelaysClientError extends Error {
+export class RelaysClientError extends StreamgateError<'relays_unreachable' | 'relays_bad_status' | 'relays_bad_body'> {
   override readonly name = 'RelaysClientError';
-  constructor(
-    readonly code: 'relays_unreachable' | 'relays_bad_status' | 'relays_bad_body',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Reads the managed relays from the functions. */

@@ -1,3 +1,4 @@
+import { StreamgateError } from '#domain/errors.js';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { adobeClientStep } from '../protocols/rtmp/adobe-client-auth.js';
@@ -23,14 +24,8 @@ export interface RtmpClientOptions {
 }
 
 /** A step that did not happen in time (`RELAY_TIMEOUT`) or a refusal from the far side (`RELAY_REJECTED`). */
-export class RelayProtocolError extends Error {
+export class RelayProtocolError extends StreamgateError {
   override readonly name = 'RelayProtocolError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Connects after the first one that a login may take (Adobe: need auth → challenge → response). */

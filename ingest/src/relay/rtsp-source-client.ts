@@ -1,3 +1,4 @@
+import { StreamgateError } from '#domain/errors.js';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import type { RelayUrl } from '#domain/relay-url.js';
@@ -10,14 +11,8 @@ import { connectRelaySocket } from './relay-socket.js';
 import type { SourceClient, SourceClientEvents, SourceClientOptions } from './source-client.js';
 
 /** A coded failure of an RTSP pull. */
-class RtspPullError extends Error {
+class RtspPullError extends StreamgateError {
   override readonly name = 'RtspPullError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Binds an RTP/RTCP pair of UDP sockets on consecutive ports (RTP even), loopback-or-any like the TCP side. */
