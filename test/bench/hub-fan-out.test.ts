@@ -64,7 +64,7 @@ describe('hub fan-out', () => {
   });
 
   it('sends held audio on its own once the hold bound passes without video', async () => {
-    const { pub, sink } = await audioAfterKeyframe();
+    const { sink } = await audioAfterKeyframe();
     await sleep(AUDIO_HOLD_MS + 30);
     expect(sink.batches.map((b) => b.map((f) => f.kind))).toEqual([['audio']]);
   });
