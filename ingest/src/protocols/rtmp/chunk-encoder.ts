@@ -7,6 +7,27 @@ function basicHeaderSize(csid: number): number {
   return csid < 64 ? 1 : csid < 320 ? 2 : 3;
 }
 
+function checkMessage(csid: number, chunkSize: number, length: number): void {
+  if (csid < 2 || csid > 65599) throw new ProtocolError('RTMP_BAD_CHUNK_STREAM', `chunk stream id ${csid} out of range`);
+  if (!(chunkSize >= 1)) throw new ProtocolError('RTMP_BAD_CHUNK_SIZE', `invalid chunk size ${chunkSize}`);
+  if (length > 0xffffff) {
+    throw new ProtocolError('RTMP_MESSAGE_TOO_LONG', `RTMP message length too large: ${length} > limit ${0xffffff}`);
+  }
+}
+
+/** Writes the type-0 header of the first chunk (and its extended timestamp); returns the position after it. */
+function writeMessageHeader(out: Buffer, msg: RtmpMessage, length: number, timestamp: number): number {
+  const extended = timestamp >= 0xffffff;
+  let pos = writeBasicHeader(out, 0, 0, msg.chunkStreamId);
+  out.writeUIntBE(extended ? 0xffffff : timestamp, pos, 3);
+  out.writeUIntBE(length, pos + 3, 3);
+  out[pos + 6] = msg.typeId;
+  out.writeUInt32LE(msg.streamId >>> 0, pos + 7);
+  pos += 11;
+  if (extended) pos = out.writeUInt32BE(timestamp, pos);
+  return pos;
+}
+
 function writeBasicHeader(out: Buffer, pos: number, fmt: number, csid: number): number {
   if (csid < 64) {
     out[pos] = (fmt << 6) | csid;
@@ -30,16 +51,12 @@ function writeBasicHeader(out: Buffer, pos: number, fmt: number, csid: number): 
  * after every header, type-3 ones included (as FFmpeg and librtmp expect).
  */
 export function encodeMessageChunks(msg: RtmpMessage, chunkSize: number, prefix?: Uint8Array): Buffer {
-  const { chunkStreamId: csid, typeId, streamId } = msg;
+  const { chunkStreamId: csid } = msg;
   // With a prefix, the message payload is prefix + msg.payload, copied straight into the chunks.
   const head = prefix ?? EMPTY;
   const body = msg.payload;
   const length = head.byteLength + body.byteLength;
-  if (csid < 2 || csid > 65599) throw new ProtocolError('RTMP_BAD_CHUNK_STREAM', `chunk stream id ${csid} out of range`);
-  if (!(chunkSize >= 1)) throw new ProtocolError('RTMP_BAD_CHUNK_SIZE', `invalid chunk size ${chunkSize}`);
-  if (length > 0xffffff) {
-    throw new ProtocolError('RTMP_MESSAGE_TOO_LONG', `RTMP message length too large: ${length} > limit ${0xffffff}`);
-  }
+  checkMessage(csid, chunkSize, length);
   const timestamp = ((msg.timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
   const extended = timestamp >= 0xffffff;
   const basic = basicHeaderSize(csid);
@@ -47,15 +64,12 @@ export function encodeMessageChunks(msg: RtmpMessage, chunkSize: number, prefix?
   const chunks = Math.max(1, Math.ceil(length / chunkSize));
   const size = basic + 11 + extraBytes + (chunks - 1) * (basic + extraBytes) + length;
   const out = Buffer.allocUnsafe(size);
-  let pos = writeBasicHeader(out, 0, 0, csid);
-  out.writeUIntBE(extended ? 0xffffff : timestamp, pos, 3);
-  out.writeUIntBE(length, pos + 3, 3);
-  out[pos + 6] = typeId;
-  out.writeUInt32LE(streamId >>> 0, pos + 7);
-  pos += 11;
+  let pos = writeMessageHeader(out, msg, length, timestamp);
   for (let offset = 0, i = 0; i < chunks; i++) {
-    if (i > 0) pos = writeBasicHeader(out, pos, 3, csid);
-    if (extended) pos = out.writeUInt32BE(timestamp, pos);
+    if (i > 0) {
+      pos = writeBasicHeader(out, pos, 3, csid);
+      if (extended) pos = out.writeUInt32BE(timestamp, pos);
+    }
     const end = Math.min(offset + chunkSize, length);
     if (offset < head.byteLength) {
       const headEnd = Math.min(end, head.byteLength);
@@ -68,4 +82,45 @@ export function encodeMessageChunks(msg: RtmpMessage, chunkSize: number, prefix?
     offset = end;
   }
   return out;
+}
+
+/**
+ * Payloads shorter than this are copied into the chunks (one small buffer) rather than written as
+ * views: a view costs a part in the vectored write, a copy of a few hundred bytes costs less.
+ */
+const MIN_VIEWED_PAYLOAD = 1024;
+
+/**
+ * The same bytes as {@link encodeMessageChunks}, as parts for one vectored write, without copying
+ * the payload: the chunk headers (and the prefix) go in one small buffer, the payload between them
+ * as views of `msg.payload`. A message read once and played once then costs no copy on its way
+ * out (bench/ingest-path-cost.ts). Short payloads come as one copied buffer.
+ */
+export function encodeMessageChunkParts(msg: RtmpMessage, chunkSize: number, prefix?: Uint8Array): Buffer[] {
+  const head = prefix ?? EMPTY;
+  const body = msg.payload;
+  if (body.byteLength < MIN_VIEWED_PAYLOAD || chunkSize <= head.byteLength) return [encodeMessageChunks(msg, chunkSize, prefix)];
+  const csid = msg.chunkStreamId;
+  const length = head.byteLength + body.byteLength;
+  checkMessage(csid, chunkSize, length);
+  const timestamp = ((msg.timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
+  const basic = basicHeaderSize(csid);
+  const extraBytes = timestamp >= 0xffffff ? 4 : 0;
+  const chunks = Math.ceil(length / chunkSize);
+  const headers = Buffer.allocUnsafe(basic + 11 + extraBytes + head.byteLength + (chunks - 1) * (basic + extraBytes));
+  let pos = writeMessageHeader(headers, msg, length, timestamp);
+  headers.set(head, pos);
+  pos += head.byteLength;
+  const payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const parts: Buffer[] = [headers.subarray(0, pos)];
+  let offset = chunkSize - head.byteLength;
+  parts.push(payload.subarray(0, offset));
+  while (offset < payload.byteLength) {
+    const start = pos;
+    pos = writeBasicHeader(headers, pos, 3, csid);
+    if (extraBytes > 0) pos = headers.writeUInt32BE(timestamp, pos);
+    parts.push(headers.subarray(start, pos), payload.subarray(offset, offset + chunkSize));
+    offset += chunkSize;
+  }
+  return parts;
 }

@@ -1,7 +1,7 @@
 import { encodeFlvPayloadParts } from '#ingest/media/flv-payload.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
-import { encodeMessageChunks } from './chunk-encoder.js';
+import { encodeMessageChunkParts, encodeMessageChunks } from './chunk-encoder.js';
 
 const CSID = { 8: 4, 9: 6, 18: 5 } as const;
 
@@ -21,6 +21,26 @@ export function encodeFrameChunks(frame: MediaFrame, chunkSize: number, streamId
     throw error;
   }
   return encodeMessageChunks(
+    { chunkStreamId: CSID[tag.tagType], timestamp: Math.round('dts' in frame ? frame.dts : configTimestamp), typeId: tag.tagType, streamId, payload: tag.data },
+    chunkSize,
+    tag.head,
+  );
+}
+
+/**
+ * The bytes of {@link encodeFrameChunks} as parts for one vectored write: chunk headers in a small
+ * buffer, the frame's own bytes as views between them (no copy of the frame); none for a frame with
+ * no FLV form.
+ */
+export function encodeFrameChunkParts(frame: MediaFrame, chunkSize: number, streamId: number, configTimestamp = 0): Buffer[] {
+  let tag;
+  try {
+    tag = encodeFlvPayloadParts(frame);
+  } catch (error) {
+    if (error instanceof ProtocolError && error.code === 'FLV_UNENCODABLE') return [];
+    throw error;
+  }
+  return encodeMessageChunkParts(
     { chunkStreamId: CSID[tag.tagType], timestamp: Math.round('dts' in frame ? frame.dts : configTimestamp), typeId: tag.tagType, streamId, payload: tag.data },
     chunkSize,
     tag.head,

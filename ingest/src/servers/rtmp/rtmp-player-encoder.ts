@@ -1,6 +1,6 @@
 import { encodedOnce } from '#ingest/media/encoded-once.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
-import { encodeFrameChunks } from '#ingest/protocols/rtmp/encode-frame-chunks.js';
+import { encodeFrameChunkParts } from '#ingest/protocols/rtmp/encode-frame-chunks.js';
 
 /**
  * Turns the hub's batches into the bytes an RTMP player reads: every frame chunk-encoded once per
@@ -17,6 +17,8 @@ export class RtmpPlayerEncoder {
   private joined = true;
   /** An audio codec this encoder's players cannot read and were not sent ('opus'), once one was seen. */
   omittedAudio: 'opus' | undefined;
+  /** A frame's chunks, as headers and views of the frame's bytes (see encodeFrameChunkParts). */
+  private readonly encode = (frame: MediaFrame): Buffer[] => encodeFrameChunkParts(frame, this.chunkSize, this.streamId);
 
   constructor(
     readonly chunkSize: number,
@@ -60,7 +62,7 @@ export class RtmpPlayerEncoder {
         this.omittedAudio = 'opus';
         continue;
       }
-      parts.push(encodedOnce(f, this.frameKey, (frame) => encodeFrameChunks(frame, this.chunkSize, this.streamId)));
+      for (const part of encodedOnce(f, this.frameKey, this.encode)) parts.push(part);
     }
     return parts;
   }

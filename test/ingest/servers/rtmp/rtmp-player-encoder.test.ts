@@ -14,12 +14,21 @@ const video = (dts: number, size = 5000): MediaFrame => ({
 const audio = (dts: number): MediaFrame => ({ kind: 'audio', codec: 'aac', dts, data: new Uint8Array(200).fill(7) });
 
 describe('RtmpPlayerEncoder', () => {
-  it('gives the chunked frames of a batch in order, each the buffer every player shares (not joined)', () => {
+  it('gives the chunked frames of a batch in order, each part shared by every player (not joined)', () => {
     const frames = [video(0), audio(10), video(33)];
     const parts = new RtmpPlayerEncoder(4096, 1, true, true).batchParts(frames);
-    expect(parts).toHaveLength(3);
-    expect(parts[1]).toBe(new RtmpPlayerEncoder(4096, 1, true, true).parts([frames[1]!])[0]);
+    // video: header, 4091 bytes, type-3 header, the rest; audio: one small buffer
+    expect(parts).toHaveLength(9);
+    expect(parts[4]).toBe(new RtmpPlayerEncoder(4096, 1, true, true).parts([frames[1]!])[0]);
     expect(Buffer.concat(parts)).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
+  });
+
+  it("writes a video frame's bytes as views of the frame between the chunk headers, not as a copy", () => {
+    const frame = video(0, 10_000) as Extract<MediaFrame, { kind: 'video' }>;
+    const parts = new RtmpPlayerEncoder(4096, 1, true, true).batchParts([frame]);
+    const views = parts.filter((p) => p.buffer === frame.data.buffer);
+    expect(views.map((p) => p.byteLength)).toEqual([4091, 4096, 10_000 - 4091 - 4096]);
+    expect(Buffer.concat(parts)).toEqual(encodeFrameChunks(frame, 4096, 1));
   });
 
   it('encodes a batch once for every player sharing the encoder', () => {
@@ -39,9 +48,8 @@ describe('RtmpPlayerEncoder', () => {
     const frames = [video(0), audio(10)];
     const a = new RtmpPlayerEncoder(4096, 1, true, true).parts(frames);
     const b = new RtmpPlayerEncoder(4096, 1, true, true).parts([...frames]);
-    expect(a).toHaveLength(2);
-    expect(a[0]).toBe(b[0]);
-    expect(a[1]).toBe(b[1]);
+    expect(a).toHaveLength(5);
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBe(b[i]);
     expect(Buffer.concat(a)).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
   });
 
