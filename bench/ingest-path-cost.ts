@@ -34,7 +34,7 @@ const mod = async <T>(path: string): Promise<T> => (await import(pathToFileURL(j
 type Frame = { kind: string };
 type Sink = { id: string; protocol: string; onPublish(): void; write(frames: readonly Frame[], shared: boolean): boolean; onUnpublish(): void; onEnd(): void };
 const { Hub } = await mod<{ Hub: new (o: unknown) => { publish(p: string, i: unknown): { ok: boolean; publication: { push(f: Frame): void } }; subscribe(p: string, s: Sink): unknown } }>('ingest/src/hub/hub.ts');
-const { RtmpServerSession } = await mod<{ RtmpServerSession: new (o: unknown) => { feed(b: Uint8Array): void; acceptConnect(t: number): void; acceptPublish(s: number, n: string): void } }>('ingest/src/protocols/rtmp/rtmp-server-session.ts');
+const { RtmpServerSession } = await mod<{ RtmpServerSession: new (o: unknown) => { feed(b: Uint8Array): void; acceptConnect(t: number): void; acceptPublish(s: number, n: string): void; authorizeInput?(): void } }>('ingest/src/protocols/rtmp/rtmp-server-session.ts');
 const { encodeMessageChunks } = await mod<{ encodeMessageChunks(m: unknown, c: number): Buffer }>('ingest/src/protocols/rtmp/chunk-encoder.ts');
 const { encodeAmf0 } = await mod<{ encodeAmf0(...v: unknown[]): Uint8Array }>('ingest/src/protocols/amf/amf0-encoder.ts');
 const { RtmpPlayerEncoder } = await mod<{ RtmpPlayerEncoder: new (c: number, s: number, a: boolean, v: boolean) => { bytes?(f: readonly Frame[]): Buffer; batchParts?(f: readonly Frame[]): readonly Buffer[]; parts(f: readonly Frame[]): Buffer[] } }>('ingest/src/servers/rtmp/rtmp-player-encoder.ts');
@@ -77,6 +77,7 @@ async function once(): Promise<{ cpuMs: number; mb: number; outMb: number }> {
         if (e.type === 'connect') session.acceptConnect(e.transactionId);
         else if (e.type === 'publish') {
           session.acceptPublish(e.streamId, e.name);
+          session.authorizeInput?.(); // as the server does once a publish is allowed
           const r = hub.publish(path, { id: `p${i}`, protocol: 'rtmp', remoteAddress: 'x', kick: () => undefined });
           publication = r.publication;
         } else if (e.type === 'frame') publication?.push(e.frame);

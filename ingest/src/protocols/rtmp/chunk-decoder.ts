@@ -1,3 +1,4 @@
+import { ByteSlab } from '#ingest/media/byte-slab.js';
 import { LIMITS } from '../limits.js';
 import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
@@ -51,6 +52,8 @@ export class ChunkDecoder {
   private cleared = false;
   /** Room a growing message buffer may take ahead of its chunk in this push (see reserve). */
   private readAllowance = 0;
+  /** Where message buffers come from once input is authorized (see allocateFromSlabs). */
+  private slab: ByteSlab | undefined;
   /** Bytes pushed so far (for acknowledgements). */
   bytesReceived = 0;
 
@@ -66,6 +69,15 @@ export class ChunkDecoder {
    */
   setMaxMessageLength(length: number): void {
     this.limits.rtmpMaxMessageLength = length;
+  }
+
+  /**
+   * From now on message buffers are carved from slabs of this decoder's own (an authorized
+   * publisher's media: one allocation per few frames instead of one per frame). Before, each is
+   * allocated alone, so an unauthorized peer holds no more than its messages' bytes.
+   */
+  allocateFromSlabs(): void {
+    this.slab ??= new ByteSlab();
   }
 
   /** Drops every half-received message and ignores later input (the connection is closing). */
@@ -239,7 +251,7 @@ export class ChunkDecoder {
     this.readAllowance -= extra;
     const size = Math.min(state.length, Math.max(needed + extra, 2 * (current?.length ?? 0), 4096));
     this.pending.resize(current?.length ?? 0, size);
-    const next = Buffer.allocUnsafe(size);
+    const next = this.slab !== undefined ? this.slab.take(size) : Buffer.allocUnsafe(size);
     if (current !== undefined) current.copy(next, 0, 0, state.received);
     state.payload = next;
     return next;

@@ -135,6 +135,7 @@ export class RtmpServerSession {
   /** The peer may publish now: messages up to `rtmpMaxMessageLength` are accepted. */
   authorizeInput(): void {
     this.decoder.setMaxMessageLength(this.limits.rtmpMaxMessageLength);
+    this.decoder.allocateFromSlabs();
   }
 
   get state(): 'handshake' | 'connecting' | 'connected' | 'closed' {
