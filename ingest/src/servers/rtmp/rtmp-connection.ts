@@ -3,6 +3,7 @@ import type { ConnectionPendingBytes, PendingBytesBudget } from '#ingest/protoco
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
 import { playerReadsOpus } from '#ingest/protocols/rtmp/player-reads-opus.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
+import { readIntoSharedBuffer } from '../shared-read-buffer.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
 import type { Hub, Publication } from '#ingest/hub/hub.js';
 import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
@@ -123,7 +124,9 @@ export class RtmpConnection {
 
     this.handshakeTimer = setTimeout(() => this.close('handshake-timeout', { connected: this.app !== undefined }), options.handshakeTimeoutMs);
     this.handshakeTimer.unref();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Plain TCP: reads land in one shared buffer instead of 'data' events (the session copies what it keeps).
+    const onData = (chunk: Buffer): void => this.onData(chunk);
+    if (!readIntoSharedBuffer(socket, onData)) socket.on('data', onData);
     socket.on('error', (err) => this.close('socket-error', { err }));
     socket.on('close', () => this.close('peer-closed'));
     socket.on('end', () => this.close('peer-ended'));
