@@ -113,6 +113,8 @@ const config = loadConfig({
   STREAMGATE_ADMIN_PORT: '0',
   STREAMGATE_DATA_DIR: tmp,
   STREAMGATE_LOG_LEVEL: 'error',
+  // every player comes from 127.0.0.1: lift the per-address cap, as the bench's streamgate peers do
+  STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: '100000',
 });
 const ingest = await startIngest(config, { log: silentLogger });
 const port = ingest.ports.rtmp;

@@ -215,6 +215,7 @@ export class RtspPlayer implements ReaderSink {
 
   /** UDP has no 'drain': a full kernel send queue blocks the reader, polled until it empties. */
   private udpFlowing(): boolean {
+    if (this.shape !== '') return true; // TCP only: nothing to poll (and no array made per tick)
     const full = this.udpPairs().some((p) => p.rtp.getSendQueueSize() > UDP_MAX_SEND_QUEUE_BYTES);
     if (full && this.udpBlockedTimer === undefined) {
       const poll = (): void => {
