@@ -1,7 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { StreamgateTable } from './streamgate-table.js';
 
 /** Env var through which the ingest learns the registry table name (cluster mode on). */
 export const REGISTRY_TABLE_ENV = 'STREAMGATE_REGISTRY_TABLE';
@@ -14,20 +13,16 @@ export const REGISTRY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamo
  * The cluster registry: one item per live stream (`stream#APP/STREAM`: owner task, its pull
  * address, user, epoch, expiresAt) and per answered Adobe challenge (`replay#ID`), partition key
  * `pk`. Soft state (every row expires within seconds unless renewed), so TTL on `ttl` removes what
- * crashed tasks left; on-demand billing, RETAIN like the other tables.
+ * crashed tasks left; a house {@link StreamgateTable} without deletion protection.
  */
-export class RegistryTable extends Construct {
-  readonly table: TableV2;
-
+export class RegistryTable extends StreamgateTable {
   constructor(scope: Construct, id: string, props: { readonly tableName: string }) {
-    super(scope, id);
-    this.table = new TableV2(this, 'Table', {
+    super(scope, id, {
       tableName: props.tableName,
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      partitionKey: 'pk',
+      nameEnv: REGISTRY_TABLE_ENV,
       timeToLiveAttribute: REGISTRY_TTL_ATTRIBUTE,
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: false,
     });
   }
 
