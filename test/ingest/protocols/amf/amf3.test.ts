@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import { decodeAmf3 } from '#ingest/protocols/amf/amf3-decoder.js';
 import { encodeAmf3 } from '#ingest/protocols/amf/amf3-encoder.js';
 import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/amf/amf-values.js';
