@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthDecision, AuthReason, AuthorizeRequest, Authorizer } from '#ingest/auth/authorizer.js';
-import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { publishLive, stopProcess } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { waitFor } from '../support/local-stack-harness.js';
 
@@ -35,15 +35,11 @@ let base: string;
 beforeAll(async () => {
   t = await startTestIngest({ STREAMGATE_PLAY_AUTH: 'required', STREAMGATE_LOG_LEVEL: 'info' }, { authorizer });
   base = `http://127.0.0.1:${t.ingest.ports.http}`;
-  publisher = publishTestPattern(t.rtmpUrl('live/cam1'), { gop: 25 });
-  await waitFor(() => t.ingest.hub.isLive('live/cam1'), 15_000, 'live/cam1 to be published');
+  publisher = await publishLive(t.rtmpUrl('live/cam1'), t.ingest.hub, 'live/cam1', { gop: 25 });
 }, 30_000);
 
 afterAll(async () => {
-  if (publisher && publisher.exitCode === null) {
-    publisher.kill('SIGKILL');
-    await exited(publisher);
-  }
+  await stopProcess(publisher);
   await t?.close();
 });
 

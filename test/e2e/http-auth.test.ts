@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
+import { playAndCount, publishLive, stopProcess } from '../support/ffmpeg-runs.js';
+import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 
 const ALICE = { name: 'alice12', password: 'http-s3cret-pass', publish: ['cam1'], play: ['cam1'] };
 const BOB = { name: 'bob1234', password: 'bob-s3cret-pass', play: ['other'] };
@@ -19,15 +19,11 @@ beforeAll(async () => {
     env: { STREAMGATE_PLAY_AUTH: 'required' },
   });
   base = `http://127.0.0.1:${s.ingest.ports.http}`;
-  publisher = publishTestPattern(s.rtmpUrl(`live?${creds(ALICE)}/cam1`), { gop: 25 });
-  await waitFor(() => s.ingest.hub.isLive('live/cam1'), 15_000, 'the authenticated publish of live/cam1');
+  publisher = await publishLive(s.rtmpUrl(`live?${creds(ALICE)}/cam1`), s.ingest.hub, 'live/cam1', { gop: 25 });
 }, 30_000);
 
 afterAll(async () => {
-  if (publisher && publisher.exitCode === null) {
-    publisher.kill('SIGKILL');
-    await exited(publisher);
-  }
+  await stopProcess(publisher);
   await s?.close();
 });
 

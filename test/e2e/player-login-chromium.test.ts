@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { publishLive, stopProcess } from '../support/ffmpeg-runs.js';
 import { chromiumPath, launchChromium, withChromium } from '../support/chromium.js';
-import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../support/local-stack-harness.js';
+import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 
 const ALICE = { name: 'alice12', password: 'page-s3cret-pass', publish: ['cam1'], play: ['cam1'] };
 const BOB = { name: 'bob1234', password: 'bob-s3cret-pass', play: ['other'] };
@@ -30,15 +30,11 @@ describe.skipIf(chromiumPath === undefined)(withChromium('player page login in C
       launchChromium(),
     ]);
     base = `http://127.0.0.1:${s.ingest.ports.http}`;
-    publisher = publishTestPattern(s.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), { gop: 50 });
-    await waitFor(() => s.ingest.hub.isLive('live/cam1'), 15_000, 'the publish of live/cam1');
+    publisher = await publishLive(s.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), s.ingest.hub, 'live/cam1', { gop: 50 });
   }, 40_000);
 
   afterAll(async () => {
-    if (publisher && publisher.exitCode === null) {
-      publisher.kill('SIGKILL');
-      await exited(publisher);
-    }
+    await stopProcess(publisher);
     await browser?.close();
     await s?.close();
   });

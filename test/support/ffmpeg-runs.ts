@@ -117,6 +117,20 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** Kills `child` unless it has ended already, and waits for its exit. */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await exited(child);
+}
+
+/** Publishes the test pattern to `url` and waits (up to 15 s) until `hub` has `path` live. */
+export async function publishLive(url: string, hub: { isLive(path: string): boolean }, path: string, opts: PublishOptions = {}): Promise<ChildProcess> {
+  const child = publishTestPattern(url, opts);
+  await waitFor(() => hub.isLive(path), 15_000, `the publish of ${path}`);
+  return child;
+}
+
 /** One packet as ffprobe reports it: its stream's kind and its decode timestamp. */
 export interface ProbedPacket {
   readonly codec_type: string;
