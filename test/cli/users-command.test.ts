@@ -1,33 +1,21 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
 import { createProgram } from '#cli/create-program.js';
-import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import { useLocalFunctions } from '../support/use-local-functions.js';
 import { runCliInProcess as cli, spawnCli } from '../support/cli-runner.js';
 
-let dir: string;
-let fns: LocalFunctions;
+const fns = useLocalFunctions('sg-cli-');
 
-
-
-const api = () => ['--api', fns.url, '--data-dir', dir];
+const api = () => ['--api', fns.url, '--data-dir', fns.dataDir];
 const passwordOf = async (name: string) => {
   const res = await fetch(`${fns.url}/token`, { method: 'POST', body: `clientid=${teaEncrypt(name, fns.teaSecret)}` });
   const json = (await res.json()) as { publisherToken?: string };
   return json.publisherToken && teaDecrypt(json.publisherToken, fns.teaSecret);
 };
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sg-cli-'));
-  fns = await startLocalFunctions({ dataDir: dir, port: 0, log: () => undefined });
-});
-afterAll(async () => {
-  await fns?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 afterEach(() => {
   process.exitCode = 0;
 });
@@ -95,9 +83,9 @@ describe('streamgate users (in process, against a running local functions server
   });
 
   it('imports the seed publish.password with the Application.xml stream mapping and reports each rejected line', async () => {
-    const pw = join(dir, 'publish.password');
+    const pw = join(fns.dataDir, 'publish.password');
     writeFileSync(pw, '# Publish password file (format [username][space][password])\n#username password\n\ntestuser s3cure-123456\nnostream pass-word\nshort 123\nbad!name password1\nthree fields here\n');
-    const xml = join(dir, 'Application.xml');
+    const xml = join(fns.dataDir, 'Application.xml');
     writeFileSync(xml, '<Root><Application><Properties><Property><Name>testuser</Name><Value>myStream</Value></Property></Properties></Application></Root>');
     const r = await cli(['users', 'import', pw, '--application-xml', xml, ...api()]);
     expect(r.code).toBe(1);
@@ -138,7 +126,7 @@ describe('streamgate tea', () => {
     expect((await cli(['tea', 'decrypt', '--secret', 'abcdefghijklmnop', '62e099de2239dae8f963f986'])).out).toBe('s3cret-pass');
   });
   it('uses the local tea-secret file when --secret is absent', async () => {
-    expect((await cli(['tea', 'encrypt', 'alice12', '--data-dir', dir])).out).toBe(teaEncrypt('alice12', fns.teaSecret));
+    expect((await cli(['tea', 'encrypt', 'alice12', '--data-dir', fns.dataDir])).out).toBe(teaEncrypt('alice12', fns.teaSecret));
   });
   it('reports bad hex with its code and exit 1', async () => {
     expect(await cli(['tea', 'decrypt', '--secret', 'abcdefghijklmnop', 'xyz'])).toMatchObject({ code: 1, err: expect.stringContaining('tea_bad_hex') });

@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
 import { ADMIN_FAILURES_PER_MINUTE } from '#functions/build-functions-deps.js';
-import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import { useLocalFunctions } from '../support/use-local-functions.js';
 import { runCliInProcess as cli } from '../support/cli-runner.js';
 
 // Regression tests for the users API review findings. Each failed on the code before the fix:
 // wrong admin tokens were never throttled (401 forever), `aaaaaa` was a valid password,
 // `alice` and `ALICE` could both exist, and `users add --play none` stored a grant named `none`.
 
-let dir: string;
-let fns: LocalFunctions;
+const fns = useLocalFunctions('sg-users-sec-');
 
 const call = (method: string, path: string, body?: unknown, token = fns.adminToken) =>
   fetch(`${fns.url}${path}`, {
@@ -20,16 +17,6 @@ const call = (method: string, path: string, body?: unknown, token = fns.adminTok
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sg-users-sec-'));
-  fns = await startLocalFunctions({ dataDir: dir, port: 0, log: () => undefined });
-});
-afterAll(async () => {
-  await fns?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('users API hardening (real HTTP)', () => {
   it('refuses passwords shorter than 8 characters (aaaaaa was accepted)', async () => {
@@ -79,7 +66,7 @@ describe('users API hardening (real HTTP)', () => {
   });
 
   it('`users add --play none` stores no play grants (it stored a grant named none)', async () => {
-    const r = await cli(['users', '--api', fns.url, '--data-dir', dir, 'add', 'noplay', '--password', 'n0-play-pass', '--streams', 'cam1', '--play', 'none']);
+    const r = await cli(['users', '--api', fns.url, '--data-dir', fns.dataDir, 'add', 'noplay', '--password', 'n0-play-pass', '--streams', 'cam1', '--play', 'none']);
     expect(r.code, r.err).toBe(0);
     const user = (await (await call('GET', '/users/noplay')).json()) as { grants: { publish: string[]; play: string[] } };
     expect(user.grants).toEqual({ publish: ['cam1'], play: [] });

@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import { useLocalFunctions } from '#test/support/use-local-functions.js';
 import type { AuthEvent } from '#ingest/auth/authorizer.js';
 import { createAuthorizer, type AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
 import { appQueryPassword, rtmpPublishRequests } from '#test/support/rtmp-publish-requests.js';
 import { adobeStep3App } from './adobe-test-client.js';
 
 // The authorizer against a REAL local functions server (dynalite-backed token, acl, users apps).
-let fns: LocalFunctions;
-let dataDir: string;
+const fns = useLocalFunctions('sg-auth-');
 let httpCalls = 0;
 const countingFetch = (input: string | URL, init?: RequestInit): Promise<Response> => {
   httpCalls++;
@@ -39,16 +36,9 @@ const pw = appQueryPassword;
 const publish = rtmpPublishRequests('127.0.0.1');
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sg-auth-'));
-  fns = await startLocalFunctions({ dataDir, port: 0, log: () => {} });
   await admin('POST', '/users', { name: 'alice12', password: 's3cret-pass', grants: { publish: ['cam1', 'live/studio*'], play: ['cam1'] } });
   await admin('POST', '/users', { name: 'carol01', password: 'carol-pass', enabled: false, grants: { publish: ['cam1'], play: [] } });
   await admin('POST', '/users', { name: 'dave001', password: 'dave-pass1', grants: { publish: ['davecam'], play: [] } });
-});
-
-afterAll(async () => {
-  await fns?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('authorizer against the real functions', () => {

@@ -1,10 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useLocalFunctions } from '#test/support/use-local-functions.js';
 import type { AuthEvent } from '#ingest/auth/authorizer.js';
 import { createAuthorizer, type AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
 import { createRtmpAccessControl } from '#ingest/auth/create-rtmp-access-control.js';
@@ -14,22 +11,15 @@ import { ffmpegPath } from '#test/support/ffmpeg.js';
 // A real FFmpeg 5.1 publisher against the real RTMP server session, this authorizer and a real
 // local functions server: the Adobe (and llnw) strings, maths and stateless challenge end to end.
 
-let fns: LocalFunctions;
-let dataDir: string;
+const fns = useLocalFunctions('sg-ffauth-');
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sg-ffauth-'));
-  fns = await startLocalFunctions({ dataDir, port: 0, log: () => {} });
   const res = await fetch(`${fns.url}/users`, {
     method: 'POST',
     headers: { authorization: `Bearer ${fns.adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'alice12', password: 's3cret-pass', grants: { publish: ['cam1'], play: [] } }),
   });
   expect(res.status).toBe(201);
-});
-afterAll(async () => {
-  await fns?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** A loopback RTMP server that asks the access control before answering, as servers/ will. */
