@@ -2,7 +2,7 @@ import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ffmpegPath, ffprobePath } from '../support/ffmpeg.js';
 import { expectAllPlay, publishTestPattern, whilePublishing } from '../support/ffmpeg-runs.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { waitFor } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 

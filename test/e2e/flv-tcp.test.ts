@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
 import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
 import { exited, expectProbedFromStart, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest, useTestIngest } from '../support/ingest-harness.js';
+import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { sendAndWaitClose } from '../support/send-and-wait-close.js';
 import { waitFor } from '../support/wait.js';
 

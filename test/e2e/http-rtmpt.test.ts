@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openAccess, type RtmpAccessControl } from '#ingest/servers/rtmp/rtmp-access-control.js';
 import { ffmpegPath } from '../support/ffmpeg.js';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { waitFor } from '../support/wait.js';
 
 /** Open access except for publishing `live/forbidden`: what the real access control would say. */

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 
 describe('RTMP idle and half-open connections', () => {
   const t = useTestIngest({ STREAMGATE_HANDSHAKE_TIMEOUT_MS: '300', STREAMGATE_IDLE_TIMEOUT_MS: '400' });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { exited, playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { sleep } from '../support/wait.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));

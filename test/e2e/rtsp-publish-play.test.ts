@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exited, expectAllPlay, playAndCount, type PublishOptions, publishTestPattern, whilePublishing } from '../support/ffmpeg-runs.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 
 const t = useTestIngest({ STREAMGATE_RTP_PORTS: '31000-31999' });
 const rtsp = (path: string): string => `rtsp://127.0.0.1:${t.ingest.ports.rtsp}/${path}`;

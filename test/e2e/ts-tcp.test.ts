@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exited, expectIncreasingDts, expectProbedFromStart, playAndCount, probePackets, publishTestPattern, runFfmpeg } from '../support/ffmpeg-runs.js';
-import { startTestIngest, type TestIngest, useTestIngest } from '../support/ingest-harness.js';
+import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { sendAndWaitClose } from '../support/send-and-wait-close.js';
 
 const tsUrl = (t: TestIngest) => `tcp://127.0.0.1:${t.ingest.ports.ts}`;

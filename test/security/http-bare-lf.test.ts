@@ -4,7 +4,7 @@
  * before this, `GET /healthz` with bare LF line ends got 200.
  */
 import { describe, expect, it } from 'vitest';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { rawExchange } from '../support/raw-exchange.js';
 
 describe('HTTP: bare LF line ends', () => {

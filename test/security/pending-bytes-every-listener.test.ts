@@ -11,7 +11,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
 import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { sleep, waitFor } from '../support/wait.js';
 

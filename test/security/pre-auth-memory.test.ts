@@ -13,7 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { collectFrames } from '../support/collect-frames.js';
 import { rawExchange } from '../support/raw-exchange.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';

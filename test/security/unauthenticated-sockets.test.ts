@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeControlMessage } from '#ingest/protocols/rtmp/control-message.js';
-import { useTestIngest } from '../support/ingest-harness.js';
+import { useTestIngest } from '../support/use-test-ingest.js';
 import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 

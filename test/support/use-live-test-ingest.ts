@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import type { IngestDeps } from '#ingest/start-ingest.js';
 import { exited, publishTestPattern, type PublishOptions } from './ffmpeg-runs.js';
-import { type TestIngest, useTestIngest } from './ingest-harness.js';
+import type { TestIngest } from './ingest-harness.js';
+import { useTestIngest } from './use-test-ingest.js';
 import { waitFor } from './wait.js';
 
 /** A test ingest with its live publisher. */
