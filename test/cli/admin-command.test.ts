@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliRun, spawnCli } from '../support/cli-runner.js';
+import { freePort } from '../support/wait.js';
 
 // `printf … | nc 127.0.0.1 1112` from docs/operating.md hangs with Debian's netcat (it needs -N);
 // `streamgate admin` talks the line protocol itself.
@@ -13,30 +15,7 @@ let server: ChildProcess;
 let adminPort: number;
 let dataDir: string;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-
-function admin(args: string[], env: Record<string, string> = {}): Promise<{ out: string; err: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMGATE_')));
-    const child = spawn(process.execPath, ['bin/streamgate.js', 'admin', ...args], { env: { ...clean, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ out, err, code: code ?? -1 });
-    });
-  });
-}
+const admin = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => spawnCli(['admin', ...args], env, 20_000);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sg-admin-stack-'));
@@ -91,12 +70,7 @@ describe('streamgate admin', () => {
   }, 30_000);
 
   it('says what to check when nothing listens there', async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const closed = await freePort();
     const r = await admin(['list'], { STREAMGATE_ADMIN_PORT: String(closed) });
     expect(r.code).toBe(1);
     expect(r.err).toContain(`cannot reach the admin listener at 127.0.0.1:${closed} (ECONNREFUSED)`);

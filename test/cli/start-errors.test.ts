@@ -95,20 +95,15 @@ describe('streamgate start: errors a user can fix are said plainly', () => {
     expect(child.exitCode).toBeNull();
   }, 30_000);
 
-  it('an RTMP port in use names the port and its variable, exits 1, no stack trace', async () => {
+  it.each([
+    ['an RTMP port in use names the port and its variable, exits 1, no stack trace', 'STREAMGATE_RTMP_PORT', 'set STREAMGATE_RTMP_PORT to a free port (0 picks one)'],
+    ['a functions port in use names STREAMGATE_FUNCTIONS_PORT', 'STREAMGATE_FUNCTIONS_PORT', undefined],
+  ])('%s', async (_title, variable, hint) => {
     const port = await occupiedPort();
-    const r = await run({ ...ephemeral(tempDir()), STREAMGATE_RTMP_PORT: String(port) });
+    const r = await run({ ...ephemeral(tempDir()), [variable]: String(port) });
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`port ${port} (STREAMGATE_RTMP_PORT) is already in use`);
-    expect(r.err).toContain('set STREAMGATE_RTMP_PORT to a free port (0 picks one)');
-    noStackTrace(r.err);
-  }, 30_000);
-
-  it('a functions port in use names STREAMGATE_FUNCTIONS_PORT', async () => {
-    const port = await occupiedPort();
-    const r = await run({ ...ephemeral(tempDir()), STREAMGATE_FUNCTIONS_PORT: String(port) });
-    expect(r.code).toBe(1);
-    expect(r.err).toContain(`port ${port} (STREAMGATE_FUNCTIONS_PORT) is already in use`);
+    expect(r.err).toContain(`port ${port} (${variable}) is already in use`);
+    if (hint !== undefined) expect(r.err).toContain(hint);
     noStackTrace(r.err);
   }, 30_000);
 

@@ -1,21 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
-import { startLocalFunctions, type LocalFunctions } from '#functions/local/start-local-functions.js';
+import { useLocalFunctions } from '../support/use-local-functions.js';
 import { runCliInProcess as cli, spawnCli } from '../support/cli-runner.js';
+import { freePort } from '../support/wait.js';
 
 // The users CLI and API as a new operator meets them: partial updates that keep what was not
 // named, errors that say what happened, and a CLI that finds the server `npm start` runs.
 
-let dir: string;
-let fns: LocalFunctions;
+const fns = useLocalFunctions('sg-cli-details-');
 
-
-
-const users = (...args: string[]) => cli(['users', '--api', fns.url, '--data-dir', dir, ...args]);
+const users = (...args: string[]) => cli(['users', '--api', fns.url, '--data-dir', fns.dataDir, ...args]);
 const api = (method: string, path: string, body?: unknown) =>
   fetch(`${fns.url}${path}`, {
     method,
@@ -23,15 +19,6 @@ const api = (method: string, path: string, body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 const show = async (name: string) => (await (await api('GET', `/users/${name}`)).json()) as { grants: { publish: string[]; play: string[] }; ipRanges: string[]; enabled: boolean };
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sg-cli-details-'));
-  fns = await startLocalFunctions({ dataDir: dir, port: 0, log: () => undefined });
-});
-afterAll(async () => {
-  await fns?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('PATCH /users/{name} changes only what it names', () => {
   it('a body with only grants.play keeps the publish grants (they were erased)', async () => {
@@ -117,14 +104,14 @@ describe('users CLI and API details', () => {
   });
 
   it('import can be re-run: existing users are left alone, or updated with --upsert', async () => {
-    const pw = join(dir, 'publish.password');
+    const pw = join(fns.dataDir, 'publish.password');
     writeFileSync(pw, 'importee 1mport-first\n');
     expect((await users('import', pw)).code).toBe(0);
     const again = await users('import', pw);
     expect(again.code).toBe(0);
     expect(again.out).toContain('importee exists, left as is (--upsert updates it)');
     writeFileSync(pw, 'importee 1mport-second\n');
-    const xml = join(dir, 'Application.xml');
+    const xml = join(fns.dataDir, 'Application.xml');
     writeFileSync(xml, '<Root><Property><Name>importee</Name><Value>importcam</Value></Property></Root>');
     const up = await users('import', pw, '--upsert', '--application-xml', xml);
     expect(up.code).toBe(0);
@@ -136,29 +123,24 @@ describe('users CLI and API details', () => {
   });
 
   it('import of a missing file says so in one line (it printed a raw ENOENT)', async () => {
-    const r = await users('import', join(dir, 'no-such.password'));
+    const r = await users('import', join(fns.dataDir, 'no-such.password'));
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`error: cannot read the Wowza publish.password file ${join(dir, 'no-such.password')}: no such file`);
+    expect(r.err).toBe(`error: cannot read the Wowza publish.password file ${join(fns.dataDir, 'no-such.password')}: no such file`);
   });
 });
 
 describe('the CLI finds the server npm start runs', () => {
   it('honours STREAMGATE_FUNCTIONS_PORT (it always called port 3000)', async () => {
     const port = new URL(fns.url).port;
-    const r = await spawnCli(['users', 'show', 'patchme'], { STREAMGATE_FUNCTIONS_PORT: port, STREAMGATE_DATA_DIR: dir });
+    const r = await spawnCli(['users', 'show', 'patchme'], { STREAMGATE_FUNCTIONS_PORT: port, STREAMGATE_DATA_DIR: fns.dataDir });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('name:      patchme');
   }, 30_000);
 
   it('says what to check when the functions are unreachable', async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const r = await spawnCli(['users', 'list'], { STREAMGATE_FUNCTIONS_PORT: String(closed), STREAMGATE_DATA_DIR: dir });
+    const closed = await freePort();
+    const r = await spawnCli(['users', 'list'], { STREAMGATE_FUNCTIONS_PORT: String(closed), STREAMGATE_DATA_DIR: fns.dataDir });
     expect(r.code).toBe(1);
     expect(r.err).toContain(`cannot reach the users API at http://127.0.0.1:${closed} (ECONNREFUSED)`);
     expect(r.err).toContain('is streamgate running (npm start)?');

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/wait.js';
 
 // Runs the command blocks of docs/first-publish.md as written, in order: `background` blocks
 // are started and left running (until the quoted text appears, when given), `run` lines must
@@ -33,14 +33,6 @@ function parseWalkthrough(markdown: string): Block[] {
   }
   return blocks;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const missing = ['ffmpeg', 'ffprobe', 'curl', 'npx'].filter((c) => !has(c));

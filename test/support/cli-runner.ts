@@ -34,9 +34,10 @@ export async function runCliInProcess(args: string[], stdin = ''): Promise<CliRu
 
 /**
  * Runs the real entry (`bin/streamgate.js` through tsx) as a child process with `env` over this
- * process's environment minus every `STREAMGATE_*` variable, so only what the test names applies.
+ * process's environment minus every `STREAMGATE_*` variable, so only what the test names applies;
+ * killed after `timeoutMs` when given.
  */
-export function spawnCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function spawnCli(args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMGATE_')));
     const child = spawn(process.execPath, ['bin/streamgate.js', ...args], { cwd: process.cwd(), env: { ...clean, ...env } });
@@ -45,6 +46,11 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Prom
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ out, err, code: code ?? -1 }));
+    // Killed past `timeoutMs`: the run ends with code -1 and what it printed.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ out, err, code: code ?? -1 });
+    });
   });
 }
