@@ -5,21 +5,30 @@ import { startLocalStack } from './start-local-stack.js';
 import { startLocalCluster } from './start-local-cluster.js';
 import type { IngestConfig } from '#ingest/config.js';
 
+/**
+ * Ends the process for a startup failure the user can fix: invalid settings, including those
+ * that only conflict once combined (exit 2), a port in use or a data dir another streamgate
+ * holds (exit 1, saying which and what to do). Returns for anything else (the caller rethrows).
+ */
+function exitOnStartupError(err: unknown, config: IngestConfig | undefined): void {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);
+    process.exit(2);
+  }
+  const message = config === undefined ? undefined : describeStartupError(err, config);
+  if (message !== undefined) {
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
+}
+
 /** `start --cluster N`: functions and store once, N ingest processes, balancers; SIGINT/SIGTERM stop all. */
 async function runCluster(config: IngestConfig, size: number): Promise<void> {
   let cluster;
   try {
     cluster = await startLocalCluster(config, { size });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);
-      process.exit(2);
-    }
-    const message = describeStartupError(err, config);
-    if (message !== undefined) {
-      process.stderr.write(`${message}\n`);
-      process.exit(1);
-    }
+    exitOnStartupError(err, config);
     throw err;
   }
   process.stdout.write(cluster.banner + '\n');
@@ -49,10 +58,7 @@ export function registerStartCommand(program: Command): void {
         // Locally, relays may reach machines on the LAN and this one (the AWS stack refuses them).
         config = loadConfig({ STREAMGATE_RELAY_ALLOW_PRIVATE: 'on', ...process.env });
       } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);
-          process.exit(2);
-        }
+        exitOnStartupError(err, undefined);
         throw err;
       }
       if (opts.cluster !== undefined) {
@@ -75,17 +81,7 @@ export function registerStartCommand(program: Command): void {
       try {
         stack = await startLocalStack(config, { onShutdown: () => stop('admin shutdown') });
       } catch (err) {
-        // Settings that only conflict once combined (auth on without secrets, iam locally, …).
-        if (err instanceof ConfigError) {
-          process.stderr.write(`streamgate: invalid configuration: ${err.message}\n`);
-          process.exit(2);
-        }
-        // A port in use, a data dir another streamgate holds: say which and what to do.
-        const message = describeStartupError(err, config);
-        if (message !== undefined) {
-          process.stderr.write(`${message}\n`);
-          process.exit(1);
-        }
+        exitOnStartupError(err, config);
         throw err;
       }
       process.stdout.write(stack.banner + '\n');
