@@ -2,7 +2,7 @@ import type { AudioConfig, MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 import { RtpClock } from './rtp-clock.js';
 import type { RtpPacket } from './rtp-packet.js';
-import { seqDiff } from './rtp-reorder-buffer.js';
+import { RtpSequenceCheck } from './rtp-sequence-check.js';
 import type { DepacketizerStats } from './rtp-video-depacketizer.js';
 import { concatBytes } from '#ingest/media/concat-bytes.js';
 
@@ -23,7 +23,7 @@ export class AudioDepacketizer {
     return this.clock.firstTimestamp;
   }
   private readonly clock: RtpClock;
-  private lastSeq: number | undefined;
+  private readonly sequence = new RtpSequenceCheck(this.stats);
   private configSent = false;
   private fragment: { size: number; parts: Uint8Array[]; have: number; timestamp: number } | undefined;
 
@@ -35,16 +35,13 @@ export class AudioDepacketizer {
   /** Consumes one packet (in sequence order); returns completed frames. */
   push(packet: RtpPacket): MediaFrame[] {
     const out: MediaFrame[] = [];
-    if (this.lastSeq !== undefined) {
-      const d = seqDiff(packet.sequenceNumber, this.lastSeq);
-      if (d <= 0) return out;
-      if (d > 1) {
-        this.stats.lostPackets += d - 1;
-        if (this.fragment) this.stats.droppedFrames++;
-        this.fragment = undefined;
-      }
+    const lost = this.sequence.next(packet.sequenceNumber);
+    if (lost < 0) return out;
+    if (lost > 0 && this.fragment) {
+      // The frame being assembled lost a part.
+      this.stats.droppedFrames++;
+      this.fragment = undefined;
     }
-    this.lastSeq = packet.sequenceNumber;
     if (this.config.codec === 'opus') {
       if (packet.payload.length > 0) this.emit(out, packet.timestamp, packet.payload);
       return out;

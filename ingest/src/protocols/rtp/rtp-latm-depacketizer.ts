@@ -3,7 +3,7 @@ import type { AudioConfig, MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '../protocol-error.js';
 import { RtpClock } from './rtp-clock.js';
 import type { RtpPacket } from './rtp-packet.js';
-import { seqDiff } from './rtp-reorder-buffer.js';
+import { RtpSequenceCheck } from './rtp-sequence-check.js';
 import type { DepacketizerStats } from './rtp-video-depacketizer.js';
 
 /**
@@ -24,7 +24,7 @@ export class LatmDepacketizer {
   readonly stats: DepacketizerStats = { lostPackets: 0, droppedFrames: 0 };
   private readonly clock: RtpClock;
   private readonly ticksPerFrame: number;
-  private lastSeq: number | undefined;
+  private readonly sequence = new RtpSequenceCheck(this.stats);
   private configSent = false;
   private pending: { timestamp: number; parts: Uint8Array[]; size: number } | undefined;
 
@@ -45,16 +45,13 @@ export class LatmDepacketizer {
   /** Consumes one packet (in sequence order); returns completed frames. Raises ProtocolError `RTP_BAD_PAYLOAD`. */
   push(packet: RtpPacket): MediaFrame[] {
     const out: MediaFrame[] = [];
-    if (this.lastSeq !== undefined) {
-      const d = seqDiff(packet.sequenceNumber, this.lastSeq);
-      if (d <= 0) return out;
-      if (d > 1) {
-        this.stats.lostPackets += d - 1;
-        if (this.pending) this.stats.droppedFrames++;
-        this.pending = undefined;
-      }
+    const lost = this.sequence.next(packet.sequenceNumber);
+    if (lost < 0) return out;
+    if (lost > 0 && this.pending) {
+      // The frame being assembled lost a part.
+      this.stats.droppedFrames++;
+      this.pending = undefined;
     }
-    this.lastSeq = packet.sequenceNumber;
     if (this.pending && this.pending.timestamp !== packet.timestamp) {
       // the fragments of the last timestamp never saw their marker
       this.stats.droppedFrames++;

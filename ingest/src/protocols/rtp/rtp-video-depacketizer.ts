@@ -9,7 +9,7 @@ import { LIMITS } from '../limits.js';
 import { ProtocolError, checkLimit } from '../protocol-error.js';
 import { RtpClock } from './rtp-clock.js';
 import type { RtpPacket } from './rtp-packet.js';
-import { seqDiff } from './rtp-reorder-buffer.js';
+import { RtpSequenceCheck } from './rtp-sequence-check.js';
 
 /** Largest access unit reassembled from RTP (FU fragments or aggregated NAL units). */
 export const RTP_MAX_ACCESS_UNIT_SIZE = LIMITS.rtpMaxAccessUnitSize;
@@ -67,7 +67,7 @@ export class VideoDepacketizer {
   private auTimestamp: number | undefined;
   private fu: Uint8Array[] | undefined;
   private fuSize = 0;
-  private lastSeq: number | undefined;
+  private readonly sequence = new RtpSequenceCheck(this.stats);
   private waitKeyframe = true;
   private damaged = false;
   private readonly params = new Map<number, Uint8Array>();
@@ -102,17 +102,10 @@ export class VideoDepacketizer {
   /** Consumes one packet (in sequence order); returns completed frames. */
   push(packet: RtpPacket): MediaFrame[] {
     const out: MediaFrame[] = [];
-    let loss = false;
-    if (this.lastSeq !== undefined) {
-      const d = seqDiff(packet.sequenceNumber, this.lastSeq);
-      if (d <= 0) return out; // duplicate or late
-      if (d > 1) {
-        this.stats.lostPackets += d - 1;
-        this.damaged = true;
-        loss = true;
-      }
-    }
-    this.lastSeq = packet.sequenceNumber;
+    const lost = this.sequence.next(packet.sequenceNumber);
+    if (lost < 0) return out;
+    const loss = lost > 0;
+    if (loss) this.damaged = true;
     if (this.auTimestamp !== undefined && packet.timestamp !== this.auTimestamp) {
       this.flush(out);
       // the lost packets may have begun this access unit as well as ended the previous one
