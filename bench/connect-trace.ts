@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#ingest/config.js';
-import { silentLogger } from '#ingest/logger.js';
+import { silentLogger } from '#domain/logger.js';
 import { RtmpServerSession } from '#ingest/protocols/rtmp/rtmp-server-session.js';
 import { startIngest } from '#ingest/start-ingest.js';
 

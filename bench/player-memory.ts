@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '#ingest/config.js';
-import { silentLogger } from '#ingest/logger.js';
+import { silentLogger } from '#domain/logger.js';
 import { startIngest } from '#ingest/start-ingest.js';
 
 // bench/, also when this file runs as the esbuild bundle in bench/.cache (see the header)

@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { loadConfig } from '#ingest/config.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { startIngest, type RunningIngest } from '#ingest/start-ingest.js';
 import { nginxRtmpMissing, startNginxRtmp } from '#test/support/nginx-rtmp.js';

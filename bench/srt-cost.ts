@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#ingest/config.js';
-import { createLogger, silentLogger } from '#ingest/logger.js';
+import { createLogger, silentLogger } from '#domain/logger.js';
 import { TsDemuxer } from '#ingest/protocols/mpegts/ts-demuxer.js';
 import { startIngest } from '#ingest/start-ingest.js';
 import { freeUdpPort } from '#test/support/udp.js';

@@ -5,7 +5,7 @@
  * the IPC channel, drains on SIGTERM.
  */
 import { loadConfig } from '#ingest/config.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import { createAccessControl } from '#ingest/auth/create-access-control.js';
 import { createRegistryClient } from '#ingest/cluster/create-registry-client.js';
 import { DynamoReplayCache } from '#ingest/cluster/dynamo-replay-cache.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { invalidSetting, type IngestConfig } from '#ingest/config.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import { startIngest, type RunningIngest } from '#ingest/start-ingest.js';
 import { createAccessControl } from '#ingest/auth/create-access-control.js';
 import { createRelaysClient } from '#ingest/relay/relays-client.js';

@@ -4,7 +4,7 @@
  * Locally, `npm start` runs the same ingest together with the functions (cli/src/start-local-stack.ts).
  */
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '#domain/logger.js';
 import { createAccessControl, createIamSigner } from './auth/create-access-control.js';
 import { createRelaysClient } from './relay/relays-client.js';
 import { startIngest } from './start-ingest.js';

@@ -7,7 +7,7 @@ import { TaskProtection } from './cluster/task-protection.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { invalidSetting, type IngestConfig } from './config.js';
 import { Hub } from './hub/hub.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '#domain/logger.js';
 import { createAdminServer, isLoopbackHost } from './servers/admin/admin-server.js';
 import type { ConnectionRegistry } from './servers/connection-registry.js';
 import { drainIngest } from './servers/drain.js';

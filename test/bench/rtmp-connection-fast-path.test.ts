@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
-import { silentLogger } from '#ingest/logger.js';
+import { silentLogger } from '#domain/logger.js';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
 import { ChunkDecoder } from '#ingest/protocols/rtmp/chunk-decoder.js';
 import { encodeMessageChunks } from '#ingest/protocols/rtmp/chunk-encoder.js';

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAccessControl } from '#ingest/auth/create-access-control.js';
 import { loadConfig } from '#ingest/config.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import { playAndCount } from '../support/ffmpeg-runs.js';

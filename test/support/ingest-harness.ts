@@ -1,5 +1,5 @@
 import { loadConfig, type IngestConfig } from '#ingest/config.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import { startIngest, type IngestDeps, type RunningIngest } from '#ingest/start-ingest.js';
 
 /** The ingest variables every test ingest starts from: loopback, every listener on a free port, debug logs. */

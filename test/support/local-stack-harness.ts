@@ -6,7 +6,7 @@ import { startLocalFunctions, type LocalFunctions } from '#functions/local/start
 import { createAccessControl } from '#ingest/auth/create-access-control.js';
 import type { AuthorizerConfig } from '#ingest/auth/create-authorizer.js';
 import { loadConfig, type IngestConfig } from '#ingest/config.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import { startIngest, type IngestDeps, type RunningIngest } from '#ingest/start-ingest.js';

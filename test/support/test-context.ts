@@ -1,6 +1,6 @@
 import { loadConfig } from '#ingest/config.js';
 import { Hub } from '#ingest/hub/hub.js';
-import { silentLogger } from '#ingest/logger.js';
+import { silentLogger } from '#domain/logger.js';
 import { ConnectionRegistry } from '#ingest/servers/connection-registry.js';
 import type { IngestContext } from '#ingest/servers/ingest-context.js';
 import { PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';

@@ -1,5 +1,5 @@
 import { invalidSetting, type IngestConfig } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
 import type { AuthEvent } from './authorizer.js';
 import { createAclClient } from './acl-client.js';

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { Hub, Publication } from '../hub/hub.js';
 import type { PublisherInfo } from '../hub/publisher-info.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import { parseRelayUrl } from '#domain/relay-url.js';
 import { httpFlvSourceClient } from '../relay/http-flv-source-client.js';
 import type { SourceClient } from '../relay/source-client.js';

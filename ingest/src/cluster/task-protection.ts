@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 
 /** How long one protection call holds (ECS caps it at 2880 min); renewed well before it lapses. */
 const PROTECTION_MINUTES = 60;

@@ -1,4 +1,4 @@
-import type { Logger, LogFields } from '../logger.js';
+import type { Logger, LogFields } from '#domain/logger.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 
 const SERVICE_FAILURES = new Set(['service_unavailable', 'timeout']);

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import { Backoff, type BackoffOptions } from './relay-backoff.js';
 import type { RelayState, RelayStatus } from '#domain/relay-status.js';
 

@@ -3,7 +3,7 @@ import { globMatch } from '#domain/glob-match.js';
 import { parseRelayUrl, PULL_SCHEMES, PUSH_SCHEMES, redactRelayUrl, type RelayUrl } from '#domain/relay-url.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { Hub } from '../hub/hub.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import { PullSource } from './pull-source.js';
 import { PushTarget } from './push-target.js';
 import { BACKOFF_DEFAULTS, type BackoffOptions } from './relay-backoff.js';

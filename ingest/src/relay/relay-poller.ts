@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { RelayManager } from './relay-manager.js';
 import type { RelaysClient } from './relays-client.js';
 

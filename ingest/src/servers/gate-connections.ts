@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { PendingBytesBudget } from '../protocols/pending-bytes-budget.js';
 import type { AddressCounter } from './address-counter.js';
 

@@ -3,7 +3,7 @@ import type { IngestConfig } from '../config.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { Hub } from '../hub/hub.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { PendingBytesBudget } from '../protocols/pending-bytes-budget.js';
 import type { AddressCounter } from './address-counter.js';
 import type { ConnectionRegistry } from './connection-registry.js';

@@ -1,5 +1,5 @@
 import type { Server } from 'node:net';
-import type { Logger } from '../logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { Listener } from './ingest-context.js';
 import { listen, stopListening } from './listen.js';
 

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { LogFields, Logger } from '#ingest/logger.js';
+import type { LogFields, Logger } from '#domain/logger.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import type { ConnectionEntry, ConnectionRegistry } from './connection-registry.js';
 

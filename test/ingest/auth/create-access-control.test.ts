@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ADOBE_NEED_AUTH_DESCRIPTION } from '#domain/adobe-auth.js';
 import { createAccessControl } from '#ingest/auth/create-access-control.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 
 const base = { auth: 'on', playAuth: 'none', functionsUrl: 'http://127.0.0.1:9', teaSecret: 'abcdefghijklmnop', serviceToken: 'svc', authTimeoutMs: 500 } as const;
 

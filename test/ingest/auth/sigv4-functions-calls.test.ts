@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAccessControl, regionFromApiUrl, type AccessControlConfig } from '#ingest/auth/create-access-control.js';
 import { loadConfig } from '#ingest/config.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import { startTestDeps, TEA_SECRET } from '#test/functions/support/test-deps.js';
 import { startSigV4Gateway, type SigV4Gateway } from './sigv4-test-gateway.js';
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskProtection } from '#ingest/cluster/task-protection.js';
-import { silentLogger } from '#ingest/logger.js';
+import { silentLogger } from '#domain/logger.js';
 
 // A stand-in ECS agent on loopback: records what the ingest PUTs to /task-protection/v1/state.
 let agent: Server;

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { ConnectionRegistry } from '#ingest/servers/connection-registry.js';
 import { TrackedConnection, type TrackedConnectionInit } from '#ingest/servers/tracked-connection.js';

@@ -1,7 +1,7 @@
 import type { Hub } from '#ingest/hub/hub.js';
 import type { ReaderSink } from '#ingest/hub/reader-sink.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
-import type { Logger } from '#ingest/logger.js';
+import type { Logger } from '#domain/logger.js';
 import { type HlsReadyAnswer, hlsReadyAnswer } from '#ingest/protocols/hls/hls-ready-answer.js';
 import { HlsSegmenter } from '#ingest/protocols/hls/hls-segmenter.js';
 import { tsSegmentWriter } from '#ingest/protocols/hls/ts-segment-writer.js';

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Hub } from '#ingest/hub/hub.js';
 import type { ReaderEndReason } from '#ingest/hub/reader-sink.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
-import type { Logger } from '#ingest/logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { IngestMetrics } from '#ingest/metrics/ingest-metrics.js';
 import { FlvMuxer, SharedFlvBatches } from '#ingest/protocols/flv/flv-muxer.js';
 import { CORS_HEADERS } from '#ingest/protocols/http/cors-headers.js';

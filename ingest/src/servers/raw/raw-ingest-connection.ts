@@ -5,7 +5,7 @@ import { LIMITS } from '#ingest/protocols/limits.js';
 import type { ConnectionPendingBytes, PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
 import { claimStream } from '../publish-stream.js';
 import { canonicalStream, StreamNameError, type StreamIdentity } from '#domain/canonical-stream.js';
-import type { Logger } from '#ingest/logger.js';
+import type { Logger } from '#domain/logger.js';
 import { frameByteLength, type MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';

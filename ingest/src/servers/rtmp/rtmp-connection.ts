@@ -8,7 +8,7 @@ import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp
 import type { Hub, Publication } from '#ingest/hub/hub.js';
 import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
-import type { Logger } from '#ingest/logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
 import { TrackedConnection } from '../tracked-connection.js';
 import { invalidNameReason, splitQuery } from '../stream-name.js';

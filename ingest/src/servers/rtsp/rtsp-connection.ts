@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from '#ingest/auth/authorizer.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
-import type { Logger } from '#ingest/logger.js';
+import type { Logger } from '#domain/logger.js';
 import type { AudioConfig, MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { digestUriMatches, DigestNonceCounts, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '#ingest/protocols/rtsp/rtsp-auth.js';

@@ -2,7 +2,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AuthDecision, AuthorizeRequest } from '#ingest/auth/authorizer.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
-import type { Logger } from '#ingest/logger.js';
+import type { Logger } from '#domain/logger.js';
 import { LIMITS } from '#ingest/protocols/limits.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { SrtByteBudget } from '#ingest/protocols/srt/srt-byte-budget.js';

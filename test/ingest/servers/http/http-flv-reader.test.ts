@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
-import { silentLogger } from '#ingest/logger.js';
+import { silentLogger } from '#domain/logger.js';
 import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import type { ConnectionEntry } from '#ingest/servers/connection-registry.js';
 import { serveHttpFlv } from '#ingest/servers/http/http-flv-reader.js';

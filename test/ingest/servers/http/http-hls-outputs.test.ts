@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
-import { silentLogger } from '#ingest/logger.js';
+import { silentLogger } from '#domain/logger.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { HlsOutputs } from '#ingest/servers/http/hls-output.js';
 import { syntheticFrames } from '#test/ingest/protocols/flv/synthetic-av.js';

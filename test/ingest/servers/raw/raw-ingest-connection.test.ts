@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '#ingest/config.js';
 import { Hub } from '#ingest/hub/hub.js';
-import { createLogger } from '#ingest/logger.js';
+import { createLogger } from '#domain/logger.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
