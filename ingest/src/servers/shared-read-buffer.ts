@@ -29,9 +29,9 @@ let shared: Buffer | undefined;
 /**
  * Makes a plain TCP socket read into one buffer shared by every such socket of the process (the
  * event loop runs one read at a time) and hand each read to `onBytes` as a view of it, valid only
- * during the call: whoever keeps bytes copies them. Node otherwise allocates a buffer for every
- * read, and at a publisher's 60-80 reads a second those allocations are what drives V8's full
- * collections (external memory; bench/README.md, round 3). No 'data' events follow; 'end',
+ * during the call: whoever keeps bytes copies them. Node otherwise allocates a buffer (an
+ * ArrayBuffer) and emits a 'data' event for every read: 60-80 a second per publisher (measured
+ * together with the other allocation cuts of round 3 only, docs/benchmark.md). No 'data' events follow; 'end',
  * 'close', 'error' and timeouts are as before. Returns false (nothing changed: listen to 'data')
  * for TLS sockets, other streams, a socket that already has 'data' listeners, or a Node without
  * these keys.
