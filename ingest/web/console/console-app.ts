@@ -1,5 +1,5 @@
 import { ApiFailure, ConsoleClient, failureText } from './console-client.js';
-import { h, replace, setText } from './dom.js';
+import { h, panelForm, replace, setText } from './dom.js';
 import { relaysView } from './relays-view.js';
 import { serverView } from './server-view.js';
 import { streamDetailView } from './stream-detail-view.js';
@@ -62,25 +62,20 @@ export class ConsoleApp {
     const token = h('input', { type: 'password', id: 'token', name: 'token', required: true, autocomplete: 'off', spellcheck: 'false' });
     const error = h('p', { class: 'error', role: 'alert' }, message ?? '');
     const button = h('button', { type: 'submit' }, 'Log in');
-    const form = h(
-      'form',
-      {
-        class: 'login panel',
-        'aria-labelledby': 'login-title',
-        onsubmit: (e: Event) => {
-          e.preventDefault();
-          button.disabled = true;
-          replace(error);
-          this.client.login(token.value.trim()).then(
-            () => this.showConsole(),
-            (err: unknown) => {
-              button.disabled = false;
-              token.value = '';
-              token.focus();
-              replace(error, err instanceof ApiFailure && err.status === 401 ? 'Wrong admin token.' : failureText(err));
-            },
-          );
-        },
+    const form = panelForm(
+      'login-title',
+      () => {
+        button.disabled = true;
+        replace(error);
+        this.client.login(token.value.trim()).then(
+          () => this.showConsole(),
+          (err: unknown) => {
+            button.disabled = false;
+            token.value = '';
+            token.focus();
+            replace(error, err instanceof ApiFailure && err.status === 401 ? 'Wrong admin token.' : failureText(err));
+          },
+        );
       },
       h('h1', { id: 'login-title' }, 'streamgate console'),
       h('label', { for: 'token' }, 'Admin token'),
@@ -89,6 +84,7 @@ export class ConsoleApp {
       button,
       error,
     );
+    form.classList.add('login');
     replace(this.root, h('main', { class: 'center' }, form));
     token.focus();
   }

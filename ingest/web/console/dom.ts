@@ -38,3 +38,12 @@ export function replace(parent: Node, ...children: Child[]): void {
 export function setText(el: Element, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
+
+/** A form in a panel, labelled by its heading (`labelledBy`): submitting it runs `onSubmit` instead of loading a page. */
+export function panelForm(labelledBy: string, onSubmit: () => void, ...children: Child[]): HTMLFormElement {
+  const submit = (e: Event): void => {
+    e.preventDefault();
+    onSubmit();
+  };
+  return h('form', { class: 'panel', 'aria-labelledby': labelledBy, onsubmit: submit }, ...children);
+}

@@ -1,5 +1,5 @@
 import { failureText } from './console-client.js';
-import { h, replace } from './dom.js';
+import { h, panelForm, replace } from './dom.js';
 import { formatBytes, formatDuration, formatTime } from './format.js';
 import { splitList } from './users-view.js';
 import type { ConsoleSnapshot, RelayStatus } from '#domain/console-api.js';
@@ -117,32 +117,27 @@ export function relaysView(ctx: ViewContext): View {
   const urls = h('textarea', { rows: 2, required: true, placeholder: 'rtmp://other.example/live/KEY', 'aria-label': 'URLs' });
   const mode = h('select', { 'aria-label': 'Pull mode' }, h('option', { value: 'on-demand' }, 'on demand'), h('option', { value: 'always' }, 'always'));
   const owner = h('input', { placeholder: 'optional user', 'aria-label': 'Owner' });
-  const form = h(
-    'form',
-    {
-      class: 'panel',
-      'aria-labelledby': 'relay-add-title',
-      onsubmit: (e: Event) => {
-        e.preventDefault();
-        const list = splitList(urls.value);
-        const body = {
-          stream: stream.value.trim(),
-          ...(direction.value === 'push' ? { push: list } : { pull: list[0] ?? '', mode: mode.value }),
-          ...(owner.value.trim() ? { owner: owner.value.trim() } : {}),
-        };
-        void ctx.client.send('POST', 'relays', body).then(
-          () => {
-            replace(error);
-            urls.value = '';
-            ctx.announce(`Relay for ${body.stream} added.`);
-            void load();
-          },
-          (err: unknown) => {
-            replace(error, failureText(err));
-            ctx.announce(failureText(err), 'error');
-          },
-        );
-      },
+  const form = panelForm(
+    'relay-add-title',
+    () => {
+      const list = splitList(urls.value);
+      const body = {
+        stream: stream.value.trim(),
+        ...(direction.value === 'push' ? { push: list } : { pull: list[0] ?? '', mode: mode.value }),
+        ...(owner.value.trim() ? { owner: owner.value.trim() } : {}),
+      };
+      void ctx.client.send('POST', 'relays', body).then(
+        () => {
+          replace(error);
+          urls.value = '';
+          ctx.announce(`Relay for ${body.stream} added.`);
+          void load();
+        },
+        (err: unknown) => {
+          replace(error, failureText(err));
+          ctx.announce(failureText(err), 'error');
+        },
+      );
     },
     h('h3', { id: 'relay-add-title' }, 'Add a relay'),
     h(

@@ -1,6 +1,6 @@
 import { parseWowzaPasswordFile } from '#cli/parse-wowza-password-file.js';
 import { ApiFailure, failureText } from './console-client.js';
-import { h, replace, type Child } from './dom.js';
+import { h, panelForm, replace, type Child } from './dom.js';
 import type { User } from '#domain/user.js';
 import type { View, ViewContext } from './view.js';
 
@@ -197,25 +197,20 @@ export function usersView(ctx: ViewContext): View {
   const play = h('input', { name: 'play', placeholder: '*', 'aria-label': 'Play patterns' });
   const ipRanges = h('input', { name: 'ipRanges', placeholder: '203.0.113.0/24', 'aria-label': 'IP ranges' });
   const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: true });
-  const addForm = h(
-    'form',
-    {
-      class: 'panel',
-      'aria-labelledby': 'add-title',
-      onsubmit: (e: Event) => {
-        e.preventDefault();
-        const body = {
-          name: name.value.trim(),
-          password: password.value,
-          enabled: enabled.checked,
-          grants: { publish: splitList(publish.value), play: splitList(play.value) },
-          ipRanges: splitList(ipRanges.value),
-        };
-        void run(() => ctx.client.send('POST', 'users', body), `Added ${body.name}.`, formError).then((ok) => {
-          password.value = '';
-          if (ok) for (const i of [name, publish, play, ipRanges]) i.value = '';
-        });
-      },
+  const addForm = panelForm(
+    'add-title',
+    () => {
+      const body = {
+        name: name.value.trim(),
+        password: password.value,
+        enabled: enabled.checked,
+        grants: { publish: splitList(publish.value), play: splitList(play.value) },
+        ipRanges: splitList(ipRanges.value),
+      };
+      void run(() => ctx.client.send('POST', 'users', body), `Added ${body.name}.`, formError).then((ok) => {
+        password.value = '';
+        if (ok) for (const i of [name, publish, play, ipRanges]) i.value = '';
+      });
     },
     h('h3', { id: 'add-title' }, 'Add a user'),
     h('div', { class: 'grid' },
@@ -234,16 +229,9 @@ export function usersView(ctx: ViewContext): View {
   const file = h('input', { type: 'file', accept: '.password,.txt,text/plain', 'aria-label': 'Wowza publish.password file' });
   const template = h('input', { placeholder: 'live/{user}', 'aria-label': 'Publish grant for each imported user' });
   const report = h('ul', { class: 'report', 'aria-live': 'polite' });
-  const importForm = h(
-    'form',
-    {
-      class: 'panel',
-      'aria-labelledby': 'import-title',
-      onsubmit: (e: Event) => {
-        e.preventDefault();
-        void importFile();
-      },
-    },
+  const importForm = panelForm(
+    'import-title',
+    () => void importFile(),
     h('h3', { id: 'import-title' }, 'Import a Wowza publish.password file'),
     h('div', { class: 'grid' }, field('File', file, "one 'user password' per line"), field('Publish grant', template, 'optional; {user} is the user name')),
     h('button', { type: 'submit' }, 'Import'),
