@@ -12,6 +12,8 @@ const ephemeral = (dataDir: string): Record<string, string> => ({
   STREAMGATE_RTMP_PORT: '0',
   STREAMGATE_HTTP_PORT: '0',
   STREAMGATE_FLV_PORT: '0',
+  // The relay FLV listener too: a streamgate already running here holds its default 6665.
+  STREAMGATE_RELAY_FLV_PORT: '0',
   STREAMGATE_TS_PORT: '0',
   STREAMGATE_RTSP_PORTS: '0',
   STREAMGATE_ADMIN_PORT: '0',
