@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bareImports } from './bare-imports.js';
 import { loadBuildScript } from './build-script.js';
 import { ingestMainIsReady, repoRoot } from './ingest-entry.js';
-import { freePort } from '../support/wait.js';
+import { freeListenerPorts } from '../support/free-listener-ports.js';
 
 /** Whether something accepts a TCP connection on 127.0.0.1:port. */
 function accepts(port: number): Promise<boolean> {
@@ -55,7 +55,8 @@ describe.skipIf(!ingestMainIsReady())('ingest bundle (the Dockerfile entry)', ()
     const ports: Record<string, number> = {};
 
     beforeAll(async () => {
-      const [http, rtmp, flv, ts, rtspA, rtspB, admin] = await Promise.all(Array.from({ length: 7 }, freePort));
+      const listeners = await freeListenerPorts(2);
+      const { http, rtmp } = listeners.ports;
       Object.assign(ports, { http, rtmp });
       child = spawn(process.execPath, ['dist/ingest/main.mjs'], {
         cwd: work,
@@ -63,15 +64,7 @@ describe.skipIf(!ingestMainIsReady())('ingest bundle (the Dockerfile entry)', ()
           PATH: process.env.PATH,
           // the container's own Node options (young-generation bound, source maps)
           NODE_OPTIONS: /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(repoRoot, 'ingest/Dockerfile'), 'utf8'))![1],
-          STREAMGATE_HOST: '127.0.0.1',
-          STREAMGATE_HTTP_PORT: String(http),
-          STREAMGATE_RTMP_PORT: String(rtmp),
-          STREAMGATE_FLV_PORT: String(flv),
-          STREAMGATE_RELAY_FLV_PORT: '0',
-          STREAMGATE_TS_PORT: String(ts),
-          STREAMGATE_SRT_PORT: '0',
-          STREAMGATE_RTSP_PORTS: `${rtspA},${rtspB}`,
-          STREAMGATE_ADMIN_PORT: String(admin),
+          ...listeners.env,
           STREAMGATE_FUNCTIONS_URL: 'http://127.0.0.1:9/',
           STREAMGATE_TEA_SECRET: 'bundle-test-tea-secret',
           STREAMGATE_SERVICE_TOKEN: 'bundle-test-service-token',

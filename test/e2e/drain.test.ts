@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { startTestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
+import { freeListenerPorts } from '../support/free-listener-ports.js';
 import { freePort, sleep, waitFor } from '../support/wait.js';
 
 function accepts(port: number): Promise<boolean> {
@@ -76,22 +77,15 @@ describe('graceful drain', () => {
     afterAll(() => rmSync(data, { recursive: true, force: true }));
 
     it('answers 503 on /healthz while it drains its publisher, then exits 0', async () => {
-      const [http, rtmp, flv, ts, rtsp, admin, functions] = await Promise.all(Array.from({ length: 7 }, freePort));
+      const [listeners, functions] = await Promise.all([freeListenerPorts(), freePort()]);
+      const { http, rtmp } = listeners.ports;
       const cli = fileURLToPath(new URL('../../bin/streamgate.js', import.meta.url));
       const child: ChildProcess = spawn(process.execPath, [cli, 'start'], {
         env: {
           ...process.env,
           STREAMGATE_AUTH: 'off',
-          STREAMGATE_HOST: '127.0.0.1',
+          ...listeners.env,
           STREAMGATE_DATA_DIR: data,
-          STREAMGATE_HTTP_PORT: String(http),
-          STREAMGATE_RTMP_PORT: String(rtmp),
-          STREAMGATE_FLV_PORT: String(flv),
-          STREAMGATE_RELAY_FLV_PORT: '0',
-          STREAMGATE_TS_PORT: String(ts),
-          STREAMGATE_SRT_PORT: '0',
-          STREAMGATE_RTSP_PORTS: String(rtsp),
-          STREAMGATE_ADMIN_PORT: String(admin),
           STREAMGATE_FUNCTIONS_PORT: String(functions),
           STREAMGATE_DRAIN_SECONDS: '2',
           STREAMGATE_LOG_LEVEL: 'warn',
