@@ -17,7 +17,7 @@ import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
 import { encodeFlvHeader, encodeFlvTag } from '#ingest/protocols/flv/flv-muxer.js';
 import { SRT_HS_TYPE, SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
-import { exited, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { publishTestPattern, stopProcess } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { srtCallerHandshake } from '../support/srt-test-caller.js';
@@ -109,10 +109,7 @@ describe('raw MPEG-TS over TCP takes the cluster lease', () => {
   it('an ffmpeg TS publisher is closed with RAW_STREAM_BUSY when an RTMP publisher on the other task holds the stream', async () => {
     expect((await rtmpPublish(a, 'tsbusy')).code).toBe('NetStream.Publish.Start');
     const pub = publishTestPattern(`tcp://127.0.0.1:${b.ingest.ports.ts}`, { seconds: 5, gop: 25, format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=tsbusy'] });
-    cleanups.push(async () => {
-      pub.kill('SIGKILL');
-      await exited(pub);
-    });
+    cleanups.push(() => stopProcess(pub));
     await waitFor(() => b.logs.some((l) => l.event === 'raw.publish-busy' && l.path === 'live/tsbusy'), 10_000, 'the refusal');
     expect(b.logs.find((l) => l.event === 'raw.publish-busy' && l.path === 'live/tsbusy')).toMatchObject({ protocol: 'ts-tcp', code: 'RAW_STREAM_BUSY' });
   }, 20_000);
@@ -128,10 +125,7 @@ describe('SRT takes the cluster lease', () => {
 
   it('an ffmpeg SRT publisher holds the stream against an RTMP publisher on the other task (BadName)', async () => {
     const pub = publishTestPattern(`srt://127.0.0.1:${a.ingest.ports.srt}?streamid=publish:live/srtowner`, { seconds: 30, gop: 25, format: 'mpegts' });
-    cleanups.push(async () => {
-      pub.kill('SIGKILL');
-      await exited(pub);
-    });
+    cleanups.push(() => stopProcess(pub));
     await waitFor(() => a.ingest.hub.isLive('live/srtowner'), 10_000, 'the SRT publish');
     expect(a.logs.some((l) => l.event === 'cluster.lease' && l.path === 'live/srtowner')).toBe(true);
     expect((await rtmpPublish(b, 'srtowner')).code).toBe('NetStream.Publish.BadName');
@@ -141,10 +135,7 @@ describe('SRT takes the cluster lease', () => {
 describe('SRT players on a task that does not own the stream', () => {
   it('get it by an edge pull: the handshake of a play on the other task is accepted, not refused as not live', async () => {
     const pub = publishTestPattern(a.rtmpUrl('live/srtplay'), { seconds: 20, gop: 25 });
-    cleanups.push(async () => {
-      pub.kill('SIGKILL');
-      await exited(pub);
-    });
+    cleanups.push(() => stopProcess(pub));
     await waitFor(() => (a.ingest.hub.streamInfo('live/srtplay')?.framesIn ?? 0) > 10, 10_000, 'the publish on A');
     expect(b.ingest.hub.isLive('live/srtplay')).toBe(false);
     const hs = await srtCallerHandshake(b.ingest.ports.srt!, 'read:live/srtplay', 8000);
@@ -156,10 +147,7 @@ describe('SRT players on a task that does not own the stream', () => {
 describe('relay pull sources take the cluster lease', () => {
   it('a pulled stream holds its path cluster-wide; a pull whose path another task holds retries with RELAY_STREAM_BUSY', async () => {
     const pub = publishTestPattern(origin.rtmpUrl('live/src'), { seconds: 30, gop: 25 });
-    cleanups.push(async () => {
-      pub.kill('SIGKILL');
-      await exited(pub);
-    });
+    cleanups.push(() => stopProcess(pub));
     await waitFor(() => origin.ingest.hub.isLive('live/src'), 10_000, 'origin live');
     const source = `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`;
     a.ingest.relays.setDefinitions([{ id: 'pulled', stream: 'live/pulled', pull: source, mode: 'always' }]);

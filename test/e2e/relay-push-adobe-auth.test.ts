@@ -8,9 +8,10 @@
  * so the target's "need auth; authmod=adobe" refusal ended every attempt (RELAY_REJECTED, retried
  * for ever with the same result).
  */
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayStatus } from '#domain/relay-status.js';
-import { exited, probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
+import { probePackets, publishLive, stopProcess } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { startLocalStackForTest, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { waitFor } from '../support/wait.js';
@@ -18,7 +19,7 @@ import { waitFor } from '../support/wait.js';
 const ALICE = { name: 'alice12', password: 'push-s3cret-pass', publish: ['cam1'], play: ['*'] };
 let target: LocalStackForTest;
 let source: TestIngest;
-let publisher: ReturnType<typeof publishTestPattern>;
+let publisher: ChildProcess;
 
 beforeAll(async () => {
   target = await startLocalStackForTest({ users: [ALICE] });
@@ -26,13 +27,11 @@ beforeAll(async () => {
     { STREAMGATE_RELAY_ALLOW_PRIVATE: 'on', STREAMGATE_RELAY_TIMEOUT_MS: '5000', STREAMGATE_RELAY_RETRY_MAX_MS: '1000', STREAMGATE_LOG_LEVEL: 'info' },
     { relayRetryMinMs: 200 },
   );
-  publisher = publishTestPattern(source.rtmpUrl('live/src'), { seconds: 60, gop: 25 });
-  await waitFor(() => source.ingest.hub.isLive('live/src'), 15_000, 'the source publish');
+  publisher = await publishLive(source.rtmpUrl('live/src'), source.ingest.hub, 'live/src', { seconds: 60, gop: 25 });
 }, 40_000);
 
 afterAll(async () => {
-  publisher?.kill('SIGKILL');
-  if (publisher) await exited(publisher);
+  await stopProcess(publisher);
   await source?.close();
   await target?.close();
 });
@@ -70,15 +69,13 @@ describe('push to a target that needs Adobe auth', () => {
 
 describe('pull from a source that needs Adobe auth to play', () => {
   let guarded: LocalStackForTest;
-  let camera: ReturnType<typeof publishTestPattern>;
+  let camera: ChildProcess;
   beforeAll(async () => {
     guarded = await startLocalStackForTest({ users: [ALICE], env: { STREAMGATE_PLAY_AUTH: 'required' } });
-    camera = publishTestPattern(guarded.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), { seconds: 60, gop: 25 });
-    await waitFor(() => guarded.ingest.hub.isLive('live/cam1'), 15_000, 'the guarded publish');
+    camera = await publishLive(guarded.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), guarded.ingest.hub, 'live/cam1', { seconds: 60, gop: 25 });
   }, 40_000);
   afterAll(async () => {
-    camera?.kill('SIGKILL');
-    if (camera) await exited(camera);
+    await stopProcess(camera);
     await guarded?.close();
   });
 
