@@ -1,17 +1,14 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { RelayStatus } from '#domain/relay-status.js';
 import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
 import type { TestIngest } from '../support/ingest-harness.js';
-import { useRelayTestbed } from '../support/use-relay-testbed.js';
+import { relayStatus, useRelayTestbed } from '../support/use-relay-testbed.js';
 import { waitFor } from '../support/wait.js';
 
 const { ingest, publish, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
 
-function status(t: TestIngest, relay: string): RelayStatus | undefined {
-  return t.ingest.relays.statuses().find((s) => s.relay === relay);
-}
+const status = relayStatus;
 
 /** A TCP server that answers every connection with `reply` (garbage for a source). */
 async function replyingServer(reply: Buffer): Promise<number> {

@@ -7,18 +7,14 @@
  * a pattern with a decomposed `é` (NFD) never matched the NFC path the hub keys streams by.
  */
 import { describe, expect, it } from 'vitest';
-import type { RelayStatus } from '#domain/relay-status.js';
 import { collectFrames } from '../support/collect-frames.js';
-import type { TestIngest } from '../support/ingest-harness.js';
-import { useRelayTestbed } from '../support/use-relay-testbed.js';
+import { relayStatus, useRelayTestbed } from '../support/use-relay-testbed.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { waitFor } from '../support/wait.js';
 
 const { ingest, publish, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
 
-function status(t: TestIngest, relay: string): RelayStatus | undefined {
-  return t.ingest.relays.statuses().find((s) => s.relay === relay);
-}
+const status = relayStatus;
 
 describe('relay stream names are canonical', () => {
   it('a pull defined as Live/Mixed publishes live/mixed: a player of live/mixed starts it on demand and gets its frames', async () => {

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { RelayStatus } from '#domain/relay-status.js';
 import { publishTestPattern, type PublishOptions } from './ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from './ingest-harness.js';
 import { useCleanups } from './use-cleanups.js';
@@ -36,4 +37,9 @@ export function useRelayTestbed(env: Record<string, string> = {}): RelayTestbed 
     },
     defer,
   };
+}
+
+/** The status of relay `relay` on the ingest `t` (undefined while it has none). */
+export function relayStatus(t: TestIngest, relay: string): RelayStatus | undefined {
+  return t.ingest.relays.statuses().find((s) => s.relay === relay);
 }

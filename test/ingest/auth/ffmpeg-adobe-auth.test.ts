@@ -105,6 +105,16 @@ async function startAuthServer(config: Partial<AuthorizerConfig> = {}) {
   };
 }
 
+/** Runs `run` against a fresh auth server (closed after, whatever happens). */
+async function withAuthServer(config: Partial<AuthorizerConfig>, run: (s: Awaited<ReturnType<typeof startAuthServer>>) => Promise<void>): Promise<void> {
+  const s = await startAuthServer(config);
+  try {
+    await run(s);
+  } finally {
+    await s.close();
+  }
+}
+
 function publish(url: string, extra: string[] = []): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(
@@ -124,47 +134,37 @@ function publish(url: string, extra: string[] = []): Promise<{ code: number | nu
 
 describe('FFmpeg publishing through the Adobe challenge', () => {
   it('rtmp://user:pass@… logs in over three connections and publishes', async () => {
-    const s = await startAuthServer();
-    try {
+    await withAuthServer({}, async (s) => {
       const r = await publish(`rtmp://alice12:s3cret-pass@127.0.0.1:${s.port}/live/cam1`);
       expect(r.stderr).not.toContain('Incorrect');
       expect(r.code).toBe(0);
       expect(s.log).toEqual(['connect:reject', 'connect:reject', 'connect:ok', 'publish:ok']);
       expect(s.frames).toBeGreaterThan(10);
       expect(s.events.map((e) => e.reason)).toEqual(['need_auth', 'challenge', 'allowed', 'allowed']);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('a wrong password ends with FFmpeg reporting "Incorrect username/password"', async () => {
-    const s = await startAuthServer();
-    try {
+    await withAuthServer({}, async (s) => {
       const r = await publish(`rtmp://alice12:wrong-pass@127.0.0.1:${s.port}/live/cam1`);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain('Incorrect username/password');
       expect(s.log).not.toContain('publish:ok');
       expect(s.frames).toBe(0);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('a right password on a stream outside the grants is denied before any frame', async () => {
-    const s = await startAuthServer();
-    try {
+    await withAuthServer({}, async (s) => {
       const r = await publish(`rtmp://alice12:s3cret-pass@127.0.0.1:${s.port}/live/other`);
       expect(r.code).not.toBe(0);
       expect(s.log).toEqual(['connect:reject', 'connect:reject', 'connect:ok', 'publish:denied']);
       expect(s.frames).toBe(0);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('llnw: FFmpeg answers the Limelight challenge when the server asks for it', async () => {
-    const s = await startAuthServer({ challenge: 'llnw' });
-    try {
+    await withAuthServer({ challenge: 'llnw' }, async (s) => {
       const r = await publish(`rtmp://alice12:s3cret-pass@127.0.0.1:${s.port}/live/cam1`);
       expect(r.code).toBe(0);
       expect(s.events.filter((e) => e.action === 'connect').map((e) => [e.reason, e.method])).toEqual([
@@ -172,19 +172,14 @@ describe('FFmpeg publishing through the Adobe challenge', () => {
         ['challenge', 'llnw'],
         ['allowed', 'llnw'],
       ]);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('Wowza-style ?user=&pass= on the connect app publishes in one connection', async () => {
-    const s = await startAuthServer();
-    try {
+    await withAuthServer({}, async (s) => {
       const r = await publish(`rtmp://127.0.0.1:${s.port}/live/cam1`, ['-rtmp_app', 'live?user=alice12&pass=s3cret-pass', '-rtmp_playpath', 'cam1']);
       expect(r.code).toBe(0);
       expect(s.log).toEqual(['connect:ok', 'publish:ok']);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
