@@ -9,17 +9,13 @@ import {
   llnwHa1,
   llnwHa2,
   llnwResponse,
+  type LlnwResponseInput,
   verifyLlnwResponse,
 } from '#domain/llnw-auth.js';
 import { parseRtmpAuthQuery } from '#domain/rtmp-auth-query.js';
 
-interface LlnwCase {
-  user: string;
-  password: string;
-  nonce: string;
-  cnonce: string;
-  nc: string;
-  app: string;
+/** A vector: the digest's inputs and every intermediate value. */
+interface LlnwCase extends LlnwResponseInput {
   ha1: string;
   ha2_input: string;
   ha2: string;
