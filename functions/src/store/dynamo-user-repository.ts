@@ -239,8 +239,9 @@ export class DynamoUserRepository implements UserRepository {
     await this.#unclaim(name);
   }
 
-  async list(options: { limit: number; cursor?: string }): Promise<UserPage> {
-    const out = await this.#doc.send(
+  /** One page of a Scan over the users (`#n` is `name`), from `cursor`. */
+  #scanUsers(options: { limit: number; cursor?: string }, projection: string) {
+    return this.#doc.send(
       new ScanCommand({
         TableName: this.tableName,
         Limit: options.limit,
@@ -248,26 +249,21 @@ export class DynamoUserRepository implements UserRepository {
         // Claims are filtered after Limit applies, so a page can hold fewer users (even none)
         // and still have a next cursor.
         FilterExpression: 'attribute_not_exists(claimOf)',
-        ProjectionExpression: '#n, enabled, publish, play, ipRanges, createdAt, updatedAt, version',
+        ProjectionExpression: projection,
         ExpressionAttributeNames: { '#n': 'name' },
       }),
     );
+  }
+
+  async list(options: { limit: number; cursor?: string }): Promise<UserPage> {
+    const out = await this.#scanUsers(options, '#n, enabled, publish, play, ipRanges, createdAt, updatedAt, version');
     const users = ((out.Items ?? []) as UserItem[]).map(toUser);
     return out.LastEvaluatedKey ? { users, nextCursor: encodeCursor(out.LastEvaluatedKey) } : { users };
   }
 
   async reEncryptPasswords(options: { limit: number; cursor?: string }): Promise<ReEncryptPage> {
     const cipher = this.#passwords;
-    const out = await this.#doc.send(
-      new ScanCommand({
-        TableName: this.tableName,
-        Limit: options.limit,
-        ExclusiveStartKey: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
-        FilterExpression: 'attribute_not_exists(claimOf)',
-        ProjectionExpression: '#n, pw',
-        ExpressionAttributeNames: { '#n': 'name' },
-      }),
-    );
+    const out = await this.#scanUsers(options, '#n, pw');
     const page: ReEncryptPage = { scanned: 0, reEncrypted: 0, failed: [] };
     for (const item of (out.Items ?? []) as Pick<UserItem, 'name' | 'pw'>[]) {
       page.scanned++;
