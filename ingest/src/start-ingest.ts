@@ -332,17 +332,21 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     ports: () => ports,
     ...(deps.consoleHistory ? { history: { ...CONSOLE_HISTORY_DEFAULTS, ...deps.consoleHistory } } : {}),
   });
+  /** Stops what runs beside the listeners: the relay poller and relays, HLS, RTMPT sessions, the console API. */
+  const closeServices = (): void => {
+    stopPoller();
+    relays.close();
+    hls.close();
+    rtmpt.close();
+    consoleApi.close();
+  };
   let running: RunningIngest | undefined;
   const shutdown = deps.onShutdown ?? (() => void running?.drain());
   let listeners: Listener[];
   try {
     listeners = createListeners(context, { metrics, hls, rtmpt, shutdown, adminToken: deps.adminToken, console: consoleApi, web: deps.webAssets ?? new WebAssets(locateWebAssets()) });
   } catch (err) {
-    consoleApi.close();
-    hls.close();
-    rtmpt.close();
-    stopPoller();
-    relays.close();
+    closeServices();
     throw err;
   }
   // Every listener: a per-address cap beside the global one, and no new sockets while the
@@ -357,11 +361,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     for (const l of listeners) ports[l.name] = await l.listen();
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
-    consoleApi.close();
-    hls.close();
-    rtmpt.close();
-    stopPoller();
-    relays.close();
+    closeServices();
     throw err;
   }
   if (cluster !== undefined) {
@@ -376,11 +376,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     // net.Server.close() stops accepting at once but calls back only when its last connection is
     // gone: start it, close the connections, then wait.
     const stopped = Promise.all(listeners.map((l) => l.close()));
-    stopPoller();
-    relays.close();
-    hls.close();
-    rtmpt.close();
-    consoleApi.close();
+    closeServices();
     for (const timer of timers) clearInterval(timer);
     cluster?.close();
     hub.endAllReaders();
