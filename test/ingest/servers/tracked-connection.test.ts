@@ -52,9 +52,9 @@ describe('TrackedConnection', () => {
 
   it('a coded ProtocolError is a warning with its code, anything else an internal error; both close', () => {
     const coded = tracked();
-    coded.conn.fail(new ProtocolError('RTMP_CHUNK_TOO_LARGE', 'too large'));
-    expect(coded.lines.find((l) => l.event === 'rtmp.protocol-error')).toMatchObject({ level: 'warn', code: 'RTMP_CHUNK_TOO_LARGE' });
-    expect(coded.lines.find((l) => l.event === 'connection.close')).toMatchObject({ reason: 'protocol-error', code: 'RTMP_CHUNK_TOO_LARGE' });
+    coded.conn.fail(new ProtocolError('RTMP_MESSAGE_TOO_LONG', 'too large'));
+    expect(coded.lines.find((l) => l.event === 'rtmp.protocol-error')).toMatchObject({ level: 'warn', code: 'RTMP_MESSAGE_TOO_LONG' });
+    expect(coded.lines.find((l) => l.event === 'connection.close')).toMatchObject({ reason: 'protocol-error', code: 'RTMP_MESSAGE_TOO_LONG' });
     const bug = tracked();
     bug.conn.fail(new TypeError('oops'));
     expect(bug.lines.find((l) => l.event === 'rtmp.internal-error')).toMatchObject({ level: 'error' });

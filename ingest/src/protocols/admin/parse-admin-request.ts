@@ -1,5 +1,5 @@
 import { LIMITS } from '../limits.js';
-import { ProtocolError } from '../protocol-error.js';
+import { ProtocolError, type ProtocolErrorCode } from '../protocol-error.js';
 
 /** The commands of the admin line protocol (crtmpserver inboundJsonCli names). */
 export type AdminCommand =
@@ -39,7 +39,7 @@ const NAMES = new Map(Object.keys(ADMIN_COMMANDS).map((n) => [n.toLowerCase(), n
 const MAX_ID_LENGTH = 128;
 const MAX_TOKEN_LENGTH = 1024;
 
-function bad(code: string, message: string, cause?: unknown): ProtocolError {
+function bad(code: ProtocolErrorCode, message: string, cause?: unknown): ProtocolError {
   return new ProtocolError(code, message, cause === undefined ? undefined : { cause });
 }
 

@@ -1,6 +1,6 @@
 import { LIMITS } from '../limits.js';
 import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
-import { ProtocolError } from '../protocol-error.js';
+import { ProtocolError, type ProtocolErrorCode } from '../protocol-error.js';
 import { normalizeRequestPath } from './normalize-request-path.js';
 
 /** One header field as it arrived (name case kept, value without surrounding whitespace). */
@@ -266,7 +266,7 @@ export class HttpRequestParser {
     chunk: Uint8Array,
     pos: number,
     limit: number,
-    bareLfCode: string,
+    bareLfCode: ProtocolErrorCode,
     tooLong: (n: number) => never,
   ): { text: string | undefined; next: number; bytes: number } {
     const lf = chunk.indexOf(0x0a, pos);

@@ -1,3 +1,5 @@
+import type { ProtocolErrorCode } from '../protocol-error.js';
+
 /** Reason phrases of the RTSP status codes we send (RFC 2326 §7.1.1). */
 const REASONS: Readonly<Record<number, string>> = {
   200: 'OK',
@@ -35,7 +37,7 @@ export class RtspRequestError extends Error {
   readonly explain: boolean;
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ProtocolErrorCode,
     message: string,
     options?: { cause?: unknown; headers?: readonly [string, string][]; explain?: boolean },
   ) {

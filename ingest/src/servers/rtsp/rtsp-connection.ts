@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { AuthDecision, Authorizer, AuthorizeRequest, Credentials } from '#ingest/auth/authorizer.js';
+import type { AuthDecision, Authorizer, AuthorizeRequest, AuthReason, Credentials } from '#ingest/auth/authorizer.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
 import type { Logger } from '#domain/logger.js';
 import type { AudioConfig, MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
@@ -616,7 +616,7 @@ export class RtspConnection {
 
 /** A 401 carrying the WWW-Authenticate challenges. */
 class RtspAuthChallenge extends RtspRequestError {
-  constructor(reason: string, headers: [string, string][]) {
-    super(401, `RTSP_AUTH_${reason.toUpperCase()}`, reason === 'no_credentials' ? 'authentication required' : 'authentication failed', { headers });
+  constructor(reason: AuthReason, headers: [string, string][]) {
+    super(401, `RTSP_AUTH_${reason.toUpperCase() as Uppercase<AuthReason>}`, reason === 'no_credentials' ? 'authentication required' : 'authentication failed', { headers });
   }
 }
