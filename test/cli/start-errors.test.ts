@@ -4,19 +4,12 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_INGEST_ENV } from '../support/ingest-harness.js';
 
-/** Every listener on a free port (0) unless overridden. */
+/** Every listener of the ingest and the functions on a free port (0) unless overridden, warnings only. */
 const ephemeral = (dataDir: string): Record<string, string> => ({
+  ...TEST_INGEST_ENV,
   STREAMGATE_DATA_DIR: dataDir,
-  STREAMGATE_HOST: '127.0.0.1',
-  STREAMGATE_RTMP_PORT: '0',
-  STREAMGATE_HTTP_PORT: '0',
-  STREAMGATE_FLV_PORT: '0',
-  // The relay FLV listener too: a streamgate already running here holds its default 6665.
-  STREAMGATE_RELAY_FLV_PORT: '0',
-  STREAMGATE_TS_PORT: '0',
-  STREAMGATE_RTSP_PORTS: '0',
-  STREAMGATE_ADMIN_PORT: '0',
   STREAMGATE_FUNCTIONS_PORT: '0',
   STREAMGATE_LOG_LEVEL: 'warn',
 });
