@@ -6,7 +6,7 @@ import type { TestIngest } from '../support/ingest-harness.js';
 import { relayStatus, useRelayTestbed } from '../support/use-relay-testbed.js';
 import { waitFor } from '../support/wait.js';
 
-const { ingest, publish, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
+const { ingest, publish, publishLive, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
 
 const status = relayStatus;
 
@@ -30,8 +30,7 @@ describe('relay pull sources', () => {
   it('pulls from another streamgate over RTMP (on demand) and HTTP-FLV (always); ffprobe decodes the pulled streams; an on-demand pull stops after its last player', async () => {
     const origin = await ingest();
     const edge = await ingest();
-    publish(origin.rtmpUrl('live/src'));
-    await waitFor(() => origin.ingest.hub.isLive('live/src'), 10_000, 'origin live');
+    await publishLive(origin, 'live/src');
     edge.ingest.relays.setDefinitions([
       { id: 'by-rtmp', stream: 'live/fromrtmp', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'on-demand' },
       { id: 'by-flv', stream: 'live/fromflv', pull: `http://127.0.0.1:${origin.ingest.ports.http}/live/src.flv`, mode: 'always' },

@@ -12,7 +12,7 @@ import { relayStatus, useRelayTestbed } from '../support/use-relay-testbed.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { waitFor } from '../support/wait.js';
 
-const { ingest, publish, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
+const { ingest, publishLive, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
 
 const status = relayStatus;
 
@@ -20,8 +20,7 @@ describe('relay stream names are canonical', () => {
   it('a pull defined as Live/Mixed publishes live/mixed: a player of live/mixed starts it on demand and gets its frames', async () => {
     const origin = await ingest();
     const edge = await ingest();
-    publish(origin.rtmpUrl('live/src'));
-    await waitFor(() => origin.ingest.hub.isLive('live/src'), 10_000, 'origin live');
+    await publishLive(origin, 'live/src');
     edge.ingest.relays.setDefinitions([{ id: 'mixed', stream: 'Live/Mixed', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'on-demand' }]);
     expect(status(edge, 'mixed')).toMatchObject({ stream: 'live/mixed', state: 'idle' });
     const { frames, subscription } = collectFrames(edge.ingest.hub, 'live/mixed');

@@ -3,6 +3,7 @@ import type { RelayStatus } from '#domain/relay-status.js';
 import { publishTestPattern, type PublishOptions } from './ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from './ingest-harness.js';
 import { useCleanups } from './use-cleanups.js';
+import { waitFor } from './wait.js';
 
 /** Relay settings for tests: private (loopback) targets allowed, a 3 s timeout, retries within 1.5 s. */
 export const RELAY_TEST_ENV: Readonly<Record<string, string>> = {
@@ -17,6 +18,8 @@ export interface RelayTestbed {
   ingest(env?: Record<string, string>): Promise<TestIngest>;
   /** ffmpeg publishing the test pattern (30 s, a keyframe a second) to `url`. */
   publish(url: string, opts?: PublishOptions): ChildProcess;
+  /** publish() to `path` of the ingest `t`, then waits (10 s) for it to be live there. */
+  publishLive(t: TestIngest, path: string): Promise<void>;
   /** Runs `cleanup` after the test, before what was started earlier is stopped. */
   defer(cleanup: () => unknown): void;
 }
@@ -24,16 +27,21 @@ export interface RelayTestbed {
 /** The testbed of relay e2e tests: `env` is added to RELAY_TEST_ENV for every ingest. Spawns ffmpeg: e2e only. */
 export function useRelayTestbed(env: Record<string, string> = {}): RelayTestbed {
   const defer = useCleanups('each');
+  const publish = (url: string, opts: PublishOptions = {}): ChildProcess => {
+    const child = publishTestPattern(url, { seconds: 30, gop: 25, ...opts });
+    defer(() => void child.kill('SIGKILL'));
+    return child;
+  };
   return {
     async ingest(more = {}) {
       const t = await startTestIngest({ ...RELAY_TEST_ENV, ...env, ...more }, { relayRetryMinMs: 200 });
       defer(() => t.close());
       return t;
     },
-    publish(url, opts = {}) {
-      const child = publishTestPattern(url, { seconds: 30, gop: 25, ...opts });
-      defer(() => void child.kill('SIGKILL'));
-      return child;
+    publish,
+    async publishLive(t, path) {
+      publish(t.rtmpUrl(path));
+      await waitFor(() => t.ingest.hub.isLive(path), 10_000, `${path} live`);
     },
     defer,
   };
