@@ -447,12 +447,8 @@ export class RtspConnection {
       this.log.info('rtsp.play', { app: play.target.app, stream: play.target.stream, tracks: this.session.setUpTracks.size, udp: this.udpPairs.length > 0 });
       if (this.described) this.watch(this.described.decision, this.described.request, 'play');
     }
-    if (play.player.started) {
-      const sub = this.deps.ctx.hub.subscribe(path, play.player);
-      play.sub = sub;
-      play.player.setResume(() => sub.resume());
-      return answer();
-    }
+    // After PAUSE the player starts again after what it already sent (RTP-Info names the first packet after the pause).
+    if (play.player.started) play.player.prepareResume();
     // The PLAY answer waits for the first frame so RTP-Info can carry each track's rtptime.
     await new Promise<void>((resolve) => {
       let answered = false;

@@ -64,6 +64,10 @@ interface OutgoingTrack {
   sentAny: boolean;
   /** Sequence number of the first packet this player got (RTP-Info). */
   firstSequence: number | undefined;
+  /** The last frame of this track the player was sent (a PLAY after PAUSE resumes after it). */
+  lastFrame: MediaFrame | undefined;
+  /** After PAUSE: the last sequence number sent; the resumed subscription's older frames (the GOP cache again) are skipped. */
+  resumeAfter: number | undefined;
 }
 
 /**
@@ -91,7 +95,7 @@ export class RtspPlayer implements ReaderSink {
 
   /** Adds a set-up track (SETUP). */
   addTrack(spec: OutgoingTrackSpec, transport: OutgoingTransport): void {
-    this.tracks.push({ spec, transport, frameKey: this.stream.frameKey(spec), lastReportAt: 0, sentAny: false, firstSequence: undefined });
+    this.tracks.push({ spec, transport, frameKey: this.stream.frameKey(spec), lastReportAt: 0, sentAny: false, firstSequence: undefined, lastFrame: undefined, resumeAfter: undefined });
     const tcpOnly = this.tracks.every((t) => t.transport.kind === 'tcp');
     this.shape = tcpOnly ? this.tracks.map((t) => `${t.frameKey}@${t.transport.kind === 'tcp' ? t.transport.rtpChannel : ''}`).join(',') : '';
   }
@@ -108,6 +112,21 @@ export class RtspPlayer implements ReaderSink {
   /** The set-up tracks with the sequence number of their first packet to this player (RTP-Info). */
   trackStates(): { index: number; seq: number }[] {
     return this.tracks.map((t) => ({ index: t.spec.index, seq: t.firstSequence ?? this.stream.packetizer(t.spec).nextSequence }));
+  }
+
+  /**
+   * PLAY after PAUSE: the player starts again as on its first PLAY (RTP-Info names the first packet
+   * after the pause), and skips what it already sent: the stream's packets are shared, so the GOP
+   * cache replayed to the new subscription carries the sequence numbers this player already got.
+   */
+  prepareResume(): void {
+    for (const t of this.tracks) {
+      t.firstSequence = undefined;
+      if (t.lastFrame === undefined) continue;
+      const rtp = this.stream.packets(t.lastFrame, t.spec, t.frameKey);
+      if (rtp.packets.length > 0) t.resumeAfter = (rtp.firstSequence + rtp.packets.length - 1) & 0xffff;
+    }
+    this.firstSent = false;
   }
 
   /** Called by the connection with the subscription's resume (UDP backpressure polling). */
@@ -143,6 +162,7 @@ export class RtspPlayer implements ReaderSink {
     if (shared && this.shape !== '' && !this.reportDue(now)) {
       // In step and no sender report due: the same bytes as every player of this shape.
       this.latestMs = Math.max(this.latestMs, latestMediaMs(frames));
+      this.noteLastFrames(frames);
       tcp = this.stream.sharedBatch(this.shape, frames, () => this.encode(frames, now)) as Buffer[];
     } else {
       tcp = this.encode(frames, now);
@@ -157,19 +177,28 @@ export class RtspPlayer implements ReaderSink {
    * connection, which answers PLAY before any media goes out.
    */
   private startWith(frames: readonly MediaFrame[]): void {
-    const first = frames.find((f) => f.kind === 'video' || f.kind === 'audio');
-    if (first === undefined) return;
+    let first: MediaFrame | undefined;
     for (const f of frames) {
       for (const t of this.tracks) {
         if (f.kind === 'video-config' && t.spec.kind === 'video') this.stream.configure(f, t.spec, t.frameKey);
         if (t.firstSequence !== undefined || f.kind !== t.spec.kind || f.codec !== t.spec.codec) continue;
         const p = this.stream.packets(f, t.spec, t.frameKey);
-        if (p.packets.length > 0) t.firstSequence = p.firstSequence;
+        if (p.packets.length === 0 || !isNewer(p.firstSequence, t.resumeAfter)) continue;
+        t.firstSequence = p.firstSequence;
+        first ??= f;
       }
     }
+    if (first === undefined || (first.kind !== 'video' && first.kind !== 'audio')) return;
     const ms = first.kind === 'video' ? Math.min(first.dts, first.pts) : first.dts;
     this.firstSent = true;
     this.io.onFirstFrame(new Map(this.tracks.map((t) => [t.spec.index, this.stream.packetizer(t.spec).rtpTimestamp(ms)])));
+  }
+
+  private noteLastFrames(frames: readonly MediaFrame[]): void {
+    for (const f of frames) {
+      if (f.kind !== 'video' && f.kind !== 'audio') continue;
+      for (const t of this.tracks) if (f.kind === t.spec.kind && f.codec === t.spec.codec) t.lastFrame = f;
+    }
   }
 
   private reportDue(now: number): boolean {
@@ -189,7 +218,12 @@ export class RtspPlayer implements ReaderSink {
         if (f.kind !== t.spec.kind || f.codec !== t.spec.codec) continue;
         const rtp = this.stream.packets(f, t.spec, t.frameKey);
         if (rtp.packets.length === 0) continue;
+        if (t.resumeAfter !== undefined) {
+          if (!isNewer(rtp.firstSequence, t.resumeAfter)) continue; // sent before the pause
+          t.resumeAfter = undefined;
+        }
         t.firstSequence ??= rtp.firstSequence;
+        t.lastFrame = f;
         this.latestMs = Math.max(this.latestMs, f.kind === 'video' ? f.pts : f.dts);
         if (!t.sentAny || now - t.lastReportAt >= RTSP_SENDER_REPORT_INTERVAL_MS) {
           // One wall-clock ↔ stream-time mapping for every track, so players can align them (§6.4.1).
@@ -236,6 +270,13 @@ export class RtspPlayer implements ReaderSink {
     if (this.udpBlockedTimer) clearTimeout(this.udpBlockedTimer);
     this.udpBlockedTimer = undefined;
   }
+}
+
+/** True when RTP sequence number `seq` comes after `after` (16-bit serial order), or there is no `after`. */
+function isNewer(seq: number, after: number | undefined): boolean {
+  if (after === undefined) return true;
+  const d = (seq - after) & 0xffff;
+  return d !== 0 && d < 0x8000;
 }
 
 /** The latest media time of a batch (sender reports map wall-clock time to it). */
