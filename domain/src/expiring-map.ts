@@ -23,6 +23,8 @@ export class ExpiringMap<K, V> {
   readonly #maxEntries: number;
   readonly #refuseWhenFull: boolean;
   readonly #now: () => number;
+  /** No entry expires before this: while it is ahead, a full map has nothing expired to sweep. */
+  #earliestExpiryMs = Number.POSITIVE_INFINITY;
 
   constructor(options: ExpiringMapOptions) {
     if (!(Number.isInteger(options.maxEntries) && options.maxEntries >= 1)) {
@@ -57,6 +59,7 @@ export class ExpiringMap<K, V> {
     this.#entries.delete(key);
     if (this.#entries.size >= this.#maxEntries && !this.#makeRoom(nowMs)) return false;
     this.#entries.set(key, { value, expiresAtMs });
+    if (expiresAtMs < this.#earliestExpiryMs) this.#earliestExpiryMs = expiresAtMs;
     return true;
   }
 
@@ -66,7 +69,15 @@ export class ExpiringMap<K, V> {
   }
 
   #makeRoom(nowMs: number): boolean {
-    for (const [k, e] of this.#entries) if (nowMs >= e.expiresAtMs) this.#entries.delete(k);
+    // A full map of live entries (a flood of keys) costs one comparison per insert, not a walk of every entry.
+    if (nowMs >= this.#earliestExpiryMs) {
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const [k, e] of this.#entries) {
+        if (nowMs >= e.expiresAtMs) this.#entries.delete(k);
+        else if (e.expiresAtMs < earliest) earliest = e.expiresAtMs;
+      }
+      this.#earliestExpiryMs = earliest;
+    }
     if (this.#entries.size < this.#maxEntries) return true;
     if (this.#refuseWhenFull) return false;
     for (const k of this.#entries.keys()) {
