@@ -62,4 +62,3 @@ export function parsePrometheus(text: string): Map<string, Family> {
   }
   return families;
 }
-
