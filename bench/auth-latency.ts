@@ -27,7 +27,10 @@ try {
   });
   if (res.status !== 201) throw new Error(`user create failed: ${res.status}`);
 
-  const authorizer = createAuthorizer({ functionsUrl: fns.url, teaSecret: fns.teaSecret, serviceToken: fns.serviceToken }, { log: () => {} });
+  const authorizer = createAuthorizer(
+    { functionsUrl: fns.url, teaSecret: fns.teaSecret, serviceToken: fns.serviceToken },
+    { log: () => {} },
+  );
   const credentials = { kind: 'password', user: 'bench01', password: 'bench-pass', source: 'app-query' } as const;
   const request = (ip: string) => ({ action: 'publish', protocol: 'rtmp', app: 'live', stream: 'cam1', ip, credentials }) as const;
 
@@ -59,21 +62,9 @@ try {
   for (let i = 0; i < Math.min(n, 200); i++) {
     const s2 = await authorizer.connect({ app: 'live?authmod=adobe&user=bench01', ip: '127.0.0.1', protocol: 'rtmp', role: 'publisher' });
     if (s2.kind !== 'reject') throw new Error('no challenge');
-    const q = new Map(
-      s2.description
-        .slice(s2.description.indexOf('?reason=') + 1)
-        .split('&')
-        .map((kv) => kv.split('=', 2) as [string, string]),
-    );
+    const q = new Map(s2.description.slice(s2.description.indexOf('?reason=') + 1).split('&').map((kv) => kv.split('=', 2) as [string, string]));
     const c2 = i.toString(16).padStart(8, '0');
-    const response = adobeResponse({
-      user: 'bench01',
-      password: 'bench-pass',
-      salt: q.get('salt')!,
-      challenge: q.get('challenge')!,
-      opaque: q.get('opaque')!,
-      clientChallenge: c2,
-    });
+    const response = adobeResponse({ user: 'bench01', password: 'bench-pass', salt: q.get('salt')!, challenge: q.get('challenge')!, opaque: q.get('opaque')!, clientChallenge: c2 });
     const app = `live?authmod=adobe&user=bench01&challenge=${c2}&response=${response}&opaque=${q.get('opaque')}`;
     let ok = false;
     adobe.push(await time(async () => (ok = (await authorizer.connect({ app, ip: '127.0.0.1', protocol: 'rtmp', role: 'publisher' })).kind === 'accept')));

@@ -125,12 +125,7 @@ async function main(): Promise<void> {
       firstFrame.push(performance.now() - t0);
       await c.close();
     }
-    results.lateJoinerFirstVideoMs = {
-      samples: firstFrame.length,
-      p50: r1(pct(firstFrame, 50)),
-      p95: r1(pct(firstFrame, 95)),
-      max: r1(Math.max(...firstFrame)),
-    };
+    results.lateJoinerFirstVideoMs = { samples: firstFrame.length, p50: r1(pct(firstFrame, 50)), p95: r1(pct(firstFrame, 95)), max: r1(Math.max(...firstFrame)) };
 
     // 3. fan-out over the three processes
     const n = Number(args.players);
@@ -140,21 +135,7 @@ async function main(): Promise<void> {
         const out = join(dataDir, `load-${i}.json`);
         const child = spawn(
           process.execPath,
-          [
-            'bench/rtmp-load.mjs',
-            '--url',
-            `rtmp://127.0.0.1:${m.ports.rtmp}/live/bench`,
-            '--n',
-            String(per[i]),
-            '--ramp',
-            '100',
-            '--warmup',
-            '2',
-            '--duration',
-            args.seconds!,
-            '--json',
-            out,
-          ],
+          ['bench/rtmp-load.mjs', '--url', `rtmp://127.0.0.1:${m.ports.rtmp}/live/bench`, '--n', String(per[i]), '--ramp', '100', '--warmup', '2', '--duration', args.seconds!, '--json', out],
           { stdio: 'ignore' },
         );
         children.push(child);

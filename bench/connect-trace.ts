@@ -117,24 +117,8 @@ try {
   }
   const load = spawn(
     process.execPath,
-    [
-      join(benchDir, 'rtmp-load.mjs'),
-      '--url',
-      url,
-      '--n',
-      String(n),
-      '--ramp',
-      args.ramp,
-      '--warmup',
-      '1',
-      '--duration',
-      '2',
-      '--connect-timeout',
-      '8',
-      '--json',
-      join(tmp, 'load.json'),
-      '--quiet',
-    ],
+    [join(benchDir, 'rtmp-load.mjs'), '--url', url, '--n', String(n), '--ramp', args.ramp, '--warmup', '1', '--duration', '2',
+      '--connect-timeout', '8', '--json', join(tmp, 'load.json'), '--quiet'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   children.push(load);

@@ -70,16 +70,7 @@ for (const [name, call] of Object.entries(routes)) {
     );
     const elapsed = (performance.now() - started) / 1000;
     times.sort((a, b) => a - b);
-    rows.push({
-      route: `/${name}`,
-      concurrency,
-      requests,
-      p50: pct(times, 50),
-      p90: pct(times, 90),
-      p99: pct(times, 99),
-      max: times[times.length - 1],
-      rps: requests / elapsed,
-    });
+    rows.push({ route: `/${name}`, concurrency, requests, p50: pct(times, 50), p90: pct(times, 90), p99: pct(times, 99), max: times[times.length - 1], rps: requests / elapsed });
   }
 }
 
@@ -88,7 +79,4 @@ rmSync(dir, { recursive: true, force: true });
 const f = (n) => n.toFixed(2).padStart(7);
 console.log(`node ${process.version}, ${USERS} users in dynalite (on disk), loopback HTTP`);
 console.log('route   conc  requests     p50     p90     p99     max (ms)    req/s');
-for (const r of rows)
-  console.log(
-    `${r.route.padEnd(7)} ${String(r.concurrency).padStart(4)}  ${String(r.requests).padStart(8)} ${f(r.p50)} ${f(r.p90)} ${f(r.p99)} ${f(r.max)}      ${r.rps.toFixed(0).padStart(6)}`,
-  );
+for (const r of rows) console.log(`${r.route.padEnd(7)} ${String(r.concurrency).padStart(4)}  ${String(r.requests).padStart(8)} ${f(r.p50)} ${f(r.p90)} ${f(r.p99)} ${f(r.max)}      ${r.rps.toFixed(0).padStart(6)}`);

@@ -33,24 +33,11 @@ const mod = async <T>(path: string): Promise<T> => (await import(pathToFileURL(j
 
 type Frame = { kind: string };
 type Sink = { id: string; protocol: string; onPublish(): void; write(frames: readonly Frame[], shared: boolean): boolean; onUnpublish(): void; onEnd(): void };
-const { Hub } = await mod<{
-  Hub: new (o: unknown) => { publish(p: string, i: unknown): { ok: boolean; publication: { push(f: Frame): void } }; subscribe(p: string, s: Sink): unknown };
-}>('ingest/src/hub/hub.ts');
-const { RtmpServerSession } = await mod<{
-  RtmpServerSession: new (
-    o: unknown,
-  ) => { feed(b: Uint8Array): void; acceptConnect(t: number): void; acceptPublish(s: number, n: string): void; authorizeInput?(): void };
-}>('ingest/src/protocols/rtmp/rtmp-server-session.ts');
+const { Hub } = await mod<{ Hub: new (o: unknown) => { publish(p: string, i: unknown): { ok: boolean; publication: { push(f: Frame): void } }; subscribe(p: string, s: Sink): unknown } }>('ingest/src/hub/hub.ts');
+const { RtmpServerSession } = await mod<{ RtmpServerSession: new (o: unknown) => { feed(b: Uint8Array): void; acceptConnect(t: number): void; acceptPublish(s: number, n: string): void; authorizeInput?(): void } }>('ingest/src/protocols/rtmp/rtmp-server-session.ts');
 const { encodeMessageChunks } = await mod<{ encodeMessageChunks(m: unknown, c: number): Buffer }>('ingest/src/protocols/rtmp/chunk-encoder.ts');
 const { encodeAmf0 } = await mod<{ encodeAmf0(...v: unknown[]): Uint8Array }>('ingest/src/protocols/amf/amf0-encoder.ts');
-const { RtmpPlayerEncoder } = await mod<{
-  RtmpPlayerEncoder: new (
-    c: number,
-    s: number,
-    a: boolean,
-    v: boolean,
-  ) => { bytes?(f: readonly Frame[]): Buffer; batchParts?(f: readonly Frame[]): readonly Buffer[]; parts(f: readonly Frame[]): Buffer[] };
-}>('ingest/src/servers/rtmp/rtmp-player-encoder.ts');
+const { RtmpPlayerEncoder } = await mod<{ RtmpPlayerEncoder: new (c: number, s: number, a: boolean, v: boolean) => { bytes?(f: readonly Frame[]): Buffer; batchParts?(f: readonly Frame[]): readonly Buffer[]; parts(f: readonly Frame[]): Buffer[] } }>('ingest/src/servers/rtmp/rtmp-player-encoder.ts');
 
 // The publisher's bytes: handshake, connect, createStream, publish, Set Chunk Size 4096, then one
 // buffer per FLV tag of the source (chunked at 4096), as ffmpeg writes them.
@@ -58,9 +45,7 @@ const source = readFileSync(a.source ?? join(import.meta.dirname, '.cache/testsr
 const cmd = (csid: number, streamId: number, ...values: unknown[]): Buffer =>
   encodeMessageChunks({ chunkStreamId: csid, timestamp: 0, typeId: 20, streamId, payload: Buffer.from(encodeAmf0(...values)) }, 128);
 const setup = Buffer.concat([
-  Buffer.from([3]),
-  Buffer.alloc(1536),
-  Buffer.alloc(1536),
+  Buffer.from([3]), Buffer.alloc(1536), Buffer.alloc(1536),
   cmd(3, 0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://127.0.0.1/live' }),
   cmd(3, 0, 'createStream', 2, null),
   cmd(4, 1, 'publish', 3, null, 'bench', 'live'),
@@ -81,11 +66,7 @@ for (let o = source.readUInt32BE(5) + 4; o + 11 <= source.length; ) {
 const sourceSeconds = 30;
 
 async function once(): Promise<{ cpuMs: number; mb: number; outMb: number }> {
-  const hub = new Hub({
-    gop: { maxBytes: 8 << 20, maxDurationMs: 10_000 },
-    reader: { maxQueueBytes: 8 << 20, maxBlockedMs: 10_000 },
-    waitForPublisherMs: 30_000,
-  });
+  const hub = new Hub({ gop: { maxBytes: 8 << 20, maxDurationMs: 10_000 }, reader: { maxQueueBytes: 8 << 20, maxBlockedMs: 10_000 }, waitForPublisherMs: 30_000 });
   let out = 0;
   const sessions = Array.from({ length: M }, (_, i) => {
     const path = `live/bench${i}`;
@@ -106,11 +87,7 @@ async function once(): Promise<{ cpuMs: number; mb: number; outMb: number }> {
     const encoder = new RtmpPlayerEncoder(4096, 1, true, true);
     for (let k = 0; k < K; k++) {
       hub.subscribe(path, {
-        id: `r${i}-${k}`,
-        protocol: 'rtmp',
-        onPublish: () => undefined,
-        onUnpublish: () => undefined,
-        onEnd: () => undefined,
+        id: `r${i}-${k}`, protocol: 'rtmp', onPublish: () => undefined, onUnpublish: () => undefined, onEnd: () => undefined,
         write: (frames, shared) => {
           if (shared && encoder.batchParts) for (const p of encoder.batchParts(frames)) out += p.byteLength;
           else if (shared && encoder.bytes) out += encoder.bytes(frames).byteLength;

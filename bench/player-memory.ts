@@ -85,8 +85,7 @@ function heapSummary(file: string): Map<string, { count: number; bytes: number }
   const out = new Map<string, { count: number; bytes: number }>();
   for (let i = 0; i < snap.nodes.length; i += width) {
     const type = types[snap.nodes[i + typeAt]];
-    const name =
-      type === 'string' || type === 'number' || type === 'concatenated string' || type === 'sliced string' ? '' : snap.strings[snap.nodes[i + nameAt]];
+    const name = type === 'string' || type === 'number' || type === 'concatenated string' || type === 'sliced string' ? '' : snap.strings[snap.nodes[i + nameAt]];
     const key = `${type}:${name.slice(0, 60)}`;
     const entry = out.get(key) ?? { count: 0, bytes: 0 };
     entry.count++;
@@ -139,21 +138,8 @@ try {
     process.execPath,
     [
       join(benchDir, 'rtmp-load.mjs'),
-      '--url',
-      url,
-      '--n',
-      String(n),
-      '--ramp',
-      '200',
-      '--warmup',
-      '2',
-      '--duration',
-      String(seconds),
-      '--stop-reading',
-      args['stop-reading'],
-      '--json',
-      join(tmp, 'load.json'),
-      '--quiet',
+      '--url', url, '--n', String(n), '--ramp', '200', '--warmup', '2', '--duration', String(seconds),
+      '--stop-reading', args['stop-reading'], '--json', join(tmp, 'load.json'), '--quiet',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
@@ -189,10 +175,7 @@ try {
     framesDropped: info.framesDropped,
     load: {
       ...Object.fromEntries(
-        ['receivingMedia', 'disconnected', 'stalls', 'playersWithStalls', 'maxGapMs', 'stoppedReading', 'connectAnswerMs', 'ttfkMs'].map((k) => [
-          k,
-          loadResult.players[k],
-        ]),
+        ['receivingMedia', 'disconnected', 'stalls', 'playersWithStalls', 'maxGapMs', 'stoppedReading', 'connectAnswerMs', 'ttfkMs'].map((k) => [k, loadResult.players[k]]),
       ),
       stoppedPlayers: loadResult.stoppedPlayers,
     },

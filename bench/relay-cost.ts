@@ -33,40 +33,9 @@ function ffmpeg(args: string[]): ChildProcess {
 }
 
 function publish(url: string): ChildProcess {
-  return ffmpeg([
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=1280x720:rate=30',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-b:v',
-    '4M',
-    '-maxrate',
-    '4M',
-    '-bufsize',
-    '2M',
-    '-g',
-    '60',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-f',
-    'flv',
-    url,
-  ]);
+  return ffmpeg(['-re', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-b:v', '4M', '-maxrate', '4M', '-bufsize', '2M', '-g', '60', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-f', 'flv', url]);
 }
 
 const player = (url: string) => ffmpeg(['-i', url, '-c', 'copy', '-f', 'null', '-']);
@@ -78,11 +47,7 @@ async function cpuWindow(ms: number): Promise<number> {
   return (d.user + d.system) / 1e6;
 }
 
-const bytesTo = (a: RunningIngest, protocol: string) =>
-  a.registry
-    .list()
-    .filter((c) => c.protocol === protocol && c.role === 'player')
-    .reduce((n, c) => n + c.bytesOut(), 0);
+const bytesTo = (a: RunningIngest, protocol: string) => a.registry.list().filter((c) => c.protocol === protocol && c.role === 'player').reduce((n, c) => n + c.bytesOut(), 0);
 
 async function main(): Promise<void> {
   const a = await ingest();
@@ -145,9 +110,7 @@ async function main(): Promise<void> {
   subB.close();
   delays.sort((x, y) => x - y);
   const q = (p: number) => delays[Math.min(delays.length - 1, Math.floor(p * delays.length))]!.toFixed(2);
-  const latencyLine = delays.length
-    ? `one relay hop (hub A → relay RTMP → hub B, loopback): median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms over ${delays.length} video frames`
-    : 'latency: no frames matched';
+  const latencyLine = delays.length ? `one relay hop (hub A → relay RTMP → hub B, loopback): median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms over ${delays.length} video frames` : 'latency: no frames matched';
 
   pub.kill('SIGKILL');
   await a.close();

@@ -17,7 +17,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const missing = ['bash', 'ffmpeg', 'ss', 'setsid', 'timeout'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
+const missing = ['bash', 'ffmpeg', 'ss', 'setsid', 'timeout'].filter(
+  (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0,
+);
 if (missing.length > 0) {
   process.stderr.write(`bench: missing ${missing.join(', ')} (see bench/README.md)\n`);
   process.exit(2);

@@ -29,64 +29,20 @@ const { values: args } = parseArgs({ options: { seconds: { type: 'string', defau
 const seconds = Number(args.seconds);
 const dir = mkdtempSync(join(tmpdir(), 'sg-srt-bench-'));
 const clip = join(dir, 'clip.ts');
-const enc = spawnSync('ffmpeg', [
-  '-hide_banner',
-  '-loglevel',
-  'error',
-  '-f',
-  'lavfi',
-  '-i',
-  'testsrc2=size=1280x720:rate=30',
-  '-f',
-  'lavfi',
-  '-i',
-  'sine',
-  '-t',
-  String(seconds),
-  '-c:v',
-  'libx264',
-  '-preset',
-  'ultrafast',
-  '-b:v',
-  args.bitrate!,
-  '-maxrate',
-  args.bitrate!,
-  '-bufsize',
-  '2M',
-  '-g',
-  '60',
-  '-c:a',
-  'aac',
-  '-f',
-  'mpegts',
-  clip,
-]);
+const enc = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine', '-t', String(seconds),
+  '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', args.bitrate!, '-maxrate', args.bitrate!, '-bufsize', '2M', '-g', '60', '-c:a', 'aac', '-f', 'mpegts', clip]);
 if (enc.status !== 0) throw new Error(`encode failed: ${enc.stderr}`);
 
 const srtPort = await freeUdpPort();
 const config = loadConfig({
-  STREAMGATE_AUTH: 'off',
-  STREAMGATE_HOST: '127.0.0.1',
-  STREAMGATE_RTMP_PORT: '0',
-  STREAMGATE_RTMPS_PORT: '0',
-  STREAMGATE_HTTP_PORT: '0',
-  STREAMGATE_FLV_PORT: '0',
-  STREAMGATE_RELAY_FLV_PORT: '0',
-  STREAMGATE_TS_PORT: '0',
-  STREAMGATE_RTSP_PORTS: '0',
-  STREAMGATE_ADMIN_PORT: '0',
-  STREAMGATE_SRT_PORT: String(srtPort),
-  STREAMGATE_DATA_DIR: dir,
+  STREAMGATE_AUTH: 'off', STREAMGATE_HOST: '127.0.0.1', STREAMGATE_RTMP_PORT: '0', STREAMGATE_RTMPS_PORT: '0', STREAMGATE_HTTP_PORT: '0', STREAMGATE_FLV_PORT: '0',
+  STREAMGATE_RELAY_FLV_PORT: '0', STREAMGATE_TS_PORT: '0', STREAMGATE_RTSP_PORTS: '0', STREAMGATE_ADMIN_PORT: '0', STREAMGATE_SRT_PORT: String(srtPort), STREAMGATE_DATA_DIR: dir,
 });
 const ingest = await startIngest(config, { log: process.env.BENCH_LOG ? createLogger('warn') : silentLogger });
 
 function publish(url: string, format: string): Promise<void> {
   return new Promise((resolve) => {
-    const p = spawn(
-      'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip, '-c', 'copy', ...(format === 'flv' ? ['-c:a', 'aac'] : []), '-f', format, url],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-i', clip, '-c', 'copy', ...(format === 'flv' ? ['-c:a', 'aac'] : []), '-f', format, url], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) => {
@@ -109,9 +65,7 @@ async function cost(name: string, url: string, format: string, path: string): Pr
   const cpu = process.cpuUsage(before);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const wallS = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(
-    `${name}: ${(bytes / 1e6).toFixed(1)} MB in ${wallS.toFixed(1)} s, ingest CPU ${cpuS.toFixed(2)} s → ${(cpuS / (bytes / 1e9)).toFixed(1)} CPU-s per GB`,
-  );
+  console.log(`${name}: ${(bytes / 1e6).toFixed(1)} MB in ${wallS.toFixed(1)} s, ingest CPU ${cpuS.toFixed(2)} s → ${(cpuS / (bytes / 1e9)).toFixed(1)} CPU-s per GB`);
 }
 
 await cost('SRT publish ', `srt://127.0.0.1:${srtPort}?streamid=publish:live/bsrt`, 'mpegts', 'live/bsrt');
@@ -122,11 +76,7 @@ const hubAt = new Map<number, number>();
 const pub = publish(`srt://127.0.0.1:${srtPort}?streamid=publish:live/lat`, 'mpegts');
 while (!ingest.hub.isLive('live/lat')) await new Promise((r) => setTimeout(r, 20));
 const sub = ingest.hub.subscribe('live/lat', {
-  id: 'bench',
-  protocol: 'bench',
-  onPublish: () => undefined,
-  onUnpublish: () => undefined,
-  onEnd: () => undefined,
+  id: 'bench', protocol: 'bench', onPublish: () => undefined, onUnpublish: () => undefined, onEnd: () => undefined,
   write: (frames) => {
     const now = performance.now();
     for (const f of frames) if (f.kind === 'video' && !hubAt.has(Math.round(f.dts))) hubAt.set(Math.round(f.dts), now);
@@ -137,31 +87,7 @@ const deltas: number[] = [];
 // The GOP cache gives the player frames that entered the hub before it joined: only frames that
 // entered well after it are a latency.
 const joinedAt = performance.now() + 1000;
-const player = spawn(
-  'ffmpeg',
-  [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-fflags',
-    'nobuffer',
-    '-analyzeduration',
-    '500000',
-    '-i',
-    `srt://127.0.0.1:${srtPort}?streamid=read:live/lat`,
-    '-c',
-    'copy',
-    '-copyts',
-    '-muxdelay',
-    '0',
-    '-flush_packets',
-    '1',
-    '-f',
-    'mpegts',
-    'pipe:1',
-  ],
-  { stdio: ['ignore', 'pipe', 'ignore'] },
-);
+const player = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-fflags', 'nobuffer', '-analyzeduration', '500000', '-i', `srt://127.0.0.1:${srtPort}?streamid=read:live/lat`, '-c', 'copy', '-copyts', '-muxdelay', '0', '-flush_packets', '1', '-f', 'mpegts', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
 const demux = new TsDemuxer();
 player.stdout.on('data', (d: Buffer) => {
   const now = performance.now();
@@ -177,8 +103,6 @@ sub.close();
 // The player's start-up (probing, catching up) is over by the second half.
 const live = deltas.slice(Math.floor(deltas.length / 2)).sort((a, b) => a - b);
 const q = (p: number): string => (live.length ? live[Math.min(live.length - 1, Math.floor(p * live.length))]!.toFixed(0) : '-');
-console.log(
-  `SRT play latency (hub → player's ffmpeg output, default 120 ms TSBPD): p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms over ${live.length} frames`,
-);
+console.log(`SRT play latency (hub → player's ffmpeg output, default 120 ms TSBPD): p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${q(1)} ms over ${live.length} frames`);
 await ingest.close();
 rmSync(dir, { recursive: true, force: true });

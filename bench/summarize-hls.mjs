@@ -7,96 +7,46 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values: A } = parseArgs({
-  options: { raw: { type: 'string' }, json: { type: 'string' }, md: { type: 'string' }, meta: { type: 'string', default: '{}' } },
-});
+const { values: A } = parseArgs({ options: { raw: { type: 'string' }, json: { type: 'string' }, md: { type: 'string' }, meta: { type: 'string', default: '{}' } } });
 const meta = JSON.parse(A.meta);
-const runs = fs
-  .readdirSync(A.raw)
-  .filter((f) => f.startsWith('hls-') && f.endsWith('.json'))
-  .map((f) => JSON.parse(fs.readFileSync(path.join(A.raw, f), 'utf8')));
-const skipped = fs
-  .readdirSync(A.raw)
-  .filter((f) => f.endsWith('-skip.json'))
-  .map((f) => JSON.parse(fs.readFileSync(path.join(A.raw, f), 'utf8')));
+const runs = fs.readdirSync(A.raw).filter((f) => f.startsWith('hls-') && f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(A.raw, f), 'utf8')));
+const skipped = fs.readdirSync(A.raw).filter((f) => f.endsWith('-skip.json')).map((f) => JSON.parse(fs.readFileSync(path.join(A.raw, f), 'utf8')));
 const nums = (xs) => xs.filter((x) => typeof x === 'number' && Number.isFinite(x));
-const median = (xs) => {
-  const s = nums(xs).sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
-};
-const min = (xs) => {
-  const s = nums(xs);
-  return s.length ? Math.min(...s) : null;
-};
-const max = (xs) => {
-  const s = nums(xs);
-  return s.length ? Math.max(...s) : null;
-};
+const median = (xs) => { const s = nums(xs).sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null; };
+const min = (xs) => { const s = nums(xs); return s.length ? Math.min(...s) : null; };
+const max = (xs) => { const s = nums(xs); return s.length ? Math.max(...s) : null; };
 const rd = (x, d = 2) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
 const ns = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
 const peers = [...new Set(runs.map((r) => r.peer))];
 const summary = [];
-for (const n of ns)
-  for (const peer of peers) {
-    const R = runs.filter((r) => r.n === n && r.peer === peer);
-    if (!R.length) continue;
-    const mm = (get) => ({ median: rd(median(R.map(get))), min: rd(min(R.map(get))) });
-    summary.push({
-      n,
-      peer,
-      rounds: R.length,
-      cpuSecPerGB: mm((r) => r.serverCpuSecPerGB),
-      userSecPerGB: mm((r) => r.serverUserSecPerGB),
-      cpuPct: mm((r) => r.serverCpuPct),
-      mbit: mm((r) => r.mbit),
-      playlistMs: {
-        p50: rd(median(R.map((r) => r.playlistMs.p50)), 1),
-        p99: rd(median(R.map((r) => r.playlistMs.p99)), 1),
-        p99Max: rd(max(R.map((r) => r.playlistMs.p99)), 1),
-      },
-      segmentMs: { p50: rd(median(R.map((r) => r.segmentMs.p50)), 1), p99: rd(median(R.map((r) => r.segmentMs.p99)), 1) },
-      errors: R.reduce((a, r) => a + r.errors, 0),
-      playlists: R.reduce((a, r) => a + r.playlists, 0),
-      segments: R.reduce((a, r) => a + r.segments, 0),
-      clientCpuPct: rd(median(R.map((r) => r.clientCpuPct)), 1),
-      loadavg: rd(median(R.map((r) => r.loadavg)), 1),
-    });
-  }
+for (const n of ns) for (const peer of peers) {
+  const R = runs.filter((r) => r.n === n && r.peer === peer);
+  if (!R.length) continue;
+  const mm = (get) => ({ median: rd(median(R.map(get))), min: rd(min(R.map(get))) });
+  summary.push({ n, peer, rounds: R.length, cpuSecPerGB: mm((r) => r.serverCpuSecPerGB), userSecPerGB: mm((r) => r.serverUserSecPerGB), cpuPct: mm((r) => r.serverCpuPct), mbit: mm((r) => r.mbit),
+    playlistMs: { p50: rd(median(R.map((r) => r.playlistMs.p50)), 1), p99: rd(median(R.map((r) => r.playlistMs.p99)), 1), p99Max: rd(max(R.map((r) => r.playlistMs.p99)), 1) },
+    segmentMs: { p50: rd(median(R.map((r) => r.segmentMs.p50)), 1), p99: rd(median(R.map((r) => r.segmentMs.p99)), 1) },
+    errors: R.reduce((a, r) => a + r.errors, 0), playlists: R.reduce((a, r) => a + r.playlists, 0), segments: R.reduce((a, r) => a + r.segments, 0),
+    clientCpuPct: rd(median(R.map((r) => r.clientCpuPct)), 1), loadavg: rd(median(R.map((r) => r.loadavg)), 1) });
+}
 const ratios = {};
 for (const n of ns) {
   ratios[n] = {};
-  for (const a of summary.filter((s) => s.n === n))
-    for (const b of summary.filter((s) => s.n === n)) {
-      if (a === b || !a.cpuSecPerGB.min || !b.cpuSecPerGB.min) continue;
-      (ratios[n][a.peer] ??= {})[b.peer] = { ofMin: rd(a.cpuSecPerGB.min / b.cpuSecPerGB.min), ofMedian: rd(a.cpuSecPerGB.median / b.cpuSecPerGB.median) };
-    }
+  for (const a of summary.filter((s) => s.n === n)) for (const b of summary.filter((s) => s.n === n)) {
+    if (a === b || !a.cpuSecPerGB.min || !b.cpuSecPerGB.min) continue;
+    (ratios[n][a.peer] ??= {})[b.peer] = { ofMin: rd(a.cpuSecPerGB.min / b.cpuSecPerGB.min), ofMedian: rd(a.cpuSecPerGB.median / b.cpuSecPerGB.median) };
+  }
 }
 const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadavgAtEnd: os.loadavg().map((x) => rd(x)) };
-fs.writeFileSync(
-  A.json,
-  JSON.stringify(
-    { tool: 'bench/run-peers.sh --scenario hls', date: new Date().toISOString(), machine, meta, summary, cpuSecPerGBRatios: ratios, skipped, runs },
-    null,
-    1,
-  ) + '\n',
-);
+fs.writeFileSync(A.json, JSON.stringify({ tool: 'bench/run-peers.sh --scenario hls', date: new Date().toISOString(), machine, meta, summary, cpuSecPerGBRatios: ratios, skipped, runs }, null, 1) + '\n');
 const f = (x) => (x === null || x === undefined ? '–' : String(x));
-const L = [
-  `# HLS polling side by side — ${new Date().toISOString().slice(0, 10)}`,
-  '',
+const L = [`# HLS polling side by side — ${new Date().toISOString().slice(0, 10)}`, '',
   `Machine: ${machine.cores} cores (${machine.cpu}). Run: ${meta.rounds} rounds, warmup ${meta.warmupSec} s, window ${meta.durationSec} s; wall ${meta.wallSec} s.${meta.label ? ` Label: ${meta.label}.` : ''}`,
-  "Clients: bench/hls-poll.mjs (playlist every target duration / 2, each new segment once, keep-alive). CPU = the server's process group per GB served. sg-hls: streamgate's HLS from memory; nginx-hls: nginx-rtmp writes the files, nginx serves them with sendfile. Median (min) over rounds.",
-  '',
-  '| N | peer | CPU s/GB | user s/GB | CPU % of a core | Mbit/s | playlist p50 / p99 ms (worst p99) | segment p50 / p99 ms | requests (errors) | client CPU % | load avg |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-];
-for (const s of summary)
-  L.push(
-    `| ${s.n} | ${s.peer} | ${f(s.cpuSecPerGB.median)} (${f(s.cpuSecPerGB.min)}) | ${f(s.userSecPerGB.median)} | ${f(s.cpuPct.median)} | ${f(s.mbit.median)} | ${f(s.playlistMs.p50)} / ${f(s.playlistMs.p99)} (${f(s.playlistMs.p99Max)}) | ${f(s.segmentMs.p50)} / ${f(s.segmentMs.p99)} | ${s.playlists + s.segments} (${s.errors}) | ${f(s.clientCpuPct)} | ${f(s.loadavg)} |`,
-  );
+  'Clients: bench/hls-poll.mjs (playlist every target duration / 2, each new segment once, keep-alive). CPU = the server\'s process group per GB served. sg-hls: streamgate\'s HLS from memory; nginx-hls: nginx-rtmp writes the files, nginx serves them with sendfile. Median (min) over rounds.', '',
+  '| N | peer | CPU s/GB | user s/GB | CPU % of a core | Mbit/s | playlist p50 / p99 ms (worst p99) | segment p50 / p99 ms | requests (errors) | client CPU % | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+for (const s of summary) L.push(`| ${s.n} | ${s.peer} | ${f(s.cpuSecPerGB.median)} (${f(s.cpuSecPerGB.min)}) | ${f(s.userSecPerGB.median)} | ${f(s.cpuPct.median)} | ${f(s.mbit.median)} | ${f(s.playlistMs.p50)} / ${f(s.playlistMs.p99)} (${f(s.playlistMs.p99Max)}) | ${f(s.segmentMs.p50)} / ${f(s.segmentMs.p99)} | ${s.playlists + s.segments} (${s.errors}) | ${f(s.clientCpuPct)} | ${f(s.loadavg)} |`);
 L.push('', '## CPU s/GB ratios (row ÷ column): of the minimums (of the medians)', '');
-for (const n of ns)
-  for (const [a, row] of Object.entries(ratios[n])) for (const [b, r] of Object.entries(row)) L.push(`- N=${n}: ${a} ÷ ${b} = ${r.ofMin} (${r.ofMedian})`);
+for (const n of ns) for (const [a, row] of Object.entries(ratios[n])) for (const [b, r] of Object.entries(row)) L.push(`- N=${n}: ${a} ÷ ${b} = ${r.ofMin} (${r.ofMedian})`);
 if (skipped.length) L.push('', '## Skipped', '', ...skipped.map((s) => `- ${s.peer}${s.n ? ` N=${s.n}` : ''} round ${s.round}: ${s.skipped}`));
 fs.writeFileSync(A.md, L.join('\n') + '\n');
 console.error(`wrote ${A.json} and ${A.md}: ${runs.length} runs`);

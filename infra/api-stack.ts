@@ -133,11 +133,7 @@ export class ApiStack extends Stack {
     // The users function also serves the relays routes; its /ingest/relays answer carries target
     // URLs in clear, so it authenticates the ingest the way /acl does. Relay URLs naming private or
     // loopback addresses are refused here (STREAMGATE_RELAY_ALLOW_PRIVATE stays off in AWS).
-    this.users = new ApiFunction(this, 'Users', {
-      app: 'users',
-      namePrefix,
-      environment: { [FUNCTION_ENV.aclAuth]: props.aclAuth, [FUNCTION_ENV.relayAllowPrivate]: 'off' },
-    });
+    this.users = new ApiFunction(this, 'Users', { app: 'users', namePrefix, environment: { [FUNCTION_ENV.aclAuth]: props.aclAuth, [FUNCTION_ENV.relayAllowPrivate]: 'off' } });
     data.users.bindTable(this.users.fn, 'readWrite');
     data.relays.bindTable(this.users.fn, 'readWrite');
     if (props.aclAuth === 'token') data.serviceToken.bindSecret(this.users.fn, FUNCTION_ENV.serviceTokenArn);
@@ -175,10 +171,8 @@ export class ApiStack extends Stack {
         if (authorizer === undefined) Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: open });
       }
     };
-    const usersOpen =
-      'The users app checks the admin bearer token (Secrets Manager) on every request itself, in constant time; an operator CLI cannot sign requests with IAM.';
-    const tokenOpen =
-      'With aclAuth=token the ingest cannot sign requests: the route checks the service bearer token (acl) or the TEA secret with a per-source failure throttle (token), as a Wowza token provider does.';
+    const usersOpen = 'The users app checks the admin bearer token (Secrets Manager) on every request itself, in constant time; an operator CLI cannot sign requests with IAM.';
+    const tokenOpen = 'With aclAuth=token the ingest cannot sign requests: the route checks the service bearer token (acl) or the TEA secret with a per-source failure throttle (token), as a Wowza token provider does.';
     route('/users', [HttpMethod.ANY], users, undefined, usersOpen);
     route('/users/{proxy+}', [HttpMethod.ANY], users, undefined, usersOpen);
     route(RELAY_ROUTES.admin, [HttpMethod.ANY], users, undefined, usersOpen);
@@ -192,13 +186,7 @@ export class ApiStack extends Stack {
     // how the token app tells the ingest from a public caller (which it throttles per source).
     route(TOKEN_ROUTES.ingest, [HttpMethod.GET, HttpMethod.POST], token, props.aclAuth === 'iam' ? iam : undefined, tokenOpen);
     if (props.exposeToken) {
-      route(
-        TOKEN_ROUTES.wowza,
-        [HttpMethod.GET, HttpMethod.POST],
-        token,
-        undefined,
-        'exposeToken opens the Wowza-compatible token provider on purpose: an external Wowza server cannot sign; the TEA secret protects it and failed lookups are throttled per source.',
-      );
+      route(TOKEN_ROUTES.wowza, [HttpMethod.GET, HttpMethod.POST], token, undefined, 'exposeToken opens the Wowza-compatible token provider on purpose: an external Wowza server cannot sign; the TEA secret protects it and failed lookups are throttled per source.');
     }
 
     this.serverErrorAlarm = new Alarm(this, 'ServerErrors', {
@@ -207,8 +195,7 @@ export class ApiStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        'The functions API answered 5xx five times or more in 5 minutes: publishes are being denied (fail closed). See the access log and the function logs by requestId.',
+      alarmDescription: 'The functions API answered 5xx five times or more in 5 minutes: publishes are being denied (fail closed). See the access log and the function logs by requestId.',
     });
     if (props.alarmTopicArn !== undefined) {
       this.serverErrorAlarm.addAlarmAction(new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)));

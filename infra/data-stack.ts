@@ -47,7 +47,7 @@ export class DataStack extends Stack {
     this.registry = new RegistryTable(this, 'Registry', { tableName: `streamgate-${props.stage}-registry` });
     this.clusterToken = new GeneratedSecret(this, 'ClusterToken', {
       secretName: `${prefix}/cluster-token`,
-      description: "streamgate: bearer token of the ingest tasks' private pull port",
+      description: 'streamgate: bearer token of the ingest tasks\' private pull port',
       alphabet: 'alnum',
       length: 48,
       rotation:

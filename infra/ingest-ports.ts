@@ -30,33 +30,9 @@ export interface IngestTarget {
  * SRT (UDP 8890), or, when raw ingest is allowed, the two raw ones instead (five at most).
  */
 export const INGEST_TARGETS: readonly IngestTarget[] = [
-  {
-    name: 'rtmp',
-    containerPort: 1935,
-    access: 'public',
-    listeners: [
-      { port: 1935, protocol: 'TCP' },
-      { port: 443, protocol: 'TLS' },
-    ],
-  },
-  {
-    name: 'rtsp',
-    containerPort: 5544,
-    access: 'public',
-    listeners: [
-      { port: 5544, protocol: 'TCP' },
-      { port: 5554, protocol: 'TCP' },
-    ],
-  },
-  {
-    name: 'http',
-    containerPort: 8080,
-    access: 'public',
-    listeners: [
-      { port: 8080, protocol: 'TCP' },
-      { port: 8443, protocol: 'TLS' },
-    ],
-  },
+  { name: 'rtmp', containerPort: 1935, access: 'public', listeners: [{ port: 1935, protocol: 'TCP' }, { port: 443, protocol: 'TLS' }] },
+  { name: 'rtsp', containerPort: 5544, access: 'public', listeners: [{ port: 5544, protocol: 'TCP' }, { port: 5554, protocol: 'TCP' }] },
+  { name: 'http', containerPort: 8080, access: 'public', listeners: [{ port: 8080, protocol: 'TCP' }, { port: 8443, protocol: 'TLS' }] },
   { name: 'flv', containerPort: 6666, access: 'raw', listeners: [{ port: 6666, protocol: 'TCP' }] },
   { name: 'ts', containerPort: 9999, access: 'raw', listeners: [{ port: 9999, protocol: 'TCP' }] },
   // One UDP flow (client address and port) stays on one task for its life: SRT's peer state lives

@@ -13,7 +13,14 @@ import {
   Protocol as EcsProtocol,
   Secret as EcsSecret,
 } from 'aws-cdk-lib/aws-ecs';
-import { ListenerCertificate, NetworkLoadBalancer, NetworkTargetGroup, Protocol, SslPolicy, TargetType } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import {
+  ListenerCertificate,
+  NetworkLoadBalancer,
+  NetworkTargetGroup,
+  Protocol,
+  SslPolicy,
+  TargetType,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -238,14 +245,12 @@ export class IngestStack extends Stack {
     props.grantInvoke(task.taskRole);
     Validations.of(task).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason:
-        'The environment holds settings only (ports, URLs, log level, CIDRs); the TEA secret and service token come from Secrets Manager through `secrets`.',
+      reason: 'The environment holds settings only (ports, URLs, log level, CIDRs); the TEA secret and service token come from Secrets Manager through `secrets`.',
     });
     if (task.executionRole !== undefined) {
       Validations.of(task.executionRole).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecr:GetAuthorizationToken has no resource-level permissions (it must be granted on *); every other action of the execution role is scoped to the image repository, the log group and the task secrets.',
+        reason: 'ecr:GetAuthorizationToken has no resource-level permissions (it must be granted on *); every other action of the execution role is scoped to the image repository, the log group and the task secrets.',
       });
     }
 
@@ -272,7 +277,7 @@ export class IngestStack extends Stack {
       );
       Validations.of(task.taskRole).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<ClusterEB0386A7>/*]',
-        reason: "A task protects itself: task ids are not known at deploy time, so the grant names every task of this service's cluster and nothing else.",
+        reason: 'A task protects itself: task ids are not known at deploy time, so the grant names every task of this service\'s cluster and nothing else.',
       });
     }
 
@@ -324,7 +329,9 @@ export class IngestStack extends Stack {
         this.loadBalancer.addListener(`Listener${l.port}`, {
           port: l.port,
           protocol: l.protocol === 'TLS' ? Protocol.TLS : l.protocol === 'UDP' ? Protocol.UDP : Protocol.TCP,
-          ...(l.protocol === 'TLS' ? { certificates: [ListenerCertificate.fromArn(config.certificateArn!)], sslPolicy: SslPolicy.RECOMMENDED_TLS } : {}),
+          ...(l.protocol === 'TLS'
+            ? { certificates: [ListenerCertificate.fromArn(config.certificateArn!)], sslPolicy: SslPolicy.RECOMMENDED_TLS }
+            : {}),
           defaultTargetGroups: [targetGroup],
         });
       }
@@ -403,8 +410,7 @@ export class IngestStack extends Stack {
     if (config.publisherCidrs.includes('0.0.0.0/0')) {
       Validations.of(sg).acknowledge({
         id: 'AwsSolutions-EC23',
-        reason:
-          'A public media server: publishers and viewers connect from anywhere (publisherCidrs is 0.0.0.0/0 by choice); every stream is authorized by the functions, and only the NLB listener ports are open.',
+        reason: 'A public media server: publishers and viewers connect from anywhere (publisherCidrs is 0.0.0.0/0 by choice); every stream is authorized by the functions, and only the NLB listener ports are open.',
       });
     }
     return sg;

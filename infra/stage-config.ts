@@ -177,11 +177,7 @@ function bool(value: unknown, key: string): boolean | undefined {
 
 function list(value: unknown, key: string): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string')
-    return value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((s) => s.trim());
   throw new StageConfigError(key, `expected a comma-separated string or a list of strings, got ${JSON.stringify(value)}`);
 }

@@ -25,7 +25,9 @@ import { build } from 'esbuild';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The shared esbuild options, as infra/bundle-options.json states them. */
-export const bundleOptions = JSON.parse(readFileSync(join(repoRoot, 'infra', 'bundle-options.json'), 'utf8'));
+export const bundleOptions = JSON.parse(
+  readFileSync(join(repoRoot, 'infra', 'bundle-options.json'), 'utf8'),
+);
 
 /** Names of the Lambda apps (token, acl, users). */
 export const functionNames = Object.keys(bundleOptions.functions.entries);

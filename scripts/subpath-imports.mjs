@@ -46,9 +46,7 @@ function* files(dir) {
 /** The specifier to write instead of `spec` in `file`, or undefined to leave it. */
 function rewrite(file, spec) {
   if (!spec.startsWith('../')) return undefined;
-  const target = relative(ROOT, resolve(ROOT, dirname(file), spec))
-    .split(sep)
-    .join('/');
+  const target = relative(ROOT, resolve(ROOT, dirname(file), spec)).split(sep).join('/');
   const to = areaOf(target);
   if (to === undefined) return undefined;
   const from = areaOf(file);
@@ -96,7 +94,5 @@ if (pkgChanged && !check) {
   writeFileSync(pkgPath, `${JSON.stringify(next, null, 2)}\n`);
 }
 
-process.stdout.write(
-  `${check ? 'would rewrite' : 'rewrote'} ${changedImports} imports in ${changedFiles} files${pkgChanged ? '; package.json imports ' + (check ? 'would be set' : 'set') : ''}\n`,
-);
+process.stdout.write(`${check ? 'would rewrite' : 'rewrote'} ${changedImports} imports in ${changedFiles} files${pkgChanged ? '; package.json imports ' + (check ? 'would be set' : 'set') : ''}\n`);
 if (check && (changedImports > 0 || pkgChanged)) process.exit(1);

@@ -72,10 +72,7 @@ export async function runSmokeTest({ call, adminToken, serviceToken, teaSecret, 
   check('/acl allows a granted stream', allowed.status === 200 && allowed.json?.allowed === true, allowed);
   const denied = await acl('other');
   check('/acl denies a stream outside the grants', denied.status === 200 && denied.json?.allowed === false, denied);
-  const noCredential = await call('POST', '/acl', {
-    headers: { 'content-type': 'application/json' },
-    body: json({ user: name, action: 'publish', app: 'live', stream: 'cam-1', ip: '203.0.113.9' }),
-  });
+  const noCredential = await call('POST', '/acl', { headers: { 'content-type': 'application/json' }, body: json({ user: name, action: 'publish', app: 'live', stream: 'cam-1', ip: '203.0.113.9' }) });
   check('/acl refuses a caller without the service token', noCredential.status === 401 || noCredential.status === 403, noCredential);
 
   const removed = await call('DELETE', `/users/${name}`, { headers: admin });

@@ -40,17 +40,14 @@ function usage(): string {
 export function registerAdminCommand(program: Command, io: CliIo): void {
   program
     .command('admin')
-    .description("send one command to a running streamgate's admin listener (list streams, kick a connection, drop a stream, …)")
+    .description('send one command to a running streamgate\'s admin listener (list streams, kick a connection, drop a stream, …)')
     .argument('<command>', 'admin command (see below)')
     .argument('[args...]', 'its argument: a connection id (kick) or APP/STREAM (streamInfo, dropStream); or key=value')
     .addOption(new Option('--host <host>', 'admin listener address (env STREAMGATE_ADMIN_HOST, default 127.0.0.1)'))
     .addOption(new Option('--port <port>', 'admin listener port (env STREAMGATE_ADMIN_PORT, default 1112)'))
     .addOption(new Option('--admin-token <token>', 'admin token (env STREAMGATE_ADMIN_TOKEN, default: the admin-token file in the data dir)'))
     .addOption(new Option('--data-dir <dir>', 'local data dir holding admin-token (env STREAMGATE_DATA_DIR, default ./.data)'))
-    .addHelpText(
-      'after',
-      `\nCommands:\n${usage()}\n\nExamples:\n  npx streamgate admin list\n  npx streamgate admin kick c7\n  npx streamgate admin drop live/cam1\n`,
-    )
+    .addHelpText('after', `\nCommands:\n${usage()}\n\nExamples:\n  npx streamgate admin list\n  npx streamgate admin kick c7\n  npx streamgate admin drop live/cam1\n`)
     .action(async (typed: string, args: string[], opts: { host?: string; port?: string; adminToken?: string; dataDir?: string }) => {
       try {
         const name = commandName(typed);
@@ -63,8 +60,7 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
           if (request[arg] === undefined && positional[i] !== undefined) request[arg] = positional[i];
           if (request[arg] === undefined) throw new Error(`${name} needs <${arg}>: npx streamgate admin ${name} <${arg}>`);
         });
-        if (positional.length > spec.args.length)
-          throw new Error(`${name} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(' ') : 'no arguments'}`);
+        if (positional.length > spec.args.length) throw new Error(`${name} takes ${spec.args.length ? spec.args.map((a) => `<${a}>`).join(' ') : 'no arguments'}`);
         const target = resolveAdminTarget(opts);
         if (target.token !== undefined) request.token = target.token;
         let answer;

@@ -18,14 +18,9 @@ async function member(): Promise<void> {
   const log = createLogger(config.logLevel);
   const metrics = createMetricsSetup();
   const registryClient = createRegistryClient(config);
-  const access = createAccessControl(
-    config,
-    withAuthMetrics(log, metrics.ingest),
-    {},
-    {
-      replayCache: new DynamoReplayCache(registryClient, config.registryTable!),
-    },
-  );
+  const access = createAccessControl(config, withAuthMetrics(log, metrics.ingest), {}, {
+    replayCache: new DynamoReplayCache(registryClient, config.registryTable!),
+  });
   const ingest = await startIngest(config, { log, access, metrics, registryClient });
   let stopping = false;
   const stop = (): void => {

@@ -27,25 +27,22 @@ export function parseWowzaPasswordFile(text: string): { entries: WowzaPasswordEn
   const entries: WowzaPasswordEntry[] = [];
   const rejected: RejectedLine[] = [];
   const seen = new Set<string>();
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .forEach((raw, i) => {
-      const line = i + 1;
-      const trimmed = raw.trim();
-      if (trimmed === '' || trimmed.startsWith('#')) return;
-      const fields = trimmed.split(/\s+/);
-      if (fields.length !== 2) {
-        rejected.push({ line, reason: `expected "username password", found ${fields.length} field${fields.length === 1 ? '' : 's'}` });
-        return;
-      }
-      const [name, password] = fields;
-      if (seen.has(name)) {
-        rejected.push({ line, reason: `duplicate user ${name} (first entry kept)` });
-        return;
-      }
-      seen.add(name);
-      entries.push({ line, name, password });
-    });
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const fields = trimmed.split(/\s+/);
+    if (fields.length !== 2) {
+      rejected.push({ line, reason: `expected "username password", found ${fields.length} field${fields.length === 1 ? '' : 's'}` });
+      return;
+    }
+    const [name, password] = fields;
+    if (seen.has(name)) {
+      rejected.push({ line, reason: `duplicate user ${name} (first entry kept)` });
+      return;
+    }
+    seen.add(name);
+    entries.push({ line, name, password });
+  });
   return { entries, rejected };
 }

@@ -11,12 +11,7 @@ export class RelaysApiClient {
   ) {}
 
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return adminApiRequest<T>(
-      { name: 'relays API', baseUrl: this.baseUrl, adminToken: this.adminToken, fetchFn: this.fetchFn, hint: this.hint },
-      method,
-      path,
-      body,
-    );
+    return adminApiRequest<T>({ name: 'relays API', baseUrl: this.baseUrl, adminToken: this.adminToken, fetchFn: this.fetchFn, hint: this.hint }, method, path, body);
   }
 
   add(input: RelayInput): Promise<RelayView> {

@@ -94,47 +94,39 @@ export async function startLocalCluster(config: IngestConfig, options: LocalClus
     const rtpRanges = splitRange(config.rtpPortRange, options.size);
     const started = await Promise.all(
       Array.from({ length: options.size }, (_, index) =>
-        forkMember(
-          index,
-          {
-            ...(process.env as Record<string, string>),
-            STREAMGATE_HOST: '127.0.0.1',
-            STREAMGATE_RTMP_PORT: '0',
-            STREAMGATE_HTTP_PORT: '0',
-            STREAMGATE_RTSP_PORTS: config.rtspPorts.map(() => '0').join(','),
-            STREAMGATE_FLV_PORT: '0',
-            STREAMGATE_TS_PORT: '0',
-            STREAMGATE_SRT_PORT: '0',
-            STREAMGATE_ADMIN_PORT: '0',
-            STREAMGATE_RTMPS_PORT: '0',
-            STREAMGATE_HEALTH_PORT: '',
-            STREAMGATE_RELAY_FLV_PORT: '0',
-            STREAMGATE_RTP_PORTS: rtpRanges[index]!,
-            STREAMGATE_FUNCTIONS_URL: functions.url,
-            STREAMGATE_TEA_SECRET: functions.teaSecret,
-            STREAMGATE_SERVICE_TOKEN: config.serviceToken ?? functions.serviceToken,
-            STREAMGATE_REGISTRY_TABLE: LOCAL_REGISTRY_TABLE,
-            STREAMGATE_REGISTRY_ENDPOINT: functions.storeEndpoint,
-            STREAMGATE_CLUSTER_PORT: '0',
-            STREAMGATE_CLUSTER_HOST: '127.0.0.1',
-            STREAMGATE_CLUSTER_ADVERTISE: '127.0.0.1',
-            STREAMGATE_CLUSTER_TOKEN: clusterToken,
-            STREAMGATE_SEGMENT_TOKEN_KEY: segmentKey,
-            // Behind the local balancer every client comes from 127.0.0.1.
-            STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: process.env.STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS ?? String(config.maxConnections),
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-            ...options.env,
-          },
-          options.stdio ?? 'inherit',
-        ),
+        forkMember(index, {
+          ...(process.env as Record<string, string>),
+          STREAMGATE_HOST: '127.0.0.1',
+          STREAMGATE_RTMP_PORT: '0',
+          STREAMGATE_HTTP_PORT: '0',
+          STREAMGATE_RTSP_PORTS: config.rtspPorts.map(() => '0').join(','),
+          STREAMGATE_FLV_PORT: '0',
+          STREAMGATE_TS_PORT: '0',
+          STREAMGATE_SRT_PORT: '0',
+          STREAMGATE_ADMIN_PORT: '0',
+          STREAMGATE_RTMPS_PORT: '0',
+          STREAMGATE_HEALTH_PORT: '',
+          STREAMGATE_RELAY_FLV_PORT: '0',
+          STREAMGATE_RTP_PORTS: rtpRanges[index]!,
+          STREAMGATE_FUNCTIONS_URL: functions.url,
+          STREAMGATE_TEA_SECRET: functions.teaSecret,
+          STREAMGATE_SERVICE_TOKEN: config.serviceToken ?? functions.serviceToken,
+          STREAMGATE_REGISTRY_TABLE: LOCAL_REGISTRY_TABLE,
+          STREAMGATE_REGISTRY_ENDPOINT: functions.storeEndpoint,
+          STREAMGATE_CLUSTER_PORT: '0',
+          STREAMGATE_CLUSTER_HOST: '127.0.0.1',
+          STREAMGATE_CLUSTER_ADVERTISE: '127.0.0.1',
+          STREAMGATE_CLUSTER_TOKEN: clusterToken,
+          STREAMGATE_SEGMENT_TOKEN_KEY: segmentKey,
+          // Behind the local balancer every client comes from 127.0.0.1.
+          STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: process.env.STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS ?? String(config.maxConnections),
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...options.env,
+        }, options.stdio ?? 'inherit'),
       ),
     );
     members.push(...started);
-    const alive = (service: string) => () =>
-      members
-        .filter((m) => m.child.exitCode === null && m.child.signalCode === null)
-        .map((m) => m.ports[service]!)
-        .filter((p) => p !== undefined);
+    const alive = (service: string) => () => members.filter((m) => m.child.exitCode === null && m.child.signalCode === null).map((m) => m.ports[service]!).filter((p) => p !== undefined);
     const ports: Record<string, number> = {};
     const balance = async (service: string, port: number): Promise<void> => {
       const b = await startTcpBalancer(config.host, port, alive(service));
@@ -154,23 +146,14 @@ export async function startLocalCluster(config: IngestConfig, options: LocalClus
         .filter(([n]) => n.startsWith('rtsp'))
         .map(([, p]) => `  RTSP          rtsp://${host}:${p}/live/STREAM`),
       ...members.map(
-        (m) =>
-          `  process ${m.index + 1}     pid ${m.child.pid}  rtmp ${m.ports.rtmp}  http ${m.ports.http}  rtsp ${m.ports.rtsp}  admin ${m.ports.admin}  cluster ${m.ports.cluster}`,
+        (m) => `  process ${m.index + 1}     pid ${m.child.pid}  rtmp ${m.ports.rtmp}  http ${m.ports.http}  rtsp ${m.ports.rtsp}  admin ${m.ports.admin}  cluster ${m.ports.cluster}`,
       ),
       `  functions API ${functions.url}  (users: npx streamgate users --help)`,
       ...authBannerLines(config),
       `  registry      table ${LOCAL_REGISTRY_TABLE} in the embedded store ${functions.storeEndpoint}`,
       `  data          ${config.dataDir}`,
     ];
-    return {
-      members,
-      functionsUrl: functions.url,
-      adminToken: functions.adminToken,
-      storeEndpoint: functions.storeEndpoint,
-      ports,
-      banner: lines.join('\n'),
-      stop: stopAll,
-    };
+    return { members, functionsUrl: functions.url, adminToken: functions.adminToken, storeEndpoint: functions.storeEndpoint, ports, banner: lines.join('\n'), stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -95,21 +95,15 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
           `  player page   http://${host}:${p.http}/?stream=STREAM`,
           ...(functions
             ? [`  web console   http://${host}:${p.http}/console  (admin token: ${join(config.dataDir, LOCAL_SECRET_FILES.adminToken)})`]
-            : [
-                `  web console   http://${host}:${p.http}/console  (${config.adminToken !== undefined ? 'token: STREAMGATE_ADMIN_TOKEN' : 'off until STREAMGATE_ADMIN_TOKEN is set'})`,
-              ]),
+            : [`  web console   http://${host}:${p.http}/console  (${config.adminToken !== undefined ? 'token: STREAMGATE_ADMIN_TOKEN' : 'off until STREAMGATE_ADMIN_TOKEN is set'})`]),
           `  health        http://${host}:${p.http}/healthz  metrics http://${host}:${p.http}/metrics`,
         ]
       : []),
     ...Object.entries(p)
       .filter(([name]) => name.startsWith('rtsp'))
       .map(([, port]) => `  RTSP          rtsp://${host}:${port}/live/STREAM  (publish and play, RTP over TCP or UDP)`),
-    ...(p.flv !== undefined
-      ? [`  FLV over TCP  tcp://${host}:${p.flv}  (ffmpeg -f flv -metadata streamName=STREAM; from ${config.rawAllowFrom.join(', ')})`]
-      : []),
-    ...(p.ts !== undefined
-      ? [`  TS over TCP   tcp://${host}:${p.ts}  (ffmpeg -f mpegts -metadata service_name=STREAM; from ${config.rawAllowFrom.join(', ')})`]
-      : []),
+    ...(p.flv !== undefined ? [`  FLV over TCP  tcp://${host}:${p.flv}  (ffmpeg -f flv -metadata streamName=STREAM; from ${config.rawAllowFrom.join(', ')})`] : []),
+    ...(p.ts !== undefined ? [`  TS over TCP   tcp://${host}:${p.ts}  (ffmpeg -f mpegts -metadata service_name=STREAM; from ${config.rawAllowFrom.join(', ')})`] : []),
     ...(p.admin !== undefined ? [`  admin         ${config.adminHost}:${p.admin}  (one JSON command per line, e.g. {"command":"help"})`] : []),
     `  functions API ${functionsUrl}  (users: npx streamgate users --help)`,
     ...authBannerLines(config),

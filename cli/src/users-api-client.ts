@@ -32,12 +32,7 @@ export class UsersApiClient {
   ) {}
 
   #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return adminApiRequest<T>(
-      { name: 'users API', baseUrl: this.baseUrl, adminToken: this.adminToken, fetchFn: this.fetchFn, hint: this.hint },
-      method,
-      path,
-      body,
-    );
+    return adminApiRequest<T>({ name: 'users API', baseUrl: this.baseUrl, adminToken: this.adminToken, fetchFn: this.fetchFn, hint: this.hint }, method, path, body);
   }
 
   #user(name: string): string {

@@ -20,21 +20,18 @@ const list = (value: string): string[] =>
  * A comma-separated option value where `none` means the empty list. An empty value is refused:
  * `--streams ''` (an unset shell variable) would otherwise quietly make a user with no grants.
  */
-const listOrNone =
-  (what: string) =>
-  (value: string): string[] => {
-    if (value.trim().toLowerCase() === 'none') return [];
-    const items = list(value);
-    if (items.length === 0) throw new InvalidArgumentError(`empty: give ${what}, or none for no ${what}`);
-    return items;
-  };
+const listOrNone = (what: string) => (value: string): string[] => {
+  if (value.trim().toLowerCase() === 'none') return [];
+  const items = list(value);
+  if (items.length === 0) throw new InvalidArgumentError(`empty: give ${what}, or none for no ${what}`);
+  return items;
+};
 
 /** A comma-separated list of patterns to add or remove: `none` and empty make no sense here. */
 const patterns = (value: string): string[] => {
   const items = list(value);
   if (items.length === 0) throw new InvalidArgumentError('empty: give one or more comma-separated patterns');
-  if (items.some((p) => p.toLowerCase() === 'none'))
-    throw new InvalidArgumentError('none is not a pattern here (to empty a list: users update NAME --play none)');
+  if (items.some((p) => p.toLowerCase() === 'none')) throw new InvalidArgumentError('none is not a pattern here (to empty a list: users update NAME --play none)');
   return items;
 };
 
@@ -66,10 +63,7 @@ function describeUser(u: User): string {
 }
 
 function table(users: User[]): string {
-  const rows = [
-    ['NAME', 'ENABLED', 'PUBLISH', 'PLAY'],
-    ...users.map((u) => [u.name, u.enabled ? 'yes' : 'no', u.grants.publish.join(',') || '-', u.grants.play.join(',') || '-']),
-  ];
+  const rows = [['NAME', 'ENABLED', 'PUBLISH', 'PLAY'], ...users.map((u) => [u.name, u.enabled ? 'yes' : 'no', u.grants.publish.join(',') || '-', u.grants.play.join(',') || '-'])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }
@@ -117,12 +111,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
     .argument('<name>', 'user name ([A-Za-z0-9._-], up to 64)')
     .option('--password <password>', 'password (visible to other local users in ps; prefer --password-stdin)')
     .option('--password-stdin', 'read the password from stdin')
-    .option(
-      '--streams <list>',
-      'comma-separated stream patterns the user may publish (STREAM or APP/STREAM, * wildcards; none = none)',
-      listOrNone('publish grants'),
-      [],
-    )
+    .option('--streams <list>', 'comma-separated stream patterns the user may publish (STREAM or APP/STREAM, * wildcards; none = none)', listOrNone('publish grants'), [])
     .option('--play <list>', 'comma-separated stream patterns the user may play (none = none)', listOrNone('play grants'), [])
     .option('--ip-ranges <list>', 'comma-separated CIDR ranges the user may connect from (default: anywhere)', listOrNone('IP ranges'), [])
     .option('--disabled', 'create the user disabled')
@@ -229,10 +218,7 @@ export function registerUsersCommand(program: Command, io: CliIo): void {
           const c = client(cmd);
           // Granting what the user already has changes nothing: say so rather than succeed silently.
           const before = verb === 'grant' ? await c.show(name) : undefined;
-          const user =
-            verb === 'grant'
-              ? await c.grant(name, { publish: opts.streams, play: opts.play })
-              : await c.revoke(name, { publish: opts.streams, play: opts.play });
+          const user = verb === 'grant' ? await c.grant(name, { publish: opts.streams, play: opts.play }) : await c.revoke(name, { publish: opts.streams, play: opts.play });
           if (before) {
             for (const list of ['publish', 'play'] as const) {
               const held = new Set(before.grants[list].map((p) => p.toLowerCase()));

@@ -46,9 +46,7 @@ export function adobeNoSuchUserDescription(opaque = 'vgoAAA=='): string {
 
 /** `hash1 = base64(md5(user + salt + password))` (§3.4); password hashed as UTF-8. */
 export function adobeHash1(user: string, salt: string, password: string): string {
-  return createHash('md5')
-    .update(user + salt + password, 'utf8')
-    .digest('base64');
+  return createHash('md5').update(user + salt + password, 'utf8').digest('base64');
 }
 
 /**
@@ -73,10 +71,9 @@ export interface AdobeResponseInput {
 /** `response = base64(md5(hash1 + X + C2))` for the given form (§3.4). */
 export function adobeResponse(input: AdobeResponseInput, form: AdobeResponseForm = 'standard'): string {
   const hash1 = adobeHash1(input.user, input.salt, input.password);
-  const x = form === 'librtmp' ? input.opaque + input.challenge : input.opaque !== '' ? input.opaque : input.challenge;
-  return createHash('md5')
-    .update(hash1 + x + input.clientChallenge, 'utf8')
-    .digest('base64');
+  const x =
+    form === 'librtmp' ? input.opaque + input.challenge : input.opaque !== '' ? input.opaque : input.challenge;
+  return createHash('md5').update(hash1 + x + input.clientChallenge, 'utf8').digest('base64');
 }
 
 /**
@@ -96,7 +93,10 @@ export function verifyAdobeResponse(input: AdobeResponseInput & { response: stri
 export function boundedDescription(description: string): string {
   const bytes = Buffer.byteLength(description, 'utf8');
   if (bytes > ADOBE_DESCRIPTION_MAX_BYTES) {
-    throw new RtmpAuthError('auth_description_too_long', `challenge description too long: ${bytes} > limit ${ADOBE_DESCRIPTION_MAX_BYTES} bytes`);
+    throw new RtmpAuthError(
+      'auth_description_too_long',
+      `challenge description too long: ${bytes} > limit ${ADOBE_DESCRIPTION_MAX_BYTES} bytes`,
+    );
   }
   return description;
 }

@@ -49,7 +49,9 @@ export interface ChallengeReplayCache {
 }
 
 /** Result of opening a sealed token: what it carried, or why it is refused. */
-export type ChallengeCheck = { ok: true; challenge: string; expiresAtMs: number } | { ok: false; reason: 'malformed' | 'invalid' | 'expired' };
+export type ChallengeCheck =
+  | { ok: true; challenge: string; expiresAtMs: number }
+  | { ok: false; reason: 'malformed' | 'invalid' | 'expired' };
 
 /** Parameters of an issue call. `random` must hold ≥ 8 fresh random bytes. */
 export interface IssueParams {

@@ -57,7 +57,14 @@ export interface AclRequest {
  * `no_user` (anonymous), `unknown_user`, `user_disabled`, `ip_not_allowed`, `no_matching_grant`,
  * `invalid_stream` (empty after normalisation).
  */
-export type AclReason = 'grant_matched' | 'no_user' | 'unknown_user' | 'user_disabled' | 'ip_not_allowed' | 'no_matching_grant' | 'invalid_stream';
+export type AclReason =
+  | 'grant_matched'
+  | 'no_user'
+  | 'unknown_user'
+  | 'user_disabled'
+  | 'ip_not_allowed'
+  | 'no_matching_grant'
+  | 'invalid_stream';
 
 /** Answer of `POST /acl`; the ingest may cache it for `ttlSeconds`. */
 export interface AclResponse {

@@ -74,11 +74,17 @@ export function parseRawQuery(query: string): Map<string, string> {
   const out = new Map<string, string>();
   const pairs = splitQuery(q);
   if (pairs.length > RTMP_AUTH_LIMITS.queryMaxParams) {
-    throw new RtmpAuthError('auth_query_too_many_params', `auth query has too many parameters: ${pairs.length} > limit ${RTMP_AUTH_LIMITS.queryMaxParams}`);
+    throw new RtmpAuthError(
+      'auth_query_too_many_params',
+      `auth query has too many parameters: ${pairs.length} > limit ${RTMP_AUTH_LIMITS.queryMaxParams}`,
+    );
   }
   for (const [key, value] of pairs) {
     if (value.length > RTMP_AUTH_LIMITS.paramMaxLength) {
-      throw new RtmpAuthError('auth_param_too_long', `auth query parameter too long: ${value.length} > limit ${RTMP_AUTH_LIMITS.paramMaxLength}`);
+      throw new RtmpAuthError(
+        'auth_param_too_long',
+        `auth query parameter too long: ${value.length} > limit ${RTMP_AUTH_LIMITS.paramMaxLength}`,
+      );
     }
     if (!out.has(key)) out.set(key, value);
   }
@@ -125,6 +131,9 @@ export function percentDecode(value: string): string {
 
 function checkQueryLength(query: string): void {
   if (query.length > RTMP_AUTH_LIMITS.queryMaxLength) {
-    throw new RtmpAuthError('auth_query_too_long', `auth query too long: ${query.length} > limit ${RTMP_AUTH_LIMITS.queryMaxLength}`);
+    throw new RtmpAuthError(
+      'auth_query_too_long',
+      `auth query too long: ${query.length} > limit ${RTMP_AUTH_LIMITS.queryMaxLength}`,
+    );
   }
 }

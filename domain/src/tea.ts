@@ -62,7 +62,10 @@ export function teaDecrypt(hex: string, secret: string): string {
   if (hex.length === 0) return '';
   if (!HEX_RE.test(hex)) throw new TeaFormatError('tea_bad_hex', 'TEA ciphertext is not hex');
   if (hex.length % 8 !== 0 || hex.length < 16) {
-    throw new TeaFormatError('tea_bad_length', `TEA ciphertext length ${hex.length} is not a multiple of 8 hex digits of at least 16`);
+    throw new TeaFormatError(
+      'tea_bad_length',
+      `TEA ciphertext length ${hex.length} is not a multiple of 8 hex digits of at least 16`,
+    );
   }
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);

@@ -57,11 +57,7 @@ export function validateGrantPattern(pattern: unknown, field: string): string {
     throw new ValidationError(field, 'invalid_length', `${field} must be 1–${USER_LIMITS.patternMax} characters`);
   }
   if (!PATTERN_RE.test(p)) {
-    throw new ValidationError(
-      field,
-      'invalid_pattern',
-      `${field} must be STREAM or APP/STREAM (segments separated by '/') of letters, digits, '.', '_', '-', '*'`,
-    );
+    throw new ValidationError(field, 'invalid_pattern', `${field} must be STREAM or APP/STREAM (segments separated by '/') of letters, digits, '.', '_', '-', '*'`);
   }
   return p;
 }

@@ -47,11 +47,12 @@ export class ApiFunction extends Construct {
       description: `${name}: writes its own log group; bind helpers add table and secret access`,
     });
     // The log group exists (above), so no logs:CreateLogGroup.
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(logGroup)}.Arn>]`,
-      reason:
-        "A log group's ARN ends in `:*` (its log streams); Lambda names a new stream per execution environment, so the streams cannot be listed in advance. The grant is this function's own log group only.",
+      reason: "A log group's ARN ends in `:*` (its log streams); Lambda names a new stream per execution environment, so the streams cannot be listed in advance. The grant is this function's own log group only.",
     });
     this.fn = new NodejsFunction(this, 'Function', {
       role,
@@ -80,13 +81,11 @@ export class ApiFunction extends Construct {
     });
     Validations.of(this.fn).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason:
-        'Invoked synchronously by API Gateway only: a failure is returned to the caller (the ingest fails closed), and a dead-letter queue receives failed asynchronous events only, of which there are none.',
+      reason: 'Invoked synchronously by API Gateway only: a failure is returned to the caller (the ingest fails closed), and a dead-letter queue receives failed asynchronous events only, of which there are none.',
     });
     Validations.of(this.fn).acknowledge({
       id: 'Serverless-LambdaTracing',
-      reason:
-        'Requests are correlated by the request id in the function logs and the API access log; X-Ray would add cost and xray:Put* permissions on * for a few milliseconds of DynamoDB and Secrets Manager calls.',
+      reason: 'Requests are correlated by the request id in the function logs and the API access log; X-Ray would add cost and xray:Put* permissions on * for a few milliseconds of DynamoDB and Secrets Manager calls.',
     });
   }
 }

@@ -90,21 +90,11 @@ export class IngestMonitoring extends Construct {
 
     const authFailures = new MathExpression({
       expression: 'denied + errors',
-      usingMetrics: {
-        denied: m('AuthDenied', 'Sum').with({ period: Duration.minutes(5) }),
-        errors: m('AuthErrors', 'Sum').with({ period: Duration.minutes(5) }),
-      },
+      usingMetrics: { denied: m('AuthDenied', 'Sum').with({ period: Duration.minutes(5) }), errors: m('AuthErrors', 'Sum').with({ period: Duration.minutes(5) }) },
       period: Duration.minutes(5),
       label: 'denied + failed auth decisions',
     });
-    const alarm = (
-      alarmId: string,
-      metric: IMetric,
-      description: string,
-      threshold: number,
-      evaluationPeriods: number,
-      datapointsToAlarm = evaluationPeriods,
-    ) => {
+    const alarm = (alarmId: string, metric: IMetric, description: string, threshold: number, evaluationPeriods: number, datapointsToAlarm = evaluationPeriods) => {
       const a = new Alarm(this, alarmId, {
         metric,
         threshold,
@@ -117,20 +107,8 @@ export class IngestMonitoring extends Construct {
       this.alarms.push(a);
       return a;
     };
-    alarm(
-      'UnhealthyTargets',
-      tg.metrics.unHealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }),
-      'An ingest task fails its /healthz check (port 8079); ECS replaces it after the drain.',
-      1,
-      3,
-    );
-    alarm(
-      'AuthFailures',
-      authFailures,
-      'Many publish/play attempts were denied or the functions did not answer (fail closed): a credential-stuffing attempt, a rotated TEA secret, or the API down.',
-      props.authFailureThreshold,
-      1,
-    );
+    alarm('UnhealthyTargets', tg.metrics.unHealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 'An ingest task fails its /healthz check (port 8079); ECS replaces it after the drain.', 1, 3);
+    alarm('AuthFailures', authFailures, 'Many publish/play attempts were denied or the functions did not answer (fail closed): a credential-stuffing attempt, a rotated TEA secret, or the API down.', props.authFailureThreshold, 1);
     alarm(
       'TaskRestarts',
       m('TaskStarts', 'Sum').with({ period: Duration.minutes(15) }),
@@ -138,14 +116,7 @@ export class IngestMonitoring extends Construct {
       props.maxTasks + 1,
       1,
     );
-    alarm(
-      'EventLoopStalled',
-      m('EventLoopDelayMax', 'Maximum'),
-      'An ingest event loop stalled for a second or more: media is late for every reader on that task.',
-      1000,
-      5,
-      3,
-    );
+    alarm('EventLoopStalled', m('EventLoopDelayMax', 'Maximum'), 'An ingest event loop stalled for a second or more: media is late for every reader on that task.', 1000, 5, 3);
     if (props.alarmTopicArn !== undefined) {
       const topic = Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
       for (const a of this.alarms) a.addAlarmAction(new SnsAction(topic));
@@ -162,26 +133,17 @@ export class IngestMonitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      graph(
-        'Live streams and players (all tasks)',
-        [m('LiveStreams', 'Sum', 'live streams'), m('Players', 'Sum', 'players')],
-        [m('Connections', 'Sum', 'connections')],
-      ),
+      graph('Live streams and players (all tasks)', [m('LiveStreams', 'Sum', 'live streams'), m('Players', 'Sum', 'players')], [m('Connections', 'Sum', 'connections')]),
       graph('Bytes per minute', [m('BytesReceived', 'Sum', 'received'), m('BytesSent', 'Sum', 'sent')]),
-      graph('Auth decisions per minute', [
-        m('AuthAllowed', 'Sum', 'allowed'),
-        m('AuthDenied', 'Sum', 'denied'),
-        m('AuthErrors', 'Sum', 'functions unreachable'),
-      ]),
+      graph('Auth decisions per minute', [m('AuthAllowed', 'Sum', 'allowed'), m('AuthDenied', 'Sum', 'denied'), m('AuthErrors', 'Sum', 'functions unreachable')]),
     );
     this.dashboard.addWidgets(
       graph('Event-loop delay, ms (worst task)', [m('EventLoopDelayP99', 'Maximum', 'p99'), m('EventLoopDelayMax', 'Maximum', 'max')]),
       graph('Frames dropped for slow readers', [m('FramesDropped', 'Sum', 'dropped')], [m('TaskStarts', 'Sum', 'process starts')]),
-      graph('NLB: targets and flows', health, [
-        props.loadBalancer.metrics.activeFlowCount({ label: 'active flows' }),
-        props.loadBalancer.metrics.newFlowCount({ label: 'new flows' }),
-      ]),
+      graph('NLB: targets and flows', health, [props.loadBalancer.metrics.activeFlowCount({ label: 'active flows' }), props.loadBalancer.metrics.newFlowCount({ label: 'new flows' })]),
     );
-    this.dashboard.addWidgets(graph('Tasks: CPU and memory %', [props.service.metricCpuUtilization(), props.service.metricMemoryUtilization()]));
+    this.dashboard.addWidgets(
+      graph('Tasks: CPU and memory %', [props.service.metricCpuUtilization(), props.service.metricMemoryUtilization()]),
+    );
   }
 }

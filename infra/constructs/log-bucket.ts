@@ -30,8 +30,7 @@ export class LogBucket extends Construct {
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason:
-        'This bucket is the log destination itself; server access logs of a log bucket would need yet another bucket and record only AWS log delivery writing to it.',
+      reason: 'This bucket is the log destination itself; server access logs of a log bucket would need yet another bucket and record only AWS log delivery writing to it.',
     });
   }
 

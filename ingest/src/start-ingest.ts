@@ -145,15 +145,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     maxConnections: config.maxConnections,
   };
   // With a health listener of its own, /metrics leaves the viewers' port (which a load balancer exposes).
-  const httpDeps = {
-    ctx,
-    metrics: parts.metrics,
-    hls: parts.hls,
-    rtmpt: parts.rtmpt,
-    serveMetrics: config.healthPort === undefined,
-    console: parts.console,
-    web: parts.web,
-  };
+  const httpDeps = { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined, console: parts.console, web: parts.web };
   // A shared key makes segment tokens valid on every task and across restarts.
   const segmentTokenKey = config.segmentTokenKey === undefined ? undefined : createHash('sha256').update(config.segmentTokenKey).digest();
   const http = createHttpServer({ ...httpOptions, ...(segmentTokenKey ? { segmentTokenKey } : {}) }, httpDeps);
@@ -164,10 +156,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   }
   if (ctx.cluster !== undefined) {
     // The private port other tasks pull this task's streams from (bearer, origin streams only).
-    const internal = createHttpServer(
-      { ...httpOptions, internalToken: config.clusterToken! },
-      { ...httpDeps, serveMetrics: false, console: undefined, web: undefined },
-    );
+    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false, console: undefined, web: undefined });
     listeners.push(netListener('cluster', internal, config.clusterPort, config.clusterHost, log));
   }
   // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
@@ -355,15 +344,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   const shutdown = deps.onShutdown ?? (() => void running?.drain());
   let listeners: Listener[];
   try {
-    listeners = createListeners(context, {
-      metrics,
-      hls,
-      rtmpt,
-      shutdown,
-      adminToken: deps.adminToken,
-      console: consoleApi,
-      web: deps.webAssets ?? new WebAssets(locateWebAssets()),
-    });
+    listeners = createListeners(context, { metrics, hls, rtmpt, shutdown, adminToken: deps.adminToken, console: consoleApi, web: deps.webAssets ?? new WebAssets(locateWebAssets()) });
   } catch (err) {
     closeServices();
     throw err;

@@ -11,12 +11,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const video = (dts: number, keyframe: boolean, size = 1000): VideoFrame => ({
-  kind: 'video',
-  codec: 'h264',
-  dts,
-  pts: dts,
-  keyframe,
-  data: new Uint8Array(size),
+  kind: 'video', codec: 'h264', dts, pts: dts, keyframe, data: new Uint8Array(size),
 });
 const audio = (dts: number): AudioFrame => ({ kind: 'audio', codec: 'aac', dts, data: new Uint8Array(100) });
 

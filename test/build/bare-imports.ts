@@ -12,5 +12,7 @@ const DYNAMIC = /\bimport\(\s*(["'])([^"'\n]+)\1\s*\)/g;
  * header list) is not mistaken for an import.
  */
 export function bareImports(code: string): string[] {
-  return [STATIC_FROM, SIDE_EFFECT, DYNAMIC].flatMap((re) => [...code.matchAll(re)].map((m) => m[2])).filter((spec) => !spec.startsWith('node:'));
+  return [STATIC_FROM, SIDE_EFFECT, DYNAMIC]
+    .flatMap((re) => [...code.matchAll(re)].map((m) => m[2]))
+    .filter((spec) => !spec.startsWith('node:'));
 }

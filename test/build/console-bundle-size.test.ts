@@ -27,8 +27,7 @@ async function gzipSizes(external: string[]): Promise<Record<string, { bytes: nu
     logLevel: 'silent',
   });
   const out: Record<string, { bytes: number; gzip: number }> = {};
-  for (const f of result.outputFiles)
-    out[f.path.slice(f.path.lastIndexOf('/') + 1)] = { bytes: f.contents.byteLength, gzip: gzipSync(f.contents, { level: 9 }).byteLength };
+  for (const f of result.outputFiles) out[f.path.slice(f.path.lastIndexOf('/') + 1)] = { bytes: f.contents.byteLength, gzip: gzipSync(f.contents, { level: 9 }).byteLength };
   return out;
 }
 

@@ -14,11 +14,7 @@ const dockerignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
 
 /** Dockerfile instructions with continuation lines joined, split into stages at each FROM. */
 function stages(): { from: string; lines: string[] }[] {
-  const joined = dockerfile
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
+  const joined = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   const out: { from: string; lines: string[] }[] = [];
   for (const line of joined) {
     if (/^FROM\s/i.test(line)) out.push({ from: line, lines: [] });
@@ -29,13 +25,10 @@ function stages(): { from: string; lines: string[] }[] {
 
 /** Sources of the build stage's `COPY src… dest` from the build context (not `--from=`). */
 function contextCopies(): { sources: string[]; dest: string }[] {
-  return stages()[0]
-    .lines.filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
+  return stages()[0].lines
+    .filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
     .map((l) => {
-      const parts = l
-        .split(/\s+/)
-        .slice(1)
-        .filter((p) => !p.startsWith('--'));
+      const parts = l.split(/\s+/).slice(1).filter((p) => !p.startsWith('--'));
       return { sources: parts.slice(0, -1), dest: parts.at(-1)! };
     });
 }
@@ -46,13 +39,7 @@ function inContext(path: string): boolean {
   for (const rule of dockerignore) {
     const negated = rule.startsWith('!');
     const pattern = negated ? rule.slice(1) : rule;
-    const re = new RegExp(
-      `^${pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*/g, '\u0000')
-        .replace(/\*/g, '[^/]*')
-        .replace(/\u0000/g, '.*')}$`,
-    );
+    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
     if (re.test(path) || re.test(`${path}/x`)) included = negated;
   }
   return included;
@@ -77,7 +64,7 @@ describe('ingest/Dockerfile', () => {
     ]);
   });
 
-  it("bounds V8's young generation in the container (RSS per player)", () => {
+  it('bounds V8\'s young generation in the container (RSS per player)', () => {
     const env = run.lines.find((l) => l.startsWith('ENV'))!;
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--max-semi-space-size=2[^"]*"/);
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--enable-source-maps/);
@@ -86,10 +73,7 @@ describe('ingest/Dockerfile', () => {
   it('checks health on /healthz at the health port 8079 and exposes every port the NLB forwards to', () => {
     expect(run.lines.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/127\.0\.0\.1:8079\/healthz/);
     expect(run.lines.find((l) => l.startsWith('ENV'))).toMatch(/STREAMGATE_HEALTH_PORT=8079/);
-    const exposed = run.lines
-      .find((l) => l.startsWith('EXPOSE'))!
-      .split(/\s+/)
-      .slice(1);
+    const exposed = run.lines.find((l) => l.startsWith('EXPOSE'))!.split(/\s+/).slice(1);
     // The SRT target is UDP: Docker needs the /udp suffix, TCP is the default.
     for (const t of INGEST_TARGETS) expect(exposed).toContain(t.listeners[0]!.protocol === 'UDP' ? `${t.containerPort}/udp` : String(t.containerPort));
     expect(exposed).toContain('5554');

@@ -174,7 +174,9 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
       Outputs: Record<string, { Value: { Ref?: string }; Export: { Name: string } }>;
     };
     functions = Object.fromEntries(Object.entries(api.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function'));
-    assetDir = Object.fromEntries(Object.entries(functions).map(([id, r]) => [id, join(work, 'cdk.out', r.Metadata!['aws:asset:path'], 'index.mjs')]));
+    assetDir = Object.fromEntries(
+      Object.entries(functions).map(([id, r]) => [id, join(work, 'cdk.out', r.Metadata!['aws:asset:path'], 'index.mjs')]),
+    );
 
     // The table exactly as the data stack declares it.
     const table = Object.values(data.Resources).find((r) => r.Type === 'AWS::DynamoDB::GlobalTable')!.Properties;
@@ -322,17 +324,10 @@ describe.skipIf(!handlersExist)('Lambda bundles as CDK deploys them', () => {
   it('fetches at cold start only the secrets whose ARNs the stack hands each function', () => {
     const wired = new Set(
       Object.values(functions).flatMap((f) =>
-        Object.entries(f.Properties.Environment.Variables as Record<string, unknown>)
-          .filter(([k]) => k.endsWith('_ARN'))
-          .map(([k]) => k),
+        Object.entries(f.Properties.Environment.Variables as Record<string, unknown>).filter(([k]) => k.endsWith('_ARN')).map(([k]) => k),
       ),
     );
-    expect([...wired].sort()).toEqual([
-      'STREAMGATE_ADMIN_TOKEN_ARN',
-      'STREAMGATE_PASSWORD_KEY_ARN',
-      'STREAMGATE_SERVICE_TOKEN_ARN',
-      'STREAMGATE_TEA_SECRET_ARN',
-    ]);
+    expect([...wired].sort()).toEqual(['STREAMGATE_ADMIN_TOKEN_ARN', 'STREAMGATE_PASSWORD_KEY_ARN', 'STREAMGATE_SERVICE_TOKEN_ARN', 'STREAMGATE_TEA_SECRET_ARN']);
     expect(askedSecrets.every((id) => secretValues.has(id))).toBe(true);
     // token: tea + key + service token (aclAuth=token: it recognises the ingest's bearer), acl: service token,
     // users: admin + key + service token (the ingest reads its managed relays from /ingest/relays with that bearer).

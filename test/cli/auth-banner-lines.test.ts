@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authBannerLines } from '#cli/auth-banner-lines.js';
 
-describe("the start banner's auth lines", () => {
+describe('the start banner\'s auth lines', () => {
   it('say that play auth is off, and which setting turns it on', () => {
     expect(authBannerLines({ auth: 'on', playAuth: 'none' })).toEqual([
       '  publish auth  on (credentials required)',

@@ -91,24 +91,16 @@ describe('streamgate start: errors a user can fix are said plainly', () => {
   }, 30_000);
 
   it.each([
-    [
-      'an RTMP port in use names the port and its variable, exits 1, no stack trace',
-      'STREAMGATE_RTMP_PORT',
-      'set STREAMGATE_RTMP_PORT to a free port (0 picks one)',
-    ],
+    ['an RTMP port in use names the port and its variable, exits 1, no stack trace', 'STREAMGATE_RTMP_PORT', 'set STREAMGATE_RTMP_PORT to a free port (0 picks one)'],
     ['a functions port in use names STREAMGATE_FUNCTIONS_PORT', 'STREAMGATE_FUNCTIONS_PORT', undefined],
-  ])(
-    '%s',
-    async (_title, variable, hint) => {
-      const port = await occupiedPort();
-      const r = await run({ ...ephemeral(tempDir()), [variable]: String(port) });
-      expect(r.code).toBe(1);
-      expect(r.err).toContain(`port ${port} (${variable}) is already in use`);
-      if (hint !== undefined) expect(r.err).toContain(hint);
-      noStackTrace(r.err);
-    },
-    30_000,
-  );
+  ])('%s', async (_title, variable, hint) => {
+    const port = await occupiedPort();
+    const r = await run({ ...ephemeral(tempDir()), [variable]: String(port) });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`port ${port} (${variable}) is already in use`);
+    if (hint !== undefined) expect(r.err).toContain(hint);
+    noStackTrace(r.err);
+  }, 30_000);
 
   it('a data dir that is not a directory is named instead of a stack trace', async () => {
     const file = join(tempDir(), 'not-a-dir');

@@ -18,21 +18,11 @@ const api = (method: string, path: string, body?: unknown) =>
     headers: { authorization: `Bearer ${fns.adminToken}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-const show = async (name: string) =>
-  (await (await api('GET', `/users/${name}`)).json()) as { grants: { publish: string[]; play: string[] }; ipRanges: string[]; enabled: boolean };
+const show = async (name: string) => (await (await api('GET', `/users/${name}`)).json()) as { grants: { publish: string[]; play: string[] }; ipRanges: string[]; enabled: boolean };
 
 describe('PATCH /users/{name} changes only what it names', () => {
   it('a body with only grants.play keeps the publish grants (they were erased)', async () => {
-    expect(
-      (
-        await api('POST', '/users', {
-          name: 'patchme',
-          password: 'p4tch-me-pw',
-          grants: { publish: ['cam1', 'cam2'], play: ['live/*'] },
-          ipRanges: ['10.0.0.0/8'],
-        })
-      ).status,
-    ).toBe(201);
+    expect((await api('POST', '/users', { name: 'patchme', password: 'p4tch-me-pw', grants: { publish: ['cam1', 'cam2'], play: ['live/*'] }, ipRanges: ['10.0.0.0/8'] })).status).toBe(201);
     const res = await api('PATCH', '/users/patchme', { grants: { play: [] } });
     expect(res.status).toBe(200);
     expect(await show('patchme')).toMatchObject({ grants: { publish: ['cam1', 'cam2'], play: [] }, ipRanges: ['10.0.0.0/8'], enabled: true });
@@ -73,10 +63,7 @@ describe('users CLI and API details', () => {
   it('users list is sorted by name, case-insensitively', async () => {
     for (const name of ['zed', 'Mia', 'adam', 'bob']) expect((await users('add', name, '--password', `${name}-s3cret-pw`)).code).toBe(0);
     const r = await users('list');
-    const names = r.out
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(/\s+/)[0]);
+    const names = r.out.split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
     expect(names).toEqual([...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
     expect(names.indexOf('adam')).toBeLessThan(names.indexOf('Mia'));
     expect(names.indexOf('Mia')).toBeLessThan(names.indexOf('zed'));
@@ -130,9 +117,7 @@ describe('users CLI and API details', () => {
     expect(up.code).toBe(0);
     expect(up.out).toContain('updated importee');
     expect(up.out).toContain('imported 0 users, updated 1, rejected 0 lines');
-    const token = (await (await fetch(`${fns.url}/token`, { method: 'POST', body: `clientid=${teaEncrypt('importee', fns.teaSecret)}` })).json()) as {
-      publisherToken: string;
-    };
+    const token = (await (await fetch(`${fns.url}/token`, { method: 'POST', body: `clientid=${teaEncrypt('importee', fns.teaSecret)}` })).json()) as { publisherToken: string };
     expect(teaDecrypt(token.publisherToken, fns.teaSecret)).toBe('1mport-second');
     expect((await show('importee')).grants.publish).toEqual(['importcam']);
   });

@@ -28,10 +28,7 @@ describe('streamgate users (in process, against a running local functions server
   });
 
   it('reports a duplicate and a bad field with the server code and exit 1', async () => {
-    expect(await cli(['users', 'add', 'alice12', '--password', 'whatever-99', ...api()])).toMatchObject({
-      code: 1,
-      err: expect.stringContaining('user_exists'),
-    });
+    expect(await cli(['users', 'add', 'alice12', '--password', 'whatever-99', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('user_exists') });
     const bad = await cli(['users', 'add', 'bob', '--password', '123', ...api()]);
     expect(bad).toMatchObject({ code: 1, err: expect.stringContaining('(password)') });
     expect(await cli(['users', 'add', 'bob', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('password is required') });
@@ -68,10 +65,7 @@ describe('streamgate users (in process, against a running local functions server
     expect(r.out).toContain('publish:   a, b');
     expect(r.out).toContain('ip ranges: 10.0.0.0/8');
     expect((await cli(['users', 'update', 'stdinuser', '--ip-ranges', 'none', ...api()])).out).toContain('ip ranges: any');
-    expect(await cli(['users', 'update', 'stdinuser', '--ip-ranges', '10.0.0.1/8', ...api()])).toMatchObject({
-      code: 1,
-      err: expect.stringContaining('ipRanges[0]'),
-    });
+    expect(await cli(['users', 'update', 'stdinuser', '--ip-ranges', '10.0.0.1/8', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('ipRanges[0]') });
     expect((await cli(['users', 'update', 'stdinuser', ...api()])).code).toBe(1);
   });
 
@@ -90,10 +84,7 @@ describe('streamgate users (in process, against a running local functions server
 
   it('imports the seed publish.password with the Application.xml stream mapping and reports each rejected line', async () => {
     const pw = join(fns.dataDir, 'publish.password');
-    writeFileSync(
-      pw,
-      '# Publish password file (format [username][space][password])\n#username password\n\ntestuser s3cure-123456\nnostream pass-word\nshort 123\nbad!name password1\nthree fields here\n',
-    );
+    writeFileSync(pw, '# Publish password file (format [username][space][password])\n#username password\n\ntestuser s3cure-123456\nnostream pass-word\nshort 123\nbad!name password1\nthree fields here\n');
     const xml = join(fns.dataDir, 'Application.xml');
     writeFileSync(xml, '<Root><Application><Properties><Property><Name>testuser</Name><Value>myStream</Value></Property></Properties></Application></Root>');
     const r = await cli(['users', 'import', pw, '--application-xml', xml, ...api()]);
@@ -116,10 +107,7 @@ describe('streamgate users (in process, against a running local functions server
 
   it('fails clearly with a wrong admin token or an unreachable API', async () => {
     expect(await cli(['users', 'list', '--api', fns.url, '--admin-token', 'wrong'])).toMatchObject({ code: 1, err: expect.stringContaining('unauthorized') });
-    expect(await cli(['users', 'list', '--api', 'http://127.0.0.1:1', '--admin-token', 'x'])).toMatchObject({
-      code: 1,
-      err: expect.stringContaining('unreachable'),
-    });
+    expect(await cli(['users', 'list', '--api', 'http://127.0.0.1:1', '--admin-token', 'x'])).toMatchObject({ code: 1, err: expect.stringContaining('unreachable') });
   });
 
   it('prints --help for every command', async () => {

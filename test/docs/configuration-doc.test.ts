@@ -38,7 +38,7 @@ describe('docs/configuration.md', () => {
     expect(missing, `add these to ${DOC}`).toEqual([]);
   });
 
-  it('gives each ingest variable the default config.ts applies', () => {
+  it("gives each ingest variable the default config.ts applies", () => {
     const wrong: string[] = [];
     for (const spec of Object.values(CONFIG_VARIABLES)) {
       const row = doc.split('\n').find((l) => l.startsWith(`| \`${spec.env}\` |`));

@@ -5,12 +5,7 @@ import { describe, expect, it } from 'vitest';
 // The README is a front page that links every page of docs/, and no link between them is broken
 // (a moved section leaves no dangling file or #anchor behind).
 
-const PAGES = [
-  'README.md',
-  ...readdirSync('docs')
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const PAGES = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
 function headingAnchor(heading: string): string {

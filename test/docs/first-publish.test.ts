@@ -60,73 +60,69 @@ describe('docs/first-publish.md', () => {
     expect(blocks.filter((b) => b.kind === 'run').length).toBeGreaterThanOrEqual(2);
   });
 
-  it.skipIf(missing.length > 0)(
-    `runs the walk-through as written${missing.length ? ` (skipped: ${missing.join(', ')} missing)` : ''}`,
-    async () => {
-      const [rtmp, http, admin, functions] = [await freePort(), await freePort(), await freePort(), await freePort()];
-      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMGATE_')));
-      const env = {
-        ...clean,
-        STREAMGATE_DATA_DIR: dataDir,
-        STREAMGATE_RTMP_PORT: String(rtmp),
-        STREAMGATE_HTTP_PORT: String(http),
-        STREAMGATE_ADMIN_PORT: String(admin),
-        STREAMGATE_FUNCTIONS_PORT: String(functions),
-        STREAMGATE_RTMPS_PORT: '0',
-        STREAMGATE_FLV_PORT: '0',
-        STREAMGATE_TS_PORT: '0',
-        STREAMGATE_RTSP_PORTS: '0',
-        STREAMGATE_SRT_PORT: '0',
-        STREAMGATE_LOG_LEVEL: 'warn',
-      };
-      const localize = (line: string) => line.replaceAll('127.0.0.1:1935', `127.0.0.1:${rtmp}`).replaceAll('127.0.0.1:8080', `127.0.0.1:${http}`);
-      const outputs: string[] = [];
+  it.skipIf(missing.length > 0)(`runs the walk-through as written${missing.length ? ` (skipped: ${missing.join(', ')} missing)` : ''}`, async () => {
+    const [rtmp, http, admin, functions] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STREAMGATE_')));
+    const env = {
+      ...clean,
+      STREAMGATE_DATA_DIR: dataDir,
+      STREAMGATE_RTMP_PORT: String(rtmp),
+      STREAMGATE_HTTP_PORT: String(http),
+      STREAMGATE_ADMIN_PORT: String(admin),
+      STREAMGATE_FUNCTIONS_PORT: String(functions),
+      STREAMGATE_RTMPS_PORT: '0',
+      STREAMGATE_FLV_PORT: '0',
+      STREAMGATE_TS_PORT: '0',
+      STREAMGATE_RTSP_PORTS: '0',
+      STREAMGATE_SRT_PORT: '0',
+      STREAMGATE_LOG_LEVEL: 'warn',
+    };
+    const localize = (line: string) => line.replaceAll('127.0.0.1:1935', `127.0.0.1:${rtmp}`).replaceAll('127.0.0.1:8080', `127.0.0.1:${http}`);
+    const outputs: string[] = [];
 
-      for (const block of blocks) {
-        if (block.kind === 'install' || block.kind === 'display') continue;
-        for (const raw of block.lines) {
-          const line = localize(raw);
-          if (block.kind === 'background') {
-            const child = spawn('bash', ['-c', line], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-            background.push(child);
-            let text = '';
-            const until = block.until;
-            await new Promise<void>((resolve, reject) => {
-              const onData = (d: Buffer) => {
-                text += d;
-                if (until && text.includes(until)) resolve();
-              };
-              child.stdout!.on('data', onData);
-              child.stderr!.on('data', onData);
-              child.on('exit', (code) => reject(new Error(`background line exited ${code}: ${line}\n${text}`)));
-              if (!until) setTimeout(resolve, 1000);
-            });
-            continue;
-          }
-          const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-            const child = spawn('bash', ['-c', line], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-            let out = '';
-            let err = '';
-            child.stdout.on('data', (d) => (out += d));
-            child.stderr.on('data', (d) => (err += d));
-            const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-            child.on('close', (code) => {
-              clearTimeout(timer);
-              resolve({ code, out, err });
-            });
+    for (const block of blocks) {
+      if (block.kind === 'install' || block.kind === 'display') continue;
+      for (const raw of block.lines) {
+        const line = localize(raw);
+        if (block.kind === 'background') {
+          const child = spawn('bash', ['-c', line], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+          background.push(child);
+          let text = '';
+          const until = block.until;
+          await new Promise<void>((resolve, reject) => {
+            const onData = (d: Buffer) => {
+              text += d;
+              if (until && text.includes(until)) resolve();
+            };
+            child.stdout!.on('data', onData);
+            child.stderr!.on('data', onData);
+            child.on('exit', (code) => reject(new Error(`background line exited ${code}: ${line}\n${text}`)));
+            if (!until) setTimeout(resolve, 1000);
           });
-          expect({ line: raw, code: r.code, err: r.code === 0 ? '' : r.err }).toEqual({ line: raw, code: 0, err: '' });
-          outputs.push(r.out);
+          continue;
         }
+        const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+          const child = spawn('bash', ['-c', line], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (err += d));
+          const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+          child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({ code, out, err });
+          });
+        });
+        expect({ line: raw, code: r.code, err: r.code === 0 ? '' : r.err }).toEqual({ line: raw, code: 0, err: '' });
+        outputs.push(r.out);
       }
+    }
 
-      // What the page says the checks print.
-      const text = outputs.join('\n');
-      expect(text.match(/^h264$/gm)?.length).toBe(2);
-      expect(text.match(/^aac$/gm)?.length).toBe(2);
-      expect(text).toContain('live/cam1');
-      expect(text).toContain('"status":"ok"');
-    },
-    150_000,
-  );
+    // What the page says the checks print.
+    const text = outputs.join('\n');
+    expect(text.match(/^h264$/gm)?.length).toBe(2);
+    expect(text.match(/^aac$/gm)?.length).toBe(2);
+    expect(text).toContain('live/cam1');
+    expect(text).toContain('"status":"ok"');
+  }, 150_000);
 });

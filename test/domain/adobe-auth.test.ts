@@ -56,7 +56,9 @@ describe('Adobe authmod=adobe maths (AUTH-SPEC §3.4, adobe-vectors.json)', () =
     expect(q.user).toBe(c.user);
     expect(q.challenge).toBe(c.client_challenge);
     expect(q.response).toBe(c.expected_response);
-    expect(verifyAdobeResponse({ ...c, clientChallenge: q.challenge!, response: q.response! })).toBe(true);
+    expect(
+      verifyAdobeResponse({ ...c, clientChallenge: q.challenge!, response: q.response! }),
+    ).toBe(true);
   });
 
   it.each(vectors.adobe_cases.map((c) => [c.name, c] as const))('%s: a wrong password or another C2 is refused', (_n, c) => {
@@ -90,10 +92,7 @@ describe('Adobe wire strings (AUTH-SPEC §3.1, §3.3)', () => {
   it('step 2 orders user, salt, challenge, opaque with opaque last and no need-auth marker', () => {
     const d = adobeChallengeDescription({ user: 'bob01', salt: 'S1', challenge: 'C1', opaque: 'O1' });
     expect(d).toBe('[ AccessManager.Reject ] : [ authmod=adobe ] : ?reason=needauth&user=bob01&salt=S1&challenge=C1&opaque=O1');
-    const keys = d
-      .slice(d.indexOf('?') + 1)
-      .split('&')
-      .map((kv) => kv.split('=')[0]);
+    const keys = d.slice(d.indexOf('?') + 1).split('&').map((kv) => kv.split('=')[0]);
     expect(keys).toEqual(['reason', 'user', 'salt', 'challenge', 'opaque']);
     expect(d.endsWith('&opaque=O1')).toBe(true);
     expect(d).not.toContain('code=403 need auth');

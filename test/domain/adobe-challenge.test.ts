@@ -42,16 +42,14 @@ function serverVerifies(query: string, password: string, at: number, cache: Chal
 
 /** What FFmpeg does with a step-2 description: split `&` and first `=`, hash, answer. */
 function clientAnswers(description: string, user: string, password: string, c2: string, form: 'standard' | 'librtmp' = 'standard'): string {
-  const q = new Map(
-    description
-      .slice(description.indexOf('?reason=') + 1)
-      .split('&')
-      .map((kv) => {
-        const eq = kv.indexOf('=');
-        return [kv.slice(0, eq), kv.slice(eq + 1)] as const;
-      }),
+  const q = new Map(description.slice(description.indexOf('?reason=') + 1).split('&').map((kv) => {
+    const eq = kv.indexOf('=');
+    return [kv.slice(0, eq), kv.slice(eq + 1)] as const;
+  }));
+  const response = adobeResponse(
+    { user, password, salt: q.get('salt')!, challenge: q.get('challenge')!, opaque: q.get('opaque')!, clientChallenge: c2 },
+    form,
   );
-  const response = adobeResponse({ user, password, salt: q.get('salt')!, challenge: q.get('challenge')!, opaque: q.get('opaque')!, clientChallenge: c2 }, form);
   return `?authmod=adobe&user=${user}&challenge=${c2}&response=${response}&opaque=${q.get('opaque')}`;
 }
 

@@ -14,21 +14,10 @@ describe('parseIp', () => {
     ['fe80::1:2', 'fe800000000000000000000000010002'],
   ])('parses %s', (text, bytes) => expect(hex(parseIp(text))).toBe(bytes));
 
-  it.each([
-    '',
-    '1.2.3',
-    '1.2.3.4.5',
-    '256.1.1.1',
-    '01.2.3.4',
-    '1.2.3.x',
-    ':::',
-    '1::2::3',
-    '1:2:3:4:5:6:7:8:9',
-    '12345::',
-    'fe80::1%eth0',
-    '[::1]',
-    '1:2:3:4:5:6:7',
-  ])('refuses %j', (text) => expect(parseIp(text)).toBeUndefined());
+  it.each(['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.x', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'fe80::1%eth0', '[::1]', '1:2:3:4:5:6:7'])(
+    'refuses %j',
+    (text) => expect(parseIp(text)).toBeUndefined(),
+  );
 });
 
 describe('parseIpRange and ipInRange', () => {

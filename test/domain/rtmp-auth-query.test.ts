@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RTMP_AUTH_LIMITS, parseQueryCredentials, parseRawQuery, parseRtmpAuthQuery, splitAtQuery, splitConnectApp } from '#domain/rtmp-auth-query.js';
+import {
+  RTMP_AUTH_LIMITS,
+  parseQueryCredentials,
+  parseRawQuery,
+  parseRtmpAuthQuery,
+  splitAtQuery,
+  splitConnectApp,
+} from '#domain/rtmp-auth-query.js';
 import { RtmpAuthError } from '#domain/rtmp-auth-error.js';
 
 /** One table drives parsing and the mutation fuzz below. */
@@ -55,15 +62,7 @@ describe('auth query carrier (AUTH-SPEC §3.5.1)', () => {
     expect(code(() => parseRawQuery('a'.repeat(RTMP_AUTH_LIMITS.queryMaxLength)))).toBeUndefined();
     expect(code(() => parseRawQuery('a'.repeat(RTMP_AUTH_LIMITS.queryMaxLength + 1)))).toBe('auth_query_too_long');
     expect(code(() => splitAtQuery('live?' + 'a'.repeat(RTMP_AUTH_LIMITS.queryMaxLength + 1)))).toBe('auth_query_too_long');
-    expect(
-      code(() =>
-        parseRawQuery(
-          Array(RTMP_AUTH_LIMITS.queryMaxParams + 1)
-            .fill('a=1')
-            .join('&'),
-        ),
-      ),
-    ).toBe('auth_query_too_many_params');
+    expect(code(() => parseRawQuery(Array(RTMP_AUTH_LIMITS.queryMaxParams + 1).fill('a=1').join('&')))).toBe('auth_query_too_many_params');
     expect(code(() => parseRawQuery('user=' + 'u'.repeat(RTMP_AUTH_LIMITS.paramMaxLength + 1)))).toBe('auth_param_too_long');
   });
 });

@@ -6,34 +6,10 @@ describe('splitQuery', () => {
     ['', []],
     ['?', []],
     ['a=1', [['a', '1']]],
-    [
-      '?a=1&b=2',
-      [
-        ['a', '1'],
-        ['b', '2'],
-      ],
-    ],
-    [
-      'a=1&&b',
-      [
-        ['a', '1'],
-        ['b', ''],
-      ],
-    ],
-    [
-      'salt=ab+/c==&x=%20',
-      [
-        ['salt', 'ab+/c=='],
-        ['x', '%20'],
-      ],
-    ],
-    [
-      '=v&k=',
-      [
-        ['', 'v'],
-        ['k', ''],
-      ],
-    ],
+    ['?a=1&b=2', [['a', '1'], ['b', '2']]],
+    ['a=1&&b', [['a', '1'], ['b', '']]],
+    ['salt=ab+/c==&x=%20', [['salt', 'ab+/c=='], ['x', '%20']]],
+    ['=v&k=', [['', 'v'], ['k', '']]],
   ] as [string, [string, string][]][])('splits %j on & and the first =, decoding nothing', (query, pairs) => {
     expect(splitQuery(query)).toEqual(pairs);
   });

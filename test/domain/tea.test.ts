@@ -161,7 +161,7 @@ describe('teaDecrypt input rules', () => {
 
   it('round-trips random printable and unicode texts of every length up to 80', () => {
     let seed = 7;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const alphabet = 'abcXYZ019._- ~!äöü€😀';
     for (let len = 1; len <= 80; len++) {
       const chars = Array.from(alphabet);
@@ -174,7 +174,7 @@ describe('teaDecrypt input rules', () => {
 
   it('only ever raises TeaFormatError on random mutations of a valid ciphertext', () => {
     let seed = 42;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const base = teaEncrypt('alice12-longer-name', secret);
     const pool = '0123456789abcdefABCDEFxz -\u00e9';
     for (let i = 0; i < 2000; i++) {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#domain/errors.js';
-import { validateGrants, validateIpRanges, validatePassword, validateUserName } from '#domain/validate-user-input.js';
+import {
+  validateGrants,
+  validateIpRanges,
+  validatePassword,
+  validateUserName,
+} from '#domain/validate-user-input.js';
 
 const fails = (fn: () => unknown, field: string, code: string) => {
   try {
@@ -29,11 +34,8 @@ describe('validatePassword', () => {
   it('accepts an uncommon password of the default minimum of 8', () => expect(validatePassword('t3st-pass')).toBe('t3st-pass'));
   it('refuses the seed password 123456: shorter than 8', () => fails(() => validatePassword('123456'), 'password', 'invalid_length'));
   it('honours a configured minimum length', () => fails(() => validatePassword('t3st-pass', 12), 'password', 'invalid_length'));
-  it.each(['password', 'Password1', '12345678', 'qwertyuiop', 'iloveyou'])('refuses the common password %j', (p) =>
-    fails(() => validatePassword(p), 'password', 'common_password'),
-  );
-  it('refuses the user name as password, in any case', () =>
-    fails(() => validatePassword('Alice.Smith', 8, 'password', 'alice.smith'), 'password', 'password_is_name'));
+  it.each(['password', 'Password1', '12345678', 'qwertyuiop', 'iloveyou'])('refuses the common password %j', (p) => fails(() => validatePassword(p), 'password', 'common_password'));
+  it('refuses the user name as password, in any case', () => fails(() => validatePassword('Alice.Smith', 8, 'password', 'alice.smith'), 'password', 'password_is_name'));
   it.each([
     [undefined, 'invalid_type'],
     ['12345', 'invalid_length'],

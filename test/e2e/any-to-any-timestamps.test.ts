@@ -16,24 +16,14 @@ interface Probe {
 /** ffprobe's streams and packets (times in ms) of the first `seconds` of `url`. */
 function probe(url: string, seconds: number, inputArgs: readonly string[] = []): Promise<Probe> {
   const args = [
-    '-v',
-    'error',
-    ...inputArgs,
-    '-read_intervals',
-    `%+${seconds}`,
-    '-show_entries',
-    'packet=stream_index,dts_time,pts_time:stream=index,codec_type,codec_name,width,height,sample_rate',
-    '-of',
-    'json',
-    url,
+    '-v', 'error', ...inputArgs, '-read_intervals', `%+${seconds}`,
+    '-show_entries', 'packet=stream_index,dts_time,pts_time:stream=index,codec_type,codec_name,width,height,sample_rate',
+    '-of', 'json', url,
   ];
   return new Promise((resolve, reject) => {
     execFile(ffprobePath, args, { timeout: 20_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`ffprobe ${url}: ${stderr}`, { cause: err }));
-      const out = JSON.parse(stdout) as {
-        streams: (Probe['streams'][number] & { index: number })[];
-        packets?: { stream_index: number; dts_time?: string; pts_time?: string }[];
-      };
+      const out = JSON.parse(stdout) as { streams: (Probe['streams'][number] & { index: number })[]; packets?: { stream_index: number; dts_time?: string; pts_time?: string }[] };
       const kind = new Map(out.streams.map((s) => [s.index, s.codec_type]));
       const packets = (out.packets ?? []).map((p) => ({ kind: kind.get(p.stream_index)!, dts: Number(p.dts_time) * 1000, pts: Number(p.pts_time) * 1000 }));
       resolve({ streams: out.streams, packets });
@@ -62,34 +52,11 @@ function expectTestPatternStreams(p: Probe, minPackets: number): void {
 /** The test pattern with its audio starting `audioDelay` seconds after the video (source A/V offset). */
 function delayedAudioArgs(audioDelay: number): string[] {
   return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=320x240:rate=25',
-    '-itsoffset',
-    String(audioDelay),
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=44100',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    '25',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '64k',
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+    '-itsoffset', String(audioDelay), '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '25',
+    '-c:a', 'aac', '-b:a', '64k',
   ];
 }
 

@@ -22,9 +22,7 @@ const whilePublishingHere = (publisher: ChildProcess, path: string, run: () => P
 function probeStreams(url: string, inputArgs: readonly string[] = []): Promise<{ codec_type: string; codec_name: string; width?: number; height?: number }[]> {
   const args = ['-v', 'error', ...inputArgs, '-show_entries', 'stream=codec_type,codec_name,width,height', '-of', 'json', url];
   return new Promise((resolve, reject) =>
-    execFile(ffprobePath, args, { timeout: 15_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(stderr, { cause: err })) : resolve(JSON.parse(stdout).streams),
-    ),
+    execFile(ffprobePath, args, { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr, { cause: err })) : resolve(JSON.parse(stdout).streams))),
   );
 }
 
@@ -32,29 +30,14 @@ describe('any-to-any: raw TCP inputs play over RTSP, HLS and HTTP-FLV (real ffmp
   it('an FLV-TCP publish plays over RTSP with TCP and UDP transport', async () => {
     const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.flv}/live`, { seconds: 10, extraOutputArgs: ['-metadata', 'streamName=fromflv'] });
     await whilePublishingHere(pub, 'live/fromflv', async () => {
-      await expectAllPlay(
-        [
-          { url: rtsp('live/fromflv'), inputArgs: tcpIn },
-          { url: rtsp('live/fromflv'), inputArgs: udpIn },
-        ],
-        25,
-        6000,
-      );
+      await expectAllPlay([{ url: rtsp('live/fromflv'), inputArgs: tcpIn }, { url: rtsp('live/fromflv'), inputArgs: udpIn }], 25, 6000);
     });
   }, 20_000);
 
   it('a TS-TCP publish plays over RTSP, HLS and HTTP-FLV', async () => {
-    const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.ts}`, {
-      seconds: 12,
-      format: 'mpegts',
-      extraOutputArgs: ['-metadata', 'service_name=fromts'],
-    });
+    const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.ts}`, { seconds: 12, format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=fromts'] });
     await whilePublishingHere(pub, 'live/fromts', async () => {
-      await expectAllPlay(
-        [{ url: rtsp('live/fromts'), inputArgs: tcpIn }, { url: http('live/fromts/index.m3u8'), timeoutMs: 10_000 }, { url: http('live/fromts.flv') }],
-        25,
-        6000,
-      );
+      await expectAllPlay([{ url: rtsp('live/fromts'), inputArgs: tcpIn }, { url: http('live/fromts/index.m3u8'), timeoutMs: 10_000 }, { url: http('live/fromts.flv') }], 25, 6000);
     });
   }, 25_000);
 });
@@ -67,30 +50,19 @@ describe.skipIf(!hasLibx265)('any-to-any: H.265 over MPEG-TS-TCP', () => {
     await whilePublishingHere(pub, 'live/hevc', async () => {
       const streams = await probeStreams(rtsp('live/hevc'), tcpIn);
       expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'hevc', width: 320, height: 240 });
-      await expectAllPlay(
-        [
-          { url: rtsp('live/hevc'), inputArgs: tcpIn },
-          { url: rtsp('live/hevc'), inputArgs: udpIn },
-        ],
-        25,
-        6000,
-      );
+      await expectAllPlay([{ url: rtsp('live/hevc'), inputArgs: tcpIn }, { url: rtsp('live/hevc'), inputArgs: udpIn }], 25, 6000);
     });
   }, 25_000);
 
   // FFmpeg 5.1 predates Enhanced RTMP (6.1 reads it; its ffprobe shows the video as "unknown"), so
   // the RTMP side is checked with the scripted client: hvc1 FourCC tags the server's own parser reads back.
   it('plays over RTMP as Enhanced RTMP hvc1: a sequence start, then a keyframe, then increasing timestamps', async () => {
-    const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.ts}`, {
-      seconds: 10,
-      format: 'mpegts',
-      extraOutputArgs: [...h265.slice(0, -1), 'service_name=hevcrtmp'],
-    });
+    const pub = publishTestPattern(`tcp://127.0.0.1:${t.ingest.ports.ts}`, { seconds: 10, format: 'mpegts', extraOutputArgs: [...h265.slice(0, -1), 'service_name=hevcrtmp'] });
     const player = new RtmpTestClient();
     await whilePublishingHere(pub, 'live/hevcrtmp', async () => {
       await player.connect(t.rtmpUrl('live'));
       expect((await player.play('hevcrtmp')).code).toMatch(/NetStream\.Play\.(Reset|Start)/);
-      const video = () => player.received.filter((m) => m.kind === 'media' && m.typeId === 9) as Extract<(typeof player.received)[number], { kind: 'media' }>[];
+      const video = () => player.received.filter((m) => m.kind === 'media' && m.typeId === 9) as (Extract<(typeof player.received)[number], { kind: 'media' }>)[];
       await waitFor(() => video().length > 30, 6000, '30 RTMP video messages');
       const frames = video();
       // IsExHeader bit (0x80) and FourCC 'hvc1' (Enhanced RTMP v1)

@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
-import {
-  PLAYER_CONNECT,
-  startFunctionsGateway,
-  startLocalStackForTest,
-  waitFor,
-  type FunctionsGateway,
-  type LocalStackForTest,
-} from '../support/local-stack-harness.js';
+import { PLAYER_CONNECT, startFunctionsGateway, startLocalStackForTest, waitFor, type FunctionsGateway, type LocalStackForTest } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
 
 // Message order with a scripted RTMP client: the publish is answered only after the functions
@@ -61,9 +54,7 @@ describe('publish auth message order (scripted RTMP client)', () => {
     expect(acl[0].at - sentAt).toBeGreaterThanOrEqual(ACL_DELAY_MS - 5);
     expect(answeredAt).toBeGreaterThanOrEqual(acl[0].at);
     // Every onStatus on the publishing stream: Start is the first and only one.
-    expect(c.received.filter((m) => m.kind === 'command' && m.streamId === streamId).map((m) => m.kind === 'command' && m.code)).toEqual([
-      'NetStream.Publish.Start',
-    ]);
+    expect(c.received.filter((m) => m.kind === 'command' && m.streamId === streamId).map((m) => m.kind === 'command' && m.code)).toEqual(['NetStream.Publish.Start']);
     // Frames sent after the accepted publish do reach the player.
     c.sendFrame(videoConfig, streamId);
     c.sendFrame(frame(1000), streamId);

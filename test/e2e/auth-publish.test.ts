@@ -63,12 +63,7 @@ describe('publish auth through the local stack with real ffmpeg', () => {
   });
 
   it('accepts ?user=&pass= credentials given with -rtmp_app and -rtmp_playpath', async () => {
-    const r = await ffmpegPublish(s.rtmpUrl('live/cam1'), 'live/cam1', [
-      '-rtmp_app',
-      `live?user=${ALICE.name}&pass=${ALICE.password}`,
-      '-rtmp_playpath',
-      'cam1',
-    ]);
+    const r = await ffmpegPublish(s.rtmpUrl('live/cam1'), 'live/cam1', ['-rtmp_app', `live?user=${ALICE.name}&pass=${ALICE.password}`, '-rtmp_playpath', 'cam1']);
     expect(r).toMatchObject({ live: true });
   });
 
@@ -122,10 +117,7 @@ describe('publish auth through the local stack with real ffmpeg', () => {
     expect(r.stderr).toContain('Incorrect username/password');
     // Query credentials of a disabled user: /token gives no password, the connect is refused.
     const c = new RtmpTestClient();
-    expect(await c.connect(s.rtmpUrl(`live?user=${CAROL.name}&pass=${CAROL.password}`))).toMatchObject({
-      name: '_error',
-      code: 'NetConnection.Connect.Rejected',
-    });
+    expect(await c.connect(s.rtmpUrl(`live?user=${CAROL.name}&pass=${CAROL.password}`))).toMatchObject({ name: '_error', code: 'NetConnection.Connect.Rejected' });
     await c.close();
   });
 
@@ -163,16 +155,7 @@ describe('publish auth through the local stack with real ffmpeg', () => {
   it('never writes a password, token or secret into any ingest or functions log line', () => {
     const text = s.allLogText();
     expect(text.length).toBeGreaterThan(1000);
-    for (const secret of [
-      ALICE.password,
-      CAROL.password,
-      'not-her-pass',
-      'wrong-pass-1',
-      'whatever-1',
-      s.functions.serviceToken,
-      s.functions.adminToken,
-      s.functions.teaSecret,
-    ]) {
+    for (const secret of [ALICE.password, CAROL.password, 'not-her-pass', 'wrong-pass-1', 'whatever-1', s.functions.serviceToken, s.functions.adminToken, s.functions.teaSecret]) {
       expect(text).not.toContain(secret);
     }
     // No TEA clientid or publisherToken either (hex of 16+ digits).

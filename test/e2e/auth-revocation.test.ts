@@ -50,9 +50,7 @@ describe('revocation and reconnects of live publishers', () => {
     expect(await exited(child)).not.toBe(0);
     // The precise reason, not the bad_credentials a stranger's wrong password gets.
     expect(s.logs.find((l) => l.event === 'rtmp.publish-revoked')).toMatchObject({ app: 'live', stream: 'cam1', user: ALICE.name, reason: 'User disabled' });
-    expect(s.logs.find((l) => l.event === 'auth' && l.action === 'publish' && l.allowed === false && l.user === ALICE.name)).toMatchObject({
-      reason: 'user_disabled',
-    });
+    expect(s.logs.find((l) => l.event === 'auth' && l.action === 'publish' && l.allowed === false && l.user === ALICE.name)).toMatchObject({ reason: 'user_disabled' });
     // And the user cannot come back while disabled.
     const again = ffmpegAdobe(ALICE, 'cam1');
     expect(await exited(again)).not.toBe(0);

@@ -88,11 +88,7 @@ describe('auth service failures fail closed', () => {
     expect(ms).toBeLessThan(TIMEOUT_MS + 700);
     const played = await playAndCount(s.rtmpUrl('live/cam1'), { frames: 25, timeoutMs: 10_000 });
     expect(played.videoFrames).toBe(25);
-    expect(s.logs.find((l) => l.event === 'auth' && l.action === 'connect' && l.allowed === false)).toMatchObject({
-      level: 'warn',
-      reason: 'timeout',
-      errorCode: 'auth_timeout',
-    });
+    expect(s.logs.find((l) => l.event === 'auth' && l.action === 'connect' && l.allowed === false)).toMatchObject({ level: 'warn', reason: 'timeout', errorCode: 'auth_timeout' });
     // The functions answer again: the same publish now goes through.
     gw.mode = 'pass';
     const again = await publishCam2(s);

@@ -33,14 +33,7 @@ describe('/token failure throttle and the ingest', () => {
       { log: (e) => events.push(e) },
     );
     const attempt = (user: string, password: string, ip: string) =>
-      authorizer.authorize({
-        action: 'publish',
-        protocol: 'rtmp',
-        app: 'live',
-        stream: 'cam1',
-        ip,
-        credentials: { kind: 'password', user, password, source: 'app-query' },
-      });
+      authorizer.authorize({ action: 'publish', protocol: 'rtmp', app: 'live', stream: 'cam1', ip, credentials: { kind: 'password', user, password, source: 'app-query' } });
     // 3× the functions' per-source limit, each from its own encoder address (the ingest's throttle is per encoder).
     for (let i = 0; i < 3 * TOKEN_FAILURES_PER_MINUTE; i++) {
       expect((await attempt(`guess${i}x`, 'nope-nope', `192.0.2.${i + 1}`)).reason).toBe('bad_credentials');

@@ -108,12 +108,7 @@ describe('raw FLV over TCP takes the cluster lease', () => {
 describe('raw MPEG-TS over TCP takes the cluster lease', () => {
   it('an ffmpeg TS publisher is closed with RAW_STREAM_BUSY when an RTMP publisher on the other task holds the stream', async () => {
     expect((await rtmpPublish(a, 'tsbusy')).code).toBe('NetStream.Publish.Start');
-    const pub = publishTestPattern(`tcp://127.0.0.1:${b.ingest.ports.ts}`, {
-      seconds: 5,
-      gop: 25,
-      format: 'mpegts',
-      extraOutputArgs: ['-metadata', 'service_name=tsbusy'],
-    });
+    const pub = publishTestPattern(`tcp://127.0.0.1:${b.ingest.ports.ts}`, { seconds: 5, gop: 25, format: 'mpegts', extraOutputArgs: ['-metadata', 'service_name=tsbusy'] });
     cleanups.push(() => stopProcess(pub));
     await waitFor(() => b.logs.some((l) => l.event === 'raw.publish-busy' && l.path === 'live/tsbusy'), 10_000, 'the refusal');
     expect(b.logs.find((l) => l.event === 'raw.publish-busy' && l.path === 'live/tsbusy')).toMatchObject({ protocol: 'ts-tcp', code: 'RAW_STREAM_BUSY' });

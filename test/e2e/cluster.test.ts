@@ -135,7 +135,7 @@ describe('a cluster of three ingest processes acts as one server', () => {
     expect((await other.publish('cam2')).code).toBe('NetStream.Publish.BadName');
   }, 30_000);
 
-  it("frees a SIGKILLed owner's stream when its lease lapses; viewers elsewhere follow the new publisher", async () => {
+  it('frees a SIGKILLed owner\'s stream when its lease lapses; viewers elsewhere follow the new publisher', async () => {
     const owner = cluster.members[0]!;
     const pub = publishTestPattern(`rtmp://${ALICE.name}:${ALICE.password}@127.0.0.1:${owner.ports.rtmp}/live/crash`);
     publishers.push(pub);
@@ -162,14 +162,7 @@ describe('a cluster of three ingest processes acts as one server', () => {
       await Promise.all(viewers.map((v, i) => waitFor(() => since(v, i).some(isNotify), 20_000, 'PublishNotify after the crash')));
       await Promise.all(
         viewers.map((v, i) =>
-          waitFor(
-            () =>
-              since(v, i)
-                .slice(since(v, i).findIndex(isNotify))
-                .some((m) => m.kind === 'media' && m.typeId === 9),
-            20_000,
-            'video after PublishNotify',
-          ),
+          waitFor(() => since(v, i).slice(since(v, i).findIndex(isNotify)).some((m) => m.kind === 'media' && m.typeId === 9), 20_000, 'video after PublishNotify'),
         ),
       );
       const lease = await registry.lookup('live/crash');

@@ -37,11 +37,7 @@ describe('raw FLV over TCP with real ffmpeg', () => {
     await waitFor(() => t.ingest.hub.isLive('live/fallback'), 10_000, 'live/fallback');
     const r = await playAndCount(t.rtmpUrl('live/fallback'), { frames: 10, timeoutMs: 10_000 });
     expect(r.videoFrames).toBe(10);
-    expect(t.logs.find((l) => l.event === 'raw.no-stream-name')).toMatchObject({
-      protocol: 'flv-tcp',
-      stream: 'fallback',
-      reason: 'onMetaData without streamName',
-    });
+    expect(t.logs.find((l) => l.event === 'raw.no-stream-name')).toMatchObject({ protocol: 'flv-tcp', stream: 'fallback', reason: 'onMetaData without streamName' });
     p.kill('SIGKILL');
     await exited(p);
     await waitFor(() => !t.ingest.hub.isLive('live/fallback'), 5000, 'the default stream to end');

@@ -25,12 +25,7 @@ const authorizer: Authorizer = {
         : { allowed: false, reason, stream: req.stream };
     return Promise.resolve(d);
   },
-  recheck: (req) =>
-    Promise.resolve(
-      revoked
-        ? { allowed: false, reason: 'stream_not_allowed', stream: req.stream }
-        : { allowed: true, reason: 'allowed', stream: req.stream, recheckAtMs: Date.now() + 300 },
-    ),
+  recheck: (req) => Promise.resolve(revoked ? { allowed: false, reason: 'stream_not_allowed', stream: req.stream } : { allowed: true, reason: 'allowed', stream: req.stream, recheckAtMs: Date.now() + 300 }),
 };
 
 let t: TestIngest;
@@ -94,9 +89,7 @@ describe('HTTP play decisions map to one status each', () => {
     const socket = connect(t.ingest.ports.http, '127.0.0.1');
     let got = '';
     socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
-    socket.write(
-      'GET /live/cam1/index.m3u8?user=throttled&pass=x HTTP/1.1\r\nHost: a\r\n\r\nHEAD /live/cam1.flv?user=stream_not_allowed&pass=x HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
-    );
+    socket.write('GET /live/cam1/index.m3u8?user=throttled&pass=x HTTP/1.1\r\nHost: a\r\n\r\nHEAD /live/cam1.flv?user=stream_not_allowed&pass=x HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     await new Promise((r) => socket.on('close', r));
     const statuses = [...got.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
     expect(statuses).toEqual([429, 403, 200]);

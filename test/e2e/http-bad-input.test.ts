@@ -84,7 +84,9 @@ describe('HTTP listener refuses bad input with coded statuses and keeps serving'
     const post = (await exchange(port, ['POST /live/here.flv HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'])).text;
     expect(statusOf(post)).toBe('HTTP/1.1 405 Method Not Allowed');
     expect(post).toMatch(/\r\nAllow: GET, HEAD, OPTIONS\r\n/);
-    expect(statusOf((await exchange(port, ['DELETE /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'])).text)).toBe('HTTP/1.1 405 Method Not Allowed');
+    expect(statusOf((await exchange(port, ['DELETE /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'])).text)).toBe(
+      'HTTP/1.1 405 Method Not Allowed',
+    );
     const open = (await exchange(port, [get('/open/1')])).text;
     expect(statusOf(open)).toBe('HTTP/1.1 405 Method Not Allowed');
     expect(open).toMatch(/\r\nAllow: POST\r\n/);

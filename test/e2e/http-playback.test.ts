@@ -1,3 +1,4 @@
+
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAccessControl } from '#ingest/auth/create-access-control.js';
 import { loadConfig } from '#ingest/config.js';
@@ -39,7 +40,9 @@ function parsePrometheus(text: string): Sample[] {
 }
 
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
 }
 
 describe('HTTP playback of an RTMP-published stream with real ffmpeg', () => {
@@ -82,10 +85,7 @@ describe('HTTP playback of an RTMP-published stream with real ffmpeg', () => {
     expect(seg.headers.get('content-type')).toBe('video/mp2t');
     expect(Buffer.from(await seg.arrayBuffer())[0]).toBe(0x47);
     // Conditional requests: the ETag of the answer gets a 304 without a body, for both kinds.
-    for (const [url, etag] of [
-      [`${base}/live/show/${segment}`, seg.headers.get('etag')],
-      [`${base}/live/show/index.m3u8`, res.headers.get('etag')],
-    ] as const) {
+    for (const [url, etag] of [[`${base}/live/show/${segment}`, seg.headers.get('etag')], [`${base}/live/show/index.m3u8`, res.headers.get('etag')]] as const) {
       expect(etag).toMatch(/^"[^"]+"$/);
       const again = await fetch(url, { headers: { 'If-None-Match': etag! } });
       // the playlist may have moved on by a segment meanwhile: then a 200 with a new ETag
@@ -137,7 +137,9 @@ describe('HTTP playback of an RTMP-published stream with real ffmpeg', () => {
     expect(value(after, 'streamgate_sent_bytes_total', { protocol: 'http' })).toBeGreaterThan(
       value(before, 'streamgate_sent_bytes_total', { protocol: 'http' }),
     );
-    expect(value(after, 'streamgate_connections_total', { protocol: 'rtmp' })).toBe(value(before, 'streamgate_connections_total', { protocol: 'rtmp' }) + 1);
+    expect(value(after, 'streamgate_connections_total', { protocol: 'rtmp' })).toBe(
+      value(before, 'streamgate_connections_total', { protocol: 'rtmp' }) + 1,
+    );
     expect(value(after, 'streamgate_auth_decisions_total', { action: 'play' })).toBeGreaterThan(
       value(before, 'streamgate_auth_decisions_total', { action: 'play' }),
     );

@@ -43,25 +43,8 @@ describe('RTMPT on the HTTP listener with real ffmpeg', () => {
   it('asks the same access control as RTMP: a denied rtmpt:// publish never goes live', async () => {
     const child = spawn(
       ffmpegPath,
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=160x120:rate=25',
-        '-t',
-        '3',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-f',
-        'flv',
-        rtmpt('live/forbidden'),
-      ],
+      ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-t', '3',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', rtmpt('live/forbidden')],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

@@ -17,43 +17,14 @@ describe('an H.264 + Opus source', () => {
 
   beforeAll(async () => {
     t = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' }, { hls: { targetDuration: 1, firstPlaylistSegments: 2 } });
-    publisher = spawn(
-      ffmpegPath,
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=320x240:rate=25',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:sample_rate=48000',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-tune',
-        'zerolatency',
-        '-pix_fmt',
-        'yuv420p',
-        '-g',
-        '25',
-        '-c:a',
-        'libopus',
-        '-b:a',
-        '64k',
-        '-f',
-        'mpegts',
-        '-metadata',
-        'service_name=opus',
-        `tcp://127.0.0.1:${t.ingest.ports.ts}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    publisher = spawn(ffmpegPath, [
+      '-hide_banner', '-loglevel', 'error', '-re',
+      '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '25',
+      '-c:a', 'libopus', '-b:a', '64k',
+      '-f', 'mpegts', '-metadata', 'service_name=opus', `tcp://127.0.0.1:${t.ingest.ports.ts}`,
+    ], { stdio: 'ignore' });
     await waitFor(() => t.ingest.hub.isLive('live/opus'), 15_000, 'the H.264 + Opus publish of live/opus');
   }, 30_000);
 
@@ -71,11 +42,7 @@ describe('an H.264 + Opus source', () => {
     expect(probed.codecs).toEqual(['h264']);
     const played = await playAndCount(t.rtmpUrl('live/opus'), { frames: 25, timeoutMs: 15_000 });
     expect(played.videoFrames).toBeGreaterThanOrEqual(25);
-    expect(t.logs.find((l) => l.event === 'rtmp.play-audio-omitted')).toMatchObject({
-      path: 'live/opus',
-      codec: 'opus',
-      reason: expect.stringMatching(/did not announce Opus/),
-    });
+    expect(t.logs.find((l) => l.event === 'rtmp.play-audio-omitted')).toMatchObject({ path: 'live/opus', codec: 'opus', reason: expect.stringMatching(/did not announce Opus/) });
   });
 
   it('a player that announces Opus (Enhanced RTMP fourCcList) gets the Opus audio too', async () => {
@@ -91,11 +58,7 @@ describe('an H.264 + Opus source', () => {
     const base = `http://127.0.0.1:${t.ingest.ports.http}/live/opus/index.m3u8`;
     const played = await playAndCount(base, { frames: 25, timeoutMs: 20_000 });
     expect(played.videoFrames).toBeGreaterThanOrEqual(25);
-    expect(t.logs.find((l) => l.event === 'hls.audio-omitted')).toMatchObject({
-      path: 'live/opus',
-      codec: 'opus',
-      reason: expect.stringMatching(/Safari and hls\.js/),
-    });
+    expect(t.logs.find((l) => l.event === 'hls.audio-omitted')).toMatchObject({ path: 'live/opus', codec: 'opus', reason: expect.stringMatching(/Safari and hls\.js/) });
   });
 
   it.skipIf(chromiumPath === undefined)('the player page plays it in Chromium with its Opus audio (mpegts.js reads Enhanced FLV Opus)', async () => {
@@ -106,11 +69,7 @@ describe('an H.264 + Opus source', () => {
       // webkitAudioDecodedByteCount: Chromium's count of decoded audio bytes, > 0 only when the Opus track plays.
       const handle = await page.waitForFunction(
         () => {
-          const v = (
-            globalThis as unknown as {
-              document: { getElementById(id: string): { currentTime: number; videoWidth: number; webkitAudioDecodedByteCount?: number } };
-            }
-          ).document.getElementById('video');
+          const v = (globalThis as unknown as { document: { getElementById(id: string): { currentTime: number; videoWidth: number; webkitAudioDecodedByteCount?: number } } }).document.getElementById('video');
           return v.currentTime > 1 && v.videoWidth > 0 && (v.webkitAudioDecodedByteCount ?? 0) > 0 ? v.webkitAudioDecodedByteCount : false;
         },
         undefined,

@@ -54,9 +54,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('player page login in C
   }
 
   const errorText = (page: Page): Promise<string> =>
-    page
-      .waitForFunction(() => (globalThis as unknown as PageGlobals).streamgatePlayer.error || false, undefined, { timeout: 10_000 })
-      .then((h) => h.jsonValue() as Promise<string>);
+    page.waitForFunction(() => (globalThis as unknown as PageGlobals).streamgatePlayer.error || false, undefined, { timeout: 10_000 }).then((h) => h.jsonValue() as Promise<string>);
 
   it('asks for the login instead of playing, and says so when Play is pressed without one', async () => {
     const { context, page } = await openPage();
@@ -107,9 +105,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('player page login in C
       expect(cookie!.value).not.toContain(ALICE.password);
       expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.cookie)).toBe('');
       // The play was authorized by the cookie, through the same authorizer as any player.
-      expect(s.logs.some((l) => l.event === 'auth' && l.action === 'play' && l.allowed === true && l.method === 'http-cookie' && l.user === ALICE.name)).toBe(
-        true,
-      );
+      expect(s.logs.some((l) => l.event === 'auth' && l.action === 'play' && l.allowed === true && l.method === 'http-cookie' && l.user === ALICE.name)).toBe(true);
       expect(urls.length).toBeGreaterThan(3);
       for (const url of urls) expect(url).not.toMatch(/pass|page-s3cret|bob-s3cret/);
       expect(s.allLogText()).not.toContain(ALICE.password);
@@ -122,10 +118,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('player page login in C
   it('answers the login route over plain HTTP: POST only, a forged cookie counts as no login', async () => {
     const get = await fetch(`${base}/live/cam1/login`);
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
-    const forged = await fetch(`${base}/live/cam1.flv`, {
-      method: 'HEAD',
-      headers: { cookie: 'sg_play=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
-    });
+    const forged = await fetch(`${base}/live/cam1.flv`, { method: 'HEAD', headers: { cookie: 'sg_play=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
     expect([forged.status, forged.headers.get('x-streamgate-code')]).toEqual([401, 'HTTP_PLAY_UNAUTHORIZED']);
     const login = await fetch(`${base}/live/cam1/login`, {
       method: 'POST',

@@ -33,10 +33,11 @@ async function playsFor(page: Page, seconds: number, timeoutMs: number): Promise
       { timeout: timeoutMs, polling: 100 },
     );
     const from = (await start.jsonValue()) as number;
-    await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.getElementById('video')!.currentTime > t, from + seconds, {
-      timeout: seconds * 1000 + 5000,
-      polling: 100,
-    });
+    await page.waitForFunction(
+      (t) => (globalThis as unknown as PageGlobals).document.getElementById('video')!.currentTime > t,
+      from + seconds,
+      { timeout: seconds * 1000 + 5000, polling: 100 },
+    );
     return await page.evaluate((t) => {
       const g = globalThis as unknown as PageGlobals;
       const v = g.document.getElementById('video')!;
@@ -102,7 +103,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('player page in Chromiu
     }
   });
 
-  it("plays the first viewer through hls.js and through Chromium's own HLS (the first playlist is held until it lists 3 segments)", async () => {
+  it('plays the first viewer through hls.js and through Chromium\'s own HLS (the first playlist is held until it lists 3 segments)', async () => {
     const [a, b] = [await browser.newPage(), await browser.newPage()];
     try {
       publish('hlsjs');
@@ -118,13 +119,11 @@ describe.skipIf(chromiumPath === undefined)(withChromium('player page in Chromiu
     }
   });
 
-  it("says a stream is not live (with the server's code) and keeps retrying until it is", async () => {
+  it('says a stream is not live (with the server\'s code) and keeps retrying until it is', async () => {
     const page = await browser.newPage();
     try {
       await page.goto(`${base}/?stream=later`);
-      await page.waitForFunction(() => /not live/.test((globalThis as unknown as PageGlobals).document.getElementById('error')!.textContent ?? ''), undefined, {
-        timeout: 10_000,
-      });
+      await page.waitForFunction(() => /not live/.test((globalThis as unknown as PageGlobals).document.getElementById('error')!.textContent ?? ''), undefined, { timeout: 10_000 });
       expect(await page.textContent('#error')).toBe('live/later is not live (HTTP_NOT_FOUND). Retrying every 2 s…');
       publish('later');
       const seen = await playsFor(page, 0.5, 20_000);

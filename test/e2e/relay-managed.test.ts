@@ -10,6 +10,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+
 describe('managed relays (functions API + CLI + ingest poll)', () => {
   it('`relays add` makes the running ingest push within seconds, `relays remove` stops it; the stream key never shows; an owner cannot relay a stream they may not publish', async () => {
     const stack = await startLocalStackForTest({

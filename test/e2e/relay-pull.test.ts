@@ -1,3 +1,4 @@
+
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
@@ -51,12 +52,7 @@ describe('relay pull sources', () => {
   it('pulls over RTSP with RTP interleaved on TCP and over UDP from an RTSP server (a streamgate camera stand-in fed by ffmpeg over RTSP)', async () => {
     const camera = await ingest({ STREAMGATE_RTP_PORTS: '33000-33499' });
     const edge = await ingest();
-    const pub = publishTestPattern(`rtsp://127.0.0.1:${camera.ingest.ports.rtsp}/live/cam`, {
-      seconds: 30,
-      gop: 25,
-      format: 'rtsp',
-      extraOutputArgs: ['-rtsp_transport', 'tcp'],
-    });
+    const pub = publishTestPattern(`rtsp://127.0.0.1:${camera.ingest.ports.rtsp}/live/cam`, { seconds: 30, gop: 25, format: 'rtsp', extraOutputArgs: ['-rtsp_transport', 'tcp'] });
     defer(() => void pub.kill('SIGKILL'));
     await waitFor(() => (camera.ingest.hub.streamInfo('live/cam')?.framesIn ?? 0) > 30, 10_000, 'camera live');
     const base = `rtsp://127.0.0.1:${camera.ingest.ports.rtsp}/live/cam`;

@@ -41,7 +41,7 @@ function status(relay: string): RelayStatus | undefined {
 }
 
 describe('push to a target that needs Adobe auth', () => {
-  it("logs in with the URL's user and password and publishes; ffprobe decodes the far side; the password is in no log", async () => {
+  it('logs in with the URL\'s user and password and publishes; ffprobe decodes the far side; the password is in no log', async () => {
     const port = target.ingest.ports.rtmp;
     source.ingest.relays.setDefinitions([{ id: 'adobe', stream: 'live/src', push: [`rtmp://${ALICE.name}:${ALICE.password}@127.0.0.1:${port}/live/cam1`] }]);
     await waitFor(() => status('adobe')?.state === 'live', 15_000, 'the push live');
@@ -72,10 +72,7 @@ describe('pull from a source that needs Adobe auth to play', () => {
   let camera: ChildProcess;
   beforeAll(async () => {
     guarded = await startLocalStackForTest({ users: [ALICE], env: { STREAMGATE_PLAY_AUTH: 'required' } });
-    camera = await publishLive(guarded.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), guarded.ingest.hub, 'live/cam1', {
-      seconds: 60,
-      gop: 25,
-    });
+    camera = await publishLive(guarded.rtmpUrl(`live?user=${ALICE.name}&pass=${ALICE.password}/cam1`), guarded.ingest.hub, 'live/cam1', { seconds: 60, gop: 25 });
   }, 40_000);
   afterAll(async () => {
     await stopProcess(camera);
@@ -92,3 +89,4 @@ describe('pull from a source that needs Adobe auth to play', () => {
     source.ingest.relays.setDefinitions([]);
   }, 40_000);
 });
+

@@ -1,3 +1,4 @@
+
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RelayStatus } from '#domain/relay-status.js';
@@ -45,20 +46,13 @@ describe('relay push targets', () => {
       expect(probe.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(20);
     }
     const metrics = a.ingest.metrics.registry.render();
-    expect(metrics).toMatch(
-      /streamgate_relay_state\{relay="restream",link="restream#0@live\/cam1",direction="push",stream="live\/cam1",state="live",error=""\} 1/,
-    );
+    expect(metrics).toMatch(/streamgate_relay_state\{relay="restream",link="restream#0@live\/cam1",direction="push",stream="live\/cam1",state="live",error=""\} 1/);
     expect(metrics).toMatch(/streamgate_relay_bytes\{relay="restream",link="restream#0@live\/cam1"[^}]*\} [1-9]\d+/);
     expect(metrics).not.toContain('SECRETKEY');
     const s = status(a, 'restream#1');
     if (s) expect(s.url).toBe(`rtmp://127.0.0.1:${nginx!.port}/live/***`);
     expect(JSON.stringify(a.logs)).not.toContain('SECRETKEY');
-    ctx.annotate?.(
-      `targets: ${a.ingest.relays
-        .statuses()
-        .map((x) => `${x.url} ${x.state} ${x.bytes} B`)
-        .join('; ')}`,
-    );
+    ctx.annotate?.(`targets: ${a.ingest.relays.statuses().map((x) => `${x.url} ${x.state} ${x.bytes} B`).join('; ')}`);
   }, 40_000);
 
   it('pushes what arrives on the raw FLV relay port (the seed 6665) to STREAMGATE_RELAY_FLV_PUSH, named by onMetaData streamName', async () => {
@@ -118,8 +112,7 @@ describe('relay push targets', () => {
     publish(strict.rtmpUrl('live/cam3'));
     const err = (t: TestIngest, id: string) => status(t, id)?.lastError?.code;
     await waitFor(
-      () =>
-        err(a, 'unreachable#0') !== undefined && err(a, 'refuses#0') !== undefined && err(a, 'stalls#0') !== undefined && err(a, 'metadata#0') !== undefined,
+      () => err(a, 'unreachable#0') !== undefined && err(a, 'refuses#0') !== undefined && err(a, 'stalls#0') !== undefined && err(a, 'metadata#0') !== undefined,
       15_000,
       'every bad target failed once',
     );

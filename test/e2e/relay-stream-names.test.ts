@@ -21,9 +21,7 @@ describe('relay stream names are canonical', () => {
     const origin = await ingest();
     const edge = await ingest();
     await publishLive(origin, 'live/src');
-    edge.ingest.relays.setDefinitions([
-      { id: 'mixed', stream: 'Live/Mixed', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'on-demand' },
-    ]);
+    edge.ingest.relays.setDefinitions([{ id: 'mixed', stream: 'Live/Mixed', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'on-demand' }]);
     expect(status(edge, 'mixed')).toMatchObject({ stream: 'live/mixed', state: 'idle' });
     const { frames, subscription } = collectFrames(edge.ingest.hub, 'live/mixed');
     defer(() => subscription.close());
@@ -51,10 +49,7 @@ describe('relay stream names are canonical', () => {
       { id: 'bad', stream: 'live/../x', pull: 'rtmp://127.0.0.1:9/live/x' },
       { id: 'good', stream: 'live/good', pull: 'rtmp://127.0.0.1:9/live/x' },
     ]);
-    expect(t.logs.find((l) => l.event === 'relay.invalid' && l.relay === 'bad')).toMatchObject({
-      code: 'RELAY_BAD_STREAM',
-      nameError: 'STREAM_NAME_BAD_SEGMENT',
-    });
+    expect(t.logs.find((l) => l.event === 'relay.invalid' && l.relay === 'bad')).toMatchObject({ code: 'RELAY_BAD_STREAM', nameError: 'STREAM_NAME_BAD_SEGMENT' });
     expect(status(t, 'bad')).toBeUndefined();
     expect(status(t, 'good')).toMatchObject({ stream: 'live/good' });
   });

@@ -36,16 +36,7 @@ function run(cmd: string, args: string[], ms: number): Promise<{ code: number | 
 
 function countVideoFrames(file: string): number {
   const out = execFileSync(ffprobePath, [
-    '-v',
-    'error',
-    '-select_streams',
-    'v:0',
-    '-count_frames',
-    '-show_entries',
-    'stream=nb_read_frames,codec_name',
-    '-of',
-    'json',
-    file,
+    '-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames,codec_name', '-of', 'json', file,
   ]).toString();
   const s = (JSON.parse(out) as { streams: { nb_read_frames?: string; codec_name?: string }[] }).streams[0];
   expect(s.codec_name).toBe('h264');
@@ -85,7 +76,11 @@ describe('RTMP players other than ffmpeg', () => {
 
   it.skipIf(!hasGstRtmp2)('serves GStreamer rtmp2src a live stream whose video decodes', async () => {
     const file = join(dir, 'gst.flv');
-    const r = await run('gst-launch-1.0', ['-e', 'rtmp2src', `location=${t.rtmpUrl('live/clients')}`, '!', 'filesink', `location=${file}`], 3000);
+    const r = await run(
+      'gst-launch-1.0',
+      ['-e', 'rtmp2src', `location=${t.rtmpUrl('live/clients')}`, '!', 'filesink', `location=${file}`],
+      3000,
+    );
     expect(r.stderr).not.toMatch(/ERROR/);
     expect(countVideoFrames(file)).toBeGreaterThan(20);
   });

@@ -8,8 +8,7 @@ import { startLocalStackForTest, waitFor, type LocalStackForTest } from '../supp
 const ALICE = { name: 'alice12', password: 's3cret-pass', publish: ['cam1'], play: ['cam1'] };
 let s: LocalStackForTest;
 const rtsp = (path: string, creds = ''): string => `rtsp://${creds}127.0.0.1:${s.ingest.ports.rtsp}/${path}`;
-const SDP =
-  'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam1\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n';
+const SDP = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam1\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n';
 
 beforeAll(async () => {
   s = await startLocalStackForTest({ users: [ALICE], authorizer: { failureDelayMs: 0 }, env: { STREAMGATE_RTP_PORTS: '32000-32999' } });
@@ -56,24 +55,18 @@ describe('RTSP publish auth (Basic and Digest) through the local stack', () => {
   });
 
   it('a Digest answer to a nonce we never issued gets 401 again', async () => {
-    const r = await announce(
-      `Digest username="${ALICE.name}", realm="streamgate", nonce="abc.00000000000000000000000000000000", uri="${rtsp('live/cam1')}", response="00000000000000000000000000000000"`,
-    );
+    const r = await announce(`Digest username="${ALICE.name}", realm="streamgate", nonce="abc.00000000000000000000000000000000", uri="${rtsp('live/cam1')}", response="00000000000000000000000000000000"`);
     expect(r.status).toBe(401);
   });
 
-  it("a stream outside the user's grants is refused with 403", async () => {
+  it('a stream outside the user\'s grants is refused with 403', async () => {
     const r = await announce(basic(ALICE.name, ALICE.password), 'live/other');
     expect(r.status).toBe(403);
     expect(getHeader(r, 'CSeq')).toBe('1');
   });
 
   it('ffmpeg rtsp://user:pass@… publishes through the Digest challenge and plays back with the same credentials', async () => {
-    const pub = publishTestPattern(rtsp('live/cam1', `${ALICE.name}:${ALICE.password}@`), {
-      seconds: 8,
-      format: 'rtsp',
-      extraOutputArgs: ['-rtsp_transport', 'tcp'],
-    });
+    const pub = publishTestPattern(rtsp('live/cam1', `${ALICE.name}:${ALICE.password}@`), { seconds: 8, format: 'rtsp', extraOutputArgs: ['-rtsp_transport', 'tcp'] });
     try {
       await waitFor(() => (s.ingest.hub.streamInfo('live/cam1')?.framesIn ?? 0) > 30, 6000, 'the Digest publish');
       expect(s.logs.some((l) => l.event === 'auth' && l.method === 'rtsp-digest' && l.allowed === true)).toBe(true);
@@ -98,11 +91,7 @@ describe('RTSP publish auth (Basic and Digest) through the local stack', () => {
 describe('RTSP play auth (STREAMGATE_PLAY_AUTH=required)', () => {
   let p: LocalStackForTest;
   beforeAll(async () => {
-    p = await startLocalStackForTest({
-      users: [ALICE],
-      authorizer: { failureDelayMs: 0 },
-      env: { STREAMGATE_PLAY_AUTH: 'required', STREAMGATE_RTP_PORTS: '34000-34999' },
-    });
+    p = await startLocalStackForTest({ users: [ALICE], authorizer: { failureDelayMs: 0 }, env: { STREAMGATE_PLAY_AUTH: 'required', STREAMGATE_RTP_PORTS: '34000-34999' } });
   });
   afterAll(async () => {
     await p?.close();

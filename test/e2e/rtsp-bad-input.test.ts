@@ -78,10 +78,7 @@ describe('RTSP bad input: coded errors, only that connection closes', () => {
   });
 
   it('SETUP before ANNOUNCE or DESCRIBE gets 455', async () => {
-    const r = await exchange(
-      `SETUP ${rtsp('live/x')}/streamid=0 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n`,
-      500,
-    );
+    const r = await exchange(`SETUP ${rtsp('live/x')}/streamid=0 RTSP/1.0\r\nCSeq: 3\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n`, 500);
     expect(r.text).toMatch(/^RTSP\/1.0 455 /);
     expect(r.text).toMatch(/CSeq: 3/);
   });
@@ -93,7 +90,7 @@ describe('RTSP bad input: coded errors, only that connection closes', () => {
     expect(codeLogged('RTSP_BAD_START_LINE')).toBe(true);
   });
 
-  it("an RTP flood on a UDP publisher's port is bounded and the stream recovers at the next keyframe", async () => {
+  it('an RTP flood on a UDP publisher\'s port is bounded and the stream recovers at the next keyframe', async () => {
     const pub = publishTestPattern(rtsp('live/udpflood'), { seconds: 10, gop: 10, format: 'rtsp', extraOutputArgs: ['-rtsp_transport', 'udp'] });
     try {
       await waitFor(() => t.logs.some((l) => l.event === 'rtsp.publish' && l.stream === 'udpflood'), 6000, 'the UDP publish');

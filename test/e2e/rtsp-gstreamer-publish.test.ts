@@ -39,33 +39,11 @@ describe.skipIf(!gstReady)('GStreamer rtspclientsink publishes H.264 + AAC (MP4A
     const child = spawn(
       'gst-launch-1.0',
       [
-        '-e',
-        'videotestsrc',
-        'is-live=true',
-        '!',
-        'video/x-raw,format=I420,width=320,height=240,framerate=25/1',
-        '!',
-        'x264enc',
-        'tune=zerolatency',
-        'speed-preset=ultrafast',
-        'key-int-max=25',
-        '!',
-        'h264parse',
-        '!',
-        'rtspclientsink',
-        'name=s',
-        `location=rtsp://127.0.0.1:${t.ingest.ports.rtsp}/${path}`,
-        `protocols=${protocols}`,
-        'audiotestsrc',
-        'is-live=true',
-        '!',
-        'audio/x-raw,rate=44100,channels=2',
-        '!',
-        'avenc_aac',
-        '!',
-        'aacparse',
-        '!',
-        's.',
+        '-e', 'videotestsrc', 'is-live=true', '!', 'video/x-raw,format=I420,width=320,height=240,framerate=25/1',
+        '!', 'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'key-int-max=25', '!', 'h264parse',
+        '!', 'rtspclientsink', 'name=s', `location=rtsp://127.0.0.1:${t.ingest.ports.rtsp}/${path}`, `protocols=${protocols}`,
+        'audiotestsrc', 'is-live=true', '!', 'audio/x-raw,rate=44100,channels=2',
+        '!', 'avenc_aac', '!', 'aacparse', '!', 's.',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -77,31 +55,23 @@ describe.skipIf(!gstReady)('GStreamer rtspclientsink publishes H.264 + AAC (MP4A
   }
 
   let attempt = 0;
-  it.each(['udp', 'tcp'] as const)(
-    'over %s: a player sees the H.264 and the AAC track, and GStreamer exits 0',
-    { retry: 2, timeout: 25_000 },
-    async (protocols) => {
-      const path = `live/gst${protocols}${++attempt}`;
-      const gst = gstPublish(path, protocols);
-      const code = exited(gst);
-      await waitFor(
-        () => t.ingest.hub.streamInfo(path)?.audio !== undefined && (t.ingest.hub.streamInfo(path)?.framesIn ?? 0) > 50,
-        8000,
-        'video and audio from GStreamer',
-      );
-      expect(t.ingest.hub.streamInfo(path)?.audio).toEqual({ codec: 'aac', sampleRate: 44100, channels: 2 });
-      const probe = await probePackets(`rtsp://127.0.0.1:${t.ingest.ports.rtsp}/${path}`, 1.5);
-      expect(probe.codecs.sort()).toEqual(['aac', 'h264']);
-      expect(probe.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(10);
-      expect(probe.packets.filter((p) => p.codec_type === 'audio').length).toBeGreaterThan(20);
-      gst.kill('SIGINT');
-      const result = await Promise.race([code, sleep(8000).then(() => 'still running 8 s after SIGINT')]);
-      if (result !== 0) gst.kill('SIGKILL');
-      expect(result, `${gst.output()}\n${JSON.stringify(t.logs.filter((l) => l.protocol === 'rtsp').slice(-8))}`).toBe(0);
-      // the PAUSE that ends GStreamer's record session was taken (not 455), then the TEARDOWN
-      expect(t.logs.some((l) => l.event === 'rtsp.pause' && l.stream === path.split('/')[1] && l.from === 'record')).toBe(true);
-      expect(t.logs.some((l) => l.event === 'rtsp.request-refused')).toBe(false);
-      expect(t.logs.some((l) => l.event === 'connection.close' && l.stream === path.split('/')[1] && l.reason === 'teardown')).toBe(true);
-    },
-  );
+  it.each(['udp', 'tcp'] as const)('over %s: a player sees the H.264 and the AAC track, and GStreamer exits 0', { retry: 2, timeout: 25_000 }, async (protocols) => {
+    const path = `live/gst${protocols}${++attempt}`;
+    const gst = gstPublish(path, protocols);
+    const code = exited(gst);
+    await waitFor(() => t.ingest.hub.streamInfo(path)?.audio !== undefined && (t.ingest.hub.streamInfo(path)?.framesIn ?? 0) > 50, 8000, 'video and audio from GStreamer');
+    expect(t.ingest.hub.streamInfo(path)?.audio).toEqual({ codec: 'aac', sampleRate: 44100, channels: 2 });
+    const probe = await probePackets(`rtsp://127.0.0.1:${t.ingest.ports.rtsp}/${path}`, 1.5);
+    expect(probe.codecs.sort()).toEqual(['aac', 'h264']);
+    expect(probe.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(10);
+    expect(probe.packets.filter((p) => p.codec_type === 'audio').length).toBeGreaterThan(20);
+    gst.kill('SIGINT');
+    const result = await Promise.race([code, sleep(8000).then(() => 'still running 8 s after SIGINT')]);
+    if (result !== 0) gst.kill('SIGKILL');
+    expect(result, `${gst.output()}\n${JSON.stringify(t.logs.filter((l) => l.protocol === 'rtsp').slice(-8))}`).toBe(0);
+    // the PAUSE that ends GStreamer's record session was taken (not 455), then the TEARDOWN
+    expect(t.logs.some((l) => l.event === 'rtsp.pause' && l.stream === path.split('/')[1] && l.from === 'record')).toBe(true);
+    expect(t.logs.some((l) => l.event === 'rtsp.request-refused')).toBe(false);
+    expect(t.logs.some((l) => l.event === 'connection.close' && l.stream === path.split('/')[1] && l.reason === 'teardown')).toBe(true);
+  });
 });

@@ -28,14 +28,7 @@ describe('RTSP publish and play with real ffmpeg', () => {
 
   it('an RTMP publish plays over RTSP with TCP and UDP transport', async () => {
     await withPublisher(t.rtmpUrl('live/fromrtmp'), 'live/fromrtmp', {}, async () => {
-      await expectAllPlay(
-        [
-          { url: rtsp('live/fromrtmp'), inputArgs: tcpIn },
-          { url: rtsp('live/fromrtmp'), inputArgs: udpIn },
-        ],
-        25,
-        5000,
-      );
+      await expectAllPlay([{ url: rtsp('live/fromrtmp'), inputArgs: tcpIn }, { url: rtsp('live/fromrtmp'), inputArgs: udpIn }], 25, 5000);
     });
   }, 20000);
 

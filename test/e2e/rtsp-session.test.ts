@@ -49,9 +49,7 @@ class Client {
   }
   request(method: string, uri: string, headers: Record<string, string> = {}, body = ''): Promise<RtspResponse> {
     const all = { CSeq: String(++this.cseq), ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) };
-    const h = Object.entries(all)
-      .map(([k, v]) => `${k}: ${v}\r\n`)
-      .join('');
+    const h = Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join('');
     this.socket.write(`${method} ${uri} RTSP/1.0\r\n${h}\r\n${body}`);
     return new Promise((r) => (this.waiting = r));
   }
@@ -176,8 +174,7 @@ describe('RTSP session timeout (STREAMGATE_RTSP_SESSION_TIMEOUT_MS)', () => {
   it('a silent RTSP publisher is closed after the timeout and its stream ends', async () => {
     const c = new Client(t.ingest.ports.rtsp);
     const url = `rtsp://127.0.0.1:${t.ingest.ports.rtsp}/live/silentpub`;
-    const sdp =
-      'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Sess\r\nt=0 0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\na=control:streamid=0\r\n';
+    const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Sess\r\nt=0 0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\na=control:streamid=0\r\n';
     try {
       expect((await c.request('ANNOUNCE', url, { 'Content-Type': 'application/sdp' }, sdp)).status).toBe(200);
       const setup = await c.request('SETUP', `${url}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' });

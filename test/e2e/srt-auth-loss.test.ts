@@ -50,15 +50,7 @@ describe('SRT auth: the stream id carries the same users and grants as every oth
 function probeVideo(file: string): Promise<number[]> {
   return new Promise((resolve, reject) => {
     execFile(ffprobePath, ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file], (err, out) =>
-      err
-        ? reject(err)
-        : resolve(
-            out
-              .trim()
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => Math.round(Number(l) * 1000)),
-          ),
+      err ? reject(err) : resolve(out.trim().split('\n').filter(Boolean).map((l) => Math.round(Number(l) * 1000))),
     );
   });
 }

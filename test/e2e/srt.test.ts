@@ -65,11 +65,7 @@ describe('SRT with real clients (ffmpeg/libsrt, srt-live-transmit, GStreamer)', 
         playAndCount(`${http}/index.m3u8`, { frames: 25, timeoutMs: 10_000 }),
         hasSrtLiveTransmit ? run('srt-live-transmit', ['-q', srt('read:live/srtin'), 'file://con'], 3000) : undefined,
         hasGstSrt
-          ? run(
-              'gst-launch-1.0',
-              ['-q', 'srtsrc', `uri=${srt('read:live/srtin')}`, '!', 'tsdemux', '!', 'h264parse', '!', 'fakesink', 'num-buffers=50'],
-              10_000,
-            )
+          ? run('gst-launch-1.0', ['-q', 'srtsrc', `uri=${srt('read:live/srtin')}`, '!', 'tsdemux', '!', 'h264parse', '!', 'fakesink', 'num-buffers=50'], 10_000)
           : undefined,
       ]);
       for (const r of [viaSrt, rtmp, rtsp, flv]) expect(r.videoFrames, r.stderr).toBeGreaterThanOrEqual(50);
@@ -99,57 +95,16 @@ describe('SRT with real clients (ffmpeg/libsrt, srt-live-transmit, GStreamer)', 
       await waitFor(() => t.ingest.hub.isLive('live/fromrtmp'), 8000, 'the RTMP publish');
       const play = playAndCount(srt('read:live/fromrtmp'), { frames: 50, timeoutMs: 10_000 });
       if (hasSrtLiveTransmit) {
-        feed = spawn(
-          ffmpegPath,
-          [
-            '-hide_banner',
-            '-loglevel',
-            'error',
-            '-re',
-            '-f',
-            'lavfi',
-            '-i',
-            'testsrc=size=320x240:rate=25',
-            '-t',
-            '6',
-            '-c:v',
-            'libx264',
-            '-preset',
-            'ultrafast',
-            '-g',
-            '25',
-            ...TS_ARGS,
-            'pipe:1',
-          ],
-          {
-            stdio: ['ignore', 'pipe', 'ignore'],
-          },
-        );
+        feed = spawn(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '6', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', ...TS_ARGS, 'pipe:1'], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
         slt = spawn('srt-live-transmit', ['-q', 'file://con', srt('publish:live/slt')], { stdio: ['pipe', 'ignore', 'ignore'] });
         feed.stdout!.pipe(slt.stdin!);
       }
       if (hasGstSrt) {
         gst = run(
           'gst-launch-1.0',
-          [
-            '-q',
-            'videotestsrc',
-            'num-buffers=125',
-            '!',
-            'video/x-raw,width=320,height=240,framerate=25/1',
-            '!',
-            'x264enc',
-            'tune=zerolatency',
-            'key-int-max=25',
-            '!',
-            'h264parse',
-            '!',
-            'mpegtsmux',
-            'alignment=7',
-            '!',
-            'srtsink',
-            `uri=${srt('publish:live/gst')}`,
-          ],
+          ['-q', 'videotestsrc', 'num-buffers=125', '!', 'video/x-raw,width=320,height=240,framerate=25/1', '!', 'x264enc', 'tune=zerolatency', 'key-int-max=25', '!', 'h264parse', '!', 'mpegtsmux', 'alignment=7', '!', 'srtsink', `uri=${srt('publish:live/gst')}`],
           15_000,
         );
       }
@@ -174,14 +129,10 @@ describe('SRT with real clients (ffmpeg/libsrt, srt-live-transmit, GStreamer)', 
     const srtServer = t.ingest.srt!;
     const pub = publishTestPattern(srt('publish:live/steady'), { seconds: 8, format: 'mpegts' });
     const sockets = await Promise.all(
-      Array.from(
-        { length: 200 },
-        () =>
-          new Promise<ReturnType<typeof createSocket>>((resolve) => {
-            const s = createSocket('udp4');
-            s.bind(0, '127.0.0.1', () => resolve(s));
-          }),
-      ),
+      Array.from({ length: 200 }, () => new Promise<ReturnType<typeof createSocket>>((resolve) => {
+        const s = createSocket('udp4');
+        s.bind(0, '127.0.0.1', () => resolve(s));
+      })),
     );
     try {
       await waitFor(() => t.ingest.hub.isLive('live/steady'), 8000, 'the publish');

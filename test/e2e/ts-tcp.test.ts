@@ -58,32 +58,7 @@ describe('raw MPEG-TS over TCP with real ffmpeg', () => {
 
   it('names the stream from an SDT that comes only after 200 KB of media (an encoder joined mid SDT cycle), not the default', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'late-sdt-')), 'late.ts');
-    const made = await runFfmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=1280x720:rate=30',
-      '-t',
-      '3',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-b:v',
-      '4M',
-      '-g',
-      '30',
-      '-f',
-      'mpegts',
-      '-sdt_period',
-      '0.3',
-      '-metadata',
-      'service_name=latesdt',
-      '-y',
-      file,
-    ]);
+    const made = await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc=size=1280x720:rate=30', '-t', '3', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '4M', '-g', '30', '-f', 'mpegts', '-sdt_period', '0.3', '-metadata', 'service_name=latesdt', '-y', file]);
     expect(made.code, made.stderr).toBe(0);
     const ts = readFileSync(file);
     const kept: Buffer[] = [];

@@ -38,8 +38,8 @@ function routeFunction(template: Template, routeKey: string): string {
 
 /** The Lambda environment of `streamgate-dev-<name>`. */
 function envOf(template: Template, name: string): Record<string, unknown> {
-  return resourcesOf(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName === `streamgate-dev-${name}`)![1].Properties.Environment
-    .Variables as Record<string, unknown>;
+  return resourcesOf(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName === `streamgate-dev-${name}`)![1].Properties
+    .Environment.Variables as Record<string, unknown>;
 }
 
 const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
@@ -169,11 +169,11 @@ describe('api stack', () => {
     const t = tokenAuth.apiTemplate;
     const serviceTokenRef = tokenAuth.api.resolve(tokenAuth.data.serviceToken.secret.secretArn) as unknown;
     const env = envOf(t, 'token');
-    expect(
-      Object.keys(env)
-        .filter((k) => k.endsWith('_ARN'))
-        .sort(),
-    ).toEqual(['STREAMGATE_PASSWORD_KEY_ARN', 'STREAMGATE_SERVICE_TOKEN_ARN', 'STREAMGATE_TEA_SECRET_ARN']);
+    expect(Object.keys(env).filter((k) => k.endsWith('_ARN')).sort()).toEqual([
+      'STREAMGATE_PASSWORD_KEY_ARN',
+      'STREAMGATE_SERVICE_TOKEN_ARN',
+      'STREAMGATE_TEA_SECRET_ARN',
+    ]);
     expect(env.STREAMGATE_SERVICE_TOKEN_ARN).toEqual(serviceTokenRef);
     const onServiceToken = statementsOf(t, 'Token').filter((s) => resources(s).some((r) => JSON.stringify(r) === JSON.stringify(serviceTokenRef)));
     expect(onServiceToken).toHaveLength(1);
@@ -194,10 +194,7 @@ describe('api stack', () => {
 
   it('tells each function the table and exactly the secrets it needs', () => {
     const env = (name: string) => envOf(template, name);
-    const secretVars = (name: string) =>
-      Object.keys(env(name))
-        .filter((k) => k.endsWith('_ARN'))
-        .sort();
+    const secretVars = (name: string) => Object.keys(env(name)).filter((k) => k.endsWith('_ARN')).sort();
     expect(secretVars('token')).toEqual(['STREAMGATE_PASSWORD_KEY_ARN', 'STREAMGATE_TEA_SECRET_ARN']);
     expect(secretVars('acl')).toEqual([]);
     expect(secretVars('users')).toEqual(['STREAMGATE_ADMIN_TOKEN_ARN', 'STREAMGATE_PASSWORD_KEY_ARN']);

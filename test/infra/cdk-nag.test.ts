@@ -34,14 +34,7 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
     ['production flags (-c minTasks=2 -c maxTasks=8) on cdk.json', { ...shipped, minTasks: '2', maxTasks: '8' }],
     [
       'everything on: certificate, raw ingest, exposeToken, alarm topic, two NAT gateways',
-      {
-        ...shipped,
-        certificateArn: CERT,
-        rawAllowFrom: '192.0.2.0/28',
-        exposeToken: 'true',
-        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
-        natGateways: '2',
-      },
+      { ...shipped, certificateArn: CERT, rawAllowFrom: '192.0.2.0/28', exposeToken: 'true', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops', natGateways: '2' },
     ],
     ['aclAuth=token with publisherCidrs narrowed', { ...shipped, aclAuth: 'token', publisherCidrs: '203.0.113.0/24' }],
   ])('finds nothing unacknowledged: %s', (_label, context) => {
@@ -63,8 +56,7 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
       for (const m of c.node.metadata) {
         // The metadata maps each acknowledged id (with CDK's `Annotation::` prefix) to its reason.
         if (m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
-          for (const [id, reason] of Object.entries(m.data as Record<string, unknown>))
-            acks.push({ id: id.replace(/^Annotation::/, ''), reason: reason as string });
+          for (const [id, reason] of Object.entries(m.data as Record<string, unknown>)) acks.push({ id: id.replace(/^Annotation::/, ''), reason: reason as string });
         }
       }
       for (const child of c.node.children) visit(child);

@@ -13,12 +13,12 @@ describe('npx cdk synth', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   const env = (): Record<string, string> => ({
-    PATH: process.env.PATH ?? '',
-    HOME: work, // no ~/.aws/config or credentials
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DISABLE_VERSION_CHECK: '1',
-    CDK_VALIDATION: 'false',
-    NO_COLOR: '1',
+      PATH: process.env.PATH ?? '',
+      HOME: work, // no ~/.aws/config or credentials
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_VERSION_CHECK: '1',
+      CDK_VALIDATION: 'false',
+      NO_COLOR: '1',
   });
   const cdk = (out: string, ...args: string[]) =>
     spawnSync(process.execPath, [join(repoRoot, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--no-notices', '-o', out, ...args], {
@@ -43,15 +43,13 @@ describe('npx cdk synth', () => {
     for (const [, a] of stacks) expect(a.environment).toBe('aws://unknown-account/unknown-region');
   }, 180_000);
 
-  it('synthesizes with the production flags of docs/deploy-aws.md -c minTasks=2 -c maxTasks=8', () => {
+  it("synthesizes with the production flags of docs/deploy-aws.md -c minTasks=2 -c maxTasks=8", () => {
     const out = join(work, 'cdk.out.prod');
     // Only the ingest stack is selected, so the Lambda bundles are not built a second time; the
     // whole app (context checks, cdk-nag) still runs.
     const result = cdk(out, '-c', 'minTasks=2', '-c', 'maxTasks=8', '--exclusively', 'streamgate-dev-ingest');
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-    const template = JSON.parse(readFileSync(join(out, 'streamgate-dev-ingest.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-    };
+    const template = JSON.parse(readFileSync(join(out, 'streamgate-dev-ingest.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const scalable = Object.values(template.Resources).find((r) => r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget')!;
     expect(scalable.Properties).toMatchObject({ MinCapacity: 2, MaxCapacity: 8 });
     const service = Object.values(template.Resources).find((r) => r.Type === 'AWS::ECS::Service')!;

@@ -36,9 +36,7 @@ describe.each([
   });
 
   it('lets the task role read and conditionally write the registry table only, and protect its own tasks', () => {
-    const statements = resourcesOf(ingestTemplate, 'AWS::IAM::Policy').flatMap(
-      ([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
-    );
+    const statements = resourcesOf(ingestTemplate, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const registry = statements.find((s) => [s.Action].flat().includes('dynamodb:UpdateItem'))!;
     expect([registry.Action].flat().sort()).toEqual([...REGISTRY_ACTIONS].sort());
     expect(JSON.stringify(registry.Resource)).toMatch(/Registry/);
@@ -48,7 +46,7 @@ describe.each([
     expect(protection.Resource).not.toBe('*');
   });
 
-  it("opens the pull port to the service's own security group only, and puts it on no load-balancer listener", () => {
+  it('opens the pull port to the service\'s own security group only, and puts it on no load-balancer listener', () => {
     const rules = resourcesOf(ingestTemplate, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => r.Properties.FromPort === CLUSTER_PULL_PORT);
     expect(rules).toHaveLength(1);
     const rule = rules[0]![1].Properties;
@@ -59,7 +57,7 @@ describe.each([
     expect(listenerPorts).not.toContain(CLUSTER_PULL_PORT);
   });
 
-  it("scales between minTasks and maxTasks on players per task (the ingest's EMF metric) as well as CPU", () => {
+  it('scales between minTasks and maxTasks on players per task (the ingest\'s EMF metric) as well as CPU', () => {
     ingestTemplate.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: counts.min, MaxCapacity: counts.max });
     ingestTemplate.hasResourceProperties('AWS::ECS::Service', { DesiredCount: counts.desired });
     ingestTemplate.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {

@@ -21,14 +21,9 @@ describe('ingest monitoring', () => {
     expect(byDescription('/healthz')).toMatchObject({ Namespace: 'AWS/NetworkELB', MetricName: 'UnHealthyHostCount', Threshold: 1, EvaluationPeriods: 3 });
     const auth = byDescription('denied');
     expect(auth.Threshold).toBe(25);
-    const expr = auth.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[];
+    const expr = (auth.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[]);
     expect(expr.find((m) => m.Expression)?.Expression).toBe('denied + errors');
-    expect(
-      expr
-        .filter((m) => m.MetricStat)
-        .map((m) => m.MetricStat!.Metric.MetricName)
-        .sort(),
-    ).toEqual(['AuthDenied', 'AuthErrors']);
+    expect(expr.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric.MetricName).sort()).toEqual(['AuthDenied', 'AuthErrors']);
     expect(expr.find((m) => m.MetricStat)!.MetricStat!.Metric.Dimensions).toEqual([{ Name: 'Service', Value: 'streamgate-dev-ingest' }]);
     // More starts than a scale-out from 0 to maxTasks within 15 minutes.
     expect(byDescription('crashing')).toMatchObject({ Namespace: 'streamgate', MetricName: 'TaskStarts', Threshold: 5, Period: 900 });
@@ -46,18 +41,7 @@ describe('ingest monitoring', () => {
     const [, dashboard] = resourcesOf(template, 'AWS::CloudWatch::Dashboard')[0];
     expect(dashboard.Properties.DashboardName).toBe('streamgate-dev-ingest');
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const name of [
-      'LiveStreams',
-      'Players',
-      'BytesSent',
-      'BytesReceived',
-      'AuthDenied',
-      'AuthErrors',
-      'EventLoopDelayP99',
-      'UnHealthyHostCount',
-      'ActiveFlowCount',
-      'CPUUtilization',
-    ]) {
+    for (const name of ['LiveStreams', 'Players', 'BytesSent', 'BytesReceived', 'AuthDenied', 'AuthErrors', 'EventLoopDelayP99', 'UnHealthyHostCount', 'ActiveFlowCount', 'CPUUtilization']) {
       expect(body, name).toContain(name);
     }
   });

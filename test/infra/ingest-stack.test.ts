@@ -95,7 +95,7 @@ describe('ingest stack', () => {
     withRaw.template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 5);
   });
 
-  it("forwards UDP 8890 to the tasks' SRT port through a UDP target group, from the publisher CIDRs", () => {
+  it('forwards UDP 8890 to the tasks\' SRT port through a UDP target group, from the publisher CIDRs', () => {
     const srtTg = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').find(([, r]) => r.Properties.Port === 8890)!;
     expect(srtTg[1].Properties).toMatchObject({ Protocol: 'UDP', TargetType: 'ip', HealthCheckProtocol: 'HTTP', HealthCheckPort: '8079' });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
@@ -104,9 +104,7 @@ describe('ingest stack', () => {
       DefaultActions: [Match.objectLike({ TargetGroupArn: { Ref: srtTg[0] } })],
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: Match.arrayWith([
-        Match.objectLike({ PortMappings: Match.arrayWith([Match.objectLike({ ContainerPort: 8890, Protocol: 'udp' })]) }),
-      ]),
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ PortMappings: Match.arrayWith([Match.objectLike({ ContainerPort: 8890, Protocol: 'udp' })]) })]),
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: 'udp', FromPort: 8890, ToPort: 8890 });
     const raw = resourcesOf(withRaw.template, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([, r]) => r.Properties.Protocol);
@@ -137,7 +135,9 @@ describe('ingest stack', () => {
 
   it('aligns the deregistration delay and the container stopTimeout with the drain seconds', () => {
     for (const [, tg] of resourcesOf(withTls.template, 'AWS::ElasticLoadBalancingV2::TargetGroup')) {
-      expect(tg.Properties.TargetGroupAttributes).toEqual(expect.arrayContaining([{ Key: 'deregistration_delay.timeout_seconds', Value: '45' }]));
+      expect(tg.Properties.TargetGroupAttributes).toEqual(
+        expect.arrayContaining([{ Key: 'deregistration_delay.timeout_seconds', Value: '45' }]),
+      );
     }
     withTls.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ StopTimeout: 55, Environment: Match.arrayWith([{ Name: 'STREAMGATE_DRAIN_SECONDS', Value: '45' }]) })],
@@ -196,14 +196,14 @@ describe('ingest stack', () => {
   it('lets the publisher CIDRs reach the public listener ports and only rawAllowFrom the raw ones', () => {
     const rulesOf = (t: typeof template) => {
       const [, sg] = resourcesOf(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('NlbSecurityGroup'))!;
-      return (sg.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number; ToPort: number }[])
-        .map((r) => `${r.CidrIp}:${r.FromPort}-${r.ToPort}`)
-        .sort();
+      return (sg.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number; ToPort: number }[]).map((r) => `${r.CidrIp}:${r.FromPort}-${r.ToPort}`).sort();
     };
     const ports = [443, 1935, 5544, 5554, 8080, 8443];
     // SRT (UDP 8890) is open to the publishers while raw ingest is not configured.
     expect(rulesOf(withTls.template)).toEqual(['203.0.113.0/24', '198.51.100.7/32'].flatMap((c) => [...ports, 8890].map((p) => `${c}:${p}-${p}`)).sort());
-    expect(rulesOf(withRaw.template)).toEqual([...ports.map((p) => `203.0.113.0/24:${p}-${p}`), '192.0.2.0/28:6666-6666', '192.0.2.0/28:9999-9999'].sort());
+    expect(rulesOf(withRaw.template)).toEqual(
+      [...ports.map((p) => `203.0.113.0/24:${p}-${p}`), '192.0.2.0/28:6666-6666', '192.0.2.0/28:9999-9999'].sort(),
+    );
   });
 
   it('admits the NLB only on the tasks, which run in private subnets without public IPs', () => {
@@ -254,10 +254,7 @@ describe('ingest stack', () => {
   });
 
   it('writes NLB access logs to an encrypted, TLS-only, private log bucket that AWS log delivery may write', () => {
-    const attrs = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0][1].Properties.LoadBalancerAttributes as {
-      Key: string;
-      Value: unknown;
-    }[];
+    const attrs = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0][1].Properties.LoadBalancerAttributes as { Key: string; Value: unknown }[];
     const byKey = Object.fromEntries(attrs.map((a) => [a.Key, a.Value]));
     expect(byKey['access_logs.s3.enabled']).toBe('true');
     expect(byKey['access_logs.s3.prefix']).toBe('nlb');

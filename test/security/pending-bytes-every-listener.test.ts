@@ -79,7 +79,7 @@ describe('pending bytes: raw FLV over TCP', () => {
     return Buffer.from(encodeFlvTag(9, 0, new Uint8Array(size)).subarray(0, sent));
   }
 
-  it("counts a publisher's partial tag in the budget: a 1.95 MiB part of an 8 MiB keyframe leaves no room for new connections", async () => {
+  it('counts a publisher\'s partial tag in the budget: a 1.95 MiB part of an 8 MiB keyframe leaves no room for new connections', async () => {
     const named = Buffer.concat([encodeFlvHeader(), encodeFlvTag(18, 0, encodeAmf0('onMetaData', { streamName: 'big' }))]);
     const c = open(t.ingest.ports.flv);
     sockets.push(c.socket);

@@ -105,7 +105,7 @@ describe('pre-auth memory: what an unauthenticated RTMP connection can make the 
     expect(after - before).toBeLessThan(4 * MiB);
   });
 
-  it("an authorized publisher's 8 MiB keyframe still passes", async () => {
+  it('an authorized publisher\'s 8 MiB keyframe still passes', async () => {
     const { frames } = collectFrames(t.ingest.hub, 'live/big');
     const c = new RtmpTestClient({ chunkSize: 60_000 });
     await c.connect(t.rtmpUrl('live'));
@@ -137,9 +137,7 @@ describe('pre-auth memory: the process-wide budget', () => {
     // Five unauthenticated sockets fill the budget (each under its own bound): no room is left
     // for one more connection's pre-auth bound.
     const holders = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        sendPartialMessages(t.ingest.ports.rtmp, '127.0.0.1', { chunkStreams: 2, bytesPerStream: 48 * KiB, messageLength: 60 * KiB, chunkSize: 16 * KiB }),
-      ),
+      Array.from({ length: 5 }, () => sendPartialMessages(t.ingest.ports.rtmp, '127.0.0.1', { chunkStreams: 2, bytesPerStream: 48 * KiB, messageLength: 60 * KiB, chunkSize: 16 * KiB })),
     );
     await sleep(100);
     // A new connection now: refused at accept, with a coded log line.

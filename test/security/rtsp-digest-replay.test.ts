@@ -9,8 +9,7 @@ import { digestNonceOf, RtspTestClient } from '../support/rtsp-test-client.js';
 // (404 below means "authorized, stream not live").
 
 const ALICE = { name: 'alice12', password: 's3cret-pass', publish: ['cam1', 'cam2'], play: ['cam1', 'cam2'] };
-const SDP =
-  'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam1\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n';
+const SDP = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam1\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n';
 let s: LocalStackForTest;
 const url = (path: string): string => `rtsp://127.0.0.1:${s.ingest.ports.rtsp}/${path}`;
 const digest = (method: string, uri: string, nonce: string, extra: { qop?: string; nc?: string; cnonce?: string } = {}): string =>
@@ -58,9 +57,7 @@ describe('RTSP Digest cannot be replayed', () => {
     const c = new RtspTestClient(s.ingest.ports.rtsp);
     try {
       const nonce = digestNonceOf(await c.request('DESCRIBE', url('live/cam1')));
-      const withNc = (nc: string): Record<string, string> => ({
-        Authorization: digest('DESCRIBE', url('live/cam1'), nonce, { qop: 'auth', nc, cnonce: 'abcdef01' }),
-      });
+      const withNc = (nc: string): Record<string, string> => ({ Authorization: digest('DESCRIBE', url('live/cam1'), nonce, { qop: 'auth', nc, cnonce: 'abcdef01' }) });
       expect((await c.request('DESCRIBE', url('live/cam1'), withNc('00000001'))).status).toBe(404);
       expect((await c.request('DESCRIBE', url('live/cam1'), withNc('00000001'))).status).toBe(401);
       expect((await c.request('DESCRIBE', url('live/cam1'), withNc('00000002'))).status).toBe(404);

@@ -9,8 +9,7 @@ import { sleep, waitFor } from '../support/wait.js';
 // another port, or with another SSRC, are an injection into a live publish: they are dropped and
 // counted in /metrics (streamgate_rtsp_udp_dropped_total{reason}).
 
-const SDP =
-  'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\na=control:streamid=0\r\n';
+const SDP = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\na=control:streamid=0\r\n';
 const LEGIT_SSRC = 0x11111111;
 
 let t: TestIngest;
@@ -60,7 +59,7 @@ async function droppedCount(reason: string): Promise<number> {
 
 const framesIn = (path: string): number => t.ingest.hub.streamInfo(path)?.framesIn ?? 0;
 
-describe("RTSP UDP publish: only the publisher's latched ports and SSRC feed the stream", () => {
+describe('RTSP UDP publish: only the publisher\'s latched ports and SSRC feed the stream', () => {
   it('with client_port: another port of the same host, or another SSRC from the right port, is dropped and counted', async () => {
     const rtp = await udp();
     const rtcp = await udp();
@@ -80,7 +79,7 @@ describe("RTSP UDP publish: only the publisher's latched ports and SSRC feed the
       expect((await droppedCount('ssrc')) - ssrcBefore).toBe(5);
       // the publisher itself goes on
       rtp.socket.send(aacPacket(6, LEGIT_SSRC), serverRtp, '127.0.0.1');
-      await waitFor(() => framesIn('live/udpvictim') > before, 3000, "the publisher's next packet");
+      await waitFor(() => framesIn('live/udpvictim') > before, 3000, 'the publisher\'s next packet');
       expect(t.logs.some((l) => l.event === 'rtsp.udp-dropped')).toBe(true);
     } finally {
       c.close();
@@ -100,7 +99,7 @@ describe("RTSP UDP publish: only the publisher's latched ports and SSRC feed the
       await sleep(300);
       expect(framesIn('live/udpnoport')).toBe(before);
       first.socket.send(aacPacket(2, LEGIT_SSRC), serverRtp, '127.0.0.1');
-      await waitFor(() => framesIn('live/udpnoport') > before, 3000, "the latched source's next packet");
+      await waitFor(() => framesIn('live/udpnoport') > before, 3000, 'the latched source\'s next packet');
     } finally {
       c.close();
     }

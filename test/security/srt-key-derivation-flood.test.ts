@@ -39,9 +39,7 @@ describe('SRT key derivations are bounded', () => {
   it('200 conclusions with fresh junk key material from one host run at most the burst of PBKDF2s; the rest go unanswered and are counted', async () => {
     const srt = t.ingest.srt!;
     const started = Date.now();
-    const answers = await Promise.allSettled(
-      Array.from({ length: 200 }, () => srtCallerHandshake(t.ingest.ports.srt!, 'publish:live/flood', 1500, junkKeyMaterial())),
-    );
+    const answers = await Promise.allSettled(Array.from({ length: 200 }, () => srtCallerHandshake(t.ingest.ports.srt!, 'publish:live/flood', 1500, junkKeyMaterial())));
     const seconds = (Date.now() - started) / 1000;
     const stats = srt.keyDerivations.stats;
     // Burst 8, then 4 a second for this address.
@@ -88,8 +86,7 @@ describe('SRT in /metrics', () => {
       expect(text).toMatch(/^streamgate_srt_handshakes_total\{result="accepted"\} 2$/m);
       expect(Number(/^streamgate_srt_bytes_total\{direction="in"\} (\d+)$/m.exec(text)![1])).toBeGreaterThan(10_000);
       expect(Number(/^streamgate_srt_bytes_total\{direction="out"\} (\d+)$/m.exec(text)![1])).toBeGreaterThan(0);
-      for (const event of ['retransmitted', 'recovered', 'lost', 'receive_dropped', 'send_dropped'])
-        expect(text).toContain(`streamgate_srt_packets_total{event="${event}"}`);
+      for (const event of ['retransmitted', 'recovered', 'lost', 'receive_dropped', 'send_dropped']) expect(text).toContain(`streamgate_srt_packets_total{event="${event}"}`);
       expect((await play).videoFrames).toBeGreaterThanOrEqual(30);
     } finally {
       pub.kill('SIGKILL');

@@ -21,11 +21,7 @@ const running = new Set<ChildProcess>();
 const q = (u: { name: string; password: string }): string => `user=${u.name}&pass=${encodeURIComponent(u.password)}`;
 /** `rtmp://user:pass@…/path`: ffmpeg answers the Adobe challenge, as OBS does. */
 const rtmp = (u: { name: string; password: string }, path: string): string => s.rtmpUrl(path).replace('rtmp://', `rtmp://${u.name}:${u.password}@`);
-const liveStreams = (): string[] =>
-  s.ingest.hub
-    .list()
-    .filter((i) => i.live)
-    .map((i) => i.path);
+const liveStreams = (): string[] => s.ingest.hub.list().filter((i) => i.live).map((i) => i.path);
 const carolLive = (): boolean => liveStreams().includes(CAROL_PATH);
 
 /**
@@ -61,7 +57,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-describe("the carol attack: a STREAM grant reaching into another user's APP/STREAM grant", () => {
+describe('the carol attack: a STREAM grant reaching into another user\'s APP/STREAM grant', () => {
   it('RTMP publish: app live/carol-x + stream feed is live/carol-x/feed, which `feed` does not cover', async () => {
     // ffmpeg splits rtmp://h/live/carol-x/feed into app `live/carol-x` and stream `feed`.
     const attempt = await publish(rtmp(MALLORY, CAROL_PATH), carolLive);
@@ -84,7 +80,7 @@ describe("the carol attack: a STREAM grant reaching into another user's APP/STRE
     }, 30_000);
     afterAll(() => stop(carol));
 
-    it("RTMP play (play auth required): Mallory gets nothing of it, Carol plays it through ffmpeg's split", async () => {
+    it('RTMP play (play auth required): Mallory gets nothing of it, Carol plays it through ffmpeg\'s split', async () => {
       const stolen = await playAndCount(rtmp(MALLORY, CAROL_PATH), { frames: 10, timeoutMs: 8000 });
       expect(stolen.videoFrames).toBe(0);
       const own = await playAndCount(rtmp(CAROL, CAROL_PATH), { frames: 10, timeoutMs: 15_000 });

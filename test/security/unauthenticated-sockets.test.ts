@@ -53,14 +53,7 @@ describe('a connection authorized for nothing keeps the handshake deadline', () 
     const started = Date.now();
     // A Window Acknowledgement Size message is 16 bytes on the wire: enough to reset any idle timer.
     const keepAlive = setInterval(() => {
-      if (!c.isClosed)
-        c.sendRaw({
-          chunkStreamId: 2,
-          timestamp: 0,
-          typeId: 5,
-          streamId: 0,
-          payload: encodeControlMessage({ type: 'window-ack-size', size: 2_500_000 }).payload,
-        });
+      if (!c.isClosed) c.sendRaw({ chunkStreamId: 2, timestamp: 0, typeId: 5, streamId: 0, payload: encodeControlMessage({ type: 'window-ack-size', size: 2_500_000 }).payload });
     }, 100);
     try {
       await Promise.race([c.closed, sleep(3000)]);
@@ -80,14 +73,7 @@ describe('a connection authorized for nothing keeps the handshake deadline', () 
     await player.connect(t.rtmpUrl('live'));
     expect((await player.play('kept')).code).toMatch(/^NetStream\.Play\.(Reset|Start)$/);
     const keepAlive = setInterval(() => {
-      if (!pub.isClosed)
-        pub.sendRaw({
-          chunkStreamId: 2,
-          timestamp: 0,
-          typeId: 5,
-          streamId: 0,
-          payload: encodeControlMessage({ type: 'window-ack-size', size: 2_500_000 }).payload,
-        });
+      if (!pub.isClosed) pub.sendRaw({ chunkStreamId: 2, timestamp: 0, typeId: 5, streamId: 0, payload: encodeControlMessage({ type: 'window-ack-size', size: 2_500_000 }).payload });
     }, 100);
     await sleep(1200);
     clearInterval(keepAlive);

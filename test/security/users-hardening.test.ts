@@ -1,3 +1,4 @@
+
 import { describe, expect, it } from 'vitest';
 import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
 import { ADMIN_FAILURES_PER_MINUTE } from '#functions/build-functions-deps.js';
@@ -44,9 +45,7 @@ describe('users API hardening (real HTTP)', () => {
       expect(await res.json()).toMatchObject({ error: 'user_exists', message: expect.stringContaining('alice') });
     }
     // The other spelling is not a second user: no token, no record, not listed.
-    const token = (await (await fetch(`${fns.url}/token`, { method: 'POST', body: `clientid=${teaEncrypt('ALICE', fns.teaSecret)}` })).json()) as {
-      publisherToken?: string;
-    };
+    const token = (await (await fetch(`${fns.url}/token`, { method: 'POST', body: `clientid=${teaEncrypt('ALICE', fns.teaSecret)}` })).json()) as { publisherToken?: string };
     expect(token.publisherToken).toBeUndefined();
     expect((await call('GET', '/users/ALICE')).status).toBe(404);
     const names = ((await (await call('GET', '/users?limit=100')).json()) as { users: { name: string }[] }).users.map((u) => u.name);
@@ -55,9 +54,7 @@ describe('users API hardening (real HTTP)', () => {
     // Removing the user frees every spelling.
     expect((await call('DELETE', '/users/alice')).status).toBe(204);
     expect((await call('POST', '/users', { name: 'ALICE', password: 'n3w-alice-pw' })).status).toBe(201);
-    const pw = (await (await fetch(`${fns.url}/token`, { method: 'POST', body: `clientid=${teaEncrypt('ALICE', fns.teaSecret)}` })).json()) as {
-      publisherToken: string;
-    };
+    const pw = (await (await fetch(`${fns.url}/token`, { method: 'POST', body: `clientid=${teaEncrypt('ALICE', fns.teaSecret)}` })).json()) as { publisherToken: string };
     expect(teaDecrypt(pw.publisherToken, fns.teaSecret)).toBe('n3w-alice-pw');
   });
 
@@ -69,21 +66,7 @@ describe('users API hardening (real HTTP)', () => {
   });
 
   it('`users add --play none` stores no play grants (it stored a grant named none)', async () => {
-    const r = await cli([
-      'users',
-      '--api',
-      fns.url,
-      '--data-dir',
-      fns.dataDir,
-      'add',
-      'noplay',
-      '--password',
-      'n0-play-pass',
-      '--streams',
-      'cam1',
-      '--play',
-      'none',
-    ]);
+    const r = await cli(['users', '--api', fns.url, '--data-dir', fns.dataDir, 'add', 'noplay', '--password', 'n0-play-pass', '--streams', 'cam1', '--play', 'none']);
     expect(r.code, r.err).toBe(0);
     const user = (await (await call('GET', '/users/noplay')).json()) as { grants: { publish: string[]; play: string[] } };
     expect(user.grants).toEqual({ publish: ['cam1'], play: [] });

@@ -22,37 +22,14 @@ export function publishTestPattern(url: string, opts: PublishOptions = {}): Chil
   const size = opts.size ?? '320x240';
   const rate = opts.rate ?? 25;
   const args = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=size=${size}:rate=${rate}`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=44100',
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=${rate}`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
     ...(opts.seconds !== undefined ? ['-t', String(opts.seconds)] : []),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    String(opts.gop ?? rate),
-    '-c:a',
-    'aac',
-    '-b:a',
-    '64k',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+    '-g', String(opts.gop ?? rate), '-c:a', 'aac', '-b:a', '64k',
     ...(opts.extraOutputArgs ?? []),
-    '-f',
-    opts.format ?? 'flv',
-    url,
+    '-f', opts.format ?? 'flv', url,
   ];
   const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.setEncoding('utf8');
@@ -77,22 +54,12 @@ export interface PlayResult {
  */
 export function playAndCount(url: string, opts: { frames: number; timeoutMs: number; inputArgs?: readonly string[] }): Promise<PlayResult> {
   const args = [
-    '-hide_banner',
-    '-nostats',
-    '-loglevel',
-    'error',
+    '-hide_banner', '-nostats', '-loglevel', 'error',
     ...(opts.inputArgs ?? []),
-    '-i',
-    url,
-    '-frames:v',
-    String(opts.frames),
-    '-progress',
-    'pipe:1',
-    '-stats_period',
-    '0.05',
-    '-f',
-    'null',
-    '-',
+    '-i', url,
+    '-frames:v', String(opts.frames),
+    '-progress', 'pipe:1', '-stats_period', '0.05',
+    '-f', 'null', '-',
   ];
   const started = Date.now();
   return new Promise((resolve) => {
@@ -172,29 +139,13 @@ export interface ProbedPacket {
 
 /** ffprobe's packets of the first `seconds` of `url`, with each packet's stream kind. */
 export function probePackets(url: string, seconds: number): Promise<{ codecs: string[]; packets: ProbedPacket[] }> {
-  const args = [
-    '-v',
-    'error',
-    '-read_intervals',
-    `%+${seconds}`,
-    '-show_entries',
-    'packet=stream_index,dts:stream=index,codec_type,codec_name',
-    '-of',
-    'json',
-    url,
-  ];
+  const args = ['-v', 'error', '-read_intervals', `%+${seconds}`, '-show_entries', 'packet=stream_index,dts:stream=index,codec_type,codec_name', '-of', 'json', url];
   return new Promise((resolve, reject) => {
     execFile(ffprobePath, args, { timeout: 20_000 }, (err, stdout) => {
       if (err) return reject(err);
-      const out = JSON.parse(stdout) as {
-        streams: { index: number; codec_type: string; codec_name: string }[];
-        packets: { stream_index: number; dts: number }[];
-      };
+      const out = JSON.parse(stdout) as { streams: { index: number; codec_type: string; codec_name: string }[]; packets: { stream_index: number; dts: number }[] };
       const kind = new Map(out.streams.map((s) => [s.index, s.codec_type]));
-      resolve({
-        codecs: out.streams.map((s) => s.codec_name),
-        packets: out.packets.map((p) => ({ codec_type: kind.get(p.stream_index)!, dts: Number(p.dts) })),
-      });
+      resolve({ codecs: out.streams.map((s) => s.codec_name), packets: out.packets.map((p) => ({ codec_type: kind.get(p.stream_index)!, dts: Number(p.dts) })) });
     });
   });
 }

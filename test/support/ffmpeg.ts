@@ -13,7 +13,9 @@ function systemBinary(name: string): string | undefined {
 }
 
 /** The system ffmpeg when there is one, else the one shipped in @ffmpeg-installer/ffmpeg. */
-export const ffmpegPath: string = systemBinary('ffmpeg') ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+export const ffmpegPath: string =
+  systemBinary('ffmpeg') ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 
 /** The system ffprobe when there is one, else the one shipped in @ffprobe-installer/ffprobe. */
-export const ffprobePath: string = systemBinary('ffprobe') ?? (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+export const ffprobePath: string =
+  systemBinary('ffprobe') ?? (require('@ffprobe-installer/ffprobe') as { path: string }).path;

@@ -38,7 +38,12 @@ export function expectOnlyProtocolErrors(fn: () => unknown, input: Uint8Array): 
  * the input and the run number); anything thrown must be our ProtocolError. The same `seed`
  * mutates the same inputs the same way. Returns how many mutations were refused with one.
  */
-export function fuzz(inputs: readonly Uint8Array[], fn: (bytes: Buffer, input: number, run: number) => unknown, runs = 300, seed = 7): number {
+export function fuzz(
+  inputs: readonly Uint8Array[],
+  fn: (bytes: Buffer, input: number, run: number) => unknown,
+  runs = 300,
+  seed = 7,
+): number {
   const random = seededRandom(seed);
   let rejected = 0;
   for (let run = 0; run < runs; run++) {

@@ -1,11 +1,7 @@
 import { expect, it } from 'vitest';
 
 /** A row of a codec's case table: its name, the value it decodes to, and its wire form under some key. */
-export type RoundTripCase<K extends string, W, V> = {
-  name: string;
-  decoded: V /** false: the encoder writes another (canonical) form. */;
-  encodes?: boolean;
-} & Record<K, W>;
+export type RoundTripCase<K extends string, W, V> = { name: string; decoded: V; /** false: the encoder writes another (canonical) form. */ encodes?: boolean } & Record<K, W>;
 
 /** The test names of the two directions for a case name. */
 export interface RoundTripTitles {

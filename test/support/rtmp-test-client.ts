@@ -203,7 +203,10 @@ export class RtmpTestClient {
   }
 
   /** nextMessage restricted to commands. */
-  async nextCommand(predicate: (m: ReceivedMessage & { kind: 'command' }) => boolean, timeoutMs = 5000): Promise<ReceivedMessage & { kind: 'command' }> {
+  async nextCommand(
+    predicate: (m: ReceivedMessage & { kind: 'command' }) => boolean,
+    timeoutMs = 5000,
+  ): Promise<ReceivedMessage & { kind: 'command' }> {
     return (await this.nextMessage((m) => m.kind === 'command' && predicate(m), timeoutMs)) as ReceivedMessage & {
       kind: 'command';
     };

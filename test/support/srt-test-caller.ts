@@ -1,14 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import {
-  decodeHandshake,
-  encodeHandshake,
-  encodeHsReq,
-  encodeStreamIdBlock,
-  SRT_HS_EXT,
-  SRT_HS_TYPE,
-  type SrtHandshake,
-} from '#ingest/protocols/srt/srt-handshake.js';
+import { decodeHandshake, encodeHandshake, encodeHsReq, encodeStreamIdBlock, SRT_HS_EXT, SRT_HS_TYPE, type SrtHandshake } from '#ingest/protocols/srt/srt-handshake.js';
 import { decodeSrtPacket, encodeSrtPacket, SRT_CONTROL } from '#ingest/protocols/srt/srt-packet.js';
 
 /** An induction as libsrt sends it (caller socket id `socketId`). */
@@ -60,38 +52,13 @@ export function srtCallerHandshake(port: number, streamId: string, timeoutMs = 5
             { type: SRT_HS_EXT.sid, data: encodeStreamIdBlock(streamId) },
           ],
         };
-        socket.send(
-          encodeSrtPacket({
-            kind: 'control',
-            type: SRT_CONTROL.handshake,
-            subtype: 0,
-            typeInfo: 0,
-            timestamp: 0,
-            socketId: 0,
-            cif: encodeHandshake(conclusion),
-          }),
-          port,
-          '127.0.0.1',
-        );
+        socket.send(encodeSrtPacket({ kind: 'control', type: SRT_CONTROL.handshake, subtype: 0, typeInfo: 0, timestamp: 0, socketId: 0, cif: encodeHandshake(conclusion) }), port, '127.0.0.1');
         return;
       }
       clearTimeout(timer);
       // Our side of an accepted connection ends at once.
       if (hs.type === SRT_HS_TYPE.conclusion) {
-        socket.send(
-          encodeSrtPacket({
-            kind: 'control',
-            type: SRT_CONTROL.shutdown,
-            subtype: 0,
-            typeInfo: 0,
-            timestamp: 0,
-            socketId: hs.socketId,
-            cif: new Uint8Array(4),
-          }),
-          port,
-          '127.0.0.1',
-          () => socket.close(),
-        );
+        socket.send(encodeSrtPacket({ kind: 'control', type: SRT_CONTROL.shutdown, subtype: 0, typeInfo: 0, timestamp: 0, socketId: hs.socketId, cif: new Uint8Array(4) }), port, '127.0.0.1', () => socket.close());
       } else socket.close();
       resolve(hs);
     });

@@ -70,13 +70,10 @@ export class UdpLossProxy {
     }
     this.forwarded[dir]++;
     if (this.random() < this.options.reorder) {
-      const t = setTimeout(
-        () => {
-          this.timers.delete(t);
-          send();
-        },
-        5 + this.random() * 20,
-      );
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        send();
+      }, 5 + this.random() * 20);
       this.timers.add(t);
     } else send();
   }

@@ -78,10 +78,7 @@ async function startOnLockedDataDir(opts: LocalFunctionsOptions, release: () => 
   const adminToken = readOrCreateSecretFile(file(LOCAL_SECRET_FILES.adminToken));
   const serviceToken = readOrCreateSecretFile(file(LOCAL_SECRET_FILES.serviceToken));
   const teaSecret = opts.teaSecret ?? readOrCreateSecretFile(file(LOCAL_SECRET_FILES.teaSecret), () => randomBytes(24).toString('base64url'));
-  const passwordKey = Buffer.from(
-    readOrCreateSecretFile(file(LOCAL_SECRET_FILES.passwordKey), () => randomBytes(32).toString('base64')),
-    'base64',
-  );
+  const passwordKey = Buffer.from(readOrCreateSecretFile(file(LOCAL_SECRET_FILES.passwordKey), () => randomBytes(32).toString('base64')), 'base64');
 
   const log = opts.log ?? jsonLineLog;
   const store = await startDynalite({ path: join(opts.dataDir, 'dynamodb') });
@@ -92,20 +89,9 @@ async function startOnLockedDataDir(opts: LocalFunctionsOptions, release: () => 
     // Opening the store writes new LevelDB files with the process umask; files it writes later
     // are inside a 0700 directory.
     tightenDataDir(opts.dataDir);
-    const deps = buildFunctionsDeps({
-      client,
-      tableName: LOCAL_USERS_TABLE,
-      teaSecret,
-      adminToken,
-      serviceToken,
-      passwordKey,
-      aclAuth: 'token',
-      aclTtlSeconds: opts.aclTtlSeconds,
-      log,
+    const deps = buildFunctionsDeps({ client, tableName: LOCAL_USERS_TABLE, teaSecret, adminToken, serviceToken, passwordKey, aclAuth: 'token', aclTtlSeconds: opts.aclTtlSeconds, log,
       // Local setups relay between machines on the LAN and this one; link-local stays refused.
-      relaysTableName: LOCAL_RELAYS_TABLE,
-      relayAllowPrivate: opts.relayAllowPrivate ?? true,
-    });
+      relaysTableName: LOCAL_RELAYS_TABLE, relayAllowPrivate: opts.relayAllowPrivate ?? true });
     // Users stored before names were unique case-insensitively get their claim now.
     if (deps.users instanceof DynamoUserRepository) {
       for (const clash of await deps.users.claimExistingNames()) log({ level: 'warn', event: 'user_name_case_clash', user: clash.name, heldBy: clash.heldBy });

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ConfigError, PasswordCipherError, UserExistsError, UserNotFoundError, ValidationError, VersionConflictError } from '#domain/errors.js';
 import type { User } from '#domain/user.js';
 import type { PasswordCipher } from './password-cipher.js';
@@ -107,12 +114,7 @@ export class DynamoUserRepository implements UserRepository {
   async #unclaim(name: string): Promise<void> {
     try {
       await this.#doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { name: claimKey(name) },
-          ConditionExpression: 'claimOf = :me',
-          ExpressionAttributeValues: { ':me': name },
-        }),
+        new DeleteCommand({ TableName: this.tableName, Key: { name: claimKey(name) }, ConditionExpression: 'claimOf = :me', ExpressionAttributeValues: { ':me': name } }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -129,12 +131,7 @@ export class DynamoUserRepository implements UserRepository {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.#doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ExclusiveStartKey: start,
-          ProjectionExpression: '#n, claimOf',
-          ExpressionAttributeNames: { '#n': 'name' },
-        }),
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, ProjectionExpression: '#n, claimOf', ExpressionAttributeNames: { '#n': 'name' } }),
       );
       for (const item of (out.Items ?? []) as UserItem[]) {
         if (item.claimOf !== undefined) continue;
@@ -233,12 +230,7 @@ export class DynamoUserRepository implements UserRepository {
   async delete(name: string): Promise<void> {
     try {
       await this.#doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { name },
-          ConditionExpression: 'attribute_exists(#n)',
-          ExpressionAttributeNames: { '#n': 'name' },
-        }),
+        new DeleteCommand({ TableName: this.tableName, Key: { name }, ConditionExpression: 'attribute_exists(#n)', ExpressionAttributeNames: { '#n': 'name' } }),
       );
     } catch (err) {
       if (isConditionFailure(err)) throw new UserNotFoundError(name, { cause: err });

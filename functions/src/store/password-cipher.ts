@@ -1,6 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ConfigError, PasswordCipherError } from '#domain/errors.js';
-import { formatStoredPassword, type PasswordKey, type PasswordKeyring, parseStoredPassword, passwordKeyId } from '#domain/password-keyring.js';
+import {
+  formatStoredPassword,
+  type PasswordKey,
+  type PasswordKeyring,
+  parseStoredPassword,
+  passwordKeyId,
+} from '#domain/password-keyring.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -57,10 +63,7 @@ export class PasswordCipher {
     if (parsed.keyId !== undefined) {
       const key = this.#ring.keys.get(parsed.keyId);
       if (key === undefined) {
-        throw new PasswordCipherError(
-          'password_key_unknown',
-          `stored password of ${userName} is under key ${parsed.keyId}, which the key ring no longer holds`,
-        );
+        throw new PasswordCipherError('password_key_unknown', `stored password of ${userName} is under key ${parsed.keyId}, which the key ring no longer holds`);
       }
       return this.#open(userName, key, parsed.payload);
     }

@@ -17,10 +17,7 @@ const adminErrors = {
 };
 const tokenPost = (summary: string) => ({
   summary,
-  requestBody: {
-    required: true,
-    content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { clientid: { type: 'string', maxLength: 512 } } } } },
-  },
+  requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { clientid: { type: 'string', maxLength: 512 } } } } } },
   responses: {
     '200': { description: '`{"publisherToken": hex}` or, for every failure, `{"error":"Invalid Client"}`', ...json({ type: 'object' }) },
   },
@@ -46,10 +43,7 @@ export const openApiDocument = {
       Grants: {
         type: 'object',
         additionalProperties: false,
-        properties: {
-          publish: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' } },
-          play: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' } },
-        },
+        properties: { publish: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' } }, play: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' } } },
       },
       User: {
         type: 'object',
@@ -93,12 +87,7 @@ export const openApiDocument = {
             type: 'object',
             additionalProperties: false,
             properties: {
-              publish: {
-                type: 'array',
-                maxItems: 100,
-                items: { $ref: '#/components/schemas/Pattern' },
-                description: 'replaces the publish list (left out: kept)',
-              },
+              publish: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' }, description: 'replaces the publish list (left out: kept)' },
               play: { type: 'array', maxItems: 100, items: { $ref: '#/components/schemas/Pattern' }, description: 'replaces the play list (left out: kept)' },
             },
           },
@@ -110,23 +99,13 @@ export const openApiDocument = {
         type: 'object',
         additionalProperties: false,
         required: ['stream'],
-        description:
-          'exactly one of push and pull; URLs: link-local addresses always refused, private/loopback ones unless the deployment allows them (checked again on the resolved address at connect time)',
+        description: 'exactly one of push and pull; URLs: link-local addresses always refused, private/loopback ones unless the deployment allows them (checked again on the resolved address at connect time)',
         properties: {
           stream: { type: 'string', description: 'APP/STREAM (push: `*` patterns allowed, e.g. live/*)' },
-          push: {
-            type: 'array',
-            minItems: 1,
-            maxItems: 16,
-            items: { type: 'string', maxLength: 2048, description: 'rtmp(s)://HOST[:PORT]/APP/KEY; `{name}` and `{path}` are replaced for patterns' },
-          },
-          pull: {
-            type: 'string',
-            maxLength: 2048,
-            description: 'rtmp(s)://…/APP/STREAM, rtsp://[user:pass@]host/path[?transport=udp], http(s)://…/APP/STREAM.flv',
-          },
+          push: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', maxLength: 2048, description: 'rtmp(s)://HOST[:PORT]/APP/KEY; `{name}` and `{path}` are replaced for patterns' } },
+          pull: { type: 'string', maxLength: 2048, description: 'rtmp(s)://…/APP/STREAM, rtsp://[user:pass@]host/path[?transport=udp], http(s)://…/APP/STREAM.flv' },
           mode: { enum: ['on-demand', 'always'], description: 'pull only; default on-demand' },
-          owner: { $ref: '#/components/schemas/UserName', description: "the relay is this user's: they must be allowed to publish the stream" },
+          owner: { $ref: '#/components/schemas/UserName', description: 'the relay is this user\'s: they must be allowed to publish the stream' },
         },
       },
       Relay: {
@@ -143,21 +122,11 @@ export const openApiDocument = {
           enabled: { type: 'boolean', enum: [false], description: 'present (false) only while the relay is turned off: kept, not run' },
         },
       },
-      Error: {
-        type: 'object',
-        required: ['error', 'message'],
-        properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-      },
+      Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
       AclRequest: {
         type: 'object',
         required: ['action', 'app', 'stream', 'ip'],
-        properties: {
-          user: { type: 'string' },
-          action: { enum: ['publish', 'play'] },
-          app: { type: 'string' },
-          stream: { type: 'string' },
-          ip: { type: 'string' },
-        },
+        properties: { user: { type: 'string' }, action: { enum: ['publish', 'play'] }, app: { type: 'string' }, stream: { type: 'string' }, ip: { type: 'string' } },
       },
       AclResponse: {
         type: 'object',
@@ -172,17 +141,7 @@ export const openApiDocument = {
   },
   paths: {
     '/relays': {
-      get: {
-        summary: 'list relays (URLs redacted)',
-        security: admin,
-        responses: {
-          '200': {
-            description: 'relays',
-            ...json({ type: 'object', properties: { relays: { type: 'array', items: { $ref: '#/components/schemas/Relay' } } } }),
-          },
-          ...adminErrors,
-        },
-      },
+      get: { summary: 'list relays (URLs redacted)', security: admin, responses: { '200': { description: 'relays', ...json({ type: 'object', properties: { relays: { type: 'array', items: { $ref: '#/components/schemas/Relay' } } } }) }, ...adminErrors } },
       post: {
         summary: 'add a push relay (restream targets) or a pull relay (remote source); URLs are stored encrypted',
         security: admin,
@@ -203,11 +162,7 @@ export const openApiDocument = {
         summary: 'turn a relay off: kept, but the ingest stops it within its poll interval',
         security: admin,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': { description: 'the relay (URLs redacted)', ...json({ $ref: '#/components/schemas/Relay' }) },
-          ...adminErrors,
-          '404': err('no such relay'),
-        },
+        responses: { '200': { description: 'the relay (URLs redacted)', ...json({ $ref: '#/components/schemas/Relay' }) }, ...adminErrors, '404': err('no such relay') },
       },
     },
     '/relays/{id}/enable': {
@@ -215,11 +170,7 @@ export const openApiDocument = {
         summary: 'turn a relay on again',
         security: admin,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': { description: 'the relay (URLs redacted)', ...json({ $ref: '#/components/schemas/Relay' }) },
-          ...adminErrors,
-          '404': err('no such relay'),
-        },
+        responses: { '200': { description: 'the relay (URLs redacted)', ...json({ $ref: '#/components/schemas/Relay' }) }, ...adminErrors, '404': err('no such relay') },
       },
     },
     '/ingest/relays': {
@@ -234,9 +185,7 @@ export const openApiDocument = {
       get: tokenGet,
     },
     '/wowza/token': {
-      post: tokenPost(
-        'the same token provider for an external Wowza server (its serverTokenValidatorURL); in AWS only with exposeToken=true; failures throttled per source',
-      ),
+      post: tokenPost('the same token provider for an external Wowza server (its serverTokenValidatorURL); in AWS only with exposeToken=true; failures throttled per source'),
       get: tokenGet,
     },
     '/acl': {
@@ -247,10 +196,7 @@ export const openApiDocument = {
         responses: {
           '200': { description: 'decision', ...json({ $ref: '#/components/schemas/AclResponse' }) },
           '400': err('invalid request'),
-          '401': {
-            ...err('no service credential'),
-            headers: { 'WWW-Authenticate': { description: '`Bearer realm="streamgate"`', schema: { type: 'string' } } },
-          },
+          '401': { ...err('no service credential'), headers: { 'WWW-Authenticate': { description: '`Bearer realm="streamgate"`', schema: { type: 'string' } } } },
         },
       },
     },
@@ -263,10 +209,7 @@ export const openApiDocument = {
           { name: 'cursor', in: 'query', schema: { type: 'string' } },
         ],
         responses: {
-          '200': {
-            description: 'a page',
-            ...json({ type: 'object', properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } }, nextCursor: { type: 'string' } } }),
-          },
+          '200': { description: 'a page', ...json({ type: 'object', properties: { users: { type: 'array', items: { $ref: '#/components/schemas/User' } }, nextCursor: { type: 'string' } } }) },
           ...adminErrors,
         },
       },
@@ -311,8 +254,7 @@ export const openApiDocument = {
       get: { summary: 'show a user', security: admin, responses: { '200': userOk, ...adminErrors } },
       patch: {
         summary: 'change only what the body names: enabled, grants.publish, grants.play, ipRanges (each replaces that one field or list; the rest stays)',
-        security: admin,
-        requestBody: { required: true, ...json({ $ref: '#/components/schemas/UserPatch' }) },
+        security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/UserPatch' }) },
         responses: { '200': userOk, ...adminErrors, '409': err('stale version') },
       },
       delete: { summary: 'delete a user', security: admin, responses: { '204': { description: 'deleted' }, ...adminErrors } },
@@ -322,29 +264,15 @@ export const openApiDocument = {
       put: {
         summary: 'replace the password (nothing else changes)',
         security: admin,
-        requestBody: {
-          required: true,
-          ...json({ type: 'object', required: ['password'], properties: { password: { type: 'string', writeOnly: true }, version: { type: 'integer' } } }),
-        },
+        requestBody: { required: true, ...json({ type: 'object', required: ['password'], properties: { password: { type: 'string', writeOnly: true }, version: { type: 'integer' } } }) },
         responses: { '200': userOk, ...adminErrors, '409': err('stale version') },
       },
     },
-    '/users/{name}/enable': {
-      parameters: [nameParam],
-      post: { summary: 'set enabled to true (nothing else changes)', security: admin, responses: { '200': userOk, ...adminErrors } },
-    },
-    '/users/{name}/disable': {
-      parameters: [nameParam],
-      post: { summary: 'set enabled to false (nothing else changes)', security: admin, responses: { '200': userOk, ...adminErrors } },
-    },
+    '/users/{name}/enable': { parameters: [nameParam], post: { summary: 'set enabled to true (nothing else changes)', security: admin, responses: { '200': userOk, ...adminErrors } } },
+    '/users/{name}/disable': { parameters: [nameParam], post: { summary: 'set enabled to false (nothing else changes)', security: admin, responses: { '200': userOk, ...adminErrors } } },
     '/users/{name}/grants': {
       parameters: [nameParam],
-      post: {
-        summary: 'add patterns to the lists given (already granted ones are kept once; nothing is removed)',
-        security: admin,
-        requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) },
-        responses: { '200': userOk, ...adminErrors },
-      },
+      post: { summary: 'add patterns to the lists given (already granted ones are kept once; nothing is removed)', security: admin, requestBody: { required: true, ...json({ $ref: '#/components/schemas/Grants' }) }, responses: { '200': userOk, ...adminErrors } },
     },
     '/users/{name}/grants/revoke': {
       parameters: [nameParam],

@@ -96,10 +96,7 @@ export function createIamSigner(config: AccessControlConfig, functionsUrl: strin
   if (!region) throw invalidSetting('AWS_REGION', 'required with STREAMGATE_FUNCTIONS_AUTH=iam (or an execute-api functions URL)');
   const full = config.awsContainerCredentialsFullUri;
   if (full !== undefined && !(config.awsAccessKeyId && config.awsSecretAccessKey) && !config.awsContainerCredentialsRelativeUri && !containerUriAllowed(full)) {
-    throw invalidSetting(
-      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-      `STREAMGATE_FUNCTIONS_AUTH=iam: ${full.slice(0, 200)} is neither HTTPS nor a container or loopback address`,
-    );
+    throw invalidSetting('AWS_CONTAINER_CREDENTIALS_FULL_URI', `STREAMGATE_FUNCTIONS_AUTH=iam: ${full.slice(0, 200)} is neither HTTPS nor a container or loopback address`);
   }
   const credentials = taskRoleCredentials(
     {
@@ -113,10 +110,7 @@ export function createIamSigner(config: AccessControlConfig, functionsUrl: strin
     { timeoutMs: config.authTimeoutMs },
   );
   if (credentials === undefined) {
-    throw invalidSetting(
-      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-      'STREAMGATE_FUNCTIONS_AUTH=iam: no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or run with an ECS task role',
-    );
+    throw invalidSetting('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'STREAMGATE_FUNCTIONS_AUTH=iam: no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or run with an ECS task role');
   }
   const now = deps.now ?? Date.now;
   return async (req, signal) => {
@@ -138,10 +132,7 @@ function containerUriAllowed(uri: string): boolean {
     return false;
   }
   if (url.protocol === 'https:') return true;
-  return (
-    url.protocol === 'http:' &&
-    (['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]', 'localhost', '[::1]'].includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname))
-  );
+  return url.protocol === 'http:' && (['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]', 'localhost', '[::1]'].includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname));
 }
 
 function logAuthEvent(log: Logger, e: AuthEvent): void {

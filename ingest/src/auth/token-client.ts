@@ -23,13 +23,7 @@ export interface TokenClient {
  * authorizer in front of `/token`) the request is signed instead and carries no bearer: the
  * signature occupies `authorization`, and the functions recognise the IAM-authorized caller.
  */
-export function createTokenClient(opts: {
-  functionsUrl: string;
-  teaSecret: string;
-  serviceToken?: string;
-  sign?: RequestSigner;
-  fetch?: FetchFn;
-}): TokenClient {
+export function createTokenClient(opts: { functionsUrl: string; teaSecret: string; serviceToken?: string; sign?: RequestSigner; fetch?: FetchFn }): TokenClient {
   const url = joinUrl(opts.functionsUrl, TOKEN_PATH);
   const fetchFn = opts.fetch ?? fetch;
   return {

@@ -135,11 +135,7 @@ export class ClusterNode {
     }
     if (!acquired.ok) {
       const h = acquired.holder;
-      return {
-        ok: false,
-        reason: 'already-publishing',
-        current: { id: h ? `${h.owner}/${h.connection}` : 'unknown', ...(h?.user !== undefined ? { user: h.user } : {}) },
-      };
+      return { ok: false, reason: 'already-publishing', current: { id: h ? `${h.owner}/${h.connection}` : 'unknown', ...(h?.user !== undefined ? { user: h.user } : {}) } };
     }
     const lease = acquired.lease;
     let replaced = acquired.replaced !== undefined ? `${acquired.replaced.owner}/${acquired.replaced.connection}` : undefined;
@@ -152,11 +148,7 @@ export class ClusterNode {
     }
     if (!result.ok) {
       void this.registry.release(lease).catch(() => undefined);
-      return {
-        ok: false,
-        reason: 'already-publishing',
-        current: { id: result.current.id, ...(result.current.user !== undefined ? { user: result.current.user } : {}) },
-      };
+      return { ok: false, reason: 'already-publishing', current: { id: result.current.id, ...(result.current.user !== undefined ? { user: result.current.user } : {}) } };
     }
     const publication = result.publication;
     const owned: Owned = { lease, info, timer: setInterval(() => void this.renew(path, owned), this.options.heartbeatMs) };

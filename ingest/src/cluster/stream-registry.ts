@@ -188,7 +188,9 @@ export class StreamRegistry {
 
   /** The live lease of `path`, or undefined when there is none or it is void (`includeVoid` keeps it). */
   async lookup(path: string, includeVoid = false): Promise<StreamLease | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(STREAM_PREFIX + path) }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { pk: s(STREAM_PREFIX + path) }, ConsistentRead: true }),
+    );
     const lease = leaseOf(path, out.Item);
     if (lease === undefined) return undefined;
     return includeVoid || lease.expiresAt >= this.now() ? lease : undefined;

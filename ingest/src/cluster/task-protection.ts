@@ -4,10 +4,7 @@ import type { Logger } from '#domain/logger.js';
 const PROTECTION_MINUTES = 60;
 const RENEW_AFTER_MS = 30 * 60_000;
 
-type FetchFn = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
-) => Promise<{ ok: boolean; status: number }>;
+type FetchFn = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ ok: boolean; status: number }>;
 
 /**
  * ECS task scale-in protection while this task owns publishers: scale-in (and the service's

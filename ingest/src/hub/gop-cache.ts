@@ -49,7 +49,10 @@ export class GopCache {
   private append(frame: TimedFrame): void {
     const size = frameByteLength(frame);
     const first = this.frames[0];
-    if (this.bytes + size > this.limits.maxBytes || (this.hasVideo && first !== undefined && frame.dts - first.dts > this.limits.maxDurationMs)) {
+    if (
+      this.bytes + size > this.limits.maxBytes ||
+      (this.hasVideo && first !== undefined && frame.dts - first.dts > this.limits.maxDurationMs)
+    ) {
       // A GOP longer than the bounds: a truncated GOP would still start at the keyframe, but
       // frames after the gap would be missing, so stop caching until the next keyframe.
       this.overflowed = true;

@@ -68,8 +68,7 @@ export function parseLatmStreamMuxConfig(config: Uint8Array): LatmStreamMuxConfi
       subFrames,
     };
   } catch (err) {
-    if (err instanceof ProtocolError && err.code === 'BITSTREAM_TRUNCATED')
-      throw new ProtocolError('LATM_BAD_CONFIG', `StreamMuxConfig truncated: ${err.message}`, { cause: err });
+    if (err instanceof ProtocolError && err.code === 'BITSTREAM_TRUNCATED') throw new ProtocolError('LATM_BAD_CONFIG', `StreamMuxConfig truncated: ${err.message}`, { cause: err });
     throw err;
   }
 }

@@ -16,31 +16,11 @@ export function registerRelayMetrics(registry: MetricsRegistry, statuses: () => 
     labelNames: [...labelNames, 'state', 'error'],
     maxSeries: 2000,
   });
-  const bytes = registry.gauge<RelayLabel>({
-    name: 'streamgate_relay_bytes',
-    help: 'Bytes sent to a push target or received from a pull source',
-    labelNames,
-    maxSeries: 2000,
-  });
-  const uptime = registry.gauge<RelayLabel>({
-    name: 'streamgate_relay_uptime_seconds',
-    help: 'Seconds the current relay connection is live (0 when not)',
-    labelNames,
-    maxSeries: 2000,
-  });
+  const bytes = registry.gauge<RelayLabel>({ name: 'streamgate_relay_bytes', help: 'Bytes sent to a push target or received from a pull source', labelNames, maxSeries: 2000 });
+  const uptime = registry.gauge<RelayLabel>({ name: 'streamgate_relay_uptime_seconds', help: 'Seconds the current relay connection is live (0 when not)', labelNames, maxSeries: 2000 });
   const connects = registry.gauge<RelayLabel>({ name: 'streamgate_relay_connects', help: 'Relay connections that went live', labelNames, maxSeries: 2000 });
-  const failures = registry.gauge<RelayLabel>({
-    name: 'streamgate_relay_failures',
-    help: 'Relay connections that failed or dropped',
-    labelNames,
-    maxSeries: 2000,
-  });
-  const dropped = registry.gauge<RelayLabel>({
-    name: 'streamgate_relay_frames_dropped',
-    help: 'Frames a push target could not take (dropped to the next keyframe)',
-    labelNames,
-    maxSeries: 2000,
-  });
+  const failures = registry.gauge<RelayLabel>({ name: 'streamgate_relay_failures', help: 'Relay connections that failed or dropped', labelNames, maxSeries: 2000 });
+  const dropped = registry.gauge<RelayLabel>({ name: 'streamgate_relay_frames_dropped', help: 'Frames a push target could not take (dropped to the next keyframe)', labelNames, maxSeries: 2000 });
   registry.onCollect(() => {
     for (const g of [state, bytes, uptime, connects, failures, dropped]) g.reset();
     const now = Date.now();

@@ -11,7 +11,7 @@ export interface RtspMetrics {
 export function registerRtspMetrics(registry: MetricsRegistry): RtspMetrics {
   const dropped = registry.counter<'reason'>({
     name: 'streamgate_rtsp_udp_dropped_total',
-    help: "UDP datagrams on an RTSP publisher's ports dropped as not from its latched source (address, port or SSRC)",
+    help: 'UDP datagrams on an RTSP publisher\'s ports dropped as not from its latched source (address, port or SSRC)',
     labelNames: ['reason'],
   });
   return { udpDropped: (reason) => dropped.inc({ reason }) };

@@ -10,16 +10,8 @@ import type { MetricsRegistry } from './metrics-registry.js';
  */
 export function registerSrtMetrics(registry: MetricsRegistry, snapshot: () => SrtMetricsSnapshot): void {
   const peers = registry.gauge<'role'>({ name: 'streamgate_srt_peers', help: 'SRT peers connected now, by role', labelNames: ['role'] });
-  const handshakes = registry.counter<'result'>({
-    name: 'streamgate_srt_handshakes_total',
-    help: 'SRT conclusions accepted or refused (with a reject code)',
-    labelNames: ['result'],
-  });
-  const bytes = registry.counter<'direction'>({
-    name: 'streamgate_srt_bytes_total',
-    help: 'UDP payload bytes of SRT peers, in and out',
-    labelNames: ['direction'],
-  });
+  const handshakes = registry.counter<'result'>({ name: 'streamgate_srt_handshakes_total', help: 'SRT conclusions accepted or refused (with a reject code)', labelNames: ['result'] });
+  const bytes = registry.counter<'direction'>({ name: 'streamgate_srt_bytes_total', help: 'UDP payload bytes of SRT peers, in and out', labelNames: ['direction'] });
   const packets = registry.counter<'event'>({
     name: 'streamgate_srt_packets_total',
     help: 'SRT data packets by event: retransmitted (we sent again), recovered (a gap filled), lost (gaps reported), receive_dropped / send_dropped (given up at their play time)',

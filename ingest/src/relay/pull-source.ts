@@ -47,53 +47,49 @@ export class PullSource extends RelayLink {
       this.connectionLost({ code, message });
     };
     try {
-      client = createSourceClient(
-        this.options.source,
-        { allowPrivate: this.options.allowPrivate, timeoutMs: this.options.timeoutMs },
-        {
-          onStart: () => {
-            if (this.client !== client) return;
-            const claimed = claimStream(this.options, this.options.stream, {
-              id: this.id,
-              protocol: 'relay-pull',
-              remoteAddress: this.options.source.host,
-              kick: (reason) => lost('RELAY_KICKED', `kicked: ${reason}`),
-            });
-            const decide = (result: ClaimResult): void => {
-              const early = waiting ?? [];
-              waiting = undefined;
-              if (this.client !== client) {
-                if (result.ok) result.publication.end();
-                return;
-              }
-              if (!result.ok) {
-                const code = result.reason === 'registry-unavailable' ? 'RELAY_REGISTRY_UNAVAILABLE' : 'RELAY_STREAM_BUSY';
-                lost(code, `${this.options.stream} already has a publisher${result.reason === 'registry-unavailable' ? ' (stream registry unreachable)' : ''}`);
-                return;
-              }
-              this.publication = result.publication;
-              for (const f of early) this.publication.push(f);
-              this.markLive();
-            };
-            if (!(claimed instanceof Promise)) return decide(claimed);
-            // The lease is a store round trip: the first frames (decoder configs among them) wait, bounded.
-            waiting = [];
-            claimed.then(decide, (err: unknown) => lost('RELAY_REGISTRY_UNAVAILABLE', (err as Error).message));
-          },
-          onFrame: (frame) => {
-            if (waiting === undefined) return this.publication?.push(frame);
-            waitingBytes += frameByteLength(frame);
-            if (waiting.length < MAX_FRAMES_WHILE_CLAIMING && waitingBytes <= MAX_BYTES_WHILE_CLAIMING) waiting.push(frame);
-          },
-          onClose: (err) => {
-            if (this.client !== client) return;
-            this.client = undefined;
-            this.addBytes(client.bytesIn);
-            this.endPublication();
-            this.connectionLost(err === undefined ? { code: 'RELAY_CLOSED', message: 'closed' } : { code: err.code, message: err.message });
-          },
+      client = createSourceClient(this.options.source, { allowPrivate: this.options.allowPrivate, timeoutMs: this.options.timeoutMs }, {
+        onStart: () => {
+          if (this.client !== client) return;
+          const claimed = claimStream(this.options, this.options.stream, {
+            id: this.id,
+            protocol: 'relay-pull',
+            remoteAddress: this.options.source.host,
+            kick: (reason) => lost('RELAY_KICKED', `kicked: ${reason}`),
+          });
+          const decide = (result: ClaimResult): void => {
+            const early = waiting ?? [];
+            waiting = undefined;
+            if (this.client !== client) {
+              if (result.ok) result.publication.end();
+              return;
+            }
+            if (!result.ok) {
+              const code = result.reason === 'registry-unavailable' ? 'RELAY_REGISTRY_UNAVAILABLE' : 'RELAY_STREAM_BUSY';
+              lost(code, `${this.options.stream} already has a publisher${result.reason === 'registry-unavailable' ? ' (stream registry unreachable)' : ''}`);
+              return;
+            }
+            this.publication = result.publication;
+            for (const f of early) this.publication.push(f);
+            this.markLive();
+          };
+          if (!(claimed instanceof Promise)) return decide(claimed);
+          // The lease is a store round trip: the first frames (decoder configs among them) wait, bounded.
+          waiting = [];
+          claimed.then(decide, (err: unknown) => lost('RELAY_REGISTRY_UNAVAILABLE', (err as Error).message));
         },
-      );
+        onFrame: (frame) => {
+          if (waiting === undefined) return this.publication?.push(frame);
+          waitingBytes += frameByteLength(frame);
+          if (waiting.length < MAX_FRAMES_WHILE_CLAIMING && waitingBytes <= MAX_BYTES_WHILE_CLAIMING) waiting.push(frame);
+        },
+        onClose: (err) => {
+          if (this.client !== client) return;
+          this.client = undefined;
+          this.addBytes(client.bytesIn);
+          this.endPublication();
+          this.connectionLost(err === undefined ? { code: 'RELAY_CLOSED', message: 'closed' } : { code: err.code, message: err.message });
+        },
+      });
     } catch (err) {
       queueMicrotask(() => this.connectionLost({ code: 'RELAY_BAD_URL', message: (err as Error).message }));
       return;

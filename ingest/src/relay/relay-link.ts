@@ -36,13 +36,7 @@ export abstract class RelayLink {
 
   constructor(protected readonly linkOptions: RelayLinkOptions) {
     this.backoff = new Backoff(linkOptions.backoff);
-    this.log = linkOptions.log.child({
-      relay: linkOptions.relay,
-      link: linkOptions.id,
-      direction: linkOptions.direction,
-      stream: linkOptions.stream,
-      url: linkOptions.url,
-    });
+    this.log = linkOptions.log.child({ relay: linkOptions.relay, link: linkOptions.id, direction: linkOptions.direction, stream: linkOptions.stream, url: linkOptions.url });
   }
 
   get state(): RelayState {

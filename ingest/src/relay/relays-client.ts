@@ -51,11 +51,7 @@ export function createRelaysClient(opts: { functionsUrl: string; serviceToken?: 
       }
       try {
         if (res.status !== 200) throw new RelaysClientError('relays_bad_status', `functions answered HTTP ${res.status}`);
-        const text = await readLimitedText(
-          res,
-          RELAYS_RESPONSE_MAX_BYTES,
-          (size, limit) => new RelaysClientError('relays_bad_body', `relays answer too large: ${size} > limit ${limit}`),
-        );
+        const text = await readLimitedText(res, RELAYS_RESPONSE_MAX_BYTES, (size, limit) => new RelaysClientError('relays_bad_body', `relays answer too large: ${size} > limit ${limit}`));
         let body: unknown;
         try {
           body = JSON.parse(text);

@@ -80,11 +80,7 @@ export class ConsoleApp {
       h('h1', { id: 'login-title' }, 'streamgate console'),
       h('label', { for: 'token' }, 'Admin token'),
       token,
-      h(
-        'p',
-        { class: 'muted' },
-        'Locally: the file admin-token in the data directory (.data/admin-token). In AWS: the AdminTokenSecret output of the api stack. It is kept for this tab only.',
-      ),
+      h('p', { class: 'muted' }, 'Locally: the file admin-token in the data directory (.data/admin-token). In AWS: the AdminTokenSecret output of the api stack. It is kept for this tab only.'),
       button,
       error,
     );
@@ -94,18 +90,10 @@ export class ConsoleApp {
   }
 
   private showConsole(): void {
-    const logout = h(
-      'button',
-      {
-        type: 'button',
-        class: 'link',
-        onclick: () => {
-          this.client.logout();
-          this.showLogin('Logged out.');
-        },
-      },
-      'Log out',
-    );
+    const logout = h('button', { type: 'button', class: 'link', onclick: () => {
+      this.client.logout();
+      this.showLogin('Logged out.');
+    } }, 'Log out');
     replace(
       this.root,
       h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
@@ -120,16 +108,13 @@ export class ConsoleApp {
 
   private route(): void {
     if (!this.client.loggedIn) return;
-    const parts = location.hash
-      .replace(/^#\/?/, '')
-      .split('/')
-      .map((p) => {
-        try {
-          return decodeURIComponent(p);
-        } catch {
-          return p;
-        }
-      });
+    const parts = location.hash.replace(/^#\/?/, '').split('/').map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
     const [page = 'streams', ...rest] = parts;
     const ctx: ViewContext = { client: this.client, snapshot: () => this.snapshot, announce: this.announce };
     this.view?.close?.();
@@ -141,10 +126,7 @@ export class ConsoleApp {
     else if (page === 'server') this.view = serverView(ctx);
     else this.view = streamsView(ctx);
     const current = PAGES.some(([p]) => p === page) ? page : 'streams';
-    replace(
-      this.nav,
-      h('ul', {}, ...PAGES.map(([p, label]) => h('li', {}, h('a', { href: `#/${p}`, 'aria-current': p === current ? 'page' : undefined }, label)))),
-    );
+    replace(this.nav, h('ul', {}, ...PAGES.map(([p, label]) => h('li', {}, h('a', { href: `#/${p}`, 'aria-current': p === current ? 'page' : undefined }, label)))));
     replace(this.main, this.view.element);
     document.title = `${PAGES.find(([p]) => p === current)![1]} · streamgate console`;
   }

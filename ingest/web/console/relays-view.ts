@@ -74,48 +74,38 @@ export function relaysView(ctx: ViewContext): View {
                       h('span', { class: `state state-${s.state}` }, s.state),
                       ' ',
                       statusLine(s, now),
-                      s.lastError
-                        ? h('p', { class: 'error' }, `last error ${s.lastError.code} at ${formatTime(s.lastError.at)}: ${s.lastError.message}`)
-                        : null,
+                      s.lastError ? h('p', { class: 'error' }, `last error ${s.lastError.code} at ${formatTime(s.lastError.at)}: ${s.lastError.message}`) : null,
                     ),
                   ),
                 ),
-            h(
-              'button',
-              {
-                type: 'button',
-                'aria-label': `${off ? 'Enable' : 'Disable'} relay ${r.id}`,
-                onclick: () =>
-                  void ctx.client.send('POST', `relays/${encodeURIComponent(r.id)}/${off ? 'enable' : 'disable'}`).then(
-                    () => {
-                      ctx.announce(`Relay ${r.id} ${off ? 'enabled' : 'disabled'}; the ingest applies it within its poll interval.`);
-                      void load();
-                    },
-                    (err: unknown) => ctx.announce(failureText(err), 'error'),
-                  ),
-              },
-              off ? 'Enable' : 'Disable',
-            ),
+            h('button', {
+              type: 'button',
+              'aria-label': `${off ? 'Enable' : 'Disable'} relay ${r.id}`,
+              onclick: () =>
+                void ctx.client.send('POST', `relays/${encodeURIComponent(r.id)}/${off ? 'enable' : 'disable'}`).then(
+                  () => {
+                    ctx.announce(`Relay ${r.id} ${off ? 'enabled' : 'disabled'}; the ingest applies it within its poll interval.`);
+                    void load();
+                  },
+                  (err: unknown) => ctx.announce(failureText(err), 'error'),
+                ),
+            }, off ? 'Enable' : 'Disable'),
             ' ',
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'danger',
-                'aria-label': `Remove relay ${r.id}`,
-                onclick: () => {
-                  if (!window.confirm(`Remove the relay of ${r.stream}?`)) return;
-                  void ctx.client.send('DELETE', `relays/${encodeURIComponent(r.id)}`).then(
-                    () => {
-                      ctx.announce(`Relay ${r.id} removed.`);
-                      void load();
-                    },
-                    (err: unknown) => ctx.announce(failureText(err), 'error'),
-                  );
-                },
+            h('button', {
+              type: 'button',
+              class: 'danger',
+              'aria-label': `Remove relay ${r.id}`,
+              onclick: () => {
+                if (!window.confirm(`Remove the relay of ${r.stream}?`)) return;
+                void ctx.client.send('DELETE', `relays/${encodeURIComponent(r.id)}`).then(
+                  () => {
+                    ctx.announce(`Relay ${r.id} removed.`);
+                    void load();
+                  },
+                  (err: unknown) => ctx.announce(failureText(err), 'error'),
+                );
               },
-              'Remove',
-            ),
+            }, 'Remove'),
           );
         }),
       ),
@@ -155,13 +145,7 @@ export function relaysView(ctx: ViewContext): View {
       { class: 'grid' },
       h('label', { class: 'field' }, h('span', {}, 'Stream'), stream),
       h('label', { class: 'field' }, h('span', {}, 'Direction'), direction),
-      h(
-        'label',
-        { class: 'field' },
-        h('span', {}, 'URLs'),
-        urls,
-        h('small', { class: 'muted' }, 'push: one or more rtmp(s):// URLs; pull: one rtmp://, rtsp:// or http(s)://…flv URL'),
-      ),
+      h('label', { class: 'field' }, h('span', {}, 'URLs'), urls, h('small', { class: 'muted' }, 'push: one or more rtmp(s):// URLs; pull: one rtmp://, rtsp:// or http(s)://…flv URL')),
       h('label', { class: 'field' }, h('span', {}, 'Pull mode'), mode),
       h('label', { class: 'field' }, h('span', {}, 'Owner'), owner, h('small', { class: 'muted' }, 'they must be allowed to publish the stream')),
     ),

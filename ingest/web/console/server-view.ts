@@ -59,84 +59,34 @@ export function serverView(ctx: ViewContext): View {
       h(
         'dl',
         { class: 'facts' },
-        h('dt', {}, 'Version'),
-        h('dd', {}, s.version),
-        h('dt', {}, 'Up'),
-        h('dd', {}, `${formatDuration(s.now - s.startedAt)} (since ${formatTime(s.startedAt)})${s.draining ? ' — draining' : ''}`),
-        s.clusterTask ? h('dt', {}, 'Cluster task') : null,
-        s.clusterTask ? h('dd', {}, s.clusterTask) : null,
-        h('dt', {}, 'Publish auth / play auth'),
-        h('dd', {}, `${s.publishAuth} / ${s.playAuth}`),
-        h('dt', {}, 'Auth, last minute'),
-        h('dd', {}, `${s.authLastMinute.allowed} allowed, ${s.authLastMinute.denied} denied, ${s.authLastMinute.errors} errors (${failures} failures/min)`),
-        h('dt', {}, 'Auth since start'),
-        h('dd', {}, `${s.authTotal.allowed} allowed, ${s.authTotal.denied} denied, ${s.authTotal.errors} errors`),
-        h('dt', {}, 'Memory'),
-        h(
-          'dd',
-          {},
-          `RSS ${formatBytes(s.memory.rssBytes)}, heap ${formatBytes(s.memory.heapUsedBytes)} of ${formatBytes(s.memory.heapTotalBytes)}, buffers ${formatBytes(s.memory.externalBytes)}`,
-        ),
-        h('dt', {}, 'Event-loop delay'),
-        h('dd', {}, `p99 ${s.eventLoop.p99Ms} ms, max ${s.eventLoop.maxMs} ms`),
-        h('dt', {}, 'Traffic'),
-        h('dd', {}, `in ${formatBitrate(s.inBps)}, out ${formatBitrate(s.outBps)}`),
+        h('dt', {}, 'Version'), h('dd', {}, s.version),
+        h('dt', {}, 'Up'), h('dd', {}, `${formatDuration(s.now - s.startedAt)} (since ${formatTime(s.startedAt)})${s.draining ? ' — draining' : ''}`),
+        s.clusterTask ? h('dt', {}, 'Cluster task') : null, s.clusterTask ? h('dd', {}, s.clusterTask) : null,
+        h('dt', {}, 'Publish auth / play auth'), h('dd', {}, `${s.publishAuth} / ${s.playAuth}`),
+        h('dt', {}, 'Auth, last minute'), h('dd', {}, `${s.authLastMinute.allowed} allowed, ${s.authLastMinute.denied} denied, ${s.authLastMinute.errors} errors (${failures} failures/min)`),
+        h('dt', {}, 'Auth since start'), h('dd', {}, `${s.authTotal.allowed} allowed, ${s.authTotal.denied} denied, ${s.authTotal.errors} errors`),
+        h('dt', {}, 'Memory'), h('dd', {}, `RSS ${formatBytes(s.memory.rssBytes)}, heap ${formatBytes(s.memory.heapUsedBytes)} of ${formatBytes(s.memory.heapTotalBytes)}, buffers ${formatBytes(s.memory.externalBytes)}`),
+        h('dt', {}, 'Event-loop delay'), h('dd', {}, `p99 ${s.eventLoop.p99Ms} ms, max ${s.eventLoop.maxMs} ms`),
+        h('dt', {}, 'Traffic'), h('dd', {}, `in ${formatBitrate(s.inBps)}, out ${formatBitrate(s.outBps)}`),
       ),
       h('h3', {}, 'Listeners'),
-      table(
-        'Listeners',
-        ['Listener', 'Port'],
-        Object.entries(s.ports)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([n, p]) => [n, String(p)]),
-      ),
+      table('Listeners', ['Listener', 'Port'], Object.entries(s.ports).sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, p]) => [n, String(p)])),
       h('h3', {}, `Connections by protocol (${s.connections})`),
-      table(
-        'Connections by protocol',
-        ['Protocol', 'Open'],
-        Object.entries(s.connectionsByProtocol)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([n, c]) => [n, String(c)]),
-      ),
+      table('Connections by protocol', ['Protocol', 'Open'], Object.entries(s.connectionsByProtocol).sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, c]) => [n, String(c)])),
     );
   };
 
   const drawCharts = (): void => {
-    const chart = (values: number[], label: string, now: string) =>
-      h('figure', {}, sparkline(values, `${label}: now ${now}`), h('figcaption', {}, `${label} (${now})`));
+    const chart = (values: number[], label: string, now: string) => h('figure', {}, sparkline(values, `${label}: now ${now}`), h('figcaption', {}, `${label} (${now})`));
     const last = samples[samples.length - 1];
     replace(
       charts,
-      chart(
-        samples.map((x) => x.connections),
-        'Connections',
-        String(last?.connections ?? 0),
-      ),
-      chart(
-        samples.map((x) => x.inBps),
-        'Traffic in',
-        formatBitrate(last?.inBps ?? 0),
-      ),
-      chart(
-        samples.map((x) => x.outBps),
-        'Traffic out',
-        formatBitrate(last?.outBps ?? 0),
-      ),
-      chart(
-        samples.map((x) => x.authDenied + x.authErrors),
-        'Auth failures per 2 s',
-        String((last?.authDenied ?? 0) + (last?.authErrors ?? 0)),
-      ),
-      chart(
-        samples.map((x) => x.eventLoopP99Ms),
-        'Event-loop delay p99',
-        `${last?.eventLoopP99Ms ?? 0} ms`,
-      ),
-      chart(
-        samples.map((x) => x.rssBytes),
-        'Memory (RSS)',
-        formatBytes(last?.rssBytes ?? 0),
-      ),
+      chart(samples.map((x) => x.connections), 'Connections', String(last?.connections ?? 0)),
+      chart(samples.map((x) => x.inBps), 'Traffic in', formatBitrate(last?.inBps ?? 0)),
+      chart(samples.map((x) => x.outBps), 'Traffic out', formatBitrate(last?.outBps ?? 0)),
+      chart(samples.map((x) => x.authDenied + x.authErrors), 'Auth failures per 2 s', String((last?.authDenied ?? 0) + (last?.authErrors ?? 0))),
+      chart(samples.map((x) => x.eventLoopP99Ms), 'Event-loop delay p99', `${last?.eventLoopP99Ms ?? 0} ms`),
+      chart(samples.map((x) => x.rssBytes), 'Memory (RSS)', formatBytes(last?.rssBytes ?? 0)),
     );
   };
 
@@ -155,15 +105,7 @@ export function serverView(ctx: ViewContext): View {
           'Open connections',
           ['Id', 'Protocol', 'From', 'Role', 'Stream', 'User', 'Open for', 'In', 'Out', ''],
           conns.connections.map((c) => [
-            c.id,
-            c.protocol,
-            c.remoteAddress,
-            c.role ?? '–',
-            c.stream ?? '–',
-            c.user ?? '–',
-            formatDuration(now - c.since),
-            formatBytes(c.bytesIn),
-            formatBytes(c.bytesOut),
+            c.id, c.protocol, c.remoteAddress, c.role ?? '–', c.stream ?? '–', c.user ?? '–', formatDuration(now - c.since), formatBytes(c.bytesIn), formatBytes(c.bytesOut),
             h('button', { type: 'button', class: 'danger', 'aria-label': `Kick connection ${c.id}`, onclick: () => kick(c.id) }, 'Kick'),
           ]),
         ),
@@ -174,15 +116,7 @@ export function serverView(ctx: ViewContext): View {
   };
   void refresh();
   const timer = window.setInterval(() => void refresh(), REFRESH_MS);
-  const element = h(
-    'section',
-    { 'aria-labelledby': 'server-title' },
-    h('h2', { id: 'server-title' }, 'Server'),
-    facts,
-    charts,
-    h('h3', {}, 'Open connections'),
-    connections,
-  );
+  const element = h('section', { 'aria-labelledby': 'server-title' }, h('h2', { id: 'server-title' }, 'Server'), facts, charts, h('h3', {}, 'Open connections'), connections);
   const first = ctx.snapshot();
   if (first) render(first);
   return { element, update: render, close: () => window.clearInterval(timer) };

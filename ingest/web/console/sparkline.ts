@@ -17,14 +17,11 @@ export function sparkline(values: readonly number[], label: string, width = 240,
   svg.setAttribute('aria-label', label);
   const max = Math.max(1, ...values);
   const n = values.length;
-  const points =
-    n === 0
-      ? [`0,${height - 1}`, `${width},${height - 1}`]
-      : values.map((v, i) => {
-          const x = n === 1 ? width : (i / (n - 1)) * width;
-          const y = height - 1 - (v / max) * (height - 2);
-          return `${x.toFixed(1)},${y.toFixed(1)}`;
-        });
+  const points = n === 0 ? [`0,${height - 1}`, `${width},${height - 1}`] : values.map((v, i) => {
+    const x = n === 1 ? width : (i / (n - 1)) * width;
+    const y = height - 1 - (v / max) * (height - 2);
+    return `${x.toFixed(1)},${y.toFixed(1)}`;
+  });
   const line = document.createElementNS(SVG, 'polyline');
   line.setAttribute('points', points.join(' '));
   line.setAttribute('fill', 'none');

@@ -45,29 +45,8 @@ export function streamDetailView(ctx: ViewContext, path: string): View {
       button.disabled = false;
     }
   };
-  const kick: HTMLButtonElement = h(
-    'button',
-    {
-      type: 'button',
-      class: 'danger',
-      onclick: () => void act(kick, 'kick', `Disconnect the publisher of ${path}?`, (r) => `Publisher ${String(r.kicked)} of ${path} disconnected.`),
-    },
-    'Kick publisher',
-  );
-  const drop: HTMLButtonElement = h(
-    'button',
-    {
-      type: 'button',
-      onclick: () =>
-        void act(
-          drop,
-          'drop-readers',
-          `Disconnect every player of ${path}?`,
-          (r) => `${(r.dropped as unknown[]).length} player connection(s) of ${path} closed.`,
-        ),
-    },
-    'Drop readers',
-  );
+  const kick: HTMLButtonElement = h('button', { type: 'button', class: 'danger', onclick: () => void act(kick, 'kick', `Disconnect the publisher of ${path}?`, (r) => `Publisher ${String(r.kicked)} of ${path} disconnected.`) }, 'Kick publisher');
+  const drop: HTMLButtonElement = h('button', { type: 'button', onclick: () => void act(drop, 'drop-readers', `Disconnect every player of ${path}?`, (r) => `${(r.dropped as unknown[]).length} player connection(s) of ${path} closed.`) }, 'Drop readers');
 
   const element = h(
     'section',
@@ -92,18 +71,9 @@ export function streamDetailView(ctx: ViewContext, path: string): View {
     }
     if (!live) {
       live = true;
-      replace(
-        urls,
-        ...playUrls(path, snap.server.ports, location).map((u) =>
-          h(
-            'li',
-            {},
-            h('span', { class: 'proto' }, u.protocol),
-            h('code', {}, u.url),
-            h('button', { type: 'button', 'aria-label': `Copy the ${u.protocol} URL`, onclick: () => void copy(u.url, ctx, u.protocol) }, 'Copy'),
-          ),
-        ),
-      );
+      replace(urls, ...playUrls(path, snap.server.ports, location).map((u) =>
+        h('li', {}, h('span', { class: 'proto' }, u.protocol), h('code', {}, u.url), h('button', { type: 'button', 'aria-label': `Copy the ${u.protocol} URL`, onclick: () => void copy(u.url, ctx, u.protocol) }, 'Copy')),
+      ));
       if (preview === undefined) {
         preview = previewPlayer(path);
         replace(previewSlot, preview.element);
@@ -128,24 +98,8 @@ export function streamDetailView(ctx: ViewContext, path: string): View {
     const minutes = Math.max(1, Math.round((samples.length * HISTORY_MS) / 60000));
     replace(
       charts,
-      h(
-        'figure',
-        {},
-        sparkline(
-          samples.map((x) => x.inBps),
-          `Bitrate in, last ${minutes} min: now ${formatBitrate(last?.inBps ?? 0)}`,
-        ),
-        h('figcaption', {}, `Bitrate in (${formatBitrate(last?.inBps ?? 0)})`),
-      ),
-      h(
-        'figure',
-        {},
-        sparkline(
-          samples.map((x) => x.readers),
-          `Viewers, last ${minutes} min: now ${last?.readers ?? 0}`,
-        ),
-        h('figcaption', {}, `Viewers (${last?.readers ?? 0})`),
-      ),
+      h('figure', {}, sparkline(samples.map((x) => x.inBps), `Bitrate in, last ${minutes} min: now ${formatBitrate(last?.inBps ?? 0)}`), h('figcaption', {}, `Bitrate in (${formatBitrate(last?.inBps ?? 0)})`)),
+      h('figure', {}, sparkline(samples.map((x) => x.readers), `Viewers, last ${minutes} min: now ${last?.readers ?? 0}`), h('figcaption', {}, `Viewers (${last?.readers ?? 0})`)),
     );
   };
   const loadHistory = async (): Promise<void> => {

@@ -51,14 +51,7 @@ export function streamsView(ctx: ViewContext): View {
     h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
     tbody,
   );
-  const element = h(
-    'section',
-    { 'aria-labelledby': 'streams-title' },
-    h('h2', { id: 'streams-title' }, 'Live streams'),
-    count,
-    h('div', { class: 'scroll' }, table),
-    empty,
-  );
+  const element = h('section', { 'aria-labelledby': 'streams-title' }, h('h2', { id: 'streams-title' }, 'Live streams'), count, h('div', { class: 'scroll' }, table), empty);
 
   const update = (snap: ConsoleSnapshot): void => {
     const seen = new Set<string>();
@@ -86,11 +79,7 @@ export function streamsView(ctx: ViewContext): View {
     const host = location.hostname;
     if (snap.streams.length === 0) {
       table.hidden = true;
-      replace(
-        empty,
-        'Nothing is live. Publish with: ',
-        h('code', {}, `ffmpeg -re -i input.mp4 -c copy -f flv rtmp://USER:PASSWORD@${host}:${snap.server.ports.rtmp ?? 1935}/live/STREAM`),
-      );
+      replace(empty, 'Nothing is live. Publish with: ', h('code', {}, `ffmpeg -re -i input.mp4 -c copy -f flv rtmp://USER:PASSWORD@${host}:${snap.server.ports.rtmp ?? 1935}/live/STREAM`));
     } else {
       table.hidden = false;
       replace(empty);

@@ -79,21 +79,17 @@ export function usersView(ctx: ViewContext): View {
           'li',
           {},
           h('code', {}, g),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'chip-x',
-              'aria-label': `Revoke ${kind} ${g} from ${u.name}`,
-              title: `Revoke ${kind} ${g}`,
-              onclick: () => {
-                if (window.confirm(`Revoke ${kind} ${g} from ${u.name}?`)) {
-                  void run(() => ctx.client.send('POST', userPath(u.name, '/grants/revoke'), { [kind]: [g] }), `Revoked ${kind} ${g} from ${u.name}.`);
-                }
-              },
+          h('button', {
+            type: 'button',
+            class: 'chip-x',
+            'aria-label': `Revoke ${kind} ${g} from ${u.name}`,
+            title: `Revoke ${kind} ${g}`,
+            onclick: () => {
+              if (window.confirm(`Revoke ${kind} ${g} from ${u.name}?`)) {
+                void run(() => ctx.client.send('POST', userPath(u.name, '/grants/revoke'), { [kind]: [g] }), `Revoked ${kind} ${g} from ${u.name}.`);
+              }
             },
-            '×',
-          ),
+          }, '×'),
         ),
       ),
     );
@@ -108,24 +104,17 @@ export function usersView(ctx: ViewContext): View {
     const save = (e: Event) => {
       e.preventDefault();
       void run(
-        () =>
-          ctx.client.send('PATCH', userPath(u.name), {
-            grants: { publish: splitList(publish.value), play: splitList(play.value) },
-            ipRanges: splitList(ipRanges.value),
-            version: u.version,
-          }),
+        () => ctx.client.send('PATCH', userPath(u.name), { grants: { publish: splitList(publish.value), play: splitList(play.value) }, ipRanges: splitList(ipRanges.value), version: u.version }),
         `Saved ${u.name}.`,
         error,
       ).then((ok) => ok && replace(editor));
     };
     const setPassword = (e: Event) => {
       e.preventDefault();
-      void run(() => ctx.client.send('PUT', userPath(u.name, '/password'), { password: password.value }), `Password of ${u.name} changed.`, error).then(
-        (ok) => {
-          password.value = '';
-          if (ok) replace(editor);
-        },
-      );
+      void run(() => ctx.client.send('PUT', userPath(u.name, '/password'), { password: password.value }), `Password of ${u.name} changed.`, error).then((ok) => {
+        password.value = '';
+        if (ok) replace(editor);
+      });
     };
     replace(
       editor,
@@ -139,12 +128,7 @@ export function usersView(ctx: ViewContext): View {
           field('Publish', publish, 'stream patterns, comma-separated: live/cam1, live/*'),
           field('Play', play, 'patterns; * = every stream'),
           field('IP ranges', ipRanges, 'CIDRs; empty = from anywhere'),
-          h(
-            'div',
-            { class: 'actions' },
-            h('button', { type: 'submit' }, 'Save grants'),
-            h('button', { type: 'button', onclick: () => replace(editor) }, 'Cancel'),
-          ),
+          h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save grants'), h('button', { type: 'button', onclick: () => replace(editor) }, 'Cancel')),
         ),
         h('form', { onsubmit: setPassword }, field('New password', password), h('button', { type: 'submit' }, 'Set password')),
         error,
@@ -155,10 +139,7 @@ export function usersView(ctx: ViewContext): View {
 
   const render = (): void => {
     const q = search.value.trim().toLowerCase();
-    const shown =
-      q === ''
-        ? users
-        : users.filter((u) => u.name.toLowerCase().includes(q) || [...u.grants.publish, ...u.grants.play].some((g) => g.toLowerCase().includes(q)));
+    const shown = q === '' ? users : users.filter((u) => u.name.toLowerCase().includes(q) || [...u.grants.publish, ...u.grants.play].some((g) => g.toLowerCase().includes(q)));
     if (shown.length === 0) {
       replace(list, h('p', { class: 'empty' }, users.length === 0 ? 'No users yet.' : 'No user matches.'));
       return;
@@ -185,33 +166,21 @@ export function usersView(ctx: ViewContext): View {
                 'td',
                 { class: 'actions' },
                 h('button', { type: 'button', onclick: () => editUser(u), 'aria-label': `Edit ${u.name}` }, 'Edit'),
-                h(
-                  'button',
-                  {
-                    type: 'button',
-                    'aria-label': `${u.enabled ? 'Disable' : 'Enable'} ${u.name}`,
-                    onclick: () =>
-                      void run(
-                        () => ctx.client.send('POST', userPath(u.name, u.enabled ? '/disable' : '/enable')),
-                        `${u.name} ${u.enabled ? 'disabled' : 'enabled'}.`,
-                      ),
+                h('button', {
+                  type: 'button',
+                  'aria-label': `${u.enabled ? 'Disable' : 'Enable'} ${u.name}`,
+                  onclick: () => void run(() => ctx.client.send('POST', userPath(u.name, u.enabled ? '/disable' : '/enable')), `${u.name} ${u.enabled ? 'disabled' : 'enabled'}.`),
+                }, u.enabled ? 'Disable' : 'Enable'),
+                h('button', {
+                  type: 'button',
+                  class: 'danger',
+                  'aria-label': `Remove ${u.name}`,
+                  onclick: () => {
+                    if (window.confirm(`Remove user ${u.name}? Their publishers are refused from their next connection.`)) {
+                      void run(() => ctx.client.send('DELETE', userPath(u.name)), `Removed ${u.name}.`);
+                    }
                   },
-                  u.enabled ? 'Disable' : 'Enable',
-                ),
-                h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'danger',
-                    'aria-label': `Remove ${u.name}`,
-                    onclick: () => {
-                      if (window.confirm(`Remove user ${u.name}? Their publishers are refused from their next connection.`)) {
-                        void run(() => ctx.client.send('DELETE', userPath(u.name)), `Removed ${u.name}.`);
-                      }
-                    },
-                  },
-                  'Remove',
-                ),
+                }, 'Remove'),
               ),
             ),
           ),
@@ -244,9 +213,7 @@ export function usersView(ctx: ViewContext): View {
       });
     },
     h('h3', { id: 'add-title' }, 'Add a user'),
-    h(
-      'div',
-      { class: 'grid' },
+    h('div', { class: 'grid' },
       field('Name', name, 'letters, digits, . _ -'),
       field('Password', password, '8+ characters, not a common one, not the name'),
       field('Publish', publish, 'patterns, comma-separated'),
@@ -288,13 +255,7 @@ export function usersView(ctx: ViewContext): View {
       } catch (err) {
         if (err instanceof ApiFailure && (err.status === 401 || err.status === 429 || err.status === 0)) throw err;
         const exists = err instanceof ApiFailure && err.code === 'user_exists';
-        lines.push(
-          h(
-            'li',
-            { class: exists ? '' : 'error' },
-            `line ${entry.line}: ${exists ? `${entry.name} exists, left as is` : `rejected: ${entry.name}: ${failureText(err)}`}`,
-          ),
-        );
+        lines.push(h('li', { class: exists ? '' : 'error' }, `line ${entry.line}: ${exists ? `${entry.name} exists, left as is` : `rejected: ${entry.name}: ${failureText(err)}`}`));
       }
     }
     lines.push(h('li', {}, h('strong', {}, `Imported ${created} of ${entries.length + rejected.length} lines.`)));

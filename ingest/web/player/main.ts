@@ -53,9 +53,7 @@ function main(): void {
     const engine = chooseEngine(video, params.get('engine'));
     state.engine = engine;
     if (engine === undefined) {
-      showError(
-        `This browser can play neither HTTP-FLV nor HLS. Play it with: ffplay ${window.location.origin}/${encodeURIComponent(app)}/${encodeURIComponent(stream)}.flv (or open that URL in VLC).`,
-      );
+      showError(`This browser can play neither HTTP-FLV nor HLS. Play it with: ffplay ${window.location.origin}/${encodeURIComponent(app)}/${encodeURIComponent(stream)}.flv (or open that URL in VLC).`);
       return;
     }
     if (playAuth && field('password').value !== '') {

@@ -103,10 +103,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
       { timeout: 15_000, polling: 100 },
     );
     const from = (await started.jsonValue()) as number;
-    await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.currentTime > t + 1, from, {
-      timeout: 10_000,
-      polling: 100,
-    });
+    await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.currentTime > t + 1, from, { timeout: 10_000, polling: 100 });
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.videoWidth)).toBe(320);
     // The preview is a reader: the viewers count says so.
     await expect.poll(() => page.locator('dl.facts').textContent(), { timeout: 5000 }).toMatch(/Viewers1 \(http-flv 1\)/);
@@ -218,9 +215,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     await shot('streams-phone');
     // Dark when the system is dark.
     await page.emulateMedia({ colorScheme: 'dark' });
-    expect(
-      await page.evaluate(() => (globalThis as unknown as PageGlobals).getComputedStyle((globalThis as unknown as PageGlobals).document.body).backgroundColor),
-    ).toBe('rgb(13, 17, 23)');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).getComputedStyle((globalThis as unknown as PageGlobals).document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
     await shot('streams-phone-dark');
     // Keyboard: on a fresh load (the token is kept for the tab) the first Tab reaches "Skip to
     // content", the next ones the pages; following a page link moves focus to the page.

@@ -42,10 +42,7 @@ afterAll(() => db?.close());
 describe('Lambda handlers with API Gateway HTTP API v2 events', () => {
   it('users handler creates a user with the admin token', async () => {
     const res = await handlers.users(
-      v2Event('POST', '/users', {
-        headers: { authorization: 'Bearer lambda-admin', 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'alice12', password: 's3cret-pass', grants: { publish: ['cam1'] } }),
-      }),
+      v2Event('POST', '/users', { headers: { authorization: 'Bearer lambda-admin', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'alice12', password: 's3cret-pass', grants: { publish: ['cam1'] } }) }),
       lambdaContext,
     );
     expect(res.statusCode).toBe(201);
@@ -59,11 +56,7 @@ describe('Lambda handlers with API Gateway HTTP API v2 events', () => {
   it('token handler answers a Wowza form POST, plain or base64-encoded', async () => {
     for (const base64 of [false, true]) {
       const res = await handlers.token(
-        v2Event('POST', '/token', {
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `clientid=${teaEncrypt('alice12', SECRET)}`,
-          base64,
-        }),
+        v2Event('POST', '/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `clientid=${teaEncrypt('alice12', SECRET)}`, base64 }),
         lambdaContext,
       );
       expect(res.statusCode).toBe(200);
@@ -88,17 +81,11 @@ describe('Lambda handlers with API Gateway HTTP API v2 events', () => {
     }) as typeof process.stdout.write;
     try {
       await handlers.users(v2Event('GET', '/users', { headers: { authorization: 'Bearer lambda-admin' } }), { ...lambdaContext, awsRequestId: 'req-users-42' });
-      await handlers.acl(v2Event('POST', '/acl', { headers: { authorization: 'Bearer lambda-service' }, body: '{}' }), {
-        ...lambdaContext,
-        awsRequestId: 'req-acl-43',
-      });
+      await handlers.acl(v2Event('POST', '/acl', { headers: { authorization: 'Bearer lambda-service' }, body: '{}' }), { ...lambdaContext, awsRequestId: 'req-acl-43' });
     } finally {
       process.stdout.write = write;
     }
-    const events = lines
-      .flatMap((l) => l.split('\n'))
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.find((e) => e.route === 'users')).toMatchObject({ requestId: 'req-users-42' });
     expect(events.find((e) => e.route === 'acl')).toMatchObject({ requestId: 'req-acl-43' });
   });

@@ -92,13 +92,10 @@ describe('loadDeps', () => {
           else delete process.env[k];
         }
       }
-      expect(asked.sort()).toEqual([
-        'secretsmanager.GetSecretValue arn:admin',
-        'secretsmanager.GetSecretValue arn:key',
-        'secretsmanager.GetSecretValue arn:tea',
-      ]);
+      expect(asked.sort()).toEqual(['secretsmanager.GetSecretValue arn:admin', 'secretsmanager.GetSecretValue arn:key', 'secretsmanager.GetSecretValue arn:tea']);
     } finally {
       server.close();
     }
   });
 });
+

@@ -38,11 +38,7 @@ function wowzaPost(url: string, body: string): Promise<{ status: number; type: s
 }
 
 const admin = (method: string, path: string, body?: unknown) =>
-  fetch(`${fns.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${fns.adminToken}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  fetch(`${fns.url}${path}`, { method, headers: { authorization: `Bearer ${fns.adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sg-local-'));

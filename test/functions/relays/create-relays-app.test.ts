@@ -65,9 +65,7 @@ describe('relays API', () => {
     expect(off.status).toBe(200);
     expect(await off.json()).toMatchObject({ id: created.id, enabled: false, push: ['rtmp://10.0.0.5/live/***'] });
     expect(await ingestIds()).not.toContain(created.id);
-    const listed = ((await (await call(ctx, 'GET', '/relays')).json()) as { relays: { id: string; enabled?: boolean }[] }).relays.find(
-      (r) => r.id === created.id,
-    );
+    const listed = ((await (await call(ctx, 'GET', '/relays')).json()) as { relays: { id: string; enabled?: boolean }[] }).relays.find((r) => r.id === created.id);
     expect(listed).toMatchObject({ enabled: false });
     const on = await call(ctx, 'POST', `/relays/${created.id}/enable`);
     expect(on.status).toBe(200);

@@ -26,7 +26,8 @@ function legacyStored(key: Uint8Array, userName: string, password: string): stri
   return `g1:${Buffer.concat([iv, ct, c.getAuthTag()]).toString('base64')}`;
 }
 
-const pwOf = async (name: string) => (await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { name } }))).Item?.pw as string;
+const pwOf = async (name: string) =>
+  (await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { name } }))).Item?.pw as string;
 
 beforeAll(async () => {
   db = await startDynalite();
@@ -46,17 +47,7 @@ describe('password key rotation (key id beside each ciphertext, re-encrypt)', ()
     await DynamoDBDocumentClient.from(client).send(
       new PutCommand({
         TableName: table,
-        Item: {
-          name: 'legacy1',
-          enabled: true,
-          publish: [],
-          play: [],
-          ipRanges: [],
-          pw: legacyStored(oldKey, 'legacy1', 'legacy-pass'),
-          createdAt: 'x',
-          updatedAt: 'x',
-          version: 1,
-        },
+        Item: { name: 'legacy1', enabled: true, publish: [], play: [], ipRanges: [], pw: legacyStored(oldKey, 'legacy1', 'legacy-pass'), createdAt: 'x', updatedAt: 'x', version: 1 },
       }),
     );
     expect(await pwOf('user0')).toMatch(new RegExp(`^g2:${passwordKeyId(oldKey)}:`));
@@ -95,11 +86,7 @@ describe('password key rotation (key id beside each ciphertext, re-encrypt)', ()
   it('names (never decrypts into the answer) the users no key of the ring can read', async () => {
     const stranger = new DynamoUserRepository(client, table, new PasswordCipher(randomBytes(32)));
     await stranger.create(user('lost1', 'lost-pass'));
-    const ring = new DynamoUserRepository(
-      client,
-      table,
-      new PasswordCipher(parsePasswordKeyring(JSON.stringify({ current: b64(newKey), previous: [b64(oldKey)] }))),
-    );
+    const ring = new DynamoUserRepository(client, table, new PasswordCipher(parsePasswordKeyring(JSON.stringify({ current: b64(newKey), previous: [b64(oldKey)] }))));
     const page = await ring.reEncryptPasswords({ limit: 100 });
     expect(page.failed).toEqual([{ name: 'lost1', code: 'password_key_unknown' }]);
     expect(JSON.stringify(page)).not.toContain('lost-pass');

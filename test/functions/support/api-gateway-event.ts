@@ -48,12 +48,7 @@ export function apiGatewayEvent(method: string, path: string, opts: ApiGatewayEv
 }
 
 /** A form POST (`application/x-www-form-urlencoded`) to `path` from `sourceIp`, as the token routes get it. */
-export function formPostEvent(
-  path: string,
-  body: string,
-  sourceIp: string,
-  opts: { headers?: Record<string, string>; authorizer?: unknown; userAgent?: string } = {},
-) {
+export function formPostEvent(path: string, body: string, sourceIp: string, opts: { headers?: Record<string, string>; authorizer?: unknown; userAgent?: string } = {}) {
   return apiGatewayEvent('POST', path, {
     body,
     sourceIp,

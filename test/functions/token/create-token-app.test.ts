@@ -7,11 +7,8 @@ let ctx: Awaited<ReturnType<typeof startTestDeps>>;
 let app: ReturnType<typeof createTokenApp>;
 let ipCounter = 0;
 // A fresh source ip per request keeps the failure throttle out of tests that are not about it.
-const post = (
-  body: RequestInit['body'],
-  headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' },
-  ip = `198.51.100.${++ipCounter % 250}`,
-) => app.request('/token', { method: 'POST', body, headers }, lambdaEnv(ip));
+const post = (body: RequestInit['body'], headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }, ip = `198.51.100.${++ipCounter % 250}`) =>
+  app.request('/token', { method: 'POST', body, headers }, lambdaEnv(ip));
 const INVALID = { error: 'Invalid Client' };
 
 beforeAll(async () => {
@@ -120,7 +117,7 @@ describe('POST /token (AUTH-SPEC §2.3)', () => {
 
   it('answers every random body with 200 and either a token or Invalid Client (seeded fuzz)', async () => {
     let seed = 1234;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const valid = new TextEncoder().encode('clientid=f90bf8126aff164e');
     for (let i = 0; i < 300; i++) {
       const bytes = Uint8Array.from(valid);
@@ -133,3 +130,4 @@ describe('POST /token (AUTH-SPEC §2.3)', () => {
     }
   });
 });
+

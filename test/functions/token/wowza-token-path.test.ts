@@ -85,7 +85,8 @@ describe(`${WOWZA_TOKEN_PATH} (the public token route for an external Wowza serv
       const a = createTokenApp(withBearer.deps);
       await withBearer.deps.users.create({ name: 'alice12', password: 's3cret-pass', enabled: true, grants: { publish: ['*'], play: [] }, ipRanges: [] });
       const ip = '203.0.113.74';
-      const post = (body: string, authorization: string) => a.request(WOWZA_TOKEN_PATH, { method: 'POST', body, headers: { authorization } }, lambdaEnv(ip));
+      const post = (body: string, authorization: string) =>
+        a.request(WOWZA_TOKEN_PATH, { method: 'POST', body, headers: { authorization } }, lambdaEnv(ip));
       for (let i = 0; i < 20; i++) await post(guess(i), 'Bearer guessed-token');
       expect(await (await post(alice, 'Bearer guessed-token')).json()).toEqual({ error: 'Invalid Client' });
       expect(await (await post(alice, `Bearer ${SERVICE_TOKEN}`)).json()).toHaveProperty('publisherToken');

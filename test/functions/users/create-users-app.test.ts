@@ -76,13 +76,7 @@ describe('users API', () => {
   });
 
   it('requires the admin token on every users route', async () => {
-    for (const [method, path] of [
-      ['GET', '/users'],
-      ['POST', '/users'],
-      ['GET', '/users/testuser'],
-      ['DELETE', '/users/testuser'],
-      ['POST', '/users/testuser/grants'],
-    ]) {
+    for (const [method, path] of [['GET', '/users'], ['POST', '/users'], ['GET', '/users/testuser'], ['DELETE', '/users/testuser'], ['POST', '/users/testuser/grants']]) {
       const res = await call(method, path, method === 'POST' ? {} : undefined, 'wrong');
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: 'unauthorized' });
@@ -180,28 +174,17 @@ describe('users API', () => {
     const all = createFunctionsApp(ctx.deps);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of Object.keys(item).filter((k) => k !== 'parameters')) {
-        const res = await all.request(path.replace('{name}', 'nobody-here'), {
-          method: method.toUpperCase(),
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-          body: method === 'get' || method === 'delete' ? undefined : '{}',
-        });
+        const res = await all.request(path.replace('{name}', 'nobody-here'), { method: method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: method === 'get' || method === 'delete' ? undefined : '{}' });
         expect(res.status, `${method} ${path}`).not.toBe(405);
-        if (res.status === 404)
-          expect(await res.json(), `${method} ${path}`).toMatchObject({ error: path.startsWith('/relays') ? 'relay_not_found' : 'user_not_found' });
+        if (res.status === 404) expect(await res.json(), `${method} ${path}`).toMatchObject({ error: path.startsWith('/relays') ? 'relay_not_found' : 'user_not_found' });
       }
     }
   });
 
   it('never answers 5xx to random JSON-ish bodies (seeded fuzz)', async () => {
     let seed = 99;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-    const base = JSON.stringify({
-      name: 'fuzzed',
-      password: 't3st-pass-9',
-      enabled: true,
-      grants: { publish: ['a/b*'], play: ['x'] },
-      ipRanges: ['10.0.0.0/8'],
-    });
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const base = JSON.stringify({ name: 'fuzzed', password: 't3st-pass-9', enabled: true, grants: { publish: ['a/b*'], play: ['x'] }, ipRanges: ['10.0.0.0/8'] });
     const pool = '{}[]",:0123456789aA/*.-_ \\u00e9tfn';
     for (let i = 0; i < 200; i++) {
       const chars = base.split('');
@@ -212,3 +195,4 @@ describe('users API', () => {
     }
   });
 });
+

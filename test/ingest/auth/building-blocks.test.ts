@@ -29,11 +29,7 @@ describe('MemoryReplayCache', () => {
 describe('classifyConnect', () => {
   it.each([
     ['FFmpeg publishing', { app: 'live', type: 'nonprivate', flashVer: 'FMLE/3.0 (compatible; Lavf59.27.100)', tcUrl: 'rtmp://h/live' }, 'publisher'],
-    [
-      'FFmpeg playing',
-      { app: 'live', flashVer: 'LNX 9,0,124,2', tcUrl: 'rtmp://h/live', fpad: false, capabilities: 15, audioCodecs: 4071, videoCodecs: 252 },
-      'player',
-    ],
+    ['FFmpeg playing', { app: 'live', flashVer: 'LNX 9,0,124,2', tcUrl: 'rtmp://h/live', fpad: false, capabilities: 15, audioCodecs: 4071, videoCodecs: 252 }, 'player'],
     ['publisher hint wins over capabilities', { type: 'nonprivate', audioCodecs: 1 }, 'publisher'],
     ['bare connect', { app: 'live', tcUrl: 'rtmp://h/live' }, 'unknown'],
     ['no object', undefined, 'unknown'],
@@ -101,9 +97,7 @@ describe('functions HTTP clients against a scripted server', () => {
     ['a body over the limit', { status: 200, body: ' '.repeat(AUTH_RESPONSE_MAX_BYTES + 1) + '{}' }, 'auth_bad_body'],
   ])('token client rejects %s with a coded service error', async (_n, r, code) => {
     reply = () => r;
-    await expect(createTokenClient({ functionsUrl: url, teaSecret: secret }).lookupPassword('alice12', AbortSignal.timeout(1000))).rejects.toMatchObject({
-      code,
-    });
+    await expect(createTokenClient({ functionsUrl: url, teaSecret: secret }).lookupPassword('alice12', AbortSignal.timeout(1000))).rejects.toMatchObject({ code });
   });
 
   it('a streamed body over the limit without Content-Length is cut off', async () => {

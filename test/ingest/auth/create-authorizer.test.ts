@@ -263,11 +263,7 @@ describe('authorize', () => {
 
   it('logs an open play as play_auth_off while publish auth is on (not auth_off, which reads as no auth at all)', async () => {
     const a = setup();
-    expect(await a.authorizer.authorize({ ...publish('x', { kind: 'none' }), action: 'play' })).toEqual({
-      allowed: true,
-      reason: 'play_auth_off',
-      stream: 'x',
-    });
+    expect(await a.authorizer.authorize({ ...publish('x', { kind: 'none' }), action: 'play' })).toEqual({ allowed: true, reason: 'play_auth_off', stream: 'x' });
     expect(a.events.at(-1)).toMatchObject({ action: 'play', allowed: true, reason: 'play_auth_off' });
   });
 
@@ -384,11 +380,7 @@ describe('authorize', () => {
     const before = USERS.alice12!.password;
     USERS.alice12!.password = 'new-s3cret-pass';
     try {
-      expect(await a.authorizer.recheck(req)).toMatchObject({
-        allowed: false,
-        reason: 'credentials_changed',
-        description: 'Credentials changed: log in again',
-      });
+      expect(await a.authorizer.recheck(req)).toMatchObject({ allowed: false, reason: 'credentials_changed', description: 'Credentials changed: log in again' });
     } finally {
       USERS.alice12!.password = before;
     }
@@ -397,12 +389,7 @@ describe('authorize', () => {
   it('recheck of an Adobe-verified session asks the ACL, which knows about disabled users', async () => {
     const a = setup();
     const s2 = await a.authorizer.connect({ app: 'live?authmod=adobe&user=alice12', ip: 'a', protocol: 'rtmp', role: 'publisher' });
-    const s3 = await a.authorizer.connect({
-      app: adobeStep3App('live', s2.kind === 'reject' ? s2.description : '', 'alice12', 's3cret-pass'),
-      ip: 'a',
-      protocol: 'rtmp',
-      role: 'publisher',
-    });
+    const s3 = await a.authorizer.connect({ app: adobeStep3App('live', s2.kind === 'reject' ? s2.description : '', 'alice12', 's3cret-pass'), ip: 'a', protocol: 'rtmp', role: 'publisher' });
     if (s3.kind !== 'accept') throw new Error('login failed');
     const req = publish('cam1', s3.credentials, 'a');
     expect((await a.authorizer.authorize(req)).allowed).toBe(true);
@@ -440,14 +427,7 @@ describe('authorize', () => {
     expect(await a.authorizer.authorize({ ...publish('cam1', proof('s3cret-pass')), protocol: 'rtsp' })).toMatchObject({ allowed: true });
     expect(await a.authorizer.authorize({ ...publish('cam1', proof('s3cret-pass')), protocol: 'rtsp' })).toMatchObject({ allowed: true });
     expect(a.calls.token).toBe(2);
-    const throwing: Credentials = {
-      kind: 'proof',
-      user: 'alice12',
-      method: 'rtsp-digest',
-      verify: () => {
-        throw new Error('bug');
-      },
-    };
+    const throwing: Credentials = { kind: 'proof', user: 'alice12', method: 'rtsp-digest', verify: () => { throw new Error('bug'); } };
     expect(await a.authorizer.authorize(publish('cam1', throwing))).toMatchObject({ allowed: false, reason: 'bad_credentials' });
   });
 
@@ -490,11 +470,7 @@ describe('authorize', () => {
   it('answers even when the log sink throws', async () => {
     const a = createAuthorizer(
       { functionsUrl: 'http://127.0.0.1:1', teaSecret: 'abcdefghijklmnop', serviceToken: 's', publishAuth: 'off' },
-      {
-        log: () => {
-          throw new Error('sink broke');
-        },
-      },
+      { log: () => { throw new Error('sink broke'); } },
     );
     expect((await a.authorize(publish('x', { kind: 'none' }))).allowed).toBe(true);
   });

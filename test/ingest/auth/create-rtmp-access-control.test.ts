@@ -62,8 +62,7 @@ describe('RtmpAccessControl over the authorizer', () => {
 
   it('challenges a publisher connect and lets an anonymous player connect', async () => {
     const { access } = setup();
-    const connect = (commandObject: Record<string, unknown>) =>
-      access.connect({ app: 'live', rawApp: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp', commandObject });
+    const connect = (commandObject: Record<string, unknown>) => access.connect({ app: 'live', rawApp: 'live', remoteAddress: '10.0.0.1', protocol: 'rtmp', commandObject });
     expect(await connect({ type: 'nonprivate' })).toEqual({ ok: false, description: ADOBE_NEED_AUTH_DESCRIPTION });
     expect(await connect({ fpad: false, audioCodecs: 4071 })).toEqual({ ok: true, credentials: { kind: 'none' } });
   });
@@ -85,13 +84,7 @@ describe('RtmpAccessControl over the authorizer', () => {
 
   it('hands back connect-query credentials as credentials too', async () => {
     const { access } = setup();
-    const v = await access.connect({
-      app: 'live',
-      rawApp: 'live?user=alice12&pass=s3cret-pass',
-      remoteAddress: '10.0.0.1',
-      protocol: 'rtmp',
-      commandObject: {},
-    });
+    const v = await access.connect({ app: 'live', rawApp: 'live?user=alice12&pass=s3cret-pass', remoteAddress: '10.0.0.1', protocol: 'rtmp', commandObject: {} });
     expect(v).toEqual({ ok: true, credentials: { kind: 'password', user: 'alice12', password: 's3cret-pass', source: 'app-query' } });
     expect(await access.publish(streamReq({ credentials: v.ok ? v.credentials : undefined }))).toMatchObject({ ok: true, user: 'alice12' });
   });

@@ -48,14 +48,7 @@ async function startAuthServer(config: Partial<AuthorizerConfig> = {}) {
         const q = event.app.indexOf('?');
         app = q < 0 ? event.app : event.app.slice(0, q);
         appQuery = q < 0 ? '' : event.app.slice(q + 1);
-        const v = await access.connect({
-          app,
-          rawApp: event.app,
-          tcUrl: event.tcUrl,
-          remoteAddress: '127.0.0.1',
-          protocol: 'rtmp',
-          commandObject: event.commandObject,
-        });
+        const v = await access.connect({ app, rawApp: event.app, tcUrl: event.tcUrl, remoteAddress: '127.0.0.1', protocol: 'rtmp', commandObject: event.commandObject });
         log.push(v.ok ? 'connect:ok' : 'connect:reject');
         if (v.ok) {
           credentials = v.credentials;
@@ -126,28 +119,7 @@ function publish(url: string, extra: string[] = []): Promise<{ code: number | nu
   return new Promise((resolve) => {
     const child = spawn(
       ffmpegPath,
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=160x120:rate=25',
-        '-t',
-        '1',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '25',
-        ...extra,
-        '-f',
-        'flv',
-        url,
-      ],
+      ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', ...extra, '-f', 'flv', url],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

@@ -38,12 +38,7 @@ beforeEach(() => {
   TASK_KEYS.set('ASIATASKROLE0001', 'task-secret/0001+abc');
   credsAnswer = (res) =>
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({
-        AccessKeyId: 'ASIATASKROLE0001',
-        SecretAccessKey: 'task-secret/0001+abc',
-        Token: 'IQoJb3JpZ2luX2Vj+session/token==',
-        Expiration: new Date(Date.now() + 3600_000).toISOString(),
-      }),
+      JSON.stringify({ AccessKeyId: 'ASIATASKROLE0001', SecretAccessKey: 'task-secret/0001+abc', Token: 'IQoJb3JpZ2luX2Vj+session/token==', Expiration: new Date(Date.now() + 3600_000).toISOString() }),
     );
 });
 
@@ -78,9 +73,7 @@ describe('STREAMGATE_FUNCTIONS_AUTH=iam: the ingest signs /token and /acl with t
       ['/acl', 200],
     ]);
     for (const r of received) {
-      expect(r.authorization).toMatch(
-        /^AWS4-HMAC-SHA256 Credential=ASIATASKROLE0001\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, /,
-      );
+      expect(r.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=ASIATASKROLE0001\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, /);
       expect(r.token).toBe('IQoJb3JpZ2luX2Vj+session/token==');
     }
     expect(lastEvent(lines)).toMatchObject({ event: 'auth', allowed: true, user: 'alice12', stream: 'cam1' });
@@ -91,22 +84,14 @@ describe('STREAMGATE_FUNCTIONS_AUTH=iam: the ingest signs /token and /acl with t
     const lines: string[] = [];
     const access = iamAccess(lines);
     expect(await publish(access, 'wrong-pass')).toMatchObject({ ok: false });
-    expect(await publish(access, 's3cret-pass', 'other')).toEqual({
-      ok: false,
-      code: 'NetStream.Publish.Denied',
-      description: 'Stream name not allowed for the logged in user: other',
-    });
+    expect(await publish(access, 's3cret-pass', 'other')).toEqual({ ok: false, code: 'NetStream.Publish.Denied', description: 'Stream name not allowed for the logged in user: other' });
     expect(received.every((r) => r.verdict === 200)).toBe(true);
   });
 
   it('fails closed when the gateway rejects the signature (403)', async () => {
     TASK_KEYS.set('ASIATASKROLE0001', 'a-different-secret');
     const lines: string[] = [];
-    expect(await publish(iamAccess(lines), 's3cret-pass')).toEqual({
-      ok: false,
-      code: 'NetStream.Publish.Denied',
-      description: 'Authorization service unavailable',
-    });
+    expect(await publish(iamAccess(lines), 's3cret-pass')).toEqual({ ok: false, code: 'NetStream.Publish.Denied', description: 'Authorization service unavailable' });
     expect(received.map((r) => r.verdict)).toEqual([403]);
     expect(lastEvent(lines)).toMatchObject({ level: 'warn', reason: 'service_unavailable', errorCode: 'auth_bad_status' });
   });
@@ -124,10 +109,7 @@ describe('STREAMGATE_FUNCTIONS_AUTH=iam: the ingest signs /token and /acl with t
     credsAnswer = (res) => void hanging.push(res);
     const lines: string[] = [];
     const started = performance.now();
-    expect(await publish(iamAccess(lines, { authTimeoutMs: 300 }), 's3cret-pass')).toMatchObject({
-      ok: false,
-      description: 'Authorization service unavailable',
-    });
+    expect(await publish(iamAccess(lines, { authTimeoutMs: 300 }), 's3cret-pass')).toMatchObject({ ok: false, description: 'Authorization service unavailable' });
     expect(performance.now() - started).toBeLessThan(1500);
     expect(received).toEqual([]);
     expect(lastEvent(lines)).toMatchObject({ level: 'warn', reason: 'timeout' });
@@ -169,27 +151,13 @@ describe('STREAMGATE_FUNCTIONS_AUTH configuration', () => {
     expect(() => loadConfig({ STREAMGATE_FUNCTIONS_AUTH: 'sigv4' })).toThrow(expect.objectContaining({ variable: 'STREAMGATE_FUNCTIONS_AUTH' }));
   });
 
-  const iam = {
-    auth: 'on',
-    playAuth: 'none',
-    functionsUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
-    teaSecret: TEA_SECRET,
-    serviceToken: undefined,
-    authTimeoutMs: 2000,
-    functionsAuth: 'iam',
-  } as const;
+  const iam = { auth: 'on', playAuth: 'none', functionsUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com', teaSecret: TEA_SECRET, serviceToken: undefined, authTimeoutMs: 2000, functionsAuth: 'iam' } as const;
   it('needs no service token in iam mode, but a credentials source and a region', () => {
     expect(() => createAccessControl({ ...iam, awsContainerCredentialsRelativeUri: '/v2/credentials/x' }, log)).not.toThrow();
     expect(() => createAccessControl(iam, log)).toThrow(expect.objectContaining({ variable: 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' }));
-    expect(() => createAccessControl({ ...iam, awsContainerCredentialsFullUri: 'http://evil.example/x' }, log)).toThrow(
-      expect.objectContaining({ variable: 'AWS_CONTAINER_CREDENTIALS_FULL_URI' }),
-    );
-    expect(() => createAccessControl({ ...iam, functionsUrl: 'https://api.example.com', awsAccessKeyId: 'A', awsSecretAccessKey: 'S' }, log)).toThrow(
-      expect.objectContaining({ variable: 'AWS_REGION' }),
-    );
-    expect(() =>
-      createAccessControl({ ...iam, functionsUrl: 'https://api.example.com', awsRegion: 'us-east-2', awsAccessKeyId: 'A', awsSecretAccessKey: 'S' }, log),
-    ).not.toThrow();
+    expect(() => createAccessControl({ ...iam, awsContainerCredentialsFullUri: 'http://evil.example/x' }, log)).toThrow(expect.objectContaining({ variable: 'AWS_CONTAINER_CREDENTIALS_FULL_URI' }));
+    expect(() => createAccessControl({ ...iam, functionsUrl: 'https://api.example.com', awsAccessKeyId: 'A', awsSecretAccessKey: 'S' }, log)).toThrow(expect.objectContaining({ variable: 'AWS_REGION' }));
+    expect(() => createAccessControl({ ...iam, functionsUrl: 'https://api.example.com', awsRegion: 'us-east-2', awsAccessKeyId: 'A', awsSecretAccessKey: 'S' }, log)).not.toThrow();
   });
 
   it('takes the region from an execute-api URL when AWS_REGION is unset', () => {

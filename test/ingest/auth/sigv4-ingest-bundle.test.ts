@@ -32,12 +32,7 @@ describe('the ingest bundle in iam mode (ECS task role, SigV4 to API Gateway)', 
     gw = await startSigV4Gateway(functions.deps, keys);
     creds = createServer((_req, res) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          AccessKeyId: 'ASIATASKROLE0042',
-          SecretAccessKey: 'bundle-task-secret/42+',
-          Token: 'task/session+token',
-          Expiration: new Date(Date.now() + 3600_000).toISOString(),
-        }),
+        JSON.stringify({ AccessKeyId: 'ASIATASKROLE0042', SecretAccessKey: 'bundle-task-secret/42+', Token: 'task/session+token', Expiration: new Date(Date.now() + 3600_000).toISOString() }),
       ),
     );
     await new Promise<void>((r) => creds.listen(0, '127.0.0.1', r));
@@ -92,11 +87,7 @@ describe('the ingest bundle in iam mode (ECS task role, SigV4 to API Gateway)', 
     expect(await exited(publishTestPattern(`rtmp://alice12:s3cret-pass@127.0.0.1:${rtmpPort}/live/cam1`, { seconds: 1 }))).toBe(0);
     expect(gw.received.length).toBeGreaterThanOrEqual(2);
     expect(gw.received.every((r) => r.verdict === 200 && r.token === 'task/session+token' && !r.authorization.startsWith('Bearer'))).toBe(true);
-    expect(
-      authEvents()
-        .filter((e) => e.action === 'publish')
-        .map((e) => e.allowed),
-    ).toEqual([true, true]);
+    expect(authEvents().filter((e) => e.action === 'publish').map((e) => e.allowed)).toEqual([true, true]);
     expect(output).not.toMatch(/bundle-task-secret|task\/session\+token|s3cret-pass/);
   }, 30_000);
 

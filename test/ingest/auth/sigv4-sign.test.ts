@@ -17,10 +17,7 @@ async function smithySign(opts: {
 }): Promise<Record<string, string>> {
   const u = new URL(opts.url);
   const query: Record<string, string | string[]> = {};
-  for (const part of u.search
-    .slice(1)
-    .split('&')
-    .filter((p) => p !== '')) {
+  for (const part of u.search.slice(1).split('&').filter((p) => p !== '')) {
     const eq = part.indexOf('=');
     const k = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
     const v = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
@@ -60,33 +57,9 @@ const AWS_SUITE = {
 describe('sigv4Sign matches the AWS SigV4 test suite', () => {
   const scope = 'Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request';
   const cases: { name: string; method: string; url: string; headers: Record<string, string>; body: string; signed: string; signature: string }[] = [
-    {
-      name: 'get-vanilla',
-      method: 'GET',
-      url: 'https://example.amazonaws.com/',
-      headers: {},
-      body: '',
-      signed: 'host;x-amz-date',
-      signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
-    },
-    {
-      name: 'post-vanilla',
-      method: 'POST',
-      url: 'https://example.amazonaws.com/',
-      headers: {},
-      body: '',
-      signed: 'host;x-amz-date',
-      signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
-    },
-    {
-      name: 'get-vanilla-query-order-key-case',
-      method: 'GET',
-      url: 'https://example.amazonaws.com/?Param2=value2&Param1=value1',
-      headers: {},
-      body: '',
-      signed: 'host;x-amz-date',
-      signature: 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500',
-    },
+    { name: 'get-vanilla', method: 'GET', url: 'https://example.amazonaws.com/', headers: {}, body: '', signed: 'host;x-amz-date', signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31' },
+    { name: 'post-vanilla', method: 'POST', url: 'https://example.amazonaws.com/', headers: {}, body: '', signed: 'host;x-amz-date', signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b' },
+    { name: 'get-vanilla-query-order-key-case', method: 'GET', url: 'https://example.amazonaws.com/?Param2=value2&Param1=value1', headers: {}, body: '', signed: 'host;x-amz-date', signature: 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500' },
     {
       name: 'post-x-www-form-urlencoded',
       method: 'POST',
@@ -126,13 +99,7 @@ describe('sigv4Sign maps a wire request onto the AWS SDK signer as the SDK itsel
   };
   const api = 'https://abc123defg.execute-api.eu-west-1.amazonaws.com';
   const cases: { name: string; method: string; url: string; headers: Record<string, string>; body: string; credentials?: AwsCredentials }[] = [
-    {
-      name: 'the ingest /token form POST',
-      method: 'POST',
-      url: `${api}/token`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'clientid=0a1b2c3d4e5f60718293a4b5c6d7e8f9',
-    },
+    { name: 'the ingest /token form POST', method: 'POST', url: `${api}/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'clientid=0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
     {
       name: 'the ingest /acl JSON POST',
       method: 'POST',
@@ -140,62 +107,19 @@ describe('sigv4Sign maps a wire request onto the AWS SDK signer as the SDK itsel
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ user: 'alice', action: 'publish', app: 'live', stream: 'cam1', ip: '203.0.113.9' }),
     },
-    {
-      name: 'a GET with a query string needing encoding',
-      method: 'GET',
-      url: `${api}/token?b=2&a=x%20y&a=%2Fslash&empty=&c=%C3%A9t%C3%A9&star=*`,
-      headers: {},
-      body: '',
-    },
+    { name: 'a GET with a query string needing encoding', method: 'GET', url: `${api}/token?b=2&a=x%20y&a=%2Fslash&empty=&c=%C3%A9t%C3%A9&star=*`, headers: {}, body: '' },
     { name: 'a path needing encoding', method: 'GET', url: `${api}/users/caf%C3%A9/a%20b/it's(1)`, headers: { accept: 'application/json' }, body: '' },
     { name: 'a path with empty and dot segments', method: 'POST', url: `${api}//stage/./x/../acl/`, headers: {}, body: '' },
-    {
-      name: 'a non-default port and header values with runs of spaces',
-      method: 'POST',
-      url: 'http://127.0.0.1:3000/acl',
-      headers: { 'content-type': 'application/json', 'X-Custom': '  a   b  c ' },
-      body: '{}',
-    },
-    {
-      name: 'a UTF-8 JSON body',
-      method: 'POST',
-      url: `${api}/acl`,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: '{"user":"zoë","stream":"日本"}',
-    },
-    {
-      name: 'long-term keys without a session token',
-      method: 'POST',
-      url: `${api}/acl`,
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-      credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
-    },
+    { name: 'a non-default port and header values with runs of spaces', method: 'POST', url: 'http://127.0.0.1:3000/acl', headers: { 'content-type': 'application/json', 'X-Custom': '  a   b  c ' }, body: '{}' },
+    { name: 'a UTF-8 JSON body', method: 'POST', url: `${api}/acl`, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"user":"zoë","stream":"日本"}' },
+    { name: 'long-term keys without a session token', method: 'POST', url: `${api}/acl`, headers: { 'content-type': 'application/json' }, body: '{}', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } },
   ];
   const now = new Date('2026-03-04T05:06:07.891Z');
   for (const c of cases) {
     it(`produces the SDK's headers for ${c.name}`, async () => {
       const credentials = c.credentials ?? task;
-      const mine = await sigv4Sign({
-        method: c.method,
-        url: c.url,
-        headers: c.headers,
-        body: c.body,
-        credentials,
-        region: 'eu-west-1',
-        service: 'execute-api',
-        now,
-      });
-      const theirs = await smithySign({
-        method: c.method,
-        url: c.url,
-        headers: c.headers,
-        body: c.body,
-        credentials,
-        region: 'eu-west-1',
-        service: 'execute-api',
-        now,
-      });
+      const mine = await sigv4Sign({ method: c.method, url: c.url, headers: c.headers, body: c.body, credentials, region: 'eu-west-1', service: 'execute-api', now });
+      const theirs = await smithySign({ method: c.method, url: c.url, headers: c.headers, body: c.body, credentials, region: 'eu-west-1', service: 'execute-api', now });
       expect(mine.headers.authorization).toBe(theirs.authorization);
       expect(mine.headers['x-amz-date']).toBe(theirs['x-amz-date']);
       expect(mine.headers['x-amz-security-token']).toBe(theirs['x-amz-security-token']);
@@ -204,16 +128,7 @@ describe('sigv4Sign maps a wire request onto the AWS SDK signer as the SDK itsel
   }
 
   it("produces the SDK's headers when x-amz-content-sha256 is sent too", async () => {
-    const c = {
-      method: 'POST',
-      url: `${api}/acl`,
-      headers: { 'content-type': 'application/json' },
-      body: '{"a":1}',
-      credentials: task,
-      region: 'eu-west-1',
-      service: 'execute-api',
-      now,
-    };
+    const c = { method: 'POST', url: `${api}/acl`, headers: { 'content-type': 'application/json' }, body: '{"a":1}', credentials: task, region: 'eu-west-1', service: 'execute-api', now };
     const mine = await sigv4Sign({ ...c, contentSha256Header: true });
     const theirs = await smithySign({ ...c, applyChecksum: true });
     expect(mine.headers['x-amz-content-sha256']).toBe(theirs['x-amz-content-sha256']);

@@ -31,9 +31,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** The key id whose signature the AWS SDK's own signer reproduces, else undefined. */
 async function verifySigV4(req: IncomingMessage, body: string, keys: ReadonlyMap<string, string>): Promise<string | undefined> {
   const auth = req.headers.authorization ?? '';
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/.exec(
-    auth,
-  );
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/.exec(auth);
   if (!m) return undefined;
   const [, keyId, , region, signedHeaders] = m;
   const secret = keys.get(keyId);
@@ -50,10 +48,7 @@ async function verifySigV4(req: IncomingMessage, body: string, keys: ReadonlyMap
     applyChecksum: false,
   });
   const signingDate = new Date(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
-  const expected = await signer.sign(
-    { method: req.method ?? 'GET', protocol: 'http:', hostname: 'gateway', path: url.pathname, query: {}, headers, body },
-    { signingDate },
-  );
+  const expected = await signer.sign({ method: req.method ?? 'GET', protocol: 'http:', hostname: 'gateway', path: url.pathname, query: {}, headers, body }, { signingDate });
   return expected.headers.authorization === auth ? keyId : undefined;
 }
 
@@ -73,27 +68,13 @@ export async function startSigV4Gateway(deps: FunctionsDeps, keys: ReadonlyMap<s
       const keyId = await verifySigV4(req, body, keys);
       const path = new URL(req.url ?? '/', 'http://gateway').pathname;
       const app = apps[path as keyof typeof apps];
-      received.push({
-        path,
-        authorization: req.headers.authorization ?? '',
-        token: req.headers['x-amz-security-token'] as string | undefined,
-        verdict: keyId && app ? 200 : 403,
-      });
+      received.push({ path, authorization: req.headers.authorization ?? '', token: req.headers['x-amz-security-token'] as string | undefined, verdict: keyId && app ? 200 : 403 });
       if (!keyId || !app) {
         res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
         return;
       }
-      const env = {
-        requestContext: {
-          http: { sourceIp: '10.0.1.23' },
-          authorizer: { iam: { accessKey: keyId, userArn: 'arn:aws:sts::123456789012:assumed-role/ingest-TaskRole/t1' } },
-        },
-      };
-      const answer = await app.request(
-        path,
-        { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? '' }, body: req.method === 'GET' ? undefined : body },
-        env,
-      );
+      const env = { requestContext: { http: { sourceIp: '10.0.1.23' }, authorizer: { iam: { accessKey: keyId, userArn: 'arn:aws:sts::123456789012:assumed-role/ingest-TaskRole/t1' } } } };
+      const answer = await app.request(path, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? '' }, body: req.method === 'GET' ? undefined : body }, env);
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
     })();
   });

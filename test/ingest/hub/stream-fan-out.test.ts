@@ -79,13 +79,11 @@ function setup(readers = 1, streams = 1) {
     if (!r.ok) throw new Error('publish');
     return r.publication;
   });
-  const sinks = publications.flatMap((_, i) =>
-    Array.from({ length: readers }, (_, k) => {
-      const sink = new Sink(`r${i}-${k}`);
-      hub.subscribe(`live/s${i}`, sink);
-      return sink;
-    }),
-  );
+  const sinks = publications.flatMap((_, i) => Array.from({ length: readers }, (_, k) => {
+    const sink = new Sink(`r${i}-${k}`);
+    hub.subscribe(`live/s${i}`, sink);
+    return sink;
+  }));
   clock.turn();
   return { clock, publications, sinks };
 }

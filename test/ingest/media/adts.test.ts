@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  aacChannelCount,
-  audioSpecificConfigFromAdts,
-  buildAdtsHeader,
-  buildAudioSpecificConfig,
-  parseAdtsHeader,
-  parseAudioSpecificConfig,
-  splitAdts,
-} from '#ingest/media/adts.js';
+import { aacChannelCount, audioSpecificConfigFromAdts, buildAdtsHeader, buildAudioSpecificConfig, parseAdtsHeader, parseAudioSpecificConfig, splitAdts } from '#ingest/media/adts.js';
 import { hex } from '#test/support/feeding.js';
 import { fuzz } from '#test/support/fuzz.js';
 import { expectCode } from '#test/support/expect-code.js';
@@ -41,12 +33,7 @@ describe('adts', () => {
     it(`maps ${c.name} to its AudioSpecificConfig and back`, () => {
       const asc = audioSpecificConfigFromAdts(c.decoded);
       expect(asc).toEqual(c.asc);
-      expect(parseAudioSpecificConfig(asc)).toEqual({
-        objectType: 2,
-        sampleRateIndex: c.decoded.sampleRateIndex,
-        sampleRate: c.decoded.sampleRate,
-        channels: c.decoded.channels,
-      });
+      expect(parseAudioSpecificConfig(asc)).toEqual({ objectType: 2, sampleRateIndex: c.decoded.sampleRateIndex, sampleRate: c.decoded.sampleRate, channels: c.decoded.channels });
       expect(buildAudioSpecificConfig(parseAudioSpecificConfig(asc))).toEqual(asc);
     });
   }
@@ -79,12 +66,9 @@ describe('adts', () => {
   });
 
   it('only ever raises ProtocolError on mutated headers', () => {
-    fuzz(
-      cases.map((c) => c.bytes),
-      (b) => {
-        splitAdts(b);
-        if (b.length >= 2) parseAudioSpecificConfig(b);
-      },
-    );
+    fuzz(cases.map((c) => c.bytes), (b) => {
+      splitAdts(b);
+      if (b.length >= 2) parseAudioSpecificConfig(b);
+    });
   });
 });

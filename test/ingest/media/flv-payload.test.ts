@@ -211,17 +211,12 @@ describe('FLV payload codec', () => {
   });
 
   it('only ever raises ProtocolError on mutated bodies', () => {
-    fuzz(
-      cases.map((c) => c.bytes),
-      (input, i) => decodeFlvPayload(cases[i].tagType, 0, input),
-      Math.ceil(3000 / cases.length),
-      17,
-    );
+    fuzz(cases.map((c) => c.bytes), (input, i) => decodeFlvPayload(cases[i].tagType, 0, input), Math.ceil(3000 / cases.length), 17);
   });
 
   it('cannot put an mp3 AudioConfig in FLV and says so with FLV_UNENCODABLE', () => {
-    expect(() => encodeFlvPayload({ kind: 'audio-config', codec: 'mp3', record: new Uint8Array(), sampleRate: 44100, channels: 2 })).toThrow(
-      expect.objectContaining({ code: 'FLV_UNENCODABLE' }),
-    );
+    expect(() =>
+      encodeFlvPayload({ kind: 'audio-config', codec: 'mp3', record: new Uint8Array(), sampleRate: 44100, channels: 2 }),
+    ).toThrow(expect.objectContaining({ code: 'FLV_UNENCODABLE' }));
   });
 });

@@ -20,12 +20,7 @@ describe('H.264 SPS and AVC configuration', () => {
   });
 
   it('reads a Baseline 1280x720 SPS (x264 -profile:v baseline)', () => {
-    expect(parseH264Sps(hex('67 42c01f d9005005bb011000000300100000030320f1832480'))).toMatchObject({
-      profileIdc: 66,
-      width: 1280,
-      height: 720,
-      maxNumReorderFrames: 0,
-    });
+    expect(parseH264Sps(hex('67 42c01f d9005005bb011000000300100000030320f1832480'))).toMatchObject({ profileIdc: 66, width: 1280, height: 720, maxNumReorderFrames: 0 });
   });
 
   it('builds an AVCDecoderConfigurationRecord that parses back', () => {
@@ -56,16 +51,7 @@ describe('H.264 SPS and AVC configuration', () => {
 
 describe('H.265 SPS and HEVC configuration', () => {
   it('reads the size and profile of an x265 SPS', () => {
-    expect(parseH265Sps(sps265)).toMatchObject({
-      profileIdc: 1,
-      tierFlag: 0,
-      levelIdc: 30,
-      width: 160,
-      height: 120,
-      chromaFormatIdc: 1,
-      bitDepthLuma: 8,
-      maxNumReorderPics: 2,
-    });
+    expect(parseH265Sps(sps265)).toMatchObject({ profileIdc: 1, tierFlag: 0, levelIdc: 30, width: 160, height: 120, chromaFormatIdc: 1, bitDepthLuma: 8, maxNumReorderPics: 2 });
   });
 
   it('builds an HEVCDecoderConfigurationRecord that parses back', () => {

@@ -8,12 +8,10 @@ import { expectCode } from '#test/support/expect-code.js';
 describe('Opus helpers', () => {
   it('builds an OpusHead that parses back', () => {
     const head = buildOpusHead(2);
-    expect(head).toEqual(
-      hex(`4f70757348656164  # "OpusHead"
+    expect(head).toEqual(hex(`4f70757348656164  # "OpusHead"
                               01 02 0000        # version 1, 2 channels, pre-skip 0
                               80bb0000          # 48000 Hz little-endian
-                              0000 00           # gain 0, mapping family 0`),
-    );
+                              0000 00           # gain 0, mapping family 0`));
     expect(parseOpusHead(head)).toEqual({ channels: 2, inputSampleRate: 48000, preSkip: 0 });
   });
 
@@ -23,12 +21,8 @@ describe('Opus helpers', () => {
   });
 
   it('only ever raises ProtocolError on mutated TS payloads and packets', () => {
-    fuzz(
-      [hex('7fe0 02 fc01 7ff8 03 0000 0000 0b0301'), hex('7fe4 01 02 aabb ff')],
-      (b) => {
-        for (const p of splitOpusTs(b)) if (p.length > 0) opusPacketDuration(p);
-      },
-      500,
-    );
+    fuzz([hex('7fe0 02 fc01 7ff8 03 0000 0000 0b0301'), hex('7fe4 01 02 aabb ff')], (b) => {
+      for (const p of splitOpusTs(b)) if (p.length > 0) opusPacketDuration(p);
+    }, 500);
   });
 });

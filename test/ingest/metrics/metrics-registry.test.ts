@@ -117,11 +117,7 @@ describe('MetricsRegistry', () => {
     const c = reg.counter({ name: 'per_stream_total', help: '', labelNames: ['stream'], maxSeries: 2 });
     for (const s of ['a', 'b', 'c', 'd']) c.inc({ stream: s });
     c.inc({ stream: 'a' });
-    expect(
-      parsePrometheus(reg.render())
-        .get('per_stream_total')!
-        .samples.map((s) => [s.labels.stream, s.value]),
-    ).toEqual([
+    expect(parsePrometheus(reg.render()).get('per_stream_total')!.samples.map((s) => [s.labels.stream, s.value])).toEqual([
       ['a', 2],
       ['b', 1],
     ]);

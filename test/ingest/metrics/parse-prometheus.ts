@@ -62,3 +62,4 @@ export function parsePrometheus(text: string): Map<string, Family> {
   }
   return families;
 }
+

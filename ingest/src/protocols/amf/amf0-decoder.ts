@@ -59,7 +59,10 @@ export class Amf0Decoder extends AmfValueDecoder {
       case AMF0.reference: {
         const index = r.u16();
         if (index >= this.references.length) {
-          throw new ProtocolError('AMF_BAD_REFERENCE', `AMF0 reference ${index} out of range (table has ${this.references.length})`);
+          throw new ProtocolError(
+            'AMF_BAD_REFERENCE',
+            `AMF0 reference ${index} out of range (table has ${this.references.length})`,
+          );
         }
         return this.references[index];
       }

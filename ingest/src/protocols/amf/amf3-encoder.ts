@@ -78,17 +78,8 @@ export class Amf3Encoder {
     const out = this.out;
     if (v < 0x80) out.u8(v);
     else if (v < 0x4000) out.u8((v >> 7) | 0x80).u8(v & 0x7f);
-    else if (v < 0x200000)
-      out
-        .u8((v >> 14) | 0x80)
-        .u8(((v >> 7) & 0x7f) | 0x80)
-        .u8(v & 0x7f);
-    else
-      out
-        .u8((v >> 22) | 0x80)
-        .u8(((v >> 15) & 0x7f) | 0x80)
-        .u8(((v >> 8) & 0x7f) | 0x80)
-        .u8(v & 0xff);
+    else if (v < 0x200000) out.u8((v >> 14) | 0x80).u8(((v >> 7) & 0x7f) | 0x80).u8(v & 0x7f);
+    else out.u8((v >> 22) | 0x80).u8(((v >> 15) & 0x7f) | 0x80).u8(((v >> 8) & 0x7f) | 0x80).u8(v & 0xff);
   }
 
   writeString(value: string): void {

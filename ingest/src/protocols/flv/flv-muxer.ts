@@ -73,12 +73,10 @@ function flvPayloadParts(frame: MediaFrame): FlvPayloadParts | undefined {
  * (encodedOnce). Undefined when FLV cannot carry the frame.
  */
 export function flvMediaTagOnce(frame: MediaFrame & { kind: 'video' | 'audio' }): Uint8Array | undefined {
-  return (
-    encodedOnce<Uint8Array | null>(frame, 'flv-tag', (f) => {
-      const payload = flvPayloadParts(f);
-      return payload === undefined ? null : encodeFlvTag(payload.tagType, Math.max(0, Math.round(frame.dts)), payload.data, payload.head);
-    }) ?? undefined
-  );
+  return encodedOnce<Uint8Array | null>(frame, 'flv-tag', (f) => {
+    const payload = flvPayloadParts(f);
+    return payload === undefined ? null : encodeFlvTag(payload.tagType, Math.max(0, Math.round(frame.dts)), payload.data, payload.head);
+  }) ?? undefined;
 }
 
 /** Joins parts into one Buffer (the socket would otherwise wrap a Uint8Array per write). */

@@ -28,7 +28,12 @@ export interface PlaylistState {
  */
 export function renderHlsPlaylist(state: PlaylistState, nextSequence = 0): string {
   const first = state.entries[0]?.sequence ?? nextSequence;
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${state.targetDuration}`, `#EXT-X-MEDIA-SEQUENCE:${first}`];
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    `#EXT-X-TARGETDURATION:${state.targetDuration}`,
+    `#EXT-X-MEDIA-SEQUENCE:${first}`,
+  ];
   if (state.discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${state.discontinuitySequence}`);
   lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   for (const e of state.entries) {

@@ -17,7 +17,9 @@ export interface HlsSegment {
 }
 
 /** What changed with a push: for an S3 mirror or metrics. Memory use is already bounded here. */
-export type HlsEvent = { readonly type: 'segment'; readonly segment: HlsSegment } | { readonly type: 'evicted'; readonly segment: HlsSegment };
+export type HlsEvent =
+  | { readonly type: 'segment'; readonly segment: HlsSegment }
+  | { readonly type: 'evicted'; readonly segment: HlsSegment };
 
 /** Options of one stream's segmenter. */
 export interface HlsSegmenterOptions {

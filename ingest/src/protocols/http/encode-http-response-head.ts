@@ -62,7 +62,10 @@ export function httpReasonPhrase(status: number): string {
  * or LF (we write our own constant names; values with line breaks throw a TypeError because they
  * are our bug, never a peer's input).
  */
-export function encodeHttpResponseHead(status: number, headers: Readonly<Record<string, string | number>> = {}): Uint8Array {
+export function encodeHttpResponseHead(
+  status: number,
+  headers: Readonly<Record<string, string | number>> = {},
+): Uint8Array {
   const lines = [`HTTP/1.1 ${status} ${httpReasonPhrase(status)}`];
   for (const [name, value] of Object.entries(headers)) {
     const text = String(value);

@@ -198,7 +198,10 @@ export class HttpRequestParser {
         case 'trailers': {
           const limit = this.maxHeaderBytes - this.headBytes;
           const line = this.takeLine(chunk, pos, limit, 'HTTP_BAD_HEADER', (n) => {
-            throw new ProtocolError('HTTP_HEADERS_TOO_LONG', `Headers section too long: ${this.headBytes + n} > limit ${this.maxHeaderBytes}`);
+            throw new ProtocolError(
+              'HTTP_HEADERS_TOO_LONG',
+              `Headers section too long: ${this.headBytes + n} > limit ${this.maxHeaderBytes}`,
+            );
           });
           pos = line.next;
           if (line.text === undefined) break;
@@ -402,7 +405,8 @@ export class HttpRequestParser {
       .filter((h) => h.name.toLowerCase() === 'connection')
       .flatMap((h) => h.value.toLowerCase().split(','))
       .map((s) => s.trim());
-    const keepAlive = line.version === '1.1' ? !connection.includes('close') : connection.includes('keep-alive') && !connection.includes('close');
+    const keepAlive =
+      line.version === '1.1' ? !connection.includes('close') : connection.includes('keep-alive') && !connection.includes('close');
     out.push({ ...line, path, segments, query, headers: this.headers, keepAlive, chunked, body });
     this.requestLine = undefined;
     this.headers = [];

@@ -60,16 +60,7 @@ export function encodeSection(tableId: number, extension: number, version: numbe
   const length = 5 + body.length + 4;
   const out = new Uint8Array(3 + length);
   // private_indicator is 1 in DVB tables (SDT), 0 in PAT/PMT
-  out.set([
-    tableId,
-    0xb0 | (tableId === TABLE_ID.sdt ? 0x40 : 0) | (length >> 8),
-    length & 0xff,
-    extension >> 8,
-    extension & 0xff,
-    0xc1 | ((version & 0x1f) << 1),
-    0,
-    0,
-  ]);
+  out.set([tableId, 0xb0 | (tableId === TABLE_ID.sdt ? 0x40 : 0) | (length >> 8), length & 0xff, extension >> 8, extension & 0xff, 0xc1 | ((version & 0x1f) << 1), 0, 0]);
   out.set(body, 8);
   new DataView(out.buffer).setUint32(out.length - 4, crc32Mpeg(out, 0, out.length - 4));
   return out;

@@ -390,20 +390,7 @@ interface EsState {
 }
 
 function newEsState(codec: VideoCodec | AudioCodec, channels: number): EsState {
-  return {
-    codec,
-    channels,
-    chunks: [],
-    size: 0,
-    expected: undefined,
-    started: false,
-    params: new ParameterSets(),
-    haveConfig: false,
-    seenKeyframe: false,
-    remainder: new Uint8Array(0),
-    nextAudioTs: 0,
-    asc: undefined,
-  };
+  return { codec, channels, chunks: [], size: 0, expected: undefined, started: false, params: new ParameterSets(), haveConfig: false, seenKeyframe: false, remainder: new Uint8Array(0), nextAudioTs: 0, asc: undefined };
 }
 
 /** Latest VPS/SPS/PPS of a video stream; a config is built when they change. */

@@ -49,8 +49,7 @@ export class TsMuxer {
     if (options.video !== undefined && options.video !== 'h264' && options.video !== 'h265') {
       throw new ProtocolError('TS_UNSUPPORTED_CODEC', `MPEG-TS output does not carry ${options.video}`);
     }
-    if (options.audio !== undefined && options.audio !== 'aac')
-      throw new ProtocolError('TS_UNSUPPORTED_CODEC', `MPEG-TS output does not carry ${options.audio}`);
+    if (options.audio !== undefined && options.audio !== 'aac') throw new ProtocolError('TS_UNSUPPORTED_CODEC', `MPEG-TS output does not carry ${options.audio}`);
     this.videoPid = options.videoPid ?? 0x100;
     this.audioPid = options.audioPid ?? 0x101;
     this.pmtPid = options.pmtPid ?? 0x1000;
@@ -63,14 +62,7 @@ export class TsMuxer {
     if (o.video) streams.push({ streamType: o.video === 'h264' ? STREAM_TYPE.h264 : STREAM_TYPE.h265, pid: this.videoPid, descriptors: new Uint8Array(0) });
     if (o.audio) streams.push({ streamType: STREAM_TYPE.aacAdts, pid: this.audioPid, descriptors: new Uint8Array(0) });
     const packets = [
-      ...(o.serviceName !== undefined
-        ? [
-            this.sectionPacket(
-              PID_SDT,
-              encodeSdt({ transportStreamId: 1, services: [{ serviceId: 1, providerName: o.providerName ?? 'streamgate', serviceName: o.serviceName }] }),
-            ),
-          ]
-        : []),
+      ...(o.serviceName !== undefined ? [this.sectionPacket(PID_SDT, encodeSdt({ transportStreamId: 1, services: [{ serviceId: 1, providerName: o.providerName ?? 'streamgate', serviceName: o.serviceName }] }))] : []),
       this.sectionPacket(PID_PAT, encodePat({ transportStreamId: 1, programs: [{ programNumber: 1, pmtPid: this.pmtPid }] })),
       this.sectionPacket(this.pmtPid, encodePmt({ programNumber: 1, pcrPid: this.pcrPid, streams })),
     ];

@@ -167,7 +167,10 @@ export class ChunkDecoder {
     let state = this.streams.get(csid);
     if (state === undefined) {
       if (fmt !== 0) {
-        throw new ProtocolError('RTMP_UNKNOWN_CHUNK_STREAM', `chunk header type ${fmt} on chunk stream ${csid} that never had a type-0 header`);
+        throw new ProtocolError(
+          'RTMP_UNKNOWN_CHUNK_STREAM',
+          `chunk header type ${fmt} on chunk stream ${csid} that never had a type-0 header`,
+        );
       }
       checkLimit('RTMP_TOO_MANY_CHUNK_STREAMS', 'chunk stream count', this.streams.size + 1, this.limits.rtmpMaxChunkStreams);
     }
@@ -287,3 +290,4 @@ export class ChunkDecoder {
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+

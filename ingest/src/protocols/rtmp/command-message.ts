@@ -39,7 +39,10 @@ export function decodeCommand(typeId: number, payload: Uint8Array, limits: AmfLi
 }
 
 /** An AMF0 command message (type 20). */
-export function encodeCommand(command: RtmpCommand, opts: { chunkStreamId?: number; streamId?: number; timestamp?: number } = {}): RtmpMessage {
+export function encodeCommand(
+  command: RtmpCommand,
+  opts: { chunkStreamId?: number; streamId?: number; timestamp?: number } = {},
+): RtmpMessage {
   return {
     chunkStreamId: opts.chunkStreamId ?? 3,
     timestamp: opts.timestamp ?? 0,

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../protocol-error.js';
-import { findDigest, HANDSHAKE_PACKET_SIZE, imprintDigest, PLAYER_KEY, responseSignature, SERVER_KEY } from './rtmp-handshake.js';
+import {
+  findDigest,
+  HANDSHAKE_PACKET_SIZE,
+  imprintDigest,
+  PLAYER_KEY,
+  responseSignature,
+  SERVER_KEY,
+} from './rtmp-handshake.js';
 
 /** What the client handshake produced for one input: bytes to send, done, bytes after S2. */
 export interface ClientHandshakeStep {

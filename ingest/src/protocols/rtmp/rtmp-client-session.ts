@@ -225,7 +225,9 @@ export class RtmpClientSession {
         this.sendCommand('publish', 0, null, [this.opts.stream, 'live'], id);
       } else {
         this.sendCommand('play', 0, null, [this.opts.stream, -2000], id);
-        this.sendMessage(encodeControlMessage({ type: 'user-control', event: UserControlEvent.setBufferLength, streamId: id, bufferLength: PLAY_BUFFER_MS }));
+        this.sendMessage(
+          encodeControlMessage({ type: 'user-control', event: UserControlEvent.setBufferLength, streamId: id, bufferLength: PLAY_BUFFER_MS }),
+        );
       }
       return;
     }

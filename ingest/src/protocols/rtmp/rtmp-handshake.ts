@@ -31,7 +31,10 @@ export function packetDigest(packet: Uint8Array, gap: number, key: Uint8Array): 
 }
 
 /** Finds a valid client digest in C1 made with `key` (scheme 0 tried first, as FFmpeg writes). */
-export function findDigest(packet: Uint8Array, key: Uint8Array = PLAYER_KEY_OPEN): { scheme: DigestScheme; offset: number; digest: Buffer } | undefined {
+export function findDigest(
+  packet: Uint8Array,
+  key: Uint8Array = PLAYER_KEY_OPEN,
+): { scheme: DigestScheme; offset: number; digest: Buffer } | undefined {
   for (const scheme of [0, 1] as const) {
     const offset = digestOffset(packet, scheme);
     const expected = packetDigest(packet, offset, key);
@@ -53,9 +56,7 @@ export function imprintDigest(packet: Uint8Array, scheme: DigestScheme, key: Uin
 /** The S2/C2 signature over the first 1504 bytes, keyed on the peer's digest. */
 export function responseSignature(packet: Uint8Array, peerDigest: Uint8Array, fullKey: Uint8Array): Buffer {
   const tempKey = createHmac('sha256', fullKey).update(peerDigest).digest();
-  return createHmac('sha256', tempKey)
-    .update(packet.subarray(0, HANDSHAKE_PACKET_SIZE - 32))
-    .digest();
+  return createHmac('sha256', tempKey).update(packet.subarray(0, HANDSHAKE_PACKET_SIZE - 32)).digest();
 }
 
 /** Options of the server handshake; `random` is for reproducible tests. */

@@ -256,7 +256,13 @@ export class RtmpServerSession {
   }
 
   /** An onStatus command on message stream `streamId` with {level, code, description, ...extra}. */
-  sendStatus(streamId: number, level: 'status' | 'error' | 'warning', code: string, description: string, extra?: Record<string, unknown>): void {
+  sendStatus(
+    streamId: number,
+    level: 'status' | 'error' | 'warning',
+    code: string,
+    description: string,
+    extra?: Record<string, unknown>,
+  ): void {
     this.sendCommand('onStatus', 0, null, [{ level, code, description, ...extra }], streamId);
   }
 
@@ -315,7 +321,10 @@ export class RtmpServerSession {
   private checkName(what: string, name: string): void {
     const bare = stripQuery(name);
     if (bare.length > this.limits.streamNameMaxLength) {
-      throw new ProtocolError('RTMP_NAME_TOO_LONG', `${what} name too large: ${bare.length} > limit ${this.limits.streamNameMaxLength}`);
+      throw new ProtocolError(
+        'RTMP_NAME_TOO_LONG',
+        `${what} name too large: ${bare.length} > limit ${this.limits.streamNameMaxLength}`,
+      );
     }
   }
 
@@ -401,7 +410,9 @@ export class RtmpServerSession {
         return;
       default:
         // play2, _checkbw and anything unknown: an error answer, the connection stays usable.
-        this.sendCommand('_error', tid, null, [{ level: 'error', code: 'NetConnection.Call.Failed', description: `Method not found (${name}).` }]);
+        this.sendCommand('_error', tid, null, [
+          { level: 'error', code: 'NetConnection.Call.Failed', description: `Method not found (${name}).` },
+        ]);
     }
   }
 
@@ -462,7 +473,10 @@ export class RtmpServerSession {
       // Media a client sent before our answer to publish is dropped; data messages (e.g. a
       // player's own |RtmpSampleAccess echo) on other streams are harmless.
       if (isData || stream?.state === 'publish-pending') return;
-      throw new ProtocolError('RTMP_OUT_OF_ORDER', `media message (type ${message.typeId}) on stream ${message.streamId} that is not publishing`);
+      throw new ProtocolError(
+        'RTMP_OUT_OF_ORDER',
+        `media message (type ${message.typeId}) on stream ${message.streamId} that is not publishing`,
+      );
     }
     let payload = message.payload;
     if (message.typeId === MessageType.dataAmf3 && payload.length > 0 && payload[0] === 0) payload = payload.subarray(1);

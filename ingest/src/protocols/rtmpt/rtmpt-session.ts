@@ -66,7 +66,10 @@ export class RtmptSession {
     const total = this.pendingLength + bytes.length;
     if (total > this.limits.maxPendingOutput) {
       this.close();
-      throw new ProtocolError('RTMPT_OUTPUT_OVERFLOW', `RTMPT output waiting too large: ${total} > limit ${this.limits.maxPendingOutput}`);
+      throw new ProtocolError(
+        'RTMPT_OUTPUT_OVERFLOW',
+        `RTMPT output waiting too large: ${total} > limit ${this.limits.maxPendingOutput}`,
+      );
     }
     this.pending.push(bytes);
     this.pendingLength = total;

@@ -27,10 +27,7 @@ export class AudioDepacketizer {
   private configSent = false;
   private fragment: { size: number; parts: Uint8Array[]; have: number; timestamp: number } | undefined;
 
-  constructor(
-    private readonly config: AudioConfig,
-    clockRate: number = config.sampleRate,
-  ) {
+  constructor(private readonly config: AudioConfig, clockRate: number = config.sampleRate) {
     if (config.codec !== 'aac' && config.codec !== 'opus') throw new ProtocolError('RTP_UNSUPPORTED_CODEC', `no RTP depacketizer for ${config.codec}`);
     this.clock = new RtpClock(config.codec === 'opus' ? 48000 : clockRate);
   }

@@ -82,8 +82,7 @@ export class LatmDepacketizer {
           length += b;
           if (b !== 255) break;
         }
-        if (o + length > data.length)
-          throw new ProtocolError('RTP_BAD_PAYLOAD', `LATM frame of ${length} bytes past the end of the ${data.length}-byte payload`);
+        if (o + length > data.length) throw new ProtocolError('RTP_BAD_PAYLOAD', `LATM frame of ${length} bytes past the end of the ${data.length}-byte payload`);
         if (length > 0) this.emit(out, (timestamp + n * this.ticksPerFrame) >>> 0, data.slice(o, o + length));
         o += length;
         n++;

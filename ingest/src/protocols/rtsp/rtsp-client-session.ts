@@ -51,12 +51,7 @@ function parseChallenge(value: string): Challenge | undefined {
   for (const p of m[2].matchAll(/([a-zA-Z]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))/g)) params[p[1].toLowerCase()] = p[2] ?? p[3] ?? '';
   if (m[1].toLowerCase() === 'basic') return { scheme: 'basic', realm: params.realm ?? '' };
   if (params.algorithm !== undefined && params.algorithm.toUpperCase() !== 'MD5') return undefined;
-  const qop = params.qop
-    ?.split(',')
-    .map((s) => s.trim())
-    .includes('auth')
-    ? 'auth'
-    : undefined;
+  const qop = params.qop?.split(',').map((s) => s.trim()).includes('auth') ? 'auth' : undefined;
   return { scheme: 'digest', realm: params.realm ?? '', nonce: params.nonce ?? '', opaque: params.opaque, ...(qop && { qop }) };
 }
 
@@ -85,7 +80,7 @@ export class RtspClientSession {
   private sessionTimeoutS = 60;
   private contentBase: string;
   private tracks: SdpTrack[] = [];
-  private readonly serverPorts: (readonly [number, number] | undefined)[] = [];
+  private readonly serverPorts: ((readonly [number, number]) | undefined)[] = [];
   private setupIndex = 0;
   private phase: 'idle' | 'options' | 'describe' | 'setup' | 'play' | 'playing' | 'closed' = 'idle';
 

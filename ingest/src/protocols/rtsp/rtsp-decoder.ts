@@ -121,18 +121,15 @@ export class RtspDecoder {
         }
       }
       if (eol < 0) {
-        if (buf.length - start > this.maxHead)
-          throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: more than ${buf.length - start} bytes > limit ${this.maxHead}`);
+        if (buf.length - start > this.maxHead) throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: more than ${buf.length - start} bytes > limit ${this.maxHead}`);
         if (buf.length - o > this.maxLine) {
           throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: line of more than ${buf.length - o} bytes > limit ${this.maxLine}`);
         }
         return undefined;
       }
-      if (eol + 1 - start > this.maxHead)
-        throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: more than ${eol + 1 - start} bytes > limit ${this.maxHead}`);
+      if (eol + 1 - start > this.maxHead) throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: more than ${eol + 1 - start} bytes > limit ${this.maxHead}`);
       const lineEnd = eol > o && buf[eol - 1] === 0x0d ? eol - 1 : eol;
-      if (lineEnd - o > this.maxLine)
-        throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: line of ${lineEnd - o} bytes > limit ${this.maxLine}`);
+      if (lineEnd - o > this.maxLine) throw new ProtocolError('RTSP_HEADER_TOO_LONG', `Headers section too long: line of ${lineEnd - o} bytes > limit ${this.maxLine}`);
       const line = latin1(buf, o, lineEnd);
       o = eol + 1;
       if (line === '') break;

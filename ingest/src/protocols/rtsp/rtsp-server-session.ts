@@ -210,17 +210,7 @@ export class RtspServerSession {
 
   /** An error answer outside any parsed request (the decoder refused the bytes). */
   refuseBytes(status: number, code: string): void {
-    this.opts.send(
-      encodeRtspResponse({
-        status,
-        reason: rtspReason(status),
-        headers: [
-          ['Server', 'streamgate'],
-          ['X-Error-Code', code],
-        ],
-        body: new Uint8Array(0),
-      }),
-    );
+    this.opts.send(encodeRtspResponse({ status, reason: rtspReason(status), headers: [['Server', 'streamgate'], ['X-Error-Code', code]], body: new Uint8Array(0) }));
   }
 
   /** No more answers or events (the connection is closing). */
@@ -329,8 +319,7 @@ export class RtspServerSession {
     if (!transport) throw new RtspRequestError(461, 'RTSP_UNSUPPORTED_TRANSPORT', 'only unicast RTP over UDP or TCP');
     const record = this.announced !== undefined;
     const track = record ? this.announcedTrack(req.uri) : this.describedTrack(req.uri);
-    if (track === undefined)
-      throw new RtspRequestError(404, 'RTSP_UNKNOWN_TRACK', `no ${record ? 'announced' : 'described'} track at ${redactUri(req.uri).slice(0, 128)}`);
+    if (track === undefined) throw new RtspRequestError(404, 'RTSP_UNKNOWN_TRACK', `no ${record ? 'announced' : 'described'} track at ${redactUri(req.uri).slice(0, 128)}`);
     if (this.setUp.has(track)) throw new RtspRequestError(455, 'RTSP_METHOD_NOT_VALID_IN_STATE', `track ${track} is already set up`);
     let interleaved: [number, number] | undefined;
     if (transport.protocol === 'tcp') {
@@ -397,18 +386,9 @@ export class RtspServerSession {
     this.opts.onEvent({ type: 'refused', request: req, error });
   }
 
-  private answer(
-    req: RtspRequest,
-    status: number,
-    headers: readonly [string, string][] = [],
-    body: Uint8Array = new Uint8Array(0),
-    reason = rtspReason(status),
-  ): void {
+  private answer(req: RtspRequest, status: number, headers: readonly [string, string][] = [], body: Uint8Array = new Uint8Array(0), reason = rtspReason(status)): void {
     if (this.closed) return;
-    const h: [string, string][] = [
-      ['CSeq', String(getCSeq(req) ?? 0)],
-      ['Server', 'streamgate'],
-    ];
+    const h: [string, string][] = [['CSeq', String(getCSeq(req) ?? 0)], ['Server', 'streamgate']];
     if (this.id !== undefined) h.push(['Session', formatSessionHeader({ id: this.id, timeout: this.opts.sessionTimeoutSeconds })]);
     this.opts.send(encodeRtspResponse({ status, reason, headers: [...h, ...headers], body }));
   }

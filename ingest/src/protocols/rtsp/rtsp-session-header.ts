@@ -38,8 +38,6 @@ export interface RtpInfoEntry {
 /** Formats an RTP-Info header value. */
 export function formatRtpInfo(entries: readonly RtpInfoEntry[]): string {
   return entries
-    .map((e) =>
-      [`url=${e.url}`, ...(e.seq !== undefined ? [`seq=${e.seq}`] : []), ...(e.rtptime !== undefined ? [`rtptime=${e.rtptime >>> 0}`] : [])].join(';'),
-    )
+    .map((e) => [`url=${e.url}`, ...(e.seq !== undefined ? [`seq=${e.seq}`] : []), ...(e.rtptime !== undefined ? [`rtptime=${e.rtptime >>> 0}`] : [])].join(';'))
     .join(',');
 }

@@ -20,12 +20,8 @@ const MAX_TRANSPORT_SPECS = 8;
 
 /** Parses a Transport header value (a comma-separated list of alternatives). Raises `RTSP_BAD_TRANSPORT`. */
 export function parseTransport(value: string): RtspTransport[] {
-  const specs = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (specs.length === 0 || specs.length > MAX_TRANSPORT_SPECS)
-    throw new ProtocolError('RTSP_BAD_TRANSPORT', `Transport header with ${specs.length} specifications`);
+  const specs = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (specs.length === 0 || specs.length > MAX_TRANSPORT_SPECS) throw new ProtocolError('RTSP_BAD_TRANSPORT', `Transport header with ${specs.length} specifications`);
   return specs.map(parseOne);
 }
 

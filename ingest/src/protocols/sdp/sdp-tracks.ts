@@ -43,36 +43,21 @@ export function trackFromSdpMedia(media: SdpMedia): SdpTrack | undefined {
   const base = { payloadType: Number(pt), clockRate: rtpmap.clockRate, ...(control !== undefined ? { control } : {}) };
   switch (rtpmap.encoding.toLowerCase()) {
     case 'h264': {
-      const sets = (fmtp['sprop-parameter-sets'] ?? '')
-        .split(',')
-        .filter((s) => s !== '')
-        .map(unb64);
+      const sets = (fmtp['sprop-parameter-sets'] ?? '').split(',').filter((s) => s !== '').map(unb64);
       const sps = sets.filter((n) => (n[0] & 0x1f) === 7);
       const pps = sets.filter((n) => (n[0] & 0x1f) === 8);
       if (sps.length === 0 || pps.length === 0) return { codec: 'h264', ...base };
       const info = parseH264Sps(sps[0]);
-      return {
-        codec: 'h264',
-        ...base,
-        config: { kind: 'video-config', codec: 'h264', record: buildAvcDecoderConfig(sps, pps), width: info.width, height: info.height },
-      };
+      return { codec: 'h264', ...base, config: { kind: 'video-config', codec: 'h264', record: buildAvcDecoderConfig(sps, pps), width: info.width, height: info.height } };
     }
     case 'h265': {
-      const get = (k: string): Uint8Array[] =>
-        (fmtp[k] ?? '')
-          .split(',')
-          .filter((s) => s !== '')
-          .map(unb64);
+      const get = (k: string): Uint8Array[] => (fmtp[k] ?? '').split(',').filter((s) => s !== '').map(unb64);
       const vps = get('sprop-vps');
       const sps = get('sprop-sps');
       const pps = get('sprop-pps');
       if (vps.length === 0 || sps.length === 0 || pps.length === 0) return { codec: 'h265', ...base };
       const info = parseH265Sps(sps[0]);
-      return {
-        codec: 'h265',
-        ...base,
-        config: { kind: 'video-config', codec: 'h265', record: buildHevcDecoderConfig(vps, sps, pps), width: info.width, height: info.height },
-      };
+      return { codec: 'h265', ...base, config: { kind: 'video-config', codec: 'h265', record: buildHevcDecoderConfig(vps, sps, pps), width: info.width, height: info.height } };
     }
     case 'mpeg4-generic': {
       // RFC 3640 AAC-hbr only: 13-bit sizes, 3-bit indexes
@@ -85,8 +70,7 @@ export function trackFromSdpMedia(media: SdpMedia): SdpTrack | undefined {
     }
     case 'mp4a-latm': {
       // RFC 6416 §7.3: the configuration is in the SDP (cpresent=0) or in-band (cpresent=1, the default)
-      if (fmtp.cpresent !== '0')
-        throw new ProtocolError('LATM_UNSUPPORTED', 'MP4A-LATM with in-band configuration (cpresent=1) is not supported; send cpresent=0 with config=');
+      if (fmtp.cpresent !== '0') throw new ProtocolError('LATM_UNSUPPORTED', 'MP4A-LATM with in-band configuration (cpresent=1) is not supported; send cpresent=0 with config=');
       const hex = fmtp.config ?? '';
       if (!/^([0-9a-fA-F]{2}){2,64}$/.test(hex)) throw new ProtocolError('SDP_BAD_FMTP', `bad MP4A-LATM config ${hex.slice(0, 16)}`);
       const mux = parseLatmStreamMuxConfig(Uint8Array.from(Buffer.from(hex, 'hex')));
@@ -164,10 +148,7 @@ export function sdpFromTracks(configs: readonly (VideoConfig | AudioConfig)[], o
     sessionName: options.sessionName,
     connection: `IN ${ip} ${address}`,
     timing: '0 0',
-    attributes: [
-      ['tool', 'streamgate'],
-      ['range', 'npt=0-'],
-    ],
+    attributes: [['tool', 'streamgate'], ['range', 'npt=0-']],
     media,
   };
 }
@@ -203,22 +184,13 @@ function mediaFor(config: VideoConfig | AudioConfig, pt: string): Pick<SdpMedia,
       type: 'audio',
       attributes: [
         ['rtpmap', `${pt} MPEG4-GENERIC/${config.sampleRate}/${config.channels}`],
-        [
-          'fmtp',
-          `${pt} profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=${Buffer.from(config.record).toString('hex').toUpperCase()}`,
-        ],
+        ['fmtp', `${pt} profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=${Buffer.from(config.record).toString('hex').toUpperCase()}`],
       ],
     };
   }
   if (config.codec === 'opus') {
     const channels = config.record.length >= 19 ? parseOpusHead(config.record).channels : config.channels;
-    return {
-      type: 'audio',
-      attributes: [
-        ['rtpmap', `${pt} opus/48000/2`],
-        ['fmtp', `${pt} sprop-stereo=${channels === 2 ? 1 : 0}`],
-      ],
-    };
+    return { type: 'audio', attributes: [['rtpmap', `${pt} opus/48000/2`], ['fmtp', `${pt} sprop-stereo=${channels === 2 ? 1 : 0}`]] };
   }
   return undefined;
 }

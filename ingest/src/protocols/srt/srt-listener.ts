@@ -126,15 +126,7 @@ export function handleSrtHandshake(p: SrtControlPacket, peer: SrtPeerAddress, no
   if ((hsreq.flags & SRT_FLAG.stream) !== 0) return reject(hs, SRT_REJECT.messageApi, 'SRT_NOT_LIVE', now);
   if (hs.mtu < 76) throw new ProtocolError('SRT_BAD_HANDSHAKE', `MTU ${hs.mtu} < 76`);
   if (hs.flowWindow < 32) throw new ProtocolError('SRT_BAD_HANDSHAKE', `flow window ${hs.flowWindow} < 32`);
-  const base = {
-    peerSocketId: hs.socketId,
-    initialSeq: hs.initialSeq,
-    mtu: Math.min(hs.mtu, options.mtu),
-    flowWindow: hs.flowWindow,
-    streamId,
-    hsreq,
-    request: hs,
-  };
+  const base = { peerSocketId: hs.socketId, initialSeq: hs.initialSeq, mtu: Math.min(hs.mtu, options.mtu), flowWindow: hs.flowWindow, streamId, hsreq, request: hs };
   if (options.passphrase === undefined) {
     if (kmBlock !== undefined) return reject(hs, SRT_REJECT.unsecure, 'SRT_UNEXPECTED_ENCRYPTION', now);
     return { kind: 'conclusion', conclusion: base };
@@ -173,9 +165,7 @@ export function acceptSrtConclusion(c: SrtConclusion, socketId: number, peer: Sr
   const sendLatencyMs = Math.max(options.latencyMs, c.hsreq.recvLatencyMs);
   const flowWindow = Math.min(c.flowWindow, options.windowPackets);
   const flags = SRT_FLAG.tsbpdSnd | SRT_FLAG.tsbpdRcv | SRT_FLAG.crypt | SRT_FLAG.tlpktDrop | SRT_FLAG.periodicNak | SRT_FLAG.rexmitFlag;
-  const extensions: { type: number; data: Uint8Array }[] = [
-    { type: SRT_HS_EXT.hsrsp, data: encodeHsReq({ srtVersion: SRT_VERSION, flags, recvLatencyMs, sendLatencyMs }) },
-  ];
+  const extensions: { type: number; data: Uint8Array }[] = [{ type: SRT_HS_EXT.hsrsp, data: encodeHsReq({ srtVersion: SRT_VERSION, flags, recvLatencyMs, sendLatencyMs }) }];
   if (c.kmBlock !== undefined) extensions.push({ type: SRT_HS_EXT.kmrsp, data: c.kmBlock });
   const answer: SrtHandshake = {
     ...c.request,

@@ -115,15 +115,7 @@ export class SrtSender {
     }
     while (this.queued.length > 0 && this.budget > 0 && this.flight.length < this.options.windowPackets) {
       const q = this.queued.shift()!;
-      const sent: Sent = {
-        seq: this.nextSeq,
-        messageNumber: this.messageNumber,
-        timestampUs: q.timestampUs,
-        payload: q.payload,
-        sentAt: now,
-        lastTx: now,
-        pending: false,
-      };
+      const sent: Sent = { seq: this.nextSeq, messageNumber: this.messageNumber, timestampUs: q.timestampUs, payload: q.payload, sentAt: now, lastTx: now, pending: false };
       this.flight.push(sent);
       this.nextSeq = seqAdd(this.nextSeq, 1);
       this.messageNumber = this.messageNumber >= 0x3ffffff ? 1 : this.messageNumber + 1;

@@ -123,12 +123,7 @@ export class HlsOutputs {
     const out = this.outputs.get(path);
     if (out === undefined || !out.segmenter.ready || !this.enough(out)) return undefined;
     out.lastRequest = Date.now();
-    out.playlistAnswer ??= hlsReadyAnswer(
-      'playlist',
-      Buffer.from(out.segmenter.playlist(), 'latin1'),
-      `"${out.id}.${out.version++}"`,
-      this.options.targetDuration,
-    );
+    out.playlistAnswer ??= hlsReadyAnswer('playlist', Buffer.from(out.segmenter.playlist(), 'latin1'), `"${out.id}.${out.version++}"`, this.options.targetDuration);
     return out.playlistAnswer;
   }
 
@@ -154,18 +149,7 @@ export class HlsOutputs {
 
   private start(path: string): Output {
     const segmenter = new HlsSegmenter({ createWriter: tsSegmentWriter, targetDuration: this.options.targetDuration });
-    const out: Output = {
-      path,
-      segmenter,
-      sub: undefined,
-      lastRequest: Date.now(),
-      waiters: [],
-      ended: false,
-      id: this.next,
-      version: 0,
-      playlistAnswer: undefined,
-      segmentAnswers: new Map(),
-    };
+    const out: Output = { path, segmenter, sub: undefined, lastRequest: Date.now(), waiters: [], ended: false, id: this.next, version: 0, playlistAnswer: undefined, segmentAnswers: new Map() };
     // Ready answers follow the segmenter: a new playlist version with each change, none for an evicted segment.
     const changed = (): void => {
       out.playlistAnswer = undefined;
@@ -194,8 +178,7 @@ export class HlsOutputs {
             this.log.info('hls.audio-omitted', {
               path,
               codec: 'opus',
-              reason:
-                'HLS segments are MPEG-TS, and Safari and hls.js do not decode Opus in MPEG-TS: HLS carries the video only; RTSP carries the Opus (docs/codecs.md)',
+              reason: 'HLS segments are MPEG-TS, and Safari and hls.js do not decode Opus in MPEG-TS: HLS carries the video only; RTSP carries the Opus (docs/codecs.md)',
             });
           }
           if (segmenter.push(f).length > 0) changed();

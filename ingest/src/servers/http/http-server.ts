@@ -350,11 +350,7 @@ class HttpConnection {
         return text(200, metrics.registry.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
       case 'preflight':
         // A browser player may send Basic credentials itself (hls.js xhrSetup, mpegts.js headers).
-        return {
-          status: 204,
-          headers: { ...CORS_HEADERS, 'Access-Control-Allow-Headers': `${CORS_HEADERS['Access-Control-Allow-Headers']}, Authorization` },
-          body: EMPTY,
-        };
+        return { status: 204, headers: { ...CORS_HEADERS, 'Access-Control-Allow-Headers': `${CORS_HEADERS['Access-Control-Allow-Headers']}, Authorization` }, body: EMPTY };
       case 'rtmpt':
         try {
           return rtmpt.handle(request.method, request.segments, request.body, this.entry.remoteAddress);
@@ -438,18 +434,15 @@ class HttpConnection {
     if (authorizer === undefined || first === undefined) return;
     let timer: NodeJS.Timeout | undefined;
     const arm = (at: number): void => {
-      timer = setTimeout(
-        () => {
-          void authorizer.recheck(check.request).then((d) => {
-            if (this.socket.destroyed) return;
-            if (!d.allowed) {
-              this.deps.ctx.log.info('http.play-revoked', { conn: this.entry.id, reason: d.reason });
-              this.socket.destroy();
-            } else if (d.recheckAtMs !== undefined) arm(d.recheckAtMs);
-          });
-        },
-        Math.max(0, at - Date.now()),
-      );
+      timer = setTimeout(() => {
+        void authorizer.recheck(check.request).then((d) => {
+          if (this.socket.destroyed) return;
+          if (!d.allowed) {
+            this.deps.ctx.log.info('http.play-revoked', { conn: this.entry.id, reason: d.reason });
+            this.socket.destroy();
+          } else if (d.recheckAtMs !== undefined) arm(d.recheckAtMs);
+        });
+      }, Math.max(0, at - Date.now()));
       timer.unref();
     };
     arm(first);
@@ -471,12 +464,7 @@ class HttpConnection {
   }
 
   /** Serves a play route; `check` is the auth decision when player auth is on. */
-  private play(
-    request: HttpRequest,
-    route: PlayRoute,
-    check?: Extract<HttpPlayCheck, { allowed: true }>,
-    internal = false,
-  ): Answer | Promise<Answer | undefined> | undefined {
+  private play(request: HttpRequest, route: PlayRoute, check?: Extract<HttpPlayCheck, { allowed: true }>, internal = false): Answer | Promise<Answer | undefined> | undefined {
     const { ctx, hls, metrics } = this.deps;
     const path = route.path;
     // In a cluster, a stream published on another task: HTTP-FLV through a local edge pull, HLS

@@ -31,13 +31,7 @@ export function createRawTcpServer(ctx: IngestContext, options: RawTcpServerOpti
     new RawIngestConnection(
       socket,
       options.input(),
-      {
-        protocol: options.protocol,
-        app: options.app,
-        defaultStream: config.rawDefaultStream,
-        idleTimeoutMs: config.idleTimeoutMs,
-        interleave: options.interleave,
-      },
+      { protocol: options.protocol, app: options.app, defaultStream: config.rawDefaultStream, idleTimeoutMs: config.idleTimeoutMs, interleave: options.interleave },
       ctx,
     );
   });

@@ -27,7 +27,7 @@ export interface StreamRequest {
 }
 
 export type ConnectVerdict =
-  | { ok: true; user?: string /** Kept on the connection and handed back on publish/play. */; credentials?: unknown }
+  | { ok: true; user?: string; /** Kept on the connection and handed back on publish/play. */ credentials?: unknown }
   | { ok: false; description: string };
 
 export type PublishVerdict =

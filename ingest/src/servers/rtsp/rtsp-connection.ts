@@ -126,15 +126,7 @@ export class RtspConnection {
   ) {
     const { ctx } = deps;
     this.remote = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
-    this.conn = new TrackedConnection({
-      registry: ctx.registry,
-      log: ctx.log,
-      protocol: 'rtsp',
-      events: 'rtsp',
-      socket,
-      remoteAddress: this.remote,
-      release: () => this.release(),
-    });
+    this.conn = new TrackedConnection({ registry: ctx.registry, log: ctx.log, protocol: 'rtsp', events: 'rtsp', socket, remoteAddress: this.remote, release: () => this.release() });
     this.id = this.conn.id;
     this.log = this.conn.log;
     this.entry = this.conn.entry;
@@ -203,11 +195,7 @@ export class RtspConnection {
       case 'describe':
         return this.decide(this.onDescribe(event.request));
       case 'setup':
-        return this.decide(
-          event.mode === 'record'
-            ? this.setupPublish(event.track, event.transport, event.interleaved)
-            : this.setupPlay(event.track, event.transport, event.interleaved),
-        );
+        return this.decide(event.mode === 'record' ? this.setupPublish(event.track, event.transport, event.interleaved) : this.setupPlay(event.track, event.transport, event.interleaved));
       case 'play':
         return this.decide(this.onPlay(event.request));
       case 'record':
@@ -350,11 +338,7 @@ export class RtspConnection {
     const pair = await this.allocatePair();
     pub.publisher.useReorderBuffer(index);
     // Only the RTSP client's own ports and SSRC may feed its session: anything else is a spoof or a flood.
-    const latch = new RtpSourceLatch({
-      address: this.remote,
-      ...(t.clientPort ? { clientPort: t.clientPort } : {}),
-      ...(t.ssrc !== undefined ? { ssrc: t.ssrc } : {}),
-    });
+    const latch = new RtpSourceLatch({ address: this.remote, ...(t.clientPort ? { clientPort: t.clientPort } : {}), ...(t.ssrc !== undefined ? { ssrc: t.ssrc } : {}) });
     const onPacket = (rtcp: boolean) => (msg: Buffer, rinfo: { address: string; port: number }) => {
       if (this.closed || this.session.state !== 'record') return;
       const drop = latch.check(rtcp ? 'rtcp' : 'rtp', rinfo.address.replace(/^::ffff:/, ''), rinfo.port, msg);
@@ -373,13 +357,7 @@ export class RtspConnection {
     };
     pair.rtp.on('message', onPacket(false));
     pair.rtcp.on('message', onPacket(true));
-    this.session.acceptSetup(index, {
-      protocol: 'udp',
-      delivery: 'unicast',
-      ...(t.clientPort ? { clientPort: t.clientPort } : {}),
-      serverPort: [pair.rtpPort, pair.rtcpPort],
-      mode: 'record',
-    });
+    this.session.acceptSetup(index, { protocol: 'udp', delivery: 'unicast', ...(t.clientPort ? { clientPort: t.clientPort } : {}), serverPort: [pair.rtpPort, pair.rtcpPort], mode: 'record' });
   }
 
   /** What the publisher holds (reorder, reassembly, alignment) counts in the connection's account, after each packet. */
@@ -444,14 +422,7 @@ export class RtspConnection {
     const pub = this.publish;
     if (!pub) return;
     const udp = this.udpPairs.length > 0;
-    this.log.info('rtsp.publish', {
-      app: pub.target.app,
-      stream: pub.target.stream,
-      user: pub.decision?.user,
-      tracks: this.session.setUpTracks.size,
-      udp,
-      ...(udp ? { rtpPorts: this.udpPairs.map((p) => p.rtpPort) } : {}),
-    });
+    this.log.info('rtsp.publish', { app: pub.target.app, stream: pub.target.stream, user: pub.decision?.user, tracks: this.session.setUpTracks.size, udp, ...(udp ? { rtpPorts: this.udpPairs.map((p) => p.rtpPort) } : {}) });
     if (this.recheckTimer === undefined) this.watch(pub.decision, pub.request, 'publish');
   }
 
@@ -532,11 +503,7 @@ export class RtspConnection {
   }
 
   /** Asks the authorizer (when auth is configured); raises 401 with challenges, 403 or 503. */
-  private async authorize(
-    req: RtspRequest,
-    action: 'publish' | 'play',
-    target: RtspStreamTarget,
-  ): Promise<{ decision?: AuthDecision; request?: AuthorizeRequest }> {
+  private async authorize(req: RtspRequest, action: 'publish' | 'play', target: RtspStreamTarget): Promise<{ decision?: AuthDecision; request?: AuthorizeRequest }> {
     const { app, stream, query } = target;
     const authorizer: Authorizer | undefined = this.deps.ctx.authorizer;
     if (!authorizer) return {};
@@ -579,10 +546,7 @@ export class RtspConnection {
 
   private challengeHeaders(stale: boolean): [string, string][] {
     return [
-      [
-        'WWW-Authenticate',
-        formatWwwAuthenticate({ scheme: 'digest', realm: REALM, nonce: this.deps.nonces.issue(this.id), ...(stale ? { stale: true } : {}) }),
-      ],
+      ['WWW-Authenticate', formatWwwAuthenticate({ scheme: 'digest', realm: REALM, nonce: this.deps.nonces.issue(this.id), ...(stale ? { stale: true } : {}) })],
       ['WWW-Authenticate', formatWwwAuthenticate({ scheme: 'basic', realm: REALM })],
     ];
   }
@@ -592,18 +556,15 @@ export class RtspConnection {
     const authorizer = this.deps.ctx.authorizer;
     if (!authorizer || !decision?.recheckAtMs || !request) return;
     const arm = (at: number): void => {
-      this.recheckTimer = setTimeout(
-        () => {
-          void authorizer.recheck(request).then((d) => {
-            if (this.closed) return;
-            if (!d.allowed) {
-              this.log.info('rtsp.revoked', { action, reason: d.reason, user: d.user });
-              this.close('revoked');
-            } else if (d.recheckAtMs) arm(d.recheckAtMs);
-          });
-        },
-        Math.max(1000, at - Date.now()),
-      );
+      this.recheckTimer = setTimeout(() => {
+        void authorizer.recheck(request).then((d) => {
+          if (this.closed) return;
+          if (!d.allowed) {
+            this.log.info('rtsp.revoked', { action, reason: d.reason, user: d.user });
+            this.close('revoked');
+          } else if (d.recheckAtMs) arm(d.recheckAtMs);
+        });
+      }, Math.max(1000, at - Date.now()));
       this.recheckTimer.unref();
     };
     arm(decision.recheckAtMs);
@@ -652,11 +613,6 @@ export class RtspConnection {
 /** A 401 carrying the WWW-Authenticate challenges. */
 class RtspAuthChallenge extends RtspRequestError {
   constructor(reason: AuthReason, headers: [string, string][]) {
-    super(
-      401,
-      `RTSP_AUTH_${reason.toUpperCase() as Uppercase<AuthReason>}`,
-      reason === 'no_credentials' ? 'authentication required' : 'authentication failed',
-      { headers },
-    );
+    super(401, `RTSP_AUTH_${reason.toUpperCase() as Uppercase<AuthReason>}`, reason === 'no_credentials' ? 'authentication required' : 'authentication failed', { headers });
   }
 }

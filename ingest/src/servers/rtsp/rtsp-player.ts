@@ -95,16 +95,7 @@ export class RtspPlayer implements ReaderSink {
 
   /** Adds a set-up track (SETUP). */
   addTrack(spec: OutgoingTrackSpec, transport: OutgoingTransport): void {
-    this.tracks.push({
-      spec,
-      transport,
-      frameKey: this.stream.frameKey(spec),
-      lastReportAt: 0,
-      sentAny: false,
-      firstSequence: undefined,
-      lastFrame: undefined,
-      resumeAfter: undefined,
-    });
+    this.tracks.push({ spec, transport, frameKey: this.stream.frameKey(spec), lastReportAt: 0, sentAny: false, firstSequence: undefined, lastFrame: undefined, resumeAfter: undefined });
     const tcpOnly = this.tracks.every((t) => t.transport.kind === 'tcp');
     this.shape = tcpOnly ? this.tracks.map((t) => `${t.frameKey}@${t.transport.kind === 'tcp' ? t.transport.rtpChannel : ''}`).join(',') : '';
   }

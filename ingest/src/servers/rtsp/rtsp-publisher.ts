@@ -153,18 +153,11 @@ export class RtspPublisher {
     }
     if (zeros.length === this.tracks.length) {
       const first = Math.min(...zeros);
-      if (Math.max(...zeros) - first <= RTSP_ALIGN_MAX_SKEW_MS)
-        return this.release(
-          zeros.map((z) => z - first),
-          'rtcp',
-        );
+      if (Math.max(...zeros) - first <= RTSP_ALIGN_MAX_SKEW_MS) return this.release(zeros.map((z) => z - first), 'rtcp');
     }
     const waited = this.startedAt !== undefined && this.now() - this.startedAt >= RTSP_ALIGN_WAIT_MS;
     if (waited || this.tracks.some((t) => t.held.length > RTSP_ALIGN_MAX_HELD_FRAMES)) {
-      this.release(
-        this.tracks.map((t) => t.arrivalOffsetMs ?? 0),
-        'arrival',
-      );
+      this.release(this.tracks.map((t) => t.arrivalOffsetMs ?? 0), 'arrival');
     }
   }
 
@@ -221,11 +214,7 @@ export class RtspPublisher {
       }
     }
     // a session shorter than the wait still delivers what it sent
-    if (this.offsets === undefined)
-      this.release(
-        this.tracks.map((t) => t.arrivalOffsetMs ?? 0),
-        'arrival',
-      );
+    if (this.offsets === undefined) this.release(this.tracks.map((t) => t.arrivalOffsetMs ?? 0), 'arrival');
     for (const track of this.tracks) {
       this.stats.lostPackets += track.depacketizer.stats.lostPackets + (track.reorder?.lost ?? 0);
       this.stats.droppedFrames += track.depacketizer.stats.droppedFrames;

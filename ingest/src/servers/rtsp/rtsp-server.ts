@@ -18,19 +18,9 @@ export interface RtspServerOptions extends RtspConnectionOptions {
  * TCP connection. Every listener of the ingest shares one UDP port range, one nonce key
  * and the played streams' RTP side.
  */
-export function createRtspServer(
-  ctx: IngestContext,
-  options: RtspServerOptions,
-  shared: { udpPorts: RtpUdpPorts; nonces: RtspNonces; playStreams: RtspPlayStreams; metrics?: RtspMetrics },
-): Server {
+export function createRtspServer(ctx: IngestContext, options: RtspServerOptions, shared: { udpPorts: RtpUdpPorts; nonces: RtspNonces; playStreams: RtspPlayStreams; metrics?: RtspMetrics }): Server {
   const server = createServer({ noDelay: true }, (socket) => {
-    new RtspConnection(socket, options, {
-      ctx,
-      udpPorts: shared.udpPorts,
-      nonces: shared.nonces,
-      playStreams: shared.playStreams,
-      ...(shared.metrics ? { metrics: shared.metrics } : {}),
-    });
+    new RtspConnection(socket, options, { ctx, udpPorts: shared.udpPorts, nonces: shared.nonces, playStreams: shared.playStreams, ...(shared.metrics ? { metrics: shared.metrics } : {}) });
   });
   server.maxConnections = options.maxConnections;
   return server;

@@ -18,15 +18,11 @@ export function rtspStreamTarget(uri: string, sessionName: string): RtspStreamTa
   const m = /^rtsps?:\/\/[^/]*(\/[\s\S]*)?$/i.exec(uri);
   if (!m) throw new RtspRequestError(400, 'RTSP_BAD_URI', `not an rtsp:// URL: ${redactUri(uri).slice(0, 64)}`);
   const { name, query } = splitQuery(m[1] ?? '/');
-  const parts = name
-    .split('/')
-    .filter((p) => p !== '')
-    .map(safeDecode);
+  const parts = name.split('/').filter((p) => p !== '').map(safeDecode);
   const app = parts[0];
   if (app === undefined) throw new RtspRequestError(404, 'RTSP_NO_APP', 'URL without an application');
   const stream = parts.length > 1 ? parts.slice(1).join('/') : sessionName.trim();
-  if (stream === '' || stream === '-' || stream === 'No Name')
-    throw new RtspRequestError(404, 'RTSP_NO_STREAM', 'URL without a stream name and SDP without a session name');
+  if (stream === '' || stream === '-' || stream === 'No Name') throw new RtspRequestError(404, 'RTSP_NO_STREAM', 'URL without a stream name and SDP without a session name');
   try {
     return { ...canonicalStream(app, stream), query };
   } catch (err) {

@@ -13,22 +13,10 @@ export interface SrtStreamIdRefusal {
 }
 
 const NAME_REFUSALS: Record<StreamNameErrorCode, SrtStreamIdRefusal> = {
-  STREAM_NAME_INCOMPLETE: {
-    reject: SRT_REJECT.badRequest,
-    code: 'SRT_STREAM_NAME_INCOMPLETE',
-    reason: 'the stream id names no stream after the app: write APP/STREAM (publish:live/cam1, r=live/cam1)',
-  },
+  STREAM_NAME_INCOMPLETE: { reject: SRT_REJECT.badRequest, code: 'SRT_STREAM_NAME_INCOMPLETE', reason: 'the stream id names no stream after the app: write APP/STREAM (publish:live/cam1, r=live/cam1)' },
   STREAM_NAME_BAD_SEGMENT: { reject: SRT_REJECT.badRequest, code: 'SRT_STREAM_NAME_BAD_SEGMENT', reason: 'the stream path has an empty, "." or ".." segment' },
-  STREAM_NAME_BAD_CHARACTER: {
-    reject: SRT_REJECT.badRequest,
-    code: 'SRT_STREAM_NAME_BAD_CHARACTER',
-    reason: 'the stream path has a control character, backslash or "?"',
-  },
-  STREAM_NAME_TOO_LONG: {
-    reject: SRT_REJECT.unacceptable,
-    code: 'SRT_STREAM_NAME_TOO_LONG',
-    reason: 'the app is longer than 256 characters or the path longer than 513',
-  },
+  STREAM_NAME_BAD_CHARACTER: { reject: SRT_REJECT.badRequest, code: 'SRT_STREAM_NAME_BAD_CHARACTER', reason: 'the stream path has a control character, backslash or "?"' },
+  STREAM_NAME_TOO_LONG: { reject: SRT_REJECT.unacceptable, code: 'SRT_STREAM_NAME_TOO_LONG', reason: 'the app is longer than 256 characters or the path longer than 513' },
 };
 
 /**
@@ -40,11 +28,7 @@ const NAME_REFUSALS: Record<StreamNameErrorCode, SrtStreamIdRefusal> = {
 export function srtStreamIdRefusal(code: string): SrtStreamIdRefusal {
   if (code in NAME_REFUSALS) return NAME_REFUSALS[code as StreamNameErrorCode];
   if (code === 'SRT_BAD_MODE') return { reject: SRT_REJECT.badMode, code, reason: 'the mode is not publish or read (m=publish or m=request)' };
-  return {
-    reject: SRT_REJECT.badRequest,
-    code: 'SRT_BAD_STREAM_ID',
-    reason: 'the stream id is not publish:APP/STREAM[:USER:PASS], read:APP/STREAM or #!::r=APP/STREAM,m=…',
-  };
+  return { reject: SRT_REJECT.badRequest, code: 'SRT_BAD_STREAM_ID', reason: 'the stream id is not publish:APP/STREAM[:USER:PASS], read:APP/STREAM or #!::r=APP/STREAM,m=…' };
 }
 
 /**

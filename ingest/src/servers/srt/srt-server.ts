@@ -415,16 +415,7 @@ export class SrtServer implements Listener {
           entry.reply = rejectSrtConclusion(c, reason, Date.now());
           entry.expiresAt = performance.now() + this.o.rejectMemoryMs;
           this.counters.refused++;
-          this.log.info('srt.refused', {
-            code: 'SRT_AUTH_DENIED',
-            reject: reason,
-            reason: decision.reason,
-            action,
-            app,
-            stream,
-            user: request.user,
-            remote: rinfo.address,
-          });
+          this.log.info('srt.refused', { code: 'SRT_AUTH_DENIED', reject: reason, reason: decision.reason, action, app, stream, user: request.user, remote: rinfo.address });
           this.send(entry.reply, from);
           return;
         }
@@ -676,18 +667,15 @@ export class SrtServer implements Listener {
     const authorizer = this.ctx.authorizer;
     if (!authorizer || !decision?.recheckAtMs) return;
     const arm = (at: number): void => {
-      peer.recheck = setTimeout(
-        () => {
-          void authorizer.recheck(request).then((d) => {
-            if (peer.closed) return;
-            if (!d.allowed && d.reason !== 'timeout' && d.reason !== 'service_unavailable') {
-              peer.log.info('srt.revoked', { reason: d.reason, user: d.user });
-              this.closePeer(peer, 'revoked', true);
-            } else arm(d.recheckAtMs ?? Date.now() + 30_000);
-          });
-        },
-        Math.max(1000, at - Date.now()),
-      );
+      peer.recheck = setTimeout(() => {
+        void authorizer.recheck(request).then((d) => {
+          if (peer.closed) return;
+          if (!d.allowed && d.reason !== 'timeout' && d.reason !== 'service_unavailable') {
+            peer.log.info('srt.revoked', { reason: d.reason, user: d.user });
+            this.closePeer(peer, 'revoked', true);
+          } else arm(d.recheckAtMs ?? Date.now() + 30_000);
+        });
+      }, Math.max(1000, at - Date.now()));
       peer.recheck.unref();
     };
     arm(decision.recheckAtMs);

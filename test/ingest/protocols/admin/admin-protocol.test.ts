@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AdminLineFramer } from '#ingest/protocols/admin/admin-line-framer.js';
 import { AdminSession, type AdminServer } from '#ingest/protocols/admin/admin-session.js';
-import { encodeAdminRequest, parseAdminRequest, type AdminRequest } from '#ingest/protocols/admin/parse-admin-request.js';
+import {
+  encodeAdminRequest,
+  parseAdminRequest,
+  type AdminRequest,
+} from '#ingest/protocols/admin/parse-admin-request.js';
 import { ascii, feedings, seededRandom } from '#test/support/feeding.js';
 import { mutate } from '#test/support/fuzz.js';
 import { codeOf } from '#test/support/expect-code.js';
@@ -123,20 +127,19 @@ describe('AdminSession', () => {
   it('answers every command against the server it controls', async () => {
     const server = new FakeServer();
     const session = new AdminSession({ server, version: 'streamgate/0.1.0', token: 'tok', openReads: true });
-    const input =
-      [
-        '{"command":"help","id":1}',
-        'version',
-        'listStreams',
-        'listConnections',
-        '{"command":"streamInfo","stream":"live/cam1"}',
-        '{"command":"streamInfo","stream":"live/none"}',
-        '{"command":"kick","connectionId":"rtmp-1","token":"tok"}',
-        '{"command":"kick","connectionId":"rtmp-1","token":"tok"}',
-        'dropStream stream=live/cam1 token=tok',
-        '',
-        'shutdown token=tok',
-      ].join('\n') + '\n';
+    const input = [
+      '{"command":"help","id":1}',
+      'version',
+      'listStreams',
+      'listConnections',
+      '{"command":"streamInfo","stream":"live/cam1"}',
+      '{"command":"streamInfo","stream":"live/none"}',
+      '{"command":"kick","connectionId":"rtmp-1","token":"tok"}',
+      '{"command":"kick","connectionId":"rtmp-1","token":"tok"}',
+      'dropStream stream=live/cam1 token=tok',
+      '',
+      'shutdown token=tok',
+    ].join('\n') + '\n';
     const answers = await talk(session, [ascii(input)]);
     expect(answers.map((a) => [a.status, a.code])).toEqual([
       ['SUCCESS', undefined],
@@ -180,9 +183,7 @@ describe('AdminSession', () => {
   it('needs the token for kick, dropStream and shutdown even with open reads, and refuses them when none is configured', async () => {
     const server = new FakeServer();
     const open = new AdminSession({ server, version: 'v', token: 'tok', openReads: true });
-    const answers = await talk(open, [
-      ascii('listStreams\nkick connectionId=rtmp-1\ndropStream stream=live/cam1 token=nope\nshutdown\nkick connectionId=rtmp-1 token=tok\n'),
-    ]);
+    const answers = await talk(open, [ascii('listStreams\nkick connectionId=rtmp-1\ndropStream stream=live/cam1 token=nope\nshutdown\nkick connectionId=rtmp-1 token=tok\n')]);
     expect(answers.map((a) => a.code ?? a.status)).toEqual(['SUCCESS', 'ADMIN_UNAUTHORIZED', 'ADMIN_UNAUTHORIZED', 'ADMIN_UNAUTHORIZED', 'SUCCESS']);
     expect(server.dropped).toEqual([]);
     expect(server.draining).toBe(false);

@@ -39,11 +39,6 @@ export function itAmfCodec(
   });
 
   it('only ever raises ProtocolError on randomly mutated case bytes', () => {
-    fuzz(
-      cases.map((c) => c.bytes),
-      (input) => codec.decode(input),
-      Math.ceil(3000 / cases.length),
-      fuzzSeed,
-    );
+    fuzz(cases.map((c) => c.bytes), (input) => codec.decode(input), Math.ceil(3000 / cases.length), fuzzSeed);
   });
 }

@@ -5,6 +5,7 @@ import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/
 import { hexBuffer } from '#test/support/feeding.js';
 import { type AmfCase, type AmfError, itAmfCodec } from './amf-codec-tests.js';
 
+
 const cases: AmfCase[] = [
   { name: 'number 1.5', bytes: hexBuffer('00 3ff8000000000000'), decoded: [1.5] },
   { name: 'boolean true and false', bytes: hexBuffer('01 01  01 00'), decoded: [true, false] },

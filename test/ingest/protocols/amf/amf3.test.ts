@@ -5,6 +5,7 @@ import { AmfEcmaArray, AmfTypedObject, AmfXmlDocument } from '#ingest/protocols/
 import { hexBuffer } from '#test/support/feeding.js';
 import { type AmfCase, type AmfError, itAmfCodec } from './amf-codec-tests.js';
 
+
 const cases: AmfCase[] = [
   { name: 'undefined, null, false, true', bytes: hexBuffer('00 01 02 03'), decoded: [undefined, null, false, true] },
   { name: 'integer 0', bytes: hexBuffer('04 00'), decoded: [0] },

@@ -107,13 +107,9 @@ describe('FlvDemuxer', () => {
 
   it('only ever raises ProtocolError on mutated streams', () => {
     const inputs = cases.map((c) => new Uint8Array([...header, ...c.bytes]));
-    fuzz(
-      inputs,
-      (b) => {
-        new FlvDemuxer().push(b);
-      },
-      500,
-    );
+    fuzz(inputs, (b) => {
+      new FlvDemuxer().push(b);
+    }, 500);
   });
 });
 
@@ -137,12 +133,8 @@ describe('flvStreamName', () => {
 
   it('only ever raises ProtocolError on mutated script tags', () => {
     const body = hex('02 000a 6f6e4d65746144617461 03 000a 73747265616d4e616d65 02 0003 616161 0000 09');
-    fuzz(
-      [body],
-      (b) => {
-        flvStreamName(b);
-      },
-      500,
-    );
+    fuzz([body], (b) => {
+      flvStreamName(b);
+    }, 500);
   });
 });

@@ -122,9 +122,9 @@ describe('FlvMuxer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-flv-'));
     const file = join(dir, 'out.flv');
     writeFileSync(file, Buffer.concat(frames.map((f) => muxer.push(f))));
-    const probe = JSON.parse(execFileSync(ffprobePath, ['-v', 'error', '-count_packets', '-show_streams', '-of', 'json', file]).toString()) as {
-      streams: { codec_name: string; nb_read_packets: string; width?: number }[];
-    };
+    const probe = JSON.parse(
+      execFileSync(ffprobePath, ['-v', 'error', '-count_packets', '-show_streams', '-of', 'json', file]).toString(),
+    ) as { streams: { codec_name: string; nb_read_packets: string; width?: number }[] };
     const byCodec = Object.fromEntries(probe.streams.map((s) => [s.codec_name, s]));
     expect(byCodec.h264?.width).toBe(160);
     expect(Number(byCodec.h264?.nb_read_packets)).toBe(frames.filter((f) => f.kind === 'video').length);

@@ -25,9 +25,9 @@ describe('HLS with MPEG-TS segments', () => {
     const { dir, segmenter } = segmentAll(frames);
     const seg = segmenter.segments[1]!;
     const next = segmenter.segments[2]!;
-    const probe = JSON.parse(execFileSync(ffprobePath, ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', join(dir, seg.name)]).toString()) as {
-      streams: { codec_name: string; nb_read_frames: string; width?: number }[];
-    };
+    const probe = JSON.parse(
+      execFileSync(ffprobePath, ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', join(dir, seg.name)]).toString(),
+    ) as { streams: { codec_name: string; nb_read_frames: string; width?: number }[] };
     const byCodec = Object.fromEntries(probe.streams.map((s) => [s.codec_name, s]));
     const videoInSegment = frames.filter((f) => f.kind === 'video' && f.dts >= seg.startDts && f.dts < next.startDts).length;
     expect(byCodec.h264?.width).toBe(160);
@@ -38,9 +38,11 @@ describe('HLS with MPEG-TS segments', () => {
   it('gives a playlist ffmpeg plays end to end, decoding every video frame', () => {
     const frames = syntheticFrames();
     const { dir } = segmentAll(frames);
-    const out = execFileSync(ffmpegPath, ['-hide_banner', '-v', 'error', '-i', join(dir, 'index.m3u8'), '-map', '0:v', '-f', 'framemd5', '-'], {
-      maxBuffer: 16 * 1024 * 1024,
-    }).toString();
+    const out = execFileSync(
+      ffmpegPath,
+      ['-hide_banner', '-v', 'error', '-i', join(dir, 'index.m3u8'), '-map', '0:v', '-f', 'framemd5', '-'],
+      { maxBuffer: 16 * 1024 * 1024 },
+    ).toString();
     const decoded = out.split('\n').filter((l) => /^\d+,/.test(l)).length;
     expect(decoded).toBe(frames.filter((f) => f.kind === 'video').length);
   });

@@ -10,10 +10,7 @@ import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 // and so does an explained one that no longer happens (the explanation would be stale).
 
 /** What a parser made of the bytes. */
-type Outcome =
-  | { kind: 'requests'; requests: { method: string; target: string; version: string; body: string }[] }
-  | { kind: 'refused' }
-  | { kind: 'incomplete' };
+type Outcome = { kind: 'requests'; requests: { method: string; target: string; version: string; body: string }[] } | { kind: 'refused' } | { kind: 'incomplete' };
 
 interface Case {
   readonly name: string;
@@ -71,17 +68,13 @@ const EXPLAINED: Record<string, string> = {
   'two Host fields': 'RFC 9112 §3.2: more than one Host field MUST get a 400; node keeps the first and drops the rest',
   'two equal Content-Length fields':
     'RFC 9110 §8.6 lets a recipient accept a list of identical values as one; llhttp refuses any duplicate Content-Length. Accepting is safe: there is one length',
-  'a lower-case method':
-    'methods are case-sensitive tokens (RFC 9110 §9.1): ours hands any token on and the route answers 405/404; llhttp knows only a fixed list of methods',
+  'a lower-case method': 'methods are case-sensitive tokens (RFC 9110 §9.1): ours hands any token on and the route answers 405/404; llhttp knows only a fixed list of methods',
   'an unknown method token': 'same: any token is a syntactically valid method (RFC 9110 §9.1); the router, not the parser, refuses it',
-  'gzip, chunked coding':
-    'ours supports only "chunked" as a transfer coding and refuses others with 501 (RFC 9112 §6.1); node accepts the list and leaves the gzip layer to the application',
-  'chunked in HTTP/1.0':
-    'RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing (a smuggling vector), so ours refuses it; node reads the chunks',
+  'gzip, chunked coding': 'ours supports only "chunked" as a transfer coding and refuses others with 501 (RFC 9112 §6.1); node accepts the list and leaves the gzip layer to the application',
+  'chunked in HTTP/1.0': 'RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing (a smuggling vector), so ours refuses it; node reads the chunks',
   'two spaces in the request line':
     'RFC 9112 §3: the request line is method SP target SP version with single spaces; ours refuses other whitespace (RFC 9112 §3 allows either, and a lax split is a request-smuggling vector), llhttp skips the extra space',
-  'HTTP/2.0 in a request line':
-    'an HTTP/2 client sends the h2 preface, never an HTTP/1 request line with 2.0: ours answers 505, llhttp parses it as an HTTP/1 request',
+  'HTTP/2.0 in a request line': 'an HTTP/2 client sends the h2 preface, never an HTTP/1 request line with 2.0: ours answers 505, llhttp parses it as an HTTP/1 request',
   'no version': 'a request line without a version is HTTP/0.9, which ours does not speak (no status line, no headers to answer with); llhttp accepts it',
   'a body shorter than its Content-Length':
     'end of input: node answers the cut-off request with 400 when the client half-closes; our parser is sans-I/O and never told of the end, so it waits, and the server closes the connection on end without an answer',

@@ -3,7 +3,7 @@ import { HttpRequestParser, headerValue, type HttpRequest } from '#ingest/protoc
 import { encodeHttpRequest } from '#ingest/protocols/http/encode-http-request.js';
 import { httpErrorStatus } from '#ingest/protocols/http/http-error-status.js';
 import { LIMITS } from '#ingest/protocols/limits.js';
-import { ascii, feedings } from '#test/support/feeding.js';
+import { ascii, feedings, } from '#test/support/feeding.js';
 import { fuzz } from '#test/support/fuzz.js';
 import { codeOf } from '#test/support/expect-code.js';
 
@@ -296,10 +296,7 @@ describe('HttpRequestParser', () => {
   }
 
   it('parses pipelined keep-alive requests in order from one chunk', () => {
-    const all = cases
-      .filter((c) => c.decoded.keepAlive)
-      .map((c) => c.bytes)
-      .join('');
+    const all = cases.filter((c) => c.decoded.keepAlive).map((c) => c.bytes).join('');
     const expected = cases.filter((c) => c.decoded.keepAlive).map((c) => c.decoded);
     for (const { parts } of feedings(ascii(all), { seeds: [3, 4, 5, 6, 7] })) {
       expect(parseAll(parts).map(view)).toEqual(expected);

@@ -88,19 +88,15 @@ describe('PSI tables', () => {
   });
 
   it('only ever raises ProtocolError on mutated sections (CRC fixed up so parsing goes deep)', () => {
-    fuzz(
-      cases.map((c) => c.bytes),
-      (b) => {
-        if (b.length >= 4) new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32Mpeg(b, 0, b.length - 4));
-        for (const c of cases) {
-          try {
-            c.decode(b);
-          } catch (err) {
-            if (!(err instanceof Error) || err.name !== 'ProtocolError') throw err;
-          }
+    fuzz(cases.map((c) => c.bytes), (b) => {
+      if (b.length >= 4) new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32Mpeg(b, 0, b.length - 4));
+      for (const c of cases) {
+        try {
+          c.decode(b);
+        } catch (err) {
+          if (!(err instanceof Error) || err.name !== 'ProtocolError') throw err;
         }
-      },
-      500,
-    );
+      }
+    }, 500);
   });
 });

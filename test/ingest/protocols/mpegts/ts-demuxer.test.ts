@@ -101,12 +101,7 @@ describe('TsDemuxer', () => {
     const audio = frames(demux([fixture('h264-aac.ts')])).filter((f) => f.kind === 'audio');
     const dts = audio.map((a) => a.dts);
     for (let i = 1; i < dts.length; i++) expect(dts[i] - dts[i - 1]).toBeCloseTo(1024000 / 44100, 0);
-    expect(frames(demux([fixture('h264-aac.ts')])).find((f) => f.kind === 'audio-config')).toMatchObject({
-      codec: 'aac',
-      sampleRate: 44100,
-      channels: 1,
-      record: hex('1208'),
-    });
+    expect(frames(demux([fixture('h264-aac.ts')])).find((f) => f.kind === 'audio-config')).toMatchObject({ codec: 'aac', sampleRate: 44100, channels: 1, record: hex('1208') });
   });
 
   it('demuxes the ffmpeg H.265/AAC capture with an HEVC configuration', () => {
@@ -160,10 +155,7 @@ describe('TsDemuxer', () => {
   it('refuses PES data held over all elementary streams past the limit, each PES under its own', () => {
     const d = new TsDemuxer({ maxPesSize: 1000, maxPendingBytes: 350 });
     const pids = [0x100, 0x101, 0x102];
-    const video = sectionPacket(
-      0x1000,
-      encodePmt({ programNumber: 1, pcrPid: 0x100, streams: pids.map((pid) => ({ streamType: 0x1b, pid, descriptors: new Uint8Array(0) })) }),
-    );
+    const video = sectionPacket(0x1000, encodePmt({ programNumber: 1, pcrPid: 0x100, streams: pids.map((pid) => ({ streamType: 0x1b, pid, descriptors: new Uint8Array(0) })) }));
     d.push(new Uint8Array([...pat, ...video]));
     // Each start carries 14 PES bytes, each continuation 184: 198 held on the first stream is fine,
     // the second stream's continuation brings the sum to 396.
@@ -174,10 +166,7 @@ describe('TsDemuxer', () => {
 
   it('refuses a PES growing past the limit', () => {
     const d = new TsDemuxer({ maxPesSize: 300 });
-    const video = sectionPacket(
-      0x1000,
-      encodePmt({ programNumber: 1, pcrPid: 0x100, streams: [{ streamType: 0x1b, pid: 0x100, descriptors: new Uint8Array(0) }] }),
-    );
+    const video = sectionPacket(0x1000, encodePmt({ programNumber: 1, pcrPid: 0x100, streams: [{ streamType: 0x1b, pid: 0x100, descriptors: new Uint8Array(0) }] }));
     const start = pesPacket(0x100, hex('000001e0 0000 8080 05 2100010001'), 0);
     const more = pesPacket(0x100, new Uint8Array(184), 1, false);
     d.push(new Uint8Array([...pat, ...video, ...start]));
@@ -210,13 +199,9 @@ describe('TsDemuxer', () => {
 
   it('only ever raises ProtocolError on mutated streams', () => {
     const small = new Uint8Array([...pat, ...pmt, ...pesPacket(0x101, aacPes, 0), ...pesPacket(0x101, aacPes, 1)]);
-    fuzz(
-      [small, fixture('h264-aac.ts').subarray(0, 188 * 12), fixture('opus.ts').subarray(0, 188 * 6)],
-      (b) => {
-        demux([b]);
-      },
-      200,
-    );
+    fuzz([small, fixture('h264-aac.ts').subarray(0, 188 * 12), fixture('opus.ts').subarray(0, 188 * 6)], (b) => {
+      demux([b]);
+    }, 200);
   });
 });
 

@@ -21,23 +21,11 @@ function remux(fixture: string, video: 'h264' | 'h265'): { frames: MediaFrame[];
   return { frames, out: new Uint8Array(Buffer.concat(parts)) };
 }
 
-function probe(bytes: Uint8Array): {
-  streams: { codec_name: string; nb_read_frames: string; width?: number }[];
-  programs: { tags?: { service_name?: string } }[];
-} {
+function probe(bytes: Uint8Array): { streams: { codec_name: string; nb_read_frames: string; width?: number }[]; programs: { tags?: { service_name?: string } }[] } {
   const dir = mkdtempSync(join(tmpdir(), 'tsmux-'));
   const file = join(dir, 'out.ts');
   writeFileSync(file, bytes);
-  const json = execFileSync(ffprobePath, [
-    '-v',
-    'error',
-    '-count_frames',
-    '-show_entries',
-    'stream=codec_name,nb_read_frames,width:program_tags=service_name',
-    '-of',
-    'json',
-    file,
-  ]);
+  const json = execFileSync(ffprobePath, ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames,width:program_tags=service_name', '-of', 'json', file]);
   return JSON.parse(json.toString());
 }
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  adobeAuthFailedDescription,
-  adobeChallengeDescription,
-  adobeNoSuchUserDescription,
-  adobeResponse,
-  ADOBE_NEED_AUTH_DESCRIPTION,
-} from '#domain/adobe-auth.js';
+import { adobeAuthFailedDescription, adobeChallengeDescription, adobeNoSuchUserDescription, adobeResponse, ADOBE_NEED_AUTH_DESCRIPTION } from '#domain/adobe-auth.js';
 import { adobeClientStep } from '#ingest/protocols/rtmp/adobe-client-auth.js';
 
 describe('adobeClientStep (the publisher side of Adobe RTMP auth)', () => {
@@ -16,14 +10,7 @@ describe('adobeClientStep (the publisher side of Adobe RTMP auth)', () => {
   it('answers the challenge with a response the server side computes the same, values unencoded', () => {
     const values = { user: 'alice', salt: 'Sa+l/t==', challenge: 'ChAl', opaque: 'Op/aq+ue' };
     const step = adobeClientStep(adobeChallengeDescription(values), 'alice', 's3cret', 'deadbeef');
-    const response = adobeResponse({
-      user: 'alice',
-      password: 's3cret',
-      salt: values.salt,
-      challenge: values.challenge,
-      opaque: values.opaque,
-      clientChallenge: 'deadbeef',
-    });
+    const response = adobeResponse({ user: 'alice', password: 's3cret', salt: values.salt, challenge: values.challenge, opaque: values.opaque, clientChallenge: 'deadbeef' });
     expect(step).toEqual({ kind: 'retry', query: `authmod=adobe&user=alice&challenge=deadbeef&response=${response}&opaque=Op/aq+ue` });
   });
 

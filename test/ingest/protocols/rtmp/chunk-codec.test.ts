@@ -88,19 +88,16 @@ const cases: Case[] = [
   {
     name: 'interleaved chunk streams',
     bytes: Buffer.concat([
-      hexBuffer('04 000000 0000c8 09 01000000'),
-      seq(128), // first chunk of A on csid 4
+      hexBuffer('04 000000 0000c8 09 01000000'), seq(128), // first chunk of A on csid 4
       hexBuffer('06 000005 000002 08 01000000 abcd'), // all of B on csid 6
-      hexBuffer('c4'),
-      seq(72, 128), // rest of A
+      hexBuffer('c4'), seq(72, 128), // rest of A
     ]),
     decoded: [msg(6, 5, 8, 1, hexBuffer('abcd')), msg(4, 0, 9, 1, seq(200))],
   },
   {
     name: 'Abort drops the half-received message',
     bytes: Buffer.concat([
-      hexBuffer('04 000000 0000c8 09 01000000'),
-      seq(128), // first chunk of a 200-byte message on csid 4
+      hexBuffer('04 000000 0000c8 09 01000000'), seq(128), // first chunk of a 200-byte message on csid 4
       hexBuffer('02 000000 000004 02 00000000 00000004'), // Abort csid 4
       hexBuffer('04 000000 000001 08 01000000 99'), // a fresh message on csid 4
     ]),

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type ControlMessage, decodeControlMessage, encodeControlMessage } from '#ingest/protocols/rtmp/control-message.js';
+import {
+  type ControlMessage,
+  decodeControlMessage,
+  encodeControlMessage,
+} from '#ingest/protocols/rtmp/control-message.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { hexBuffer } from '#test/support/feeding.js';
 import { fuzz } from '#test/support/fuzz.js';
@@ -59,11 +63,6 @@ describe('control messages', () => {
   });
 
   it('only ever raises ProtocolError on mutated payloads', () => {
-    fuzz(
-      cases.map((c) => c.bytes),
-      (input, i) => decodeControlMessage(cases[i].typeId, input),
-      Math.ceil(1000 / cases.length),
-      3,
-    );
+    fuzz(cases.map((c) => c.bytes), (input, i) => decodeControlMessage(cases[i].typeId, input), Math.ceil(1000 / cases.length), 3);
   });
 });

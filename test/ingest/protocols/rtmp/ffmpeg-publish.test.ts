@@ -8,31 +8,11 @@ describe('RtmpServerSession with a real ffmpeg publisher', () => {
     const server = await startLoopbackServer();
     try {
       const result = await runFfmpeg([
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=320x240:rate=25',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine',
-        '-t',
-        '2',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '25',
-        '-c:a',
-        'aac',
-        '-f',
-        'flv',
-        `rtmp://127.0.0.1:${server.port}/live/test`,
+        '-hide_banner', '-loglevel', 'error',
+        '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+        '-f', 'lavfi', '-i', 'sine', '-t', '2',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac',
+        '-f', 'flv', `rtmp://127.0.0.1:${server.port}/live/test`,
       ]);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -62,26 +42,11 @@ describe('RtmpServerSession with a real ffmpeg publisher', () => {
     const server = await startLoopbackServer();
     try {
       const result = await runFfmpeg([
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=160x120:rate=25',
-        '-t',
-        '1',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '10',
-        '-output_ts_offset',
-        '16800',
-        '-f',
-        'flv',
-        `rtmp://127.0.0.1:${server.port}/live/late`,
+        '-hide_banner', '-loglevel', 'error',
+        '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-t', '1',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10',
+        '-output_ts_offset', '16800',
+        '-f', 'flv', `rtmp://127.0.0.1:${server.port}/live/late`,
       ]);
       expect(result.stderr).toBe('');
       expect(server.errors).toEqual([]);

@@ -117,7 +117,11 @@ describe('RtmpServerSession', () => {
     const h = new SessionHarness(acceptAll).handshake().connect().command('createStream', 2, null).clearOut();
     h.command('play', 0, null, ['cam', -2, -1, true], 1);
     expect(h.events.at(-1)).toEqual({ type: 'play', streamId: 1, transactionId: 0, name: 'cam', start: -2, duration: -1, reset: true });
-    expect(h.summary()).toEqual(['user-control 0', 'onStatus NetStream.Play.Reset', 'onStatus NetStream.Play.Start']);
+    expect(h.summary()).toEqual([
+      'user-control 0',
+      'onStatus NetStream.Play.Reset',
+      'onStatus NetStream.Play.Start',
+    ]);
     expect(h.out.slice(1).every((o) => 'streamId' in o && o.streamId === 1)).toBe(true);
   });
 
@@ -197,7 +201,9 @@ describe('RtmpServerSession', () => {
     expect(() => h.command('publish', 0, null, ['12345678?a-long-query-is-fine'], 1)).not.toThrow();
     const h2 = new SessionHarness(acceptAll, { limits: { streamNameMaxLength: 8 } }).handshake().connect().command('createStream', 2, null);
     expect(codeOf(() => h2.command('publish', 0, null, ['123456789'], 1))).toBe('RTMP_NAME_TOO_LONG');
-    expect(codeOf(() => new SessionHarness(acceptAll, { limits: { streamNameMaxLength: 8 } }).handshake().connect('a-long-app'))).toBe('RTMP_NAME_TOO_LONG');
+    expect(codeOf(() => new SessionHarness(acceptAll, { limits: { streamNameMaxLength: 8 } }).handshake().connect('a-long-app'))).toBe(
+      'RTMP_NAME_TOO_LONG',
+    );
   });
 
   it('bounds createStream by rtmpMaxMessageStreams', () => {
@@ -208,11 +214,7 @@ describe('RtmpServerSession', () => {
 
   it('accepts AMF3 command messages (type 17) and AMF3 data messages (type 15)', () => {
     const h = new SessionHarness(acceptAll).handshake();
-    h.send({
-      ...commandMessage('connect', 1, { app: 'live', objectEncoding: 3 }),
-      typeId: 17,
-      payload: Buffer.concat([Buffer.from([0]), encodeAmf0('connect', 1, { app: 'live', objectEncoding: 3 })]),
-    });
+    h.send({ ...commandMessage('connect', 1, { app: 'live', objectEncoding: 3 }), typeId: 17, payload: Buffer.concat([Buffer.from([0]), encodeAmf0('connect', 1, { app: 'live', objectEncoding: 3 })]) });
     expect(h.events[0]).toMatchObject({ type: 'connect', app: 'live' });
     h.command('createStream', 2, null).command('publish', 0, null, ['cam'], 1);
     // AMF3 data: format byte, AMF0 string, then an AVM+ switch to an AMF3 object.
@@ -261,11 +263,7 @@ describe('RtmpServerSession', () => {
     const h = published(new SessionHarness(acceptAll)).clearOut();
     h.session.sendStatus(1, 'status', 'NetStream.Unpublish.Success', 'bye', { details: 'cam' });
     h.session.sendStreamEof(1);
-    expect(h.out[0]).toMatchObject({
-      name: 'onStatus',
-      streamId: 1,
-      args: [{ level: 'status', code: 'NetStream.Unpublish.Success', description: 'bye', details: 'cam' }],
-    });
+    expect(h.out[0]).toMatchObject({ name: 'onStatus', streamId: 1, args: [{ level: 'status', code: 'NetStream.Unpublish.Success', description: 'bye', details: 'cam' }] });
     expect(h.out[1]).toEqual({ kind: 'control', control: { type: 'user-control', event: 1, streamId: 1 } });
   });
 

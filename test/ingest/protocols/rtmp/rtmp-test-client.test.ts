@@ -39,8 +39,7 @@ describe('RtmpTestClient against RtmpServerSession over loopback', () => {
     const server = await startLoopbackServer((event, session) => {
       if (event.type === 'connect') session.acceptConnect(event.transactionId);
       if (event.type === 'publish') {
-        decidePublish = () =>
-          session.rejectPublish(event.streamId, 'NetStream.Publish.Denied', `Stream name not allowed for the logged in user: ${event.name}`);
+        decidePublish = () => session.rejectPublish(event.streamId, 'NetStream.Publish.Denied', `Stream name not allowed for the logged in user: ${event.name}`);
       }
     });
     const client = new RtmpTestClient();

@@ -7,7 +7,11 @@ import { decodeAmfMessageValues, decodeCommand } from '#ingest/protocols/rtmp/co
 import { type ControlMessage, decodeControlMessage, encodeControlMessage } from '#ingest/protocols/rtmp/control-message.js';
 import { HANDSHAKE_PACKET_SIZE } from '#ingest/protocols/rtmp/rtmp-handshake.js';
 import type { RtmpMessage } from '#ingest/protocols/rtmp/rtmp-message.js';
-import { RtmpServerSession, type RtmpServerSessionOptions, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
+import {
+  RtmpServerSession,
+  type RtmpServerSessionOptions,
+  type RtmpSessionEvent,
+} from '#ingest/protocols/rtmp/rtmp-server-session.js';
 
 /** What the session wrote, decoded: a command's name and status code, data values, control. */
 export type Out =
@@ -30,7 +34,10 @@ export class SessionHarness {
   private chunkSize = 128;
   rawOut: Buffer[] = [];
 
-  constructor(decide: (event: RtmpSessionEvent, session: RtmpServerSession) => void = () => undefined, opts: Partial<RtmpServerSessionOptions> = {}) {
+  constructor(
+    decide: (event: RtmpSessionEvent, session: RtmpServerSession) => void = () => undefined,
+    opts: Partial<RtmpServerSessionOptions> = {},
+  ) {
     this.session = new RtmpServerSession({
       send: (data) => this.onSend(data),
       onEvent: (event) => {
@@ -119,8 +126,7 @@ export class SessionHarness {
   summary(): string[] {
     return this.out.map((o) => {
       if (o.kind === 'command') return `${o.name}${o.code ? ` ${o.code}` : ''}`;
-      if (o.kind === 'data')
-        return `data ${String(o.values[0])}${(o.values[1] as { code?: string } | undefined)?.code ? ` ${(o.values[1] as { code: string }).code}` : ''}`;
+      if (o.kind === 'data') return `data ${String(o.values[0])}${(o.values[1] as { code?: string } | undefined)?.code ? ` ${(o.values[1] as { code: string }).code}` : ''}`;
       if (o.kind === 'control') {
         const c = o.control;
         return c.type === 'user-control' ? `user-control ${c.event}` : c.type;

@@ -87,30 +87,11 @@ describe('RTMPT tunnel with a real ffmpeg', () => {
     const server = await startTunnelServer();
     try {
       const result = await runFfmpeg([
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=160x120:rate=25',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine',
-        '-t',
-        '1',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '10',
-        '-c:a',
-        'aac',
-        '-f',
-        'flv',
-        `rtmpt://127.0.0.1:${server.port}/live/tunnelled`,
+        '-hide_banner', '-loglevel', 'error',
+        '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25',
+        '-f', 'lavfi', '-i', 'sine', '-t', '1',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-c:a', 'aac',
+        '-f', 'flv', `rtmpt://127.0.0.1:${server.port}/live/tunnelled`,
       ]);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { HttpRequestParser, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
 import { encodeHttpRequest } from '#ingest/protocols/http/encode-http-request.js';
 import { RTMPT_FAST_POLL, RTMPT_SLOW_POLL, RtmptSession } from '#ingest/protocols/rtmpt/rtmpt-session.js';
-import { RtmptTunnel, isRtmptPath, rtmptErrorStatus, type RtmptRoute } from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
+import {
+  RtmptTunnel,
+  isRtmptPath,
+  rtmptErrorStatus,
+  type RtmptRoute,
+} from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
 import { ascii, feedings, hex } from '#test/support/feeding.js';
 import { fuzz } from '#test/support/fuzz.js';
 import { codeOf } from '#test/support/expect-code.js';
@@ -10,7 +15,9 @@ import { codeOf } from '#test/support/expect-code.js';
 const HEADERS = 'Host: 127.0.0.1:8080\r\nCache-Control: no-cache\r\nContent-type: application/x-fcs\r\nUser-Agent: Shockwave Flash\r\n';
 
 function post(path: string, body: Uint8Array): Uint8Array {
-  return new Uint8Array(Buffer.concat([ascii(`POST ${path} HTTP/1.1\r\n${HEADERS}Content-Length: ${body.length}\r\n\r\n`), body]));
+  return new Uint8Array(
+    Buffer.concat([ascii(`POST ${path} HTTP/1.1\r\n${HEADERS}Content-Length: ${body.length}\r\n\r\n`), body]),
+  );
 }
 
 /**

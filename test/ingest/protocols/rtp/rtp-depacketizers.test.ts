@@ -19,16 +19,7 @@ function tsFrames(name: string): MediaFrame[] {
   return [...d.push(bytes), ...d.end()].flatMap((e) => (e.type === 'frame' ? [e.frame] : []));
 }
 
-const packet = (seq: number, ts: number, marker: boolean, payload: Uint8Array): RtpPacket => ({
-  marker,
-  payloadType: 96,
-  sequenceNumber: seq & 0xffff,
-  timestamp: ts,
-  ssrc: 1,
-  csrcs: [],
-  payload,
-  padding: 0,
-});
+const packet = (seq: number, ts: number, marker: boolean, payload: Uint8Array): RtpPacket => ({ marker, payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: ts, ssrc: 1, csrcs: [], payload, padding: 0 });
 
 /** Relative timeline: the first frame's PTS at 0 (RTP tracks start their own clocks). */
 function rebased(frames: VideoFrame[]): { pts: number; dts: number; data: Uint8Array; keyframe: boolean }[] {
@@ -45,14 +36,7 @@ describe('H.264/H.265 RTP round trip', () => {
       const frames = tsFrames(file);
       const config = frames.find((f): f is VideoConfig => f.kind === 'video-config')!;
       const video = frames.filter((f): f is VideoFrame => f.kind === 'video');
-      const sender = new RtpTrackPacketizer(codec, {
-        payloadType: 96,
-        clockRate: 90000,
-        ssrc: 7,
-        mtu: 200,
-        initialSequence: 65500,
-        timestampOffset: 2 ** 32 - 50000,
-      });
+      const sender = new RtpTrackPacketizer(codec, { payloadType: 96, clockRate: 90000, ssrc: 7, mtu: 200, initialSequence: 65500, timestampOffset: 2 ** 32 - 50000 });
       const packets = [config, ...video].flatMap((f) => sender.packetize(f)).map((p) => serializeRtpPacket(p));
       expect(packets.every((p) => p.length <= 200 + 12)).toBe(true);
       // swap neighbours to mimic UDP reordering; the reorder buffer puts them back
@@ -144,11 +128,7 @@ describe('AAC and Opus RTP', () => {
                          0010 0018   # AU 1: size 2, index 0; AU 2: size 3, delta 0
                          aaaa bbbbbb`);
     const out = new AudioDepacketizer(aacConfig).push({ ...packet(1, 44100, true, payload), payloadType: 97 });
-    expect(out).toEqual([
-      aacConfig,
-      { kind: 'audio', codec: 'aac', dts: 0, data: hex('aaaa') },
-      { kind: 'audio', codec: 'aac', dts: (1024 * 1000) / 44100, data: hex('bbbbbb') },
-    ]);
+    expect(out).toEqual([aacConfig, { kind: 'audio', codec: 'aac', dts: 0, data: hex('aaaa') }, { kind: 'audio', codec: 'aac', dts: (1024 * 1000) / 44100, data: hex('bbbbbb') }]);
   });
 
   it('refuses AU sizes past the packet and odd header lengths', () => {

@@ -14,7 +14,7 @@ const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s
 // StreamMuxConfigs as encoders send them in `a=fmtp:… config=` (RFC 6416 §7.3)
 const CONFIGS = [
   {
-    name: "GStreamer rtpmp4apay over avenc_aac, 44.1 kHz mono (AAC-LC + FFmpeg's sync extension 0x2b7, SBR absent)",
+    name: 'GStreamer rtpmp4apay over avenc_aac, 44.1 kHz mono (AAC-LC + FFmpeg\'s sync extension 0x2b7, SBR absent)',
     // 0 1 000000 0000 000 | ASC 00010 0100 0001 000 | 0x2b7 00101 0 | frameLengthType 000 | fullness 0xff | 0 0
     bytes: '40 00 24 10 ad ca 00',
     decoded: { objectType: 2, sampleRate: 44100, channelConfig: 1, subFrames: 1, audioSpecificConfig: '1208' },
@@ -42,11 +42,10 @@ describe('MP4A-LATM StreamMuxConfig', () => {
 
   it('only ever raises ProtocolError on mutated configs', () => {
     const random = seededRandom(6416);
-    for (const { bytes } of CONFIGS)
-      for (let i = 0; i < 500; i++) {
-        const m = mutate(hex(bytes), random);
-        expectOnlyProtocolErrors(() => parseLatmStreamMuxConfig(m), m);
-      }
+    for (const { bytes } of CONFIGS) for (let i = 0; i < 500; i++) {
+      const m = mutate(hex(bytes), random);
+      expectOnlyProtocolErrors(() => parseLatmStreamMuxConfig(m), m);
+    }
   });
 });
 
@@ -54,16 +53,9 @@ describe('MP4A-LATM in SDP', () => {
   const sdp = (fmtp: string): string =>
     `v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 96\r\na=rtpmap:96 MP4A-LATM/44100\r\na=fmtp:96 ${fmtp}\r\na=control:stream=1\r\n`;
 
-  it("GStreamer's track is AAC with the AudioSpecificConfig from the StreamMuxConfig", () => {
+  it('GStreamer\'s track is AAC with the AudioSpecificConfig from the StreamMuxConfig', () => {
     const track = readSdpTrack(parseSdp(sdp('cpresent=0;config=40002410adca00')).media[0]);
-    expect(track).toMatchObject({
-      codec: 'aac',
-      packetization: 'latm',
-      latmSubFrames: 1,
-      clockRate: 44100,
-      control: 'stream=1',
-      config: { codec: 'aac', sampleRate: 44100, channels: 1 },
-    });
+    expect(track).toMatchObject({ codec: 'aac', packetization: 'latm', latmSubFrames: 1, clockRate: 44100, control: 'stream=1', config: { codec: 'aac', sampleRate: 44100, channels: 1 } });
   });
 
   it('in-band configuration (cpresent=1, the default) is refused with a reason the client sees', () => {

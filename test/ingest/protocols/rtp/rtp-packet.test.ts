@@ -64,13 +64,9 @@ describe('RTP packet', () => {
   });
 
   it('only ever raises ProtocolError on mutated packets', () => {
-    fuzz(
-      cases.map((c) => c.bytes),
-      (b) => {
-        parseRtpPacket(b);
-      },
-      500,
-    );
+    fuzz(cases.map((c) => c.bytes), (b) => {
+      parseRtpPacket(b);
+    }, 500);
   });
 });
 
@@ -88,21 +84,10 @@ describe('RTCP', () => {
   });
 
   it('parses a compound receiver report + SDES from a player', () => {
-    const block = {
-      ssrc: 0x1234,
-      fractionLost: 25,
-      cumulativeLost: -2,
-      highestSequence: 70000,
-      jitter: 12,
-      lastSenderReport: 0xb6d08000,
-      delaySinceLastSenderReport: 65536,
-    };
+    const block = { ssrc: 0x1234, fractionLost: 25, cumulativeLost: -2, highestSequence: 70000, jitter: 12, lastSenderReport: 0xb6d08000, delaySinceLastSenderReport: 65536 };
     const rr = buildReceiverReport(0x9999, [block]);
     const sdes = hex('81 ca 0002 00009999 00000000');
-    expect(parseRtcp(new Uint8Array([...rr, ...sdes]))).toEqual([
-      { type: 'rr', ssrc: 0x9999, reports: [block] },
-      { type: 'other', packetType: 202 },
-    ]);
+    expect(parseRtcp(new Uint8Array([...rr, ...sdes]))).toEqual([{ type: 'rr', ssrc: 0x9999, reports: [block] }, { type: 'other', packetType: 202 }]);
   });
 
   it('refuses a length or report count that runs past the packet', () => {
@@ -111,17 +96,8 @@ describe('RTCP', () => {
   });
 
   it('only ever raises ProtocolError on mutated reports', () => {
-    fuzz(
-      [
-        sr,
-        buildReceiverReport(1, [
-          { ssrc: 2, fractionLost: 0, cumulativeLost: 0, highestSequence: 0, jitter: 0, lastSenderReport: 0, delaySinceLastSenderReport: 0 },
-        ]),
-      ],
-      (b) => {
-        parseRtcp(b);
-      },
-      500,
-    );
+    fuzz([sr, buildReceiverReport(1, [{ ssrc: 2, fractionLost: 0, cumulativeLost: 0, highestSequence: 0, jitter: 0, lastSenderReport: 0, delaySinceLastSenderReport: 0 }])], (b) => {
+      parseRtcp(b);
+    }, 500);
   });
 });

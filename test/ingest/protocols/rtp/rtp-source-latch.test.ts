@@ -16,7 +16,7 @@ const sr = (ssrc: number): Uint8Array => {
 };
 
 describe('RtpSourceLatch', () => {
-  it("takes only the client_port ports and (for RTP) the first SSRC of the publisher's address", () => {
+  it('takes only the client_port ports and (for RTP) the first SSRC of the publisher\'s address', () => {
     const l = new RtpSourceLatch({ address: '10.0.0.1', clientPort: [4000, 4001] });
     expect(l.check('rtp', '10.0.0.2', 4000, rtp(1))).toBe('address');
     expect(l.check('rtp', '10.0.0.1', 4002, rtp(1))).toBe('port');

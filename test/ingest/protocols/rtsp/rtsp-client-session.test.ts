@@ -5,19 +5,9 @@ import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
 import { encodeInterleavedFrame, encodeRtspResponse, getHeader, type RtspRequest } from '#ingest/protocols/rtsp/rtsp-message.js';
 
 const SDP = [
-  'v=0',
-  'o=- 0 0 IN IP4 127.0.0.1',
-  's=cam',
-  'c=IN IP4 0.0.0.0',
-  't=0 0',
-  'm=video 0 RTP/AVP 96',
-  'a=rtpmap:96 H264/90000',
-  'a=fmtp:96 packetization-mode=1',
-  'a=control:trackID=0',
-  'm=audio 0 RTP/AVP 97',
-  'a=rtpmap:97 MPEG4-GENERIC/44100/2',
-  'a=fmtp:97 streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210',
-  'a=control:trackID=1',
+  'v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=cam', 'c=IN IP4 0.0.0.0', 't=0 0',
+  'm=video 0 RTP/AVP 96', 'a=rtpmap:96 H264/90000', 'a=fmtp:96 packetization-mode=1', 'a=control:trackID=0',
+  'm=audio 0 RTP/AVP 97', 'a=rtpmap:97 MPEG4-GENERIC/44100/2', 'a=fmtp:97 streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210', 'a=control:trackID=1',
   '',
 ].join('\r\n');
 
@@ -31,14 +21,7 @@ function camera(session: () => RtspClientSession, requests: RtspRequest[]) {
       requests.push(unit);
       const cseq = getHeader(unit, 'CSeq')!;
       const reply = (status: number, headers: [string, string][] = [], body = ''): void =>
-        session().feed(
-          encodeRtspResponse({
-            status,
-            reason: status === 200 ? 'OK' : 'Unauthorized',
-            headers: [['CSeq', cseq], ...headers],
-            body: new TextEncoder().encode(body),
-          }),
-        );
+        session().feed(encodeRtspResponse({ status, reason: status === 200 ? 'OK' : 'Unauthorized', headers: [['CSeq', cseq], ...headers], body: new TextEncoder().encode(body) }));
       const auth = getHeader(unit, 'Authorization');
       if (unit.method !== 'OPTIONS' && !challenged) {
         challenged = true;
@@ -48,36 +31,11 @@ function camera(session: () => RtspClientSession, requests: RtspRequest[]) {
       if (unit.method !== 'OPTIONS') {
         const a = parseAuthorization(auth!);
         expect(a.scheme).toBe('digest');
-        if (a.scheme === 'digest')
-          expect(a.response).toBe(
-            digestResponse({
-              username: 'admin',
-              password: 'p@ss',
-              realm: 'cam',
-              nonce: 'abc123',
-              method: unit.method,
-              uri: a.uri,
-              qop: 'auth',
-              nc: a.nc,
-              cnonce: a.cnonce,
-            }),
-          );
+        if (a.scheme === 'digest') expect(a.response).toBe(digestResponse({ username: 'admin', password: 'p@ss', realm: 'cam', nonce: 'abc123', method: unit.method, uri: a.uri, qop: 'auth', nc: a.nc, cnonce: a.cnonce }));
       }
       if (unit.method === 'OPTIONS') reply(200, [['Public', 'DESCRIBE, SETUP, PLAY']]);
-      else if (unit.method === 'DESCRIBE')
-        reply(
-          200,
-          [
-            ['Content-Base', 'rtsp://cam.example:554/stream1/'],
-            ['Content-Type', 'application/sdp'],
-          ],
-          SDP,
-        );
-      else if (unit.method === 'SETUP')
-        reply(200, [
-          ['Session', 'S1;timeout=30'],
-          ['Transport', getHeader(unit, 'Transport')!],
-        ]);
+      else if (unit.method === 'DESCRIBE') reply(200, [['Content-Base', 'rtsp://cam.example:554/stream1/'], ['Content-Type', 'application/sdp']], SDP);
+      else if (unit.method === 'SETUP') reply(200, [['Session', 'S1;timeout=30'], ['Transport', getHeader(unit, 'Transport')!]]);
       else if (unit.method === 'PLAY') reply(200, [['Session', 'S1']]);
     }
   };
@@ -124,19 +82,7 @@ describe('RtspClientSession', () => {
           if (u.type !== 'request') continue;
           const cseq = getHeader(u, 'CSeq')!;
           const status = u.method === 'OPTIONS' ? 200 : 401;
-          queueMicrotask(() =>
-            s.feed(
-              encodeRtspResponse({
-                status,
-                reason: status === 200 ? 'OK' : 'Unauthorized',
-                headers: [
-                  ['CSeq', cseq],
-                  ['WWW-Authenticate', 'Basic realm="cam"'],
-                ],
-                body: new Uint8Array(0),
-              }),
-            ),
-          );
+          queueMicrotask(() => s.feed(encodeRtspResponse({ status, reason: status === 200 ? 'OK' : 'Unauthorized', headers: [['CSeq', cseq], ['WWW-Authenticate', 'Basic realm="cam"']], body: new Uint8Array(0) })));
         }
       },
       onEvent: (e) => events.push(e),

@@ -11,18 +11,7 @@ const cases: { name: string; bytes: Uint8Array; decoded: RtspUnit[] }[] = [
   {
     name: 'OPTIONS request',
     bytes: text('OPTIONS rtsp://127.0.0.1:5554/flvplayback RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: Lavf59.27.100\r\n\r\n'),
-    decoded: [
-      {
-        type: 'request',
-        method: 'OPTIONS',
-        uri: 'rtsp://127.0.0.1:5554/flvplayback',
-        headers: [
-          ['CSeq', '1'],
-          ['User-Agent', 'Lavf59.27.100'],
-        ],
-        body: new Uint8Array(0),
-      },
-    ],
+    decoded: [{ type: 'request', method: 'OPTIONS', uri: 'rtsp://127.0.0.1:5554/flvplayback', headers: [['CSeq', '1'], ['User-Agent', 'Lavf59.27.100']], body: new Uint8Array(0) }],
   },
   {
     name: 'ANNOUNCE with an SDP body',
@@ -32,11 +21,7 @@ const cases: { name: string; bytes: Uint8Array; decoded: RtspUnit[] }[] = [
         type: 'request',
         method: 'ANNOUNCE',
         uri: 'rtsp://h/live/x',
-        headers: [
-          ['Content-Type', 'application/sdp'],
-          ['CSeq', '2'],
-          ['Content-Length', '13'],
-        ],
+        headers: [['Content-Type', 'application/sdp'], ['CSeq', '2'], ['Content-Length', '13']],
         body: text('v=0\r\ns=test\r\n'),
       },
     ],
@@ -48,16 +33,7 @@ const cases: { name: string; bytes: Uint8Array; decoded: RtspUnit[] }[] = [
       ...[0x24, 0x00, 0x00, 0x04, 0x80, 0x60, 0x00, 0x01], // '$', channel 0, length 4, payload
     ]),
     decoded: [
-      {
-        type: 'response',
-        status: 200,
-        reason: 'OK',
-        headers: [
-          ['CSeq', '3'],
-          ['Session', '12345678;timeout=60'],
-        ],
-        body: new Uint8Array(0),
-      },
+      { type: 'response', status: 200, reason: 'OK', headers: [['CSeq', '3'], ['Session', '12345678;timeout=60']], body: new Uint8Array(0) },
       { type: 'interleaved', channel: 0, payload: Uint8Array.of(0x80, 0x60, 0x00, 0x01) },
     ],
   },
@@ -112,10 +88,7 @@ describe('RtspDecoder', () => {
   });
 
   it('refuses a lying Content-Length above the limit before waiting for the body', () => {
-    const err = expectCode(
-      () => new RtspDecoder().push(text('ANNOUNCE rtsp://h/a RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 999999999\r\n\r\n')),
-      'RTSP_BODY_TOO_LARGE',
-    );
+    const err = expectCode(() => new RtspDecoder().push(text('ANNOUNCE rtsp://h/a RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 999999999\r\n\r\n')), 'RTSP_BODY_TOO_LARGE');
     expect(err.message).toContain('999999999');
     expectCode(() => new RtspDecoder().push(text('ANNOUNCE rtsp://h/a RTSP/1.0\r\nContent-Length: -1\r\n\r\n')), 'RTSP_BAD_CONTENT_LENGTH');
   });
@@ -138,12 +111,8 @@ describe('RtspDecoder', () => {
   });
 
   it('only ever raises ProtocolError on mutated input', () => {
-    fuzz(
-      cases.map((c) => c.bytes),
-      (b) => {
-        new RtspDecoder({ maxBodySize: 100 }).push(b);
-      },
-      500,
-    );
+    fuzz(cases.map((c) => c.bytes), (b) => {
+      new RtspDecoder({ maxBodySize: 100 }).push(b);
+    }, 500);
   });
 });

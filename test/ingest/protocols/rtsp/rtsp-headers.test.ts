@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DigestNonceCounts,
-  digestResponse,
-  digestUriMatches,
-  formatDigestAuthorization,
-  formatWwwAuthenticate,
-  parseAuthorization,
-  verifyDigest,
-} from '#ingest/protocols/rtsp/rtsp-auth.js';
+import { DigestNonceCounts, digestResponse, digestUriMatches, formatDigestAuthorization, formatWwwAuthenticate, parseAuthorization, verifyDigest } from '#ingest/protocols/rtsp/rtsp-auth.js';
 import { formatNptRange, formatRtpInfo, formatSessionHeader, parseSessionHeader } from '#ingest/protocols/rtsp/rtsp-session-header.js';
 import { formatTransport, parseTransport, type RtspTransport } from '#ingest/protocols/rtsp/rtsp-transport.js';
 import { seededRandom } from '#test/support/feeding.js';
@@ -66,9 +58,7 @@ describe('Session, Range and RTP-Info headers', () => {
   it('formats npt ranges and RTP-Info', () => {
     expect(formatNptRange(0)).toBe('npt=0.000-');
     expect(formatNptRange(1.5, 10)).toBe('npt=1.500-10.000');
-    expect(formatRtpInfo([{ url: 'rtsp://h/a/trackID=0', seq: 1, rtptime: 2 ** 32 + 5 }, { url: 'rtsp://h/a/trackID=1' }])).toBe(
-      'url=rtsp://h/a/trackID=0;seq=1;rtptime=5,url=rtsp://h/a/trackID=1',
-    );
+    expect(formatRtpInfo([{ url: 'rtsp://h/a/trackID=0', seq: 1, rtptime: 2 ** 32 + 5 }, { url: 'rtsp://h/a/trackID=1' }])).toBe('url=rtsp://h/a/trackID=0;seq=1;rtptime=5,url=rtsp://h/a/trackID=1');
   });
 });
 
@@ -138,9 +128,7 @@ describe('Authorization', () => {
 
   it('formats Basic and Digest challenges', () => {
     expect(formatWwwAuthenticate({ scheme: 'basic', realm: 'streamgate' })).toBe('Basic realm="streamgate"');
-    expect(formatWwwAuthenticate({ scheme: 'digest', realm: 'streamgate', nonce: 'abc', qop: 'auth' })).toBe(
-      'Digest realm="streamgate", nonce="abc", qop="auth"',
-    );
+    expect(formatWwwAuthenticate({ scheme: 'digest', realm: 'streamgate', nonce: 'abc', qop: 'auth' })).toBe('Digest realm="streamgate", nonce="abc", qop="auth"');
   });
 
   it('refuses malformed credentials with RTSP_BAD_AUTHORIZATION', () => {

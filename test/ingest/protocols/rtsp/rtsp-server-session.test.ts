@@ -56,11 +56,7 @@ function harness(opts: { hold?: boolean } = {}) {
 function decide(session: RtspServerSession, e: RtspSessionEvent): void {
   if (e.type === 'announce') session.acceptAnnounce();
   else if (e.type === 'describe') session.acceptDescribe([0, 1], [['Content-Type', 'application/sdp']], new Uint8Array(0));
-  else if (e.type === 'setup')
-    session.acceptSetup(
-      e.track,
-      e.interleaved ? { protocol: 'tcp', delivery: 'unicast', interleaved: e.interleaved } : { protocol: 'udp', delivery: 'unicast', serverPort: [5000, 5001] },
-    );
+  else if (e.type === 'setup') session.acceptSetup(e.track, e.interleaved ? { protocol: 'tcp', delivery: 'unicast', interleaved: e.interleaved } : { protocol: 'udp', delivery: 'unicast', serverPort: [5000, 5001] });
   else if (e.type === 'play') session.acceptPlay([]);
 }
 
@@ -201,8 +197,7 @@ describe('RtspServerSession requests', () => {
 
   it('gives the same answers whatever the split of its input', () => {
     const whole = harness();
-    const text =
-      whole.text('OPTIONS', '*') + whole.text('DESCRIBE') + whole.text('SETUP', `${URL}/trackID=1`, tcp(2)) + whole.text('PLAY') + whole.text('PAUSE');
+    const text = whole.text('OPTIONS', '*') + whole.text('DESCRIBE') + whole.text('SETUP', `${URL}/trackID=1`, tcp(2)) + whole.text('PLAY') + whole.text('PAUSE');
     whole.session.feed(Buffer.from(text));
     const bytes = harness();
     for (const b of Buffer.from(text)) bytes.session.feed(Uint8Array.of(b));
@@ -238,7 +233,7 @@ describe('RtspServerSession interleaved media', () => {
     expect(h.events.filter((e) => e.type === 'rtp')).toHaveLength(1);
   });
 
-  it("a player's channels carry its receiver reports; a channel no SETUP assigned is refused", () => {
+  it('a player\'s channels carry its receiver reports; a channel no SETUP assigned is refused', () => {
     const h = inState('play');
     h.session.feed(encodeInterleavedFrame(1, rtp));
     expect(h.events.at(-1)?.type).toBe('player-rtcp');

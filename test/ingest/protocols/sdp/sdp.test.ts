@@ -21,19 +21,7 @@ const cases: { name: string; text: string; decoded: SessionDescription }[] = [
       connection: 'IN IP4 127.0.0.1',
       timing: '0 0',
       attributes: [['tool', 'x']],
-      media: [
-        {
-          type: 'video',
-          port: 0,
-          protocol: 'RTP/AVP',
-          formats: ['96'],
-          attributes: [
-            ['rtpmap', '96 H264/90000'],
-            ['control', 'trackID=0'],
-            ['recvonly', undefined],
-          ],
-        },
-      ],
+      media: [{ type: 'video', port: 0, protocol: 'RTP/AVP', formats: ['96'], attributes: [['rtpmap', '96 H264/90000'], ['control', 'trackID=0'], ['recvonly', undefined]] }],
     },
   },
 ];
@@ -49,12 +37,7 @@ describe('SDP', () => {
     expect(mediaFmtp(sdp.media[1], '97')).toMatchObject({ mode: 'AAC-hbr', sizelength: '13', config: '120856E500' });
     const video = trackFromSdpMedia(sdp.media[0]);
     expect(video).toMatchObject({ codec: 'h264', payloadType: 96, clockRate: 90000, config: { codec: 'h264', width: 160, height: 120 } });
-    expect(trackFromSdpMedia(sdp.media[1])).toMatchObject({
-      codec: 'aac',
-      payloadType: 97,
-      clockRate: 44100,
-      config: { codec: 'aac', sampleRate: 44100, channels: 1 },
-    });
+    expect(trackFromSdpMedia(sdp.media[1])).toMatchObject({ codec: 'aac', payloadType: 97, clockRate: 44100, config: { codec: 'aac', sampleRate: 44100, channels: 1 } });
   });
 
   it('reads H.265 and Opus tracks from ffmpeg SDP', () => {
@@ -89,9 +72,7 @@ describe('SDP', () => {
         { sessionName: 's' },
       ),
     );
-    expect(text).toContain(
-      'a=rtpmap:96 MPEG4-GENERIC/44100/2\r\na=fmtp:96 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\n',
-    );
+    expect(text).toContain('a=rtpmap:96 MPEG4-GENERIC/44100/2\r\na=fmtp:96 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\n');
     expect(text).toContain('a=rtpmap:97 opus/48000/2\r\n');
   });
 

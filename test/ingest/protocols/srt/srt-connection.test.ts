@@ -108,12 +108,7 @@ describe('SrtSender', () => {
     for (let i = 0; i < 10; i++) s.queue(payload(i), i);
     expect(s.pump(0)).toHaveLength(10);
     s.ack(ISN + 4);
-    expect(
-      s.nak([
-        { from: ISN + 2, to: ISN + 5 },
-        { from: ISN + 5, to: ISN + 5 },
-      ]),
-    ).toEqual([{ from: ISN + 2, to: ISN + 3 }]);
+    expect(s.nak([{ from: ISN + 2, to: ISN + 5 }, { from: ISN + 5, to: ISN + 5 }])).toEqual([{ from: ISN + 2, to: ISN + 3 }]);
     const again = s.pump(1);
     expect(again.map((p) => [p.seq, p.retransmitted])).toEqual([
       [ISN + 4, true],
@@ -220,24 +215,11 @@ describe('SrtConnection', () => {
 
   it('answers a NAK for packets it no longer holds with a DROPREQ and survives malformed control packets', () => {
     const a = new SrtConnection(options(0));
-    const nak = (ranges: { from: number; to: number }[]): SrtPacket => ({
-      kind: 'control',
-      type: SRT_CONTROL.nak,
-      subtype: 0,
-      typeInfo: 0,
-      timestamp: 0,
-      socketId: 1,
-      cif: encodeLossList(ranges),
-    });
+    const nak = (ranges: { from: number; to: number }[]): SrtPacket => ({ kind: 'control', type: SRT_CONTROL.nak, subtype: 0, typeInfo: 0, timestamp: 0, socketId: 1, cif: encodeLossList(ranges) });
     a.handle(nak([{ from: ISN - 10, to: ISN - 5 }]), 1);
     const out = a.take().packets.map((b) => decodeSrtPacket(b));
     expect(out.some((p) => p.kind === 'control' && p.type === SRT_CONTROL.dropreq)).toBe(true);
-    a.handle(
-      decodeSrtPacket(
-        encodeSrtPacket({ kind: 'control', type: SRT_CONTROL.nak, subtype: 0, typeInfo: 0, timestamp: 0, socketId: 1, cif: Uint8Array.of(0x80, 0, 0, 1) }),
-      ),
-      2,
-    );
+    a.handle(decodeSrtPacket(encodeSrtPacket({ kind: 'control', type: SRT_CONTROL.nak, subtype: 0, typeInfo: 0, timestamp: 0, socketId: 1, cif: Uint8Array.of(0x80, 0, 0, 1) })), 2);
     a.handle({ kind: 'control', type: SRT_CONTROL.ack, subtype: 0, typeInfo: 1, timestamp: 0, socketId: 1, cif: new Uint8Array(1) }, 3);
     expect(a.stats.badControl).toBe(2);
     expect(decodeLossList(encodeLossList([{ from: 1, to: 2 }]))).toEqual([{ from: 1, to: 2 }]);

@@ -10,14 +10,7 @@ import {
   SRT_MAGIC_CODE,
   SRT_REJECT,
 } from '#ingest/protocols/srt/srt-handshake.js';
-import {
-  decodeKeyMaterial,
-  encodeKeyMaterial,
-  generateStreamKeys,
-  SrtPayloadCipher,
-  unwrapStreamKeys,
-  wrapStreamKeys,
-} from '#ingest/protocols/srt/srt-key-material.js';
+import { decodeKeyMaterial, encodeKeyMaterial, generateStreamKeys, SrtPayloadCipher, unwrapStreamKeys, wrapStreamKeys } from '#ingest/protocols/srt/srt-key-material.js';
 import { acceptSrtConclusion, handleSrtHandshake, rejectSrtConclusion, type SrtListenerOptions } from '#ingest/protocols/srt/srt-listener.js';
 import { decodeSrtPacket, type SrtControlPacket } from '#ingest/protocols/srt/srt-packet.js';
 import { srtSynCookie } from '#ingest/protocols/srt/srt-syn-cookie.js';
@@ -66,17 +59,7 @@ function conclusionWithCookie(bytes: Uint8Array = CONCLUSION, options = OPTIONS)
 describe('SRT handshake codec', () => {
   it('decodes the captured libsrt induction and encodes it back', () => {
     const hs = decodeHandshake(control(INDUCTION).cif);
-    expect(hs).toMatchObject({
-      version: 4,
-      encryption: 0,
-      extension: 2,
-      initialSeq: 0x06e806a5,
-      mtu: 1500,
-      flowWindow: 8192,
-      type: SRT_HS_TYPE.induction,
-      socketId: 0x3fe02986,
-      cookie: 0,
-    });
+    expect(hs).toMatchObject({ version: 4, encryption: 0, extension: 2, initialSeq: 0x06e806a5, mtu: 1500, flowWindow: 8192, type: SRT_HS_TYPE.induction, socketId: 0x3fe02986, cookie: 0 });
     expect(hs.extensions).toEqual([]);
     expect(Buffer.from(encodeHandshake(hs))).toEqual(control(INDUCTION).cif);
   });
@@ -132,12 +115,7 @@ describe('SRT listener handshake', () => {
     const answer = control((r as { packet: Uint8Array }).packet);
     expect(answer.socketId).toBe(0x3fe02986);
     const hs = decodeHandshake(answer.cif);
-    expect(hs).toMatchObject({
-      version: 5,
-      extension: SRT_MAGIC_CODE,
-      type: SRT_HS_TYPE.induction,
-      cookie: srtSynCookie(OPTIONS.secret, PEER.address, PEER.port, NOW),
-    });
+    expect(hs).toMatchObject({ version: 5, extension: SRT_MAGIC_CODE, type: SRT_HS_TYPE.induction, cookie: srtSynCookie(OPTIONS.secret, PEER.address, PEER.port, NOW) });
   });
 
   it('hands a conclusion with a valid cookie over with its stream id and unwrapped keys', () => {
@@ -199,14 +177,10 @@ describe('SRT listener handshake', () => {
   });
 
   it('only ever raises its own error on mutated inductions and conclusions', () => {
-    const refused = fuzz(
-      [INDUCTION, conclusionWithCookie()],
-      (bytes) => {
-        const p = decodeSrtPacket(bytes);
-        if (p.kind === 'control') handleSrtHandshake(p, PEER, NOW, OPTIONS);
-      },
-      200,
-    );
+    const refused = fuzz([INDUCTION, conclusionWithCookie()], (bytes) => {
+      const p = decodeSrtPacket(bytes);
+      if (p.kind === 'control') handleSrtHandshake(p, PEER, NOW, OPTIONS);
+    }, 200);
     expect(refused).toBeGreaterThan(0);
   });
 });

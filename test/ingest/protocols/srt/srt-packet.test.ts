@@ -28,34 +28,12 @@ const cases: Case[] = [
       000f4240                       # timestamp 1 000 000 µs
       12345678                       # destination socket id
       47401000`),
-    decoded: {
-      kind: 'data',
-      seq: 42,
-      position: 3,
-      inOrder: true,
-      keyFlags: 1,
-      retransmitted: true,
-      messageNumber: 7,
-      timestamp: 1_000_000,
-      socketId: 0x12345678,
-      payload: hexBuffer('47401000'),
-    },
+    decoded: { kind: 'data', seq: 42, position: 3, inOrder: true, keyFlags: 1, retransmitted: true, messageNumber: 7, timestamp: 1_000_000, socketId: 0x12345678, payload: hexBuffer('47401000') },
   },
   {
     name: 'data packet: highest sequence number, no payload',
     bytes: hexBuffer('7fffffff c0000001 00000000 00000001'),
-    decoded: {
-      kind: 'data',
-      seq: 0x7fffffff,
-      position: 3,
-      inOrder: false,
-      keyFlags: 0,
-      retransmitted: false,
-      messageNumber: 1,
-      timestamp: 0,
-      socketId: 1,
-      payload: Buffer.alloc(0),
-    },
+    decoded: { kind: 'data', seq: 0x7fffffff, position: 3, inOrder: false, keyFlags: 0, retransmitted: false, messageNumber: 1, timestamp: 0, socketId: 1, payload: Buffer.alloc(0) },
   },
   {
     name: 'control: ACK number 5 with a light ACK CIF',
@@ -109,11 +87,7 @@ describe('SRT ACK and loss list', () => {
     const bytes = hexBuffer(`00000003           # lost: 3
       80000005 00000009                   # lost: 5..9
       0000000c                            # lost: 12`);
-    const ranges = [
-      { from: 3, to: 3 },
-      { from: 5, to: 9 },
-      { from: 12, to: 12 },
-    ];
+    const ranges = [{ from: 3, to: 3 }, { from: 5, to: 9 }, { from: 12, to: 12 }];
     expect(decodeLossList(bytes)).toEqual(ranges);
     expect(Buffer.from(encodeLossList(ranges))).toEqual(bytes);
   });

@@ -42,18 +42,7 @@ describe('HlsSegmentToken', () => {
   it('malformed, oversized and empty tokens are invalid without throwing', () => {
     const tokens = new HlsSegmentToken(12, KEY);
     const good = tokens.issue('live/cam1', NOW);
-    for (const bad of [
-      '',
-      '.',
-      good.replace('.', ''),
-      `${good}x`,
-      `x${good}`,
-      `-1.${'A'.repeat(22)}`,
-      `1e9.${'A'.repeat(22)}`,
-      `${'9'.repeat(13)}.${'A'.repeat(22)}`,
-      'A'.repeat(100_000),
-      `${good.split('.')[0]}.${'A'.repeat(21)}=`,
-    ]) {
+    for (const bad of ['', '.', good.replace('.', ''), `${good}x`, `x${good}`, `-1.${'A'.repeat(22)}`, `1e9.${'A'.repeat(22)}`, `${'9'.repeat(13)}.${'A'.repeat(22)}`, 'A'.repeat(100_000), `${good.split('.')[0]}.${'A'.repeat(21)}=`]) {
       expect(tokens.verify('live/cam1', bad, NOW)).toBe('invalid');
     }
   });

@@ -75,9 +75,7 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
     const first = outputs.readyPlaylist('live/s')!;
     expect(first.body.toString('latin1')).toBe(text);
     expect(outputs.readyPlaylist('live/s')).toBe(first);
-    expect(first.head.toString('latin1')).toMatch(
-      new RegExp(`^HTTP/1\\.1 200 OK\r\n[^]*ETag: ${first.etag}\r\n[^]*Content-Length: ${first.body.length}\r\n\r\n$`),
-    );
+    expect(first.head.toString('latin1')).toMatch(new RegExp(`^HTTP/1\\.1 200 OK\r\n[^]*ETag: ${first.etag}\r\n[^]*Content-Length: ${first.body.length}\r\n\r\n$`));
     const name = /^(\d+\.ts)$/m.exec(text!)![1]!;
     const seg = outputs.readySegment('live/s', name)!;
     expect(outputs.readySegment('live/s', name)).toBe(seg);
@@ -107,22 +105,16 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
     expect(again).toContain('#EXT-X-DISCONTINUITY');
   });
 
-  it("holds a new output's first playlist until it lists firstPlaylistSegments segments (Chromium rejects one)", async () => {
+  it('holds a new output\'s first playlist until it lists firstPlaylistSegments segments (Chromium rejects one)', async () => {
     const h = hub();
     outputs = new HlsOutputs(h, silentLogger, { targetDuration: 1, idleMs: 5000, firstSegmentWaitMs: 5000, firstPlaylistSegments: 2 });
     const pub = publisher(h, 'live/hold');
     const frames = syntheticFrames();
     let answered: string | undefined;
     const pending = outputs.playlist('live/hold').then((p) => (answered = p));
-    await feed(
-      (f) => pub.push(f),
-      frames.filter((f) => at(f) < 1500),
-    );
+    await feed((f) => pub.push(f), frames.filter((f) => at(f) < 1500));
     expect(answered).toBeUndefined();
-    await feed(
-      (f) => pub.push(f),
-      frames.filter((f) => at(f) >= 1500),
-    );
+    await feed((f) => pub.push(f), frames.filter((f) => at(f) >= 1500));
     await pending;
     expect(answered!.match(/#EXTINF/g)!.length).toBeGreaterThanOrEqual(2);
   });
@@ -133,10 +125,7 @@ describe('HlsOutputs (HLS on demand per stream)', () => {
     const pub = publisher(h, 'live/short');
     const started = Date.now();
     const pending = outputs.playlist('live/short');
-    await feed(
-      (f) => pub.push(f),
-      syntheticFrames().filter((f) => at(f) < 1200),
-    );
+    await feed((f) => pub.push(f), syntheticFrames().filter((f) => at(f) < 1200));
     pub.end();
     const playlist = await pending;
     expect(Date.now() - started).toBeLessThan(4000);

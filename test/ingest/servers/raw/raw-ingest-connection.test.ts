@@ -83,11 +83,7 @@ class ScriptedInput implements RawIngestInput {
 }
 
 function setup(script: (RawIngestOutput | Error)[], options: Partial<RawIngestOptions> = {}) {
-  const hub = new Hub({
-    gop: { maxBytes: 1 << 20, maxDurationMs: 10_000 },
-    reader: { maxQueueBytes: 1 << 20, maxBlockedMs: 10_000 },
-    waitForPublisherMs: 10_000,
-  });
+  const hub = new Hub({ gop: { maxBytes: 1 << 20, maxDurationMs: 10_000 }, reader: { maxQueueBytes: 1 << 20, maxBlockedMs: 10_000 }, waitForPublisherMs: 10_000 });
   const registry = new ConnectionRegistry();
   const logs: Record<string, unknown>[] = [];
   const log = createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
@@ -100,14 +96,7 @@ function setup(script: (RawIngestOutput | Error)[], options: Partial<RawIngestOp
   );
   const received: MediaFrame[] = [];
   const read = (path: string) =>
-    hub.subscribe(path, {
-      id: 'r',
-      protocol: 'test',
-      onPublish: () => undefined,
-      write: (f) => (received.push(...f), true),
-      onUnpublish: () => undefined,
-      onEnd: () => undefined,
-    });
+    hub.subscribe(path, { id: 'r', protocol: 'test', onPublish: () => undefined, write: (f) => (received.push(...f), true), onUnpublish: () => undefined, onEnd: () => undefined });
   const feed = (n = 1) => {
     for (let i = 0; i < n; i++) socket.emit('data', Buffer.from([0]));
   };
@@ -116,12 +105,7 @@ function setup(script: (RawIngestOutput | Error)[], options: Partial<RawIngestOp
 
 describe('RawIngestConnection', () => {
   it('holds frames until audio and video both came, then publishes them from 0', async () => {
-    const s = setup([
-      { frames: [], streamName: 'cam' },
-      { frames: [videoConfig, video(1400)] },
-      { frames: [audio(1377), video(1440)] },
-      { frames: [audio(1400)] },
-    ]);
+    const s = setup([{ frames: [], streamName: 'cam' }, { frames: [videoConfig, video(1400)] }, { frames: [audio(1377), video(1440)] }, { frames: [audio(1400)] }]);
     s.read('live/cam');
     s.feed(2);
     expect(s.hub.isLive('live/cam')).toBe(true);
@@ -129,19 +113,11 @@ describe('RawIngestConnection', () => {
     s.feed(2);
     await vi.waitFor(() => expect(s.received.filter((f) => f.kind === 'audio')).toHaveLength(2));
     const timed = s.received.filter((f): f is Extract<MediaFrame, { dts: number }> => 'dts' in f && f.kind !== 'metadata');
-    expect(timed.map((f) => [f.kind, f.dts])).toEqual([
-      ['video', 23],
-      ['audio', 0],
-      ['video', 63],
-      ['audio', 23],
-    ]);
+    expect(timed.map((f) => [f.kind, f.dts])).toEqual([['video', 23], ['audio', 0], ['video', 63], ['audio', 23]]);
   });
 
   it('uses the default stream name with a warning once the hold bound passes without a name', () => {
-    const s = setup(
-      Array.from({ length: 5 }, (_, i) => ({ frames: [audio(i * 23)] })),
-      { maxHeldFrames: 3 },
-    );
+    const s = setup(Array.from({ length: 5 }, (_, i) => ({ frames: [audio(i * 23)] })), { maxHeldFrames: 3 });
     s.feed(4);
     expect(s.hub.isLive('live/stream')).toBe(true);
     expect(s.logs.find((l) => l.event === 'raw.no-stream-name')).toMatchObject({ level: 'warn', stream: 'stream' });
@@ -154,13 +130,7 @@ describe('RawIngestConnection', () => {
       new FakeSocket() as unknown as Socket,
       new ScriptedInput([{ frames: [], streamName: 'cam' }]),
       { protocol: 'flv-tcp', app: 'live', defaultStream: 'stream', idleTimeoutMs: 30_000 },
-      {
-        hub: first.hub,
-        registry: first.registry,
-        log: createLogger('debug', (l) => first.logs.push(JSON.parse(l) as Record<string, unknown>)),
-        state: { draining: false },
-        pendingBytes: new PendingBytesBudget(1 << 30),
-      },
+      { hub: first.hub, registry: first.registry, log: createLogger('debug', (l) => first.logs.push(JSON.parse(l) as Record<string, unknown>)), state: { draining: false }, pendingBytes: new PendingBytesBudget(1 << 30) },
     );
     const socket = (second as unknown as { socket: FakeSocket }).socket;
     socket.emit('data', Buffer.from([0]));

@@ -33,9 +33,7 @@ describe('RtmptBridge (RTMPT tunnel sessions carrying RtmpConnections)', () => {
   it('ends the RTMP connection on /close and forgets the session', async () => {
     const ctx = testContext();
     bridge = new RtmptBridge(ctx, options);
-    const id = Buffer.from(bridge.handle('POST', ['open', '1'], empty, 'a').body)
-      .toString('latin1')
-      .trim();
+    const id = Buffer.from(bridge.handle('POST', ['open', '1'], empty, 'a').body).toString('latin1').trim();
     expect(bridge.handle('POST', ['close', id, '0'], empty, 'a').status).toBe(200);
     await sleep(10);
     expect(ctx.registry.size).toBe(0);
@@ -56,9 +54,7 @@ describe('RtmptBridge (RTMPT tunnel sessions carrying RtmpConnections)', () => {
   it('refuses new sessions while draining (503) but keeps serving open ones', () => {
     const ctx = testContext();
     bridge = new RtmptBridge(ctx, options);
-    const id = Buffer.from(bridge.handle('POST', ['open', '1'], empty, 'a').body)
-      .toString('latin1')
-      .trim();
+    const id = Buffer.from(bridge.handle('POST', ['open', '1'], empty, 'a').body).toString('latin1').trim();
     ctx.state.draining = true;
     expect(() => bridge!.handle('POST', ['open', '1'], empty, 'a')).toThrow(expect.objectContaining({ code: 'RTMPT_TOO_MANY_SESSIONS' }));
     expect(bridge.handle('POST', ['idle', id, '0'], empty, 'a').status).toBe(200);

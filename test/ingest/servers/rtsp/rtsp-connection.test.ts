@@ -51,8 +51,7 @@ class Client {
   }
 }
 
-const SDP =
-  'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Sess\r\nt=0 0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\na=control:streamid=0\r\n';
+const SDP = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Sess\r\nt=0 0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=fmtp:97 profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;indexdeltalength=3;config=1210\r\na=control:streamid=0\r\n';
 
 describe('RtspConnection session lifecycle (scripted client)', () => {
   it('both configured RTSP ports answer OPTIONS with the method list', async () => {
@@ -88,11 +87,10 @@ describe('RtspConnection session lifecycle (scripted client)', () => {
     c.close();
   });
 
-  it("a publisher's access unit being reassembled counts in the pending-bytes budget and is given back at the end", async () => {
+  it('a publisher\'s access unit being reassembled counts in the pending-bytes budget and is given back at the end', async () => {
     // Before, RTSP publishers' RTP reassembly was bounded on its own only and the budget read 0.
     const url = `rtsp://127.0.0.1:${t.ingest.ports.rtsp}/live/bigframe`;
-    const sdp =
-      'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Sess\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n';
+    const sdp = 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Sess\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n';
     const c = new Client(t.ingest.ports.rtsp);
     expect((await c.request('ANNOUNCE', url, { 'Content-Type': 'application/sdp' }, sdp)).status).toBe(200);
     const setup = await c.request('SETUP', `${url}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' });

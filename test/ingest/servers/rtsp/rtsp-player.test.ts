@@ -7,11 +7,7 @@ import { syntheticFrames } from '#test/ingest/protocols/flv/synthetic-av.js';
 import { sleep } from '#test/support/wait.js';
 
 function setup() {
-  const hub = new Hub({
-    gop: { maxBytes: 8 << 20, maxDurationMs: 10_000 },
-    reader: { maxQueueBytes: 8 << 20, maxBlockedMs: 10_000 },
-    waitForPublisherMs: 30_000,
-  });
+  const hub = new Hub({ gop: { maxBytes: 8 << 20, maxDurationMs: 10_000 }, reader: { maxQueueBytes: 8 << 20, maxBlockedMs: 10_000 }, waitForPublisherMs: 30_000 });
   const pub = hub.publish('live/s', { id: 'p', protocol: 'test', remoteAddress: 'x', kick: () => undefined });
   if (!pub.ok) throw new Error('busy');
   const frames = syntheticFrames();
@@ -24,13 +20,7 @@ function player(id: string, s: ReturnType<typeof setup>) {
   const writes: Buffer[][] = [];
   const p = new RtspPlayer(
     id,
-    {
-      writeTcp: (chunks) => (writes.push([...chunks]), true),
-      tcpNeedsDrain: () => false,
-      onFirstFrame: () => undefined,
-      onEnd: () => undefined,
-      onUnpublish: () => undefined,
-    },
+    { writeTcp: (chunks) => (writes.push([...chunks]), true), tcpNeedsDrain: () => false, onFirstFrame: () => undefined, onEnd: () => undefined, onUnpublish: () => undefined },
     s.streams.acquire('live/s'),
   );
   s.specs.forEach((spec, i) => p.addTrack(spec, { kind: 'tcp', rtpChannel: 2 * i, rtcpChannel: 2 * i + 1 }));

@@ -126,22 +126,13 @@ export class ConsoleApi {
     return this.route(request, rest, remoteAddress, authorization!, this.history!);
   }
 
-  private route(
-    request: HttpRequest,
-    rest: readonly string[],
-    remote: string,
-    authorization: string,
-    history: ConsoleHistory,
-  ): ConsoleAnswer | Promise<ConsoleAnswer> {
+  private route(request: HttpRequest, rest: readonly string[], remote: string, authorization: string, history: ConsoleHistory): ConsoleAnswer | Promise<ConsoleAnswer> {
     const [first, second] = rest;
     const { method } = request;
     if (first === 'users' || first === 'relays') return this.proxy(request, rest, authorization);
     const get = method === 'GET' || method === 'HEAD';
     if (rest.length === 1 && first === 'snapshot' && get) {
-      return json(
-        200,
-        consoleSnapshot({ ctx: this.options.ctx, metrics: this.options.metrics, history, version: this.options.version, ports: this.options.ports }),
-      );
+      return json(200, consoleSnapshot({ ctx: this.options.ctx, metrics: this.options.metrics, history, version: this.options.version, ports: this.options.ports }));
     }
     if (rest.length === 1 && first === 'history' && get) return this.historyAnswer(request.query, history);
     if (rest.length === 1 && first === 'connections' && get) return json(200, { connections: this.connections() });
@@ -193,8 +184,7 @@ export class ConsoleApi {
       if (publisher === undefined) return error(404, 'stream_not_live', `${path} has no publisher`);
       const entry = registry.get(publisher.id);
       // Relay pulls and cluster edge pulls are publishers without a client connection of their own.
-      if (entry === undefined)
-        return error(409, 'not_a_connection', `the publisher of ${path} is a ${publisher.protocol} source, not a client connection; remove its relay instead`);
+      if (entry === undefined) return error(409, 'not_a_connection', `the publisher of ${path} is a ${publisher.protocol} source, not a client connection; remove its relay instead`);
       log.info('console.kick-publisher', { path, target: publisher.id, remote });
       entry.kick('kicked by operator');
       return json(200, { kicked: publisher.id });

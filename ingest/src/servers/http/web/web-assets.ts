@@ -179,11 +179,7 @@ export class WebAssets {
     const a = WEB_ASSET_NAME.test(name) ? await this.get(name) : undefined;
     if (a === undefined) {
       const status = this.failure !== undefined ? 503 : 404;
-      return {
-        status,
-        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
-        body: Buffer.from(status === 503 ? 'HTTP_WEB_ASSETS_UNAVAILABLE\n' : 'HTTP_NOT_FOUND\n'),
-      };
+      return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: Buffer.from(status === 503 ? 'HTTP_WEB_ASSETS_UNAVAILABLE\n' : 'HTTP_NOT_FOUND\n') };
     }
     const versioned = request.version !== undefined && `"${request.version}"` === a.etag;
     const headers: Record<string, string> = {

@@ -51,14 +51,10 @@ describe('the web console API on the HTTP listener', () => {
     children.add(child);
     await waitFor(() => s.ingest.hub.isLive('live/cam1'), 15_000, 'the publish');
     let stream: Record<string, any> | undefined;
-    await waitFor(
-      async () => {
-        stream = ((await api('GET', 'snapshot')).body!.streams as Record<string, any>[]).find((x) => x.path === 'live/cam1');
-        return stream !== undefined && stream.inBps > 0 && stream.video?.width !== undefined;
-      },
-      10_000,
-      'the stream with a bitrate in the snapshot',
-    );
+    await waitFor(async () => {
+      stream = ((await api('GET', 'snapshot')).body!.streams as Record<string, any>[]).find((x) => x.path === 'live/cam1');
+      return stream !== undefined && stream.inBps > 0 && stream.video?.width !== undefined;
+    }, 10_000, 'the stream with a bitrate in the snapshot');
     expect(stream).toMatchObject({
       path: 'live/cam1',
       publisher: { protocol: 'rtmp', remoteAddress: expect.stringContaining('127.0.0.1'), user: 'carol' },
@@ -71,20 +67,14 @@ describe('the web console API on the HTTP listener', () => {
     expect((history.body!.samples as { inBps: number }[]).some((x) => x.inBps > 0)).toBe(true);
 
     const snap = (await api('GET', 'snapshot')).body!;
-    expect(snap.server).toMatchObject({
-      version: expect.stringMatching(/^streamgate\//),
-      publishAuth: 'on',
-      ports: { http: s.ingest.ports.http, rtmp: s.ingest.ports.rtmp },
-    });
+    expect(snap.server).toMatchObject({ version: expect.stringMatching(/^streamgate\//), publishAuth: 'on', ports: { http: s.ingest.ports.http, rtmp: s.ingest.ports.rtmp } });
     expect(snap.server.connectionsByProtocol.rtmp).toBeGreaterThanOrEqual(1);
     expect(snap.server.authTotal.allowed).toBeGreaterThanOrEqual(1);
     // Traffic of open connections counts, not only of closed ones.
     await waitFor(async () => (await api('GET', 'snapshot')).body!.server.inBps > 0, 5000, 'server traffic in');
 
     // A player of the stream, then "drop readers": its connection closes, the publisher stays.
-    const player = spawn(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-i', `http://127.0.0.1:${s.ingest.ports.http}/live/cam1.flv`, '-f', 'null', '-'], {
-      stdio: 'ignore',
-    });
+    const player = spawn(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-i', `http://127.0.0.1:${s.ingest.ports.http}/live/cam1.flv`, '-f', 'null', '-'], { stdio: 'ignore' });
     children.add(player);
     await waitFor(() => s.ingest.hub.readerCount('live/cam1') === 1, 10_000, 'the player');
     const dropped = await api('POST', 'streams/drop-readers', { body: { stream: 'live/cam1' } });
