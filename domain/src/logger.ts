@@ -42,6 +42,20 @@ export function serializeError(err: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * The record as one JSON line. A field JSON cannot write (a cycle, a throwing getter) never makes
+ * logging throw into the caller (a connection handler): the line keeps time, level and event and
+ * says why its fields were left out. Big integers are written as strings.
+ */
+function formatRecord(record: LogFields): string {
+  try {
+    return JSON.stringify(record, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  } catch (err) {
+    const { time, level, event } = record;
+    return JSON.stringify({ time, level, event, logFieldsDropped: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 /** Options of {@link createLogger} beyond level and sink. */
 export interface LoggerOptions {
   /** Fields every line carries. */
@@ -58,7 +72,7 @@ export function createLogger(level: LogLevel = 'info', sink: LogSink = (line) =>
     if (ORDER[lvl] < min) return;
     const record: LogFields = { time: new Date().toISOString(), level: lvl, event, ...options.context?.(), ...base };
     if (fields) for (const [k, v] of Object.entries(fields)) record[k] = serializeError(v);
-    sink(JSON.stringify(record));
+    sink(formatRecord(record));
   };
   return {
     debug: (e, f) => emit('debug', e, f),

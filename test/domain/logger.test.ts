@@ -51,4 +51,18 @@ describe('the shared JSON-lines logger', () => {
     expect(s.stack.length).toBeLessThanOrEqual(LOG_MAX_STACK_CHARS);
     expect(serializeError('not an error')).toBe('not an error');
   });
+
+  it('never throws into the caller on a field JSON cannot write: a cycle drops the fields, a big integer is a string', () => {
+    const c = capture();
+    const log = createLogger('info', c.sink);
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    expect(() => log.warn('rtsp.odd', { detail: cyclic })).not.toThrow();
+    log.info('srt.bytes', { total: 2n ** 64n });
+    const [dropped, big] = c.records();
+    expect(dropped).toMatchObject({ level: 'warn', event: 'rtsp.odd' });
+    expect(dropped).not.toHaveProperty('detail');
+    expect(typeof dropped!.logFieldsDropped).toBe('string');
+    expect(big).toMatchObject({ event: 'srt.bytes', total: '18446744073709551616' });
+  });
 });
