@@ -194,10 +194,19 @@ export class RtspPlayer implements ReaderSink {
     this.io.onFirstFrame(new Map(this.tracks.map((t) => [t.spec.index, this.stream.packetizer(t.spec).rtpTimestamp(ms)])));
   }
 
+  /**
+   * A shared (live) batch: remember each track's last frame, and end any skip after a pause (live
+   * frames are newer than everything sent; a skip mark left set would, 32768 packets later, read as
+   * "older" in 16-bit order and drop the track's packets).
+   */
   private noteLastFrames(frames: readonly MediaFrame[]): void {
     for (const f of frames) {
       if (f.kind !== 'video' && f.kind !== 'audio') continue;
-      for (const t of this.tracks) if (f.kind === t.spec.kind && f.codec === t.spec.codec) t.lastFrame = f;
+      for (const t of this.tracks) {
+        if (f.kind !== t.spec.kind || f.codec !== t.spec.codec) continue;
+        t.lastFrame = f;
+        t.resumeAfter = undefined;
+      }
     }
   }
 
