@@ -161,8 +161,7 @@ export class RtspPlayer implements ReaderSink {
     let tcp: Buffer[] | undefined;
     if (shared && this.shape !== '' && !this.reportDue(now)) {
       // In step and no sender report due: the same bytes as every player of this shape.
-      this.latestMs = Math.max(this.latestMs, latestMediaMs(frames));
-      this.noteLastFrames(frames);
+      this.noteLiveBatch(frames);
       tcp = this.stream.sharedBatch(this.shape, frames, () => this.encode(frames, now)) as Buffer[];
     } else {
       tcp = this.encode(frames, now);
@@ -195,13 +194,14 @@ export class RtspPlayer implements ReaderSink {
   }
 
   /**
-   * A shared (live) batch: remember each track's last frame, and end any skip after a pause (live
-   * frames are newer than everything sent; a skip mark left set would, 32768 packets later, read as
-   * "older" in 16-bit order and drop the track's packets).
+   * A shared (live) batch: the latest media time (sender reports), each track's last frame, and the
+   * end of any skip after a pause (live frames are newer than everything sent; a skip mark left set
+   * would, 32768 packets later, read as "older" in 16-bit order and drop the track's packets).
    */
-  private noteLastFrames(frames: readonly MediaFrame[]): void {
+  private noteLiveBatch(frames: readonly MediaFrame[]): void {
     for (const f of frames) {
       if (f.kind !== 'video' && f.kind !== 'audio') continue;
+      this.latestMs = Math.max(this.latestMs, f.kind === 'video' ? f.pts : f.dts);
       for (const t of this.tracks) {
         if (f.kind !== t.spec.kind || f.codec !== t.spec.codec) continue;
         t.lastFrame = f;
@@ -286,14 +286,4 @@ function isNewer(seq: number, after: number | undefined): boolean {
   if (after === undefined) return true;
   const d = (seq - after) & 0xffff;
   return d !== 0 && d < 0x8000;
-}
-
-/** The latest media time of a batch (sender reports map wall-clock time to it). */
-function latestMediaMs(frames: readonly MediaFrame[]): number {
-  let ms = 0;
-  for (const f of frames) {
-    if (f.kind === 'video') ms = Math.max(ms, f.pts);
-    else if (f.kind === 'audio') ms = Math.max(ms, f.dts);
-  }
-  return ms;
 }
