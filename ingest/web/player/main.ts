@@ -1,4 +1,5 @@
 import { playLogin } from './play-login.js';
+import { playLogout } from './play-logout.js';
 import { chooseEngine, startPlayback } from './start-playback.js';
 
 /**
@@ -13,6 +14,7 @@ function main(): void {
   const status = byId<HTMLElement>('status');
   const error = byId<HTMLElement>('error');
   const login = byId<HTMLElement>('login');
+  const logout = byId<HTMLButtonElement>('logout');
   const field = (name: string): HTMLInputElement => form.elements.namedItem(name) as HTMLInputElement;
   const playAuth = document.body.dataset.playAuth === 'required';
   login.hidden = !playAuth;
@@ -21,6 +23,11 @@ function main(): void {
   /** What the page showed, last 20 lines (for tests and for a bug report: copy window.streamgatePlayer). */
   const history: string[] = [];
   const state = { engine: chooseEngine(video, params.get('engine')) as string | undefined, status: '', error: '', loggedIn: false, history };
+  /** Logged in as far as the page knows: a login it made, or a play the server allowed by the cookie. */
+  const setLoggedIn = (on: boolean): void => {
+    state.loggedIn = on;
+    logout.hidden = !on;
+  };
   (window as unknown as { streamgatePlayer: typeof state }).streamgatePlayer = state;
   const remember = (line: string): void => {
     history.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
@@ -40,6 +47,8 @@ function main(): void {
   if (params.get('stream')) field('stream').value = params.get('stream')!;
 
   let stop: (() => void) | undefined;
+  /** The stream of the last Play (the logout goes to its path; the cookie it clears serves every stream). */
+  const played = { app: '', stream: '' };
   async function play(): Promise<void> {
     const app = field('app').value.trim();
     const stream = field('stream').value.trim();
@@ -50,6 +59,8 @@ function main(): void {
     }
     stop?.();
     stop = undefined;
+    played.app = app;
+    played.stream = stream;
     const engine = chooseEngine(video, params.get('engine'));
     state.engine = engine;
     if (engine === undefined) {
@@ -61,7 +72,7 @@ function main(): void {
       const result = await playLogin(app, stream, field('user').value.trim(), field('password').value);
       // The password leaves the page once it has been exchanged for the session cookie.
       field('password').value = '';
-      state.loggedIn = result.ok;
+      setLoggedIn(result.ok);
       if (!result.ok) {
         show('');
         showError(result.message);
@@ -72,11 +83,30 @@ function main(): void {
     stop = startPlayback(video, app, stream, engine, {
       state: (text) => {
         show(text);
-        if (text.startsWith('Playing')) showError('');
+        if (text.startsWith('Playing')) {
+          showError('');
+          // With play auth on, only the login cookie lets media play.
+          if (playAuth) setLoggedIn(true);
+        }
       },
       error: (text) => showError(text),
     });
   }
+
+  logout.addEventListener('click', () => {
+    void (async () => {
+      stop?.();
+      stop = undefined;
+      video.removeAttribute('src');
+      video.load();
+      const ok = await playLogout(played.app, played.stream);
+      if (ok) {
+        setLoggedIn(false);
+        showError('');
+        show('Logged out.');
+      } else showError('Logout failed: the server did not answer; try again.');
+    })();
+  });
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -32,7 +32,7 @@ export const HTTP_ERROR_STATUS = {
   HTTP_NOT_FOUND: 404,
   /** A route that exists but not for this method (answer with an Allow field). */
   HTTP_METHOD_NOT_ALLOWED: 405,
-  /** Anything but POST on a player login path (answer with `Allow: POST`). */
+  /** Anything but POST on a player login or logout path (answer with `Allow: POST`). */
   HTTP_LOGIN_METHOD_NOT_ALLOWED: 405,
   /** An application or stream name in the path that no publisher could have (empty, overlong). */
   HTTP_BAD_STREAM_NAME: 400,

@@ -20,6 +20,8 @@ export type HttpRoute =
   | { readonly kind: 'web-asset'; readonly name: string }
   /** A player login for a stream (`POST /APP/STREAM/login`, STREAMGATE_PLAY_AUTH=required). */
   | { readonly kind: 'play-login'; readonly app: string; readonly stream: string; readonly path: string }
+  /** The end of a player login (`POST /APP/STREAM/logout`): clears the login cookie (every stream's). */
+  | { readonly kind: 'play-logout'; readonly app: string; readonly stream: string; readonly path: string }
   | { readonly kind: 'healthz' }
   | { readonly kind: 'metrics' }
   /** RTMPT tunnel; RtmptTunnel.route checks method and path further. */
@@ -63,10 +65,10 @@ function names(app: readonly string[], stream: string): { app: string; stream: s
 
 /**
  * Maps a parsed request to what the 8080 listener serves: `/` (player page), `/web/<asset>`,
- * `POST /APP/STREAM/login` (player login), `/console` and `/console/api/…` (web console), `/healthz`,
+ * `POST /APP/STREAM/login` and `/logout` (player login), `/console` and `/console/api/…` (web console), `/healthz`,
  * `/metrics`, the RTMPT tunnel paths, HTTP-FLV `/APP/STREAM.flv`, HLS `/APP/STREAM/index.m3u8` and
  * `/APP/STREAM/<n>.ts`. Throws HTTP_NOT_FOUND (404), HTTP_METHOD_NOT_ALLOWED (405, allowed methods
- * in ROUTE_METHODS.read), HTTP_LOGIN_METHOD_NOT_ALLOWED (405, POST only) or HTTP_BAD_STREAM_NAME (400). Whether the stream exists is the server's
+ * in ROUTE_METHODS.read), HTTP_LOGIN_METHOD_NOT_ALLOWED (405, POST only on login and logout) or HTTP_BAD_STREAM_NAME (400). Whether the stream exists is the server's
  * question.
  */
 export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 'segments'>): HttpRoute {
@@ -75,7 +77,7 @@ export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 
   if (segments[0] === 'console' && (segments.length === 1 || segments[1] === 'api')) return consoleRoute(method, segments);
   const route = readRoute(segments);
   if (route === undefined) throw new ProtocolError('HTTP_NOT_FOUND', 'No such path');
-  if (route.kind === 'play-login') {
+  if (route.kind === 'play-login' || route.kind === 'play-logout') {
     if (method === 'POST') return route;
     throw new ProtocolError('HTTP_LOGIN_METHOD_NOT_ALLOWED', `${method.slice(0, 16)} not allowed here (POST only)`);
   }
@@ -102,6 +104,9 @@ function readRoute(segments: readonly string[]): HttpRoute | undefined {
   if (segments.length === 2 && segments[0] === 'web' && WEB_ASSET_NAME.test(last)) return { kind: 'web-asset', name: last };
   if (segments.length >= 3 && last === 'login') {
     return { kind: 'play-login', ...names(segments.slice(0, -2), segments.at(-2)!) };
+  }
+  if (segments.length >= 3 && last === 'logout') {
+    return { kind: 'play-logout', ...names(segments.slice(0, -2), segments.at(-2)!) };
   }
   if (segments.length >= 2 && last.endsWith('.flv')) {
     return { kind: 'flv', ...names(segments.slice(0, -1), last.slice(0, -4)) };

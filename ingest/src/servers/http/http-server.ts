@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import { type HlsReadyAnswer, ifNoneMatchHits } from '#ingest/protocols/hls/hls-ready-answer.js';
 import { hlsResponseHeaders } from '#ingest/protocols/hls/hls-response-headers.js';
+import { browserOrigin } from '#ingest/protocols/http/browser-origin.js';
 import { CORS_HEADERS } from '#ingest/protocols/http/cors-headers.js';
 import { encodeHttpResponseHead } from '#ingest/protocols/http/encode-http-response-head.js';
 import { httpErrorStatus } from '#ingest/protocols/http/http-error-status.js';
@@ -16,7 +17,7 @@ import { TrackedConnection } from '../tracked-connection.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
-import { PlaySessionCookie } from './play-session-cookie.js';
+import { PLAY_SESSION_COOKIE, PlaySessionCookie, cookieValue } from './play-session-cookie.js';
 import { hlsTokenizedPlaylist } from './hls-tokenized-playlist.js';
 import { serveHttpFlv } from './http-flv-reader.js';
 import { checkHttpPlay, type HttpPlayCheck } from './http-play-auth.js';
@@ -93,6 +94,8 @@ interface Answer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Answers about a login are never cached. */
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 /** `Authorization: Bearer <expected>`, compared as SHA-256 digests in constant time. */
 function bearerMatches(header: string | undefined, expected: string): boolean {
@@ -332,6 +335,8 @@ class HttpConnection {
       }
       case 'play-login':
         return this.playLogin(request, route);
+      case 'play-logout':
+        return this.playLogout(request, route);
       case 'console-page': {
         const web = this.deps.web;
         if (web === undefined || this.deps.console === undefined) return text(404, 'HTTP_NOT_FOUND\n');
@@ -403,28 +408,50 @@ class HttpConnection {
   /**
    * The player page's login (`POST /APP/STREAM/login` with `Authorization: Basic`): the same check
    * as a play of that stream, credentials from the header only; allowed → 204 with the sealed
-   * PlaySessionCookie, denied → the play refusal's status and code (no challenge: the page shows
-   * it). With play auth off there is nothing to log in to: 204, no cookie.
+   * PlaySessionCookie (`Secure` when the page was reached over HTTPS), denied → the play refusal's
+   * status and code (no challenge: the page shows it). Sent from another site's page → 403
+   * HTTP_CROSS_SITE. With play auth off there is nothing to log in to: 204, no cookie.
    */
   private playLogin(request: HttpRequest, route: Extract<HttpRoute, { kind: 'play-login' }>): Answer | Promise<Answer> {
     const { ctx } = this.deps;
-    const noStore = { 'Cache-Control': 'no-store' };
-    if (ctx.config.playAuth !== 'required') return { status: 204, headers: noStore, body: EMPTY };
+    const origin = browserOrigin(request.headers);
+    if (origin.crossSite) return this.crossSite('http.play-login-denied', route.path);
+    if (ctx.config.playAuth !== 'required') return { status: 204, headers: NO_STORE, body: EMPTY };
     const authorizer = ctx.authorizer;
-    if (authorizer === undefined) return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', noStore);
+    if (authorizer === undefined) return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', NO_STORE);
     const target = { app: route.app, stream: route.stream, ip: this.entry.remoteAddress };
     return checkHttpPlay(authorizer, { headers: request.headers, query: '' }, target, { noChallenge: true }).then((check) => {
       const log = { conn: this.entry.id, remote: this.entry.remoteAddress, path: route.path };
       if (!check.allowed) {
         ctx.log.info('http.play-login-denied', { ...log, status: check.status, code: check.code });
-        return text(check.status, `${check.code}\n`, { ...noStore, ...check.headers });
+        return text(check.status, `${check.code}\n`, { ...NO_STORE, ...check.headers });
       }
       const credentials = check.request.credentials;
-      if (credentials.kind !== 'password') return text(400, 'HTTP_AUTH_BAD_REQUEST\n', noStore);
-      ctx.log.info('http.play-login', { ...log, user: credentials.user });
+      if (credentials.kind !== 'password') return text(400, 'HTTP_AUTH_BAD_REQUEST\n', NO_STORE);
+      ctx.log.info('http.play-login', { ...log, user: credentials.user, secure: origin.https });
       const cookie = this.sessions.seal({ user: credentials.user, password: credentials.password }, Date.now());
-      return { status: 204, headers: { ...noStore, 'Set-Cookie': this.sessions.setCookie(cookie) }, body: EMPTY };
+      return { status: 204, headers: { ...NO_STORE, 'Set-Cookie': this.sessions.setCookie(cookie, { secure: origin.https }) }, body: EMPTY };
     });
+  }
+
+  /**
+   * The player page's logout (`POST /APP/STREAM/logout`): 204 with a Set-Cookie that removes the
+   * login cookie (one cookie serves every stream, so this ends the login for all of them), whether
+   * or not one was sent; from another site's page → 403 HTTP_CROSS_SITE, the cookie stays.
+   */
+  private playLogout(request: HttpRequest, route: Extract<HttpRoute, { kind: 'play-logout' }>): Answer {
+    const origin = browserOrigin(request.headers);
+    if (origin.crossSite) return this.crossSite('http.play-logout-denied', route.path);
+    const value = cookieValue(headerValue(request.headers, 'Cookie'), PLAY_SESSION_COOKIE);
+    const user = value === undefined ? undefined : this.sessions.open(value, Date.now())?.user;
+    this.deps.ctx.log.info('http.play-logout', { conn: this.entry.id, remote: this.entry.remoteAddress, path: route.path, ...(user ? { user } : {}) });
+    return { status: 204, headers: { ...NO_STORE, 'Set-Cookie': this.sessions.setCookie('', { clear: true, secure: origin.https }) }, body: EMPTY };
+  }
+
+  /** A login or logout sent by another site's page (a forged form or script): refused, nothing set. */
+  private crossSite(event: string, path: string): Answer {
+    this.deps.ctx.log.info(event, { conn: this.entry.id, remote: this.entry.remoteAddress, path, status: 403, code: 'HTTP_CROSS_SITE' });
+    return text(403, 'HTTP_CROSS_SITE\n', NO_STORE);
   }
 
   /** Re-asks the authorizer when an HTTP-FLV reader's answer expires; a revoked grant ends the response. */

@@ -23,7 +23,8 @@ export interface PlaySession {
  * (mpegts.js fetch, hls.js XHR, native HLS), and the ingest opens it into ordinary credentials
  * that go through the same authorizer as Basic: password check, ACL, throttle, and the re-checks
  * that end a revoked HTTP-FLV play. The credentials never travel in a URL, and the page keeps none.
- * The cookie is `HttpOnly` (no script reads it) and `SameSite=Strict` (no other site sends it).
+ * The cookie is `HttpOnly` (no script reads it), `SameSite=Strict` (no other site sends it) and
+ * `Secure` when the page was reached over HTTPS; `POST /APP/STREAM/logout` clears it.
  */
 export class PlaySessionCookie {
   private readonly key: Buffer;
@@ -68,9 +69,15 @@ export class PlaySessionCookie {
     }
   }
 
-  /** The Set-Cookie field value that stores `value` (or, with `clear`, removes the cookie). */
-  setCookie(value: string, clear = false): string {
-    return `${PLAY_SESSION_COOKIE}=${clear ? '' : value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${clear ? 0 : Math.ceil(this.lifetimeSeconds)}`;
+  /**
+   * The Set-Cookie field value that stores `value` (or, with `clear`, removes the cookie). `secure`
+   * (the page was reached over HTTPS) adds `Secure`, so the browser never sends the cookie over
+   * plain HTTP, where anyone on the path could copy and replay it (RFC 6265 §4.1.2.5).
+   */
+  setCookie(value: string, options: { readonly clear?: boolean; readonly secure?: boolean } = {}): string {
+    const clear = options.clear === true;
+    const secure = options.secure === true ? '; Secure' : '';
+    return `${PLAY_SESSION_COOKIE}=${clear ? '' : value}; Path=/; HttpOnly${secure}; SameSite=Strict; Max-Age=${clear ? 0 : Math.ceil(this.lifetimeSeconds)}`;
   }
 }
 

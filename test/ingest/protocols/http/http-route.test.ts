@@ -21,6 +21,7 @@ const routes: { target: string; method?: string; route: HttpRoute }[] = [
   { target: '/web/player.js?v=0123abcd', route: { kind: 'web-asset', name: 'player.js' } },
   { target: '/web/console.css', method: 'HEAD', route: { kind: 'web-asset', name: 'console.css' } },
   { target: '/live/cam1/login', method: 'POST', route: { kind: 'play-login', app: 'live', stream: 'cam1', path: 'live/cam1' } },
+  { target: '/live/cam1/logout', method: 'POST', route: { kind: 'play-logout', app: 'live', stream: 'cam1', path: 'live/cam1' } },
   // An app called `web` still plays: only `/web/<name>.js|.css` is an asset.
   { target: '/web/cam1.flv', route: { kind: 'flv', app: 'web', stream: 'cam1', path: 'web/cam1' } },
   { target: '/metrics', method: 'HEAD', route: { kind: 'metrics' } },
@@ -59,6 +60,7 @@ const refused: { target: string; method?: string; code: string; status: number }
   { target: '/web/sub/player.js', code: 'HTTP_NOT_FOUND', status: 404 },
   { target: '/web/Player.JS', code: 'HTTP_NOT_FOUND', status: 404 },
   { target: '/live/cam1/login', code: 'HTTP_LOGIN_METHOD_NOT_ALLOWED', status: 405 },
+  { target: '/live/cam1/logout', code: 'HTTP_LOGIN_METHOD_NOT_ALLOWED', status: 405 },
 ];
 
 describe('routeHttpRequest', () => {

@@ -42,7 +42,13 @@ describe('PlaySessionCookie', () => {
   it('sets an HttpOnly, SameSite=Strict cookie on the whole origin, and clears it', () => {
     const c = new PlaySessionCookie(3600);
     expect(c.setCookie('abc')).toBe('sg_play=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600');
-    expect(c.setCookie('', true)).toBe('sg_play=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
+    expect(c.setCookie('', { clear: true })).toBe('sg_play=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
+  });
+
+  it('adds Secure for a page reached over HTTPS, when set and when cleared', () => {
+    const c = new PlaySessionCookie(3600);
+    expect(c.setCookie('abc', { secure: true })).toBe('sg_play=abc; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=3600');
+    expect(c.setCookie('', { clear: true, secure: true })).toBe('sg_play=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0');
   });
 });
 

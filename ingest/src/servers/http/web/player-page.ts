@@ -49,6 +49,7 @@ form > input { flex: 1; padding: .4rem; }
 <input name="password" type="password" placeholder="password" autocomplete="current-password" aria-label="password">
 </div>
 <button type="submit">Play</button>
+<button type="button" id="logout" hidden>Log out</button>
 </form>
 <p id="error" role="alert" hidden></p>
 <video id="video" controls muted playsinline></video>
