@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkBearerToken } from '#domain/bearer-token.js';
 
 /** Where the CLI finds the users API and its admin token. */
 export interface ApiTarget {
@@ -36,7 +37,7 @@ export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv =
 /**
  * The only place the CLI reads the environment. URL: see {@link resolveApiUrl}. Admin token:
  * `--admin-token`, else `STREAMGATE_ADMIN_TOKEN`, else the `admin-token` file the local server
- * wrote under the data dir.
+ * wrote under the data dir; a token the API could never accept is a ConfigError naming which.
  */
 export function resolveApiTarget(flags: { api?: string; adminToken?: string; dataDir?: string }, env: NodeJS.ProcessEnv = process.env): ApiTarget {
   const { url: apiUrl, from } = resolveApiUrl(flags.api, env);
@@ -45,15 +46,18 @@ export function resolveApiTarget(flags: { api?: string; adminToken?: string; dat
       ? `hint: is streamgate running (npm start)? ${from === 'the default' ? 'If it runs with another STREAMGATE_FUNCTIONS_PORT, set the same one here' : `This used STREAMGATE_FUNCTIONS_PORT=${env.STREAMGATE_FUNCTIONS_PORT?.trim()}; it must match the running server's`}, or pass --api URL.`
       : `hint: check ${from} (${apiUrl}): is that server up and reachable from here?`;
   let adminToken = flags.adminToken ?? env.STREAMGATE_ADMIN_TOKEN;
+  let source = flags.adminToken !== undefined ? '--admin-token' : 'STREAMGATE_ADMIN_TOKEN';
   if (!adminToken) {
     const file = join(resolveDataDir(flags.dataDir, env), 'admin-token');
+    source = file;
     try {
       adminToken = readFileSync(file, 'utf8').trim();
     } catch {
       throw new Error(`no admin token: pass --admin-token, set STREAMGATE_ADMIN_TOKEN, or start the local server once so ${file} exists`);
     }
   }
-  return { apiUrl, adminToken, unreachableHint };
+  // The API's bearer check accepts only RFC 6750 tokens: say which setting is wrong before any request gets 401.
+  return { apiUrl, adminToken: checkBearerToken(adminToken, source), unreachableHint };
 }
 
 /** TEA secret for `streamgate tea`: `--secret`, else the local `tea-secret` file. */

@@ -17,10 +17,12 @@
  * | `AWS_ENDPOINT_URL_DYNAMODB` | all | honoured by the SDK itself (local stores) |
  *
  * `*_ARN` values name Secrets Manager secrets (SecretString holds the value); they are fetched
- * once per cold start. A direct value wins over its ARN.
+ * once per cold start. A direct value wins over its ARN. The admin and service tokens must be
+ * RFC 6750 bearer tokens (checkBearerToken), or the cold start fails naming the variable.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { checkBearerToken } from '#domain/bearer-token.js';
 import { ConfigError } from '#domain/errors.js';
 import { parsePasswordKeyring } from '#domain/password-keyring.js';
 import { buildFunctionsDeps } from './build-functions-deps.js';
@@ -69,6 +71,11 @@ export async function loadDeps(fn: FunctionName, env: NodeJS.ProcessEnv = proces
   };
   for (const name of required) {
     if (!got[name]) throw new ConfigError('missing_env', `${name} (or ${name}_ARN) is not set`);
+  }
+  // A token Hono's bearerAuth can never match fails the cold start instead of every request.
+  for (const name of ['STREAMGATE_ADMIN_TOKEN', 'STREAMGATE_SERVICE_TOKEN']) {
+    const token = got[name];
+    if (token) checkBearerToken(token, env[name] ? name : `${name}_ARN`);
   }
   secrets?.destroy();
 

@@ -5,6 +5,7 @@
  * `streamgate start --help` listing.
  */
 
+import { BEARER_TOKEN } from '#domain/bearer-token.js';
 import { ConfigError } from '#domain/errors.js';
 
 export { ConfigError };
@@ -49,6 +50,12 @@ const srtPassphrase: Parser<string | undefined> = (raw, v) => {
   if (raw.length < 10 || raw.length > 79) throw invalidSetting(v, `must be 10-79 characters (got ${raw.length})`);
   return raw;
 };
+/** A token the ingest sends to the functions as `Authorization: Bearer`: only what their bearer check can accept. */
+const bearerToken: Parser<string | undefined> = (raw, v) => {
+  if (raw === '') return undefined;
+  if (!BEARER_TOKEN.test(raw)) throw invalidSetting(v, 'only letters, digits and -._~+/ (then = padding) are allowed, no spaces or quotes (RFC 6750 bearer token); the functions would answer 401 to it');
+  return raw;
+};
 const secret: Parser<string | undefined> = (raw, v) => {
   if (raw === '') return undefined;
   if (raw.length < 16) throw invalidSetting(v, `must be at least 16 characters (got ${raw.length})`);
@@ -87,14 +94,14 @@ export const CONFIG_VARIABLES = {
   rtspPorts: spec('STREAMGATE_RTSP_PORTS', '5544,5554', list, 'RTSP listeners (comma-separated)'),
   adminPort: spec('STREAMGATE_ADMIN_PORT', '1112', port, 'admin JSON line protocol'),
   adminHost: spec('STREAMGATE_ADMIN_HOST', '127.0.0.1', text, 'admin listener address (a token is required elsewhere)'),
-  adminToken: spec('STREAMGATE_ADMIN_TOKEN', '', optionalText, 'admin token (API and admin line protocol)'),
+  adminToken: spec('STREAMGATE_ADMIN_TOKEN', '', bearerToken, 'admin token (API and admin line protocol)'),
   functionsPort: spec('STREAMGATE_FUNCTIONS_PORT', '3000', port, 'local functions API (token, acl, users)'),
   functionsUrl: spec('STREAMGATE_FUNCTIONS_URL', '', optionalText, 'functions API the ingest asks (default: the local one)'),
   dataDir: spec('STREAMGATE_DATA_DIR', './.data', text, 'local data: embedded DynamoDB files, generated keys'),
   auth: spec('STREAMGATE_AUTH', 'on', oneOf('on', 'off'), 'publish auth (off = anyone may publish: trials only)'),
   playAuth: spec('STREAMGATE_PLAY_AUTH', 'none', oneOf('none', 'required'), 'player auth'),
   teaSecret: spec('STREAMGATE_TEA_SECRET', '', secret, 'TEA shared secret, at least 16 characters (default: generated locally)'),
-  serviceToken: spec('STREAMGATE_SERVICE_TOKEN', '', optionalText, 'credential the ingest presents to /acl (default: generated locally)'),
+  serviceToken: spec('STREAMGATE_SERVICE_TOKEN', '', bearerToken, 'credential the ingest presents to /acl (default: generated locally)'),
   aclTtlSeconds: spec('STREAMGATE_ACL_TTL_SECONDS', '30', positiveInt, 'local functions: how long the ingest may cache an ACL answer (revocation delay)'),
   authTimeoutMs: spec('STREAMGATE_AUTH_TIMEOUT_MS', '2000', positiveInt, 'auth service timeout; past it the publish is denied'),
   functionsAuth: spec('STREAMGATE_FUNCTIONS_AUTH', 'token', oneOf('token', 'iam'), 'how the ingest proves itself to /token and /acl: token = service bearer, iam = AWS SigV4 (task role; API Gateway IAM authorizer)'),

@@ -37,6 +37,19 @@ describe('ingest config', () => {
     expect((err as ConfigError).message).toContain(name);
   });
 
+  it.each(['STREAMGATE_ADMIN_TOKEN', 'STREAMGATE_SERVICE_TOKEN'])('refuses a %s the functions could never accept as a bearer token, naming it and not its value', (name) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: 'my token!' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+    expect((err as ConfigError).message).not.toContain('my token!');
+    expect(loadConfig({ [name]: 'Ab3-._~+/x==' })).toBeDefined();
+  });
+
   it('requires the TLS certificate and key together', () => {
     expect(() => loadConfig({ STREAMGATE_TLS_CERT: 'cert.pem' })).toThrow(ConfigError);
   });

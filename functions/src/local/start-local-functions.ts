@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import { checkBearerToken } from '#domain/bearer-token.js';
 import { buildFunctionsDeps } from '../build-functions-deps.js';
 import { jsonLineLog } from '../http/log-fn.js';
 import { DynamoUserRepository } from '../store/dynamo-user-repository.js';
@@ -75,8 +76,9 @@ export async function startLocalFunctions(opts: LocalFunctionsOptions): Promise<
 
 async function startOnLockedDataDir(opts: LocalFunctionsOptions, release: () => void): Promise<LocalFunctions> {
   const file = (name: string) => join(opts.dataDir, name);
-  const adminToken = readOrCreateSecretFile(file(LOCAL_SECRET_FILES.adminToken));
-  const serviceToken = readOrCreateSecretFile(file(LOCAL_SECRET_FILES.serviceToken));
+  // Generated tokens are base64url; a hand-written one Hono's bearerAuth would never accept stops the start.
+  const adminToken = checkBearerToken(readOrCreateSecretFile(file(LOCAL_SECRET_FILES.adminToken)), file(LOCAL_SECRET_FILES.adminToken));
+  const serviceToken = checkBearerToken(readOrCreateSecretFile(file(LOCAL_SECRET_FILES.serviceToken)), file(LOCAL_SECRET_FILES.serviceToken));
   const teaSecret = opts.teaSecret ?? readOrCreateSecretFile(file(LOCAL_SECRET_FILES.teaSecret), () => randomBytes(24).toString('base64url'));
   const passwordKey = Buffer.from(readOrCreateSecretFile(file(LOCAL_SECRET_FILES.passwordKey), () => randomBytes(32).toString('base64')), 'base64');
 

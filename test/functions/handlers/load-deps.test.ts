@@ -49,6 +49,19 @@ describe('loadDeps', () => {
     await expect(loadDeps(fn, { ...base, ...over })).rejects.toMatchObject({ code });
   });
 
+  // Hono's bearerAuth accepts RFC 6750 characters only: such a token would get 401 on every request.
+  it.each([
+    ['users', 'STREAMGATE_ADMIN_TOKEN', 'admin token with spaces'],
+    ['users', 'STREAMGATE_ADMIN_TOKEN', 'pässwörd'],
+    ['acl', 'STREAMGATE_SERVICE_TOKEN', '"quoted"'],
+    ['token', 'STREAMGATE_SERVICE_TOKEN', 'a,b'],
+  ] as const)('refuses a %s function whose %s is not a bearer token, naming the variable and never the value', async (fn, name, value) => {
+    const err: unknown = await loadDeps(fn, { ...base, [name]: value }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ConfigError', code: 'bad_bearer_token', variable: name });
+    expect((err as Error).message).toContain(name);
+    expect((err as Error).message).not.toContain(value);
+  });
+
   it('fetches *_ARN values from Secrets Manager once per load (a local fake of its JSON API)', async () => {
     const asked: string[] = [];
     const secrets: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,5 +112,23 @@ describe('startLocalFunctions', () => {
     expect(fns.teaSecret).toBe('abcdefghijklmnop');
     const res2 = await wowzaPost(fns.url, `clientid=${teaEncrypt('testuser', 'abcdefghijklmnop')}`);
     expect(teaDecrypt(JSON.parse(res2.body).publisherToken, 'abcdefghijklmnop')).toBe('t3st-pass-9');
+  });
+});
+
+describe('startLocalFunctions with a hand-written token file', () => {
+  it.each(['admin-token', 'service-token'])('refuses a %s file Hono bearerAuth could never accept, naming the file and never the value', async (name) => {
+    const own = mkdtempSync(join(tmpdir(), 'sg-local-token-'));
+    try {
+      writeFileSync(join(own, name), 'my secret token\n', { mode: 0o600 });
+      const err: unknown = await startLocalFunctions({ dataDir: own, port: 0, log: () => {} }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'ConfigError', code: 'bad_bearer_token', variable: join(own, name) });
+      expect((err as Error).message).not.toContain('my secret token');
+      // The data dir is released: a fixed file starts.
+      writeFileSync(join(own, name), 'my-secret-token\n');
+      const fns = await startLocalFunctions({ dataDir: own, port: 0, log: () => {} });
+      await fns.close();
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });
