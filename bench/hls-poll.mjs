@@ -1,66 +1,157 @@
 #!/usr/bin/env node
-// hls-poll.mjs — N HLS clients polling a live playlist and fetching each new segment once, as
-// hls.js does (playlist every target duration / 2, segments as they appear), over keep-alive HTTP
-// on loopback. Reports playlist and segment response times (p50/p99), bytes, and the CPU of the
-// server's process (--watch-pid, from /proc/PID/stat) per GB served in the window.
-// usage: node hls-poll.mjs --url http://127.0.0.1:PORT/live/bench/index.m3u8 --n 1000 --duration 20 [--watch-pid PID[,PID]]
-import http from 'node:http';
+// hls-poll.mjs — N HLS clients polling a live playlist like hls.js and fetching each new segment
+// once, over keep-alive HTTP/1.1 on loopback. Reports playlist and segment response times
+// (p50/p99), bytes, the CPU of the server's process(es) (--watch-pid, from /proc/PID/stat) per GB
+// served in the window, and the poller's own CPU and event-loop delay (its floor: a response's time
+// includes the wait for the poller's loop to get to it).
+//
+// The clients are spread over --threads worker threads (default 2), each with its own event loop
+// and its own sockets, so the poller does not saturate one loop at 1000 clients. Each client is one
+// kept-alive connection with a minimal HTTP/1.1 reader (status line, Content-Length, body counted
+// into one reused read buffer; playlists kept), not node:http: the poller's cost per byte is the
+// kernel's copy, not a stream per response.
+//
+// Polling as hls.js does (RFC 8216 §6.3.4): after a playlist with a new segment, reload one target
+// duration after that load started; after an unchanged one, half a target duration. The first load
+// fetches the newest segment only (a live client starts near the edge); later loads fetch every
+// segment not seen yet, in order. Clients start spread over one target duration.
+//
+// usage: node hls-poll.mjs --url http://127.0.0.1:PORT/live/bench/index.m3u8 --n 1000 --duration 20
+//          [--warmup 5] [--threads 2] [--watch-pid PID[,PID]]
 import fs from 'node:fs';
+import net from 'node:net';
 import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-const { values: a } = parseArgs({ options: { url: { type: 'string' }, n: { type: 'string', default: '100' }, duration: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, 'watch-pid': { type: 'string' } } });
-const url = new URL(a.url);
-if (!/^127\./.test(url.hostname)) { console.error('loopback only'); process.exit(2); }
-const N = Number(a.n); const duration = Number(a.duration) * 1000; const warmup = Number(a.warmup) * 1000;
-const agent = new http.Agent({ keepAlive: true, maxSockets: N + 10 });
 const now = () => performance.now();
-const pl = []; const seg = []; let bytes = 0; let errors = 0; let measuring = false;
-// keep: the body is needed (playlists); segments are only counted, so the client spends little per byte
-const get = (path, keep = true) => new Promise((resolve) => {
-  const t0 = now();
-  const req = http.get({ host: url.hostname, port: url.port, path, agent }, (res) => {
-    const parts = []; let length = 0;
-    res.on('data', (d) => { length += d.length; if (keep) parts.push(d); });
-    res.on('end', () => resolve({ status: res.statusCode, body: keep ? Buffer.concat(parts) : null, length, ms: now() - t0 }));
-  });
-  req.on('error', () => resolve({ status: 0, body: Buffer.alloc(0), length: 0, ms: now() - t0 }));
-});
-const base = url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
-async function client(stopAt) {
-  const seen = new Set();
-  let target = 2;
-  await new Promise((r) => setTimeout(r, Math.random() * 1000));
-  while (now() < stopAt) {
-    const p = await get(url.pathname + url.search);
-    if (measuring) { pl.push(p.ms); bytes += p.length; if (p.status !== 200) errors++; }
-    if (p.status === 200) {
-      const text = p.body.toString('latin1');
-      const td = /#EXT-X-TARGETDURATION:(\d+)/.exec(text); if (td) target = Number(td[1]);
-      const uris = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-      for (const u of uris.slice(-1)) { // a live client starts near the edge and follows it
-        if (seen.has(u)) continue;
-        seen.add(u);
-        const s = await get(u.startsWith('/') ? u : base + u, false);
-        if (measuring) { seg.push(s.ms); bytes += s.length; if (s.status !== 200) errors++; }
-      }
-    }
-    await new Promise((r) => setTimeout(r, (target * 1000) / 2));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One kept-alive connection: GET path → { status, length, body (kept only when asked), ms }. */
+class Client {
+  constructor(host, port) {
+    this.host = host; this.port = port; this.socket = undefined; this.pending = undefined; this.readBuf = Buffer.allocUnsafe(256 * 1024);
   }
+  connect() {
+    return new Promise((resolve) => {
+      const s = net.connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: this.readBuf, callback: (n, buf) => { this.onBytes(buf, n); return true; } } });
+      s.once('connect', () => resolve(true));
+      s.on('error', () => { this.fail(); resolve(false); });
+      s.on('close', () => { this.fail(); this.socket = undefined; });
+      this.socket = s;
+    });
+  }
+  fail() { const p = this.pending; this.pending = undefined; if (p) p.resolve({ status: 0, length: 0, body: undefined, ms: now() - p.t0 }); }
+  async get(path, keep) {
+    if (this.socket === undefined || this.socket.destroyed) { if (!(await this.connect())) return { status: 0, length: 0, body: undefined, ms: 0 }; }
+    return new Promise((resolve) => {
+      this.pending = { resolve, keep, t0: now(), head: '', status: 0, length: -1, got: 0, parts: [] };
+      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n\r\n`);
+    });
+  }
+  onBytes(buf, n) {
+    const p = this.pending;
+    if (p === undefined) return;
+    let off = 0;
+    if (p.length < 0) {
+      const seen = Math.min(n, 8192); // a head is small: never turn a whole segment read into a string
+      p.head += buf.toString('latin1', 0, seen);
+      const end = p.head.indexOf('\r\n\r\n');
+      if (end < 0) { if (p.head.length >= 8192) this.socket.destroy(); return; }
+      p.status = Number(p.head.slice(9, 12));
+      const m = /\r\ncontent-length:\s*(\d+)/i.exec(p.head.slice(0, end));
+      p.length = m ? Number(m[1]) : 0;
+      const bodyStart = end + 4;
+      const inHead = p.head.length - bodyStart; // body bytes that came with the head
+      off = seen - inHead;
+    }
+    const take = Math.min(n - off, p.length - p.got);
+    if (take > 0) { if (p.keep) p.parts.push(Buffer.from(buf.subarray(off, off + take))); p.got += take; }
+    if (p.got >= p.length) {
+      this.pending = undefined;
+      p.resolve({ status: p.status, length: p.got, body: p.keep ? Buffer.concat(p.parts) : undefined, ms: now() - p.t0 });
+    }
+  }
+  close() { this.socket?.destroy(); }
 }
-const cpu1 = (pid, user) => { try { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + (user ? 0 : Number(f[12]))) / 100; } catch { return 0; } };
-const cpu = (pids, user = false) => pids.split(',').reduce((t, p) => t + cpu1(p, user), 0); // --watch-pid A,B: summed
-const pct = (arr, p) => { if (!arr.length) return null; const s = [...arr].sort((x, y) => x - y); return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] * 10) / 10; };
-const stopAt = now() + warmup + duration;
-const runs = Array.from({ length: N }, () => client(stopAt));
-await new Promise((r) => setTimeout(r, warmup));
-const pid = a['watch-pid']; const c0 = pid ? cpu(pid) : null; const u0 = pid ? cpu(pid, true) : null; const self0 = process.cpuUsage(); measuring = true; const t0 = now();
-await new Promise((r) => setTimeout(r, duration));
-measuring = false; const c1 = pid ? cpu(pid) : null; const u1 = pid ? cpu(pid, true) : null; const secs = (now() - t0) / 1000; const self1 = process.cpuUsage(self0);
-await Promise.all(runs);
-agent.destroy();
-const cpuSec = c0 !== null && c1 !== null ? c1 - c0 : null;
-console.log(JSON.stringify({ url: a.url, n: N, windowSec: Math.round(secs), playlists: pl.length, segments: seg.length, errors,
-  playlistMs: { p50: pct(pl, 50), p99: pct(pl, 99) }, segmentMs: { p50: pct(seg, 50), p99: pct(seg, 99) },
-  mbit: Math.round((bytes * 8) / secs / 1e6), clientCpuPct: Math.round(((self1.user + self1.system) / 1e6 / secs) * 1000) / 10, serverCpuPct: cpuSec === null ? null : Math.round((cpuSec / secs) * 1000) / 10,
-  serverCpuSecPerGB: cpuSec === null || !bytes ? null : Math.round((cpuSec / (bytes / 1e9)) * 100) / 100,
-  serverUserSecPerGB: u0 === null || u1 === null || !bytes ? null : Math.round(((u1 - u0) / (bytes / 1e9)) * 100) / 100 }));
+
+async function runWorker({ url: u, n, warmupMs, durationMs, startAt }) {
+  const url = new URL(u);
+  const base = url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
+  const pl = []; const seg = []; let bytes = 0; let errors = 0; let measuring = false;
+  const measureFrom = startAt + warmupMs; const stopAt = measureFrom + durationMs;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  const clock = () => performance.timeOrigin + now(); // shared across threads: wall-clock ms
+  async function client() {
+    const c = new Client(url.hostname, Number(url.port));
+    const seen = new Set();
+    let target = 2; let first = true;
+    await sleep(Math.random() * target * 1000);
+    while (clock() < stopAt) {
+      const loadStart = now();
+      const p = await c.get(url.pathname + url.search, true);
+      if (measuring) { pl.push(p.ms); bytes += p.length; if (p.status !== 200) errors++; }
+      let changed = false;
+      if (p.status === 200 && p.body) {
+        const text = p.body.toString('latin1');
+        const td = /#EXT-X-TARGETDURATION:(\d+)/.exec(text); if (td) target = Number(td[1]);
+        const uris = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+        const fresh = (first ? uris.slice(-1) : uris).filter((x) => !seen.has(x));
+        first = false;
+        for (const x of fresh) {
+          seen.add(x); changed = true;
+          if (clock() >= stopAt) break;
+          const s = await c.get(x.startsWith('/') ? x : base + x, false);
+          if (measuring) { seg.push(s.ms); bytes += s.length; if (s.status !== 200) errors++; }
+        }
+        if (seen.size > 64) for (const x of [...seen].slice(0, seen.size - 64)) seen.delete(x);
+      }
+      const wait = (changed ? target * 1000 : (target * 1000) / 2) - (now() - loadStart);
+      await sleep(Math.max(0, Math.min(wait, stopAt - clock())));
+    }
+    c.close();
+  }
+  const runs = Array.from({ length: n }, () => client());
+  await sleep(measureFrom - clock());
+  measuring = true; loop.enable();
+  await sleep(stopAt - clock());
+  measuring = false; loop.disable();
+  await Promise.all(runs);
+  return { pl, seg, bytes, errors, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+}
+
+if (!isMainThread) {
+  parentPort.postMessage(await runWorker(workerData));
+} else {
+  const { values: a } = parseArgs({ options: { url: { type: 'string' }, n: { type: 'string', default: '100' }, duration: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, 'watch-pid': { type: 'string' } } });
+  const url = new URL(a.url);
+  if (!/^127\./.test(url.hostname)) { console.error('loopback only'); process.exit(2); }
+  const N = Number(a.n); const threads = Math.max(1, Math.min(N, Number(a.threads)));
+  const warmupMs = Number(a.warmup) * 1000; const durationMs = Number(a.duration) * 1000;
+  const startAt = performance.timeOrigin + now() + 300; // workers need a moment to start
+  const cpu1 = (pid, user) => { try { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + (user ? 0 : Number(f[12]))) / 100; } catch { return 0; } };
+  const cpu = (pids, user = false) => pids.split(',').reduce((t, p) => t + cpu1(p, user), 0); // --watch-pid A,B: summed
+  const pct = (arr, p) => { if (!arr.length) return null; const s = [...arr].sort((x, y) => x - y); return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] * 10) / 10; };
+  const shares = Array.from({ length: threads }, (_, i) => Math.floor(N / threads) + (i < N % threads ? 1 : 0));
+  const results = shares.map((n) => new Promise((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: { url: a.url, n, warmupMs, durationMs, startAt } });
+    w.once('message', resolve); w.once('error', reject);
+  }));
+  await sleep(startAt + warmupMs - (performance.timeOrigin + now()));
+  const pid = a['watch-pid']; const c0 = pid ? cpu(pid) : null; const u0 = pid ? cpu(pid, true) : null; const self0 = process.cpuUsage(); const t0 = now();
+  await sleep(durationMs);
+  const c1 = pid ? cpu(pid) : null; const u1 = pid ? cpu(pid, true) : null; const secs = (now() - t0) / 1000; const self1 = process.cpuUsage(self0);
+  const parts = await Promise.all(results);
+  const pl = parts.flatMap((p) => p.pl); const seg = parts.flatMap((p) => p.seg);
+  const bytes = parts.reduce((t, p) => t + p.bytes, 0); const errors = parts.reduce((t, p) => t + p.errors, 0);
+  const cpuSec = c0 !== null && c1 !== null ? c1 - c0 : null;
+  const clientSec = (self1.user + self1.system) / 1e6;
+  const rd = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+  console.log(JSON.stringify({ url: a.url, n: N, threads, windowSec: Math.round(secs), playlists: pl.length, segments: seg.length, errors,
+    playlistMs: { p50: pct(pl, 50), p99: pct(pl, 99) }, segmentMs: { p50: pct(seg, 50), p99: pct(seg, 99) },
+    mbit: Math.round((bytes * 8) / secs / 1e6), clientCpuPct: rd((clientSec / secs) * 100, 1), clientCpuSecPerGB: bytes ? rd(clientSec / (bytes / 1e9)) : null,
+    clientLoopDelayMs: { p99: rd(Math.max(...parts.map((p) => p.loopP99)), 1), max: rd(Math.max(...parts.map((p) => p.loopMax)), 1) },
+    serverCpuPct: cpuSec === null ? null : rd((cpuSec / secs) * 100, 1),
+    serverCpuSecPerGB: cpuSec === null || !bytes ? null : rd(cpuSec / (bytes / 1e9)),
+    serverUserSecPerGB: u0 === null || u1 === null || !bytes ? null : rd((u1 - u0) / (bytes / 1e9)) }));
+}

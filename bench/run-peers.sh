@@ -34,7 +34,7 @@
 #   No RTSP peer: MediaMTX is not packaged in Debian or npm, live555 (livemedia-utils) is not in
 #   Debian main, and gst-rtsp-server ships no server binary.
 # --scenario hls: N clients polling the playlist and fetching each new segment once, like hls.js
-#   (bench/hls-poll.mjs, keep-alive): streamgate's HLS from memory (sg-hls) beside nginx serving
+#   (bench/hls-poll.mjs: worker threads of kept-alive clients, its own CPU and loop delay reported): streamgate's HLS from memory (sg-hls) beside nginx serving
 #   nginx-rtmp's HLS files with sendfile (nginx-hls) and without (nginx-hls-copy: every byte copied
 #   from user space into the socket, as Node, which has no sendfile, must); default N 200,1000. CPU of the server's process
 #   group per GB served, playlist and segment response p50/p99. Results DATE-peers-hls*.md/json.
@@ -452,7 +452,7 @@ run_hls_peer() {
         node -e 'const fs=require("fs"),[f,peer,round]=process.argv.slice(1);
           const d=Object.assign(JSON.parse(fs.readFileSync(f+".tmp")),{peer,round:+round,loadavg:require("os").loadavg()[0]});
           fs.writeFileSync(f,JSON.stringify(d)); fs.unlinkSync(f+".tmp");
-          console.error(`  ${peer} N=${d.n} r${round}: cpu ${d.serverCpuPct}% ${d.serverCpuSecPerGB} s/GB | ${d.mbit} Mbit/s | playlist p50/p99 ${d.playlistMs.p50}/${d.playlistMs.p99} ms | segment ${d.segmentMs.p50}/${d.segmentMs.p99} ms | errors ${d.errors} | client ${d.clientCpuPct}%`)' "$json" "$name" "$round"
+          console.error(`  ${peer} N=${d.n} r${round}: cpu ${d.serverCpuPct}% ${d.serverCpuSecPerGB} s/GB | ${d.mbit} Mbit/s | playlist p50/p99 ${d.playlistMs.p50}/${d.playlistMs.p99} ms | segment ${d.segmentMs.p50}/${d.segmentMs.p99} ms | errors ${d.errors} | client ${d.clientCpuPct}% loop p99 ${d.clientLoopDelayMs?.p99} ms | load ${d.loadavg.toFixed(2)}`)' "$json" "$name" "$round"
       else
         log "$name N=$n: poll gave no result: $(tail -2 "$run/poll-n$n.err" | tr '\n' ' ')"
       fi

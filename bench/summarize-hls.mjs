@@ -27,7 +27,8 @@ for (const n of ns) for (const peer of peers) {
     playlistMs: { p50: rd(median(R.map((r) => r.playlistMs.p50)), 1), p99: rd(median(R.map((r) => r.playlistMs.p99)), 1), p99Max: rd(max(R.map((r) => r.playlistMs.p99)), 1) },
     segmentMs: { p50: rd(median(R.map((r) => r.segmentMs.p50)), 1), p99: rd(median(R.map((r) => r.segmentMs.p99)), 1) },
     errors: R.reduce((a, r) => a + r.errors, 0), playlists: R.reduce((a, r) => a + r.playlists, 0), segments: R.reduce((a, r) => a + r.segments, 0),
-    clientCpuPct: rd(median(R.map((r) => r.clientCpuPct)), 1), loadavg: rd(median(R.map((r) => r.loadavg)), 1) });
+    clientCpuPct: rd(median(R.map((r) => r.clientCpuPct)), 1), clientCpuSecPerGB: rd(median(R.map((r) => r.clientCpuSecPerGB))),
+    clientLoopDelayP99Ms: rd(max(R.map((r) => r.clientLoopDelayMs?.p99)), 1), loadavg: rd(median(R.map((r) => r.loadavg)), 1) });
 }
 const ratios = {};
 for (const n of ns) {
@@ -42,9 +43,9 @@ fs.writeFileSync(A.json, JSON.stringify({ tool: 'bench/run-peers.sh --scenario h
 const f = (x) => (x === null || x === undefined ? '–' : String(x));
 const L = [`# HLS polling side by side — ${new Date().toISOString().slice(0, 10)}`, '',
   `Machine: ${machine.cores} cores (${machine.cpu}). Run: ${meta.rounds} rounds, warmup ${meta.warmupSec} s, window ${meta.durationSec} s; wall ${meta.wallSec} s.${meta.label ? ` Label: ${meta.label}.` : ''}`,
-  'Clients: bench/hls-poll.mjs (playlist every target duration / 2, each new segment once, keep-alive). CPU = the server\'s process group per GB served. sg-hls: streamgate\'s HLS from memory; nginx-hls: nginx-rtmp writes the files, nginx serves them with sendfile. Median (min) over rounds.', '',
-  '| N | peer | CPU s/GB | user s/GB | CPU % of a core | Mbit/s | playlist p50 / p99 ms (worst p99) | segment p50 / p99 ms | requests (errors) | client CPU % | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|'];
-for (const s of summary) L.push(`| ${s.n} | ${s.peer} | ${f(s.cpuSecPerGB.median)} (${f(s.cpuSecPerGB.min)}) | ${f(s.userSecPerGB.median)} | ${f(s.cpuPct.median)} | ${f(s.mbit.median)} | ${f(s.playlistMs.p50)} / ${f(s.playlistMs.p99)} (${f(s.playlistMs.p99Max)}) | ${f(s.segmentMs.p50)} / ${f(s.segmentMs.p99)} | ${s.playlists + s.segments} (${s.errors}) | ${f(s.clientCpuPct)} | ${f(s.loadavg)} |`);
+  'Clients: bench/hls-poll.mjs (worker threads of kept-alive clients polling like hls.js: playlist again one target duration after a change, half of one after none; each new segment once). CPU = the server\'s process group per GB served. sg-hls: streamgate\'s HLS from memory; nginx-hls: nginx-rtmp writes the files, nginx serves them with sendfile (nginx-hls-copy: sendfile off). Median (min) over rounds. Client: the poller\'s own CPU (all threads) and the worst p99 of its event-loop delay (a floor under every response time it reports). Load avg: 1-minute load at the end of each run, median.', '',
+  '| N | peer | CPU s/GB | user s/GB | CPU % of a core | Mbit/s | playlist p50 / p99 ms (worst p99) | segment p50 / p99 ms | requests (errors) | client CPU % (s/GB) | client loop p99 ms | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|---|'];
+for (const s of summary) L.push(`| ${s.n} | ${s.peer} | ${f(s.cpuSecPerGB.median)} (${f(s.cpuSecPerGB.min)}) | ${f(s.userSecPerGB.median)} | ${f(s.cpuPct.median)} | ${f(s.mbit.median)} | ${f(s.playlistMs.p50)} / ${f(s.playlistMs.p99)} (${f(s.playlistMs.p99Max)}) | ${f(s.segmentMs.p50)} / ${f(s.segmentMs.p99)} | ${s.playlists + s.segments} (${s.errors}) | ${f(s.clientCpuPct)} (${f(s.clientCpuSecPerGB)}) | ${f(s.clientLoopDelayP99Ms)} | ${f(s.loadavg)} |`);
 L.push('', '## CPU s/GB ratios (row ÷ column): of the minimums (of the medians)', '');
 for (const n of ns) for (const [a, row] of Object.entries(ratios[n])) for (const [b, r] of Object.entries(row)) L.push(`- N=${n}: ${a} ÷ ${b} = ${r.ofMin} (${r.ofMedian})`);
 if (skipped.length) L.push('', '## Skipped', '', ...skipped.map((s) => `- ${s.peer}${s.n ? ` N=${s.n}` : ''} round ${s.round}: ${s.skipped}`));
