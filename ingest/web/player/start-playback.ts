@@ -12,10 +12,13 @@ export interface PlaybackEvents {
   error(text: string, retrying: boolean): void;
 }
 
-/** The URLs of one stream on this origin. */
+/**
+ * The URLs of one stream on this origin. mpegts.js reads Enhanced FLV Opus, so its HTTP-FLV request
+ * announces it (`fourCcList=Opus`); without that the server leaves Opus out for classic players.
+ */
 export function streamUrls(app: string, stream: string): { flv: string; hls: string } {
   const base = `/${encodeURIComponent(app)}/${encodeURIComponent(stream)}`;
-  return { flv: `${base}.flv`, hls: `${base}/index.m3u8` };
+  return { flv: `${base}.flv?fourCcList=Opus`, hls: `${base}/index.m3u8` };
 }
 
 /**

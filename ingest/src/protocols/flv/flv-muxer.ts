@@ -88,25 +88,45 @@ function join(parts: readonly Uint8Array[], length: number): Buffer {
   return Buffer.concat(parts, length);
 }
 
+/** An Opus frame, which only a reader that announced Enhanced FLV Opus is sent. */
+function isOpus(frame: MediaFrame): boolean {
+  return (frame.kind === 'audio' || frame.kind === 'audio-config') && frame.codec === 'opus';
+}
+
+/** What a shared batch encodes to: its bytes, the time after them, and whether Opus was left out. */
+interface SharedBatchOut {
+  readonly bytes: Buffer;
+  readonly end: number;
+  readonly omittedOpus: boolean;
+}
+
 /**
  * The FLV bytes of hub batches that many readers receive alike (the stream's batch of a tick,
  * handed as the same array to every reader in step): joined once per batch, then shared by
  * identity, one comparison per reader. Config and metadata tags in a batch take the time of the
  * media before them, so the cache also holds the time the batch started from (the same for all
- * readers in step: they have all been sent the same frames).
+ * readers in step: they have all been sent the same frames). Readers that do not read Opus share
+ * one made with `opus` false (Opus frames left out).
  */
 export class SharedFlvBatches {
   private batch: readonly MediaFrame[] | undefined;
   private start = 0;
-  private out: { readonly bytes: Buffer; readonly end: number } = { bytes: Buffer.alloc(0), end: 0 };
+  private out: SharedBatchOut = { bytes: Buffer.alloc(0), end: 0, omittedOpus: false };
+
+  constructor(readonly opus = true) {}
 
   /** The bytes of `frames` for a reader whose last tag was at `start` ms, and the time after them. */
-  encode(frames: readonly MediaFrame[], start: number): { readonly bytes: Buffer; readonly end: number } {
+  encode(frames: readonly MediaFrame[], start: number): SharedBatchOut {
     if (frames !== this.batch || start !== this.start) {
       const parts: Uint8Array[] = [];
       let length = 0;
       let at = start;
+      let omittedOpus = false;
       for (const f of frames) {
+        if (!this.opus && isOpus(f)) {
+          omittedOpus = true;
+          continue;
+        }
         const tag = flvTag(f, at);
         if (tag === undefined) continue;
         if (f.kind === 'video' || f.kind === 'audio') at = Math.max(0, Math.round(f.dts));
@@ -115,7 +135,7 @@ export class SharedFlvBatches {
       }
       this.batch = frames;
       this.start = start;
-      this.out = { bytes: length === 0 ? Buffer.alloc(0) : join(parts, length), end: at };
+      this.out = { bytes: length === 0 ? Buffer.alloc(0) : join(parts, length), end: at, omittedOpus };
     }
     return this.out;
   }
@@ -134,13 +154,20 @@ function flvTag(frame: MediaFrame, at: number): Uint8Array | undefined {
  * RTMP players get it), so a reader's tags are byte for byte every other reader's: whole tags of
  * audio and video are made once per frame, and a batch shared by the readers in step is joined
  * once for all of them (SharedFlvBatches). Config and metadata frames take the time of the last
- * audio or video tag written (0 before the first).
+ * audio or video tag written (0 before the first). With `opus` false (a reader that did not
+ * announce Enhanced FLV Opus) Opus frames are left out and `omittedAudio` says so; when the first
+ * batch left Opus out and had no other audio, the header announces video only.
  */
 export class FlvMuxer {
   private started = false;
   private last = 0;
+  /** An audio codec this reader was not sent ('opus'), once one was left out. */
+  omittedAudio: 'opus' | undefined;
 
-  constructor(private readonly tracks: FlvTracks = { audio: true, video: true }) {}
+  constructor(
+    private readonly tracks: FlvTracks = { audio: true, video: true },
+    readonly opus = true,
+  ) {}
 
   /** The bytes for `frame`; see the class comment. */
   push(frame: MediaFrame): Uint8Array {
@@ -153,25 +180,33 @@ export class FlvMuxer {
    * very same Buffer.
    */
   batch(frames: readonly MediaFrame[], shared?: SharedFlvBatches): Buffer {
-    if (shared !== undefined && this.started) {
+    if (shared !== undefined && this.started && shared.opus === this.opus) {
       const out = shared.encode(frames, this.last);
       this.last = out.end;
+      if (out.omittedOpus) this.omittedAudio = 'opus';
       return out.bytes;
     }
     const parts: Uint8Array[] = [];
     let length = 0;
+    let audio = false;
     for (const f of frames) {
+      if (!this.opus && isOpus(f)) {
+        this.omittedAudio = 'opus';
+        continue;
+      }
       const tag = flvTag(f, this.last);
       if (tag === undefined) continue;
       if (f.kind === 'video' || f.kind === 'audio') this.last = Math.max(0, Math.round(f.dts));
-      if (!this.started) {
-        this.started = true;
-        const header = encodeFlvHeader(this.tracks);
-        parts.push(header);
-        length += header.byteLength;
-      }
+      if (f.kind === 'audio' || f.kind === 'audio-config') audio = true;
       parts.push(tag);
       length += tag.byteLength;
+    }
+    if (!this.started && length > 0) {
+      this.started = true;
+      // A player waits for every track the header announces: not for an audio track it will never get.
+      const header = encodeFlvHeader(this.omittedAudio !== undefined && !audio ? { ...this.tracks, audio: false } : this.tracks);
+      parts.unshift(header);
+      length += header.byteLength;
     }
     return length === 0 ? Buffer.alloc(0) : join(parts, length);
   }

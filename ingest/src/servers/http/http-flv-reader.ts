@@ -12,21 +12,31 @@ import type { ConnectionEntry } from '../connection-registry.js';
 
 /**
  * The stream batches of the tick, joined once for every HTTP-FLV reader in step (the hub hands them
- * all the same array; see SharedFlvBatches), and their chunked form, framed once for them all.
+ * all the same array; see SharedFlvBatches), and their chunked form, framed once for them all: one
+ * of each for the readers that read Opus and one for those that do not.
  */
-const sharedBatches = new SharedFlvBatches();
-let lastBody: Buffer | undefined;
-let lastChunk: Buffer = Buffer.alloc(0);
+class SharedHttpFlv {
+  readonly batches: SharedFlvBatches;
+  private lastBody: Buffer | undefined;
+  private lastChunk: Buffer = Buffer.alloc(0);
 
-/** `body` as one chunk of a chunked response, framed once per distinct body. */
-function sharedChunk(body: Buffer): Buffer {
-  if (body !== lastBody) {
-    const chunk = encodeHttpChunk(body);
-    lastChunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    lastBody = body;
+  constructor(opus: boolean) {
+    this.batches = new SharedFlvBatches(opus);
   }
-  return lastChunk;
+
+  /** `body` as one chunk of a chunked response, framed once per distinct body. */
+  chunk(body: Buffer): Buffer {
+    if (body !== this.lastBody) {
+      const chunk = encodeHttpChunk(body);
+      this.lastChunk = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      this.lastBody = body;
+    }
+    return this.lastChunk;
+  }
 }
+
+const sharedWithOpus = new SharedHttpFlv(true);
+const sharedWithoutOpus = new SharedHttpFlv(false);
 
 /** What one HTTP-FLV response needs. */
 export interface HttpFlvReaderDeps {
@@ -41,6 +51,8 @@ export interface HttpFlvRequest {
   /** HTTP/1.1 gets a chunked body; HTTP/1.0 a body delimited by the connection's close. */
   readonly version: '1.0' | '1.1';
   readonly head: boolean;
+  /** The request announced Enhanced FLV Opus (httpFlvReadsOpus); otherwise Opus audio is left out. */
+  readonly opus: boolean;
 }
 
 /**
@@ -77,7 +89,9 @@ export function serveHttpFlv(
   entry.stream = rest.join('/');
   // Written at once, the FLV header must not wait for Nagle behind the first tag.
   socket.setNoDelay(true);
-  const muxer = new FlvMuxer();
+  const muxer = new FlvMuxer(undefined, request.opus);
+  const shared = request.opus ? sharedWithOpus : sharedWithoutOpus;
+  let omissionLogged = false;
   const log = deps.log.child({ conn: entry.id, protocol: 'http-flv', path: request.path });
   let sub: Subscription | undefined;
   let ended = false;
@@ -96,13 +110,21 @@ export function serveHttpFlv(
     id: entry.id,
     protocol: 'http-flv',
     onPublish: () => undefined,
-    write: (frames, shared) => {
+    write: (frames, inStep) => {
       if (ended || socket.destroyed) return true;
       // In step, every reader gets the same Buffer (one join and one chunk framing per tick for
       // all of them, as RTMP does); catching up, the tags are shared and only the join is its own.
-      const body = muxer.batch(frames, shared ? sharedBatches : undefined);
+      const body = muxer.batch(frames, inStep ? shared.batches : undefined);
+      if (muxer.omittedAudio !== undefined && !omissionLogged) {
+        omissionLogged = true;
+        log.info('http-flv.play-audio-omitted', {
+          path: request.path,
+          codec: muxer.omittedAudio,
+          reason: 'the request did not announce Opus (no fourCcList=Opus in its query): it gets the video only',
+        });
+      }
       if (body.byteLength === 0) return !socket.writableNeedDrain;
-      return write(!chunked ? body : shared ? sharedChunk(body) : encodeHttpChunk(body));
+      return write(!chunked ? body : inStep ? shared.chunk(body) : encodeHttpChunk(body));
     },
     // One FLV file per publish: the response ends with the publisher, the player reconnects.
     onUnpublish: () => finish('unpublished'),

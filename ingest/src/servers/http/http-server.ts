@@ -6,6 +6,7 @@ import { browserOrigin } from '#ingest/protocols/http/browser-origin.js';
 import { CORS_HEADERS } from '#ingest/protocols/http/cors-headers.js';
 import { encodeHttpResponseHead } from '#ingest/protocols/http/encode-http-response-head.js';
 import { httpErrorStatus } from '#ingest/protocols/http/http-error-status.js';
+import { httpFlvReadsOpus } from '#ingest/protocols/http/http-flv-reads-opus.js';
 import { HttpRequestParser, headerValue, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ROUTE_METHODS, routeHttpRequest, type HttpRoute } from '#ingest/protocols/http/http-route.js';
@@ -521,7 +522,7 @@ class HttpConnection {
         const direct = new DirectSocketWriter(this.socket);
         serveHttpFlv(
           this.socket,
-          { path, version: request.version, head: request.method === 'HEAD' },
+          { path, version: request.version, head: request.method === 'HEAD', opus: httpFlvReadsOpus(request.query) },
           this.entry,
           { hub: ctx.hub, log: ctx.log, metrics: metrics.ingest },
           (bytes) => this.writeMedia(direct, bytes),

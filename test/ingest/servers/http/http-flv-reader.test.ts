@@ -1,7 +1,9 @@
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
-import { silentLogger } from '#domain/logger.js';
+import { createLogger, silentLogger } from '#domain/logger.js';
+import { buildOpusHead } from '#ingest/media/opus-head.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import type { ConnectionEntry } from '#ingest/servers/connection-registry.js';
 import { serveHttpFlv } from '#ingest/servers/http/http-flv-reader.js';
@@ -44,7 +46,7 @@ describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
   it('writes a chunked FLV response whose tags are every frame pushed, then ends with the publisher', async () => {
     const { hub, publication, entry, socket } = setup(10_000, 8 << 20);
     const written: Uint8Array[] = [];
-    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false }, entry, { hub, log: silentLogger }, (b) => (written.push(b), true));
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false, opus: true }, entry, { hub, log: silentLogger }, (b) => (written.push(b), true));
     const frames = syntheticFrames();
     for (const f of frames) publication.push(f);
     await sleep(10);
@@ -69,7 +71,7 @@ describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
     for (const w of writes) {
       const other = new Socket();
       other.on('error', () => undefined);
-      serveHttpFlv(other, { path: 'live/s', version: '1.1', head: false }, { ...entry }, { hub, log: silentLogger }, (b) => (w.push(b), true));
+      serveHttpFlv(other, { path: 'live/s', version: '1.1', head: false, opus: true }, { ...entry }, { hub, log: silentLogger }, (b) => (w.push(b), true));
     }
     await sleep(20); // both catch up from the GOP cache and join the stream's batches
     const before = writes.map((w) => w.length);
@@ -87,7 +89,7 @@ describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
     const { hub, publication, entry, socket } = setup();
     const written: Uint8Array[] = [];
     let full = true;
-    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false }, entry, { hub, log: silentLogger }, (b) => (written.push(b), !full));
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false, opus: true }, entry, { hub, log: silentLogger }, (b) => (written.push(b), !full));
     const frames = syntheticFrames().filter((f) => f.kind !== 'audio');
     publication.push(frames[0]!);
     publication.push(frames[1]!);
@@ -104,7 +106,7 @@ describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
 
   it('disconnects a reader blocked past the deadline and counts it as a slow reader', async () => {
     const { hub, publication, entry, socket, metrics } = setup(100);
-    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false }, entry, { hub, log: silentLogger, metrics: metrics.ingest }, () => false);
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false, opus: true }, entry, { hub, log: silentLogger, metrics: metrics.ingest }, () => false);
     const frames = syntheticFrames();
     let i = 0;
     const until = Date.now() + 2000;
@@ -117,10 +119,41 @@ describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
     expect(hub.streamInfo('live/s')!.readers).toBe(0);
   });
 
+  it('leaves Opus out for a reader that did not announce it (video only in the header flags) and logs it once; a reader that did gets it', async () => {
+    const { hub, publication, entry } = setup(10_000, 8 << 20);
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('info', (line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+    const video = syntheticFrames().filter((f) => f.kind === 'video' || f.kind === 'video-config');
+    const opus: MediaFrame[] = [{ kind: 'audio-config', codec: 'opus', record: buildOpusHead(2), sampleRate: 48000, channels: 2 }];
+    for (const f of video) {
+      publication.push(f);
+      if (f.kind === 'video') opus.push({ kind: 'audio', codec: 'opus', dts: f.dts, data: Uint8Array.of(0xfc, 1, 2, 3) });
+    }
+    for (const f of opus) publication.push(f);
+    const written: Uint8Array[][] = [[], []];
+    for (const [i, reads] of [false, true].entries()) {
+      const socket = new Socket();
+      socket.on('error', () => undefined);
+      serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false, opus: reads }, { ...entry, id: `c${i}` }, { hub, log }, (b) => (written[i]!.push(b), true));
+    }
+    await sleep(10);
+    for (const f of opus.slice(1, 4)) if (f.kind === 'audio') publication.push({ ...f, dts: f.dts + 100_000 });
+    await sleep(10);
+    publication.end();
+    const [classic, enhanced] = written.map((w) => readFlv(flvBody(w)));
+    expect(classic!.tags.filter((t) => t.tagType === 8)).toHaveLength(0);
+    expect(classic!.flags).toBe(0x01);
+    expect(classic!.tags.filter((t) => t.tagType === 9).length).toBeGreaterThan(0);
+    expect(enhanced!.tags.filter((t) => t.tagType === 8).length).toBeGreaterThan(0);
+    expect(enhanced!.flags).toBe(0x05);
+    const omitted = lines.filter((l) => l.event === 'http-flv.play-audio-omitted');
+    expect(omitted).toEqual([expect.objectContaining({ conn: 'c0', path: 'live/s', codec: 'opus' })]);
+  });
+
   it('answers HEAD with the head alone and subscribes nothing', () => {
     const { hub, entry, socket } = setup();
     const written: Uint8Array[] = [];
-    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: true }, entry, { hub, log: silentLogger }, (b) => (written.push(b), true));
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: true, opus: true }, entry, { hub, log: silentLogger }, (b) => (written.push(b), true));
     expect(written).toHaveLength(1);
     expect(hub.streamInfo('live/s')!.readers).toBe(0);
   });
