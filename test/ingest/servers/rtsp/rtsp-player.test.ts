@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
-import type { AudioConfig, MediaFrame, VideoConfig } from '#ingest/media/media-frame.js';
+import type { AudioConfig, AudioFrame, MediaFrame, VideoConfig, VideoFrame } from '#ingest/media/media-frame.js';
 import { RtspPlayStreams } from '#ingest/servers/rtsp/rtsp-play-streams.js';
 import { outgoingTracks, RtspPlayer } from '#ingest/servers/rtsp/rtsp-player.js';
 import { syntheticFrames } from '#test/ingest/protocols/flv/synthetic-av.js';
@@ -79,5 +79,95 @@ describe('RtspPlayer (RTSP players of one stream share its RTP packets)', () => 
     // the later player starts at the GOP's keyframe: a run of the first player's packets
     expect(seqs1.slice(seqs1.indexOf(v2[0]![1]), seqs1.indexOf(v2[0]![1]) + v2.length)).toEqual(v2.map(([, seq]) => seq));
     expect(later.p.trackStates().find((t) => t.index === s.specs[0]!.index)!.seq).toBe(v2[0]![1]);
+  });
+
+  describe('PLAY after PAUSE on the shared RTP stream (driven by hand as the hub does: no sockets, no timers)', () => {
+    afterEach(() => vi.useRealTimers());
+
+    /** A TCP player fed by hand; keeps only the [channel, sequence number] of each RTP packet it was written. */
+    function handPlayer(id: string, stream: ReturnType<RtspPlayStreams['acquire']>, specs: ReturnType<typeof outgoingTracks>) {
+      const seqs = new Map<number, number[]>();
+      const p = new RtspPlayer(
+        id,
+        {
+          writeTcp: (chunks) => {
+            const all = Buffer.concat(chunks as Buffer[]);
+            for (let o = 0; o + 4 <= all.length; ) {
+              const len = all.readUInt16BE(o + 2);
+              const channel = all[o + 1]!;
+              // RTCP (odd channels) carries no sequence number of its own.
+              if (channel % 2 === 0) (seqs.get(channel) ?? seqs.set(channel, []).get(channel)!).push(all.readUInt16BE(o + 4 + 2));
+              o += 4 + len;
+            }
+            return true;
+          },
+          tcpNeedsDrain: () => false,
+          onFirstFrame: () => undefined,
+          onEnd: () => undefined,
+          onUnpublish: () => undefined,
+        },
+        stream,
+      );
+      specs.forEach((spec, i) => p.addTrack(spec, { kind: 'tcp', rtpChannel: 2 * i, rtcpChannel: 2 * i + 1 }));
+      return { p, seqs };
+    }
+
+    it('a resumed player keeps every track past 32768 packets (16-bit wrap of its skip mark) and when a sender report falls due', () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(1_000_000);
+      const frames = syntheticFrames();
+      const configs = frames.filter((f): f is VideoConfig | AudioConfig => f.kind === 'video-config' || f.kind === 'audio-config');
+      const specs = outgoingTracks(configs);
+      expect(specs.map((t) => t.kind)).toEqual(['video', 'audio']);
+      const streams = new RtspPlayStreams();
+      const stream = streams.acquire('live/s');
+      // A and B play the same tracks on the same channels: one shape, so B takes the bytes A's tick built.
+      const [a, b] = [handPlayer('a', stream, specs), handPlayer('b', stream, specs)];
+      const audio = frames.find((f): f is AudioFrame => f.kind === 'audio')!;
+      // One video frame of about 70 KB: 51 FU-A packets, so 32768 packets pass in ~650 frames.
+      const nal = new Uint8Array(4 + 70_000);
+      new DataView(nal.buffer).setUint32(0, 70_000);
+      nal[4] = 0x41;
+      let ms = 0;
+      const tick = (): MediaFrame[] => {
+        ms += 40;
+        const v: VideoFrame = { kind: 'video', codec: 'h264', dts: ms, pts: ms, keyframe: false, data: nal };
+        return [v, { ...audio, dts: ms }];
+      };
+      const live = (batch: MediaFrame[]): void => {
+        // The hub's shared batch of a tick, to each caught-up reader in turn.
+        a.p.write(batch, true);
+        b.p.write(batch, true);
+      };
+      const keyframe: VideoFrame = { kind: 'video', codec: 'h264', dts: 0, pts: 0, keyframe: true, data: nal };
+      const gop: MediaFrame[] = [...configs, keyframe];
+      // First PLAY: both catch up from the GOP cache (their own batches: sender reports go out), then live.
+      a.p.write(gop, false);
+      b.p.write(gop, false);
+      for (let i = 0; i < 5; i++) {
+        const batch = tick();
+        gop.push(...batch);
+        live(batch);
+      }
+      // PAUSE, then PLAY at once: B's new subscription replays the GOP it already has (all skipped).
+      b.p.prepareResume();
+      b.p.write(gop, false);
+      const videoBefore = b.seqs.get(0)!.length;
+      // Live again, in step with A, for more than half the 16-bit sequence space.
+      while (b.seqs.get(0)!.length - videoBefore < 33_000) live(tick());
+      // A sender report falls due: this tick is B's own encoding, not the shared bytes.
+      vi.setSystemTime(1_000_000 + 6000);
+      const [videoMark, audioMark, aMark] = [b.seqs.get(0)!.length, b.seqs.get(2)!.length, a.seqs.get(0)!.length];
+      live(tick());
+      expect(b.seqs.get(0)!.length - videoMark).toBe(a.seqs.get(0)!.length - aMark);
+      expect(b.seqs.get(0)!.length - videoMark).toBeGreaterThan(40);
+      expect(b.seqs.get(2)!.length - audioMark).toBe(1);
+      // B's sequence numbers rise by one along the whole run on both tracks, the pause included.
+      for (const channel of [0, 2]) {
+        const seq = b.seqs.get(channel)!;
+        for (let i = 1; i < seq.length; i++) if (seq[i] !== ((seq[i - 1]! + 1) & 0xffff)) expect([channel, i, seq[i - 1], seq[i]]).toBe('one more');
+      }
+      expect(b.seqs.get(0)!).toEqual(a.seqs.get(0)!);
+    });
   });
 });
