@@ -38,11 +38,12 @@ function fourcc(body: Uint8Array, pos: number): string {
   return String.fromCharCode(body[pos], body[pos + 1], body[pos + 2], body[pos + 3]);
 }
 
-/** How a decoded frame keeps its media bytes: a copy, or a view of a body it may own. */
-type Keep = (data: Uint8Array) => Uint8Array;
-const copy: Keep = (data) => new Uint8Array(data);
+/** How a decoded frame keeps its media bytes (`data` from `start` on): a copy, or a view of a body it may own. */
+type Keep = (data: Uint8Array, start: number) => Uint8Array;
+const copy: Keep = (data, start) => new Uint8Array(data.subarray(start));
 // A plain Uint8Array view even of a Buffer: frames look the same whichever way they were made.
-const view: Keep = (data) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+// Made straight from the body (no subarray first): one object per frame.
+const view: Keep = (data, start) => new Uint8Array(data.buffer, data.byteOffset + start, data.byteLength - start);
 
 function decodeVideo(dts: number, body: Uint8Array, keep: Keep): MediaFrame | undefined {
   if (body.length < 1) throw badVideo('empty video tag');
@@ -57,6 +58,7 @@ function decodeVideo(dts: number, body: Uint8Array, keep: Keep): MediaFrame | un
   const codec: VideoCodec = codecId === 7 ? 'h264' : 'h265';
   if (body.length < 5) throw badVideo(`AVC video tag of ${body.length} bytes, need 5`);
   const packetType = body[1];
+  if (packetType === 1) return { kind: 'video', codec, dts, pts: dts + si24(body, 2), keyframe: frameType === 1, data: keep(body, 5) };
   const data = body.subarray(5);
   if (packetType === 0) {
     if (data.length === 0) throw badVideo('empty decoder configuration record');
@@ -64,8 +66,7 @@ function decodeVideo(dts: number, body: Uint8Array, keep: Keep): MediaFrame | un
     return { kind: 'video-config', codec, record: Uint8Array.from(data), ...size };
   }
   if (packetType === 2) return undefined; // end of sequence
-  if (packetType !== 1) throw badVideo(`unknown AVC packet type ${packetType}`);
-  return { kind: 'video', codec, dts, pts: dts + si24(body, 2), keyframe: frameType === 1, data: keep(data) };
+  throw badVideo(`unknown AVC packet type ${packetType}`);
 }
 
 function decodeEnhancedVideo(dts: number, body: Uint8Array, keep: Keep): MediaFrame | undefined {
@@ -91,7 +92,7 @@ function decodeEnhancedVideo(dts: number, body: Uint8Array, keep: Keep): MediaFr
     cts = si24(rest, 0);
     data = rest.subarray(3);
   }
-  return { kind: 'video', codec, dts, pts: dts + cts, keyframe: frameType === 1, data: keep(data) };
+  return { kind: 'video', codec, dts, pts: dts + cts, keyframe: frameType === 1, data: keep(data, 0) };
 }
 
 function decodeAudio(dts: number, body: Uint8Array, keep: Keep): MediaFrame | undefined {
@@ -99,13 +100,12 @@ function decodeAudio(dts: number, body: Uint8Array, keep: Keep): MediaFrame | un
   const soundFormat = body[0] >> 4;
   if (soundFormat === 10) {
     if (body.length < 2) throw badAudio('AAC audio tag without packet type');
-    const data = body.subarray(2);
-    if (body[1] === 0) return aacConfig(data);
-    if (body[1] !== 1) throw badAudio(`unknown AAC packet type ${body[1]}`);
-    return { kind: 'audio', codec: 'aac', dts, data: keep(data) };
+    if (body[1] === 1) return { kind: 'audio', codec: 'aac', dts, data: keep(body, 2) };
+    if (body[1] === 0) return aacConfig(body.subarray(2));
+    throw badAudio(`unknown AAC packet type ${body[1]}`);
   }
   if (soundFormat === 2 || soundFormat === 14) {
-    return { kind: 'audio', codec: 'mp3', dts, data: keep(body.subarray(1)) };
+    return { kind: 'audio', codec: 'mp3', dts, data: keep(body, 1) };
   }
   if (soundFormat === 9) {
     if (body.length < 5) throw badAudio(`enhanced audio tag of ${body.length} bytes, need 5`);
@@ -122,7 +122,7 @@ function decodeAudio(dts: number, body: Uint8Array, keep: Keep): MediaFrame | un
       }
       return undefined;
     }
-    if (packetType === AUDIO_CODED_FRAMES) return { kind: 'audio', codec, dts, data: keep(data) };
+    if (packetType === AUDIO_CODED_FRAMES) return { kind: 'audio', codec, dts, data: keep(data, 0) };
     return undefined;
   }
   return undefined;
@@ -193,33 +193,30 @@ function fourccBytes(code: string): number[] {
 export function encodeFlvPayloadParts(frame: MediaFrame): FlvPayloadParts {
   switch (frame.kind) {
     case 'video-config':
-      if (frame.codec === 'h264') return { tagType: 9, ...parts([0x17, 0, 0, 0, 0], frame.record) };
-      return {
-        tagType: 9,
-        ...parts([0x80 | (1 << 4) | VIDEO_SEQUENCE_START, ...fourccBytes(VIDEO_FOURCC_OF[frame.codec])], frame.record),
-      };
+      if (frame.codec === 'h264') return parts(9, Uint8Array.of(0x17, 0, 0, 0, 0), frame.record);
+      return parts(9, Uint8Array.from([0x80 | (1 << 4) | VIDEO_SEQUENCE_START, ...fourccBytes(VIDEO_FOURCC_OF[frame.codec])]), frame.record);
     case 'video': {
       const frameType = frame.keyframe ? 1 : 2;
       const cts = Math.round(frame.pts) - Math.round(frame.dts);
+      if (frame.codec === 'h264') return parts(9, Uint8Array.of((frameType << 4) | 7, 1, cts >> 16, cts >> 8, cts), frame.data);
       const ct = [(cts >> 16) & 0xff, (cts >> 8) & 0xff, cts & 0xff];
-      if (frame.codec === 'h264') return { tagType: 9, ...parts([(frameType << 4) | 7, 1, ...ct], frame.data) };
       const fc = fourccBytes(VIDEO_FOURCC_OF[frame.codec]);
       if (frame.codec === 'h265' && cts !== 0) {
-        return { tagType: 9, ...parts([0x80 | (frameType << 4) | VIDEO_CODED_FRAMES, ...fc, ...ct], frame.data) };
+        return parts(9, Uint8Array.from([0x80 | (frameType << 4) | VIDEO_CODED_FRAMES, ...fc, ...ct]), frame.data);
       }
       const packetType = frame.codec === 'h265' ? VIDEO_CODED_FRAMES_X : VIDEO_CODED_FRAMES;
-      return { tagType: 9, ...parts([0x80 | (frameType << 4) | packetType, ...fc], frame.data) };
+      return parts(9, Uint8Array.from([0x80 | (frameType << 4) | packetType, ...fc]), frame.data);
     }
     case 'audio-config':
-      if (frame.codec === 'aac') return { tagType: 8, ...parts([0xaf, 0], frame.record) };
-      if (frame.codec === 'opus') return { tagType: 8, ...parts([0x90 | AUDIO_SEQUENCE_START, ...fourccBytes('Opus')], frame.record) };
+      if (frame.codec === 'aac') return parts(8, AAC_CONFIG_HEAD, frame.record);
+      if (frame.codec === 'opus') return parts(8, Uint8Array.from([0x90 | AUDIO_SEQUENCE_START, ...fourccBytes('Opus')]), frame.record);
       throw new ProtocolError('FLV_UNENCODABLE', `no FLV form for a ${frame.codec} audio config`);
     case 'audio':
-      if (frame.codec === 'aac') return { tagType: 8, ...parts([0xaf, 1], frame.data) };
-      if (frame.codec === 'mp3') return { tagType: 8, ...parts([0x2f], frame.data) };
-      return { tagType: 8, ...parts([0x90 | AUDIO_CODED_FRAMES, ...fourccBytes('Opus')], frame.data) };
+      if (frame.codec === 'aac') return parts(8, AAC_RAW_HEAD, frame.data);
+      if (frame.codec === 'mp3') return parts(8, MP3_HEAD, frame.data);
+      return parts(8, Uint8Array.from([0x90 | AUDIO_CODED_FRAMES, ...fourccBytes('Opus')]), frame.data);
     case 'metadata':
-      return { tagType: 18, head: NO_BYTES, data: encodeAmf0('onMetaData', AmfEcmaArray.from(frame.values)) };
+      return parts(18, NO_BYTES, encodeAmf0('onMetaData', AmfEcmaArray.from(frame.values)));
   }
 }
 
@@ -232,8 +229,14 @@ export interface FlvPayloadParts {
 
 const NO_BYTES = new Uint8Array(0);
 
-function parts(head: number[], data: Uint8Array): { head: Uint8Array; data: Uint8Array } {
-  return { head: Uint8Array.from(head), data };
+// Heads that never change are shared (callers only read them); the rest are built without
+// intermediate arrays: this runs for every frame a player format is produced for.
+const AAC_CONFIG_HEAD = Uint8Array.of(0xaf, 0);
+const AAC_RAW_HEAD = Uint8Array.of(0xaf, 1);
+const MP3_HEAD = Uint8Array.of(0x2f);
+
+function parts(tagType: FlvTagType, head: Uint8Array, data: Uint8Array): FlvPayloadParts {
+  return { tagType, head, data };
 }
 
 /** The FLV tag type and body of a frame as one array (see encodeFlvPayloadParts). */

@@ -33,6 +33,7 @@ interface ChunkStreamState {
 }
 
 const DEFAULT_CHUNK_SIZE = 128;
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Reassembles RTMP messages from a chunk stream (RTMP spec §5.3), sans-I/O: `push` any split of the
@@ -46,8 +47,11 @@ export class ChunkDecoder {
   private readonly limits: ChunkDecoderLimits;
   private readonly pending: PendingBytesAccount;
   private readonly streams = new Map<number, ChunkStreamState>();
-  private leftover: Buffer = Buffer.alloc(0);
-  private current: { csid: number; state: ChunkStreamState; chunkRemaining: number } | undefined;
+  private leftover: Buffer = NO_BYTES;
+  /** The chunk being read: its stream's state (undefined between chunks), id and bytes still to come. */
+  private current: ChunkStreamState | undefined;
+  private currentCsid = 0;
+  private chunkRemaining = 0;
   private inChunkSize = DEFAULT_CHUNK_SIZE;
   private cleared = false;
   /** Room a growing message buffer may take ahead of its chunk in this push (see reserve). */
@@ -86,7 +90,7 @@ export class ChunkDecoder {
     for (const state of this.streams.values()) this.dropPayload(state);
     this.streams.clear();
     this.current = undefined;
-    this.leftover = Buffer.alloc(0);
+    this.leftover = NO_BYTES;
   }
 
   /** Bytes of message buffers held for messages not complete yet. */
@@ -106,42 +110,37 @@ export class ChunkDecoder {
     this.bytesReceived += bytes.byteLength;
     this.readAllowance = bytes.byteLength;
     const buf = this.leftover.length > 0 ? Buffer.concat([this.leftover, bytes]) : toBuffer(bytes);
-    this.leftover = Buffer.alloc(0);
+    this.leftover = NO_BYTES;
     let pos = 0;
     for (;;) {
       if (this.cleared) return;
-      if (this.current === undefined) {
+      const state = this.current;
+      if (state === undefined) {
         const used = this.readHeader(buf, pos);
         if (used === 0) {
-          this.leftover = Buffer.from(buf.subarray(pos));
+          if (pos < buf.length) this.leftover = Buffer.from(buf.subarray(pos));
           return;
         }
         pos += used;
-        const started = this.currentChunk();
-        if (started !== undefined && started.state.length === 0) {
+        const started = this.current as ChunkStreamState | undefined;
+        if (started !== undefined && started.length === 0) {
           this.current = undefined;
-          this.complete(started.csid, started.state);
+          this.complete(this.currentCsid, started);
         }
         continue;
       }
-      const current = this.current;
-      const { state } = current;
-      const n = Math.min(current.chunkRemaining, buf.length - pos);
+      const n = Math.min(this.chunkRemaining, buf.length - pos);
       if (n > 0) {
         const payload = this.reserve(state, state.received + n, buf.length - pos - n);
         buf.copy(payload, state.received, pos, pos + n);
         pos += n;
         state.received += n;
-        current.chunkRemaining -= n;
+        this.chunkRemaining -= n;
       }
-      if (current.chunkRemaining > 0) return;
+      if (this.chunkRemaining > 0) return;
       this.current = undefined;
-      if (state.received === state.length) this.complete(current.csid, state);
+      if (state.received === state.length) this.complete(this.currentCsid, state);
     }
-  }
-
-  private currentChunk(): typeof this.current {
-    return this.current;
   }
 
   /** Parses one chunk header at `pos`; returns its size, or 0 when more bytes are needed. */
@@ -186,7 +185,7 @@ export class ChunkDecoder {
       }
       p += extendedBytes;
       if (s.received === 0 || s.received === s.length) this.startMessage(s, (s.timestamp + s.timestampField) >>> 0);
-      this.current = { csid, state: s, chunkRemaining: Math.min(this.inChunkSize, s.length - s.received) };
+      this.startChunk(csid, s, Math.min(this.inChunkSize, s.length - s.received));
       return p - pos;
     }
 
@@ -218,8 +217,14 @@ export class ChunkDecoder {
     state.timestampField = field;
     state.extended = extended;
     this.startMessage(state, fmt === 0 ? field : (state.timestamp + field) >>> 0);
-    this.current = { csid, state, chunkRemaining: Math.min(this.inChunkSize, length) };
+    this.startChunk(csid, state, Math.min(this.inChunkSize, length));
     return p - pos;
+  }
+
+  private startChunk(csid: number, state: ChunkStreamState, chunkRemaining: number): void {
+    this.current = state;
+    this.currentCsid = csid;
+    this.chunkRemaining = chunkRemaining;
   }
 
   private startMessage(state: ChunkStreamState, timestamp: number): void {
@@ -258,7 +263,8 @@ export class ChunkDecoder {
   }
 
   private complete(csid: number, state: ChunkStreamState): void {
-    const payload = state.payload === undefined ? Buffer.alloc(0) : state.payload.subarray(0, state.length);
+    const whole = state.payload;
+    const payload = whole === undefined ? NO_BYTES : whole.length === state.length ? whole : whole.subarray(0, state.length);
     this.dropPayload(state);
     const message: RtmpMessage = {
       chunkStreamId: csid,

@@ -84,6 +84,18 @@ export function encodeMessageChunks(msg: RtmpMessage, chunkSize: number, prefix?
   return out;
 }
 
+/** The type-3 header (and extended timestamp, when over 0xFFFFFF) of a chunk that continues a message. */
+function continuationHeader(csid: number, timestamp: number): Buffer {
+  const extended = timestamp >= 0xffffff;
+  const out = Buffer.alloc(basicHeaderSize(csid) + (extended ? 4 : 0));
+  const pos = writeBasicHeader(out, 0, 3, csid);
+  if (extended) out.writeUInt32BE(timestamp, pos);
+  return out;
+}
+
+/** Type-3 headers without extended timestamp, by chunk stream id (made on first use, never written to). */
+const TYPE3_HEADERS: Buffer[] = [];
+
 /**
  * Payloads shorter than this are copied into the chunks (one small buffer) rather than written as
  * views: a view costs a part in the vectored write, a copy of a few hundred bytes costs less.
@@ -92,8 +104,8 @@ const MIN_VIEWED_PAYLOAD = 1024;
 
 /**
  * The same bytes as {@link encodeMessageChunks}, as parts for one vectored write, without copying
- * the payload: the chunk headers (and the prefix) go in one small buffer, the payload between them
- * as views of `msg.payload`. A message read once and played once then costs no copy on its way
+ * the payload: the first chunk's header (and the prefix) in one small buffer, the payload as views of
+ * `msg.payload`, and one shared type-3 header between the views. A message read once and played once then costs no copy on its way
  * out (bench/ingest-path-cost.ts). Short payloads come as one copied buffer.
  */
 export function encodeMessageChunkParts(msg: RtmpMessage, chunkSize: number, prefix?: Uint8Array): Buffer[] {
@@ -104,22 +116,18 @@ export function encodeMessageChunkParts(msg: RtmpMessage, chunkSize: number, pre
   const length = head.byteLength + body.byteLength;
   checkMessage(csid, chunkSize, length);
   const timestamp = ((msg.timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
-  const basic = basicHeaderSize(csid);
-  const extraBytes = timestamp >= 0xffffff ? 4 : 0;
-  const chunks = Math.ceil(length / chunkSize);
-  const headers = Buffer.allocUnsafe(basic + 11 + extraBytes + head.byteLength + (chunks - 1) * (basic + extraBytes));
-  let pos = writeMessageHeader(headers, msg, length, timestamp);
-  headers.set(head, pos);
-  pos += head.byteLength;
+  const extended = timestamp >= 0xffffff;
+  const first = Buffer.allocUnsafe(basicHeaderSize(csid) + 11 + (extended ? 4 : 0) + head.byteLength);
+  first.set(head, writeMessageHeader(first, msg, length, timestamp));
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const parts: Buffer[] = [headers.subarray(0, pos)];
   let offset = chunkSize - head.byteLength;
-  parts.push(payload.subarray(0, offset));
+  if (offset >= payload.byteLength) return [first, payload];
+  const parts: Buffer[] = [first, payload.subarray(0, offset)];
+  // Every type-3 header of one message has the same bytes: one buffer (shared by all messages of
+  // the chunk stream unless the timestamp is extended) goes between all of its chunks.
+  const next = extended ? continuationHeader(csid, timestamp) : (TYPE3_HEADERS[csid] ??= continuationHeader(csid, 0));
   while (offset < payload.byteLength) {
-    const start = pos;
-    pos = writeBasicHeader(headers, pos, 3, csid);
-    if (extraBytes > 0) pos = headers.writeUInt32BE(timestamp, pos);
-    parts.push(headers.subarray(start, pos), payload.subarray(offset, offset + chunkSize));
+    parts.push(next, payload.subarray(offset, offset + chunkSize));
     offset += chunkSize;
   }
   return parts;

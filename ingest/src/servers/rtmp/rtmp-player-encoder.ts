@@ -40,7 +40,11 @@ export class RtmpPlayerEncoder {
    */
   batchParts(frames: readonly MediaFrame[]): readonly Buffer[] {
     if (frames !== this.lastBatch) {
-      this.lastParts = this.parts(frames);
+      // Encoded straight, not through the frames' shared cache: this batch is encoded once for every
+      // player in step anyway, and a cache entry would keep a Map and the parts alive with each
+      // cached frame for a whole GOP (heap that survives young collections; see docs/benchmark.md,
+      // Round 4, many streams).
+      this.lastParts = this.collect(frames, this.encode);
       this.lastBatch = frames;
       this.joined = this.lastParts.length <= 1;
     } else if (!this.joined) {
@@ -55,6 +59,12 @@ export class RtmpPlayerEncoder {
    * every other player: written corked as one vectored write, never copied per player.
    */
   parts(frames: readonly MediaFrame[]): Buffer[] {
+    return this.collect(frames, this.encodeShared);
+  }
+
+  private readonly encodeShared = (frame: MediaFrame): Buffer[] => encodedOnce(frame, this.frameKey, this.encode);
+
+  private collect(frames: readonly MediaFrame[], encode: (frame: MediaFrame) => Buffer[]): Buffer[] {
     const parts: Buffer[] = [];
     for (const f of frames) {
       if ((f.kind === 'audio' && !this.audio) || (f.kind === 'video' && !this.video)) continue;
@@ -62,7 +72,7 @@ export class RtmpPlayerEncoder {
         this.omittedAudio = 'opus';
         continue;
       }
-      for (const part of encodedOnce(f, this.frameKey, this.encode)) parts.push(part);
+      for (const part of encode(f)) parts.push(part);
     }
     return parts;
   }

@@ -14,13 +14,25 @@ const video = (dts: number, size = 5000): MediaFrame => ({
 const audio = (dts: number): MediaFrame => ({ kind: 'audio', codec: 'aac', dts, data: new Uint8Array(200).fill(7) });
 
 describe('RtmpPlayerEncoder', () => {
-  it('gives the chunked frames of a batch in order, each part shared by every player (not joined)', () => {
+  it('gives the chunked frames of a batch in order (not joined), the same bytes a catching-up player gets', () => {
     const frames = [video(0), audio(10), video(33)];
     const parts = new RtmpPlayerEncoder(4096, 1, true, true).batchParts(frames);
     // video: header, 4091 bytes, type-3 header, the rest; audio: one small buffer
     expect(parts).toHaveLength(9);
-    expect(parts[4]).toBe(new RtmpPlayerEncoder(4096, 1, true, true).parts([frames[1]!])[0]);
     expect(Buffer.concat(parts)).toEqual(Buffer.concat(frames.map((f) => encodeFrameChunks(f, 4096, 1))));
+    expect(Buffer.concat(new RtmpPlayerEncoder(4096, 1, true, true).parts(frames))).toEqual(Buffer.concat(parts));
+  });
+
+  it('keeps nothing on the frames of a batch for players in step (a GOP-cached frame holds only its bytes)', () => {
+    const frames = [video(0), audio(10)];
+    new RtmpPlayerEncoder(4096, 1, true, true).batchParts(frames);
+    expect(frames.map((f) => Object.getOwnPropertySymbols(f))).toEqual([[], []]);
+  });
+
+  it("shares a catching-up player's chunks of a frame with the next catching-up player", () => {
+    const frame = video(0);
+    const first = new RtmpPlayerEncoder(4096, 1, true, true).parts([frame]);
+    expect(new RtmpPlayerEncoder(4096, 1, true, true).parts([frame])[0]).toBe(first[0]);
   });
 
   it("writes a video frame's bytes as views of the frame between the chunk headers, not as a copy", () => {
