@@ -11,6 +11,7 @@ import { createRegistryClient } from '#ingest/cluster/create-registry-client.js'
 import { DynamoReplayCache } from '#ingest/cluster/dynamo-replay-cache.js';
 import { withAuthMetrics } from '#ingest/metrics/metrics-auth-log.js';
 import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
+import { createRelaysClient } from '#ingest/relay/relays-client.js';
 import { startIngest } from '#ingest/start-ingest.js';
 
 async function member(): Promise<void> {
@@ -21,7 +22,12 @@ async function member(): Promise<void> {
   const access = createAccessControl(config, withAuthMetrics(log, metrics.ingest), {}, {
     replayCache: new DynamoReplayCache(registryClient, config.registryTable!),
   });
-  const ingest = await startIngest(config, { log, access, metrics, registryClient });
+  // Managed relays from the parent's functions, as a deployed task reads them (main.ts).
+  const relaysClient =
+    config.functionsUrl !== undefined && config.serviceToken !== undefined
+      ? createRelaysClient({ functionsUrl: config.functionsUrl, serviceToken: config.serviceToken })
+      : undefined;
+  const ingest = await startIngest(config, { log, access, metrics, registryClient, ...(relaysClient ? { relaysClient } : {}) });
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

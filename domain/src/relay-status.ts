@@ -1,5 +1,9 @@
-/** Where a relay connection is. */
-export type RelayState = 'connecting' | 'live' | 'retrying' | 'stopped' | 'idle';
+/**
+ * Where a relay connection is. `standby`: a pull source in a cluster whose stream another task
+ * holds (that task's pull of the same relay, or a publisher there): it opens no connection to the
+ * source and looks again every lease heartbeat, taking over when the holder's lease ends.
+ */
+export type RelayState = 'connecting' | 'live' | 'retrying' | 'standby' | 'stopped' | 'idle';
 
 /** A snapshot of one push target or pull source, for /metrics, the admin protocol and logs. */
 export interface RelayStatus {
@@ -24,6 +28,8 @@ export interface RelayStatus {
   /** Push: frames the target could not take in time (dropped to the next keyframe). */
   readonly framesDropped: number;
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: number };
-  /** While retrying: when the next try starts (ms since epoch). */
+  /** While retrying or standing by: when the next try (or look) starts (ms since epoch). */
   readonly retryAt?: number;
+  /** While standing by: who holds the stream (`task TASKID`, with the publisher's user when known). */
+  readonly heldBy?: string;
 }

@@ -145,7 +145,7 @@ describe('SRT players on a task that does not own the stream', () => {
 });
 
 describe('relay pull sources take the cluster lease', () => {
-  it('a pulled stream holds its path cluster-wide; a pull whose path another task holds retries with RELAY_STREAM_BUSY', async () => {
+  it('a pulled stream holds its path cluster-wide; a pull whose path another task holds stands by without opening its source', async () => {
     const pub = publishTestPattern(origin.rtmpUrl('live/src'), { seconds: 30, gop: 25 });
     cleanups.push(() => stopProcess(pub));
     await waitFor(() => origin.ingest.hub.isLive('live/src'), 10_000, 'origin live');
@@ -157,7 +157,14 @@ describe('relay pull sources take the cluster lease', () => {
 
     expect((await rtmpPublish(b, 'heldonb')).code).toBe('NetStream.Publish.Start');
     a.ingest.relays.setDefinitions([{ id: 'blocked', stream: 'live/heldonb', pull: source, mode: 'always' }]);
-    await waitFor(() => a.ingest.relays.statuses().find((s) => s.relay === 'blocked')?.lastError?.code === 'RELAY_STREAM_BUSY', 10_000, 'the pull refused');
+    await waitFor(() => a.ingest.relays.statuses().find((s) => s.relay === 'blocked')?.state === 'standby', 10_000, 'the pull standing by');
+    expect(a.ingest.relays.statuses().find((s) => s.relay === 'blocked')).toMatchObject({ state: 'standby', connects: 0, failures: 0, heldBy: expect.stringContaining('task ') });
+    expect(a.logs.some((l) => l.event === 'relay.standby' && l.relay === 'blocked')).toBe(true);
+    // It stays standing by across heartbeats and never opens the source: with the first relay
+    // removed, the origin has no player at all.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(a.ingest.relays.statuses().find((s) => s.relay === 'blocked')).toMatchObject({ state: 'standby', connects: 0, failures: 0 });
+    expect(origin.ingest.hub.streamInfo('live/src')?.readers).toBe(0);
     expect(a.ingest.hub.streamInfo('live/heldonb')?.publisher?.protocol).not.toBe('relay-pull');
     a.ingest.relays.setDefinitions([]);
   }, 40_000);

@@ -93,6 +93,30 @@ export class ClusterNode {
     this.options.address = address;
   }
 
+  /** How often leases are renewed and waiting streams looked up. */
+  get heartbeatMs(): number {
+    return this.options.heartbeatMs;
+  }
+
+  /**
+   * Who holds `path` on another task (`task ID`, with the publisher's user when known), or
+   * undefined when no live lease names another task (free, lapsed, or this task's). A relay pull
+   * asks before it connects to its source, so one task of the cluster pulls each stream and the
+   * others take over only once that task's lease ends. Never throws: an unreachable registry
+   * answers undefined (the claim after connecting then refuses, as for any publisher).
+   */
+  async heldElsewhere(path: string): Promise<string | undefined> {
+    let lease: StreamLease | undefined;
+    try {
+      lease = await this.registry.lookup(path);
+    } catch (err) {
+      this.log.warn('cluster.registry-error', { op: 'lookup', path, err });
+      return undefined;
+    }
+    if (lease === undefined || lease.owner === this.options.taskId) return undefined;
+    return `task ${lease.owner}${lease.user !== undefined ? ` (user ${lease.user})` : ''}`;
+  }
+
   /** Streams this task publishes (holds the lease of). */
   get ownedCount(): number {
     return this.owned.size;

@@ -29,12 +29,32 @@ const MAX_BYTES_WHILE_CLAIMING = 16 * 1024 * 1024;
 export class PullSource extends RelayLink {
   private client: SourceClient | undefined;
   private publication: Publication | undefined;
+  /** Counts connect()/disconnect() calls, so an answer of the registry for an older attempt is dropped. */
+  private attempts = 0;
 
   constructor(private readonly options: PullSourceOptions) {
     super(options);
   }
 
+  /**
+   * In a cluster, first asks the registry whether another task holds the stream (its own pull of
+   * this relay, or a publisher): then it stands by without opening the source, and looks again
+   * every lease heartbeat, so one task pulls each stream and another takes over within a lease
+   * TTL of that task's end. Two tasks that look at the same moment may both open the source; the
+   * claim lets one publish and the other retries, sees the holder and stands by.
+   */
   protected connect(): void {
+    const cluster = this.options.cluster;
+    if (cluster === undefined) return this.open();
+    const attempt = ++this.attempts;
+    void cluster.heldElsewhere(this.options.stream).then((heldBy) => {
+      if (attempt !== this.attempts || this.state !== 'connecting') return;
+      if (heldBy === undefined) this.open();
+      else this.standBy(heldBy, cluster.heartbeatMs);
+    });
+  }
+
+  private open(): void {
     let client: SourceClient;
     let waiting: MediaFrame[] | undefined;
     let waitingBytes = 0;
@@ -104,6 +124,7 @@ export class PullSource extends RelayLink {
   }
 
   protected disconnect(): void {
+    this.attempts++;
     const client = this.client;
     this.client = undefined;
     this.endPublication();

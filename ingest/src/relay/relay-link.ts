@@ -18,7 +18,8 @@ export interface RelayLinkOptions {
 
 /**
  * State machine and bookkeeping of one relay link: connecting → live → retrying (with backoff)
- * → connecting …, or stopped. Subclasses open the connection in `connect()` and report with
+ * → connecting …, or stopped; a cluster pull whose stream another task holds stands by instead
+ * (connecting → standby → connecting, one lease heartbeat apart). Subclasses open the connection in `connect()` and report with
  * `markLive`, `addBytes`, `connectionLost`. Error texts are scrubbed of the link's secrets.
  */
 export abstract class RelayLink {
@@ -29,6 +30,8 @@ export abstract class RelayLink {
   private retryAt: number | undefined;
   private liveSince: number | undefined;
   private lastError: RelayStatus['lastError'];
+  /** While standing by (or since the last stand-by, until live): who holds the stream. */
+  private heldBy: string | undefined;
   private connects = 0;
   private failures = 0;
   protected bytes = 0;
@@ -54,7 +57,7 @@ export abstract class RelayLink {
 
   /** Starts (or restarts after stop) the link. */
   start(): void {
-    if (this.stateValue === 'connecting' || this.stateValue === 'live' || this.stateValue === 'retrying') return;
+    if (this.stateValue === 'connecting' || this.stateValue === 'live' || this.stateValue === 'retrying' || this.stateValue === 'standby') return;
     this.attempt();
   }
 
@@ -65,6 +68,7 @@ export abstract class RelayLink {
     this.retryTimer = undefined;
     this.retryAt = undefined;
     this.liveSince = undefined;
+    this.heldBy = undefined;
     this.stateValue = 'stopped';
     this.disconnect();
     this.log.info('relay.stopped', { bytes: this.bytes });
@@ -81,6 +85,7 @@ export abstract class RelayLink {
   protected markLive(): void {
     if (this.stateValue !== 'connecting') return;
     this.stateValue = 'live';
+    this.heldBy = undefined;
     this.connects++;
     this.liveSince = Date.now();
     this.backoff.up();
@@ -91,9 +96,23 @@ export abstract class RelayLink {
     this.bytes += n;
   }
 
+  /**
+   * Instead of connecting: another task holds the stream, so this link opens nothing and tries
+   * again after `delayMs` (no failure counted, backoff unchanged). Logged when the holder changes.
+   */
+  protected standBy(heldBy: string, delayMs: number): void {
+    if (this.stateValue !== 'connecting') return;
+    if (heldBy !== this.heldBy) this.log.info('relay.standby', { heldBy });
+    this.heldBy = heldBy;
+    this.stateValue = 'standby';
+    this.retryAt = Date.now() + delayMs;
+    this.retryTimer = setTimeout(() => this.attempt(), delayMs);
+    this.retryTimer.unref();
+  }
+
   /** The connection failed or dropped: retry after the backoff delay (unless stopped). */
   protected connectionLost(error: { code?: string; message: string }): void {
-    if (this.stateValue === 'stopped' || this.stateValue === 'idle' || this.stateValue === 'retrying') return;
+    if (this.stateValue === 'stopped' || this.stateValue === 'idle' || this.stateValue === 'retrying' || this.stateValue === 'standby') return;
     this.failures++;
     const code = error.code ?? 'RELAY_FAILED';
     const message = this.scrub(error.message);
@@ -129,6 +148,7 @@ export abstract class RelayLink {
       ...(this.liveSince !== undefined && { liveSince: this.liveSince }),
       ...(this.lastError !== undefined && { lastError: this.lastError }),
       ...(this.retryAt !== undefined && { retryAt: this.retryAt }),
+      ...(this.stateValue === 'standby' && this.heldBy !== undefined && { heldBy: this.heldBy }),
     };
   }
 }

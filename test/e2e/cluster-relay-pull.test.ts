@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCluster, LOCAL_REGISTRY_TABLE, type ClusterMember, type LocalCluster } from '#cli/start-local-cluster.js';
+import { loadConfig } from '#ingest/config.js';
+import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { StreamRegistry } from '#ingest/cluster/stream-registry.js';
+import { playAndCount, publishLive, stopProcess } from '../support/ffmpeg-runs.js';
+import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { freePort, sleep, waitFor } from '../support/wait.js';
+
+// An always-on pull relay in a cluster of two ingest processes (as `streamgate start --cluster 2`
+// runs them, short lease timings): one process pulls the source, the other stands by without
+// opening it, and takes the pull over once the first one's lease lapses after a SIGKILL. The source
+// is a third ingest (in this process) with a real ffmpeg publisher; it counts who plays from it.
+const LEASE_TTL_MS = 1500;
+const HEARTBEAT_MS = 300;
+
+let cluster: LocalCluster;
+let dataDir: string;
+let origin: TestIngest;
+let publisher: ChildProcess;
+
+/** The `streamgate_relay_state` of the pull of live/pulled on a member, from its /metrics (undefined: not there). */
+async function pullState(m: ClusterMember): Promise<string | undefined> {
+  const text = await fetch(`http://127.0.0.1:${m.ports.http}/metrics`).then((r) => r.text(), () => '');
+  return /^streamgate_relay_state\{[^}]*stream="live\/pulled"[^}]*state="([a-z]+)"/m.exec(text)?.[1];
+}
+
+/** Players of the source on the origin so far (each connection from a pulling task plays once). */
+const sourcePlays = (): number => origin.logs.filter((l) => l.event === 'rtmp.play' && l.path === 'live/src').length;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'streamgate-cluster-relay-'));
+  origin = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' });
+  publisher = await publishLive(origin.rtmpUrl('live/src'), origin.ingest.hub, 'live/src', { seconds: 120, gop: 25 });
+  const [rtmp, http, rtsp, functionsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const config = loadConfig({
+    STREAMGATE_HOST: '127.0.0.1',
+    STREAMGATE_RTMP_PORT: String(rtmp),
+    STREAMGATE_HTTP_PORT: String(http),
+    STREAMGATE_RTSP_PORTS: String(rtsp),
+    STREAMGATE_FUNCTIONS_PORT: String(functionsPort),
+    STREAMGATE_DATA_DIR: dataDir,
+    STREAMGATE_RTP_PORTS: '0-0',
+    STREAMGATE_DRAIN_SECONDS: '1',
+  });
+  const base = 42000 + Math.floor(Math.random() * 2000) * 10;
+  cluster = await startLocalCluster(
+    { ...config, rtpPortRange: `${base}-${base + 19}` },
+    {
+      size: 2,
+      stdio: (process.env.CLUSTER_TEST_STDIO as 'inherit' | undefined) ?? 'ignore',
+      env: {
+        STREAMGATE_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'warn',
+        STREAMGATE_LEASE_TTL_MS: String(LEASE_TTL_MS),
+        STREAMGATE_LEASE_HEARTBEAT_MS: String(HEARTBEAT_MS),
+        STREAMGATE_EDGE_LINGER_MS: '2000',
+        STREAMGATE_DRAIN_SECONDS: '1',
+        STREAMGATE_RELAY_POLL_SECONDS: '1',
+        STREAMGATE_RELAY_ALLOW_PRIVATE: 'on',
+        STREAMGATE_RELAY_RETRY_MAX_MS: '1000',
+      },
+    },
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  await stopProcess(publisher);
+  await origin?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}, 30_000);
+
+describe('an always-on relay pull in a cluster of two ingest processes', () => {
+  let owner: ClusterMember;
+  let standby: ClusterMember;
+
+  it('is pulled by one process; the other stands by and never opens the source, and both play it', async () => {
+    const res = await fetch(`${cluster.functionsUrl}/relays`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream: 'live/pulled', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'always' }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const states = async () => Promise.all(cluster.members.map(pullState));
+    await waitFor(async () => (await states()).sort().join() === 'live,standby', 20_000, 'one process live, the other standing by');
+    const [s0] = await states();
+    [owner, standby] = s0 === 'live' ? [cluster.members[0]!, cluster.members[1]!] : [cluster.members[1]!, cluster.members[0]!];
+    // Ten heartbeats later: still one player of the source, and no new connection to it.
+    const plays = sourcePlays();
+    await sleep(HEARTBEAT_MS * 10);
+    expect(sourcePlays()).toBe(plays);
+    expect(origin.ingest.hub.streamInfo('live/src')?.readers).toBe(1);
+    expect([await pullState(owner), await pullState(standby)]).toEqual(['live', 'standby']);
+    // Players on either process get the pulled stream (the standby one through an edge pull).
+    const runs = await Promise.all(
+      [owner, standby].map((m) => playAndCount(`rtmp://127.0.0.1:${m.ports.rtmp}/live/pulled`, { frames: 10, timeoutMs: 15_000 })),
+    );
+    for (const r of runs) expect(r.videoFrames, r.stderr).toBe(10);
+    expect(origin.ingest.hub.streamInfo('live/src')?.readers).toBe(1);
+  }, 60_000);
+
+  it('moves to the standing-by process within the lease TTL when the pulling one is SIGKILLed', async () => {
+    expect(owner).toBeDefined();
+    const client = createLocalDynamoClient(cluster.storeEndpoint);
+    const registry = new StreamRegistry(client, LOCAL_REGISTRY_TABLE, { ttlMs: LEASE_TTL_MS });
+    try {
+      expect((await registry.lookup('live/pulled'))?.owner).toBe(owner.taskId);
+      const killedAt = Date.now();
+      owner.child.kill('SIGKILL');
+      await waitFor(async () => (await pullState(standby)) === 'live', 15_000, 'the pull live on the other process', 50);
+      const tookOverMs = Date.now() - killedAt;
+      expect(tookOverMs).toBeLessThan(LEASE_TTL_MS + 3000);
+      expect((await registry.lookup('live/pulled'))?.owner).toBe(standby.taskId);
+      await waitFor(() => origin.ingest.hub.streamInfo('live/src')?.readers === 1, 5000, 'one player of the source again');
+      const run = await playAndCount(`rtmp://127.0.0.1:${standby.ports.rtmp}/live/pulled`, { frames: 10, timeoutMs: 15_000 });
+      expect(run.videoFrames, run.stderr).toBe(10);
+      process.stdout.write(`cluster relay e2e: pull taken over ${tookOverMs} ms after SIGKILL (lease ttl ${LEASE_TTL_MS} ms)\n`);
+    } finally {
+      client.destroy();
+    }
+  }, 60_000);
+});
