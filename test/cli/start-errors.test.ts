@@ -110,4 +110,19 @@ describe('streamgate start: errors a user can fix are said plainly', () => {
     expect(r.err).toContain(`cannot use the data dir ${file}`);
     noStackTrace(r.err);
   }, 30_000);
+
+  it('a token the functions could never accept as a bearer token names its variable or file, never the value, exits 2', async () => {
+    const env = await run({ ...ephemeral(tempDir()), STREAMGATE_SERVICE_TOKEN: 'my service token' });
+    expect(env.code).toBe(2);
+    expect(env.err).toContain('invalid configuration: STREAMGATE_SERVICE_TOKEN:');
+    expect(env.err).not.toContain('my service token');
+    noStackTrace(env.err);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'admin-token'), 'my "admin" token\n', { mode: 0o600 });
+    const file = await run(ephemeral(dir));
+    expect(file.code).toBe(2);
+    expect(file.err).toContain(`invalid configuration: ${join(dir, 'admin-token')} is not a usable bearer token`);
+    expect(file.err).not.toContain('my "admin" token');
+    noStackTrace(file.err);
+  }, 40_000);
 });
