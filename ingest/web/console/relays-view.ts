@@ -9,7 +9,9 @@ import type { View, ViewContext } from './view.js';
 function statusLine(s: RelayStatus, now: number): string {
   const parts = [`${s.direction} ${s.url}`, s.state];
   if (s.liveSince !== undefined) parts.push(`live ${formatDuration(now - s.liveSince)}`);
-  if (s.retryAt !== undefined) parts.push(`next try ${formatTime(s.retryAt)}`);
+  // Standing by in a cluster: another task holds the stream and pulls it.
+  if (s.heldBy !== undefined) parts.push(`held by ${s.heldBy}`);
+  if (s.retryAt !== undefined) parts.push(`${s.state === 'standby' ? 'next look' : 'next try'} ${formatTime(s.retryAt)}`);
   parts.push(`${formatBytes(s.bytes)}, ${s.connects} connects, ${s.failures} failures`);
   return parts.join(' · ');
 }
