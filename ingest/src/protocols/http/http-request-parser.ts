@@ -1,7 +1,7 @@
 import { LIMITS } from '../limits.js';
 import { UNBOUNDED_PENDING_BYTES, type PendingBytesAccount } from '../pending-bytes-budget.js';
 import { ProtocolError, type ProtocolErrorCode } from '../protocol-error.js';
-import { normalizeRequestPath } from './normalize-request-path.js';
+import { normalizeRequestPath, type RequestPath } from './normalize-request-path.js';
 
 /** One header field as it arrived (name case kept, value without surrounding whitespace). */
 export interface HttpHeader {
@@ -56,14 +56,21 @@ const EMPTY = new Uint8Array(0);
 // are tolerated, then it is garbage.
 const MAX_LEADING_EMPTY_LINES = 4;
 
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+/** Bytes `start`..`end` of `bytes` as a latin1 string (a socket's Buffer is read in place). */
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.toString('latin1', start, end);
+}
+
+/** True when `c` is SP or HTAB (the whitespace around a field value, RFC 9110 §5.5). */
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }
 
 /** Lower-cased value of the first field `name`, or undefined. */
 export function headerValue(headers: readonly HttpHeader[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const h of headers) if (h.name.toLowerCase() === lower) return h.value;
+  for (const h of headers) if (h.name.length === lower.length && h.name.toLowerCase() === lower) return h.value;
   return undefined;
 }
 
@@ -100,8 +107,13 @@ export class HttpRequestParser {
   private emptyLines = 0;
   private headBytes = 0;
   // The request being assembled.
-  private requestLine: { method: string; target: string; version: '1.0' | '1.1' } | undefined;
+  private requestLine: { method: string; target: string; version: '1.0' | '1.1'; where: RequestPath } | undefined;
   private headers: HttpHeader[] = [];
+  /** The fields that decide framing and keep-alive, noted as they arrive (values, arrival order). */
+  private hostCount = 0;
+  private transferEncodings: string[] = [];
+  private contentLengths: string[] = [];
+  private connections: string[] = [];
   private trailerCount = 0;
   private bodyLength = 0;
   private bodyFilled = 0;
@@ -279,20 +291,24 @@ export class HttpRequestParser {
       this.lineLength = total;
       return { text: undefined, next: end, bytes: total };
     }
-    let bytes = chunk.subarray(pos, end);
+    let bytes = chunk;
+    let from = pos;
+    let to = end;
     if (this.lineParts.length > 0) {
-      this.lineParts.push(bytes);
+      this.lineParts.push(chunk.subarray(pos, end));
       bytes = Buffer.concat(this.lineParts, total);
+      from = 0;
+      to = total;
       this.lineParts = [];
     }
     this.lineLength = 0;
     // Lines end in CRLF. RFC 9112 §2.2 lets a recipient accept a bare LF, but two parsers that
     // split the same bytes differently are a request-smuggling vector behind a proxy: a bare LF is
     // refused like a CR without LF (which the field and request-line checks refuse).
-    if (bytes.length < 2 || bytes[bytes.length - 2] !== 0x0d) {
+    if (to - from < 2 || bytes[to - 2] !== 0x0d) {
       throw new ProtocolError(bareLfCode, 'Line ends in a bare LF (CRLF required)');
     }
-    return { text: latin1(bytes.subarray(0, bytes.length - 2)), next: end, bytes: total };
+    return { text: latin1(bytes, from, to - 2), next: end, bytes: total };
   }
 
   private parseRequestLine(text: string): void {
@@ -308,8 +324,7 @@ export class HttpRequestParser {
     else if (versionText === 'HTTP/1.0') version = '1.0';
     else throw new ProtocolError('HTTP_VERSION_NOT_SUPPORTED', `${versionText} not supported`);
     // Validate the target now so a bad path is refused before any header is read.
-    normalizeRequestPath(target, this.maxUriLength);
-    this.requestLine = { method, target, version };
+    this.requestLine = { method, target, version, where: normalizeRequestPath(target, this.maxUriLength) };
   }
 
   private parseField(text: string): void {
@@ -319,33 +334,47 @@ export class HttpRequestParser {
       throw new ProtocolError('HTTP_TOO_MANY_HEADERS', `Too many header fields: ${count} > limit ${this.maxHeaderCount}`);
     }
     const colon = text.indexOf(':');
+    const name = colon <= 0 ? '' : text.slice(0, colon);
     // No whitespace before the colon and no obs-fold (RFC 9112 §5.1, §5.2): both are refused.
-    if (colon <= 0 || !TOKEN.test(text.slice(0, colon))) {
+    if (colon <= 0 || !TOKEN.test(name)) {
       throw new ProtocolError('HTTP_BAD_HEADER', 'Header line is not "name: value"');
     }
-    const value = text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    let from = colon + 1;
+    let to = text.length;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    const value = text.slice(from, to);
     // field-value: VCHAR, obs-text, SP, HTAB; any other control byte (CR, NUL, ...) is refused.
     if (/[\0-\x08\x0a-\x1f\x7f]/.test(value)) {
       throw new ProtocolError('HTTP_BAD_HEADER', 'Control character in header value');
     }
-    if (!inTrailers) this.headers.push({ name: text.slice(0, colon), value });
+    if (inTrailers) return;
+    this.headers.push({ name, value });
+    // Only names of these lengths can be a field that framing or keep-alive reads: one compare for the rest.
+    const length = name.length;
+    if (length !== 4 && length !== 10 && length !== 14 && length !== 17) return;
+    const lower = name.toLowerCase();
+    if (lower === 'host') this.hostCount++;
+    else if (lower === 'connection') this.connections.push(value);
+    else if (lower === 'content-length') this.contentLengths.push(value);
+    else if (lower === 'transfer-encoding') this.transferEncodings.push(value);
   }
 
   private startBody(out: HttpRequest[]): void {
     const line = this.requestLine!;
     this.onHead?.(line.method, line.target);
-    const hosts = this.headers.filter((h) => h.name.toLowerCase() === 'host');
-    if (line.version === '1.1' ? hosts.length !== 1 : hosts.length > 1) {
-      throw new ProtocolError('HTTP_BAD_HOST', `HTTP/${line.version} request with ${hosts.length} Host fields`);
+    const hosts = this.hostCount;
+    if (line.version === '1.1' ? hosts !== 1 : hosts > 1) {
+      throw new ProtocolError('HTTP_BAD_HOST', `HTTP/${line.version} request with ${hosts} Host fields`);
     }
-    const te = this.headers.filter((h) => h.name.toLowerCase() === 'transfer-encoding');
-    const cl = this.headers.filter((h) => h.name.toLowerCase() === 'content-length');
+    const te = this.transferEncodings;
+    const cl = this.contentLengths;
     if (te.length > 0) {
       // RFC 9112 §6.1: TE in HTTP/1.0 means faulty framing; TE with CL is a smuggling vector, refused.
       if (line.version === '1.0') throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Transfer-Encoding in HTTP/1.0');
       if (cl.length > 0) throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Both Transfer-Encoding and Content-Length');
       const codings = te
-        .flatMap((h) => h.value.split(','))
+        .flatMap((value) => value.split(','))
         .map((s) => s.trim().toLowerCase())
         .filter((s) => s !== '');
       if (codings.length !== 1 || codings[0] !== 'chunked') {
@@ -359,7 +388,7 @@ export class HttpRequestParser {
     let length = 0;
     if (cl.length > 0) {
       // Several identical values (or a list of them) are allowed, RFC 9110 §8.6.
-      const values = new Set(cl.flatMap((h) => h.value.split(',')).map((s) => s.trim()));
+      const values = new Set(cl.flatMap((value) => value.split(',')).map((s) => s.trim()));
       if (values.size !== 1) throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Conflicting Content-Length values');
       const [text] = values as unknown as [string];
       if (!/^\d{1,15}$/.test(text)) throw new ProtocolError('HTTP_BAD_CONTENT_LENGTH', 'Content-Length is not a number');
@@ -400,16 +429,18 @@ export class HttpRequestParser {
     const parts = chunked ? this.chunks : this.bodyParts;
     const size = chunked ? this.chunkedTotal : this.bodyLength;
     const body = parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : new Uint8Array(Buffer.concat(parts, size));
-    const { path, segments, query } = normalizeRequestPath(line.target, this.maxUriLength);
-    const connection = this.headers
-      .filter((h) => h.name.toLowerCase() === 'connection')
-      .flatMap((h) => h.value.toLowerCase().split(','))
-      .map((s) => s.trim());
+    const { path, segments, query } = line.where;
+    const connection = this.connections.length === 0 ? [] : this.connections.flatMap((value) => value.toLowerCase().split(',')).map((s) => s.trim());
     const keepAlive =
       line.version === '1.1' ? !connection.includes('close') : connection.includes('keep-alive') && !connection.includes('close');
-    out.push({ ...line, path, segments, query, headers: this.headers, keepAlive, chunked, body });
+    const { method, target, version } = line;
+    out.push({ method, target, version, path, segments, query, headers: this.headers, keepAlive, chunked, body });
     this.requestLine = undefined;
     this.headers = [];
+    this.hostCount = 0;
+    this.transferEncodings = [];
+    this.contentLengths = [];
+    this.connections = [];
     this.chunks = [];
     this.bodyParts = [];
     this.bodyLength = 0;

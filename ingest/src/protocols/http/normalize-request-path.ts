@@ -34,7 +34,7 @@ export function normalizeRequestPath(target: string, maxLength: number = LIMITS.
   }
   if (target === '*') return ASTERISK;
   let rest = target;
-  const absolute = /^https?:\/\/[^/?]*/i.exec(rest);
+  const absolute = target.charCodeAt(0) === 0x2f ? null : /^https?:\/\/[^/?]*/i.exec(rest);
   if (absolute) rest = rest.slice(absolute[0].length) || '/';
   if (!rest.startsWith('/')) {
     throw new ProtocolError('HTTP_BAD_REQUEST_LINE', 'Request-target is not origin-form, absolute-form or *');
@@ -44,15 +44,19 @@ export function normalizeRequestPath(target: string, maxLength: number = LIMITS.
   const query = q === -1 ? '' : rest.slice(q + 1);
   const segments: string[] = [];
   for (const raw of rawPath.split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch (cause) {
-      throw new ProtocolError('HTTP_BAD_REQUEST_LINE', 'Bad percent-encoding in request path', { cause });
+    // Without a '%' there is nothing to decode (and the byte check above left no NUL).
+    let segment = raw;
+    if (raw.includes('%')) {
+      try {
+        segment = decodeURIComponent(raw);
+      } catch (cause) {
+        throw new ProtocolError('HTTP_BAD_REQUEST_LINE', 'Bad percent-encoding in request path', { cause });
+      }
     }
     if (segment === '' || segment === '.') continue;
     if (segment === '..') throw new ProtocolError('HTTP_PATH_TRAVERSAL', 'Path segment ".." refused');
-    if (/[/\\\0]/.test(segment)) {
+    // A segment not decoded cannot hold '/' (split on it) or NUL (refused above): only '\' to look for.
+    if (segment === raw ? raw.includes('\\') : /[/\\\0]/.test(segment)) {
       throw new ProtocolError('HTTP_PATH_TRAVERSAL', 'Encoded "/", "\\" or NUL inside a path segment refused');
     }
     segments.push(segment);
