@@ -5,6 +5,8 @@
 // served in the window, and the poller's own CPU and event-loop delay (its floor: a response's time
 // includes the wait for the poller's loop to get to it).
 //
+// Each request carries the header fields hls.js's requests carry in Chromium (User-Agent, Origin,
+// Referer, sec-ch-ua, ...), since parsing them is part of a server's cost per request.
 // The clients are spread over --threads worker threads (default 2), each with its own event loop
 // and its own sockets, so the poller does not saturate one loop at 1000 clients. Each client is one
 // kept-alive connection with a minimal HTTP/1.1 reader (status line, Content-Length, body counted
@@ -27,6 +29,22 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The other fields hls.js's requests carry in Chromium (a server parses them all on every request).
+const BROWSER_FIELDS = [
+  'Connection: keep-alive',
+  'sec-ch-ua-platform: "Linux"',
+  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'sec-ch-ua: "Chromium";v="131", "Not_A Brand";v="24"',
+  'sec-ch-ua-mobile: ?0',
+  'Accept: */*',
+  'Origin: http://127.0.0.1',
+  'Sec-Fetch-Site: cross-site',
+  'Sec-Fetch-Mode: cors',
+  'Referer: http://127.0.0.1/',
+  'Accept-Encoding: gzip, deflate, br, zstd',
+  'Accept-Language: en-US,en;q=0.9',
+].map((f) => `${f}\r\n`).join('');
+
 /** One kept-alive connection: GET path → { status, length, body (kept only when asked), ms }. */
 class Client {
   constructor(host, port) {
@@ -46,7 +64,7 @@ class Client {
     if (this.socket === undefined || this.socket.destroyed) { if (!(await this.connect())) return { status: 0, length: 0, body: undefined, ms: 0 }; }
     return new Promise((resolve) => {
       this.pending = { resolve, keep, t0: now(), head: '', status: 0, length: -1, got: 0, parts: [] };
-      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n\r\n`);
+      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n${BROWSER_FIELDS}\r\n`);
     });
   }
   onBytes(buf, n) {

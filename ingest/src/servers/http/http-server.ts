@@ -16,6 +16,7 @@ import { rtmptErrorStatus } from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import { TrackedConnection } from '../tracked-connection.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
+import { readIntoSharedBuffer } from '../shared-read-buffer.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
 import { PLAY_SESSION_COOKIE, PlaySessionCookie, cookieValue } from './play-session-cookie.js';
@@ -180,7 +181,10 @@ class HttpConnection {
     socket.setTimeout(options.idleTimeoutMs, () => {
       if (!this.handedOver) socket.destroy();
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Reads land in the process's shared read buffer (the parser copies what it keeps): no Buffer
+    // and no 'data' event per request.
+    const onData = (chunk: Buffer): void => this.onData(chunk);
+    if (!readIntoSharedBuffer(socket, onData)) socket.on('data', onData);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
