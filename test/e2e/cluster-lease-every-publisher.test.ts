@@ -162,7 +162,13 @@ describe('relay pull sources take the cluster lease', () => {
     expect(a.logs.some((l) => l.event === 'relay.standby' && l.relay === 'blocked')).toBe(true);
     // It stays standing by across heartbeats and never opens the source: with the first relay
     // removed, the origin has no player at all.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Sampled every 50 ms over three heartbeats: it reads `standby` throughout, its looks included.
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      seen.add(a.ingest.relays.statuses().find((s) => s.relay === 'blocked')!.state);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect([...seen]).toEqual(['standby']);
     expect(a.ingest.relays.statuses().find((s) => s.relay === 'blocked')).toMatchObject({ state: 'standby', connects: 0, failures: 0 });
     expect(origin.ingest.hub.streamInfo('live/src')?.readers).toBe(0);
     expect(a.ingest.hub.streamInfo('live/heldonb')?.publisher?.protocol).not.toBe('relay-pull');

@@ -48,9 +48,10 @@ export class PullSource extends RelayLink {
     if (cluster === undefined) return this.open();
     const attempt = ++this.attempts;
     void cluster.heldElsewhere(this.options.stream).then((heldBy) => {
-      if (attempt !== this.attempts || this.state !== 'connecting') return;
-      if (heldBy === undefined) this.open();
-      else this.standBy(heldBy, cluster.heartbeatMs);
+      if (attempt !== this.attempts || (this.state !== 'connecting' && this.state !== 'standby')) return;
+      if (heldBy !== undefined) return this.standBy(heldBy, cluster.heartbeatMs);
+      this.leaveStandby();
+      this.open();
     });
   }
 

@@ -74,11 +74,14 @@ export abstract class RelayLink {
     this.log.info('relay.stopped', { bytes: this.bytes });
   }
 
+  /** Connects (or, standing by, looks again: the state stays `standby` until the stream is free). */
   private attempt(): void {
     this.retryTimer = undefined;
     this.retryAt = undefined;
-    this.stateValue = 'connecting';
-    this.log.debug('relay.connecting');
+    if (this.stateValue !== 'standby') {
+      this.stateValue = 'connecting';
+      this.log.debug('relay.connecting');
+    }
     this.connect();
   }
 
@@ -97,17 +100,26 @@ export abstract class RelayLink {
   }
 
   /**
-   * Instead of connecting: another task holds the stream, so this link opens nothing and tries
-   * again after `delayMs` (no failure counted, backoff unchanged). Logged when the holder changes.
+   * Instead of connecting: another task holds the stream, so this link opens nothing and looks
+   * again after `delayMs` (no failure counted, backoff unchanged), staying `standby` while it
+   * looks. Logged when the holder changes.
    */
   protected standBy(heldBy: string, delayMs: number): void {
-    if (this.stateValue !== 'connecting') return;
+    if (this.stateValue !== 'connecting' && this.stateValue !== 'standby') return;
     if (heldBy !== this.heldBy) this.log.info('relay.standby', { heldBy });
     this.heldBy = heldBy;
     this.stateValue = 'standby';
     this.retryAt = Date.now() + delayMs;
     this.retryTimer = setTimeout(() => this.attempt(), delayMs);
     this.retryTimer.unref();
+  }
+
+  /** A standing-by link found its stream free: it connects now. */
+  protected leaveStandby(): void {
+    if (this.stateValue !== 'standby') return;
+    this.stateValue = 'connecting';
+    this.log.info('relay.standby-end', { heldBy: this.heldBy });
+    this.heldBy = undefined;
   }
 
   /** The connection failed or dropped: retry after the backoff delay (unless stopped). */
