@@ -143,47 +143,62 @@ export class TsMuxer {
     header.set([0, 0, 1, streamId, lengthField >> 8, lengthField & 0xff, 0x80, withDts ? 0xc0 : 0x80, headerDataLength]);
     writeTimestamp(header, 9, withDts ? 3 : 2, pts);
     if (withDts) writeTimestamp(header, 14, 1, dts);
-    const pes = new Uint8Array(header.length + es.length);
-    pes.set(header);
-    pes.set(es, header.length);
-
-    const packets: Uint8Array[] = [];
+    // The PES (header + es) is cut into 188-byte packets written straight into one output: the
+    // first packet carries the adaptation field (random access, PCR), the last one the stuffing.
+    const total = header.length + es.length;
+    const afFirst = pcr !== undefined || randomAccess ? 2 + (pcr !== undefined ? 6 : 0) : 0;
+    const firstPayload = Math.min(184 - afFirst, total);
+    const count = 1 + Math.ceil((total - firstPayload) / 184);
+    const out = new Uint8Array(count * 188);
+    const source = Buffer.from(es.buffer, es.byteOffset, es.byteLength);
     let pos = 0;
-    let first = true;
-    while (pos < pes.length) {
-      const p = new Uint8Array(188);
-      // adaptation field content after its length byte: flags [+ PCR]
-      let af: number[] = [];
-      if (first && (pcr !== undefined || randomAccess)) {
-        af = [(randomAccess ? 0x40 : 0) | (pcr !== undefined ? 0x10 : 0)];
-        if (pcr !== undefined) af.push(...pcrBytes(Math.max(0, pcr - PCR_LEAD)));
-      }
-      let afTotal = af.length > 0 ? 1 + af.length : 0;
-      const remaining = pes.length - pos;
-      let payloadLength = Math.min(184 - afTotal, remaining);
+    for (let i = 0; i < count; i++) {
+      const p = i * 188;
+      let afTotal = i === 0 ? afFirst : 0;
+      const payloadLength = Math.min(184 - afTotal, total - pos);
       const stuffing = 184 - afTotal - payloadLength;
-      if (stuffing > 0) {
-        if (afTotal === 0) {
-          afTotal = stuffing;
-          af = stuffing >= 2 ? [0x00, ...new Array<number>(stuffing - 2).fill(0xff)] : [];
-        } else {
-          afTotal += stuffing;
-          af.push(...new Array<number>(stuffing).fill(0xff));
-        }
-      }
-      payloadLength = 184 - afTotal;
-      p.set([0x47, (first ? 0x40 : 0) | (pid >> 8), pid & 0xff, (afTotal > 0 ? 0x30 : 0x10) | this.nextCc(pid)]);
+      out[p] = 0x47;
+      out[p + 1] = (i === 0 ? 0x40 : 0) | (pid >> 8);
+      out[p + 2] = pid & 0xff;
+      let o = p + 5;
       if (afTotal > 0) {
-        p[4] = afTotal - 1;
-        p.set(af, 5);
+        out[o++] = (randomAccess ? 0x40 : 0) | (pcr !== undefined ? 0x10 : 0);
+        if (pcr !== undefined) o = writePcr(out, o, Math.max(0, pcr - PCR_LEAD));
       }
-      p.set(pes.subarray(pos, pos + payloadLength), 4 + afTotal);
-      pos += payloadLength;
-      first = false;
-      packets.push(p);
+      if (stuffing > 0) {
+        if (afTotal > 0) afTotal += stuffing;
+        else {
+          // An adaptation field for the stuffing alone: its length byte, then (room allowing) flags 0.
+          afTotal = stuffing;
+          if (stuffing >= 2) out[o++] = 0;
+        }
+        out.fill(0xff, o, p + 4 + afTotal);
+      }
+      out[p + 3] = (afTotal > 0 ? 0x30 : 0x10) | this.nextCc(pid);
+      if (afTotal > 0) out[p + 4] = afTotal - 1;
+      let at = p + 4 + afTotal;
+      let left = payloadLength;
+      if (pos < header.length) {
+        const n = Math.min(header.length - pos, left);
+        out.set(header.subarray(pos, pos + n), at);
+        at += n;
+        left -= n;
+        pos += n;
+      }
+      if (left > 0) {
+        source.copy(out, at, pos - header.length, pos - header.length + left);
+        pos += left;
+      }
     }
-    return concatAll(packets);
+    return out;
   }
+}
+
+/** Writes the 6 PCR bytes (33-bit base, 6 reserved bits, extension 0) at `o`; returns the end. */
+function writePcr(out: Uint8Array, o: number, base: number): number {
+  const bytes = pcrBytes(base);
+  out.set(bytes, o);
+  return o + bytes.length;
 }
 
 function ticks(ms: number): number {
