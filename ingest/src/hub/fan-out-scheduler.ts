@@ -18,11 +18,6 @@ export interface ScheduledFanOut {
   readonly holdDeadline: number;
 }
 
-interface Hold {
-  readonly at: number;
-  readonly fanOut: ScheduledFanOut;
-}
-
 /**
  * One clock for every stream of a hub: the streams that asked for a flush in this event-loop turn
  * are flushed together in the next one (one `nextTurn` for all of them, not one per stream and
@@ -33,7 +28,10 @@ interface Hold {
 export class FanOutScheduler {
   private due: ScheduledFanOut[] = [];
   private turnRequested = false;
-  private holds: Hold[] = [];
+  // Holds as two parallel queues (deadline, fan-out) rather than an object per held audio frame
+  // (one per audio frame of every stream: ~47 a second each).
+  private holdAt: number[] = [];
+  private holdFanOut: ScheduledFanOut[] = [];
   private holdsHead = 0;
   private holdTimerArmed = false;
 
@@ -56,7 +54,8 @@ export class FanOutScheduler {
    */
   holdAudio(fanOut: ScheduledFanOut): number {
     const at = this.clock.now() + this.audioHoldMs;
-    this.holds.push({ at, fanOut });
+    this.holdAt.push(at);
+    this.holdFanOut.push(fanOut);
     if (!this.holdTimerArmed) this.armHoldTimer(this.audioHoldMs);
     return at;
   }
@@ -77,22 +76,25 @@ export class FanOutScheduler {
   private readonly runHolds = (): void => {
     this.holdTimerArmed = false;
     const now = this.clock.now();
-    while (this.holdsHead < this.holds.length) {
-      const hold = this.holds[this.holdsHead]!;
-      if (hold.at > now) break;
+    while (this.holdsHead < this.holdAt.length) {
+      const at = this.holdAt[this.holdsHead]!;
+      if (at > now) break;
+      const fanOut = this.holdFanOut[this.holdsHead]!;
       this.holdsHead++;
       // A fan-out that flushed since (or holds again, later) has another deadline: nothing to do.
-      if (hold.fanOut.holdDeadline === hold.at) hold.fanOut.flush(now);
+      if (fanOut.holdDeadline === at) fanOut.flush(now);
     }
-    if (this.holdsHead === this.holds.length) {
-      this.holds = [];
+    if (this.holdsHead === this.holdAt.length) {
+      this.holdAt = [];
+      this.holdFanOut = [];
       this.holdsHead = 0;
       return;
     }
     if (this.holdsHead > 1024) {
-      this.holds = this.holds.slice(this.holdsHead);
+      this.holdAt = this.holdAt.slice(this.holdsHead);
+      this.holdFanOut = this.holdFanOut.slice(this.holdsHead);
       this.holdsHead = 0;
     }
-    if (!this.holdTimerArmed) this.armHoldTimer(Math.min(this.audioHoldMs, this.holds[this.holdsHead]!.at - now));
+    if (!this.holdTimerArmed) this.armHoldTimer(Math.min(this.audioHoldMs, this.holdAt[this.holdsHead]! - now));
   };
 }

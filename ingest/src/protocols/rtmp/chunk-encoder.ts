@@ -65,6 +65,12 @@ export function encodeMessageChunks(msg: RtmpMessage, chunkSize: number, prefix?
   const size = basic + 11 + extraBytes + (chunks - 1) * (basic + extraBytes) + length;
   const out = Buffer.allocUnsafe(size);
   let pos = writeMessageHeader(out, msg, length, timestamp);
+  if (chunks === 1) {
+    // One chunk (most audio): the parts go in whole, no views of them.
+    out.set(head, pos);
+    out.set(body, pos + head.byteLength);
+    return out;
+  }
   for (let offset = 0, i = 0; i < chunks; i++) {
     if (i > 0) {
       pos = writeBasicHeader(out, pos, 3, csid);

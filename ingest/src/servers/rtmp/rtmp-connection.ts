@@ -147,7 +147,13 @@ export class RtmpConnection {
     if (this.closed) return;
     this.conn.bytesIn += chunk.byteLength;
     try {
-      this.batched(() => this.session.feed(chunk));
+      // batched() without its closure: this runs for every read of every publisher
+      this.socket.cork();
+      try {
+        this.session.feed(chunk);
+      } finally {
+        this.socket.uncork();
+      }
     } catch (err) {
       this.fail(err);
     }
