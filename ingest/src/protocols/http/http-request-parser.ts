@@ -47,6 +47,15 @@ export interface HttpRequestParserOptions {
   readonly onHead?: (method: string, target: string) => void;
 }
 
+/** The kinds of line takeLine reads: each has its own refusals. */
+type LineKind = 'request-line' | 'field' | 'chunk-size' | 'chunk-end';
+const BARE_LF_CODE: Record<LineKind, ProtocolErrorCode> = {
+  'request-line': 'HTTP_BAD_REQUEST_LINE',
+  field: 'HTTP_BAD_HEADER',
+  'chunk-size': 'HTTP_BAD_CHUNK',
+  'chunk-end': 'HTTP_BAD_CHUNK',
+};
+
 type State = 'request-line' | 'headers' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'closed';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -104,6 +113,9 @@ export class HttpRequestParser {
   // The line being assembled across pushes (copied: a few KiB at most).
   private lineParts: Uint8Array[] = [];
   private lineLength = 0;
+  /** Where the last takeLine left off, and the bytes of the line it took (terminator included). */
+  private lineNext = 0;
+  private lineTotal = 0;
   private emptyLines = 0;
   private headBytes = 0;
   // The request being assembled.
@@ -190,36 +202,29 @@ export class HttpRequestParser {
           return;
         case 'request-line': {
           const limit = this.maxUriLength + 64; // method, spaces and version around the target
-          const line = this.takeLine(chunk, pos, limit, 'HTTP_BAD_REQUEST_LINE', (n) => {
-            throw new ProtocolError('HTTP_URI_TOO_LONG', `Request line too long: ${n} > limit ${limit}`);
-          });
-          pos = line.next;
-          if (line.text === undefined) break;
-          if (line.text === '') {
+          const text = this.takeLine(chunk, pos, limit, 'request-line');
+          pos = this.lineNext;
+          if (text === undefined) break;
+          if (text === '') {
             if (++this.emptyLines > MAX_LEADING_EMPTY_LINES) {
               throw new ProtocolError('HTTP_BAD_REQUEST_LINE', 'Too many empty lines before the request line');
             }
             break;
           }
-          this.headBytes = line.bytes;
-          this.parseRequestLine(line.text);
+          this.headBytes = this.lineTotal;
+          this.parseRequestLine(text);
           this.state = 'headers';
           break;
         }
         case 'headers':
         case 'trailers': {
           const limit = this.maxHeaderBytes - this.headBytes;
-          const line = this.takeLine(chunk, pos, limit, 'HTTP_BAD_HEADER', (n) => {
-            throw new ProtocolError(
-              'HTTP_HEADERS_TOO_LONG',
-              `Headers section too long: ${this.headBytes + n} > limit ${this.maxHeaderBytes}`,
-            );
-          });
-          pos = line.next;
-          if (line.text === undefined) break;
-          this.headBytes += line.bytes;
-          if (line.text !== '') {
-            this.parseField(line.text);
+          const text = this.takeLine(chunk, pos, limit, 'field');
+          pos = this.lineNext;
+          if (text === undefined) break;
+          this.headBytes += this.lineTotal;
+          if (text !== '') {
+            this.parseField(text);
           } else if (this.state === 'headers') {
             this.startBody(out);
           } else {
@@ -237,12 +242,9 @@ export class HttpRequestParser {
           break;
         }
         case 'chunk-size': {
-          const limit = this.maxChunkLineLength;
-          const line = this.takeLine(chunk, pos, limit, 'HTTP_BAD_CHUNK', (n) => {
-            throw new ProtocolError('HTTP_BAD_CHUNK', `Chunk size line too long: ${n} > limit ${limit}`);
-          });
-          pos = line.next;
-          if (line.text !== undefined) this.parseChunkSize(line.text);
+          const text = this.takeLine(chunk, pos, this.maxChunkLineLength, 'chunk-size');
+          pos = this.lineNext;
+          if (text !== undefined) this.parseChunkSize(text);
           break;
         }
         case 'chunk-data': {
@@ -255,12 +257,10 @@ export class HttpRequestParser {
           break;
         }
         case 'chunk-end': {
-          const line = this.takeLine(chunk, pos, 2, 'HTTP_BAD_CHUNK', () => {
-            throw new ProtocolError('HTTP_BAD_CHUNK', 'Chunk data not followed by CRLF');
-          });
-          pos = line.next;
-          if (line.text === undefined) break;
-          if (line.text !== '') throw new ProtocolError('HTTP_BAD_CHUNK', 'Chunk data not followed by CRLF');
+          const text = this.takeLine(chunk, pos, 2, 'chunk-end');
+          pos = this.lineNext;
+          if (text === undefined) break;
+          if (text !== '') throw new ProtocolError('HTTP_BAD_CHUNK', 'Chunk data not followed by CRLF');
           this.state = 'chunk-size';
           break;
         }
@@ -268,28 +268,39 @@ export class HttpRequestParser {
     }
   }
 
+  /** The refusal of a `kind` line of `n` bytes over `limit`. */
+  private tooLong(kind: LineKind, n: number, limit: number): ProtocolError {
+    switch (kind) {
+      case 'request-line':
+        return new ProtocolError('HTTP_URI_TOO_LONG', `Request line too long: ${n} > limit ${limit}`);
+      case 'field':
+        return new ProtocolError('HTTP_HEADERS_TOO_LONG', `Headers section too long: ${this.headBytes + n} > limit ${this.maxHeaderBytes}`);
+      case 'chunk-size':
+        return new ProtocolError('HTTP_BAD_CHUNK', `Chunk size line too long: ${n} > limit ${limit}`);
+      case 'chunk-end':
+        return new ProtocolError('HTTP_BAD_CHUNK', 'Chunk data not followed by CRLF');
+    }
+  }
+
   /**
    * Takes bytes up to and including the next LF from `chunk` at `pos`. Returns the line (latin1,
-   * without CR LF) once complete, or `text: undefined` when the chunk ended first; `bytes` counts
-   * the line with its terminator. `tooLong(n)` throws when the line would exceed `limit` bytes; a
-   * line that does not end in CRLF raises `bareLfCode`.
+   * without CR LF) once complete, or undefined when the chunk ended first; `lineNext` is where
+   * reading goes on and `lineTotal` counts the line with its terminator (fields, not a result
+   * object: this runs for every line of every request). A line over `limit` bytes raises the
+   * `kind`'s refusal; a line that does not end in CRLF raises the `kind`'s bare-LF code.
    */
-  private takeLine(
-    chunk: Uint8Array,
-    pos: number,
-    limit: number,
-    bareLfCode: ProtocolErrorCode,
-    tooLong: (n: number) => never,
-  ): { text: string | undefined; next: number; bytes: number } {
+  private takeLine(chunk: Uint8Array, pos: number, limit: number, kind: LineKind): string | undefined {
     const lf = chunk.indexOf(0x0a, pos);
     const end = lf === -1 ? chunk.length : lf + 1;
     const total = this.lineLength + (end - pos);
-    if (total > limit) tooLong(total);
+    if (total > limit) throw this.tooLong(kind, total, limit);
+    this.lineNext = end;
+    this.lineTotal = total;
     if (lf === -1) {
       this.count(end - pos);
       this.lineParts.push(chunk.slice(pos, end));
       this.lineLength = total;
-      return { text: undefined, next: end, bytes: total };
+      return undefined;
     }
     let bytes = chunk;
     let from = pos;
@@ -306,9 +317,9 @@ export class HttpRequestParser {
     // split the same bytes differently are a request-smuggling vector behind a proxy: a bare LF is
     // refused like a CR without LF (which the field and request-line checks refuse).
     if (to - from < 2 || bytes[to - 2] !== 0x0d) {
-      throw new ProtocolError(bareLfCode, 'Line ends in a bare LF (CRLF required)');
+      throw new ProtocolError(BARE_LF_CODE[kind], 'Line ends in a bare LF (CRLF required)');
     }
-    return { text: latin1(bytes, from, to - 2), next: end, bytes: total };
+    return latin1(bytes, from, to - 2);
   }
 
   private parseRequestLine(text: string): void {
