@@ -9,14 +9,19 @@ import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-cl
 import { StreamRegistry } from '#ingest/cluster/stream-registry.js';
 import { playAndCount, publishLive, stopProcess } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
+import { PLAYER_CONNECT } from '../support/local-stack-harness.js';
+import { RtmpTestClient } from '../support/rtmp-test-client.js';
 import { freePort, sleep, waitFor } from '../support/wait.js';
 
-// An always-on pull relay in a cluster of two ingest processes (as `streamgate start --cluster 2`
-// runs them, short lease timings): one process pulls the source, the other stands by without
-// opening it, and takes the pull over once the first one's lease lapses after a SIGKILL. The source
-// is a third ingest (in this process) with a real ffmpeg publisher; it counts who plays from it.
+// An always-on pull relay in a cluster of three ingest processes (as `streamgate start --cluster 3`
+// runs them, short lease timings): one process pulls the source, the others stand by without
+// opening it; a draining puller hands it over at once, and a SIGKILLed one once its lease lapses.
+// The source is another ingest (in this process) with a real ffmpeg publisher; it counts who plays
+// from it.
 const LEASE_TTL_MS = 1500;
 const HEARTBEAT_MS = 300;
+/** Long enough to see that a draining puller does not take its stream back before it exits. */
+const DRAIN_SECONDS = 4;
 
 let cluster: LocalCluster;
 let dataDir: string;
@@ -45,20 +50,20 @@ beforeAll(async () => {
     STREAMGATE_FUNCTIONS_PORT: String(functionsPort),
     STREAMGATE_DATA_DIR: dataDir,
     STREAMGATE_RTP_PORTS: '0-0',
-    STREAMGATE_DRAIN_SECONDS: '1',
+    STREAMGATE_DRAIN_SECONDS: String(DRAIN_SECONDS),
   });
   const base = 42000 + Math.floor(Math.random() * 2000) * 10;
   cluster = await startLocalCluster(
-    { ...config, rtpPortRange: `${base}-${base + 19}` },
+    { ...config, rtpPortRange: `${base}-${base + 29}` },
     {
-      size: 2,
+      size: 3,
       stdio: (process.env.CLUSTER_TEST_STDIO as 'inherit' | undefined) ?? 'ignore',
       env: {
         STREAMGATE_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'warn',
         STREAMGATE_LEASE_TTL_MS: String(LEASE_TTL_MS),
         STREAMGATE_LEASE_HEARTBEAT_MS: String(HEARTBEAT_MS),
         STREAMGATE_EDGE_LINGER_MS: '2000',
-        STREAMGATE_DRAIN_SECONDS: '1',
+        STREAMGATE_DRAIN_SECONDS: String(DRAIN_SECONDS),
         STREAMGATE_RELAY_POLL_SECONDS: '1',
         STREAMGATE_RELAY_ALLOW_PRIVATE: 'on',
         STREAMGATE_RELAY_RETRY_MAX_MS: '1000',
@@ -74,49 +79,90 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }, 30_000);
 
-describe('an always-on relay pull in a cluster of two ingest processes', () => {
-  let owner: ClusterMember;
-  let standby: ClusterMember;
+describe('an always-on relay pull in a cluster of three ingest processes', () => {
+  /** Members in the order they pull: [puller, …standing by]. */
+  let order: ClusterMember[] = [];
+  const states = async (members: readonly ClusterMember[]) => Promise.all(members.map(pullState));
 
-  it('is pulled by one process; the other stands by and never opens the source, and both play it', async () => {
+  it('is pulled by one process; the others stand by and never open the source, and all play it', async () => {
     const res = await fetch(`${cluster.functionsUrl}/relays`, {
       method: 'POST',
       headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ stream: 'live/pulled', pull: `rtmp://127.0.0.1:${origin.ingest.ports.rtmp}/live/src`, mode: 'always' }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
-    const states = async () => Promise.all(cluster.members.map(pullState));
-    await waitFor(async () => (await states()).sort().join() === 'live,standby', 20_000, 'one process live, the other standing by');
-    const [s0] = await states();
-    [owner, standby] = s0 === 'live' ? [cluster.members[0]!, cluster.members[1]!] : [cluster.members[1]!, cluster.members[0]!];
+    await waitFor(async () => (await states(cluster.members)).sort().join() === 'live,standby,standby', 20_000, 'one process live, the others standing by');
+    const now = await states(cluster.members);
+    order = [...cluster.members].sort((x, y) => (now[y.index] === 'live' ? 1 : 0) - (now[x.index] === 'live' ? 1 : 0));
     // Ten heartbeats later: still one player of the source, and no new connection to it.
     const plays = sourcePlays();
     await sleep(HEARTBEAT_MS * 10);
     expect(sourcePlays()).toBe(plays);
     expect(origin.ingest.hub.streamInfo('live/src')?.readers).toBe(1);
-    expect([await pullState(owner), await pullState(standby)]).toEqual(['live', 'standby']);
-    // Players on either process get the pulled stream (the standby one through an edge pull).
-    const runs = await Promise.all(
-      [owner, standby].map((m) => playAndCount(`rtmp://127.0.0.1:${m.ports.rtmp}/live/pulled`, { frames: 10, timeoutMs: 15_000 })),
-    );
+    expect(await states(order)).toEqual(['live', 'standby', 'standby']);
+    // Players on every process get the pulled stream (the standing-by ones through an edge pull).
+    const runs = await Promise.all(order.map((m) => playAndCount(`rtmp://127.0.0.1:${m.ports.rtmp}/live/pulled`, { frames: 10, timeoutMs: 15_000 })));
     for (const r of runs) expect(r.videoFrames, r.stderr).toBe(10);
     expect(origin.ingest.hub.streamInfo('live/src')?.readers).toBe(1);
   }, 60_000);
 
+  it('is handed over at once when the pulling process drains, and the draining one does not take it back', async () => {
+    const [draining, ...rest] = order;
+    expect(draining).toBeDefined();
+    // A viewer on the draining process keeps its drain going for DRAIN_SECONDS.
+    const viewer = new RtmpTestClient();
+    try {
+      await viewer.connect(`rtmp://127.0.0.1:${draining!.ports.rtmp}/live`, PLAYER_CONNECT);
+      await viewer.play('pulled');
+      await viewer.nextMessage((m) => m.kind === 'media' && m.typeId === 9, 10_000);
+      await drainAndWatch(draining!, rest);
+    } finally {
+      await viewer.close().catch(() => undefined);
+    }
+  }, 60_000);
+
+  async function drainAndWatch(draining: ClusterMember, rest: ClusterMember[]): Promise<void> {
+    const since = Date.now();
+    draining.child.kill('SIGTERM');
+    await waitFor(async () => (await states(rest)).includes('live'), 10_000, 'the pull live on another process', 50);
+    const tookOverMs = Date.now() - since;
+    // Through the rest of the drain: one puller among the others; the draining one, its pull ended
+    // by the drain, stands by and never takes the stream back.
+    const seen = new Set<string>();
+    while (draining.child.exitCode === null && draining.child.signalCode === null && Date.now() - since < (DRAIN_SECONDS + 5) * 1000) {
+      const s = await pullState(draining);
+      if (s !== undefined) seen.add(s);
+      // (two processes looking at the same heartbeat may both connect once: one wins, the other retries, then stands by)
+      expect((await states(rest)).filter((x) => x === 'live')).toHaveLength(1);
+      await sleep(100);
+    }
+    expect(seen.has('live')).toBe(false);
+    expect(seen.has('standby')).toBe(true);
+    await draining.exited;
+    const drainedMs = Date.now() - since;
+    expect(drainedMs).toBeGreaterThan((DRAIN_SECONDS - 1) * 1000);
+    expect(tookOverMs).toBeLessThan(3000);
+    const now = await states(rest);
+    order = now[0] === 'live' ? rest : [rest[1]!, rest[0]!];
+    await waitFor(() => origin.ingest.hub.streamInfo('live/src')?.readers === 1, 5000, 'one player of the source');
+    process.stdout.write(`cluster relay e2e: pull handed over ${tookOverMs} ms after SIGTERM, the draining process stood by for ${drainedMs} ms\n`);
+  }
+
   it('moves to the standing-by process within the lease TTL when the pulling one is SIGKILLed', async () => {
-    expect(owner).toBeDefined();
+    const [owner, standby] = order;
+    expect(standby).toBeDefined();
     const client = createLocalDynamoClient(cluster.storeEndpoint);
     const registry = new StreamRegistry(client, LOCAL_REGISTRY_TABLE, { ttlMs: LEASE_TTL_MS });
     try {
-      expect((await registry.lookup('live/pulled'))?.owner).toBe(owner.taskId);
+      expect((await registry.lookup('live/pulled'))?.owner).toBe(owner!.taskId);
       const killedAt = Date.now();
-      owner.child.kill('SIGKILL');
-      await waitFor(async () => (await pullState(standby)) === 'live', 15_000, 'the pull live on the other process', 50);
+      owner!.child.kill('SIGKILL');
+      await waitFor(async () => (await pullState(standby!)) === 'live', 15_000, 'the pull live on the other process', 50);
       const tookOverMs = Date.now() - killedAt;
       expect(tookOverMs).toBeLessThan(LEASE_TTL_MS + 3000);
-      expect((await registry.lookup('live/pulled'))?.owner).toBe(standby.taskId);
+      expect((await registry.lookup('live/pulled'))?.owner).toBe(standby!.taskId);
       await waitFor(() => origin.ingest.hub.streamInfo('live/src')?.readers === 1, 5000, 'one player of the source again');
-      const run = await playAndCount(`rtmp://127.0.0.1:${standby.ports.rtmp}/live/pulled`, { frames: 10, timeoutMs: 15_000 });
+      const run = await playAndCount(`rtmp://127.0.0.1:${standby!.ports.rtmp}/live/pulled`, { frames: 10, timeoutMs: 15_000 });
       expect(run.videoFrames, run.stderr).toBe(10);
       process.stdout.write(`cluster relay e2e: pull taken over ${tookOverMs} ms after SIGKILL (lease ttl ${LEASE_TTL_MS} ms)\n`);
     } finally {

@@ -72,6 +72,8 @@ export class ClusterNode {
   private readonly poller: NodeJS.Timeout;
   private nextPull = 1;
   private closed = false;
+  /** Draining: the streams were given up, relay pulls here stand by until the task stops. */
+  private releasing = false;
 
   constructor(
     private readonly hub: Hub,
@@ -102,10 +104,12 @@ export class ClusterNode {
    * Who holds `path` on another task (`task ID`, with the publisher's user when known), or
    * undefined when no live lease names another task (free, lapsed, or this task's). A relay pull
    * asks before it connects to its source, so one task of the cluster pulls each stream and the
-   * others take over only once that task's lease ends. Never throws: an unreachable registry
-   * answers undefined (the claim after connecting then refuses, as for any publisher).
+   * others take over only once that task's lease ends. A draining task (releaseAll) answers that
+   * another task holds every stream. Never throws: an unreachable registry answers undefined (the
+   * claim after connecting then refuses, as for any publisher).
    */
   async heldElsewhere(path: string): Promise<string | undefined> {
+    if (this.releasing) return 'another task (this one is draining)';
     let lease: StreamLease | undefined;
     try {
       lease = await this.registry.lookup(path);
@@ -113,8 +117,9 @@ export class ClusterNode {
       this.log.warn('cluster.registry-error', { op: 'lookup', path, err });
       return undefined;
     }
-    if (lease === undefined || lease.owner === this.options.taskId) return undefined;
-    return `task ${lease.owner}${lease.user !== undefined ? ` (user ${lease.user})` : ''}`;
+    if (lease !== undefined && lease.owner !== this.options.taskId) return `task ${lease.owner}${lease.user !== undefined ? ` (user ${lease.user})` : ''}`;
+    // A draining task gave its streams up: it must not take one back before it stops.
+    return this.releasing ? 'another task (this one is draining)' : undefined;
   }
 
   /** Streams this task publishes (holds the lease of). */
@@ -397,6 +402,7 @@ export class ClusterNode {
 
   /** Drain: every local publisher is ended now, so the leases free up and encoders reconnect elsewhere. */
   releaseAll(reason: string): number {
+    this.releasing = true;
     const owned = [...this.owned.values()];
     for (const o of owned) o.info.kick(reason);
     return owned.length;
