@@ -91,6 +91,8 @@ export class RtspPlayer implements ReaderSink {
     private readonly io: RtspPlayerIo,
     /** The stream's shared RTP side (the connection releases it on close). */
     readonly stream: RtspPlayStream,
+    /** Wall clock of the sender reports (ms since epoch); tests drive it by hand. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Adds a set-up track (SETUP). */
@@ -157,7 +159,7 @@ export class RtspPlayer implements ReaderSink {
 
   write(frames: readonly MediaFrame[], shared = false): boolean {
     if (!this.firstSent) this.startWith(frames);
-    const now = Date.now();
+    const now = this.now();
     let tcp: Buffer[] | undefined;
     if (shared && this.shape !== '' && !this.reportDue(now)) {
       // In step and no sender report due: the same bytes as every player of this shape.

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
 import type { AudioConfig, AudioFrame, MediaFrame, VideoConfig, VideoFrame } from '#ingest/media/media-frame.js';
 import { RtspPlayStreams } from '#ingest/servers/rtsp/rtsp-play-streams.js';
@@ -82,7 +82,7 @@ describe('RtspPlayer (RTSP players of one stream share its RTP packets)', () => 
   });
 
   describe('PLAY after PAUSE on the shared RTP stream (driven by hand as the hub does: no sockets, no timers)', () => {
-    afterEach(() => vi.useRealTimers());
+    let clock = 1_000_000;
 
     /** A TCP player fed by hand; keeps only the [channel, sequence number] of each RTP packet it was written. */
     function handPlayer(id: string, stream: ReturnType<RtspPlayStreams['acquire']>, specs: ReturnType<typeof outgoingTracks>) {
@@ -107,14 +107,13 @@ describe('RtspPlayer (RTSP players of one stream share its RTP packets)', () => 
           onUnpublish: () => undefined,
         },
         stream,
+        () => clock,
       );
       specs.forEach((spec, i) => p.addTrack(spec, { kind: 'tcp', rtpChannel: 2 * i, rtcpChannel: 2 * i + 1 }));
       return { p, seqs };
     }
 
-    it('a resumed player keeps every track past 32768 packets (16-bit wrap of its skip mark) and when a sender report falls due', () => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(1_000_000);
+    it('a resumed player keeps every track past 32768 packets (16-bit wrap of its skip mark): in a catch-up batch and when a sender report falls due', () => {
       const frames = syntheticFrames();
       const configs = frames.filter((f): f is VideoConfig | AudioConfig => f.kind === 'video-config' || f.kind === 'audio-config');
       const specs = outgoingTracks(configs);
@@ -155,13 +154,22 @@ describe('RtspPlayer (RTSP players of one stream share its RTP packets)', () => 
       const videoBefore = b.seqs.get(0)!.length;
       // Live again, in step with A, for more than half the 16-bit sequence space.
       while (b.seqs.get(0)!.length - videoBefore < 33_000) live(tick());
-      // A sender report falls due: this tick is B's own encoding, not the shared bytes.
-      vi.setSystemTime(1_000_000 + 6000);
-      const [videoMark, audioMark, aMark] = [b.seqs.get(0)!.length, b.seqs.get(2)!.length, a.seqs.get(0)!.length];
-      live(tick());
-      expect(b.seqs.get(0)!.length - videoMark).toBe(a.seqs.get(0)!.length - aMark);
-      expect(b.seqs.get(0)!.length - videoMark).toBeGreaterThan(40);
-      expect(b.seqs.get(2)!.length - audioMark).toBe(1);
+      /** One tick; B's packets of it on each track must be all of the tick's (as many as A got). */
+      const expectWholeTick = (write: (batch: MediaFrame[]) => void): void => {
+        const [videoMark, audioMark, aMark] = [b.seqs.get(0)!.length, b.seqs.get(2)!.length, a.seqs.get(0)!.length];
+        write(tick());
+        expect(b.seqs.get(0)!.length - videoMark).toBe(a.seqs.get(0)!.length - aMark);
+        expect(b.seqs.get(0)!.length - videoMark).toBeGreaterThan(40);
+        expect(b.seqs.get(2)!.length - audioMark).toBe(1);
+      };
+      // B falls behind for a tick and catches up from its own queue: its own encoding, not the shared bytes.
+      expectWholeTick((batch) => {
+        a.p.write(batch, true);
+        b.p.write(batch, false);
+      });
+      // A sender report falls due: again B's own encoding.
+      clock += 6000;
+      expectWholeTick(live);
       // B's sequence numbers rise by one along the whole run on both tracks, the pause included.
       for (const channel of [0, 2]) {
         const seq = b.seqs.get(channel)!;
