@@ -126,6 +126,7 @@ export const CONFIG_VARIABLES = {
   maxConnections: spec('STREAMGATE_MAX_CONNECTIONS', '5000', positiveInt, 'connections per listener'),
   maxConnectionsPerAddress: spec('STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS', '64', positiveInt, 'connections from one source address over all public listeners and RTMPT sessions (NAT: raise it)'),
   maxPendingBytes: spec('STREAMGATE_MAX_PENDING_BYTES', String(256 * 1024 * 1024), positiveInt, 'partially received data of all connections together; past it new connections and unauthorized input are refused'),
+  publisherMaxPendingBytes: spec('STREAMGATE_PUBLISHER_MAX_PENDING_BYTES', String(24 * 1024 * 1024), positiveInt, 'partially received data of one authorized publisher (frames being assembled; RTSP: up to half of it held while its tracks are aligned); past it the publisher is closed'),
   drainSeconds: spec('STREAMGATE_DRAIN_SECONDS', '30', positiveInt, 'on SIGTERM, how long publishers and players may finish'),
   flvApp: spec('STREAMGATE_FLV_APP', 'live', text, 'app of streams published on the FLV-TCP listener'),
   tsApp: spec('STREAMGATE_TS_APP', 'live', text, 'app of streams published on the TS-TCP listener'),

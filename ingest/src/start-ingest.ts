@@ -304,7 +304,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     // RTSP's Basic/Digest go to the same authorizer as RTMP's credentials.
     authorizer: deps.authorizer ?? deps.access?.authorizer,
     relays,
-    pendingBytes: new PendingBytesBudget(config.maxPendingBytes),
+    pendingBytes: new PendingBytesBudget(config.maxPendingBytes, { authorized: config.publisherMaxPendingBytes }),
     connectionsPerAddress: new AddressCounter(config.maxConnectionsPerAddress),
     ...(cluster !== undefined ? { cluster } : {}),
     state: { draining: false, startedAt: Date.now() },

@@ -59,6 +59,11 @@ export class PendingBytesBudget {
     };
   }
 
+  /** The bound of one authorized account (STREAMGATE_PUBLISHER_MAX_PENDING_BYTES). */
+  get authorizedLimit(): number {
+    return this.limits.authorized;
+  }
+
   /** Bytes held by all accounts together. */
   get used(): number {
     return this.usedBytes;

@@ -262,7 +262,7 @@ export class RtspConnection {
     }
     if (result.ok && result.replaced !== undefined) this.log.info('rtsp.publish-replaces', { path, replaced: result.replaced });
     if (!result.ok) throw new RtspRequestError(453, 'RTSP_STREAM_BUSY', `stream ${path} is already being published`);
-    this.publish = { target, tracks, publisher: new RtspPublisher(tracks, result.publication), decision, request };
+    this.publish = { target, tracks, publisher: new RtspPublisher(tracks, result.publication, { alignMaxHeldBytes: this.deps.ctx.pendingBytes.authorizedLimit / 2 }), decision, request };
     this.entry.role = 'publisher';
     this.entry.app = target.app;
     this.entry.stream = target.stream;

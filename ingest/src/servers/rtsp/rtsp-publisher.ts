@@ -38,6 +38,20 @@ export const RTSP_ALIGN_WAIT_MS = 2000;
 export const RTSP_ALIGN_MAX_HELD_FRAMES = 500;
 /** Sender reports that put the tracks further apart than this are not believed. */
 export const RTSP_ALIGN_MAX_SKEW_MS = 10_000;
+/** Default bound of the frames held while waiting for sender reports (half the default publisher account). */
+export const RTSP_ALIGN_DEFAULT_MAX_HELD_BYTES = 12 * 1024 * 1024;
+
+/** Bounds of one RTSP publisher. */
+export interface RtspPublisherOptions {
+  /** Wall clock (ms). */
+  readonly now?: () => number;
+  /**
+   * Bytes of frames held (all tracks) while waiting for sender reports; past it the tracks are
+   * aligned by arrival at once, so a high-bitrate sender is never cut by its pending-bytes account
+   * for holding up to RTSP_ALIGN_WAIT_MS of media (2 s of a 100 Mbit/s camera is 25 MB).
+   */
+  readonly alignMaxHeldBytes?: number;
+}
 
 /** Counters a publisher reports when it ends. */
 export interface RtspPublisherStats {
@@ -47,6 +61,8 @@ export interface RtspPublisherStats {
   rtcpPackets: number;
   /** How the tracks were put on one timeline: RTCP sender reports, or first-packet arrival times. */
   alignment?: 'rtcp' | 'arrival';
+  /** Why arrival times: the wait ended, or the frames held reached their bound (count or bytes). */
+  alignedBy?: 'wait' | 'held-frames' | 'held-bytes' | 'end';
 }
 
 /**
@@ -71,11 +87,16 @@ export class RtspPublisher {
   private heldFrameBytes = 0;
   readonly stats: RtspPublisherStats = { packets: 0, lostPackets: 0, droppedFrames: 0, rtcpPackets: 0 };
 
+  private readonly now: () => number;
+  private readonly alignMaxHeldBytes: number;
+
   constructor(
     tracks: readonly SdpTrack[],
     private readonly publication: Publication,
-    private readonly now: () => number = Date.now,
+    options: RtspPublisherOptions = {},
   ) {
+    this.now = options.now ?? Date.now;
+    this.alignMaxHeldBytes = options.alignMaxHeldBytes ?? RTSP_ALIGN_DEFAULT_MAX_HELD_BYTES;
     this.tracks = tracks.map((sdp) => ({
       sdp,
       depacketizer: depacketizerFor(sdp),
@@ -156,9 +177,19 @@ export class RtspPublisher {
       if (Math.max(...zeros) - first <= RTSP_ALIGN_MAX_SKEW_MS) return this.release(zeros.map((z) => z - first), 'rtcp');
     }
     const waited = this.startedAt !== undefined && this.now() - this.startedAt >= RTSP_ALIGN_WAIT_MS;
-    if (waited || this.tracks.some((t) => t.held.length > RTSP_ALIGN_MAX_HELD_FRAMES)) {
-      this.release(this.tracks.map((t) => t.arrivalOffsetMs ?? 0), 'arrival');
-    }
+    const by = waited
+      ? 'wait'
+      : this.heldFrameBytes > this.alignMaxHeldBytes
+        ? 'held-bytes'
+        : this.tracks.some((t) => t.held.length > RTSP_ALIGN_MAX_HELD_FRAMES)
+          ? 'held-frames'
+          : undefined;
+    if (by !== undefined) this.releaseByArrival(by);
+  }
+
+  private releaseByArrival(by: NonNullable<RtspPublisherStats['alignedBy']>): void {
+    this.stats.alignedBy = by;
+    this.release(this.tracks.map((t) => t.arrivalOffsetMs ?? 0), 'arrival');
   }
 
   /** Fixes the offsets and sends the held frames, interleaved by decode time. */
@@ -214,7 +245,7 @@ export class RtspPublisher {
       }
     }
     // a session shorter than the wait still delivers what it sent
-    if (this.offsets === undefined) this.release(this.tracks.map((t) => t.arrivalOffsetMs ?? 0), 'arrival');
+    if (this.offsets === undefined) this.releaseByArrival('end');
     for (const track of this.tracks) {
       this.stats.lostPackets += track.depacketizer.stats.lostPackets + (track.reorder?.lost ?? 0);
       this.stats.droppedFrames += track.depacketizer.stats.droppedFrames;
