@@ -12,7 +12,7 @@ export type FunctionName = 'token' | 'acl' | 'users';
 export interface BundleOptions {
   /** Defines `require` in the ESM bundles for the CommonJS code they contain (AWS SDK). */
   readonly banner: string;
-  readonly ingest: { readonly entry: string; readonly target: string; readonly external: string[] };
+  readonly ingest: { readonly entry: string; readonly target: string; readonly minifyWhitespace: boolean; readonly external: string[] };
   readonly functions: {
     readonly entries: Record<FunctionName, string>;
     readonly target: string;

@@ -61,6 +61,7 @@ export async function buildIngest({ root = repoRoot, outdir = join(root, 'dist')
     entryPoints: [join(root, o.entry)],
     outfile,
     target: o.target,
+    minifyWhitespace: o.minifyWhitespace,
     external: o.external,
   });
   return { outfile, bytes: statSync(outfile).size };

@@ -7,7 +7,7 @@ export type CappedBody = { readonly ok: true; readonly bytes: Uint8Array } | { r
  * so a huge or endless body is never buffered. The one size-capped body reader of the functions
  * (request bodies) and the ingest (answers of the functions and the credentials endpoint).
  */
-export async function readCappedBody(message: { readonly headers: Headers; readonly body: ReadableStream<Uint8Array> | null }, maxBytes: number): Promise<CappedBody> {
+export async function readCappedBody(message: { readonly headers: { get(name: string): string | null }; readonly body: ReadableStream<Uint8Array> | null }, maxBytes: number): Promise<CappedBody> {
   const declared = message.headers.get('content-length');
   if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > maxBytes)) return { ok: false, size: Number(declared) };
   if (!message.body) return { ok: true, bytes: new Uint8Array(0) };

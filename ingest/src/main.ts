@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         });
   const ingest = await startIngest(config, {
     log,
-    // The player page's script is read or built now, not when the first viewer asks.
+    // Built from sources now; from dist/web/ (the container) read on the first request.
     webAssets: startedWebAssets(),
     access,
     ...(relaysClient ? { relaysClient } : {}),

@@ -1,6 +1,7 @@
 import { ACL_PATH, SERVICE_AUTH_HEADER, bearer, type AclReason, type AclRequest, type AclResponse } from '#domain/functions-contract.js';
 import { AuthServiceError } from './auth-service-error.js';
 import { fetchJson, type FetchFn, type RequestSigner } from './fetch-json.js';
+import { httpFetch } from './http-fetch.js';
 import { joinUrl } from './token-client.js';
 
 /** Asks the functions whether a user may publish/play a stream. */
@@ -25,7 +26,7 @@ const REASONS: ReadonlySet<string> = new Set<AclReason>([
  */
 export function createAclClient(opts: { functionsUrl: string; serviceToken: string; sign?: RequestSigner; fetch?: FetchFn }): AclClient {
   const url = joinUrl(opts.functionsUrl, ACL_PATH);
-  const fetchFn = opts.fetch ?? fetch;
+  const fetchFn = opts.fetch ?? httpFetch;
   return {
     async check(req, signal) {
       const body = await fetchJson(fetchFn, url, {

@@ -57,7 +57,7 @@ export interface AuthorizerConfig {
 export interface AuthorizerDeps {
   /** Receives one {@link AuthEvent} per decision (wire it to the JSON logger). */
   log: (event: AuthEvent) => void;
-  /** Defaults to global `fetch`. */
+  /** Defaults to httpFetch (node:http). */
   fetch?: FetchFn;
   /** Defaults to `Date.now`. */
   now?: () => number;

@@ -25,7 +25,7 @@ type IamConfigKeys =
 export type AccessControlConfig = Pick<IngestConfig, 'auth' | 'playAuth' | 'functionsUrl' | 'teaSecret' | 'serviceToken' | 'authTimeoutMs'> &
   Partial<Pick<IngestConfig, IamConfigKeys>>;
 
-/** Collaborators for tests; production uses global `fetch` and the clock. */
+/** Collaborators for tests; production uses httpFetch (node:http) and the clock. */
 export interface AccessControlDeps {
   fetch?: FetchFn;
   now?: () => number;

@@ -4,8 +4,28 @@ import { readCappedBody } from '#domain/read-capped-body.js';
 /** Largest response body the ingest reads from the functions (both answers are tiny). */
 export const AUTH_RESPONSE_MAX_BYTES = 16 * 1024;
 
-/** A `fetch` compatible function (global `fetch` in production, a spy in tests). */
-export type FetchFn = (input: string | URL, init?: RequestInit) => Promise<Response>;
+/** What the ingest sends to the functions: a method, headers, an optional text body and a deadline. */
+export interface FunctionsRequest {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly signal: AbortSignal;
+  /** Redirects are never followed (an answer other than 200 is refused either way). */
+  readonly redirect?: 'error';
+}
+
+/** The part of a `fetch` `Response` the ingest reads: the status, a header and the body stream. */
+export interface FunctionsAnswer {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+/**
+ * A `fetch` compatible function: {@link httpFetch} (node:http) in production, global `fetch` or a
+ * spy in tests.
+ */
+export type FetchFn = (input: string | URL, init?: FunctionsRequest) => Promise<FunctionsAnswer>;
 
 /**
  * Signs one request just before it is sent: receives what will go on the wire and resolves the
@@ -38,7 +58,7 @@ export async function fetchJson(
       throw new AuthServiceError('auth_unreachable', 'functions call could not be signed (no AWS credentials)', { cause: err });
     }
   }
-  let res: Response;
+  let res: FunctionsAnswer;
   try {
     res = await fetchFn(url, { method: 'POST', headers, body: init.body, signal: init.signal, redirect: 'error' });
   } catch (err) {
@@ -70,7 +90,7 @@ export async function fetchJson(
  * refused before reading, and a body that grows past the limit is cancelled mid-stream. The error
  * thrown either way is `tooLarge(size, limit)`, so each caller keeps its own coded error.
  */
-export async function readLimitedText(res: Response, limit: number, tooLarge: (size: number, limit: number) => Error): Promise<string> {
+export async function readLimitedText(res: FunctionsAnswer, limit: number, tooLarge: (size: number, limit: number) => Error): Promise<string> {
   const body = await readCappedBody(res, limit);
   if (!body.ok) throw tooLarge(body.size, limit);
   return Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength).toString('utf8');

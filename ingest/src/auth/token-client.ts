@@ -2,6 +2,7 @@ import { teaDecrypt, teaEncrypt } from '#domain/tea.js';
 import { SERVICE_AUTH_HEADER, TOKEN_PATH, bearer } from '#domain/functions-contract.js';
 import { AuthServiceError } from './auth-service-error.js';
 import { fetchJson, type FetchFn, type RequestSigner } from './fetch-json.js';
+import { httpFetch } from './http-fetch.js';
 
 /** Looks a user's password up the Wowza way (AUTH-SPEC §2). */
 export interface TokenClient {
@@ -25,7 +26,7 @@ export interface TokenClient {
  */
 export function createTokenClient(opts: { functionsUrl: string; teaSecret: string; serviceToken?: string; sign?: RequestSigner; fetch?: FetchFn }): TokenClient {
   const url = joinUrl(opts.functionsUrl, TOKEN_PATH);
-  const fetchFn = opts.fetch ?? fetch;
+  const fetchFn = opts.fetch ?? httpFetch;
   return {
     async lookupPassword(user, signal) {
       let clientid: string;

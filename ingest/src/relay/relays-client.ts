@@ -1,7 +1,8 @@
 import { StreamgateError } from '#domain/errors.js';
 import { INGEST_RELAYS_PATH } from '#domain/relay.js';
 import { bearer, SERVICE_AUTH_HEADER } from '#domain/functions-contract.js';
-import { readLimitedText, type FetchFn, type RequestSigner } from '../auth/fetch-json.js';
+import { readLimitedText, type FetchFn, type FunctionsAnswer, type RequestSigner } from '../auth/fetch-json.js';
+import { httpFetch } from '../auth/http-fetch.js';
 import { joinUrl } from '../auth/token-client.js';
 import type { RelayDefinition } from './relay-definition.js';
 
@@ -38,11 +39,11 @@ function toDefinition(v: unknown): RelayDefinition | undefined {
  */
 export function createRelaysClient(opts: { functionsUrl: string; serviceToken?: string; sign?: RequestSigner; fetch?: FetchFn }): RelaysClient {
   const url = joinUrl(opts.functionsUrl, INGEST_RELAYS_PATH);
-  const fetchFn = opts.fetch ?? fetch;
+  const fetchFn = opts.fetch ?? httpFetch;
   return {
     async fetch(signal) {
       let headers: Record<string, string> = opts.sign ? {} : { [SERVICE_AUTH_HEADER]: bearer(opts.serviceToken ?? '') };
-      let res: Response;
+      let res: FunctionsAnswer;
       try {
         if (opts.sign) headers = { ...headers, ...(await opts.sign({ method: 'GET', url, headers, body: '' }, signal)) };
         res = await fetchFn(url, { method: 'GET', headers, signal, redirect: 'error' });

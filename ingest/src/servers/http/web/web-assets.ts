@@ -212,9 +212,14 @@ export function acceptsGzip(field: string | undefined): boolean {
   return false;
 }
 
-/** WebAssets found by {@link locateWebAssets}, already reading or building (what a serving process wants). */
-export function startedWebAssets(): WebAssets {
-  const web = new WebAssets(locateWebAssets());
-  void web.start();
+/**
+ * WebAssets found by {@link locateWebAssets} for a serving process: sources start building now (it
+ * takes seconds, and the first viewer should not wait for it); prebuilt files (the bundle's
+ * dist/web/) are read on the first request instead, which keeps their bytes and gzip (1.7 MB, and
+ * gzip's working memory at start) out of a process no browser has asked yet.
+ */
+export function startedWebAssets(source: WebAssetSource | undefined = locateWebAssets()): WebAssets {
+  const web = new WebAssets(source);
+  if (source?.kind === 'sources') void web.start();
   return web;
 }

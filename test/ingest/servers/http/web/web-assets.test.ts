@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WebAssets, acceptsGzip, locateWebAssets } from '#ingest/servers/http/web/web-assets.js';
+import { WebAssets, acceptsGzip, locateWebAssets, startedWebAssets } from '#ingest/servers/http/web/web-assets.js';
 import { playerPage } from '#ingest/servers/http/web/player-page.js';
 
 const work = mkdtempSync(join(tmpdir(), 'streamgate-web-assets-'));
@@ -27,6 +27,15 @@ describe('WebAssets from prebuilt files (the image: dist/web/ beside dist/ingest
 
   it('is found beside the bundle, not in the sources', () => {
     expect(source).toEqual({ kind: 'prebuilt', dir: expect.stringMatching(/dist\/web$/) });
+  });
+
+  it('a serving process reads prebuilt files on the first request, not at start (no bytes held while no browser asks)', async () => {
+    const lazySource = locateWebAssets(imageLayout({ 'player.js': 'old', 'lazy.css': 'x' }));
+    const served = startedWebAssets(lazySource);
+    await new Promise((r) => setTimeout(r, 20));
+    if (lazySource?.kind !== 'prebuilt') throw new Error('expected prebuilt');
+    writeFileSync(join(lazySource.dir, 'player.js'), 'new');
+    expect(Buffer.from((await served.answer('player.js', {})).body).toString()).toBe('new');
   });
 
   it('serves a script with a strong ETag, gzip when accepted and revalidation without a version', async () => {
