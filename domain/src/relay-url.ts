@@ -2,14 +2,14 @@ import { ValidationError } from './errors.js';
 import { ipInRange, parseIp, parseIpRange, type IpRange } from './ip-range.js';
 
 /** Schemes a relay may push to or pull from. */
-export type RelayScheme = 'rtmp' | 'rtmps' | 'rtsp' | 'http' | 'https';
+export type RelayScheme = 'rtmp' | 'rtmps' | 'rtsp' | 'http' | 'https' | 'srt';
 
-/** Schemes a push target may use (RTMP out only). */
-export const PUSH_SCHEMES: readonly RelayScheme[] = ['rtmp', 'rtmps'];
-/** Schemes a pull source may use: RTMP play, RTSP (TCP or UDP), HTTP-FLV. */
-export const PULL_SCHEMES: readonly RelayScheme[] = ['rtmp', 'rtmps', 'rtsp', 'http', 'https'];
+/** Schemes a push target may use: RTMP(S), SRT (caller, MPEG-TS). */
+export const PUSH_SCHEMES: readonly RelayScheme[] = ['rtmp', 'rtmps', 'srt'];
+/** Schemes a pull source may use: RTMP play, RTSP (TCP or UDP), HTTP-FLV, SRT (caller, MPEG-TS). */
+export const PULL_SCHEMES: readonly RelayScheme[] = ['rtmp', 'rtmps', 'rtsp', 'http', 'https', 'srt'];
 
-const DEFAULT_PORT: Record<RelayScheme, number> = { rtmp: 1935, rtmps: 443, rtsp: 554, http: 80, https: 443 };
+const DEFAULT_PORT: Record<RelayScheme, number> = { rtmp: 1935, rtmps: 443, rtsp: 554, http: 80, https: 443, srt: 8890 };
 
 /** Longest relay URL accepted (stream keys are long, but not this long). */
 export const RELAY_URL_MAX_LENGTH = 2048;

@@ -48,7 +48,7 @@ export interface RelayInput {
 function checkUrl(text: unknown, field: string, push: boolean, allowPrivate: boolean): string {
   if (typeof text !== 'string') throw new ValidationError(field, 'invalid_type', `${field} must be a URL string`);
   const url = parseRelayUrl(text, field, push ? PUSH_SCHEMES : PULL_SCHEMES);
-  if (push && !/^\/[^/]+\/.+/.test(url.path)) throw new ValidationError(field, 'invalid_relay_url', 'a push URL needs /APP/STREAM-KEY');
+  if (push && url.scheme !== 'srt' && !/^\/[^/]+\/.+/.test(url.path)) throw new ValidationError(field, 'invalid_relay_url', 'a push URL needs /APP/STREAM-KEY');
   // An address literal is checked here already; names are checked on their resolved address at connect time.
   const literal = url.host.replace(/^\[|\]$/g, '');
   if (parseIp(literal) !== undefined) {
@@ -62,7 +62,7 @@ function checkUrl(text: unknown, field: string, push: boolean, allowPrivate: boo
 
 /**
  * Validates a relay to add: a canonical stream (a pattern with `*` allowed for push), exactly one
- * of `push` (1–16 rtmp/rtmps URLs with /APP/KEY) and `pull` (one rtmp/rtmps/rtsp/http/https URL),
+ * of `push` (1–16 rtmp/rtmps URLs with /APP/KEY, or srt URLs) and `pull` (one rtmp/rtmps/rtsp/http/https/srt URL),
  * `mode` only with pull. Address literals in link-local ranges are always refused, private and
  * loopback ones unless `allowPrivate`. Throws ValidationError naming the field.
  */

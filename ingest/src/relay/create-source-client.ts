@@ -4,10 +4,12 @@ import { rtmpEndpoint } from './rtmp-endpoint.js';
 import { rtmpSourceClient } from './rtmp-source-client.js';
 import { rtspSourceClient } from './rtsp-source-client.js';
 import type { SourceClient, SourceClientEvents, SourceClientOptions } from './source-client.js';
+import { SrtClient } from './srt-client.js';
+import { srtEndpoint } from './srt-endpoint.js';
 
 /**
  * The client that reads `url`: RTMP(S) play, RTSP (TCP interleaved, or UDP with
- * `?transport=udp`), HTTP(S)-FLV. Shared by pull sources and cluster edge pulls.
+ * `?transport=udp`), HTTP(S)-FLV, SRT (caller, MPEG-TS). Shared by pull sources and cluster edge pulls.
  */
 export function createSourceClient(url: RelayUrl, options: SourceClientOptions, events: SourceClientEvents): SourceClient {
   switch (url.scheme) {
@@ -22,5 +24,15 @@ export function createSourceClient(url: RelayUrl, options: SourceClientOptions, 
       return httpFlvSourceClient(url, options, events);
     case 'rtsp':
       return rtspSourceClient(url, options, events);
+    case 'srt':
+      return new SrtClient({
+        endpoint: srtEndpoint(url),
+        mode: 'read',
+        allowPrivate: options.allowPrivate,
+        timeoutMs: options.timeoutMs,
+        onStart: () => events.onStart(),
+        onFrame: (frame) => events.onFrame(frame),
+        onClose: (err) => events.onClose(err),
+      });
   }
 }

@@ -4,23 +4,26 @@ import type { Subscription } from '../hub/subscription.js';
 import { RelayLink, type RelayLinkOptions } from './relay-link.js';
 import { RtmpClient } from './rtmp-client.js';
 import type { RtmpEndpoint } from './rtmp-endpoint.js';
+import { SrtClient } from './srt-client.js';
+import type { SrtEndpoint } from './srt-endpoint.js';
 
 /** What a push target needs besides its link options. */
 export interface PushTargetOptions extends RelayLinkOptions {
-  readonly endpoint: RtmpEndpoint;
+  /** An RTMP(S) target, or an SRT listener (MPEG-TS). */
+  readonly endpoint: { readonly kind: 'rtmp'; readonly rtmp: RtmpEndpoint } | { readonly kind: 'srt'; readonly srt: SrtEndpoint };
   readonly hub: Hub;
   readonly allowPrivate: boolean;
   readonly timeoutMs: number;
 }
 
 /**
- * Restreams one hub stream to one RTMP(S) target while the stream is live. The target is an
+ * Restreams one hub stream to one RTMP(S) or SRT target while the stream is live. The target is an
  * ordinary hub reader: its queue is the hub's bounded per-reader queue, so a target that cannot
  * keep up never slows the publisher or players; it drops to the next keyframe (counted), and one
  * blocked past the reader deadline is disconnected and retried with backoff.
  */
 export class PushTarget extends RelayLink {
-  private client: RtmpClient | undefined;
+  private client: RtmpClient | SrtClient | undefined;
   private sub: Subscription | undefined;
 
   constructor(private readonly options: PushTargetOptions) {
@@ -28,23 +31,29 @@ export class PushTarget extends RelayLink {
   }
 
   protected connect(): void {
-    const client = new RtmpClient({
-      endpoint: this.options.endpoint,
-      mode: 'publish',
-      allowPrivate: this.options.allowPrivate,
-      timeoutMs: this.options.timeoutMs,
-      onEvent: (event) => {
-        if (event.type === 'publishing' && this.client === client) this.onPublishing();
-      },
-      onDrain: () => this.sub?.resume(),
-      onClose: (err) => {
-        if (this.client !== client) return;
-        this.client = undefined;
-        this.addBytes(client.bytesOut);
-        this.unsubscribe();
-        this.connectionLost(err === undefined ? { code: 'RELAY_CLOSED', message: 'closed' } : { code: (err as { code?: string }).code, message: err.message });
-      },
-    });
+    const { endpoint, allowPrivate, timeoutMs } = this.options;
+    const onClose = (err: Error | undefined): void => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.addBytes(client.bytesOut);
+      this.unsubscribe();
+      this.connectionLost(err === undefined ? { code: 'RELAY_CLOSED', message: 'closed' } : { code: (err as { code?: string }).code, message: err.message });
+    };
+    const onDrain = (): void => this.sub?.resume();
+    const client =
+      endpoint.kind === 'srt'
+        ? new SrtClient({ endpoint: endpoint.srt, mode: 'publish', allowPrivate, timeoutMs, onStart: () => this.client === client && this.onPublishing(), onDrain, onClose })
+        : new RtmpClient({
+            endpoint: endpoint.rtmp,
+            mode: 'publish',
+            allowPrivate,
+            timeoutMs,
+            onEvent: (event) => {
+              if (event.type === 'publishing' && this.client === client) this.onPublishing();
+            },
+            onDrain,
+            onClose,
+          });
     this.client = client;
     client.start();
   }

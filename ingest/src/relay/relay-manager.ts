@@ -5,11 +5,12 @@ import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '#domain/logger.js';
 import { PullSource } from './pull-source.js';
-import { PushTarget } from './push-target.js';
+import { PushTarget, type PushTargetOptions } from './push-target.js';
 import { BACKOFF_DEFAULTS, type BackoffOptions } from './relay-backoff.js';
 import type { RelayDefinition } from './relay-definition.js';
 import type { RelayStatus } from '#domain/relay-status.js';
 import { rtmpEndpoint } from './rtmp-endpoint.js';
+import { srtEndpoint } from './srt-endpoint.js';
 
 /** Settings of the relay manager. */
 export interface RelayManagerOptions {
@@ -47,6 +48,12 @@ interface PullEntry {
 function canonicalDefinition(d: RelayDefinition): RelayDefinition {
   const stream = canonicalStream(d.stream).path;
   return stream === d.stream ? d : { ...d, stream };
+}
+
+function rtmpOrThrow(url: RelayUrl) {
+  const endpoint = rtmpEndpoint(url);
+  if (endpoint === undefined) throw new Error('push URL needs /APP/STREAM');
+  return endpoint;
 }
 
 /** The secrets of a relay URL: password, stream key (RTMP path after the app), query values. */
@@ -240,9 +247,11 @@ export class RelayManager {
       this.log.warn('relay.invalid', { relay: d.id, code: 'RELAY_BAD_URL', message: (err as Error).message });
       return undefined;
     }
-    const endpoint = rtmpEndpoint(url);
-    if (endpoint === undefined) {
-      this.log.warn('relay.invalid', { relay: d.id, code: 'RELAY_BAD_URL', message: 'push URL needs /APP/STREAM' });
+    let endpoint: PushTargetOptions['endpoint'];
+    try {
+      endpoint = url.scheme === 'srt' ? { kind: 'srt', srt: srtEndpoint(url) } : { kind: 'rtmp', rtmp: rtmpOrThrow(url) };
+    } catch (err) {
+      this.log.warn('relay.invalid', { relay: d.id, code: 'RELAY_BAD_URL', message: (err as Error).message });
       return undefined;
     }
     return new PushTarget({

@@ -147,7 +147,7 @@ export function relaysView(ctx: ViewContext): View {
       { class: 'grid' },
       h('label', { class: 'field' }, h('span', {}, 'Stream'), stream),
       h('label', { class: 'field' }, h('span', {}, 'Direction'), direction),
-      h('label', { class: 'field' }, h('span', {}, 'URLs'), urls, h('small', { class: 'muted' }, 'push: one or more rtmp(s):// URLs; pull: one rtmp://, rtsp:// or http(s)://…flv URL')),
+      h('label', { class: 'field' }, h('span', {}, 'URLs'), urls, h('small', { class: 'muted' }, 'push: one or more rtmp(s):// or srt://HOST:PORT?streamid=… URLs; pull: one rtmp://, rtsp://, http(s)://…flv or srt:// URL')),
       h('label', { class: 'field' }, h('span', {}, 'Pull mode'), mode),
       h('label', { class: 'field' }, h('span', {}, 'Owner'), owner, h('small', { class: 'muted' }, 'they must be allowed to publish the stream')),
     ),

@@ -57,6 +57,16 @@ describe('relays API', () => {
     expect((await call(ctx, 'DELETE', `/relays/${created.id}`)).status).toBe(404);
   });
 
+  it('adds an SRT push target and an SRT pull source (caller mode); stream id and passphrase are shown as ***', async () => {
+    const push = await call(ctx, 'POST', '/relays', { stream: 'live/cam6', push: ['srt://203.0.113.9:9000?streamid=publish:live/cam6&passphrase=SECRET-phrase-9'] });
+    expect(push.status).toBe(201);
+    expect(await push.json()).toMatchObject({ push: ['srt://203.0.113.9:9000?***'] });
+    const pull = await call(ctx, 'POST', '/relays', { stream: 'live/cam7', pull: 'srt://203.0.113.9?streamid=read:live/cam7' });
+    expect(pull.status).toBe(201);
+    expect(await pull.json()).toMatchObject({ pull: 'srt://203.0.113.9?***' });
+    expect(JSON.stringify(ctx.logs)).not.toContain('SECRET');
+  });
+
   it('turns a relay off (kept, not handed to the ingest) and on again; an unknown id is 404', async () => {
     const created = (await (await call(ctx, 'POST', '/relays', { stream: 'live/cam5', push: ['rtmp://10.0.0.5/live/k5'] })).json()) as { id: string };
     const ingestIds = async () =>
@@ -82,6 +92,7 @@ describe('relays API', () => {
     [{ stream: 'live/x', push: ['rtmp://169.254.169.254/live/key'] }, 'push[0]', 'relay_address_refused'],
     [{ stream: 'live/x', pull: 'http://[fe80::1]/x.flv' }, 'pull', 'relay_address_refused'],
     [{ stream: 'live/x', pull: 'ftp://example.com/x' }, 'pull', 'invalid_relay_url'],
+    [{ stream: 'live/x', push: ['srt://169.254.169.254:9000?streamid=x'] }, 'push[0]', 'relay_address_refused'],
     [{ stream: 'live/*', pull: 'rtmp://example.com/live/x' }, 'stream', 'invalid_stream'],
     [{ stream: 'nostream', push: ['rtmp://example.com/live/k'] }, 'stream', 'invalid_stream'],
     [{ stream: 'live/x', push: ['rtmp://example.com/live/k'], pull: 'rtmp://example.com/live/x' }, 'push', 'push_or_pull'],
