@@ -33,8 +33,8 @@ export function registerRelaysCommand(program: Command, io: CliIo): void {
     .command('add')
     .description('add a relay: --push (restream targets, repeatable) or --pull (one source)')
     .requiredOption('--stream <path>', 'APP/STREAM (push: * patterns allowed, e.g. live/*)')
-    .option('--push <url>', 'target rtmp(s)://HOST/APP/KEY (repeat for several; {name} = stream name for patterns)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--pull <url>', 'source rtmp(s)://…, rtsp://[user:pass@]host/path[?transport=udp], http(s)://…/APP/STREAM.flv')
+    .option('--push <url>', 'target rtmp(s)://HOST/APP/KEY or srt://HOST:PORT?streamid=…&passphrase=… (repeat for several; {name} = stream name for patterns)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--pull <url>', 'source rtmp(s)://…, rtsp://[user:pass@]host/path[?transport=udp], http(s)://…/APP/STREAM.flv, srt://HOST:PORT?streamid=…')
     .option('--always', 'pull always (default: on demand, when the first player arrives)')
     .option('--owner <user>', 'the user the relay is for (they must be allowed to publish the stream)')
     .action(
