@@ -46,8 +46,8 @@ const HANDSHAKE_REPEAT_MS = 250;
 const TICK_MS = 10;
 /** Our receiving may hold this many payload bytes (a window of full packets), never more. */
 const MAX_RECEIVE_BYTES = WINDOW_PACKETS * (MTU - 28 - SRT_HEADER_SIZE);
-/** Pacing of what we send: well above the bitrates a relay carries, as the listener side uses. */
-const SEND_BYTES_PER_SECOND = 50 * 1024 * 1024;
+/** Pacing of what we send: 100 Mbit/s, as the SRT listener paces its players. */
+const SEND_BYTES_PER_SECOND = 12_500_000;
 
 /**
  * One SRT caller link (live mode, MPEG-TS payload) for a push target or a pull source: resolves
