@@ -1,8 +1,8 @@
 /**
  * Idle RSS of the ingest bundle as deployed (goal: under 60 MB): built the way ingest/Dockerfile
  * builds it (`node scripts/build.mjs --only ingest`: dist/ingest/main.mjs and dist/web/), started the
- * way the ECS task definition starts it (`node dist/ingest/main.mjs`, the Dockerfile's NODE_ENV and
- * NODE_OPTIONS, the task's environment from infra/ingest-stack.ts): auth on; calls to the functions
+ * way the ECS task definition starts it (`node dist/ingest/main.mjs`, the Dockerfile's NODE_ENV,
+ * NODE_OPTIONS and MALLOC_ARENA_MAX, the task's environment from infra/ingest-stack.ts): auth on; calls to the functions
  * signed with the task role (`--auth iam`, the stage default) or carrying the service token
  * (`--auth token`); cluster mode with its registry table (`--cluster on`, as
  * infra/streamgate-app.ts deploys it; here a dynalite table reached through
@@ -71,10 +71,14 @@ interface Reading {
   readonly hwmKB: number;
 }
 
-/** The Dockerfile's runtime environment (NODE_ENV, NODE_OPTIONS), read from the file. */
-function dockerfileEnv(): { nodeOptions: string; nodeEnv: string } {
+/** The Dockerfile's runtime environment (NODE_ENV, NODE_OPTIONS, MALLOC_ARENA_MAX), read from the file. */
+function dockerfileEnv(): { nodeOptions: string; nodeEnv: string; mallocArenaMax: string | undefined } {
   const text = readFileSync(join(repo, 'ingest', 'Dockerfile'), 'utf8');
-  return { nodeOptions: /NODE_OPTIONS="([^"]*)"/.exec(text)?.[1] ?? '', nodeEnv: /NODE_ENV=(\S+)/.exec(text)?.[1] ?? 'production' };
+  return {
+    nodeOptions: /NODE_OPTIONS="([^"]*)"/.exec(text)?.[1] ?? '',
+    nodeEnv: /NODE_ENV=(\S+)/.exec(text)?.[1] ?? 'production',
+    mallocArenaMax: /MALLOC_ARENA_MAX=(\d+)/.exec(text)?.[1],
+  };
 }
 
 function parseVariant(spec: string): Variant {
@@ -120,15 +124,16 @@ function procStatus(pid: number): Reading {
   return { rssKB: kb('VmRSS'), anonKB: kb('RssAnon'), fileKB: kb('RssFile'), hwmKB: kb('VmHWM') };
 }
 
-async function measureOnce(mainFile: string, variant: Variant, nodeEnv: string, standInUrl: string, dynamoEndpoint: string | undefined) {
+async function measureOnce(mainFile: string, variant: Variant, docker: ReturnType<typeof dockerfileEnv>, standInUrl: string, dynamoEndpoint: string | undefined) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sg-idle-data-'));
   const tcp = await Promise.all(Array.from({ length: 10 }, freeTcpPort));
   const [rtmp, http, health, flv, relayFlv, ts, rtspA, rtspB, admin, clusterPort] = tcp.map(String);
   const srt = String(await freeUdpPort());
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    NODE_ENV: nodeEnv,
+    NODE_ENV: docker.nodeEnv,
     NODE_OPTIONS: variant.nodeOptions,
+    ...(docker.mallocArenaMax !== undefined ? { MALLOC_ARENA_MAX: docker.mallocArenaMax } : {}),
     // infra/ingest-stack.ts: the container's environment and secrets
     STREAMGATE_FUNCTIONS_URL: standInUrl,
     STREAMGATE_FUNCTIONS_AUTH: args.auth!,
@@ -197,7 +202,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
 
 async function main(): Promise<void> {
-  const { nodeOptions, nodeEnv } = dockerfileEnv();
+  const docker = dockerfileEnv();
+  const { nodeOptions, nodeEnv } = docker;
   let buildDir = args.bundle === undefined ? undefined : resolve(args.bundle);
   const tempBuild = buildDir === undefined ? mkdtempSync(join(tmpdir(), 'sg-idle-build-')) : undefined;
   if (buildDir === undefined) {
@@ -217,7 +223,7 @@ async function main(): Promise<void> {
   try {
     for (let run = 0; run < Number(args.runs); run++) {
       for (const v of run % 2 === 0 ? variants : [...variants].reverse()) {
-        const s = await measureOnce(mainFile, v, nodeEnv, standIn.url, dynamo?.endpoint);
+        const s = await measureOnce(mainFile, v, docker, standIn.url, dynamo?.endpoint);
         const load1 = loadavg()[0]!;
         rows.push({ variant: v.label, run, ...s, load1 });
         console.log(`${v.label.padEnd(16)} run ${run}  RSS ${mb(s.rssKB)} MB (${mb(s.minRssKB)}-${mb(s.maxRssKB)}; anon ${mb(s.anonKB)}, file ${mb(s.fileKB)}, peak ${mb(s.hwmKB)})  load ${load1.toFixed(2)}`);
@@ -234,7 +240,7 @@ async function main(): Promise<void> {
   });
   for (const s of summary) console.log(`${s.variant}: median ${s.medianRssMB.toFixed(1)} MB, min ${s.minRssMB.toFixed(1)} MB  (NODE_OPTIONS="${s.nodeOptions}"${s.nodeArgs ? ` ${s.nodeArgs}` : ''})`);
   if (args.json !== undefined) {
-    const meta = { date: new Date().toISOString(), node: process.version, seconds: Number(args.seconds), windowSeconds: Number(args.window), functionsAuth: args.auth, cluster: args.cluster, env: args.env, nodeEnv };
+    const meta = { date: new Date().toISOString(), node: process.version, mallocArenaMax: docker.mallocArenaMax ?? null, seconds: Number(args.seconds), windowSeconds: Number(args.window), functionsAuth: args.auth, cluster: args.cluster, env: args.env, nodeEnv };
     writeFileSync(resolve(args.json), `${JSON.stringify({ ...meta, summary, rows }, null, 2)}\n`);
   }
 }

@@ -27,7 +27,9 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/n
 trap cleanup EXIT
 (cd "$REPO_DIR" && timeout 120 node scripts/build.mjs --only ingest --outdir "$WORK/build" >/dev/null) || exit 1
 NODE_OPTS=$(sed -n 's/.*NODE_OPTIONS="\([^"]*\)".*/\1/p' "$REPO_DIR/ingest/Dockerfile" | head -1)
-env NODE_OPTIONS="$NODE_OPTS" STREAMGATE_AUTH=off STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT=$PORT \
+ARENAS=$(sed -n 's/.*MALLOC_ARENA_MAX=\([0-9]*\).*/\1/p' "$REPO_DIR/ingest/Dockerfile" | head -1)
+[ -n "$ARENAS" ] && [ -z "${MALLOC_ARENA_MAX:-}" ] && export MALLOC_ARENA_MAX=$ARENAS
+env NODE_OPTIONS="$NODE_OPTS" STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT=$PORT \
   STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 \
   STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR="$WORK/data" STREAMGATE_LOG_LEVEL=warn \
   node "${FLAGS[@]}" "$WORK/build/ingest/main.mjs" > "$WORK/server.log" 2>&1 &

@@ -68,6 +68,7 @@ describe('ingest/Dockerfile', () => {
     const env = run.lines.find((l) => l.startsWith('ENV'))!;
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--max-semi-space-size=2[^"]*"/);
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--enable-source-maps/);
+    expect(env).toMatch(/MALLOC_ARENA_MAX=2/);
   });
 
   it('checks health on /healthz at the health port 8079 and exposes every port the NLB forwards to', () => {
