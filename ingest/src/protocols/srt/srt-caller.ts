@@ -2,7 +2,6 @@ import { ProtocolError } from '../protocol-error.js';
 import {
   decodeHandshake,
   decodeHsReq,
-  encodeHandshake,
   encodeHsReq,
   encodeStreamIdBlock,
   SRT_FLAG,
@@ -14,7 +13,8 @@ import {
 } from './srt-handshake.js';
 import { decodeKeyMaterial, encodeKeyMaterial, generateStreamKeys, type SrtStreamKeys, wrapStreamKeys } from './srt-key-material.js';
 import { SRT_VERSION } from './srt-listener.js';
-import { encodeSrtPacket, SRT_CONTROL, type SrtControlPacket } from './srt-packet.js';
+import { srtHandshakePacket } from './srt-handshake-packet.js';
+import { SRT_CONTROL, type SrtControlPacket } from './srt-packet.js';
 
 /** What the caller asks for. */
 export interface SrtCallerOptions {
@@ -85,7 +85,7 @@ export class SrtCaller {
       peerIp: new Uint8Array(16),
       extensions: [],
     };
-    this.current = handshakePacket(induction, 0, 0);
+    this.current = srtHandshakePacket(induction, 0, 0);
   }
 
   /** The request to send now (the induction first, then the conclusion); resend it until answered. */
@@ -113,7 +113,7 @@ export class SrtCaller {
     if (this.phase === 'induction') {
       if (hs.type !== SRT_HS_TYPE.induction) return { kind: 'ignore' };
       if (hs.version !== 5 || hs.extension !== SRT_MAGIC_CODE) throw new ProtocolError('SRT_HANDSHAKE_VERSION', `listener speaks HSv${hs.version} without the SRT magic (HSv5 only)`);
-      this.current = handshakePacket(this.conclusion(hs.cookie), 0, now);
+      this.current = srtHandshakePacket(this.conclusion(hs.cookie), 0, now);
       this.phase = 'conclusion';
       return { kind: 'send', packet: this.current };
     }
@@ -163,16 +163,4 @@ export class SrtCaller {
       ...(this.keys !== undefined ? { keys: this.keys } : {}),
     };
   }
-}
-
-function handshakePacket(hs: SrtHandshake, destination: number, now: number): Uint8Array {
-  return encodeSrtPacket({
-    kind: 'control',
-    type: SRT_CONTROL.handshake,
-    subtype: 0,
-    typeInfo: 0,
-    timestamp: Math.round(now * 1000) % 0x100000000,
-    socketId: destination,
-    cif: encodeHandshake(hs),
-  });
 }

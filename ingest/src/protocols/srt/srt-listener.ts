@@ -3,7 +3,6 @@ import {
   decodeHandshake,
   decodeHsReq,
   decodeStreamIdBlock,
-  encodeHandshake,
   encodeHsReq,
   encodePeerIp,
   SRT_FLAG,
@@ -18,7 +17,8 @@ import {
 } from './srt-handshake.js';
 import { decodeKeyMaterial, unwrapStreamKeys, type SrtStreamKeys } from './srt-key-material.js';
 import type { SrtKeyDerivations } from './srt-key-derivations.js';
-import { encodeSrtPacket, SRT_CONTROL, type SrtControlPacket } from './srt-packet.js';
+import { srtHandshakePacket } from './srt-handshake-packet.js';
+import type { SrtControlPacket } from './srt-packet.js';
 import { srtSynCookie, verifySrtSynCookie } from './srt-syn-cookie.js';
 
 /** The listener's side of every handshake. */
@@ -88,7 +88,7 @@ export function handleSrtHandshake(p: SrtControlPacket, peer: SrtPeerAddress, no
       peerIp: encodePeerIp(peer.address),
       extensions: [],
     };
-    return { kind: 'reply', packet: handshakePacket(answer, hs.socketId, now) };
+    return { kind: 'reply', packet: srtHandshakePacket(answer, hs.socketId, now) };
   }
   if (hs.type !== SRT_HS_TYPE.conclusion) return { kind: 'ignore', code: 'SRT_UNEXPECTED_HANDSHAKE' };
   if (!verifySrtSynCookie(options.secret, peer.address, peer.port, hs.cookie, now)) {
@@ -178,7 +178,7 @@ export function acceptSrtConclusion(c: SrtConclusion, socketId: number, peer: Sr
     peerIp: encodePeerIp(peer.address),
     extensions,
   };
-  return { packet: handshakePacket(answer, c.peerSocketId, now), recvLatencyMs, sendLatencyMs, mtu: c.mtu, flowWindow };
+  return { packet: srtHandshakePacket(answer, c.peerSocketId, now), recvLatencyMs, sendLatencyMs, mtu: c.mtu, flowWindow };
 }
 
 /**
@@ -194,17 +194,5 @@ function reject(hs: SrtHandshake, reason: number, code: string, now: number): Sr
 }
 
 function rejectionPacket(hs: SrtHandshake, reason: number, now: number): Uint8Array {
-  return handshakePacket({ ...hs, type: srtRejectionType(reason), extensions: [] }, hs.socketId, now);
-}
-
-function handshakePacket(hs: SrtHandshake, destination: number, now: number): Uint8Array {
-  return encodeSrtPacket({
-    kind: 'control',
-    type: SRT_CONTROL.handshake,
-    subtype: 0,
-    typeInfo: 0,
-    timestamp: Math.round(now * 1000) % 0x100000000,
-    socketId: destination,
-    cif: encodeHandshake(hs),
-  });
+  return srtHandshakePacket({ ...hs, type: srtRejectionType(reason), extensions: [] }, hs.socketId, now);
 }
