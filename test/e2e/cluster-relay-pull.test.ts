@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, LOCAL_REGISTRY_TABLE, type ClusterMember, type LocalCluster } from '#cli/start-local-cluster.js';
-import { loadConfig } from '#ingest/config.js';
+import { LOCAL_REGISTRY_TABLE, type ClusterMember, type LocalCluster } from '#cli/start-local-cluster.js';
 import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
 import { StreamRegistry } from '#ingest/cluster/stream-registry.js';
 import { playAndCount, publishLive, stopProcess } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
 import { PLAYER_CONNECT } from '../support/local-stack-harness.js';
 import { RtmpTestClient } from '../support/rtmp-test-client.js';
-import { freePort, sleep, waitFor } from '../support/wait.js';
+import { startTestCluster } from '../support/start-test-cluster.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 // An always-on pull relay in a cluster of three ingest processes (as `streamgate start --cluster 3`
 // runs them, short lease timings): one process pulls the source, the others stand by without
@@ -41,35 +41,18 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'streamgate-cluster-relay-'));
   origin = await startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' });
   publisher = await publishLive(origin.rtmpUrl('live/src'), origin.ingest.hub, 'live/src', { seconds: 120, gop: 25 });
-  const [rtmp, http, rtsp, functionsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const config = loadConfig({
-    STREAMGATE_HOST: '127.0.0.1',
-    STREAMGATE_RTMP_PORT: String(rtmp),
-    STREAMGATE_HTTP_PORT: String(http),
-    STREAMGATE_RTSP_PORTS: String(rtsp),
-    STREAMGATE_FUNCTIONS_PORT: String(functionsPort),
-    STREAMGATE_DATA_DIR: dataDir,
-    STREAMGATE_RTP_PORTS: '0-0',
-    STREAMGATE_DRAIN_SECONDS: String(DRAIN_SECONDS),
-  });
-  const base = 42000 + Math.floor(Math.random() * 2000) * 10;
-  cluster = await startLocalCluster(
-    { ...config, rtpPortRange: `${base}-${base + 29}` },
-    {
-      size: 3,
-      stdio: (process.env.CLUSTER_TEST_STDIO as 'inherit' | undefined) ?? 'ignore',
-      env: {
-        STREAMGATE_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'warn',
-        STREAMGATE_LEASE_TTL_MS: String(LEASE_TTL_MS),
-        STREAMGATE_LEASE_HEARTBEAT_MS: String(HEARTBEAT_MS),
-        STREAMGATE_EDGE_LINGER_MS: '2000',
-        STREAMGATE_DRAIN_SECONDS: String(DRAIN_SECONDS),
-        STREAMGATE_RELAY_POLL_SECONDS: '1',
-        STREAMGATE_RELAY_ALLOW_PRIVATE: 'on',
-        STREAMGATE_RELAY_RETRY_MAX_MS: '1000',
-      },
+  cluster = await startTestCluster({
+    dataDir,
+    leaseTtlMs: LEASE_TTL_MS,
+    heartbeatMs: HEARTBEAT_MS,
+    drainSeconds: DRAIN_SECONDS,
+    rtpBlockStart: 42000,
+    env: {
+      STREAMGATE_RELAY_POLL_SECONDS: '1',
+      STREAMGATE_RELAY_ALLOW_PRIVATE: 'on',
+      STREAMGATE_RELAY_RETRY_MAX_MS: '1000',
     },
-  );
+  });
 }, 90_000);
 
 afterAll(async () => {

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, LOCAL_REGISTRY_TABLE, type LocalCluster } from '#cli/start-local-cluster.js';
-import { loadConfig } from '#ingest/config.js';
+import { LOCAL_REGISTRY_TABLE, type LocalCluster } from '#cli/start-local-cluster.js';
 import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
 import { StreamRegistry } from '#ingest/cluster/stream-registry.js';
 import { playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { PLAYER_CONNECT } from '../support/local-stack-harness.js';
 import { RtmpTestClient, type ReceivedMessage } from '../support/rtmp-test-client.js';
-import { freePort, sleep, waitFor } from '../support/wait.js';
+import { startTestCluster } from '../support/start-test-cluster.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 // Three ingest processes in cluster mode behind the round-robin balancer, as
 // `streamgate start --cluster 3` runs them, with short lease timings so a crashed owner's lease
@@ -40,33 +40,14 @@ const rtmpClient = async (url: string, extra: Record<string, unknown> = {}): Pro
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'streamgate-cluster-'));
-  const [rtmp, http, rtsp, functionsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const config = loadConfig({
-    STREAMGATE_HOST: '127.0.0.1',
-    STREAMGATE_RTMP_PORT: String(rtmp),
-    STREAMGATE_HTTP_PORT: String(http),
-    STREAMGATE_RTSP_PORTS: String(rtsp),
-    STREAMGATE_FUNCTIONS_PORT: String(functionsPort),
-    STREAMGATE_DATA_DIR: dataDir,
-    STREAMGATE_RTP_PORTS: '0-0',
-    STREAMGATE_DRAIN_SECONDS: '1',
+  cluster = await startTestCluster({
+    dataDir,
+    leaseTtlMs: LEASE_TTL_MS,
+    heartbeatMs: HEARTBEAT_MS,
+    drainSeconds: 1,
+    rtpBlockStart: 40000,
   });
-  // The RTP range is split per process: give each a few ports of a random high block.
-  const base = 40000 + Math.floor(Math.random() * 2000) * 10;
-  cluster = await startLocalCluster(
-    { ...config, rtpPortRange: `${base}-${base + 29}` },
-    {
-      size: 3,
-      stdio: (process.env.CLUSTER_TEST_STDIO as 'inherit' | undefined) ?? 'ignore',
-      env: {
-        STREAMGATE_LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'warn',
-        STREAMGATE_LEASE_TTL_MS: String(LEASE_TTL_MS),
-        STREAMGATE_LEASE_HEARTBEAT_MS: String(HEARTBEAT_MS),
-        STREAMGATE_EDGE_LINGER_MS: '2000',
-        STREAMGATE_DRAIN_SECONDS: '1',
-      },
-    },
-  );
+
   for (const u of [ALICE, BOB]) {
     const res = await fetch(`${cluster.functionsUrl}/users`, {
       method: 'POST',
