@@ -1,7 +1,8 @@
 import { canonicalStream, StreamNameError } from './canonical-stream.js';
 import { ValidationError } from './errors.js';
 import { parseIp } from './ip-range.js';
-import { parseRelayUrl, PULL_SCHEMES, PUSH_SCHEMES, redactRelayUrl, relayAddressRefusal } from './relay-url.js';
+import { parseRelayUrl, PULL_SCHEMES, PUSH_SCHEMES, redactRelayUrl, relayAddressRefusal, type RelayUrl } from './relay-url.js';
+import { srtEndpoint } from './srt-endpoint.js';
 
 /** Bounds of one relay definition. */
 export const RELAY_LIMITS = { pushTargetsMax: 16, idMaxLength: 64 } as const;
@@ -45,10 +46,20 @@ export interface RelayInput {
   readonly owner?: string;
 }
 
+/** The SRT parameters the ingest will use (passphrase, pbkeylen, latency, mode), refused when the relay is added rather than when its link starts. */
+function checkSrtUrl(url: RelayUrl, field: string): void {
+  try {
+    srtEndpoint(url);
+  } catch (err) {
+    throw new ValidationError(field, 'invalid_relay_url', (err as Error).message);
+  }
+}
+
 function checkUrl(text: unknown, field: string, push: boolean, allowPrivate: boolean): string {
   if (typeof text !== 'string') throw new ValidationError(field, 'invalid_type', `${field} must be a URL string`);
   const url = parseRelayUrl(text, field, push ? PUSH_SCHEMES : PULL_SCHEMES);
   if (push && url.scheme !== 'srt' && !/^\/[^/]+\/.+/.test(url.path)) throw new ValidationError(field, 'invalid_relay_url', 'a push URL needs /APP/STREAM-KEY');
+  if (url.scheme === 'srt') checkSrtUrl(url, field);
   // An address literal is checked here already; names are checked on their resolved address at connect time.
   const literal = url.host.replace(/^\[|\]$/g, '');
   if (parseIp(literal) !== undefined) {

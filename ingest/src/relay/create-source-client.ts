@@ -5,7 +5,7 @@ import { rtmpSourceClient } from './rtmp-source-client.js';
 import { rtspSourceClient } from './rtsp-source-client.js';
 import type { SourceClient, SourceClientEvents, SourceClientOptions } from './source-client.js';
 import { SrtClient } from './srt-client.js';
-import { srtEndpoint } from './srt-endpoint.js';
+import { srtEndpoint } from '#domain/srt-endpoint.js';
 
 /**
  * The client that reads `url`: RTMP(S) play, RTSP (TCP interleaved, or UDP with

@@ -5,7 +5,7 @@ import { RelayLink, type RelayLinkOptions } from './relay-link.js';
 import { RtmpClient } from './rtmp-client.js';
 import type { RtmpEndpoint } from './rtmp-endpoint.js';
 import { SrtClient } from './srt-client.js';
-import type { SrtEndpoint } from './srt-endpoint.js';
+import type { SrtEndpoint } from '#domain/srt-endpoint.js';
 
 /** What a push target needs besides its link options. */
 export interface PushTargetOptions extends RelayLinkOptions {

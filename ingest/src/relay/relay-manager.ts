@@ -10,7 +10,7 @@ import { BACKOFF_DEFAULTS, type BackoffOptions } from './relay-backoff.js';
 import type { RelayDefinition } from './relay-definition.js';
 import type { RelayStatus } from '#domain/relay-status.js';
 import { rtmpEndpoint } from './rtmp-endpoint.js';
-import { srtEndpoint } from './srt-endpoint.js';
+import { srtEndpoint } from '#domain/srt-endpoint.js';
 
 /** Settings of the relay manager. */
 export interface RelayManagerOptions {

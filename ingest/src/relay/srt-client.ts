@@ -14,7 +14,7 @@ import { decodeSrtPacket, SRT_HEADER_SIZE } from '#ingest/protocols/srt/srt-pack
 import { SrtTsPlayer } from '#ingest/servers/srt/srt-ts-player.js';
 import { SrtTsPublication } from '#ingest/servers/srt/srt-ts-publication.js';
 import { guardedLookup, RelayConnectError } from './relay-socket.js';
-import type { SrtEndpoint } from './srt-endpoint.js';
+import type { SrtEndpoint } from '#domain/srt-endpoint.js';
 
 /** A coded failure of an SRT relay link. */
 export class SrtRelayError extends StreamgateError<'RELAY_TIMEOUT' | 'RELAY_REJECTED' | 'RELAY_CLOSED' | 'RELAY_PROTOCOL_ERROR'> {

@@ -1,4 +1,4 @@
-import type { RelayUrl } from '#domain/relay-url.js';
+import type { RelayUrl } from './relay-url.js';
 
 /** Where an SRT caller connects and what it asks for. */
 export interface SrtEndpoint {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRelayUrl } from '#domain/relay-url.js';
-import { srtEndpoint } from '#ingest/relay/srt-endpoint.js';
+import { srtEndpoint } from '#domain/srt-endpoint.js';
 
 const endpoint = (text: string) => srtEndpoint(parseRelayUrl(text));
 
