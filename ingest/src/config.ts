@@ -53,7 +53,7 @@ const srtPassphrase: Parser<string | undefined> = (raw, v) => {
 /** A token the ingest sends to the functions as `Authorization: Bearer`: only what their bearer check can accept. */
 const bearerToken: Parser<string | undefined> = (raw, v) => {
   if (raw === '') return undefined;
-  if (!BEARER_TOKEN.test(raw)) throw invalidSetting(v, 'only letters, digits and -._~+/ (then = padding) are allowed, no spaces or quotes (RFC 6750 bearer token); the functions would answer 401 to it');
+  if (!BEARER_TOKEN.test(raw)) throw invalidSetting(v, 'only letters, digits and -._~+/ (then = padding) are allowed, no spaces or quotes (RFC 6750 bearer token); every request carrying it would get 401');
   return raw;
 };
 const secret: Parser<string | undefined> = (raw, v) => {
@@ -61,6 +61,11 @@ const secret: Parser<string | undefined> = (raw, v) => {
   if (raw.length < 16) throw invalidSetting(v, `must be at least 16 characters (got ${raw.length})`);
   return raw;
 };
+/**
+ * A shared secret sent as `Authorization: Bearer` between tasks: at least 16 characters and only
+ * what the pull listener's bearer match (RFC 6750 b64token) can ever accept.
+ */
+const bearerSecret: Parser<string | undefined> = (raw, v) => bearerToken(secret(raw, v) ?? '', v);
 
 interface VariableSpec<T> {
   readonly env: string;
@@ -144,7 +149,7 @@ export const CONFIG_VARIABLES = {
   clusterPort: spec('STREAMGATE_CLUSTER_PORT', '7935', port, 'cluster mode: private pull port other tasks fetch streams from (bearer STREAMGATE_CLUSTER_TOKEN)'),
   clusterHost: spec('STREAMGATE_CLUSTER_HOST', '0.0.0.0', text, 'cluster mode: address the pull port binds to'),
   clusterAdvertise: spec('STREAMGATE_CLUSTER_ADVERTISE', '', optionalText, 'cluster mode: HOST:PORT other tasks reach the pull port on (default: this task\'s private IPv4)'),
-  clusterToken: spec('STREAMGATE_CLUSTER_TOKEN', '', secret, 'cluster mode: bearer token of the pull port, same on every task, at least 16 characters'),
+  clusterToken: spec('STREAMGATE_CLUSTER_TOKEN', '', bearerSecret, 'cluster mode: bearer token of the pull port, same on every task, at least 16 characters of A-Z a-z 0-9 -._~+/'),
   leaseTtlMs: spec('STREAMGATE_LEASE_TTL_MS', '5000', positiveInt, 'cluster mode: a publisher lease not renewed this long is void (a crashed task\'s streams free up)'),
   leaseHeartbeatMs: spec('STREAMGATE_LEASE_HEARTBEAT_MS', '1000', positiveInt, 'cluster mode: lease renewal and stream look-up interval'),
   edgeLingerMs: spec('STREAMGATE_EDGE_LINGER_MS', '10000', positiveInt, 'cluster mode: an edge pull with no local player this long stops'),

@@ -50,6 +50,14 @@ describe('ingest config', () => {
     expect(loadConfig({ [name]: 'Ab3-._~+/x==' })).toBeDefined();
   });
 
+  it('refuses a STREAMGATE_CLUSTER_TOKEN the pull listener could never match (a space, a quote), and one under 16 characters', () => {
+    const load = (token: string) => () => loadConfig({ STREAMGATE_CLUSTER_TOKEN: token });
+    expect(load('cluster token with spaces')).toThrow(/STREAMGATE_CLUSTER_TOKEN: only letters/);
+    expect(load('"quoted-cluster-token"')).toThrow(ConfigError);
+    expect(load('short-token')).toThrow(/at least 16 characters/);
+    expect(loadConfig({ STREAMGATE_CLUSTER_TOKEN: 'cluster-token-for-tests-0123' }).clusterToken).toBe('cluster-token-for-tests-0123');
+  });
+
   it('requires the TLS certificate and key together', () => {
     expect(() => loadConfig({ STREAMGATE_TLS_CERT: 'cert.pem' })).toThrow(ConfigError);
   });
