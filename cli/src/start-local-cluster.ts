@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidSetting, type IngestConfig } from '#ingest/config.js';
 import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
-import { startLocalFunctions } from '#functions/local/start-local-functions.js';
+import { LOCAL_SECRET_FILES, startLocalFunctions } from '#functions/local/start-local-functions.js';
 import { readOrCreateSecretFile } from '#functions/local/read-or-create-secret-file.js';
 import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
 import { startTcpBalancer, type TcpBalancer } from './tcp-balancer.js';
@@ -117,6 +117,8 @@ export async function startLocalCluster(config: IngestConfig, options: LocalClus
           STREAMGATE_CLUSTER_HOST: '127.0.0.1',
           STREAMGATE_CLUSTER_ADVERTISE: '127.0.0.1',
           STREAMGATE_CLUSTER_TOKEN: clusterToken,
+          // The web console on every member (one cluster-wide view on any of them) and the admin line protocol.
+          STREAMGATE_ADMIN_TOKEN: config.adminToken ?? functions.adminToken,
           STREAMGATE_SEGMENT_TOKEN_KEY: segmentKey,
           // Behind the local balancer every client comes from 127.0.0.1.
           STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS: process.env.STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS ?? String(config.maxConnections),
@@ -142,6 +144,7 @@ export async function startLocalCluster(config: IngestConfig, options: LocalClus
       `  publish/play  rtmp://${host}:${ports.rtmp}/live/STREAM`,
       `  HTTP-FLV      http://${host}:${ports.http}/live/STREAM.flv`,
       `  HLS           http://${host}:${ports.http}/live/STREAM/index.m3u8`,
+      `  web console   http://${host}:${ports.http}/console  (every stream of the cluster; admin token: ${config.adminToken !== undefined ? 'STREAMGATE_ADMIN_TOKEN' : join(config.dataDir, LOCAL_SECRET_FILES.adminToken)})`,
       ...Object.entries(ports)
         .filter(([n]) => n.startsWith('rtsp'))
         .map(([, p]) => `  RTSP          rtsp://${host}:${p}/live/STREAM`),

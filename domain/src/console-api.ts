@@ -48,6 +48,27 @@ export interface ConsoleStream {
   /** Over the last history interval (0 until the stream's second sample). */
   readonly inBps: number;
   readonly outBps: number;
+  /** In a cluster: the id of the task the publisher is connected to. */
+  readonly task?: string;
+}
+
+/** One task of a cluster as the console lists it (the server page). */
+export interface ConsoleTask {
+  readonly id: string;
+  /** `host:port` of its private cluster listener. */
+  readonly address: string;
+  /** The task that answered this snapshot. */
+  readonly self: boolean;
+  /** False when it did not answer in time: its streams and viewers are missing from this snapshot. */
+  readonly reachable: boolean;
+  readonly startedAt: number;
+  /** Streams published on this task (not those it carries for another). */
+  readonly streams?: number;
+  readonly connections?: number;
+  readonly inBps?: number;
+  readonly outBps?: number;
+  readonly rssBytes?: number;
+  readonly draining?: boolean;
 }
 
 /** The server page's numbers. */
@@ -78,4 +99,10 @@ export interface ConsoleSnapshot {
   readonly server: ConsoleServer;
   readonly streams: readonly ConsoleStream[];
   readonly relays: readonly RelayStatus[];
+  /**
+   * In a cluster: every task. `streams` then lists the streams of every task that answered, each
+   * once, with viewers summed over the tasks (a task carrying another's stream pulls it once; that
+   * pull is not counted as a viewer, but its bytes are in the owner's `outBps`).
+   */
+  readonly cluster?: { readonly tasks: readonly ConsoleTask[] };
 }

@@ -11,8 +11,8 @@ export const REGISTRY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamo
 
 /**
  * The cluster registry: one item per live stream (`stream#APP/STREAM`: owner task, its pull
- * address, user, epoch, expiresAt) and per answered Adobe challenge (`replay#ID`), partition key
- * `pk`. Soft state (every row expires within seconds unless renewed), so TTL on `ttl` removes what
+ * address, user, epoch, expiresAt), per answered Adobe challenge (`replay#ID`) and one list of
+ * the live tasks (`tasks`: the web console's view of the cluster), partition key `pk`. Soft state (every row expires within seconds unless renewed), so TTL on `ttl` removes what
  * crashed tasks left; a house {@link StreamgateTable} without deletion protection.
  */
 export class RegistryTable extends StreamgateTable {

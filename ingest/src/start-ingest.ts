@@ -156,7 +156,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   }
   if (ctx.cluster !== undefined) {
     // The private port other tasks pull this task's streams from (bearer, origin streams only).
-    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false, console: undefined, web: undefined });
+    const internal = createHttpServer({ ...httpOptions, internalToken: config.clusterToken! }, { ...httpDeps, serveMetrics: false, web: undefined });
     listeners.push(netListener('cluster', internal, config.clusterPort, config.clusterHost, log));
   }
   // Raw FLV and MPEG-TS carry no credentials: allow-listed sources only (STREAMGATE_RAW_ALLOW_FROM).
@@ -253,9 +253,10 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
   });
   if (config.registryTable !== undefined) {
     // The AWS SDK behind the registry is loaded in cluster mode only (10 MB of idle RSS otherwise).
-    const [{ createRegistryClient }, { StreamRegistry }] = await Promise.all([
+    const [{ createRegistryClient }, { StreamRegistry }, { TaskDirectory }] = await Promise.all([
       import('./cluster/create-registry-client.js'),
       import('./cluster/stream-registry.js'),
+      import('./cluster/task-directory.js'),
     ]);
     const client = deps.registryClient ?? createRegistryClient(config);
     const streams = new StreamRegistry(client, config.registryTable, { ttlMs: config.leaseTtlMs });
@@ -271,6 +272,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
         pullTimeoutMs: 3000,
       },
       log.child({ component: 'cluster' }),
+      new TaskDirectory(client, config.registryTable),
     );
   }
   const metrics = deps.metrics ?? createMetricsSetup();

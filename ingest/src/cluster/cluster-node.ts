@@ -1,11 +1,12 @@
-import { request } from 'node:http';
 import type { Hub, Publication } from '../hub/hub.js';
 import type { PublisherInfo } from '../hub/publisher-info.js';
 import type { Logger } from '#domain/logger.js';
 import { parseRelayUrl } from '#domain/relay-url.js';
 import { httpFlvSourceClient } from '../relay/http-flv-source-client.js';
 import type { SourceClient } from '../relay/source-client.js';
+import { type ClusterAnswer, clusterRequest } from './cluster-request.js';
 import type { StreamLease, StreamRegistry } from './stream-registry.js';
+import type { TaskDirectory, TaskEntry } from './task-directory.js';
 
 /** Protocol name of an edge pull's publication in the hub (never served to other tasks). */
 export const EDGE_PROTOCOL = 'edge';
@@ -48,6 +49,8 @@ interface EdgePull {
 const MAX_HLS_PROXY_BYTES = 16 * 1024 * 1024;
 /** HLS segments of other owners kept per stream (a few target durations of what players ask next). */
 const HLS_SEGMENT_CACHE = 8;
+/** Heartbeats between two announces of this task in the directory (an entry lives three announces). */
+const ANNOUNCE_EVERY = 5;
 
 /**
  * This task's part in a cluster of ingest tasks that act as one server.
@@ -71,6 +74,9 @@ export class ClusterNode {
   private readonly hlsCache = new Map<string, { playlist?: { at: number; body: Uint8Array }; segments: Map<string, Uint8Array> }>();
   private readonly poller: NodeJS.Timeout;
   private nextPull = 1;
+  private polls = 0;
+  private announcing = false;
+  private readonly startedAt = Date.now();
   private closed = false;
   /** Draining: the streams were given up, relay pulls here stand by until the task stops. */
   private releasing = false;
@@ -80,6 +86,8 @@ export class ClusterNode {
     private readonly registry: StreamRegistry,
     private readonly options: ClusterNodeOptions,
     private readonly log: Logger,
+    /** Where the tasks of the cluster are listed (the console answers for all of them); none: this task alone. */
+    private readonly directory?: TaskDirectory,
   ) {
     this.poller = setInterval(() => this.poll(), options.heartbeatMs);
     this.poller.unref();
@@ -93,6 +101,7 @@ export class ClusterNode {
   /** Sets the address other tasks pull from (known once the cluster listener is bound). */
   advertise(address: string): void {
     this.options.address = address;
+    this.announce();
   }
 
   /** How often leases are renewed and waiting streams looked up. */
@@ -350,42 +359,63 @@ export class ClusterNode {
     return body;
   }
 
-  private fetchFromOwner(lease: StreamLease, urlPath: string): Promise<Uint8Array | undefined> {
-    return new Promise((resolve) => {
-      const req = request(`http://${lease.address}${urlPath}`, {
-        headers: { Authorization: `Bearer ${this.options.token}` },
-        agent: false,
-        timeout: this.options.pullTimeoutMs * 2,
+  private async fetchFromOwner(lease: StreamLease, urlPath: string): Promise<Uint8Array | undefined> {
+    const answer = await clusterRequest({ address: lease.address, path: urlPath, token: this.options.token, timeoutMs: this.options.pullTimeoutMs * 2, maxBytes: MAX_HLS_PROXY_BYTES });
+    return answer?.status === 200 ? answer.body : undefined;
+  }
+
+  /**
+   * The live lease of `path` (its owner task and that task's cluster address), or undefined when
+   * nobody holds it or the registry cannot be reached (logged).
+   */
+  async owner(path: string): Promise<StreamLease | undefined> {
+    try {
+      return await this.registry.lookup(path);
+    } catch (err) {
+      this.log.warn('cluster.registry-error', { op: 'lookup', path, err });
+      return undefined;
+    }
+  }
+
+  /**
+   * The tasks of the cluster now (this one included, even before its first announce reached the
+   * directory); only this task when there is no directory or it cannot be read (logged).
+   */
+  async tasks(): Promise<TaskEntry[]> {
+    const self: TaskEntry = { id: this.options.taskId, address: this.options.address, startedAt: this.startedAt, expiresAt: Number.MAX_SAFE_INTEGER };
+    if (this.directory === undefined) return [self];
+    try {
+      const listed = await this.directory.list();
+      return listed.some((t) => t.id === self.id) ? listed : [...listed, self];
+    } catch (err) {
+      this.log.warn('cluster.registry-error', { op: 'tasks', err });
+      return [self];
+    }
+  }
+
+  /** One request to another task's cluster listener with the cluster token (the console's reads and actions). */
+  ask(address: string, path: string, options: { method?: 'GET' | 'POST'; json?: unknown; timeoutMs: number; maxBytes: number }): Promise<ClusterAnswer | undefined> {
+    return clusterRequest({ address, path, token: this.options.token, ...options });
+  }
+
+  /** Writes this task's directory entry (once an address is known); one at a time, failures logged. */
+  private announce(): void {
+    const directory = this.directory;
+    if (directory === undefined || this.announcing || this.closed || this.options.address === '') return;
+    this.announcing = true;
+    const ttlMs = this.options.heartbeatMs * ANNOUNCE_EVERY * 3;
+    directory
+      .announce({ id: this.options.taskId, address: this.options.address, startedAt: this.startedAt }, ttlMs)
+      .catch((err: unknown) => this.log.warn('cluster.registry-error', { op: 'announce', err }))
+      .finally(() => {
+        this.announcing = false;
       });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(undefined));
-      req.on('response', (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          resolve(undefined);
-          return;
-        }
-        const parts: Buffer[] = [];
-        let bytes = 0;
-        res.on('data', (c: Buffer) => {
-          bytes += c.byteLength;
-          if (bytes > MAX_HLS_PROXY_BYTES) {
-            req.destroy();
-            resolve(undefined);
-            return;
-          }
-          parts.push(c);
-        });
-        res.on('end', () => resolve(Buffer.concat(parts, bytes)));
-        res.on('error', () => resolve(undefined));
-      });
-      req.end();
-    });
   }
 
   /** Every heartbeat: look up streams players wait for; stop edge pulls nobody here reads. */
   private poll(): void {
     const now = Date.now();
+    if (++this.polls % ANNOUNCE_EVERY === 0) this.announce();
     for (const s of this.hub.list()) {
       if (!s.live && s.readers > 0) this.want(s.path);
     }
@@ -412,6 +442,7 @@ export class ClusterNode {
   close(): void {
     this.closed = true;
     clearInterval(this.poller);
+    this.directory?.leave(this.options.taskId).catch((err: unknown) => this.log.warn('cluster.registry-error', { op: 'leave', err }));
     for (const pull of [...this.pulls.values()]) pull.source.close();
     for (const o of this.owned.values()) clearInterval(o.timer);
     for (const path of [...this.liveWaiters.keys()]) this.wake(path);

@@ -1,8 +1,8 @@
 import { failureText } from './console-client.js';
-import { h, replace } from './dom.js';
+import { h, replace, setText } from './dom.js';
 import { formatBitrate, formatBytes, formatDuration, formatTime } from './format.js';
 import { sparkline } from './sparkline.js';
-import type { ConsoleSnapshot, ServerSample } from '#domain/console-api.js';
+import type { ConsoleSnapshot, ConsoleTask, ServerSample } from '#domain/console-api.js';
 import type { View, ViewContext } from './view.js';
 
 interface Connection {
@@ -32,6 +32,24 @@ function table(label: string, head: readonly string[], rows: readonly (readonly 
   );
 }
 
+/** The tasks of a cluster (heading and table), or nothing on a single ingest. */
+function clusterTasks(snap: ConsoleSnapshot): HTMLElement[] {
+  const tasks = snap.cluster?.tasks;
+  if (tasks === undefined) return [];
+  const state = (t: ConsoleTask): string => (t.self ? 'this task' : !t.reachable ? 'not answering' : t.draining ? 'draining' : 'up');
+  return [
+    h('h3', {}, `Cluster tasks (${tasks.length})`),
+    table(
+      'Cluster tasks',
+      ['Task', 'Address', 'State', 'Up', 'Streams published', 'Connections', 'In', 'Out', 'RSS'],
+      tasks.map((t) => [
+        t.id, t.address, state(t), formatDuration(snap.server.now - t.startedAt), String(t.streams ?? '–'), String(t.connections ?? '–'),
+        t.inBps === undefined ? '–' : formatBitrate(t.inBps), t.outBps === undefined ? '–' : formatBitrate(t.outBps), t.rssBytes === undefined ? '–' : formatBytes(t.rssBytes),
+      ]),
+    ),
+  ];
+}
+
 /**
  * The server: version and uptime, listeners and their ports, connections by protocol, auth
  * decisions and failures in the last minute, memory, event-loop delay, traffic, their sparklines
@@ -51,8 +69,10 @@ export function serverView(ctx: ViewContext): View {
     );
   };
 
+  const connectionsTitle = h('h3', {}, 'Open connections');
   const render = (snap: ConsoleSnapshot): void => {
     const s = snap.server;
+    setText(connectionsTitle, snap.cluster !== undefined ? 'Open connections on this task' : 'Open connections');
     const failures = s.authLastMinute.denied + s.authLastMinute.errors;
     replace(
       facts,
@@ -69,6 +89,7 @@ export function serverView(ctx: ViewContext): View {
         h('dt', {}, 'Event-loop delay'), h('dd', {}, `p99 ${s.eventLoop.p99Ms} ms, max ${s.eventLoop.maxMs} ms`),
         h('dt', {}, 'Traffic'), h('dd', {}, `in ${formatBitrate(s.inBps)}, out ${formatBitrate(s.outBps)}`),
       ),
+      ...clusterTasks(snap),
       h('h3', {}, 'Listeners'),
       table('Listeners', ['Listener', 'Port'], Object.entries(s.ports).sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, p]) => [n, String(p)])),
       h('h3', {}, `Connections by protocol (${s.connections})`),
@@ -116,7 +137,7 @@ export function serverView(ctx: ViewContext): View {
   };
   void refresh();
   const timer = window.setInterval(() => void refresh(), REFRESH_MS);
-  const element = h('section', { 'aria-labelledby': 'server-title' }, h('h2', { id: 'server-title' }, 'Server'), facts, charts, h('h3', {}, 'Open connections'), connections);
+  const element = h('section', { 'aria-labelledby': 'server-title' }, h('h2', { id: 'server-title' }, 'Server'), facts, charts, connectionsTitle, connections);
   const first = ctx.snapshot();
   if (first) render(first);
   return { element, update: render, close: () => window.clearInterval(timer) };

@@ -25,7 +25,7 @@ function cells(s: ConsoleStream, now: number): string[] {
   return [
     s.path,
     s.publisher.user ?? '–',
-    `${s.publisher.protocol} ${s.publisher.remoteAddress}`,
+    `${s.publisher.protocol} ${s.publisher.remoteAddress}${s.task !== undefined ? ` on task ${s.task}` : ''}`,
     videoText(s),
     audioText(s),
     formatBitrate(s.inBps),

@@ -53,6 +53,8 @@ export interface HttpFlvRequest {
   readonly head: boolean;
   /** The request announced Enhanced FLV Opus (httpFlvReadsOpus); otherwise Opus audio is left out. */
   readonly opus: boolean;
+  /** How the hub counts this reader: `cluster` for another task's edge pull (not a viewer); default `http-flv`. */
+  readonly readerProtocol?: 'http-flv' | 'cluster';
 }
 
 /**
@@ -108,7 +110,7 @@ export function serveHttpFlv(
   };
   sub = deps.hub.subscribe(request.path, {
     id: entry.id,
-    protocol: 'http-flv',
+    protocol: request.readerProtocol ?? 'http-flv',
     onPublish: () => undefined,
     write: (frames, inStep) => {
       if (ended || socket.destroyed) return true;

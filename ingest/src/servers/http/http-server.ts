@@ -488,6 +488,8 @@ class HttpConnection {
       this.deps.ctx.log.warn('cluster.pull-denied', { conn: this.entry.id, remote: this.entry.remoteAddress });
       return text(401, 'HTTP_UNAUTHORIZED\n', {}, true);
     }
+    // Another task's console reading this task's streams or acting on them (the cluster token is the authority).
+    if (route.kind === 'console-api') return this.deps.console === undefined ? text(404, 'HTTP_NOT_FOUND\n') : this.deps.console.handleFromTask(request, route.rest, this.entry.remoteAddress);
     if (route.kind !== 'flv' && route.kind !== 'hls-playlist' && route.kind !== 'hls-segment') return text(404, 'HTTP_NOT_FOUND\n');
     // An edge pull is never served on: a stream is pulled from its owner only, so pulls never chain or loop.
     const publisher = this.deps.ctx.hub.streamInfo(route.path)?.publisher;
@@ -526,7 +528,7 @@ class HttpConnection {
         const direct = new DirectSocketWriter(this.socket);
         serveHttpFlv(
           this.socket,
-          { path, version: request.version, head: request.method === 'HEAD', opus: httpFlvReadsOpus(request.query) },
+          { path, version: request.version, head: request.method === 'HEAD', opus: httpFlvReadsOpus(request.query), ...(this.options.internalToken !== undefined ? { readerProtocol: 'cluster' as const } : {}) },
           this.entry,
           { hub: ctx.hub, log: ctx.log, metrics: metrics.ingest },
           (bytes) => this.writeMedia(direct, bytes),

@@ -5,6 +5,7 @@ import type { MetricsSetup } from '#ingest/metrics/metrics-setup.js';
 import { headerValue, type HttpRequest } from '#ingest/protocols/http/http-request-parser.js';
 import type { IngestContext } from '#ingest/servers/ingest-context.js';
 import { ConsoleHistory, CONSOLE_HISTORY_DEFAULTS, type ConsoleHistoryOptions } from './console-history.js';
+import { askTask, clusterSnapshot } from './cluster-console.js';
 import { consoleSnapshot } from './console-snapshot.js';
 import { proxyToFunctions } from './functions-proxy.js';
 
@@ -132,12 +133,14 @@ export class ConsoleApi {
     if (first === 'users' || first === 'relays') return this.proxy(request, rest, authorization);
     const get = method === 'GET' || method === 'HEAD';
     if (rest.length === 1 && first === 'snapshot' && get) {
-      return json(200, consoleSnapshot({ ctx: this.options.ctx, metrics: this.options.metrics, history, version: this.options.version, ports: this.options.ports }));
+      const local = this.localSnapshot(history);
+      const cluster = this.options.ctx.cluster;
+      return cluster === undefined ? json(200, local) : clusterSnapshot(cluster, local).then((merged) => json(200, merged));
     }
     if (rest.length === 1 && first === 'history' && get) return this.historyAnswer(request.query, history);
     if (rest.length === 1 && first === 'connections' && get) return json(200, { connections: this.connections() });
     if (rest.length === 2 && method === 'POST' && first === 'streams' && (second === 'kick' || second === 'drop-readers')) {
-      return this.streamAction(second, objectBody(request), remote);
+      return this.clusterStreamAction(second, objectBody(request), remote);
     }
     if (rest.length === 2 && method === 'POST' && first === 'connections' && second === 'kick') {
       const id = objectBody(request)?.id;
@@ -149,6 +152,53 @@ export class ConsoleApi {
       return json(200, { kicked: id });
     }
     return error(404, 'not_found', 'no such console call');
+  }
+
+  /**
+   * A call from another task's console over the cluster listener (its bearer already checked):
+   * this task's own snapshot, or an action on this task's own connections. Never passed on again.
+   */
+  handleFromTask(request: HttpRequest, rest: readonly string[], remote: string): ConsoleAnswer {
+    const [first, second] = rest;
+    if (rest.length === 1 && first === 'snapshot' && (request.method === 'GET' || request.method === 'HEAD')) return json(200, this.localSnapshot(this.history));
+    if (rest.length === 2 && request.method === 'POST' && first === 'streams' && (second === 'kick' || second === 'drop-readers')) {
+      return this.streamAction(second, objectBody(request), `task ${remote}`);
+    }
+    return error(404, 'not_found', 'no such console call');
+  }
+
+  private localSnapshot(history: ConsoleHistory | undefined) {
+    return consoleSnapshot({ ctx: this.options.ctx, metrics: this.options.metrics, history, version: this.options.version, ports: this.options.ports });
+  }
+
+  /**
+   * A stream action in a cluster: a kick goes to the task the publisher is connected to (found by
+   * the stream's lease), dropping readers happens on every task. On one task: streamAction.
+   */
+  private async clusterStreamAction(action: 'kick' | 'drop-readers', body: Record<string, unknown> | undefined, remote: string): Promise<ConsoleAnswer> {
+    const cluster = this.options.ctx.cluster;
+    const path = streamOf(body);
+    if (cluster === undefined || path === undefined) return this.streamAction(action, body, remote);
+    if (action === 'kick') {
+      if (cluster.isOrigin(path)) return this.streamAction(action, body, remote);
+      const lease = await cluster.owner(path);
+      if (lease === undefined || lease.owner === cluster.taskId) return this.streamAction(action, body, remote);
+      this.options.ctx.log.info('console.kick-publisher', { path, task: lease.owner, remote });
+      const answer = await askTask(cluster, lease.address, 'kick', path);
+      if (answer === undefined) return error(502, 'task_unreachable', `the task ${lease.owner} that ${path} is published on did not answer`);
+      return { status: answer.status, headers: API_HEADERS, body: answer.body };
+    }
+    const local = this.streamAction(action, body, remote);
+    const tasks = (await cluster.tasks()).filter((t) => t.id !== cluster.taskId);
+    const answers = await Promise.all(tasks.map((t) => askTask(cluster, t.address, 'drop-readers', path)));
+    const dropped: string[] = [...((JSON.parse(Buffer.from(local.body).toString('utf8')) as { dropped: string[] }).dropped ?? [])];
+    const unreachable: string[] = [];
+    answers.forEach((answer, i) => {
+      const ids = answer?.status === 200 ? (JSON.parse(answer.body.toString('utf8')) as { dropped?: unknown }).dropped : undefined;
+      if (Array.isArray(ids)) for (const id of ids) dropped.push(`${tasks[i]!.id}/${String(id)}`);
+      else unreachable.push(tasks[i]!.id);
+    });
+    return json(200, { dropped, ...(unreachable.length > 0 ? { unreachable } : {}) });
   }
 
   private historyAnswer(query: string, history: ConsoleHistory): ConsoleAnswer {

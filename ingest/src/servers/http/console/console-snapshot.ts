@@ -7,7 +7,8 @@ import type { ConsoleHistory } from './console-history.js';
 export interface ConsoleSnapshotSource {
   readonly ctx: IngestContext;
   readonly metrics: MetricsSetup;
-  readonly history: ConsoleHistory;
+  /** The sampler (rates and sparklines); none when the console is off here (another task's console still reads it). */
+  readonly history: ConsoleHistory | undefined;
   readonly version: string;
   readonly ports: () => Readonly<Record<string, number>>;
 }
@@ -37,7 +38,7 @@ export function consoleSnapshot(source: ConsoleSnapshotSource, now = Date.now())
   const streams: ConsoleStream[] = [];
   for (const info of ctx.hub.list()) {
     if (!info.live || info.publisher === undefined) continue;
-    const latest = history.latest(info.path);
+    const latest = history?.latest(info.path);
     const p = info.publisher;
     streams.push({
       path: info.path,
@@ -50,10 +51,11 @@ export function consoleSnapshot(source: ConsoleSnapshotSource, now = Date.now())
       framesDropped: info.framesDropped,
       inBps: latest?.inBps ?? 0,
       outBps: latest?.outBps ?? 0,
+      ...(ctx.cluster !== undefined && p.protocol !== 'edge' ? { task: ctx.cluster.taskId } : {}),
     });
   }
   streams.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const samples = history.serverSamples();
+  const samples = history?.serverSamples() ?? [];
   const last = samples.at(-1);
   const memory = process.memoryUsage();
   const auth = metrics.ingest.authDecisions;
