@@ -212,6 +212,16 @@ export class RtmpTestClient {
     };
   }
 
+  /** Stops reading from the socket (a slow player: the server's writes back up). */
+  pauseReading(): void {
+    this.socket?.pause();
+  }
+
+  /** Reads again after pauseReading. */
+  resumeReading(): void {
+    this.socket?.resume();
+  }
+
   /** Closes the socket and waits for it to be closed. */
   async close(): Promise<void> {
     this.socket?.destroy();

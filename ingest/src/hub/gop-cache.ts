@@ -1,3 +1,4 @@
+import { ByteSlab } from '../media/byte-slab.js';
 import { frameByteLength, type MediaFrame, type TimedFrame } from '../media/media-frame.js';
 
 /** Bounds of one stream's GOP cache. */
@@ -10,7 +11,8 @@ export interface GopCacheLimits {
 
 /**
  * The media since the last video keyframe (or, for audio-only streams, a short tail of audio),
- * so a new reader can start decoding at once instead of waiting for the next keyframe.
+ * so a new reader can start decoding at once instead of waiting for the next keyframe. It holds
+ * the bytes of the frames it keeps (ByteSlab.hold) until it lets them go.
  */
 export class GopCache {
   private frames: TimedFrame[] = [];
@@ -25,9 +27,7 @@ export class GopCache {
     if (frame.kind === 'video') {
       this.hasVideo = true;
       if (frame.keyframe) {
-        this.frames = [];
-        this.bytes = 0;
-        this.overflowed = false;
+        this.clear();
       } else if (this.frames.length === 0 || this.overflowed) {
         return; // no keyframe to start from: nothing a reader could decode
       }
@@ -40,7 +40,9 @@ export class GopCache {
         this.append(frame);
         // audio-only: keep a rolling window instead of a GOP
         while (this.frames.length > 1 && frame.dts - this.frames[0].dts > this.limits.maxDurationMs) {
-          this.bytes -= frameByteLength(this.frames.shift()!);
+          const old = this.frames.shift()!;
+          this.bytes -= frameByteLength(old);
+          ByteSlab.release(old);
         }
       }
     }
@@ -60,6 +62,7 @@ export class GopCache {
     }
     this.frames.push(frame);
     this.bytes += size;
+    ByteSlab.hold(frame);
   }
 
   /**
@@ -84,6 +87,7 @@ export class GopCache {
   }
 
   clear(): void {
+    ByteSlab.releaseAll(this.frames);
     this.frames = [];
     this.bytes = 0;
     this.overflowed = false;

@@ -13,6 +13,13 @@ export interface ReaderSink {
   /** Protocol name for stats (`rtmp`, `http-flv`, `hls`, `rtsp`, …). */
   readonly protocol: string;
   /**
+   * True when `write` keeps no view of a frame's bytes once it returns (it wrote them to the
+   * kernel, or copied what it queues): the publisher may then reuse their memory as soon as the
+   * hub lets the frames go (see ByteSlab). Otherwise the frames' memory is never reused, only
+   * collected.
+   */
+  readonly keepsNoFrameViews?: boolean;
+  /**
    * A publisher is live (now, or again after an unpublish). `republish` is true when the reader
    * already saw a publisher of this stream during its subscription.
    */

@@ -1,3 +1,4 @@
+import { ByteSlab } from '../media/byte-slab.js';
 import type { MediaFrame } from '../media/media-frame.js';
 import type { FanOutScheduler, ScheduledFanOut } from './fan-out-scheduler.js';
 import type { Subscription } from './subscription.js';
@@ -17,7 +18,8 @@ interface Delivery {
 }
 
 /**
- * How one stream's frames reach its readers, on the hub's scheduler. Frames are flushed once per
+ * How one stream's frames reach its readers, on the hub's scheduler. A batch holds its frames'
+ * bytes (ByteSlab.hold) until every reader in step had it. Frames are flushed once per
  * turn: readers that keep up (in step) all get the same batch array (a sink encodes it once and
  * shares the bytes); readers behind get their own bounded queue until they catch up. Audio of a
  * video stream waits for the next video frame (at most the scheduler's hold).
@@ -62,6 +64,7 @@ export class StreamFanOut implements ScheduledFanOut {
     for (const sub of this.behind) sub.enqueue(frame, isVideoStream);
     if (this.inStep.size > 0) {
       this.tick.push(frame);
+      ByteSlab.hold(frame);
       this.requestFlush();
     }
     this.queueingHeldAudio = false;
@@ -107,6 +110,7 @@ export class StreamFanOut implements ScheduledFanOut {
       this.tick = [];
       if (this.inStep.size <= READERS_PER_TURN) {
         for (const sub of this.inStep) this.deliverTo(sub, batch, now);
+        ByteSlab.releaseAll(batch);
       } else {
         this.delivery = { batch, readers: [...this.inStep], next: 0 };
         this.deliverSlice(this.delivery, now);
@@ -135,7 +139,10 @@ export class StreamFanOut implements ScheduledFanOut {
   private deliverSlice(delivery: Delivery, now: number): void {
     this.deliverUpTo(delivery, delivery.next + READERS_PER_TURN, now);
     if (delivery.next === delivery.readers.length) {
-      if (this.delivery === delivery) this.delivery = undefined;
+      if (this.delivery === delivery) {
+        this.delivery = undefined;
+        ByteSlab.releaseAll(delivery.batch);
+      }
       return;
     }
     this.requestTurn();
@@ -147,6 +154,7 @@ export class StreamFanOut implements ScheduledFanOut {
     if (delivery === undefined) return;
     this.delivery = undefined;
     this.deliverUpTo(delivery, delivery.readers.length, now);
+    ByteSlab.releaseAll(delivery.batch);
   }
 
   private deliverUpTo(delivery: Delivery, end: number, now: number): void {

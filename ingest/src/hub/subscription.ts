@@ -1,3 +1,4 @@
+import { ByteSlab } from '../media/byte-slab.js';
 import { frameByteLength, type MediaFrame } from '../media/media-frame.js';
 import type { ReaderSink } from './reader-sink.js';
 
@@ -27,7 +28,8 @@ export interface SubscriptionStats {
  * One reader of a stream. A reader that keeps up takes the stream's shared batch of each tick
  * (`deliver`); one that is behind (starting from the GOP cache, blocked, waiting for a keyframe)
  * has its own bounded queue, handed to the sink in batches of at most MAX_BATCH_BYTES per tick,
- * until it is caught up again.
+ * until it is caught up again. The queue holds its frames' bytes (ByteSlab.hold) until they are
+ * written or dropped; a sink that may keep views of them pins them (ByteSlab.pin).
  */
 export class Subscription {
   private queue: MediaFrame[] = [];
@@ -74,6 +76,7 @@ export class Subscription {
   deliver(frames: readonly MediaFrame[], now: number): boolean {
     if (this.closed) return true;
     this.stats.framesSent += frames.length;
+    if (this.sink.keepsNoFrameViews !== true) ByteSlab.pin(frames);
     if (this.sink.write(frames, true)) return true;
     this.blockedSince = now;
     return false;
@@ -106,6 +109,7 @@ export class Subscription {
         }
       }
       this.queueBytes += size;
+      ByteSlab.hold(frame);
     }
     this.queue.push(frame);
     this.scheduleFlush(this);
@@ -115,8 +119,10 @@ export class Subscription {
     // Keep configs and metadata: a reader that lost them could not decode what follows.
     const kept: MediaFrame[] = [];
     for (const f of this.queue) {
-      if (f.kind === 'video' || f.kind === 'audio') this.stats.framesDropped++;
-      else kept.push(f);
+      if (f.kind === 'video' || f.kind === 'audio') {
+        this.stats.framesDropped++;
+        ByteSlab.release(f);
+      } else kept.push(f);
     }
     this.queue = kept;
     this.queueBytes = 0;
@@ -147,7 +153,10 @@ export class Subscription {
       this.queueBytes = 0;
     }
     this.stats.framesSent += batch.length;
-    if (!this.sink.write(batch, false)) this.blockedSince = now;
+    if (this.sink.keepsNoFrameViews !== true) ByteSlab.pin(batch);
+    const ok = this.sink.write(batch, false);
+    ByteSlab.releaseAll(batch);
+    if (!ok) this.blockedSince = now;
     else if (this.queue.length > 0) this.scheduleFlush(this);
     return false;
   }
@@ -163,6 +172,7 @@ export class Subscription {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    ByteSlab.releaseAll(this.queue);
     this.queue = [];
     this.queueBytes = 0;
     this.onClose(this);

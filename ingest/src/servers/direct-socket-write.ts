@@ -22,13 +22,27 @@ type Handle = { readonly fd?: unknown } | null | undefined;
  */
 export class DirectSocketWriter {
   private readonly plainTcp: boolean;
+  /**
+   * Whether every byte it is given is in the kernel or copied once `write`/`writeAll` returns (no
+   * view of the caller's buffers kept): plain TCP sockets made with `copyQueued`.
+   */
+  readonly keepsNoViews: boolean;
   /** The libuv handle the descriptor was read from: Node drops `_handle` in the same synchronous
    *  step that closes the descriptor, so while it is the same object the number is this socket's. */
   private handle: Handle = undefined;
   private fd = -1;
 
-  constructor(private readonly stream: Duplex) {
+  constructor(
+    private readonly stream: Duplex,
+    /**
+     * Copy what Node has to queue (a full socket buffer) instead of queueing views of the caller's
+     * buffers, so the caller may reuse them at once (a publisher's recycled slabs, see ByteSlab).
+     * Only a slow reader pays the copy; TLS and other streams are not affected (keepsNoViews false).
+     */
+    copyQueued = false,
+  ) {
     this.plainTcp = !(stream as { encrypted?: boolean }).encrypted;
+    this.keepsNoViews = copyQueued && this.plainTcp;
   }
 
   write(data: Buffer): boolean {
@@ -46,7 +60,7 @@ export class DirectSocketWriter {
         if (written > 0) data = data.subarray(written);
       }
     }
-    return stream.write(data);
+    return stream.write(this.keepsNoViews ? Buffer.from(data) : data);
   }
 
   /**
@@ -71,6 +85,11 @@ export class DirectSocketWriter {
         if (from === parts.length) return true;
         if (written > 0) head = parts[from++]!.subarray(written);
       }
+    }
+    if (this.keepsNoViews) {
+      const rest = parts.slice(from);
+      if (head !== undefined) rest.unshift(head);
+      return stream.write(Buffer.concat(rest));
     }
     stream.cork();
     let ok = true;

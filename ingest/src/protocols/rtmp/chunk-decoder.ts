@@ -77,8 +77,10 @@ export class ChunkDecoder {
 
   /**
    * From now on message buffers are carved from slabs of this decoder's own (an authorized
-   * publisher's media: one allocation per few frames instead of one per frame). Before, each is
-   * allocated alone, so an unauthorized peer holds no more than its messages' bytes.
+   * publisher's media: one allocation per few frames instead of one per frame), and a slab is
+   * reused once nothing holds its bytes (see ByteSlab): `onMessage` may use a message's payload
+   * during the call; whoever keeps it longer copies it or counts itself with `ByteSlab.hold`.
+   * Before, each is allocated alone, so an unauthorized peer holds no more than its messages' bytes.
    */
   allocateFromSlabs(): void {
     this.slab ??= new ByteSlab();
@@ -91,6 +93,7 @@ export class ChunkDecoder {
     this.streams.clear();
     this.current = undefined;
     this.leftover = NO_BYTES;
+    this.slab?.close();
   }
 
   /** Bytes of message buffers held for messages not complete yet. */
@@ -232,11 +235,19 @@ export class ChunkDecoder {
     this.dropPayload(state);
   }
 
-  /** Forgets a message buffer (handed on or abandoned) and gives its bytes back to the account. */
+  /** Forgets an abandoned message buffer and gives its bytes back to the account (and its slab). */
   private dropPayload(state: ChunkStreamState): void {
-    if (state.payload !== undefined) this.pending.release(state.payload.length);
+    const payload = this.detachPayload(state);
+    if (payload !== undefined) this.slab?.giveBack(payload);
+  }
+
+  /** Takes the message buffer off its chunk stream (no longer counted as pending) and returns it. */
+  private detachPayload(state: ChunkStreamState): Buffer | undefined {
+    const payload = state.payload;
+    if (payload !== undefined) this.pending.release(payload.length);
     state.payload = undefined;
     state.received = 0;
+    return payload;
   }
 
   /**
@@ -257,15 +268,17 @@ export class ChunkDecoder {
     const size = Math.min(state.length, Math.max(needed + extra, 2 * (current?.length ?? 0), 4096));
     this.pending.resize(current?.length ?? 0, size);
     const next = this.slab !== undefined ? this.slab.take(size) : Buffer.allocUnsafe(size);
-    if (current !== undefined) current.copy(next, 0, 0, state.received);
+    if (current !== undefined) {
+      current.copy(next, 0, 0, state.received);
+      this.slab?.giveBack(current);
+    }
     state.payload = next;
     return next;
   }
 
   private complete(csid: number, state: ChunkStreamState): void {
-    const whole = state.payload;
+    const whole = this.detachPayload(state);
     const payload = whole === undefined ? NO_BYTES : whole.length === state.length ? whole : whole.subarray(0, state.length);
-    this.dropPayload(state);
     const message: RtmpMessage = {
       chunkStreamId: csid,
       timestamp: state.timestamp,
@@ -273,9 +286,14 @@ export class ChunkDecoder {
       streamId: state.streamId,
       payload,
     };
-    if (message.typeId === MessageType.setChunkSize) this.setChunkSize(payload);
-    else if (message.typeId === MessageType.abort) this.abort(payload);
-    this.onMessage(message);
+    try {
+      if (message.typeId === MessageType.setChunkSize) this.setChunkSize(payload);
+      else if (message.typeId === MessageType.abort) this.abort(payload);
+      this.onMessage(message);
+    } finally {
+      // Whoever keeps the message's bytes past onMessage holds its slab (ByteSlab.hold) or copied them.
+      if (whole !== undefined) this.slab?.giveBack(whole);
+    }
   }
 
   private setChunkSize(payload: Buffer): void {

@@ -112,7 +112,7 @@ export class RtmpConnection {
     this.id = this.conn.id;
     this.log = this.conn.log;
     this.entry = this.conn.entry;
-    this.direct = new DirectSocketWriter(socket);
+    this.direct = new DirectSocketWriter(socket, true);
     this.pendingBytes = deps.pendingBytes.open();
     this.session = new RtmpServerSession({
       send: (data) => this.write(data),
@@ -409,6 +409,8 @@ export class RtmpConnection {
     return {
       id: this.id,
       protocol: this.options.protocol,
+      // Media goes only through `direct`, which copies what it must queue (plain TCP).
+      keepsNoFrameViews: this.direct.keepsNoViews,
       onPublish: (republish) => {
         if (this.closed || (!republish && liveAtPlay)) return;
         this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.PublishNotify', `${state.name} is now published.`);
@@ -425,11 +427,11 @@ export class RtmpConnection {
           if (parts.length === 0) return !this.socket.writableNeedDrain;
           for (const part of parts) this.conn.bytesOut += part.byteLength;
           return this.direct.writeAll(parts);
-        } else {
-          this.batched(() => {
-            for (const part of encoder.parts(frames)) this.write(part);
-          });
         }
+        const parts = encoder.parts(frames);
+        if (parts.length === 0) return !this.socket.writableNeedDrain;
+        for (const part of parts) this.conn.bytesOut += part.byteLength;
+        this.direct.writeAll(parts);
         return !this.socket.writableNeedDrain;
       },
       onUnpublish: () => {
