@@ -144,6 +144,8 @@ export const CONFIG_VARIABLES = {
   srtPort: spec('STREAMGATE_SRT_PORT', '8890', port, 'SRT publish/play over UDP (MPEG-TS payload; stream id names the stream); 0 = off'),
   srtPassphrase: spec('STREAMGATE_SRT_PASSPHRASE', '', srtPassphrase, 'SRT encryption passphrase (10-79 chars); set: every SRT caller must use it'),
   srtLatencyMs: spec('STREAMGATE_SRT_LATENCY_MS', '120', positiveInt, 'SRT TSBPD latency (ms); the larger of this and the caller\'s wins'),
+  srtKmRefreshPackets: spec('STREAMGATE_SRT_KM_REFRESH_PACKETS', '16777216', positiveInt, 'SRT: data packets sent under one stream key before the next replaces it (libsrt SRTO_KMREFRESHRATE)'),
+  srtKmPreAnnouncePackets: spec('STREAMGATE_SRT_KM_PREANNOUNCE_PACKETS', '4096', positiveInt, 'SRT: packets before and after a key switch that both keys are announced, at most half the refresh (libsrt SRTO_KMPREANNOUNCE)'),
   registryTable: spec('STREAMGATE_REGISTRY_TABLE', '', optionalText, 'cluster mode: DynamoDB table of the stream registry and publisher leases (unset = one task on its own)'),
   registryEndpoint: spec('STREAMGATE_REGISTRY_ENDPOINT', '', optionalText, 'cluster mode: DynamoDB endpoint URL (the local embedded store; default AWS)'),
   clusterPort: spec('STREAMGATE_CLUSTER_PORT', '7935', port, 'cluster mode: private pull port other tasks fetch streams from (bearer STREAMGATE_CLUSTER_TOKEN)'),
@@ -175,6 +177,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw invalidSetting('STREAMGATE_RTP_PORTS', `expected FROM-TO, got "${config.rtpPortRange}"`);
   }
   for (const p of config.rtspPorts) port(p, 'STREAMGATE_RTSP_PORTS');
+  if (config.srtKmPreAnnouncePackets > config.srtKmRefreshPackets / 2) {
+    throw invalidSetting('STREAMGATE_SRT_KM_PREANNOUNCE_PACKETS', `must be at most half of STREAMGATE_SRT_KM_REFRESH_PACKETS (${config.srtKmRefreshPackets})`);
+  }
   if (config.registryTable !== undefined && config.clusterToken === undefined) {
     throw invalidSetting('STREAMGATE_CLUSTER_TOKEN', 'required with STREAMGATE_REGISTRY_TABLE (cluster mode)');
   }

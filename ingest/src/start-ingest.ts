@@ -188,6 +188,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
       ...(config.srtPassphrase !== undefined ? { passphrase: config.srtPassphrase } : {}),
       latencyMs: config.srtLatencyMs,
       maxPeers: config.maxConnections,
+      keyRefresh: { refreshPackets: config.srtKmRefreshPackets, preAnnouncePackets: config.srtKmPreAnnouncePackets },
     });
     registerSrtMetrics(parts.metrics.registry, () => srt.metricsSnapshot());
     listeners.push(srt);

@@ -220,3 +220,40 @@ describe('SRT with a passphrase (AES, interoperable with libsrt)', () => {
     expect(JSON.stringify(t.logs)).not.toContain('correcthorse');
   }, 30_000);
 });
+
+describe('SRT stream keys replaced on a long encrypted play (libsrt as the player)', () => {
+  let t: TestIngest;
+  beforeAll(async () => {
+    const port = await freeUdpPort();
+    // A key every 300 packets (libsrt's default is 2^24): several switches within seconds.
+    t = await startTestIngest({
+      STREAMGATE_LOG_LEVEL: 'info',
+      STREAMGATE_SRT_PORT: String(port),
+      STREAMGATE_SRT_PASSPHRASE: 'correcthorsebattery',
+      STREAMGATE_SRT_KM_REFRESH_PACKETS: '300',
+      STREAMGATE_SRT_KM_PREANNOUNCE_PACKETS: '50',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('ffmpeg decodes every frame across the key switches: each next key is announced in-band, answered, then used', async () => {
+    const pub = publishTestPattern(t.rtmpUrl('live/rekey'), { seconds: 20 });
+    try {
+      await waitFor(() => (t.ingest.hub.streamInfo('live/rekey')?.framesIn ?? 0) > 30, 8000, 'the publish');
+      const pass = `&passphrase=${encodeURIComponent('correcthorsebattery')}`;
+      const play = await playAndCount(`srt://127.0.0.1:${t.ingest.ports.srt}?streamid=read:live/rekey${pass}`, { frames: 200, timeoutMs: 20_000 });
+      expect(play.videoFrames, play.stderr).toBeGreaterThanOrEqual(200);
+      // A packet under a key the player lacks would be garbage to the demuxer and the decoder.
+      expect(play.stderr).not.toMatch(/decrypt|corrupt|error while decoding|Invalid data|non-existing PPS|decode_slice_header error/i);
+    } finally {
+      pub.kill('SIGKILL');
+      await exited(pub);
+    }
+    await waitFor(() => t.logs.some((l) => l.event === 'connection.close' && l.protocol === 'srt' && l.role === 'player'), 5000, 'the SRT player closed');
+    const closed = t.logs.find((l) => l.event === 'connection.close' && l.protocol === 'srt' && l.role === 'player')!;
+    expect(closed.keySwitches, JSON.stringify(closed)).toBeGreaterThanOrEqual(2);
+    expect(closed.undecryptable).toBe(0);
+  }, 45_000);
+});

@@ -1,5 +1,6 @@
 import { ProtocolError } from '../protocol-error.js';
-import { decodeKeyMaterial, encodeKeyMaterial, SRT_KM_STATE, unwrapStreamKeys, type SrtPayloadCipher, type SrtStreamKeys } from './srt-key-material.js';
+import { randomBytes } from 'node:crypto';
+import { decodeKeyMaterial, encodeKeyMaterial, SRT_KM_STATE, SrtPayloadCipher, unwrapStreamKeys, wrapStreamKeys, type SrtStreamKeys } from './srt-key-material.js';
 import {
   decodeAck,
   decodeDropRequest,
@@ -43,6 +44,12 @@ export interface SrtConnectionOptions {
   readonly passphrase?: string;
   /** The key-encrypting key of a salt the peer announces later; undefined when the derivation budget is spent (the refresh is refused). */
   readonly kek?: (salt: Uint8Array, keyLength: number) => Uint8Array | undefined;
+  /**
+   * When our sending is encrypted: packets sent with one stream key before the next replaces it,
+   * and how many before (and after) the switch both keys are announced (libsrt's
+   * SRTO_KMREFRESHRATE and SRTO_KMPREANNOUNCE; default {@link SRT_KEY_REFRESH}).
+   */
+  readonly keyRefresh?: SrtKeyRefresh;
   /** Close when nothing came for this long (libsrt's default peer idle timeout is 5 s). */
   readonly peerIdleTimeoutMs: number;
   /** Pacing of our sending. */
@@ -50,6 +57,28 @@ export interface SrtConnectionOptions {
   /** Our clock at the handshake (ms): packet timestamps count from here. */
   readonly start: number;
 }
+
+/** How often the sender's stream key is replaced (counted in data packets sent first time). */
+export interface SrtKeyRefresh {
+  readonly refreshPackets: number;
+  /** At most half of refreshPackets. */
+  readonly preAnnouncePackets: number;
+}
+
+/**
+ * libsrt's defaults (HaiCrypt): a new key every 2^24 packets, announced 2^12 packets before it
+ * is used and the old one retired 2^12 packets after. AES-CTR's counter is the packet sequence
+ * number (31 bits): one key over a sequence wrap would repeat its keystream.
+ */
+export const SRT_KEY_REFRESH: SrtKeyRefresh = { refreshPackets: 1 << 24, preAnnouncePackets: 1 << 12 };
+
+/** An announced key material (KMREQ) sent again until the peer answers (libsrt: 10 tries, every 1.5 RTT). */
+interface PendingKeyAnnounce {
+  readonly cif: Uint8Array;
+  sentAt: number;
+  tries: number;
+}
+const KM_MAX_TRIES = 10;
 
 /** Why a connection ended on its own. */
 export type SrtCloseReason = 'peer-shutdown' | 'peer-idle-timeout';
@@ -92,9 +121,21 @@ export class SrtConnection {
   undecryptable = 0;
   /** Control packets refused as malformed (each is dropped; the connection goes on). */
   badControl = 0;
+  /** Stream keys our sending has switched to since the handshake. */
+  keySwitches = 0;
+  /** The key flags of our data packets (even or odd). */
+  private sendKey: number;
+  /** Data packets sent first time with the current send key. */
+  private keyPackets = 0;
+  /** Where the send key's refresh is: the next key announced, or the old one still announced after the switch. */
+  private keyPhase: 'steady' | 'announced' | 'switched' = 'steady';
+  private keyAnnounce: PendingKeyAnnounce | undefined;
+  /** The peer answered the announce of the next key: it can decrypt with it. */
+  private nextKeyHeld = false;
 
   constructor(private readonly options: SrtConnectionOptions) {
     this.cipher = options.cipher;
+    this.sendKey = options.cipher?.sendKey ?? SRT_KEY.none;
     this.receiver = new SrtReceiver({
       initialSeq: options.initialSeq,
       latencyMs: options.recvLatencyMs,
@@ -117,8 +158,8 @@ export class SrtConnection {
   }
 
   /** Receive and send counters. */
-  get stats(): { receiver: SrtReceiverStats; sender: SrtSenderStats; rttMs: number; undecryptable: number; badControl: number } {
-    return { receiver: this.receiver.stats, sender: this.sender.stats, rttMs: this.rttMs, undecryptable: this.undecryptable, badControl: this.badControl };
+  get stats(): { receiver: SrtReceiverStats; sender: SrtSenderStats; rttMs: number; undecryptable: number; badControl: number; keySwitches: number } {
+    return { receiver: this.receiver.stats, sender: this.sender.stats, rttMs: this.rttMs, undecryptable: this.undecryptable, badControl: this.badControl, keySwitches: this.keySwitches };
   }
 
   /** Payload bytes held for this peer (receive side). */
@@ -184,6 +225,15 @@ export class SrtConnection {
     }
     if (this.gotData && now - this.lastAckAt >= ACK_INTERVAL_MS) this.sendAck(now);
     this.pump(now);
+    const km = this.keyAnnounce;
+    if (km !== undefined && now - km.sentAt >= Math.max(ACK_INTERVAL_MS, (this.rttMs * 3) / 2)) {
+      if (km.tries < KM_MAX_TRIES) this.announceKeys(km.cif, now, km.tries + 1);
+      else {
+        // Unanswered: keep the current key and announce a fresh next one with the next packet.
+        this.keyAnnounce = undefined;
+        if (this.keyPhase === 'announced') this.keyPhase = 'steady';
+      }
+    }
     if (now - this.lastSent >= KEEPALIVE_MS) this.control(SRT_CONTROL.keepalive, 0, 0, new Uint8Array(4), now);
   }
 
@@ -248,8 +298,10 @@ export class SrtConnection {
         this.closed = 'peer-shutdown';
         return;
       case SRT_CONTROL.user:
-        // In-band key refresh (HSv5 sends KMREQ as a user control packet, subtype 3).
+        // In-band key refresh (HSv5 sends KMREQ as a user control packet, subtype 3), and the
+        // peer's answer to ours (KMRSP, subtype 4: the key material echoed, or a state word).
         if (subtype === 3) this.onKeyRefresh(cif, now);
+        else if (subtype === 4) this.onKeyAnswer(cif);
         return;
       default:
         // keepalive, handshake repeats (the listener answers those), congestion warnings, peer errors
@@ -284,7 +336,8 @@ export class SrtConnection {
     // A tail loss is repaired after one retransmission timeout: RTT + 4 RTTVar plus the ACK period.
     const rtoMs = this.rttMs + 4 * this.rttVarMs + ACK_INTERVAL_MS;
     for (const o of this.sender.pump(now, rtoMs)) {
-      const keyFlags = this.cipher ? this.cipher.sendKey : SRT_KEY.none;
+      if (this.cipher !== undefined && !o.retransmitted) this.countKeyUse(now);
+      const keyFlags = this.cipher ? this.sendKey : SRT_KEY.none;
       const payload = this.cipher ? this.cipher.crypt(o.seq, keyFlags, o.payload) : o.payload;
       this.outbox.push(
         encodeSrtPacket({
@@ -302,6 +355,55 @@ export class SrtConnection {
       );
       this.lastSent = now;
     }
+  }
+
+  /**
+   * One more data packet under the send key: at refresh − pre-announce a fresh key for the other
+   * slot is announced with the current one (same salt, as HaiCrypt does), at refresh the sending
+   * switches to it once the peer answered the announce, and pre-announce packets later the old key
+   * is retired (announced alone). Packets sent again after the switch are encrypted with the new key.
+   */
+  private countKeyUse(now: number): void {
+    const passphrase = this.options.passphrase;
+    const cipher = this.cipher;
+    if (passphrase === undefined || cipher === undefined) return;
+    const { refreshPackets, preAnnouncePackets } = this.options.keyRefresh ?? SRT_KEY_REFRESH;
+    this.keyPackets++;
+    const current = this.sendKey === SRT_KEY.even ? cipher.keys.even : cipher.keys.odd;
+    if (current === undefined) return;
+    if (this.keyPhase === 'steady' && this.keyPackets >= refreshPackets - preAnnouncePackets) {
+      const next = randomBytes(current.length);
+      const keys: SrtStreamKeys = this.sendKey === SRT_KEY.even ? { salt: cipher.keys.salt, even: current, odd: next } : { salt: cipher.keys.salt, even: next, odd: current };
+      this.cipher = new SrtPayloadCipher(keys);
+      this.keyPhase = 'announced';
+      this.announceKeys(encodeKeyMaterial(wrapStreamKeys(passphrase, keys, current.length)), now, 1);
+    } else if (this.keyPhase === 'announced' && this.keyPackets >= refreshPackets && this.nextKeyHeld) {
+      // Only once the peer holds the next key: AES-CTR has no integrity check, so a packet under a
+      // key the peer lacks (or holds an older one in that slot) would be played as garbage.
+      this.nextKeyHeld = false;
+      this.sendKey = this.sendKey === SRT_KEY.even ? SRT_KEY.odd : SRT_KEY.even;
+      this.keyPackets = 0;
+      this.keySwitches++;
+      this.keyPhase = 'switched';
+    } else if (this.keyPhase === 'switched' && this.keyPackets >= preAnnouncePackets) {
+      const keys: SrtStreamKeys = this.sendKey === SRT_KEY.even ? { salt: cipher.keys.salt, even: current } : { salt: cipher.keys.salt, odd: current };
+      this.cipher = new SrtPayloadCipher(keys);
+      this.keyPhase = 'steady';
+      this.announceKeys(encodeKeyMaterial(wrapStreamKeys(passphrase, keys, current.length)), now, 1);
+    }
+  }
+
+  /** The peer's KMRSP: our announce echoed means it holds the keys; a state word (no or bad secret) does not. */
+  private onKeyAnswer(cif: Uint8Array): void {
+    const km = this.keyAnnounce;
+    if (km === undefined || cif.length !== km.cif.length || !Buffer.from(cif).equals(km.cif)) return;
+    this.keyAnnounce = undefined;
+    if (this.keyPhase === 'announced') this.nextKeyHeld = true;
+  }
+
+  private announceKeys(cif: Uint8Array, now: number, tries: number): void {
+    this.keyAnnounce = { cif, sentAt: now, tries };
+    this.control(SRT_CONTROL.user, 3, 0, cif, now);
   }
 
   private sendAck(now: number): void {

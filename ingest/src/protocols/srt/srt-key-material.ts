@@ -138,7 +138,7 @@ export function generateStreamKeys(keyLength: number): SrtStreamKeys {
  * decrypting are the same operation.
  */
 export class SrtPayloadCipher {
-  constructor(private readonly keys: SrtStreamKeys) {}
+  constructor(readonly keys: SrtStreamKeys) {}
 
   /** Whether a key for `keyFlags` (1 even, 2 odd) is known. */
   has(keyFlags: number): boolean {

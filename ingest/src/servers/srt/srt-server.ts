@@ -6,7 +6,7 @@ import type { Logger } from '#domain/logger.js';
 import { LIMITS } from '#ingest/protocols/limits.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import { SrtByteBudget } from '#ingest/protocols/srt/srt-byte-budget.js';
-import { SrtConnection } from '#ingest/protocols/srt/srt-connection.js';
+import { SRT_KEY_REFRESH, SrtConnection, type SrtKeyRefresh } from '#ingest/protocols/srt/srt-connection.js';
 import { SRT_REJECT } from '#ingest/protocols/srt/srt-handshake.js';
 import { SrtPayloadCipher } from '#ingest/protocols/srt/srt-key-material.js';
 import {
@@ -99,6 +99,8 @@ export interface SrtServerOptions {
   readonly sendBytesPerSecond?: number;
   /** How long a refusal is remembered for the caller's repeated conclusions. */
   readonly rejectMemoryMs?: number;
+  /** How often the stream key of what we send (players) is replaced; default libsrt's. */
+  readonly keyRefresh?: SrtKeyRefresh;
 }
 
 /** Defaults of the optional settings. */
@@ -108,6 +110,7 @@ export const SRT_SERVER_DEFAULTS = {
   maxBufferedBytes: LIMITS.srtMaxBufferedBytes,
   sendBytesPerSecond: 12_500_000, // 100 Mbit/s
   rejectMemoryMs: 5000,
+  keyRefresh: SRT_KEY_REFRESH,
 } as const;
 
 const TICK_MS = 10;
@@ -538,6 +541,7 @@ export class SrtServer implements Listener {
             cipher: new SrtPayloadCipher(c.keys),
             passphrase: this.listener.passphrase,
             kek: (salt: Uint8Array, keyLength: number) => this.keyDerivations.kek(this.listener.passphrase!, salt, keyLength, rinfo.address, Date.now()),
+            keyRefresh: this.o.keyRefresh,
           }
         : {}),
       peerIdleTimeoutMs: this.o.peerIdleTimeoutMs,
@@ -768,6 +772,7 @@ export class SrtServer implements Listener {
       retransmitted: s.sender.retransmitted,
       sendDropped: s.sender.dropped,
       undecryptable: s.undecryptable,
+      ...(s.keySwitches > 0 ? { keySwitches: s.keySwitches } : {}),
       ...roleFields,
     });
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SrtByteBudget } from '#ingest/protocols/srt/srt-byte-budget.js';
 import { SrtConnection, type SrtConnectionOptions } from '#ingest/protocols/srt/srt-connection.js';
-import { decodeLossList, decodeSrtPacket, encodeLossList, encodeSrtPacket, SRT_CONTROL, type SrtPacket } from '#ingest/protocols/srt/srt-packet.js';
+import { generateStreamKeys, SrtPayloadCipher } from '#ingest/protocols/srt/srt-key-material.js';
+import { decodeLossList, decodeSrtPacket, encodeLossList, encodeSrtPacket, SRT_CONTROL, SRT_KEY, type SrtPacket } from '#ingest/protocols/srt/srt-packet.js';
 import { SrtReceiver } from '#ingest/protocols/srt/srt-receiver.js';
 import { SrtSender } from '#ingest/protocols/srt/srt-sender.js';
 import { seededRandom } from '#test/support/feeding.js';
@@ -223,6 +224,33 @@ describe('SrtConnection', () => {
     a.handle({ kind: 'control', type: SRT_CONTROL.ack, subtype: 0, typeInfo: 1, timestamp: 0, socketId: 1, cif: new Uint8Array(1) }, 3);
     expect(a.stats.badControl).toBe(2);
     expect(decodeLossList(encodeLossList([{ from: 1, to: 2 }]))).toEqual([{ from: 1, to: 2 }]);
+  });
+
+  it('replaces its sending key every refresh period, announcing the next key before the switch (again when the announce is lost), and the peer decrypts every packet', () => {
+    const passphrase = 'a passphrase of some length';
+    const keys = generateStreamKeys(16);
+    const secure = { cipher: new SrtPayloadCipher(keys), passphrase };
+    const a = new SrtConnection(options(0, { ...secure, keyRefresh: { refreshPackets: 100, preAnnouncePackets: 20 } }));
+    const b = new SrtConnection(options(0, { socketId: 2, peerSocketId: 1, ...secure }));
+    const flags: number[] = [];
+    let announces = 0;
+    const { received, step } = linked(a, b, (bytes, from, to, now) => {
+      const p = decodeSrtPacket(bytes);
+      if (p.kind === 'data' && flags.at(-1) !== p.keyFlags) flags.push(p.keyFlags);
+      // The first announce of each new key is lost: the sender repeats it until the peer answers.
+      if (from === a && p.kind === 'control' && p.type === SRT_CONTROL.user && p.subtype === 3 && ++announces % 2 === 1) return;
+      to.handle(p, now);
+    });
+    for (let now = 0; now < 4000; now++) {
+      if (now % 4 === 0 && now / 4 < 900) a.send(payload(now / 4), now);
+      step(now);
+    }
+    expect(received).toEqual(Array.from({ length: 900 }, (_, i) => i));
+    expect(b.undecryptable).toBe(0);
+    // About one switch per 100 packets plus the wait for each lost announce's repeat (1.5 RTT).
+    expect(a.keySwitches).toBeGreaterThanOrEqual(5);
+    expect(flags).toEqual(Array.from({ length: a.keySwitches + 1 }, (_, i) => (i % 2 === 0 ? SRT_KEY.even : SRT_KEY.odd)));
+    expect(announces).toBeGreaterThanOrEqual(8); // each of the 4 announces sent twice at least
   });
 
   it('closes on peer silence and on SHUTDOWN', () => {
