@@ -16,6 +16,7 @@ import { rtmptErrorStatus } from '#ingest/protocols/rtmpt/rtmpt-tunnel.js';
 import type { ConnectionEntry } from '../connection-registry.js';
 import { TrackedConnection } from '../tracked-connection.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
+import { LoopTurnWriteBudget } from '../loop-turn-write-budget.js';
 import { readIntoSharedBuffer } from '../shared-read-buffer.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
@@ -96,6 +97,10 @@ interface Answer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A ready answer at least this long (an HLS segment; a playlist is far smaller) is written under the LoopTurnWriteBudget. */
+const LARGE_ANSWER_BYTES = 64 * 1024;
+/** Requests a connection may have waiting while its large answer waits for its turn (a pipelining client); past it, reading stops. */
+const MAX_QUEUED_REQUESTS = 16;
 /** Answers about a login are never cached. */
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
@@ -159,6 +164,8 @@ class HttpConnection {
   private readonly conn: TrackedConnection;
   /** Ready-made answers go straight to the kernel when nothing is queued (made on first use). */
   private direct: DirectSocketWriter | undefined;
+  /** Reading stopped because requests piled up behind a large answer waiting for its turn. */
+  private pausedForQueue = false;
 
   constructor(
     private readonly socket: Socket,
@@ -166,6 +173,7 @@ class HttpConnection {
     private readonly deps: HttpServerDeps,
     private readonly tokens: HlsSegmentToken,
     private readonly sessions: PlaySessionCookie,
+    private readonly largeWrites: LoopTurnWriteBudget,
   ) {
     this.pendingBytes = deps.ctx.pendingBytes.open();
     this.parser = new HttpRequestParser({
@@ -207,6 +215,10 @@ class HttpConnection {
     this.queue.push(...requests);
     this.armHeaderTimer();
     this.pump();
+    if (this.busy && this.queue.length >= MAX_QUEUED_REQUESTS && !this.socket.isPaused()) {
+      this.pausedForQueue = true;
+      this.socket.pause();
+    }
   }
 
   private armHeaderTimer(): void {
@@ -284,9 +296,15 @@ class HttpConnection {
     if (answer.wire !== undefined && !close) {
       // A ready-made HLS answer: one vectored write of its shared buffers, nothing built per request.
       const wire = request?.method === 'HEAD' ? answer.wire.slice(0, 1) : answer.wire;
-      for (const b of wire) this.conn.bytesOut += b.byteLength;
-      this.direct ??= new DirectSocketWriter(this.socket);
-      ok = this.direct.writeAll(wire);
+      let bytes = 0;
+      for (const b of wire) bytes += b.byteLength;
+      if (bytes >= LARGE_ANSWER_BYTES && !this.largeWrites.admit(bytes)) {
+        // The connection's next requests wait for it (answers stay in order).
+        this.busy = true;
+        this.largeWrites.defer(bytes, () => this.writeLarge(wire, bytes));
+        return;
+      }
+      ok = this.writeWire(wire, bytes);
     } else {
       // A 204 or 304 has no body and no Content-Length of its own (RFC 9110 §8.6).
       const length: Record<string, number> = answer.status === 204 || answer.status === 304 ? {} : { 'Content-Length': answer.body.length };
@@ -302,6 +320,26 @@ class HttpConnection {
       this.socket.pause();
       this.socket.once('drain', () => this.socket.resume());
     }
+  }
+
+  private writeWire(wire: readonly Buffer[], bytes: number): boolean {
+    this.conn.bytesOut += bytes;
+    this.direct ??= new DirectSocketWriter(this.socket);
+    return this.direct.writeAll(wire);
+  }
+
+  /** A large ready answer's turn came: write it, then go on with the requests that waited. */
+  private writeLarge(wire: readonly Buffer[], bytes: number): void {
+    this.busy = false;
+    if (this.closed || this.socket.destroyed) return;
+    if (this.writeWire(wire, bytes)) {
+      if (this.pausedForQueue) this.socket.resume();
+    } else {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
+    this.pausedForQueue = false;
+    this.pump();
   }
 
   private handle(request: HttpRequest): Answer | Promise<Answer | undefined> | undefined {
@@ -579,7 +617,8 @@ function readyAnswer(request: HttpRequest, ready: HlsReadyAnswer): Answer {
 export function createHttpServer(options: HttpServerOptions, deps: HttpServerDeps): Server {
   const tokens = new HlsSegmentToken(segmentTokenLifetime(deps.hls.targetDuration), options.segmentTokenKey);
   const sessions = new PlaySessionCookie(PLAY_SESSION_SECONDS, options.segmentTokenKey);
-  const server = createServer({ noDelay: true }, (socket) => new HttpConnection(socket, options, deps, tokens, sessions));
+  const largeWrites = new LoopTurnWriteBudget();
+  const server = createServer({ noDelay: true }, (socket) => new HttpConnection(socket, options, deps, tokens, sessions, largeWrites));
   server.maxConnections = options.maxConnections;
   return server;
 }
