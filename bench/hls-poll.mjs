@@ -19,7 +19,9 @@
 // segment not seen yet, in order. Clients start spread over one target duration.
 //
 // usage: node hls-poll.mjs --url http://127.0.0.1:PORT/live/bench/index.m3u8 --n 1000 --duration 20
-//          [--warmup 5] [--threads 2] [--watch-pid PID[,PID]]
+//          [--warmup 5] [--threads 2] [--probe-ms 50] [--watch-pid PID[,PID]]
+// --probe-ms: one extra client on the main thread loads only the playlist every that many ms
+// (0: none) and reports probePlaylistMs: the server's answer time without the workers' own delay.
 import fs from 'node:fs';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
@@ -141,7 +143,7 @@ async function runWorker({ url: u, n, warmupMs, durationMs, startAt }) {
 if (!isMainThread) {
   parentPort.postMessage(await runWorker(workerData));
 } else {
-  const { values: a } = parseArgs({ options: { url: { type: 'string' }, n: { type: 'string', default: '100' }, duration: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, 'watch-pid': { type: 'string' } } });
+  const { values: a } = parseArgs({ options: { url: { type: 'string' }, n: { type: 'string', default: '100' }, duration: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, 'probe-ms': { type: 'string', default: '50' }, 'watch-pid': { type: 'string' } } });
   const url = new URL(a.url);
   if (!/^127\./.test(url.hostname)) { console.error('loopback only'); process.exit(2); }
   const N = Number(a.n); const threads = Math.max(1, Math.min(N, Number(a.threads)));
@@ -155,10 +157,28 @@ if (!isMainThread) {
     const w = new Worker(new URL(import.meta.url), { workerData: { url: a.url, n, warmupMs, durationMs, startAt } });
     w.once('message', resolve); w.once('error', reject);
   }));
+  // The probe: one more client on this thread (idle otherwise), loading the playlist only, every
+  // --probe-ms. It reads no segment bodies, so its times are the server's answer plus loopback, not
+  // the wait for a worker busy reading the segments of its hundreds of clients.
+  const probeMs = Number(a['probe-ms']); const probe = [];
+  let probing = probeMs > 0;
+  const probeRun = (async () => {
+    if (!probing) return;
+    const c = new Client(url.hostname, Number(url.port)); let measure = false;
+    setTimeout(() => { measure = true; }, Math.max(0, startAt + warmupMs - (performance.timeOrigin + now()))).unref();
+    while (probing) {
+      const t = now(); const r = await c.get(url.pathname + url.search, false);
+      if (measure && probing) probe.push(r.status === 200 ? r.ms : Number.NaN);
+      await sleep(Math.max(0, probeMs - (now() - t)));
+    }
+    c.close();
+  })();
   await sleep(startAt + warmupMs - (performance.timeOrigin + now()));
   const pid = a['watch-pid']; const c0 = pid ? cpu(pid) : null; const u0 = pid ? cpu(pid, true) : null; const self0 = process.cpuUsage(); const t0 = now();
   await sleep(durationMs);
   const c1 = pid ? cpu(pid) : null; const u1 = pid ? cpu(pid, true) : null; const secs = (now() - t0) / 1000; const self1 = process.cpuUsage(self0);
+  probing = false; await probeRun;
+  const probeOk = probe.filter((x) => !Number.isNaN(x));
   const parts = await Promise.all(results);
   const pl = parts.flatMap((p) => p.pl); const seg = parts.flatMap((p) => p.seg);
   const bytes = parts.reduce((t, p) => t + p.bytes, 0); const errors = parts.reduce((t, p) => t + p.errors, 0);
@@ -168,6 +188,7 @@ if (!isMainThread) {
   console.log(JSON.stringify({ url: a.url, n: N, threads, windowSec: Math.round(secs), playlists: pl.length, segments: seg.length, errors,
     playlistMs: { p50: pct(pl, 50), p99: pct(pl, 99) }, segmentMs: { p50: pct(seg, 50), p99: pct(seg, 99) },
     mbit: Math.round((bytes * 8) / secs / 1e6), clientCpuPct: rd((clientSec / secs) * 100, 1), clientCpuSecPerGB: bytes ? rd(clientSec / (bytes / 1e9)) : null,
+    probePlaylistMs: probeMs > 0 ? { n: probe.length, errors: probe.length - probeOk.length, p50: pct(probeOk, 50), p99: pct(probeOk, 99), max: pct(probeOk, 100) } : null,
     clientLoopDelayMs: { p99: rd(Math.max(...parts.map((p) => p.loopP99)), 1), max: rd(Math.max(...parts.map((p) => p.loopMax)), 1) },
     serverCpuPct: cpuSec === null ? null : rd((cpuSec / secs) * 100, 1),
     serverCpuSecPerGB: cpuSec === null || !bytes ? null : rd(cpuSec / (bytes / 1e9)),

@@ -455,7 +455,7 @@ run_hls_peer() {
         node -e 'const fs=require("fs"),[f,peer,round]=process.argv.slice(1);
           const d=Object.assign(JSON.parse(fs.readFileSync(f+".tmp")),{peer,round:+round,loadavg:require("os").loadavg()[0]});
           fs.writeFileSync(f,JSON.stringify(d)); fs.unlinkSync(f+".tmp");
-          console.error(`  ${peer} N=${d.n} r${round}: cpu ${d.serverCpuPct}% ${d.serverCpuSecPerGB} s/GB | ${d.mbit} Mbit/s | playlist p50/p99 ${d.playlistMs.p50}/${d.playlistMs.p99} ms | segment ${d.segmentMs.p50}/${d.segmentMs.p99} ms | errors ${d.errors} | client ${d.clientCpuPct}% loop p99 ${d.clientLoopDelayMs?.p99} ms | load ${d.loadavg.toFixed(2)}`)' "$json" "$name" "$round"
+          console.error(`  ${peer} N=${d.n} r${round}: cpu ${d.serverCpuPct}% ${d.serverCpuSecPerGB} s/GB | ${d.mbit} Mbit/s | playlist p50/p99 ${d.playlistMs.p50}/${d.playlistMs.p99} ms (probe ${d.probePlaylistMs?.p50}/${d.probePlaylistMs?.p99}) | segment ${d.segmentMs.p50}/${d.segmentMs.p99} ms | errors ${d.errors} | client ${d.clientCpuPct}% loop p99 ${d.clientLoopDelayMs?.p99} ms | load ${d.loadavg.toFixed(2)}`)' "$json" "$name" "$round"
       else
         log "$name N=$n: poll gave no result: $(tail -2 "$run/poll-n$n.err" | tr '\n' ' ')"
       fi
