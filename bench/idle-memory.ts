@@ -6,7 +6,7 @@
  * signed with the task role (`--auth iam`, the stage default) or carrying the service token
  * (`--auth token`); cluster mode with its registry table (`--cluster on`, as
  * infra/streamgate-app.ts deploys it; here a dynalite table reached through
- * AWS_ENDPOINT_URL_DYNAMODB with the SDK's default credential chain, as on ECS); health port; EMF
+ * AWS_ENDPOINT_URL_DYNAMODB with the task role's container credentials, as on ECS); health port; EMF
  * metrics every 60 s; every listener on, on loopback ports that were free a moment ago. A small
  * stand-in answers the relay poller's GET /ingest/relays (no relays) and serves the container
  * credentials; no client connects. From --seconds on it reads VmRSS (with its anonymous and

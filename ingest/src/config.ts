@@ -148,6 +148,7 @@ export const CONFIG_VARIABLES = {
   srtKmPreAnnouncePackets: spec('STREAMGATE_SRT_KM_PREANNOUNCE_PACKETS', '4096', positiveInt, 'SRT: packets before and after a key switch that both keys are announced, at most half the refresh (libsrt SRTO_KMPREANNOUNCE)'),
   registryTable: spec('STREAMGATE_REGISTRY_TABLE', '', optionalText, 'cluster mode: DynamoDB table of the stream registry and publisher leases (unset = one task on its own)'),
   registryEndpoint: spec('STREAMGATE_REGISTRY_ENDPOINT', '', optionalText, 'cluster mode: DynamoDB endpoint URL (the local embedded store; default AWS)'),
+  awsEndpointUrlDynamodb: spec('AWS_ENDPOINT_URL_DYNAMODB', '', optionalText, 'cluster mode: DynamoDB endpoint signed with the AWS credentials (default https://dynamodb.AWS_REGION.amazonaws.com)'),
   clusterPort: spec('STREAMGATE_CLUSTER_PORT', '7935', port, 'cluster mode: private pull port other tasks fetch streams from (bearer STREAMGATE_CLUSTER_TOKEN)'),
   clusterHost: spec('STREAMGATE_CLUSTER_HOST', '0.0.0.0', text, 'cluster mode: address the pull port binds to'),
   clusterAdvertise: spec('STREAMGATE_CLUSTER_ADVERTISE', '', optionalText, 'cluster mode: HOST:PORT other tasks reach the pull port on (default: this task\'s private IPv4)'),

@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ClusterNode } from './cluster/cluster-node.js';
+import type { DynamoJsonClient } from './cluster/dynamo-json-client.js';
+import { createRegistryClient } from './cluster/create-registry-client.js';
+import { StreamRegistry } from './cluster/stream-registry.js';
+import { TaskDirectory } from './cluster/task-directory.js';
 import { TaskProtection } from './cluster/task-protection.js';
 import type { Authorizer } from './auth/authorizer.js';
 import { invalidSetting, type IngestConfig } from './config.js';
@@ -68,7 +71,7 @@ export interface IngestDeps {
   /** Where the managed relays are read (every STREAMGATE_RELAY_POLL_SECONDS); none: only the 6665 targets. */
   readonly relaysClient?: RelaysClient;
   /** Cluster mode: the registry's DynamoDB client (created from the config when omitted). */
-  readonly registryClient?: DynamoDBClient;
+  readonly registryClient?: DynamoJsonClient;
   /**
    * Where the web console's users and relays calls go (`streamgate start`: its local functions);
    * default STREAMGATE_FUNCTIONS_URL.
@@ -253,12 +256,6 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     onWaitingReader: (path) => cluster?.want(path),
   });
   if (config.registryTable !== undefined) {
-    // The AWS SDK behind the registry is loaded in cluster mode only (10 MB of idle RSS otherwise).
-    const [{ createRegistryClient }, { StreamRegistry }, { TaskDirectory }] = await Promise.all([
-      import('./cluster/create-registry-client.js'),
-      import('./cluster/stream-registry.js'),
-      import('./cluster/task-directory.js'),
-    ]);
     const client = deps.registryClient ?? createRegistryClient(config);
     const streams = new StreamRegistry(client, config.registryTable, { ttlMs: config.leaseTtlMs });
     cluster = new ClusterNode(

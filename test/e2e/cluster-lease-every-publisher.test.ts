@@ -10,8 +10,10 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoJsonClient } from '#ingest/cluster/dynamo-json-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { localRegistryClient } from '#ingest/cluster/create-registry-client.js';
 import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
 import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
@@ -27,6 +29,7 @@ import { waitFor } from '../support/wait.js';
 const TABLE = 'registry-lease-test';
 let db: RunningDynalite;
 let client: DynamoDBClient;
+let registryClient: DynamoJsonClient;
 let a: TestIngest;
 let b: TestIngest;
 let origin: TestIngest;
@@ -47,7 +50,7 @@ async function member(): Promise<TestIngest> {
       STREAMGATE_RELAY_RETRY_MAX_MS: '1000',
       STREAMGATE_LOG_LEVEL: 'info',
     },
-    { registryClient: client, relayRetryMinMs: 200 },
+    { registryClient, relayRetryMinMs: 200 },
   );
 }
 
@@ -55,6 +58,7 @@ beforeAll(async () => {
   db = await startDynalite();
   client = createLocalDynamoClient(db.endpoint);
   await ensureRegistryTable(client, TABLE);
+  registryClient = localRegistryClient(db.endpoint);
   [a, b, origin] = await Promise.all([member(), member(), startTestIngest({ STREAMGATE_LOG_LEVEL: 'info' })]);
 }, 30_000);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_REGISTRY_TABLE, type ClusterMember, type LocalCluster } from '#cli/start-local-cluster.js';
-import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { localRegistryClient } from '#ingest/cluster/create-registry-client.js';
 import { StreamRegistry } from '#ingest/cluster/stream-registry.js';
 import { playAndCount, publishLive, stopProcess } from '../support/ffmpeg-runs.js';
 import { startTestIngest, type TestIngest } from '../support/ingest-harness.js';
@@ -134,7 +134,7 @@ describe('an always-on relay pull in a cluster of three ingest processes', () =>
   it('moves to the standing-by process within the lease TTL when the pulling one is SIGKILLed', async () => {
     const [owner, standby] = order;
     expect(standby).toBeDefined();
-    const client = createLocalDynamoClient(cluster.storeEndpoint);
+    const client = localRegistryClient(cluster.storeEndpoint);
     const registry = new StreamRegistry(client, LOCAL_REGISTRY_TABLE, { ttlMs: LEASE_TTL_MS });
     try {
       expect((await registry.lookup('live/pulled'))?.owner).toBe(owner!.taskId);
@@ -149,7 +149,6 @@ describe('an always-on relay pull in a cluster of three ingest processes', () =>
       expect(run.videoFrames, run.stderr).toBe(10);
       process.stdout.write(`cluster relay e2e: pull taken over ${tookOverMs} ms after SIGKILL (lease ttl ${LEASE_TTL_MS} ms)\n`);
     } finally {
-      client.destroy();
     }
   }, 60_000);
 });

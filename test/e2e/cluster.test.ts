@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_REGISTRY_TABLE, type LocalCluster } from '#cli/start-local-cluster.js';
-import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { localRegistryClient } from '#ingest/cluster/create-registry-client.js';
 import { StreamRegistry } from '#ingest/cluster/stream-registry.js';
 import { playAndCount, publishTestPattern } from '../support/ffmpeg-runs.js';
 import { PLAYER_CONNECT } from '../support/local-stack-harness.js';
@@ -124,7 +124,7 @@ describe('a cluster of three ingest processes acts as one server', () => {
     await Promise.all(viewers.map((v) => v.play('crash')));
     await Promise.all(viewers.map((v) => v.nextMessage((m) => m.kind === 'media' && m.typeId === 9, 20_000)));
 
-    const client = createLocalDynamoClient(cluster.storeEndpoint);
+    const client = localRegistryClient(cluster.storeEndpoint);
     const registry = new StreamRegistry(client, LOCAL_REGISTRY_TABLE, { ttlMs: LEASE_TTL_MS });
     try {
       expect(await registry.lookup('live/crash')).toMatchObject({ owner: owner.taskId, user: ALICE.name });
@@ -151,7 +151,6 @@ describe('a cluster of three ingest processes acts as one server', () => {
       expect(lease?.owner).not.toBe(owner.taskId);
       process.stdout.write(`cluster e2e: lease lapsed ${lapsedMs} ms after SIGKILL (ttl ${LEASE_TTL_MS} ms)\n`);
     } finally {
-      client.destroy();
     }
   }, 90_000);
 });

@@ -8,6 +8,7 @@ import { createRtmpAccessControl, type RtmpAccessControlHandle } from './create-
 import type { FetchFn, RequestSigner } from './fetch-json.js';
 import { sigv4Sign } from './sigv4-sign.js';
 import { taskRoleCredentials } from './task-role-credentials.js';
+import { containerUriAllowed } from './fetch-container-credentials.js';
 import { createTokenClient } from './token-client.js';
 
 /** The IAM-mode values (`STREAMGATE_FUNCTIONS_AUTH` and the standard `AWS_*` variables). */
@@ -117,22 +118,6 @@ export function createIamSigner(config: AccessControlConfig, functionsUrl: strin
     const creds = await credentials(signal);
     return (await sigv4Sign({ ...req, credentials: creds, region, service: 'execute-api', now: new Date(now()) })).headers;
   };
-}
-
-/**
- * The AWS SDK's rule for a full credentials URI (it checks again before each request), applied at
- * start so a wrong setting stops the ingest instead of failing every login: HTTPS, or plain HTTP to
- * the ECS/EKS container hosts or loopback.
- */
-function containerUriAllowed(uri: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && (['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]', 'localhost', '[::1]'].includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname));
 }
 
 function logAuthEvent(log: Logger, e: AuthEvent): void {

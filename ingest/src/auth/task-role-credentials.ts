@@ -1,4 +1,4 @@
-import { fromHttp } from '@aws-sdk/credential-providers';
+import { fetchContainerCredentials } from './fetch-container-credentials.js';
 import type { AwsCredentials } from './sigv4-sign.js';
 
 /** Where credentials come from: the values of the standard AWS variables (read by config.ts). */
@@ -26,9 +26,9 @@ export const CREDENTIALS_REFRESH_BEFORE_MS = 5 * 60_000;
 /**
  * The credentials the ingest signs its functions calls with: static keys
  * (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, with `AWS_SESSION_TOKEN`) when given, else the ECS
- * task role from the container credentials endpoint through the AWS SDK's `fromHttp` (the
- * provider its node chain uses in a container: `169.254.170.2` + the relative URI, or the full URI
- * with `AWS_CONTAINER_AUTHORIZATION_TOKEN`; plain HTTP only to the container hosts or loopback).
+ * task role from the container credentials endpoint ({@link fetchContainerCredentials}, what the
+ * AWS SDK's `fromHttp` does: `169.254.170.2` + the relative URI, or the full URI with
+ * `AWS_CONTAINER_AUTHORIZATION_TOKEN`; plain HTTP only to the container hosts or loopback).
  * Endpoint credentials are kept until {@link CREDENTIALS_REFRESH_BEFORE_MS} before they expire;
  * concurrent callers share one request; when a refresh fails, credentials that have not expired
  * yet are still used. Returns undefined when neither source is configured.
@@ -43,14 +43,13 @@ export function taskRoleCredentials(source: AwsCredentialSource, options: { time
     return async () => creds;
   }
   if (!source.containerRelativeUri && !source.containerFullUri) return undefined;
-  const endpoint = fromHttp({
-    ...(source.containerRelativeUri ? { awsContainerCredentialsRelativeUri: source.containerRelativeUri } : {}),
-    ...(source.containerFullUri ? { awsContainerCredentialsFullUri: source.containerFullUri } : {}),
-    ...(source.containerAuthorizationToken ? { awsContainerAuthorizationToken: source.containerAuthorizationToken } : {}),
-    timeout: options.timeoutMs ?? 1000,
-    // A failed refresh is tried again by the next call; retrying here would outlast the auth deadline.
-    maxRetries: 0,
-  });
+  const endpointSource = {
+    ...(source.containerRelativeUri ? { relativeUri: source.containerRelativeUri } : {}),
+    ...(source.containerFullUri ? { fullUri: source.containerFullUri } : {}),
+    ...(source.containerAuthorizationToken ? { authorizationToken: source.containerAuthorizationToken } : {}),
+  };
+  // A failed refresh is tried again by the next call; retrying here would outlast the auth deadline.
+  const endpoint = () => fetchContainerCredentials(endpointSource, AbortSignal.timeout(options.timeoutMs ?? 1000));
   let cached: AwsCredentials | undefined;
   let inflight: Promise<AwsCredentials> | undefined;
   const refresh = (): Promise<AwsCredentials> => {

@@ -1,4 +1,4 @@
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoJsonClient } from './dynamo-json-client.js';
 import type { ChallengeReplayCache } from '#domain/adobe-challenge.js';
 
 /** Bounds a claim that would otherwise wait on a slow store (the answer is then "no": fail closed). */
@@ -13,14 +13,15 @@ const CLAIM_TIMEOUT_MS = 2000;
  */
 export class DynamoReplayCache implements ChallengeReplayCache {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoJsonClient,
     private readonly table: string,
   ) {}
 
   async claim(id: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutItemCommand({
+      await this.client.call(
+        'PutItem',
+        {
           TableName: this.table,
           Item: {
             pk: { S: `replay#${id}` },
@@ -29,8 +30,8 @@ export class DynamoReplayCache implements ChallengeReplayCache {
           },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
-        }),
-        { abortSignal: AbortSignal.timeout(CLAIM_TIMEOUT_MS) },
+        },
+        AbortSignal.timeout(CLAIM_TIMEOUT_MS),
       );
       return true;
     } catch {

@@ -1,11 +1,5 @@
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  GetItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoCallError } from './dynamo-call-error.js';
+import type { AttributeValue, DynamoJsonClient } from './dynamo-json-client.js';
 
 /** Who holds a stream: one row of the registry, as read back. */
 export interface StreamLease {
@@ -71,7 +65,7 @@ function leaseOf(path: string, item: Record<string, AttributeValue> | undefined)
 }
 
 function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException';
+  return err instanceof DynamoCallError && err.type === 'ConditionalCheckFailedException';
 }
 
 /**
@@ -85,7 +79,7 @@ function isConditionFailure(err: unknown): boolean {
  */
 export class StreamRegistry {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoJsonClient,
     private readonly table: string,
     private readonly timings: LeaseTimings,
     private readonly now: () => number = Date.now,
@@ -120,17 +114,15 @@ export class StreamRegistry {
       update += ' REMOVE #user';
     }
     try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: s(STREAM_PREFIX + req.path) },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#owner': 'owner', '#user': 'user', '#ttl': 'ttl' },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.client.call('UpdateItem', {
+        TableName: this.table,
+        Key: { pk: s(STREAM_PREFIX + req.path) },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#owner': 'owner', '#user': 'user', '#ttl': 'ttl' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      });
       const lease = leaseOf(req.path, out.Attributes)!;
       const replaced = previous !== undefined && previous.owner !== req.owner ? previous : undefined;
       return { ok: true, lease, ...(replaced ? { replaced } : {}) };
@@ -145,21 +137,19 @@ export class StreamRegistry {
     const now = this.now();
     const expiresAt = now + this.timings.ttlMs;
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: s(STREAM_PREFIX + lease.path) },
-          UpdateExpression: 'SET expiresAt = :expiresAt, #ttl = :ttl',
-          ConditionExpression: '#owner = :owner AND epoch = :epoch',
-          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':owner': s(lease.owner),
-            ':epoch': n(lease.epoch),
-            ':expiresAt': n(expiresAt),
-            ':ttl': n(Math.ceil(expiresAt / 1000) + TTL_MARGIN_SECONDS),
-          },
-        }),
-      );
+      await this.client.call('UpdateItem', {
+        TableName: this.table,
+        Key: { pk: s(STREAM_PREFIX + lease.path) },
+        UpdateExpression: 'SET expiresAt = :expiresAt, #ttl = :ttl',
+        ConditionExpression: '#owner = :owner AND epoch = :epoch',
+        ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':owner': s(lease.owner),
+          ':epoch': n(lease.epoch),
+          ':expiresAt': n(expiresAt),
+          ':ttl': n(Math.ceil(expiresAt / 1000) + TTL_MARGIN_SECONDS),
+        },
+      });
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -170,15 +160,13 @@ export class StreamRegistry {
   /** Deletes the lease if it is still this holder's (unpublish, drain); false otherwise. */
   async release(lease: StreamLease): Promise<boolean> {
     try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.table,
-          Key: { pk: s(STREAM_PREFIX + lease.path) },
-          ConditionExpression: '#owner = :owner AND epoch = :epoch',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': s(lease.owner), ':epoch': n(lease.epoch) },
-        }),
-      );
+      await this.client.call('DeleteItem', {
+        TableName: this.table,
+        Key: { pk: s(STREAM_PREFIX + lease.path) },
+        ConditionExpression: '#owner = :owner AND epoch = :epoch',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': s(lease.owner), ':epoch': n(lease.epoch) },
+      });
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -188,9 +176,7 @@ export class StreamRegistry {
 
   /** The live lease of `path`, or undefined when there is none or it is void (`includeVoid` keeps it). */
   async lookup(path: string, includeVoid = false): Promise<StreamLease | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: { pk: s(STREAM_PREFIX + path) }, ConsistentRead: true }),
-    );
+    const out = await this.client.call('GetItem', { TableName: this.table, Key: { pk: s(STREAM_PREFIX + path) }, ConsistentRead: true });
     const lease = leaseOf(path, out.Item);
     if (lease === undefined) return undefined;
     return includeVoid || lease.expiresAt >= this.now() ? lease : undefined;

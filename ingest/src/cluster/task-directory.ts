@@ -1,4 +1,5 @@
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoCallError } from './dynamo-call-error.js';
+import type { AttributeValue, DynamoJsonClient } from './dynamo-json-client.js';
 
 /** One live task of the cluster, as the directory lists it. */
 export interface TaskEntry {
@@ -18,7 +19,7 @@ const DIRECTORY_KEY = 'tasks';
 export const MAX_TASKS = 1000;
 
 function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException';
+  return err instanceof DynamoCallError && err.type === 'ConditionalCheckFailedException';
 }
 
 function entryValue(entry: TaskEntry): AttributeValue {
@@ -48,7 +49,7 @@ export class TaskDirectory {
   private stale: string[] = [];
 
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoJsonClient,
     private readonly table: string,
     private readonly now: () => number = Date.now,
   ) {}
@@ -63,17 +64,15 @@ export class TaskDirectory {
     });
     const update = `SET tasks.#id = :entry${removes.length > 0 ? ` REMOVE ${removes.map((_, i) => `tasks.#r${i}`).join(', ')}` : ''}`;
     try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: { S: DIRECTORY_KEY } },
-          UpdateExpression: update,
-          ConditionExpression: 'attribute_exists(tasks)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':entry': entryValue(entry) },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.client.call('UpdateItem', {
+        TableName: this.table,
+        Key: { pk: { S: DIRECTORY_KEY } },
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_exists(tasks)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':entry': entryValue(entry) },
+        ReturnValues: 'ALL_NEW',
+      });
       const now = this.now();
       this.stale = entriesOf(out.Attributes)
         .filter((e) => e.expiresAt < now)
@@ -82,13 +81,11 @@ export class TaskDirectory {
       if (!isConditionFailure(err)) throw err;
       // The first task of a new table: create the row, unless another task just did (then retry once).
       try {
-        await this.client.send(
-          new PutItemCommand({
-            TableName: this.table,
-            Item: { pk: { S: DIRECTORY_KEY }, tasks: { M: { [entry.id]: entryValue(entry) } } },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
+        await this.client.call('PutItem', {
+          TableName: this.table,
+          Item: { pk: { S: DIRECTORY_KEY }, tasks: { M: { [entry.id]: entryValue(entry) } } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        });
       } catch (err2) {
         if (!isConditionFailure(err2)) throw err2;
         await this.announce(task, ttlMs);
@@ -99,15 +96,13 @@ export class TaskDirectory {
   /** Removes this task's entry (a task that stops cleanly leaves the directory at once). */
   async leave(id: string): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: { S: DIRECTORY_KEY } },
-          UpdateExpression: 'REMOVE tasks.#id',
-          ConditionExpression: 'attribute_exists(tasks)',
-          ExpressionAttributeNames: { '#id': id },
-        }),
-      );
+      await this.client.call('UpdateItem', {
+        TableName: this.table,
+        Key: { pk: { S: DIRECTORY_KEY } },
+        UpdateExpression: 'REMOVE tasks.#id',
+        ConditionExpression: 'attribute_exists(tasks)',
+        ExpressionAttributeNames: { '#id': id },
+      });
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
@@ -115,7 +110,7 @@ export class TaskDirectory {
 
   /** The live tasks (entries not yet void), ordered by start, at most {@link MAX_TASKS}. */
   async list(): Promise<TaskEntry[]> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: DIRECTORY_KEY } }, ConsistentRead: true }));
+    const out = await this.client.call('GetItem', { TableName: this.table, Key: { pk: { S: DIRECTORY_KEY } }, ConsistentRead: true });
     const now = this.now();
     return entriesOf(out.Item)
       .filter((e) => e.expiresAt >= now)

@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIamSigner } from '#ingest/auth/create-access-control.js';
 import { taskRoleCredentials } from '#ingest/auth/task-role-credentials.js';
 
-// A real local HTTP server plays the ECS container credentials endpoint; the AWS SDK's fromHttp
-// allows AWS_CONTAINER_CREDENTIALS_FULL_URI on 127.0.0.1 over plain HTTP.
+// A real local HTTP server plays the ECS container credentials endpoint; plain HTTP
+// is allowed for AWS_CONTAINER_CREDENTIALS_FULL_URI on 127.0.0.1 (as the AWS SDK allows it).
 let server: Server;
 let fullUri: string;
 let respond: (req: IncomingMessage, res: ServerResponse) => void;
@@ -67,7 +67,7 @@ const sign = (s: ReturnType<typeof signer>) =>
     AbortSignal.timeout(2000),
   );
 
-describe('task-role credentials from the container endpoint (AWS SDK fromHttp)', () => {
+describe('task-role credentials from the container endpoint', () => {
   it('signs the functions calls with the served key and session token, asking with the authorization token', async () => {
     const key = serveKey(3600_000);
     const headers = await sign(signer());

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { silentLogger } from '#domain/logger.js';
 import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { localRegistryClient } from '#ingest/cluster/create-registry-client.js';
 import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
 import { ClusterNode } from '#ingest/cluster/cluster-node.js';
 import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   db = await startDynalite();
   client = createLocalDynamoClient(db.endpoint);
   await ensureRegistryTable(client, table);
-  registry = new StreamRegistry(client, table, { ttlMs: 5000 }, () => clock);
+  registry = new StreamRegistry(localRegistryClient(db.endpoint), table, { ttlMs: 5000 }, () => clock);
 });
 afterAll(async () => {
   for (const n of nodes) n.close();

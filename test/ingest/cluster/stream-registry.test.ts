@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { localRegistryClient } from '#ingest/cluster/create-registry-client.js';
 import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
 import { DynamoReplayCache } from '#ingest/cluster/dynamo-replay-cache.js';
 import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   client = createLocalDynamoClient(db.endpoint);
   await ensureRegistryTable(client, table);
   await ensureRegistryTable(client, table); // idempotent
-  registry = new StreamRegistry(client, table, { ttlMs: 5000 }, now);
+  registry = new StreamRegistry(localRegistryClient(db.endpoint), table, { ttlMs: 5000 }, now);
 });
 afterAll(async () => {
   client?.destroy();
@@ -104,8 +105,8 @@ describe('StreamRegistry (publisher lease) against the embedded store', () => {
 
 describe('DynamoReplayCache (Adobe challenge ids, cluster-wide)', () => {
   it('accepts a challenge id once across caches sharing the store, again only after it expired', async () => {
-    const taskA = new DynamoReplayCache(client, table);
-    const taskB = new DynamoReplayCache(client, table);
+    const taskA = new DynamoReplayCache(localRegistryClient(db.endpoint), table);
+    const taskB = new DynamoReplayCache(localRegistryClient(db.endpoint), table);
     const t = 5_000_000;
     const claims = await Promise.all([taskA.claim('ch-1', t + 60_000, t), taskB.claim('ch-1', t + 60_000, t), taskB.claim('ch-1', t + 60_000, t)]);
     expect(claims.filter(Boolean)).toHaveLength(1);
@@ -115,11 +116,7 @@ describe('DynamoReplayCache (Adobe challenge ids, cluster-wide)', () => {
   });
 
   it('refuses (fails closed) when the store cannot be reached', async () => {
-    const dead = createLocalDynamoClient('http://127.0.0.1:9');
-    try {
-      expect(await new DynamoReplayCache(dead, table).claim('ch-x', Date.now() + 60_000, Date.now())).toBe(false);
-    } finally {
-      dead.destroy();
-    }
+    const dead = localRegistryClient('http://127.0.0.1:9');
+    expect(await new DynamoReplayCache(dead, table).claim('ch-x', Date.now() + 60_000, Date.now())).toBe(false);
   });
 });

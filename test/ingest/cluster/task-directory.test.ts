@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalDynamoClient } from '#functions/local/create-local-dynamo-client.js';
+import { localRegistryClient } from '#ingest/cluster/create-registry-client.js';
 import { startDynalite, type RunningDynalite } from '#functions/local/start-dynalite.js';
 import { ensureRegistryTable } from '#ingest/cluster/ensure-registry-table.js';
 import { TaskDirectory } from '#ingest/cluster/task-directory.js';
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 async function freshDirectory(table: string): Promise<TaskDirectory> {
   await ensureRegistryTable(client, table);
-  return new TaskDirectory(client, table, now);
+  return new TaskDirectory(localRegistryClient(db.endpoint), table, now);
 }
 
 describe('TaskDirectory (which tasks make up the cluster) against the embedded store', () => {
