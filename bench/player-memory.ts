@@ -1,9 +1,9 @@
 /**
- * What one RTMP player costs the ingest in memory (goal: under 50 KB per player), measured
+ * What one RTMP (or RTSP) player costs the ingest in memory (goal: under 50 KB per player), measured
  * inside the server process so heap, Buffers and RSS can be told apart:
  *
  *   node --expose-gc --import tsx bench/player-memory.ts [--n 200] [--stop-reading PCT]
- *        [--seconds 8] [--snapshot]
+ *        [--seconds 8] [--snapshot] [--protocol rtmp|rtsp]
  *
  * tsx compiles with esbuild's keepNames, which gives every closure an own `name` property (a
  * dictionary of ~250 bytes each, ~17 per connection); the production bundle has none. For the
@@ -14,7 +14,8 @@
  *
  * Starts the ingest from source (auth off, RTMP on a free loopback port), publishes the bench's
  * pre-encoded 720p stream with ffmpeg `-c copy`, measures the process with the publisher only,
- * then runs `bench/rtmp-load.mjs` with N players (optionally a share of them stop reading) and
+ * then runs `bench/rtmp-load.mjs` with N players (RTMP, or with `--protocol rtsp` RTSP players
+ * taking RTP interleaved over their TCP connection) (optionally a share of them stop reading) and
  * measures again every second. Every figure is after a full GC: live memory, not garbage the
  * collector has not reached yet. `--snapshot` writes heap snapshots before and after and prints
  * the object kinds that grew, per player. Prints one JSON object at the end.
@@ -39,10 +40,12 @@ const { values: args } = parseArgs({
     'stop-reading': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '8' },
     snapshot: { type: 'boolean', default: false },
+    protocol: { type: 'string', default: 'rtmp' },
     source: { type: 'string', default: join(benchDir, '.cache', 'testsrc2-720p30-2500k-aac128k-30s.flv') },
   },
 });
 const n = Number(args.n);
+if (args.protocol !== 'rtmp' && args.protocol !== 'rtsp') throw new Error('--protocol takes rtmp or rtsp');
 const seconds = Number(args.seconds);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc --import tsx');
@@ -138,7 +141,7 @@ try {
     process.execPath,
     [
       join(benchDir, 'rtmp-load.mjs'),
-      '--url', url, '--n', String(n), '--ramp', '200', '--warmup', '2', '--duration', String(seconds),
+      '--url', args.protocol === 'rtsp' ? `rtsp://127.0.0.1:${ingest.ports.rtsp}/live/bench` : url, '--n', String(n), '--ramp', '200', '--warmup', '2', '--duration', String(seconds),
       '--stop-reading', args['stop-reading'], '--json', join(tmp, 'load.json'), '--quiet',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
@@ -167,6 +170,7 @@ try {
   const perPlayer = (k: keyof Sample) => Math.round((max(k) - before[k]) / readers / 102.4) / 10;
   const result: Record<string, unknown> = {
     n,
+    protocol: args.protocol,
     readers,
     stopReadingPct: Number(args['stop-reading']),
     kbPerPlayer: Object.fromEntries((Object.keys(before) as (keyof Sample)[]).map((k) => [k, perPlayer(k)])),
