@@ -23,15 +23,15 @@ export interface IngestTarget {
 /**
  * The ingest's public ports. An ECS service attaches at most five target groups, so listeners
  * that speak the same protocol share one: TLS 443 (RTMPS, terminated at the NLB) and TCP 1935
- * both reach the RTMP port; RTSP 5544 and 5554 both reach the RTSP listener on 5544 (the ingest
- * serves the same RTSP on both); TCP 8080 and TLS 8443 (HTTPS for HTTP-FLV, HLS and RTMPT,
+ * both reach the RTMP port; RTSP 5544 and 5554 and TLS 322 (RTSPS, terminated at the NLB) reach
+ * the RTSP listener on 5544 (the ingest serves the same RTSP on both); TCP 8080 and TLS 8443 (HTTPS for HTTP-FLV, HLS and RTMPT,
  * terminated at the NLB) both reach the HTTP port. Container 8081 (RTMPS with the ingest's own
- * certificate) is not exposed: the NLB terminates TLS. That is three target groups; the fourth is
+ * certificate) and 8322 (RTSPS) are not exposed: the NLB terminates TLS. That is three target groups; the fourth is
  * SRT (UDP 8890), or, when raw ingest is allowed, the two raw ones instead (five at most).
  */
 export const INGEST_TARGETS: readonly IngestTarget[] = [
   { name: 'rtmp', containerPort: 1935, access: 'public', listeners: [{ port: 1935, protocol: 'TCP' }, { port: 443, protocol: 'TLS' }] },
-  { name: 'rtsp', containerPort: 5544, access: 'public', listeners: [{ port: 5544, protocol: 'TCP' }, { port: 5554, protocol: 'TCP' }] },
+  { name: 'rtsp', containerPort: 5544, access: 'public', listeners: [{ port: 5544, protocol: 'TCP' }, { port: 5554, protocol: 'TCP' }, { port: 322, protocol: 'TLS' }] },
   { name: 'http', containerPort: 8080, access: 'public', listeners: [{ port: 8080, protocol: 'TCP' }, { port: 8443, protocol: 'TLS' }] },
   { name: 'flv', containerPort: 6666, access: 'raw', listeners: [{ port: 6666, protocol: 'TCP' }] },
   { name: 'ts', containerPort: 9999, access: 'raw', listeners: [{ port: 9999, protocol: 'TCP' }] },

@@ -384,6 +384,7 @@ export class IngestStack extends Stack {
     new CfnOutput(this, 'HlsUrlPattern', { value: `http://${host}:8080/live/STREAM/index.m3u8` });
     if (config.certificateArn !== undefined) {
       new CfnOutput(this, 'RtmpsUrl', { value: `rtmps://${host}:443/live`, description: 'RTMPS (use a DNS name on the certificate that points at HOST)' });
+      new CfnOutput(this, 'RtspsUrlPattern', { value: `rtsps://${host}:322/live/STREAM`, description: 'RTSPS, RTP interleaved (use a DNS name on the certificate that points at HOST)' });
       new CfnOutput(this, 'HttpsHlsUrlPattern', {
         value: `https://${host}:8443/live/STREAM/index.m3u8`,
         description: 'HLS and HTTP-FLV over TLS (use a DNS name on the certificate that points at HOST)',

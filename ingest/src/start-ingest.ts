@@ -41,7 +41,7 @@ import { RtmptBridge } from './servers/rtmp/rtmpt-bridge.js';
 import { RtpUdpPorts } from './servers/rtsp/rtp-udp-ports.js';
 import { RtspNonces } from './servers/rtsp/rtsp-nonces.js';
 import { RtspPlayStreams } from './servers/rtsp/rtsp-play-streams.js';
-import { createRtspServer } from './servers/rtsp/rtsp-server.js';
+import { createRtspServer, createRtspsServer } from './servers/rtsp/rtsp-server.js';
 import { createTsTcpServer } from './servers/raw/ts-tcp-server.js';
 import { SrtServer } from './servers/srt/srt-server.js';
 
@@ -183,6 +183,10 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     const server = createRtspServer(ctx, rtspOptions, rtspShared);
     listeners.push(netListener(i === 0 ? 'rtsp' : `rtsp${i + 1}`, server, Number(port), config.host, log));
   });
+  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+    const tls = { cert: pem(config.tlsCert), key: pem(config.tlsKey) };
+    listeners.push(netListener('rtsps', createRtspsServer(ctx, rtspOptions, tls, rtspShared), config.rtspsPort, config.host, log));
+  }
   // SRT (UDP) is off with port 0: UDP has no "pick a free port" use for encoders to find.
   if (config.srtPort !== 0) {
     const srt = new SrtServer(ctx, {

@@ -29,8 +29,9 @@ describe('ingest stack', () => {
     ]);
   });
 
-  it('adds TLS 443 (RTMPS) and 8443 (HTTP-FLV, HLS) with the certificate, and raw FLV/TS only for rawAllowFrom', () => {
+  it('adds TLS 443 (RTMPS), 322 (RTSPS) and 8443 (HTTP-FLV, HLS) with the certificate, and raw FLV/TS only for rawAllowFrom', () => {
     expect(listenersOf(withTls.template)).toEqual([
+      [322, 'TLS'],
       [443, 'TLS'],
       [1935, 'TCP'],
       [5544, 'TCP'],
@@ -39,7 +40,14 @@ describe('ingest stack', () => {
       [8443, 'TLS'],
       [8890, 'UDP'],
     ]);
-    expect(listenersOf(withRaw.template).map(([p]) => p)).toEqual([443, 1935, 5544, 5554, 6666, 8080, 8443, 9999]);
+    expect(listenersOf(withRaw.template).map(([p]) => p)).toEqual([322, 443, 1935, 5544, 5554, 6666, 8080, 8443, 9999]);
+    const rtspTg = resourcesOf(withTls.template, 'AWS::ElasticLoadBalancingV2::TargetGroup').find(([, r]) => r.Properties.Port === 5544)![0];
+    withTls.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 322,
+      Protocol: 'TLS',
+      Certificates: [{ CertificateArn: CERT }],
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: rtspTg } }],
+    });
     const httpTg = resourcesOf(withTls.template, 'AWS::ElasticLoadBalancingV2::TargetGroup').find(([, r]) => r.Properties.Port === 8080)![0];
     withTls.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 8443,
@@ -198,7 +206,7 @@ describe('ingest stack', () => {
       const [, sg] = resourcesOf(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('NlbSecurityGroup'))!;
       return (sg.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number; ToPort: number }[]).map((r) => `${r.CidrIp}:${r.FromPort}-${r.ToPort}`).sort();
     };
-    const ports = [443, 1935, 5544, 5554, 8080, 8443];
+    const ports = [322, 443, 1935, 5544, 5554, 8080, 8443];
     // SRT (UDP 8890) is open to the publishers while raw ingest is not configured.
     expect(rulesOf(withTls.template)).toEqual(['203.0.113.0/24', '198.51.100.7/32'].flatMap((c) => [...ports, 8890].map((p) => `${c}:${p}-${p}`)).sort());
     expect(rulesOf(withRaw.template)).toEqual(

@@ -81,6 +81,11 @@ export interface RtspServerSessionOptions {
   readonly decoder?: RtspDecoderOptions;
   /** The connection's pending-bytes account: partial messages and requests queued behind an answer count there. */
   readonly pending?: PendingBytesAccount;
+  /**
+   * RTP only interleaved on the RTSP connection (RTSPS: RTP over plain UDP would leave the media
+   * unencrypted beside the TLS connection); a SETUP offering only UDP gets 461.
+   */
+  readonly interleavedOnly?: boolean;
 }
 
 interface Channel {
@@ -315,8 +320,11 @@ export class RtspServerSession {
 
   private SETUP(req: RtspRequest): void {
     const transports = parseTransport(getHeader(req, 'Transport') ?? '');
-    const transport = transports.find((t) => t.delivery === 'unicast');
-    if (!transport) throw new RtspRequestError(461, 'RTSP_UNSUPPORTED_TRANSPORT', 'only unicast RTP over UDP or TCP');
+    const transport = transports.find((t) => t.delivery === 'unicast' && (t.protocol === 'tcp' || this.opts.interleavedOnly !== true));
+    if (!transport) {
+      if (this.opts.interleavedOnly === true) throw new RtspRequestError(461, 'RTSP_TLS_NEEDS_INTERLEAVED', 'RTSPS carries RTP interleaved on the TLS connection only (RTP/AVP/TCP); plain UDP would leave the media unencrypted');
+      throw new RtspRequestError(461, 'RTSP_UNSUPPORTED_TRANSPORT', 'only unicast RTP over UDP or TCP');
+    }
     const record = this.announced !== undefined;
     const track = record ? this.announcedTrack(req.uri) : this.describedTrack(req.uri);
     if (track === undefined) throw new RtspRequestError(404, 'RTSP_UNKNOWN_TRACK', `no ${record ? 'announced' : 'described'} track at ${redactUri(req.uri).slice(0, 128)}`);

@@ -36,6 +36,8 @@ export interface RtspConnectionOptions {
   readonly requestTimeoutMs: number;
   /** How long PLAY waits for the first frame (to fill RTP-Info rtptime) before answering without it. */
   readonly playAnswerWaitMs: number;
+  /** RTSPS (RTSP over TLS): RTP interleaved only, and the connection is named `rtsps`. */
+  readonly tls?: boolean;
 }
 
 /** Default session timeout (RFC 2326 §12.37 default). */
@@ -126,7 +128,7 @@ export class RtspConnection {
   ) {
     const { ctx } = deps;
     this.remote = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
-    this.conn = new TrackedConnection({ registry: ctx.registry, log: ctx.log, protocol: 'rtsp', events: 'rtsp', socket, remoteAddress: this.remote, release: () => this.release() });
+    this.conn = new TrackedConnection({ registry: ctx.registry, log: ctx.log, protocol: options.tls === true ? 'rtsps' : 'rtsp', events: 'rtsp', socket, remoteAddress: this.remote, release: () => this.release() });
     this.id = this.conn.id;
     this.log = this.conn.log;
     this.entry = this.conn.entry;
@@ -138,6 +140,7 @@ export class RtspConnection {
       sessionTimeoutSeconds: Math.round(options.sessionTimeoutMs / 1000),
       newSessionId: () => randomBytes(8).toString('hex'),
       pending: this.pendingBytes,
+      interleavedOnly: options.tls === true,
     });
     this.log.debug('connection.open');
     const check = Math.min(5000, Math.max(50, options.sessionTimeoutMs / 4));
@@ -254,7 +257,7 @@ export class RtspConnection {
     const { decision, request } = await this.authorize(req, 'publish', target);
     const { path } = target;
     const user = decision?.user;
-    const info = { id: this.id, protocol: 'rtsp', remoteAddress: this.remote, user, kick: (reason: string) => this.close('kicked', { reason }) };
+    const info = { id: this.id, protocol: this.conn.entry.protocol, remoteAddress: this.remote, user, kick: (reason: string) => this.close('kicked', { reason }) };
     const result = await publishStream(this.deps.ctx, path, info);
     if (result.ok && this.closed) {
       result.publication.end();

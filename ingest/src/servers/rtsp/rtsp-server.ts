@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { RtspMetrics } from '#ingest/metrics/rtsp-metrics.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPorts } from './rtp-udp-ports.js';
@@ -13,15 +14,45 @@ export interface RtspServerOptions extends RtspConnectionOptions {
   readonly maxConnections: number;
 }
 
+/** What every RTSP listener of the ingest shares. */
+export interface RtspShared {
+  readonly udpPorts: RtpUdpPorts;
+  readonly nonces: RtspNonces;
+  readonly playStreams: RtspPlayStreams;
+  readonly metrics?: RtspMetrics;
+}
+
+function connectionDeps(ctx: IngestContext, shared: RtspShared) {
+  return { ctx, udpPorts: shared.udpPorts, nonces: shared.nonces, playStreams: shared.playStreams, ...(shared.metrics ? { metrics: shared.metrics } : {}) };
+}
+
 /**
  * An RTSP listener (5544 and 5554 by default, crtmpserver's inboundRtsp): one RtspConnection per
  * TCP connection. Every listener of the ingest shares one UDP port range, one nonce key
  * and the played streams' RTP side.
  */
-export function createRtspServer(ctx: IngestContext, options: RtspServerOptions, shared: { udpPorts: RtpUdpPorts; nonces: RtspNonces; playStreams: RtspPlayStreams; metrics?: RtspMetrics }): Server {
+export function createRtspServer(ctx: IngestContext, options: RtspServerOptions, shared: RtspShared): Server {
   const server = createServer({ noDelay: true }, (socket) => {
-    new RtspConnection(socket, options, { ctx, udpPorts: shared.udpPorts, nonces: shared.nonces, playStreams: shared.playStreams, ...(shared.metrics ? { metrics: shared.metrics } : {}) });
+    new RtspConnection(socket, options, connectionDeps(ctx, shared));
   });
   server.maxConnections = options.maxConnections;
+  return server;
+}
+
+/**
+ * The RTSPS listener (RTSP over TLS, with the ingest's certificate): the same RTSP, with RTP
+ * interleaved on the TLS connection only, so the media is encrypted as well as the credentials.
+ * A failed TLS handshake is logged and closes that connection only.
+ */
+export function createRtspsServer(ctx: IngestContext, options: RtspServerOptions, tls: TlsOptions, shared: RtspShared): Server {
+  const server = createTlsServer(tls, (socket) => {
+    socket.setNoDelay(true);
+    new RtspConnection(socket, { ...options, tls: true }, connectionDeps(ctx, shared));
+  });
+  server.maxConnections = options.maxConnections;
+  server.on('tlsClientError', (err, socket) => {
+    ctx.log.warn('rtsps.tls-error', { remote: socket.remoteAddress, err });
+    socket.destroy();
+  });
   return server;
 }
