@@ -2,14 +2,26 @@ import { ValidationError } from './errors.js';
 import { ipInRange, parseIp, parseIpRange, type IpRange } from './ip-range.js';
 
 /** Schemes a relay may push to or pull from. */
-export type RelayScheme = 'rtmp' | 'rtmps' | 'rtsp' | 'http' | 'https' | 'srt';
+export type RelayScheme = 'rtmp' | 'rtmps' | 'rtsp' | 'rtsps' | 'http' | 'https' | 'srt';
 
 /** Schemes a push target may use: RTMP(S), SRT (caller, MPEG-TS). */
 export const PUSH_SCHEMES: readonly RelayScheme[] = ['rtmp', 'rtmps', 'srt'];
-/** Schemes a pull source may use: RTMP play, RTSP (TCP or UDP), HTTP-FLV, SRT (caller, MPEG-TS). */
-export const PULL_SCHEMES: readonly RelayScheme[] = ['rtmp', 'rtmps', 'rtsp', 'http', 'https', 'srt'];
+/** Schemes a pull source may use: RTMP play, RTSP (TCP or UDP; RTSPS interleaved), HTTP-FLV, SRT (caller, MPEG-TS). */
+export const PULL_SCHEMES: readonly RelayScheme[] = ['rtmp', 'rtmps', 'rtsp', 'rtsps', 'http', 'https', 'srt'];
 
-const DEFAULT_PORT: Record<RelayScheme, number> = { rtmp: 1935, rtmps: 443, rtsp: 554, http: 80, https: 443, srt: 8890 };
+const DEFAULT_PORT: Record<RelayScheme, number> = { rtmp: 1935, rtmps: 443, rtsp: 554, rtsps: 322, http: 80, https: 443, srt: 8890 };
+
+/** A certificate's SHA-256 fingerprint as `?fingerprint=` gives it: 64 hex digits, optionally in colon-separated pairs. */
+const FINGERPRINT = /^(?:[0-9a-f]{64}|[0-9a-f]{2}(?::[0-9a-f]{2}){31})$/i;
+
+/**
+ * The SHA-256 certificate fingerprint an `rtsps://` source pins (`?fingerprint=`: a camera's
+ * self-signed certificate), as 64 lowercase hex digits; undefined when the URL names none.
+ */
+export function relayFingerprint(url: Pick<RelayUrl, 'search'>): string | undefined {
+  const raw = new URLSearchParams(url.search).get('fingerprint');
+  return raw === null ? undefined : raw.replace(/:/g, '').toLowerCase();
+}
 
 /** Longest relay URL accepted (stream keys are long, but not this long). */
 export const RELAY_URL_MAX_LENGTH = 2048;
@@ -52,6 +64,12 @@ export function parseRelayUrl(text: string, field = 'url', schemes: readonly Rel
   if (host === '') throw bad('URL has no host');
   const port = url.port === '' ? DEFAULT_PORT[scheme] : Number(url.port);
   if (!(port > 0 && port < 65536)) throw bad(`port ${url.port} out of range`);
+  if (scheme === 'rtsps') {
+    // RTP next to the TLS connection would travel in clear; a pinned certificate is named exactly.
+    if (url.searchParams.get('transport')?.toLowerCase() === 'udp') throw bad('rtsps carries RTP interleaved on the TLS connection: transport=udp is not possible');
+    const fingerprint = url.searchParams.get('fingerprint');
+    if (fingerprint !== null && !FINGERPRINT.test(fingerprint)) throw bad('fingerprint must be the certificate\'s SHA-256: 64 hex digits (pairs may be separated by colons)');
+  }
   return {
     scheme,
     host,

@@ -1,5 +1,8 @@
 
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { probePackets, publishTestPattern } from '../support/ffmpeg-runs.js';
 import type { TestIngest } from '../support/ingest-harness.js';
@@ -9,6 +12,7 @@ import { waitFor } from '../support/wait.js';
 const { ingest, publish, publishLive, defer } = useRelayTestbed({ STREAMGATE_RELAY_PULL_IDLE_MS: '500' });
 
 const status = relayStatus;
+const tlsFixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 
 /** A TCP server that answers every connection with `reply` (garbage for a source). */
 async function replyingServer(reply: Buffer): Promise<number> {
@@ -27,6 +31,32 @@ async function replyingServer(reply: Buffer): Promise<number> {
 }
 
 describe('relay pull sources', () => {
+  it('pulls over RTSPS from a camera with a self-signed certificate pinned by its SHA-256 fingerprint, and refuses it unpinned or with another fingerprint', async () => {
+    const tls = { STREAMGATE_TLS_CERT: tlsFixture('localhost-cert.pem'), STREAMGATE_TLS_KEY: tlsFixture('localhost-key.pem'), STREAMGATE_RTSPS_PORT: '0' };
+    const camera = await ingest(tls);
+    const edge = await ingest();
+    await publishLive(camera, 'live/cam');
+    const fingerprint = new X509Certificate(readFileSync(tlsFixture('localhost-cert.pem'))).fingerprint256;
+    const base = `rtsps://127.0.0.1:${camera.ingest.ports.rtsps}/live/cam`;
+    edge.ingest.relays.setDefinitions([
+      { id: 'pinned', stream: 'live/viatls', pull: `${base}?fingerprint=${fingerprint}`, mode: 'always' },
+      { id: 'unpinned', stream: 'live/untrusted', pull: base, mode: 'always' },
+      { id: 'other', stream: 'live/other', pull: `${base}?fingerprint=${'ab'.repeat(32)}`, mode: 'always' },
+    ]);
+    await waitFor(() => status(edge, 'pinned')?.state === 'live', 10_000, 'the pinned RTSPS pull live');
+    const probe = await probePackets(edge.rtmpUrl('live/viatls'), 2);
+    expect(probe.codecs).toEqual(expect.arrayContaining(['h264', 'aac']));
+    expect(probe.packets.filter((p) => p.codec_type === 'video').length).toBeGreaterThan(20);
+    // The camera saw one RTSPS player, RTP interleaved in the TLS connection.
+    expect(camera.logs.some((l) => l.event === 'rtsp.play' && l.protocol === 'rtsps' && l.udp === false)).toBe(true);
+    const code = (id: string) => status(edge, id)?.lastError?.code;
+    await waitFor(() => code('unpinned') !== undefined && code('other') !== undefined, 10_000, 'both untrusted pulls failed');
+    expect(code('unpinned')).toBe('RELAY_CONNECT_FAILED');
+    expect(status(edge, 'unpinned')!.lastError!.message).toMatch(/self.signed|certificate/i);
+    expect(code('other')).toBe('RELAY_TLS_FINGERPRINT');
+    expect(edge.ingest.hub.isLive('live/untrusted') || edge.ingest.hub.isLive('live/other')).toBe(false);
+  }, 40_000);
+
   it('pulls from another streamgate over RTMP (on demand) and HTTP-FLV (always); ffprobe decodes the pulled streams; an on-demand pull stops after its last player', async () => {
     const origin = await ingest();
     const edge = await ingest();

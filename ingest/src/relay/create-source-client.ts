@@ -23,6 +23,7 @@ export function createSourceClient(url: RelayUrl, options: SourceClientOptions, 
     case 'https':
       return httpFlvSourceClient(url, options, events);
     case 'rtsp':
+    case 'rtsps':
       return rtspSourceClient(url, options, events);
     case 'srt':
       return new SrtClient({

@@ -1,11 +1,11 @@
 import { StreamgateError } from '#domain/errors.js';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type Socket, connect as netConnect, type LookupFunction } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { relayAddressRefusal } from '#domain/relay-url.js';
 
 /** A relay connection refused or failed before any protocol byte; `code` is stable. */
-export class RelayConnectError extends StreamgateError<'RELAY_ADDRESS_REFUSED' | 'RELAY_CONNECT_TIMEOUT' | 'RELAY_CONNECT_FAILED'> {
+export class RelayConnectError extends StreamgateError<'RELAY_ADDRESS_REFUSED' | 'RELAY_CONNECT_TIMEOUT' | 'RELAY_CONNECT_FAILED' | 'RELAY_TLS_FINGERPRINT'> {
   override readonly name = 'RelayConnectError';
 }
 
@@ -14,6 +14,11 @@ export interface RelaySocketOptions {
   readonly host: string;
   readonly port: number;
   readonly tls: boolean;
+  /**
+   * With TLS: the SHA-256 fingerprint (64 lowercase hex digits) the server's certificate must have
+   * (a self-signed camera certificate); the certificate is then checked by this alone, not by a CA.
+   */
+  readonly fingerprint?: string;
   /** Private and loopback addresses allowed (local setups); link-local never is. */
   readonly allowPrivate: boolean;
   readonly timeoutMs: number;
@@ -53,8 +58,9 @@ export function connectRelaySocket(options: RelaySocketOptions): Promise<Socket>
   }
   return new Promise((resolve, reject) => {
     const lookup = guardedLookup(allowPrivate);
+    const pinned = options.fingerprint;
     const socket: Socket = options.tls
-      ? tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, lookup })
+      ? tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, lookup, ...(pinned !== undefined ? { rejectUnauthorized: false } : {}) })
       : netConnect({ host, port, lookup });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -70,6 +76,16 @@ export function connectRelaySocket(options: RelaySocketOptions): Promise<Socket>
     socket.once('error', onError);
     socket.once(options.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
+      if (pinned !== undefined) {
+        // Checked before the socket is handed out: nothing is sent to a server with another certificate.
+        const seen = (socket as TLSSocket).getPeerCertificate().fingerprint256?.replace(/:/g, '').toLowerCase();
+        if (seen !== pinned) {
+          socket.off('error', onError);
+          socket.destroy();
+          reject(new RelayConnectError('RELAY_TLS_FINGERPRINT', `${host}:${port}: the certificate's SHA-256 fingerprint is not the one in the URL`));
+          return;
+        }
+      }
       socket.off('error', onError);
       socket.setNoDelay(true);
       resolve(socket);

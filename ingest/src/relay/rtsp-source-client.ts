@@ -1,7 +1,7 @@
 import { StreamgateError } from '#domain/errors.js';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
-import type { RelayUrl } from '#domain/relay-url.js';
+import { relayFingerprint, type RelayUrl } from '#domain/relay-url.js';
 import type { Publication } from '../hub/hub.js';
 import { ProtocolError } from '../protocols/protocol-error.js';
 import { buildReceiverReport } from '../protocols/rtp/rtcp.js';
@@ -41,17 +41,22 @@ async function bindPair(family: 'udp4' | 'udp6'): Promise<[UdpSocket, UdpSocket]
 
 /**
  * Reads a stream from an RTSP server or IP camera: RTP over the RTSP connection (default) or
- * over UDP (`?transport=udp` on the source URL; the parameter is not sent to the server).
+ * over UDP (`?transport=udp` on the source URL; the parameter is not sent to the server); over
+ * TLS for `rtsps://` (interleaved only; `?fingerprint=` pins a self-signed certificate).
  * Credentials in the URL answer a Basic or Digest challenge. RTP is depacketized by the same
  * code as an RTSP publish (RtspPublisher: reorder for UDP, RTCP sender-report alignment).
  */
 export function rtspSourceClient(url: RelayUrl, options: SourceClientOptions, events: SourceClientEvents): SourceClient {
+  const tls = url.scheme === 'rtsps';
+  const fingerprint = tls ? relayFingerprint(url) : undefined;
   const params = new URLSearchParams(url.search);
-  const transport = params.get('transport')?.toLowerCase() === 'udp' ? 'udp' : 'tcp';
+  // RTSPS: RTP interleaved on the TLS connection only (parseRelayUrl refuses transport=udp).
+  const transport = !tls && params.get('transport')?.toLowerCase() === 'udp' ? 'udp' : 'tcp';
   params.delete('transport');
+  params.delete('fingerprint');
   const query = params.toString();
   const hostPart = url.host.includes(':') ? `[${url.host}]` : url.host;
-  const presentation = `rtsp://${hostPart}:${url.port}${url.path}${query === '' ? '' : `?${query}`}`;
+  const presentation = `${url.scheme}://${hostPart}:${url.port}${url.path}${query === '' ? '' : `?${query}`}`;
   let socket: Socket | undefined;
   let session: RtspClientSession | undefined;
   let publisher: RtspPublisher | undefined;
@@ -123,7 +128,7 @@ export function rtspSourceClient(url: RelayUrl, options: SourceClientOptions, ev
   const start = async (): Promise<void> => {
     timer = setTimeout(() => finish(new RtspPullError('RELAY_TIMEOUT', `no PLAY within ${options.timeoutMs} ms`)), options.timeoutMs);
     timer.unref();
-    const s = await connectRelaySocket({ host: url.host, port: url.port, tls: false, allowPrivate: options.allowPrivate, timeoutMs: options.timeoutMs });
+    const s = await connectRelaySocket({ host: url.host, port: url.port, tls, ...(fingerprint !== undefined ? { fingerprint } : {}), allowPrivate: options.allowPrivate, timeoutMs: options.timeoutMs });
     if (closed) {
       s.destroy();
       return;

@@ -96,6 +96,9 @@ describe('relays API', () => {
     [{ stream: 'live/x', push: ['srt://203.0.113.9:9000?streamid=x&passphrase=short'] }, 'push[0]', 'invalid_relay_url'],
     [{ stream: 'live/x', pull: 'srt://203.0.113.9?streamid=x&latency=5' }, 'pull', 'invalid_relay_url'],
     [{ stream: 'live/x', pull: 'srt://203.0.113.9?mode=listener' }, 'pull', 'invalid_relay_url'],
+    [{ stream: 'live/x', pull: 'rtsps://203.0.113.9/cam?transport=udp' }, 'pull', 'invalid_relay_url'],
+    [{ stream: 'live/x', pull: 'rtsps://203.0.113.9/cam?fingerprint=abc' }, 'pull', 'invalid_relay_url'],
+    [{ stream: 'live/x', push: ['rtsps://203.0.113.9/cam'] }, 'push[0]', 'invalid_relay_url'],
     [{ stream: 'live/*', pull: 'rtmp://example.com/live/x' }, 'stream', 'invalid_stream'],
     [{ stream: 'nostream', push: ['rtmp://example.com/live/k'] }, 'stream', 'invalid_stream'],
     [{ stream: 'live/x', push: ['rtmp://example.com/live/k'], pull: 'rtmp://example.com/live/x' }, 'push', 'push_or_pull'],
@@ -104,6 +107,13 @@ describe('relays API', () => {
     const res = await call(ctx, 'POST', '/relays', body);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: code, field });
+  });
+
+  it('accepts an rtsps:// pull source, with a certificate fingerprint in either of its spellings', async () => {
+    const colons = Array.from({ length: 32 }, () => 'AB').join(':');
+    for (const pull of ['rtsps://203.0.113.9/cam', `rtsps://203.0.113.9:8322/cam?fingerprint=${colons}`, `rtsps://203.0.113.9/cam?fingerprint=${'0f'.repeat(32)}`]) {
+      expect((await call(ctx, 'POST', '/relays', { stream: 'live/x', pull })).status, pull).toBe(201);
+    }
   });
 
   it('refuses private and loopback address literals where private relays are not allowed (the AWS setting), accepts them locally', async () => {
