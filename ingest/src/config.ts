@@ -127,7 +127,7 @@ export const CONFIG_VARIABLES = {
   readerQueueMaxBytes: spec('STREAMGATE_READER_QUEUE_MAX_BYTES', String(4 * 1024 * 1024), positiveInt, 'held-back bytes per slow player before it skips to the next keyframe'),
   readerMaxBlockedMs: spec('STREAMGATE_READER_MAX_BLOCKED_MS', '10000', positiveInt, 'a player that cannot take data this long is disconnected'),
   waitForPublisherMs: spec('STREAMGATE_WAIT_FOR_PUBLISHER_MS', '30000', positiveInt, 'how long a player waits for a stream that is not live'),
-  handshakeTimeoutMs: spec('STREAMGATE_HANDSHAKE_TIMEOUT_MS', '10000', positiveInt, 'time to complete the RTMP handshake and connect'),
+  handshakeTimeoutMs: spec('STREAMGATE_HANDSHAKE_TIMEOUT_MS', '10000', positiveInt, 'time to complete the RTMP handshake and connect (and the TLS handshake of RTMPS and RTSPS)'),
   idleTimeoutMs: spec('STREAMGATE_IDLE_TIMEOUT_MS', '30000', positiveInt, 'a connection that sends nothing this long (and is not playing) is closed'),
   maxConnections: spec('STREAMGATE_MAX_CONNECTIONS', '5000', positiveInt, 'connections per listener'),
   maxConnectionsPerAddress: spec('STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS', '64', positiveInt, 'connections from one source address over all public listeners and RTMPT sessions (NAT: raise it)'),

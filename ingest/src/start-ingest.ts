@@ -137,8 +137,9 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     maxConnections: config.maxConnections,
   };
   const listeners = [netListener('rtmp', createRtmpServer(rtmpOptions, ctx), config.rtmpPort, config.host, log)];
-  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
-    const tls = { cert: pem(config.tlsCert), key: pem(config.tlsKey) };
+  // A TLS handshake not done within the handshake deadline ends (Node's own default is 120 s).
+  const tls = config.tlsCert !== undefined && config.tlsKey !== undefined ? { cert: pem(config.tlsCert), key: pem(config.tlsKey), handshakeTimeout: config.handshakeTimeoutMs } : undefined;
+  if (tls !== undefined) {
     listeners.push(netListener('rtmps', createRtmpsServer(rtmpOptions, tls, ctx), config.rtmpsPort, config.host, log));
   }
   const httpOptions = {
@@ -183,8 +184,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
     const server = createRtspServer(ctx, rtspOptions, rtspShared);
     listeners.push(netListener(i === 0 ? 'rtsp' : `rtsp${i + 1}`, server, Number(port), config.host, log));
   });
-  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
-    const tls = { cert: pem(config.tlsCert), key: pem(config.tlsKey) };
+  if (tls !== undefined) {
     listeners.push(netListener('rtsps', createRtspsServer(ctx, rtspOptions, tls, rtspShared), config.rtspsPort, config.host, log));
   }
   // SRT (UDP) is off with port 0: UDP has no "pick a free port" use for encoders to find.

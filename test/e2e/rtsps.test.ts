@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +33,7 @@ describe('RTSPS (RTSP over TLS) with real ffmpeg and a self-signed certificate',
     STREAMGATE_TLS_CERT: fixture('localhost-cert.pem'),
     STREAMGATE_TLS_KEY: fixture('localhost-key.pem'),
     STREAMGATE_RTSPS_PORT: '0',
+    STREAMGATE_HANDSHAKE_TIMEOUT_MS: '1500',
   });
   const rtsps = (path: string): string => `rtsps://127.0.0.1:${t.ingest.ports.rtsps}/${path}`;
 
@@ -72,6 +74,16 @@ describe('RTSPS (RTSP over TLS) with real ffmpeg and a self-signed certificate',
       await exited(publisher);
     }
   }, 30_000);
+
+  it('closes a connection that never finishes its TLS handshake at the handshake deadline (not Node\'s 120 s), on RTSPS and RTMPS', async () => {
+    for (const port of [t.ingest.ports.rtsps!, t.ingest.ports.rtmps!]) {
+      const started = Date.now();
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
+  }, 15_000);
 
   it('drops a peer that speaks plain RTSP to the TLS port without disturbing the listener', async () => {
     const r = await playAndCount(`rtsp://127.0.0.1:${t.ingest.ports.rtsps}/live/secure`, { frames: 1, timeoutMs: 5000 });
