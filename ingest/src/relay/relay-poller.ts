@@ -22,6 +22,8 @@ export function startRelayPoller(client: RelaysClient, manager: RelayManager, in
       failing = false;
       manager.setDefinitions(definitions);
     } catch (err) {
+      // A poll cut short by stop() is no failure worth a warning at shutdown.
+      if (stopped) return;
       if (!failing) log.warn('relay.poll-failed', { code: (err as { code?: string }).code, message: (err as Error).message });
       failing = true;
     } finally {
