@@ -76,6 +76,8 @@ export class ClusterNode {
   private nextPull = 1;
   private polls = 0;
   private announcing = false;
+  /** The directory as last read (tasks). */
+  private listedTasks: { at: number; tasks: TaskEntry[] } | undefined;
   private readonly startedAt = Date.now();
   private closed = false;
   /** Draining: the streams were given up, relay pulls here stand by until the task stops. */
@@ -385,7 +387,12 @@ export class ClusterNode {
     const self: TaskEntry = { id: this.options.taskId, address: this.options.address, startedAt: this.startedAt, expiresAt: Number.MAX_SAFE_INTEGER };
     if (this.directory === undefined) return [self];
     try {
-      const listed = await this.directory.list();
+      // One registry read per heartbeat at most, however many consoles poll (each once a second).
+      const now = Date.now();
+      if (this.listedTasks === undefined || now - this.listedTasks.at >= this.options.heartbeatMs) {
+        this.listedTasks = { at: now, tasks: await this.directory.list() };
+      }
+      const listed = this.listedTasks.tasks.filter((t) => t.expiresAt >= now);
       return listed.some((t) => t.id === self.id) ? listed : [...listed, self];
     } catch (err) {
       this.log.warn('cluster.registry-error', { op: 'tasks', err });
