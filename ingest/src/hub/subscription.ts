@@ -31,14 +31,16 @@ export interface SubscriptionStats {
  * until it is caught up again. The queue holds its frames' bytes (ByteSlab.hold) until they are
  * written or dropped; a sink that may keep views of them pins them (ByteSlab.pin).
  */
-export class Subscription {
+export class Subscription implements SubscriptionStats {
   private queue: MediaFrame[] = [];
   private queueBytes = 0;
   private blockedSince: number | undefined;
   /** Skip audio/video until the next video keyframe (after a drop, or when starting without a GOP). */
   private waitKeyframe = false;
   private closed = false;
-  readonly stats: SubscriptionStats = { framesSent: 0, framesDropped: 0, dropEvents: 0 };
+  framesSent = 0;
+  framesDropped = 0;
+  dropEvents = 0;
   readonly since = Date.now();
 
   constructor(
@@ -47,6 +49,14 @@ export class Subscription {
     private readonly scheduleFlush: (sub: Subscription) => void,
     private readonly onClose: (sub: Subscription) => void,
   ) {}
+
+  /**
+   * The reader's counters: fields of the subscription itself, since `deliver` counts once per reader
+   * and tick and a separate object would be one more to fetch per reader (docs/benchmark.md, Round 5).
+   */
+  get stats(): SubscriptionStats {
+    return this;
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -75,7 +85,7 @@ export class Subscription {
    */
   deliver(frames: readonly MediaFrame[], now: number): boolean {
     if (this.closed) return true;
-    this.stats.framesSent += frames.length;
+    this.framesSent += frames.length;
     if (this.sink.keepsNoFrameViews !== true) ByteSlab.pin(frames);
     if (this.sink.write(frames, true)) return true;
     this.blockedSince = now;
@@ -94,7 +104,7 @@ export class Subscription {
       if (this.waitKeyframe) {
         const starts = frame.kind === 'video' ? frame.keyframe : !isVideoStream;
         if (!starts) {
-          this.stats.framesDropped++;
+          this.framesDropped++;
           return;
         }
         this.waitKeyframe = false;
@@ -102,7 +112,7 @@ export class Subscription {
       const size = frameByteLength(frame);
       if (this.queueBytes + size > this.limits.maxQueueBytes) {
         this.dropQueuedMedia();
-        this.stats.framesDropped++;
+        this.framesDropped++;
         if (isVideoStream && !(frame.kind === 'video' && frame.keyframe)) {
           this.waitKeyframe = true;
           return;
@@ -120,13 +130,13 @@ export class Subscription {
     const kept: MediaFrame[] = [];
     for (const f of this.queue) {
       if (f.kind === 'video' || f.kind === 'audio') {
-        this.stats.framesDropped++;
+        this.framesDropped++;
         ByteSlab.release(f);
       } else kept.push(f);
     }
     this.queue = kept;
     this.queueBytes = 0;
-    this.stats.dropEvents++;
+    this.dropEvents++;
   }
 
   /**
@@ -152,7 +162,7 @@ export class Subscription {
       this.queue = [];
       this.queueBytes = 0;
     }
-    this.stats.framesSent += batch.length;
+    this.framesSent += batch.length;
     if (this.sink.keepsNoFrameViews !== true) ByteSlab.pin(batch);
     const ok = this.sink.write(batch, false);
     ByteSlab.releaseAll(batch);

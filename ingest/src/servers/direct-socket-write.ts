@@ -2,6 +2,8 @@ import { writeSync, writevSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 
 type Handle = { readonly fd?: unknown } | null | undefined;
+/** What is read of a stream's writable state: the bytes Node holds for it (`writableLength`). */
+type WritableState = { readonly length: number };
 
 /**
  * Writes to one socket like `stream.write(data)`, and returns what that returns (false: the
@@ -18,10 +20,18 @@ type Handle = { readonly fd?: unknown } | null | undefined;
  *
  * Only plain TCP sockets have a descriptor here: TLS sockets (their bytes must go through the TLS
  * layer), RTMPT's in-memory duplex and test streams always take `stream.write`. Bytes written
- * directly are not counted in `socket.bytesWritten`: callers count their own.
+ * directly are not counted in `socket.bytesWritten`: `bytes` counts what was handed to this writer.
  */
 export class DirectSocketWriter {
+  /** Bytes handed to `write` and `writeAll` so far (whichever way they went). */
+  bytes = 0;
   private readonly plainTcp: boolean;
+  /**
+   * The stream's own writable state, read for its queued length: the getter `writableLength`
+   * reaches it through the stream. In the fan-out this runs once per player and tick, where every
+   * object read is one more cache line to fetch after the kernel's write (docs/benchmark.md, Round 5).
+   */
+  private readonly state: WritableState | undefined;
   /**
    * Whether every byte it is given is in the kernel or copied once `write`/`writeAll` returns (no
    * view of the caller's buffers kept): plain TCP sockets made with `copyQueued`.
@@ -43,11 +53,18 @@ export class DirectSocketWriter {
   ) {
     this.plainTcp = !(stream as { encrypted?: boolean }).encrypted;
     this.keepsNoViews = copyQueued && this.plainTcp;
+    this.state = (stream as { _writableState?: WritableState })._writableState;
+  }
+
+  /** Nothing of this stream is queued in Node (so none in libuv either). */
+  private idle(): boolean {
+    return (this.state?.length ?? this.stream.writableLength) === 0;
   }
 
   write(data: Buffer): boolean {
     const stream = this.stream;
-    if (this.plainTcp && stream.writableLength === 0 && data.byteLength > 0) {
+    this.bytes += data.byteLength;
+    if (this.plainTcp && data.byteLength > 0 && this.idle()) {
       const fd = this.descriptor();
       if (fd >= 0) {
         let written = 0;
@@ -70,9 +87,10 @@ export class DirectSocketWriter {
   writeAll(parts: readonly Buffer[]): boolean {
     if (parts.length === 1) return this.write(parts[0]!);
     const stream = this.stream;
+    for (let i = 0; i < parts.length; i++) this.bytes += parts[i]!.byteLength;
     let from = 0;
     let head: Buffer | undefined;
-    if (this.plainTcp && stream.writableLength === 0) {
+    if (this.plainTcp && this.idle()) {
       const fd = this.descriptor();
       if (fd >= 0) {
         let written = 0;

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { LogFields, Logger } from '#domain/logger.js';
 import { ProtocolError } from '#ingest/protocols/protocol-error.js';
 import type { ConnectionEntry, ConnectionRegistry } from './connection-registry.js';
+import { DirectSocketWriter } from './direct-socket-write.js';
 
 /** What a connection tells {@link TrackedConnection} about itself. */
 export interface TrackedConnectionInit {
@@ -39,6 +40,7 @@ export class TrackedConnection {
   readonly entry: ConnectionEntry;
   readonly startedAt = Date.now();
   bytesIn = 0;
+  /** Bytes written through `write` and counted by the owner; `totalBytesOut` adds the direct writer's. */
   bytesOut = 0;
   /** Set once `close` ran (or the owner knows the socket is done). */
   closed = false;
@@ -48,6 +50,7 @@ export class TrackedConnection {
   private readonly socket: Duplex;
   private readonly events: string;
   private readonly release: ((reason: string) => LogFields | undefined) | undefined;
+  private direct: DirectSocketWriter | undefined;
 
   constructor(init: TrackedConnectionInit) {
     this.registry = init.registry;
@@ -64,11 +67,26 @@ export class TrackedConnection {
       since: this.startedAt,
       ...(init.app === undefined ? {} : { app: init.app }),
       bytesIn: () => this.bytesIn,
-      bytesOut: () => this.bytesOut,
+      bytesOut: () => this.totalBytesOut,
       ...(init.dump === false ? {} : { socket: init.socket }),
       kick,
     };
     init.registry.add(this.entry);
+  }
+
+  /**
+   * The socket's DirectSocketWriter (one per connection, made with `copyQueued` on the first call),
+   * for media written straight to the kernel; it counts its own bytes, so a player's per-tick write
+   * touches no counter of this object.
+   */
+  directWriter(copyQueued = false): DirectSocketWriter {
+    this.direct ??= new DirectSocketWriter(this.socket, copyQueued);
+    return this.direct;
+  }
+
+  /** Every byte written: through `write` (and counted by owners in `bytesOut`) and through the direct writer. */
+  get totalBytesOut(): number {
+    return this.bytesOut + (this.direct?.bytes ?? 0);
   }
 
   /** Writes and counts `data`; false (nothing written) once closed, or when the socket's buffer is full. */
@@ -112,7 +130,7 @@ export class TrackedConnection {
       stream: this.entry.stream,
       role: this.entry.role,
       bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
+      bytesOut: this.totalBytesOut,
       durationMs: Date.now() - this.startedAt,
     });
   }

@@ -26,6 +26,19 @@ describe('TrackedConnection', () => {
     expect(registry.get(conn.id)).toBeUndefined();
   });
 
+  it('counts the bytes of its direct writer (media of the fan-out) in the entry and the close line, beside write()', () => {
+    const { registry, lines, conn } = tracked();
+    const entry = registry.get(conn.id)!;
+    const direct = conn.directWriter();
+    expect(conn.directWriter()).toBe(direct);
+    conn.write(new Uint8Array(4));
+    direct.writeAll([Buffer.alloc(100), Buffer.alloc(28)]);
+    direct.write(Buffer.alloc(3));
+    expect(entry.bytesOut()).toBe(135);
+    conn.close('peer-ended');
+    expect(lines.find((l) => l.event === 'connection.close')).toMatchObject({ bytesOut: 135 });
+  });
+
   it('releases once and logs one connection.close with the entry, the counters and the release fields', () => {
     const { lines, socket, conn } = tracked({ release: (reason) => ({ released: reason }) });
     conn.entry.role = 'publisher';

@@ -2,10 +2,11 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionPendingBytes, PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
 import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
 import { playerReadsOpus } from '#ingest/protocols/rtmp/player-reads-opus.js';
-import { DirectSocketWriter } from '../direct-socket-write.js';
+import type { DirectSocketWriter } from '../direct-socket-write.js';
 import { readIntoSharedBuffer } from '../shared-read-buffer.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
 import type { Hub, Publication } from '#ingest/hub/hub.js';
+import type { MediaFrame } from '#ingest/media/media-frame.js';
 import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
 import type { Subscription } from '#ingest/hub/subscription.js';
 import type { Logger } from '#domain/logger.js';
@@ -112,7 +113,7 @@ export class RtmpConnection {
     this.id = this.conn.id;
     this.log = this.conn.log;
     this.entry = this.conn.entry;
-    this.direct = new DirectSocketWriter(socket, true);
+    this.direct = this.conn.directWriter(true);
     this.pendingBytes = deps.pendingBytes.open();
     this.session = new RtmpServerSession({
       send: (data) => this.write(data),
@@ -403,9 +404,24 @@ export class RtmpConnection {
     });
   }
 
+  /** Frames for one play: its own batch (catching up), or a shared one off the hot path of `readerFor`. */
+  private writeFrames(state: PlayState, frames: readonly MediaFrame[], shared: boolean): boolean {
+    if (this.closed || this.socket.destroyed) return true;
+    const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video, this.readsOpus));
+    // Said once, a tick after the encoder first left a frame out (one comparison per tick).
+    if (encoder.omittedAudio !== undefined && state.omissionLogged !== true) this.logOmission(state, encoder.omittedAudio);
+    // Straight to the kernel when nothing is queued (see DirectSocketWriter); for a shared batch
+    // its answer says whether the buffer is full.
+    const parts = shared ? encoder.batchParts(frames) : encoder.parts(frames);
+    if (parts.length === 0) return !this.socket.writableNeedDrain;
+    const ok = this.direct.writeAll(parts);
+    return shared ? ok : !this.socket.writableNeedDrain;
+  }
+
   private readerFor(state: PlayState): ReaderSink {
     // A player that had to wait for the publisher (or sees it come back) is told it is live again.
     const liveAtPlay = this.deps.hub.isLive(state.path);
+    const direct = this.direct;
     return {
       id: this.id,
       protocol: this.options.protocol,
@@ -416,23 +432,18 @@ export class RtmpConnection {
         this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.PublishNotify', `${state.name} is now published.`);
       },
       write: (frames, shared) => {
-        if (this.closed || this.socket.destroyed) return true;
-        const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video, this.readsOpus));
-        // Said once, a tick after the encoder first left a frame out (one comparison per tick).
-        if (encoder.omittedAudio !== undefined && state.omissionLogged !== true) this.logOmission(state, encoder.omittedAudio);
-        if (shared) {
-          // The hot path of fan-out (once per player and tick): straight to the kernel when
-          // nothing is queued (see DirectSocketWriter); its answer says whether the buffer is full.
+        // The hot path of fan-out, once per player and tick: a batch shared by every player in
+        // step, already encoded by the shared encoder, straight to the kernel when nothing is
+        // queued (DirectSocketWriter, which counts the bytes). It reads only this play's state, the
+        // encoder and the writer (docs/benchmark.md, Round 5): a closed connection's reader is
+        // unsubscribed before its socket goes, and a socket destroyed under it has no descriptor,
+        // so its bytes take `socket.write`, which drops them.
+        const encoder = state.encoder;
+        if (shared && encoder !== undefined && (encoder.omittedAudio === undefined || state.omissionLogged === true)) {
           const parts = encoder.batchParts(frames);
-          if (parts.length === 0) return !this.socket.writableNeedDrain;
-          for (const part of parts) this.conn.bytesOut += part.byteLength;
-          return this.direct.writeAll(parts);
+          if (parts.length > 0) return direct.writeAll(parts);
         }
-        const parts = encoder.parts(frames);
-        if (parts.length === 0) return !this.socket.writableNeedDrain;
-        for (const part of parts) this.conn.bytesOut += part.byteLength;
-        this.direct.writeAll(parts);
-        return !this.socket.writableNeedDrain;
+        return this.writeFrames(state, frames, shared);
       },
       onUnpublish: () => {
         if (this.closed) return;
