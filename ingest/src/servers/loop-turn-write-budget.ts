@@ -12,8 +12,9 @@ export const WRITE_BYTES_PER_TURN = 1024 * 1024;
  * turn (`defer`, in order) and runs in a later turn's check phase (`setImmediate`), `bytesPerTurn` at a time,
  * with a poll phase between budgets in which small answers go out at once. The writes are the same
  * ones, only later: no bytes are split or copied. Measured (docs/benchmark.md, Round 5): the same
- * CPU per GB at 1000 HLS clients (0.58 against 0.59 s/GB over 14 paired rounds); the playlist p99
- * follows the shared machine's load either way (6-941 ms with it, 2-1131 ms without).
+ * CPU per GB at 1000 HLS clients (0.60 s/GB with and without, 17 paired rounds); playlist p99 lower
+ * in 9 of 15 paired rounds (last run 5-13 ms against 162-285), though it follows the shared
+ * machine's load either way.
  */
 export class LoopTurnWriteBudget {
   private waiting: (() => void)[] = [];
