@@ -71,13 +71,14 @@ interface Reading {
   readonly hwmKB: number;
 }
 
-/** The Dockerfile's runtime environment (NODE_ENV, NODE_OPTIONS, MALLOC_ARENA_MAX), read from the file. */
-function dockerfileEnv(): { nodeOptions: string; nodeEnv: string; mallocArenaMax: string | undefined } {
+/** The Dockerfile's runtime environment (NODE_ENV, NODE_OPTIONS, MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_), read from the file. */
+function dockerfileEnv(): { nodeOptions: string; nodeEnv: string; mallocArenaMax: string | undefined; mallocMmapThreshold: string | undefined } {
   const text = readFileSync(join(repo, 'ingest', 'Dockerfile'), 'utf8');
   return {
     nodeOptions: /NODE_OPTIONS="([^"]*)"/.exec(text)?.[1] ?? '',
     nodeEnv: /NODE_ENV=(\S+)/.exec(text)?.[1] ?? 'production',
     mallocArenaMax: /MALLOC_ARENA_MAX=(\d+)/.exec(text)?.[1],
+    mallocMmapThreshold: /MALLOC_MMAP_THRESHOLD_=(\d+)/.exec(text)?.[1],
   };
 }
 
@@ -134,6 +135,7 @@ async function measureOnce(mainFile: string, variant: Variant, docker: ReturnTyp
     NODE_ENV: docker.nodeEnv,
     NODE_OPTIONS: variant.nodeOptions,
     ...(docker.mallocArenaMax !== undefined ? { MALLOC_ARENA_MAX: docker.mallocArenaMax } : {}),
+    ...(docker.mallocMmapThreshold !== undefined ? { MALLOC_MMAP_THRESHOLD_: docker.mallocMmapThreshold } : {}),
     // infra/ingest-stack.ts: the container's environment and secrets
     STREAMGATE_FUNCTIONS_URL: standInUrl,
     STREAMGATE_FUNCTIONS_AUTH: args.auth!,

@@ -69,6 +69,7 @@ describe('ingest/Dockerfile', () => {
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--max-semi-space-size=2[^"]*"/);
     expect(env).toMatch(/NODE_OPTIONS="[^"]*--enable-source-maps/);
     expect(env).toMatch(/MALLOC_ARENA_MAX=2/);
+    expect(env).toMatch(/MALLOC_MMAP_THRESHOLD_=131072/);
   });
 
   it('checks health on /healthz at the health port 8079 and exposes every port the NLB forwards to', () => {
