@@ -76,6 +76,17 @@ function streamOf(body: Record<string, unknown> | undefined): string | undefined
   }
 }
 
+/** The connection ids another task's drop-readers answer names, or undefined when it did not answer as one. */
+function droppedIn(answer: { status: number; body: Buffer } | undefined): string[] | undefined {
+  if (answer?.status !== 200) return undefined;
+  try {
+    const ids = (JSON.parse(answer.body.toString('utf8')) as { dropped?: unknown }).dropped;
+    return Array.isArray(ids) ? ids.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The web console's API on the HTTP listener, under `/console/api/`. Every call needs
  * `Authorization: Bearer <admin token>` (compared as SHA-256 digests in constant time); wrong
@@ -188,15 +199,14 @@ export class ConsoleApi {
       if (answer === undefined) return error(502, 'task_unreachable', `the task ${lease.owner} that ${path} is published on did not answer`);
       return { status: answer.status, headers: API_HEADERS, body: answer.body };
     }
-    const local = this.streamAction(action, body, remote);
+    const dropped = this.dropReaders(path, remote);
     const tasks = (await cluster.tasks()).filter((t) => t.id !== cluster.taskId);
     const answers = await Promise.all(tasks.map((t) => askTask(cluster, t.address, 'drop-readers', path)));
-    const dropped: string[] = [...((JSON.parse(Buffer.from(local.body).toString('utf8')) as { dropped: string[] }).dropped ?? [])];
     const unreachable: string[] = [];
     answers.forEach((answer, i) => {
-      const ids = answer?.status === 200 ? (JSON.parse(answer.body.toString('utf8')) as { dropped?: unknown }).dropped : undefined;
-      if (Array.isArray(ids)) for (const id of ids) dropped.push(`${tasks[i]!.id}/${String(id)}`);
-      else unreachable.push(tasks[i]!.id);
+      const ids = droppedIn(answer);
+      if (ids === undefined) unreachable.push(tasks[i]!.id);
+      else for (const id of ids) dropped.push(`${tasks[i]!.id}/${id}`);
     });
     return json(200, { dropped, ...(unreachable.length > 0 ? { unreachable } : {}) });
   }
@@ -228,8 +238,8 @@ export class ConsoleApi {
     const path = streamOf(body);
     if (path === undefined) return error(400, 'invalid_value', 'stream must be APP/STREAM');
     const { hub, registry, log } = this.options.ctx;
-    const info = hub.streamInfo(path);
     if (action === 'kick') {
+      const info = hub.streamInfo(path);
       const publisher = info?.publisher;
       if (publisher === undefined) return error(404, 'stream_not_live', `${path} has no publisher`);
       const entry = registry.get(publisher.id);
@@ -239,10 +249,16 @@ export class ConsoleApi {
       entry.kick('kicked by operator');
       return json(200, { kicked: publisher.id });
     }
+    return json(200, { dropped: this.dropReaders(path, remote) });
+  }
+
+  /** Closes the player connections of `path` on this task; their ids. */
+  private dropReaders(path: string, remote: string): string[] {
+    const { registry, log } = this.options.ctx;
     const players = registry.list().filter((e) => e.role === 'player' && e.app !== undefined && e.stream !== undefined && `${e.app}/${e.stream}` === path);
     log.info('console.drop-readers', { path, readers: players.length, remote });
     for (const e of players) e.kick('dropped by operator');
-    return json(200, { dropped: players.map((e) => e.id) });
+    return players.map((e) => e.id);
   }
 
   private async proxy(request: HttpRequest, rest: readonly string[], authorization: string): Promise<ConsoleAnswer> {
