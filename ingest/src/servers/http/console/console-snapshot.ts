@@ -51,7 +51,6 @@ export function consoleSnapshot(source: ConsoleSnapshotSource, now = Date.now())
       framesDropped: info.framesDropped,
       inBps: latest?.inBps ?? 0,
       outBps: latest?.outBps ?? 0,
-      ...(ctx.cluster !== undefined && p.protocol !== 'edge' ? { task: ctx.cluster.taskId } : {}),
     });
   }
   streams.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
