@@ -126,6 +126,15 @@ interface ListenerParts {
 
 /** Every listener the configuration asks for. */
 /** Listeners not meant for the internet: each keeps a per-address count of its own. */
+/**
+ * The key behind segment tokens and the sealed cookies (player login, console preview), from
+ * STREAMGATE_SEGMENT_TOKEN_KEY: shared, they hold on every task and across restarts; none, each
+ * is random per process.
+ */
+function sharedTokenKey(config: IngestConfig): Buffer | undefined {
+  return config.segmentTokenKey === undefined ? undefined : createHash('sha256').update(config.segmentTokenKey).digest();
+}
+
 const PRIVATE_LISTENERS = new Set(['admin', 'health', 'cluster']);
 
 function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
@@ -150,8 +159,7 @@ function createListeners(ctx: IngestContext, parts: ListenerParts): Listener[] {
   };
   // With a health listener of its own, /metrics leaves the viewers' port (which a load balancer exposes).
   const httpDeps = { ctx, metrics: parts.metrics, hls: parts.hls, rtmpt: parts.rtmpt, serveMetrics: config.healthPort === undefined, console: parts.console, web: parts.web };
-  // A shared key makes segment tokens valid on every task and across restarts.
-  const segmentTokenKey = config.segmentTokenKey === undefined ? undefined : createHash('sha256').update(config.segmentTokenKey).digest();
+  const segmentTokenKey = sharedTokenKey(config);
   const http = createHttpServer({ ...httpOptions, ...(segmentTokenKey ? { segmentTokenKey } : {}) }, httpDeps);
   listeners.push(netListener('http', http, config.httpPort, config.host, log));
   if (config.healthPort !== undefined) {
@@ -334,6 +342,7 @@ export async function startIngest(config: IngestConfig, deps: IngestDeps = {}): 
     functionsUrl: deps.functionsUrl ?? config.functionsUrl,
     version: `streamgate/${INGEST_VERSION}`,
     ports: () => ports,
+    previewKey: sharedTokenKey(config),
     ...(deps.consoleHistory ? { history: { ...CONSOLE_HISTORY_DEFAULTS, ...deps.consoleHistory } } : {}),
   });
   /** Stops what runs beside the listeners: the relay poller and relays, HLS, RTMPT sessions, the console API. */

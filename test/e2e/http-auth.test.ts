@@ -144,6 +144,51 @@ describe('HLS player auth (STREAMGATE_PLAY_AUTH=required) through the local stac
   });
 });
 
+describe("the web console's preview grant (STREAMGATE_PLAY_AUTH=required)", () => {
+  const grant = (stream: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}/console/api/streams/preview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.functions.adminToken}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ stream }),
+    });
+  const cookieOf = (res: Response): string => /^(sg_preview=[A-Za-z0-9_-]+);/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+
+  it('an admin-token holder gets an HttpOnly, SameSite=Strict cookie for one stream, Secure when the console came over HTTPS', async () => {
+    const res = await grant('LIVE/Cam1');
+    expect(res.status).toBe(204);
+    expect(res.headers.get('set-cookie')).toMatch(/^sg_preview=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=600$/);
+    const viaTls = await grant('live/cam1', { origin: 'https://console.example' });
+    expect(viaTls.headers.get('set-cookie')).toMatch(/; HttpOnly; Secure; SameSite=Strict; Max-Age=600$/);
+    const anonymous = await fetch(`${base}/console/api/streams/preview`, { method: 'POST', body: JSON.stringify({ stream: 'live/cam1' }) });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('set-cookie')).toBeNull();
+    expect((await grant('no-slash')).status).toBe(400);
+  });
+
+  it('with the cookie, ffmpeg plays the stream over HTTP-FLV and HLS without user credentials', async () => {
+    const cookie = cookieOf(await grant('live/cam1'));
+    const inputArgs = ['-headers', `Cookie: ${cookie}\r\n`];
+    const flv = await playAndCount(`${base}/live/cam1.flv`, { frames: 30, timeoutMs: 15_000, inputArgs });
+    expect(flv.videoFrames, flv.stderr).toBeGreaterThanOrEqual(30);
+    const hls = await playAndCount(`${base}/live/cam1/index.m3u8`, { frames: 30, timeoutMs: 20_000, inputArgs });
+    expect(hls.videoFrames, hls.stderr).toBeGreaterThanOrEqual(30);
+    expect(s.logs.some((l) => l.event === 'http.play-console-preview' && l.path === 'live/cam1' && l.kind === 'flv')).toBe(true);
+    expect(s.logs.some((l) => l.event === 'console.preview' && l.path === 'live/cam1')).toBe(true);
+  });
+
+  it('the cookie opens no other stream, and an altered or foreign value opens nothing', async () => {
+    const cookie = cookieOf(await grant('live/cam1'));
+    const other = await fetch(`${base}/live/other.flv`, { headers: { cookie } });
+    expect(other.status).toBe(401);
+    const value = cookie.slice('sg_preview='.length);
+    const flipped = `${value.slice(0, 20)}${value[20] === 'A' ? 'B' : 'A'}${value.slice(21)}`;
+    for (const bad of [`sg_preview=${flipped}`, `sg_preview=${value.slice(0, 30)}`, 'sg_preview=garbage', `sg_play=${value}`]) {
+      const res = await fetch(`${base}/live/cam1/index.m3u8`, { headers: { cookie: bad } });
+      expect(res.status, bad).toBe(401);
+    }
+  });
+});
+
 describe('HTTP player auth, logs and service failure', () => {
   it('no password appears in any log line, and denials are logged with their code', () => {
     const text = s.allLogText();

@@ -37,7 +37,7 @@ export class ConsoleClient {
   async login(token: string): Promise<void> {
     this.token = token;
     try {
-      await this.call('GET', 'snapshot', undefined, false);
+      await this.call('GET', 'snapshot', undefined, { forgetOn401: false });
     } catch (err) {
       this.token = undefined;
       throw err;
@@ -66,7 +66,15 @@ export class ConsoleClient {
     return this.call<T>(method, path, body);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, forgetOn401 = true): Promise<T> {
+  /**
+   * Asks for the cookie that lets this browser's preview play `stream` over HTTP-FLV and HLS when
+   * players must log in (kept by the browser, HttpOnly: no script here ever reads it).
+   */
+  grantPreview(stream: string): Promise<void> {
+    return this.call<void>('POST', 'streams/preview', { stream }, { storeCookies: true });
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, options: { readonly forgetOn401?: boolean; readonly storeCookies?: boolean } = {}): Promise<T> {
     if (this.token === undefined) throw new ApiFailure(401, 'unauthorized', 'not logged in');
     let res: Response;
     try {
@@ -75,7 +83,8 @@ export class ConsoleClient {
         headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         cache: 'no-store',
-        credentials: 'omit',
+        // Only the preview grant's answer sets a cookie; every other call leaves cookies alone.
+        credentials: options.storeCookies === true ? 'same-origin' : 'omit',
       });
     } catch {
       throw new ApiFailure(0, 'unreachable', 'the server cannot be reached');
@@ -95,7 +104,7 @@ export class ConsoleClient {
         typeof e.message === 'string' ? e.message : `HTTP ${res.status}`,
         typeof e.field === 'string' ? e.field : undefined,
       );
-      if (res.status === 401 && forgetOn401) {
+      if (res.status === 401 && options.forgetOn401 !== false) {
         this.logout();
         this.onUnauthorized();
       }

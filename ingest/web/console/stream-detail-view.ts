@@ -75,7 +75,7 @@ export function streamDetailView(ctx: ViewContext, path: string): View {
         h('li', {}, h('span', { class: 'proto' }, u.protocol), h('code', {}, u.url), h('button', { type: 'button', 'aria-label': `Copy the ${u.protocol} URL`, onclick: () => void copy(u.url, ctx, u.protocol) }, 'Copy')),
       ));
       if (preview === undefined) {
-        preview = previewPlayer(path);
+        preview = previewPlayer(path, ctx.client);
         replace(previewSlot, preview.element);
       }
     }

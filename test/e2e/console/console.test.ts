@@ -44,9 +44,10 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    // ACL answers live 1 s, so a revoked grant refuses the next publish at once.
+    // ACL answers live 1 s, so a revoked grant refuses the next publish at once. Players must log in
+    // (STREAMGATE_PLAY_AUTH=required): the preview plays by the console's own grant.
     [s, browser] = await Promise.all([
-      startLocalStackForTest({ users: [CAROL], aclTtlSeconds: 1, env: { STREAMGATE_LOG_LEVEL: 'info' }, ingestDeps: { consoleHistory: { intervalMs: 500 } } }),
+      startLocalStackForTest({ users: [CAROL], aclTtlSeconds: 1, env: { STREAMGATE_LOG_LEVEL: 'info', STREAMGATE_PLAY_AUTH: 'required' }, ingestDeps: { consoleHistory: { intervalMs: 500 } } }),
       launchChromium(),
     ]);
     base = `http://127.0.0.1:${s.ingest.ports.http}`;
@@ -81,7 +82,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     expect(leaks).toEqual({ inPage: false, local: 0 });
   });
 
-  it('shows a stream published by ffmpeg within 3 s with its codec and resolution, and plays its preview', async () => {
+  it('shows a stream published by ffmpeg within 3 s with its codec and resolution, and plays its preview although players must log in', async () => {
     publish(CAROL.name, CAROL.password, 'cam1');
     await waitFor(() => s.ingest.hub.isLive('live/cam1'), 15_000, 'the publish');
     const live = Date.now();
@@ -105,6 +106,9 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     const from = (await started.jsonValue()) as number;
     await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.currentTime > t + 1, from, { timeout: 10_000, polling: 100 });
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.videoWidth)).toBe(320);
+    // The preview played by the console's grant, not a user's login; the page's scripts never see the cookie.
+    expect(s.logs.some((l) => l.event === 'http.play-console-preview' && l.path === 'live/cam1')).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
     // The preview is a reader: the viewers count says so.
     await expect.poll(() => page.locator('dl.facts').textContent(), { timeout: 5000 }).toMatch(/Viewers1 \(http-flv 1\)/);
     await expect.poll(() => page.locator('ul.urls').textContent()).toContain(`rtsp://127.0.0.1:${s.ingest.ports.rtsp}/live/cam1`);

@@ -20,6 +20,7 @@ import { LoopTurnWriteBudget } from '../loop-turn-write-budget.js';
 import { readIntoSharedBuffer } from '../shared-read-buffer.js';
 import type { HlsOutputs } from './hls-output.js';
 import { HlsSegmentToken } from './hls-segment-token.js';
+import { CONSOLE_PREVIEW_COOKIE } from './console-preview-cookie.js';
 import { PLAY_SESSION_COOKIE, PlaySessionCookie, cookieValue } from './play-session-cookie.js';
 import { hlsTokenizedPlaylist } from './hls-tokenized-playlist.js';
 import { serveHttpFlv } from './http-flv-reader.js';
@@ -425,6 +426,7 @@ class HttpConnection {
     const authorizer = ctx.authorizer;
     // No authorizer configured: nothing can check credentials, so HTTP playback stays closed.
     if (authorizer === undefined) return text(403, 'HTTP_PLAY_AUTH_REQUIRED\n', CORS_HEADERS);
+    if (this.consolePreviews(request, route)) return this.play(request, route, 'console-preview');
     if (route.kind === 'hls-segment') {
       const token = segmentTokenOf(request.query);
       if (token !== undefined) {
@@ -446,6 +448,23 @@ class HttpConnection {
       if (this.closed) return undefined;
       return this.play(request, route, check);
     });
+  }
+
+  /**
+   * Whether the request carries the web console's preview grant for its stream (ConsolePreviewCookie:
+   * handed out by the console API to an admin-token holder, one stream, ten minutes). Logged as
+   * `http.play-console-preview` (HLS playlist and segment requests at debug level: a player makes
+   * one every few seconds).
+   */
+  private consolePreviews(request: HttpRequest, route: PlayRoute): boolean {
+    const api = this.deps.console;
+    if (api === undefined || !api.enabled) return false;
+    const value = cookieValue(headerValue(request.headers, 'Cookie'), CONSOLE_PREVIEW_COOKIE);
+    if (!api.preview.grants(value, route.path, Date.now())) return false;
+    const fields = { conn: this.entry.id, remote: this.entry.remoteAddress, path: route.path, kind: route.kind };
+    if (route.kind === 'flv') this.deps.ctx.log.info('http.play-console-preview', fields);
+    else this.deps.ctx.log.debug('http.play-console-preview', fields);
+    return true;
   }
 
   /**
@@ -535,8 +554,8 @@ class HttpConnection {
     return this.play(request, route, undefined, true);
   }
 
-  /** Serves a play route; `check` is the auth decision when player auth is on. */
-  private play(request: HttpRequest, route: PlayRoute, check?: Extract<HttpPlayCheck, { allowed: true }>, internal = false): Answer | Promise<Answer | undefined> | undefined {
+  /** Serves a play route; `check` is the grant when player auth is on. */
+  private play(request: HttpRequest, route: PlayRoute, check?: PlayGrant, internal = false): Answer | Promise<Answer | undefined> | undefined {
     const { ctx, hls, metrics } = this.deps;
     const path = route.path;
     // In a cluster, a stream published on another task: HTTP-FLV through a local edge pull, HLS
@@ -571,7 +590,7 @@ class HttpConnection {
           { hub: ctx.hub, log: ctx.log, metrics: metrics.ingest },
           (bytes) => this.writeMedia(direct, bytes),
         );
-        if (check !== undefined) this.watch(check);
+        if (typeof check === 'object') this.watch(check);
         return undefined;
       }
       case 'hls-playlist': {
@@ -594,6 +613,9 @@ class HttpConnection {
     }
   }
 }
+
+/** What lets a play through when player auth is on: the authorizer's decision, or the console's preview grant. */
+type PlayGrant = Extract<HttpPlayCheck, { allowed: true }> | 'console-preview';
 
 /** A ready HLS answer for `request`: 304 when its If-None-Match names the current ETag. */
 function readyAnswer(request: HttpRequest, ready: HlsReadyAnswer): Answer {

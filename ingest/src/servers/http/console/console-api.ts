@@ -7,6 +7,8 @@ import type { IngestContext } from '#ingest/servers/ingest-context.js';
 import { ConsoleHistory, CONSOLE_HISTORY_DEFAULTS, type ConsoleHistoryOptions } from './console-history.js';
 import { askTask, clusterSnapshot } from './cluster-console.js';
 import { consoleSnapshot } from './console-snapshot.js';
+import { browserOrigin } from '#ingest/protocols/http/browser-origin.js';
+import { ConsolePreviewCookie } from '../console-preview-cookie.js';
 import { proxyToFunctions } from './functions-proxy.js';
 
 /** An answer of the console API (the HTTP listener writes it). */
@@ -28,6 +30,8 @@ export interface ConsoleApiOptions {
   /** Bound ports by listener name, known once the listeners listen. */
   readonly ports: () => Readonly<Record<string, number>>;
   readonly history?: ConsoleHistoryOptions;
+  /** The key of the preview cookie (the shared segment-token key; none: random per process). */
+  readonly previewKey?: Uint8Array | undefined;
   /** For tests: the fetch the proxy uses. */
   readonly fetchFn?: typeof fetch;
 }
@@ -97,17 +101,22 @@ function droppedIn(answer: { status: number; body: Buffer } | undefined): string
  *   the sparkline samples; `GET connections`: every open connection.
  * - `POST streams/kick {stream}`: closes the publisher's connection; `POST streams/drop-readers
  *   {stream}`: closes the stream's player connections; `POST connections/kick {id}`.
+ * - `POST streams/preview {stream}`: the cookie that lets the console's preview play the stream
+ *   when players must log in (ConsolePreviewCookie).
  * - `users…` and `relays…` (any method): passed on to the functions' users and relays APIs with
  *   the same bearer (functionsProxy), so the browser needs one origin and one token.
  */
 export class ConsoleApi {
   /** The sampler behind the sparklines; only while the console is enabled (an admin token is set). */
   readonly history: ConsoleHistory | undefined;
+  /** The grant `streams/preview` hands out; the HTTP listener checks it on HTTP-FLV and HLS requests. */
+  readonly preview: ConsolePreviewCookie;
   private readonly throttle = new FailureThrottle({ maxFailures: CONSOLE_MAX_FAILURES, windowMs: 60_000, maxKeys: 10_000 });
   private readonly tokenDigest: Buffer | undefined;
 
   constructor(private readonly options: ConsoleApiOptions) {
     this.tokenDigest = options.adminToken === undefined || options.adminToken === '' ? undefined : digest(options.adminToken);
+    this.preview = new ConsolePreviewCookie(options.previewKey);
     this.history =
       this.tokenDigest === undefined
         ? undefined
@@ -153,6 +162,7 @@ export class ConsoleApi {
     if (rest.length === 2 && method === 'POST' && first === 'streams' && (second === 'kick' || second === 'drop-readers')) {
       return this.clusterStreamAction(second, objectBody(request), remote);
     }
+    if (rest.length === 2 && method === 'POST' && first === 'streams' && second === 'preview') return this.previewGrant(request, remote);
     if (rest.length === 2 && method === 'POST' && first === 'connections' && second === 'kick') {
       const id = objectBody(request)?.id;
       if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return error(400, 'invalid_value', 'id must be a connection id such as c12');
@@ -209,6 +219,20 @@ export class ConsoleApi {
       else for (const id of ids) dropped.push(`${tasks[i]!.id}/${id}`);
     });
     return json(200, { dropped, ...(unreachable.length > 0 ? { unreachable } : {}) });
+  }
+
+  /**
+   * `POST streams/preview {stream}`: 204 with the cookie that lets this browser play `stream` over
+   * HTTP-FLV and HLS for ten minutes even when players must log in (STREAMGATE_PLAY_AUTH=required);
+   * the console's preview asks for it before it plays and again every few minutes while it does.
+   */
+  private previewGrant(request: HttpRequest, remote: string): ConsoleAnswer {
+    const path = streamOf(objectBody(request));
+    if (path === undefined) return error(400, 'invalid_value', 'stream must be APP/STREAM');
+    const { https } = browserOrigin(request.headers);
+    this.options.ctx.log.info('console.preview', { path, remote });
+    const cookie = this.preview.setCookie(this.preview.seal(path, Date.now()), { secure: https });
+    return { status: 204, headers: { ...API_HEADERS, 'Set-Cookie': cookie }, body: Buffer.alloc(0) };
   }
 
   private historyAnswer(query: string, history: ConsoleHistory): ConsoleAnswer {
