@@ -111,6 +111,9 @@ export function serveHttpFlv(
   sub = deps.hub.subscribe(request.path, {
     id: entry.id,
     protocol: request.readerProtocol ?? 'http-flv',
+    // Every byte it writes is a tag of its own (encodeFlvTag copies the frame's bytes into it), so
+    // its socket never queues a view of a publisher's slab: those slabs are reused (see ByteSlab).
+    keepsNoFrameViews: true,
     onPublish: () => undefined,
     write: (frames, inStep) => {
       if (ended || socket.destroyed) return true;

@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Hub } from '#ingest/hub/hub.js';
 import { createLogger, silentLogger } from '#domain/logger.js';
+import { ByteSlab } from '#ingest/media/byte-slab.js';
 import { buildOpusHead } from '#ingest/media/opus-head.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { createMetricsSetup } from '#ingest/metrics/metrics-setup.js';
@@ -83,6 +84,32 @@ describe('serveHttpFlv (one HTTP-FLV reader on a socket)', () => {
     // Both bodies stay valid FLV on the stream's timeline.
     for (const w of writes) expect(readFlv(flvBody(w)).tags.at(-1)!.timestamp).toBe(Math.round((frames[keyframes[1]!] as { dts: number }).dts));
     void socket;
+  });
+
+  it('lets the publisher reuse the memory of frames it wrote: its tags are copies, never views of the frames', async () => {
+    const { hub, publication, entry, socket } = setup(10_000, 8 << 20);
+    const written: Uint8Array[] = [];
+    serveHttpFlv(socket, { path: 'live/s', version: '1.1', head: false, opus: true }, entry, { hub, log: silentLogger }, (b) => (written.push(b), true));
+    // Frames carved from a publisher's slabs as the RTMP chunk decoder carves them: four per slab,
+    // a keyframe every four, so the GOP cache lets a slab go as the next one fills.
+    const slab = new ByteSlab(1024);
+    const slabs = new Set<ArrayBufferLike>();
+    const FRAMES = 40;
+    for (let i = 0; i < FRAMES; i++) {
+      const piece = slab.take(256).fill(i);
+      slabs.add(piece.buffer);
+      publication.push({ kind: 'video', codec: 'h264', dts: i * 40, pts: i * 40, keyframe: i % 4 === 0, data: new Uint8Array(piece.buffer, piece.byteOffset, 256) });
+      slab.giveBack(piece);
+      await sleep(1);
+    }
+    // Ten slabs if none had been reused (a reader that pins what it is given).
+    expect(slabs.size).toBeLessThan(FRAMES / 4 / 2);
+    const video = readFlv(flvBody(written)).tags.filter((t) => t.tagType === 9);
+    expect(video).toHaveLength(FRAMES);
+    video.forEach((t, i) => {
+      expect(t.timestamp).toBe(i * 40);
+      expect(Buffer.from(t.body.subarray(5)).equals(Buffer.alloc(256, i))).toBe(true);
+    });
   });
 
   it('holds frames back while the socket reports a full buffer and resumes on drain', async () => {
