@@ -19,11 +19,20 @@
 // segment not seen yet, in order. Clients start spread over one target duration.
 //
 // usage: node hls-poll.mjs --url http://127.0.0.1:PORT/live/bench/index.m3u8 --n 1000 --duration 20
-//          [--warmup 5] [--threads 2] [--probe-ms 50] [--watch-pid PID[,PID]]
+//          [--warmup 5] [--threads 2] [--probe-ms 50] [--watch-pid PID[,PID]] [--loop-pid PID]
 // --probe-ms: one extra client on the main thread loads only the playlist every that many ms
 // (0: none) and reports probePlaylistMs: the server's answer time without the workers' own delay.
+// --loop-pid: a Node server started with `--import bench/server-loop-delay.mjs`: it is sent SIGUSR2
+// when the window opens and when it closes, and its loop delay, loop busy share and GC pauses in the
+// window are reported (serverLoop).
+// Bursts: a new segment sends most clients for it within a second. The first request for each
+// segment (over all clients) opens a burst; playlist loads (and probe loads) that start within 1 s
+// after it are reported apart from the others (playlistMs.inBurst / .quiet), with the bursts' size
+// (requests, MB, ms until 90 % of its requests had started).
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -98,7 +107,7 @@ class Client {
 async function runWorker({ url: u, n, warmupMs, durationMs, startAt }) {
   const url = new URL(u);
   const base = url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
-  const pl = []; const seg = []; let bytes = 0; let errors = 0; let measuring = false;
+  const pl = []; const plT = []; const seg = []; const segFirst = {}; const segBytes = {}; const segStarts = {}; let bytes = 0; let errors = 0; let measuring = false;
   const measureFrom = startAt + warmupMs; const stopAt = measureFrom + durationMs;
   const loop = monitorEventLoopDelay({ resolution: 5 });
   const clock = () => performance.timeOrigin + now(); // shared across threads: wall-clock ms
@@ -109,8 +118,9 @@ async function runWorker({ url: u, n, warmupMs, durationMs, startAt }) {
     await sleep(Math.random() * target * 1000);
     while (clock() < stopAt) {
       const loadStart = now();
+      const plStart = clock();
       const p = await c.get(url.pathname + url.search, true);
-      if (measuring) { pl.push(p.ms); bytes += p.length; if (p.status !== 200) errors++; }
+      if (measuring) { pl.push(p.ms); plT.push(plStart); bytes += p.length; if (p.status !== 200) errors++; }
       let changed = false;
       if (p.status === 200 && p.body) {
         const text = p.body.toString('latin1');
@@ -121,8 +131,12 @@ async function runWorker({ url: u, n, warmupMs, durationMs, startAt }) {
         for (const x of fresh) {
           seen.add(x); changed = true;
           if (clock() >= stopAt) break;
+          const segStart = clock();
           const s = await c.get(x.startsWith('/') ? x : base + x, false);
-          if (measuring) { seg.push(s.ms); bytes += s.length; if (s.status !== 200) errors++; }
+          if (measuring) {
+            seg.push(s.ms); bytes += s.length; if (s.status !== 200) errors++;
+            segFirst[x] = Math.min(segFirst[x] ?? Infinity, segStart); segBytes[x] = (segBytes[x] ?? 0) + s.length; (segStarts[x] ??= []).push(segStart);
+          }
         }
         if (seen.size > 64) for (const x of [...seen].slice(0, seen.size - 64)) seen.delete(x);
       }
@@ -137,13 +151,13 @@ async function runWorker({ url: u, n, warmupMs, durationMs, startAt }) {
   await sleep(stopAt - clock());
   measuring = false; loop.disable();
   await Promise.all(runs);
-  return { pl, seg, bytes, errors, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+  return { pl, plT, seg, segFirst, segBytes, segStarts, bytes, errors, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
 }
 
 if (!isMainThread) {
   parentPort.postMessage(await runWorker(workerData));
 } else {
-  const { values: a } = parseArgs({ options: { url: { type: 'string' }, n: { type: 'string', default: '100' }, duration: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, 'probe-ms': { type: 'string', default: '50' }, 'watch-pid': { type: 'string' } } });
+  const { values: a } = parseArgs({ options: { url: { type: 'string' }, n: { type: 'string', default: '100' }, duration: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, 'probe-ms': { type: 'string', default: '50' }, 'watch-pid': { type: 'string' }, 'loop-pid': { type: 'string' } } });
   const url = new URL(a.url);
   if (!/^127\./.test(url.hostname)) { console.error('loopback only'); process.exit(2); }
   const N = Number(a.n); const threads = Math.max(1, Math.min(N, Number(a.threads)));
@@ -160,7 +174,11 @@ if (!isMainThread) {
   // The probe: one more client on this thread (idle otherwise), loading the playlist only, every
   // --probe-ms. It reads no segment bodies, so its times are the server's answer plus loopback, not
   // the wait for a worker busy reading the segments of its hundreds of clients.
-  const probeMs = Number(a['probe-ms']); const probe = [];
+  const probeMs = Number(a['probe-ms']); const probe = []; const probeT = [];
+  // The server's own loop in the window (bench/server-loop-delay.mjs answers SIGUSR2).
+  const loopPid = a['loop-pid'] ? Number(a['loop-pid']) : undefined;
+  const loopFile = loopPid === undefined ? undefined : path.join(os.tmpdir(), `server-loop-delay-${loopPid}.json`);
+  const signalLoop = () => { try { process.kill(loopPid, 'SIGUSR2'); return true; } catch { return false; } };
   let probing = probeMs > 0;
   const probeRun = (async () => {
     if (!probing) return;
@@ -168,27 +186,45 @@ if (!isMainThread) {
     setTimeout(() => { measure = true; }, Math.max(0, startAt + warmupMs - (performance.timeOrigin + now()))).unref();
     while (probing) {
       const t = now(); const r = await c.get(url.pathname + url.search, false);
-      if (measure && probing) probe.push(r.status === 200 ? r.ms : Number.NaN);
+      if (measure && probing) { probe.push(r.status === 200 ? r.ms : Number.NaN); probeT.push(performance.timeOrigin + t); }
       await sleep(Math.max(0, probeMs - (now() - t)));
     }
     c.close();
   })();
   await sleep(startAt + warmupMs - (performance.timeOrigin + now()));
+  if (loopFile) { fs.rmSync(loopFile, { force: true }); signalLoop(); }
   const pid = a['watch-pid']; const c0 = pid ? cpu(pid) : null; const u0 = pid ? cpu(pid, true) : null; const self0 = process.cpuUsage(); const t0 = now();
   await sleep(durationMs);
+  let serverLoop = null;
+  if (loopFile) {
+    await sleep(50); fs.rmSync(loopFile, { force: true });
+    if (signalLoop()) for (let i = 0; i < 40 && serverLoop === null; i++) { await sleep(25); try { serverLoop = JSON.parse(fs.readFileSync(loopFile, 'utf8')); } catch { /* not written yet */ } }
+  }
   const c1 = pid ? cpu(pid) : null; const u1 = pid ? cpu(pid, true) : null; const secs = (now() - t0) / 1000; const self1 = process.cpuUsage(self0);
   probing = false; await probeRun;
   const probeOk = probe.filter((x) => !Number.isNaN(x));
   const parts = await Promise.all(results);
-  const pl = parts.flatMap((p) => p.pl); const seg = parts.flatMap((p) => p.seg);
+  const pl = parts.flatMap((p) => p.pl); const plT = parts.flatMap((p) => p.plT); const seg = parts.flatMap((p) => p.seg);
   const bytes = parts.reduce((t, p) => t + p.bytes, 0); const errors = parts.reduce((t, p) => t + p.errors, 0);
   const cpuSec = c0 !== null && c1 !== null ? c1 - c0 : null;
   const clientSec = (self1.user + self1.system) / 1e6;
   const rd = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+  // Bursts: each segment's first request opens one; a load starting in the second after it is "in a burst".
+  const first = {}; const segBytes = {}; const starts = {};
+  for (const p of parts) for (const [x, t] of Object.entries(p.segFirst)) { first[x] = Math.min(first[x] ?? Infinity, t); segBytes[x] = (segBytes[x] ?? 0) + p.segBytes[x]; (starts[x] ??= []).push(...p.segStarts[x]); }
+  const burstStarts = Object.values(first).sort((x, y) => x - y);
+  const inBurst = (t) => burstStarts.some((b) => t >= b && t < b + 1000);
+  const split = (ms, ts) => { const b = []; const q = []; ms.forEach((x, i) => { if (!Number.isNaN(x)) (inBurst(ts[i]) ? b : q).push(x); }); return { inBurst: { n: b.length, p50: pct(b, 50), p99: pct(b, 99), max: pct(b, 100) }, quiet: { n: q.length, p50: pct(q, 50), p99: pct(q, 99), max: pct(q, 100) } }; };
+  const med = (xs) => { const s = [...xs].sort((x, y) => x - y); return s.length ? s[Math.floor((s.length - 1) / 2)] : null; };
+  // Whole bursts only: the first and last segments of the window were cut by its edges.
+  const whole = Object.keys(first).sort((x, y) => first[x] - first[y]).slice(1, -1);
+  const bursts = whole.map((x) => { const s = starts[x].sort((p, q) => p - q); return { requests: s.length, mb: segBytes[x] / 1e6, spread90Ms: s[Math.max(0, Math.ceil(0.9 * s.length) - 1)] - s[0] }; });
   console.log(JSON.stringify({ url: a.url, n: N, threads, windowSec: Math.round(secs), playlists: pl.length, segments: seg.length, errors,
-    playlistMs: { p50: pct(pl, 50), p99: pct(pl, 99) }, segmentMs: { p50: pct(seg, 50), p99: pct(seg, 99) },
+    playlistMs: { p50: pct(pl, 50), p99: pct(pl, 99), ...split(pl, plT) }, segmentMs: { p50: pct(seg, 50), p99: pct(seg, 99) },
     mbit: Math.round((bytes * 8) / secs / 1e6), clientCpuPct: rd((clientSec / secs) * 100, 1), clientCpuSecPerGB: bytes ? rd(clientSec / (bytes / 1e9)) : null,
-    probePlaylistMs: probeMs > 0 ? { n: probe.length, errors: probe.length - probeOk.length, p50: pct(probeOk, 50), p99: pct(probeOk, 99), max: pct(probeOk, 100) } : null,
+    probePlaylistMs: probeMs > 0 ? { n: probe.length, errors: probe.length - probeOk.length, p50: pct(probeOk, 50), p99: pct(probeOk, 99), max: pct(probeOk, 100), ...split(probe, probeT) } : null,
+    bursts: { count: bursts.length, requests: med(bursts.map((b) => b.requests)), mb: bursts.length ? rd(med(bursts.map((b) => b.mb)), 1) : null, spread90Ms: bursts.length ? Math.round(med(bursts.map((b) => b.spread90Ms))) : null },
+    serverLoop,
     clientLoopDelayMs: { p99: rd(Math.max(...parts.map((p) => p.loopP99)), 1), max: rd(Math.max(...parts.map((p) => p.loopMax)), 1) },
     serverCpuPct: cpuSec === null ? null : rd((cpuSec / secs) * 100, 1),
     serverCpuSecPerGB: cpuSec === null || !bytes ? null : rd(cpuSec / (bytes / 1e9)),

@@ -424,7 +424,8 @@ run_hls_peer() {
       log "$name: prep failed: $out"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"prep failed\"}" > "$WORK/raw/$name-r$round-skip.json"; return
     fi
   fi
-  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}; cmd=${cmd//\{SGMALLOC\}/$SG_MALLOC}
+  # a Node peer reports its own loop delay, loop busy share and GC pauses in each window (server-loop-delay.mjs)
+  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS --import $BENCH_DIR/server-loop-delay.mjs}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}; cmd=${cmd//\{SGMALLOC\}/$SG_MALLOC}
   cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$(( port + 10 ))}; cmd=${cmd//\{HTTPPORT\}/$httpport}; cmd=${cmd//\{RUN\}/$run}
   cmd=${cmd//\{BENCH_DIR\}/$BENCH_DIR}; cmd=${cmd//\{BUILD\}/$BUILD}
   setsid "${SRV_PIN[@]}" bash -c "$cmd" > "$run/server.log" 2>&1 < /dev/null &
@@ -451,14 +452,15 @@ run_hls_peer() {
       local est=$(( WARMUP + DURATION + 15 ))
       if [ $(( $(date +%s) + est )) -gt $DEADLINE ]; then log "$name N=$n: skipped, --max-total ${MAX_TOTAL}s would be exceeded"; continue; fi
       pids=$(pgrep -g "$spid" | paste -sd,)
+      local nodepid; nodepid=$(pgrep -g "$spid" -x node | head -1)
       json="$WORK/raw/hls-$name-n$n-r$round.json"
       timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$BENCH_DIR/hls-poll.mjs" --url "$url" --n "$n" --warmup "$WARMUP" --duration "$DURATION" \
-        --watch-pid "$pids" > "$json.tmp" 2> "$run/poll-n$n.err"
+        --watch-pid "$pids" ${nodepid:+--loop-pid "$nodepid"} > "$json.tmp" 2> "$run/poll-n$n.err"
       if [ -s "$json.tmp" ]; then
         node -e 'const fs=require("fs"),[f,peer,round]=process.argv.slice(1);
           const d=Object.assign(JSON.parse(fs.readFileSync(f+".tmp")),{peer,round:+round,loadavg:require("os").loadavg()[0]});
           fs.writeFileSync(f,JSON.stringify(d)); fs.unlinkSync(f+".tmp");
-          console.error(`  ${peer} N=${d.n} r${round}: cpu ${d.serverCpuPct}% ${d.serverCpuSecPerGB} s/GB | ${d.mbit} Mbit/s | playlist p50/p99 ${d.playlistMs.p50}/${d.playlistMs.p99} ms (probe ${d.probePlaylistMs?.p50}/${d.probePlaylistMs?.p99}) | segment ${d.segmentMs.p50}/${d.segmentMs.p99} ms | errors ${d.errors} | client ${d.clientCpuPct}% loop p99 ${d.clientLoopDelayMs?.p99} ms | load ${d.loadavg.toFixed(2)}`)' "$json" "$name" "$round"
+          console.error(`  ${peer} N=${d.n} r${round}: cpu ${d.serverCpuPct}% ${d.serverCpuSecPerGB} s/GB | ${d.mbit} Mbit/s | playlist p50/p99 ${d.playlistMs.p50}/${d.playlistMs.p99} ms (probe ${d.probePlaylistMs?.p50}/${d.probePlaylistMs?.p99}; in bursts ${d.playlistMs.inBurst?.p99}, quiet ${d.playlistMs.quiet?.p99})${d.serverLoop ? ` | server loop p99/max ${d.serverLoop.loopDelayMs.p99}/${d.serverLoop.loopDelayMs.max} ms busy ${d.serverLoop.loopBusyPct}% gc max ${d.serverLoop.gc.maxMs} ms, stalls ${d.serverLoop.stalls?.count}: ${d.serverLoop.stalls?.lateMs} ms = cpu ${d.serverLoop.stalls?.runMs} + wait ${d.serverLoop.stalls?.waitMs}` : ""} | segment ${d.segmentMs.p50}/${d.segmentMs.p99} ms | errors ${d.errors} | client ${d.clientCpuPct}% loop p99 ${d.clientLoopDelayMs?.p99} ms | load ${d.loadavg.toFixed(2)}`)' "$json" "$name" "$round"
       else
         log "$name N=$n: poll gave no result: $(tail -2 "$run/poll-n$n.err" | tr '\n' ' ')"
       fi

@@ -49,6 +49,16 @@ const L = [`# HLS polling side by side — ${new Date().toISOString().slice(0, 1
 for (const s of summary) L.push(`| ${s.n} | ${s.peer} | ${f(s.cpuSecPerGB.median)} (${f(s.cpuSecPerGB.min)}) | ${f(s.userSecPerGB.median)} | ${f(s.cpuPct.median)} | ${f(s.mbit.median)} | ${f(s.playlistMs.p50)} / ${f(s.playlistMs.p99)} (${f(s.playlistMs.p99Max)}) | ${f(s.probePlaylistMs.p50)} / ${f(s.probePlaylistMs.p99)} (${f(s.probePlaylistMs.p99Max)}) | ${f(s.segmentMs.p50)} / ${f(s.segmentMs.p99)} | ${s.playlists + s.segments} (${s.errors}) | ${f(s.clientCpuPct)} (${f(s.clientCpuSecPerGB)}) | ${f(s.clientLoopDelayP99Ms)} | ${f(s.loadavg)} |`);
 L.push('', '## CPU s/GB ratios (row ÷ column): of the minimums (of the medians)', '');
 for (const n of ns) for (const [a, row] of Object.entries(ratios[n])) for (const [b, r] of Object.entries(row)) L.push(`- N=${n}: ${a} ÷ ${b} = ${r.ofMin} (${r.ofMedian})`);
+// Where a late playlist's time went, round by round: loads in the second after a segment's first
+// request (a burst) apart from the others, the bursts' size, and the server's own loop in the window
+// (Node peers started with server-loop-delay.mjs).
+L.push('', '## Playlist times in segment bursts, and the server\'s loop (round by round)', '',
+  'In burst: loads starting within 1 s after a segment\'s first request; quiet: the others. Burst: median over the window\'s whole bursts of requests, MB and ms until 90 % of its requests had started. Server loop: perf_hooks loop delay p99 / max (time past its 10 ms timer interval), loop busy share, GC pauses (count, longest). Stalls: ticks of a 10 ms timer more than 20 ms late, their late time split by the main thread\'s /proc schedstat into on a CPU (running code, GC included) and runnable but waiting for a core, and GC overlapping them; main-thread wait: ms the main thread waited for a core in the whole window.', '',
+  '| N | peer | round | playlist p99 in burst / quiet ms | probe p99 in burst / quiet ms (max) | burst requests, MB, 90 % within ms | server loop delay p99 / max ms | loop busy % | GC count, max ms | stalls: count, late ms = on CPU + waiting (GC) | main-thread wait ms | client loop p99 ms | load |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of [...runs].sort((x, y) => x.n - y.n || x.peer.localeCompare(y.peer) || x.round - y.round)) {
+  const sl = r.serverLoop; const b = r.bursts; const pb = r.probePlaylistMs;
+  L.push(`| ${r.n} | ${r.peer} | ${r.round} | ${f(r.playlistMs.inBurst?.p99)} / ${f(r.playlistMs.quiet?.p99)} | ${f(pb?.inBurst?.p99)} / ${f(pb?.quiet?.p99)} (${f(pb?.max)}) | ${b ? `${f(b.requests)}, ${f(b.mb)}, ${f(b.spread90Ms)}` : '–'} | ${sl ? `${sl.loopDelayMs.p99} / ${sl.loopDelayMs.max}` : '–'} | ${f(sl?.loopBusyPct)} | ${sl ? `${sl.gc.count}, ${sl.gc.maxMs}` : '–'} | ${sl?.stalls ? `${sl.stalls.count}, ${sl.stalls.lateMs} = ${sl.stalls.runMs} + ${sl.stalls.waitMs} (${sl.stalls.gcMs})` : '–'} | ${f(sl?.mainThread?.waitMs)} | ${f(r.clientLoopDelayMs?.p99)} | ${f(rd(r.loadavg, 1))} |`);
+}
 if (skipped.length) L.push('', '## Skipped', '', ...skipped.map((s) => `- ${s.peer}${s.n ? ` N=${s.n}` : ''} round ${s.round}: ${s.skipped}`));
 fs.writeFileSync(A.md, L.join('\n') + '\n');
 console.error(`wrote ${A.json} and ${A.md}: ${runs.length} runs`);
