@@ -37,6 +37,10 @@ const INTEGRATION = [
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Two test files at a time, also on a 2-core machine (vitest's default there is one): most
+    // e2e time is waiting on real-time media (ffmpeg at 25 fps, SRT/HLS timers). The e2e project
+    // took 270 s with two against about 490 s one at a time (2026-12-03, 2-core machine).
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
