@@ -20,7 +20,10 @@ export interface RtspDecoderOptions {
 
 /**
  * Push parser for one RTSP TCP connection: requests, responses and `$`-interleaved binary frames
- * mixed on one stream. Keeps partial input between calls. Raises `RTSP_HEADER_TOO_LONG` ("Headers
+ * mixed on one stream. Keeps partial input between calls, as a copy: it keeps no view of the bytes
+ * given to `push`, so the caller may reuse them once `push` returns (a socket's shared read buffer).
+ * Message bodies are copies too; an interleaved unit's payload is a view of those bytes (or of the
+ * decoder's own copy), valid only as long as the caller leaves them unchanged. Raises `RTSP_HEADER_TOO_LONG` ("Headers
  * section too long"), `RTSP_TOO_MANY_HEADERS`, `RTSP_BODY_TOO_LARGE`, `RTSP_BAD_CONTENT_LENGTH`,
  * `RTSP_BAD_START_LINE`, `RTSP_BAD_HEADER`, `RTSP_INTERLEAVED_TOO_LARGE`.
  */
@@ -55,11 +58,15 @@ export class RtspDecoder {
   push(bytes: Uint8Array): RtspUnit[] {
     const units: RtspUnit[] = [];
     if (bytes.length === 0) return units;
-    // Counted before they are kept: past the connection's bound the bytes are refused.
-    if (this.buffered + bytes.length < this.need) this.count(this.buffered + bytes.length);
+    if (this.buffered + bytes.length < this.need) {
+      // Counted before they are kept: past the connection's bound the bytes are refused.
+      this.count(this.buffered + bytes.length);
+      this.chunks.push(copyOf(bytes, 0, bytes.length));
+      this.buffered += bytes.length;
+      return units;
+    }
     this.chunks.push(bytes);
     this.buffered += bytes.length;
-    if (this.buffered < this.need) return units;
     const buf = this.chunks.length === 1 ? this.chunks[0] : concatBytes(this.chunks, this.buffered);
     let o = 0;
     let need = 1;
@@ -78,7 +85,7 @@ export class RtspDecoder {
           need = 4 + length;
           break;
         }
-        units.push({ type: 'interleaved', channel: buf[o + 1], payload: buf.slice(o + 4, o + 4 + length) });
+        units.push({ type: 'interleaved', channel: buf[o + 1], payload: buf.subarray(o + 4, o + 4 + length) });
         o += 4 + length;
         continue;
       }
@@ -96,7 +103,7 @@ export class RtspDecoder {
     }
     const rest = buf.length - o;
     this.count(rest);
-    this.chunks = rest > 0 ? [buf.slice(o)] : [];
+    this.chunks = rest > 0 ? [copyOf(buf, o, buf.length)] : [];
     this.buffered = rest;
     this.need = need;
     return units;
@@ -153,7 +160,7 @@ export class RtspDecoder {
       }
     }
     if (buf.length - o < contentLength) return { need: o - start + contentLength };
-    const body = buf.slice(o, o + contentLength);
+    const body = copyOf(buf, o, o + contentLength);
     const end = o + contentLength;
     const first = lines[0];
     const status = /^RTSP\/(\d)\.(\d) (\d{3})(?: (.*))?$/.exec(first);
@@ -162,6 +169,11 @@ export class RtspDecoder {
     if (request) return { unit: { type: 'request', method: request[1], uri: request[2], headers, body }, end };
     throw new ProtocolError('RTSP_BAD_START_LINE', `not an RTSP start line: ${first.slice(0, 64)}`);
   }
+}
+
+/** Bytes `start`..`end` of `buf` in a new array of their own (a Buffer's `slice` is a view). */
+function copyOf(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(buf, start, end);
 }
 
 function latin1(buf: Uint8Array, start: number, end: number): string {

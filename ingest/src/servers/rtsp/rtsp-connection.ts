@@ -22,8 +22,10 @@ import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPair, RtpUdpPorts } from './rtp-udp-ports.js';
 import type { RtspNonces } from './rtsp-nonces.js';
 import { DirectSocketWriter } from '../direct-socket-write.js';
+import type { IdleCheck, IdleSweeper } from '../idle-sweeper.js';
+import { readIntoSharedBuffer } from '../shared-read-buffer.js';
 import type { RtspPlayStreams } from './rtsp-play-streams.js';
-import { outgoingTracks, RtspPlayer, type OutgoingTrackSpec } from './rtsp-player.js';
+import { outgoingTracks, RtspPlayer, type OutgoingTrackSpec, type RtspPlayerIo } from './rtsp-player.js';
 import { RtspPublisher } from './rtsp-publisher.js';
 import { rtspStreamTarget, type RtspStreamTarget } from './rtsp-stream-target.js';
 import { publishStream } from '../publish-stream.js';
@@ -43,6 +45,11 @@ export interface RtspConnectionOptions {
 /** Default session timeout (RFC 2326 §12.37 default). */
 export const RTSP_SESSION_TIMEOUT_MS = 60_000;
 
+/** How often a listener's sessions are checked for idleness: a quarter of the timeout, within 50 ms-5 s. */
+export function rtspIdleCheckMs(sessionTimeoutMs: number): number {
+  return Math.min(5000, Math.max(50, sessionTimeoutMs / 4));
+}
+
 /** What an RTSP connection needs besides the ingest context. */
 export interface RtspConnectionDeps {
   readonly ctx: IngestContext;
@@ -52,6 +59,8 @@ export interface RtspConnectionDeps {
   readonly metrics?: RtspMetrics;
   /** The shared RTP side of each played stream (every listener's players of a path share one). */
   readonly playStreams: RtspPlayStreams;
+  /** The listener's one idle check for all its sessions (period: rtspIdleCheckMs of the session timeout). */
+  readonly idle: IdleSweeper;
 }
 
 export { RtspRequestError } from '#ingest/protocols/rtsp/rtsp-request-error.js';
@@ -93,7 +102,7 @@ interface PlayState {
  * authorizer. Bad input gets a coded error, an RTSP status where one fits, and closes only this
  * connection.
  */
-export class RtspConnection {
+export class RtspConnection implements IdleCheck, RtspPlayerIo {
   readonly id: string;
   private readonly log: Logger;
   private readonly session: RtspServerSession;
@@ -110,7 +119,6 @@ export class RtspConnection {
   private described: Described | undefined;
   private readonly udpPairs: RtpUdpPair[] = [];
   private lastActivity = Date.now();
-  private readonly activityTimer: NodeJS.Timeout;
   private requestTimer: NodeJS.Timeout | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private badUdpPackets = 0;
@@ -120,6 +128,8 @@ export class RtspConnection {
   private firstFrameHook: ((times: ReadonlyMap<number, number>) => void) | undefined;
   /** Media to players: one write(2) per tick while nothing is queued (DirectSocketWriter). */
   private readonly direct: DirectSocketWriter;
+  /** Reads are views of the process's shared read buffer (plain TCP), not buffers of their own. */
+  private readonly readsShared: boolean;
 
   constructor(
     private readonly socket: Socket,
@@ -143,27 +153,36 @@ export class RtspConnection {
       interleavedOnly: options.tls === true,
     });
     this.log.debug('connection.open');
-    const check = Math.min(5000, Math.max(50, options.sessionTimeoutMs / 4));
-    this.activityTimer = setInterval(() => {
-      // A client waiting for our answer (an auth round trip, DESCRIBE's config probe) is not idle.
-      if (this.session.waiting) this.lastActivity = Date.now();
-      else if (Date.now() - this.lastActivity > options.sessionTimeoutMs) this.close('session-timeout');
-    }, check);
-    this.activityTimer.unref();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    deps.idle.add(this);
+    // Plain TCP: reads land in one shared buffer instead of 'data' events (see onData for what is kept).
+    const onData = (chunk: Buffer): void => this.onData(chunk);
+    this.readsShared = readIntoSharedBuffer(socket, onData);
+    if (!this.readsShared) socket.on('data', onData);
     socket.on('error', (err) => this.close('socket-error', { err }));
     socket.on('close', () => this.close('peer-closed'));
     socket.on('end', () => this.close('peer-ended'));
     socket.on('drain', () => this.play?.sub?.resume());
   }
 
-  private onData(chunk: Buffer): void {
+  /** The listener's sweeper: closes the session once nothing came for the session timeout. */
+  checkIdle(now: number): void {
+    // A client waiting for our answer (an auth round trip, DESCRIBE's config probe) is not idle.
+    if (this.session.waiting) this.lastActivity = now;
+    else if (now - this.lastActivity > this.options.sessionTimeoutMs) this.close('session-timeout');
+  }
+
+  /**
+   * Bytes read. With `readsShared` they are a view valid only during the call: the decoder copies
+   * what it keeps and a player's RTCP is read at once, but a publisher's frames keep views of its RTP
+   * payloads, so a publisher is fed a copy of the read (one buffer per read, as 'data' events make).
+   */
+  private onData(bytes: Buffer): void {
     if (this.closed) return;
-    this.conn.bytesIn += chunk.byteLength;
+    this.conn.bytesIn += bytes.byteLength;
     this.lastActivity = Date.now();
     let completed: boolean;
     try {
-      completed = this.session.feed(chunk);
+      completed = this.session.feed(this.readsShared && this.publish !== undefined ? Buffer.from(bytes) : bytes);
     } catch (err) {
       this.refuseBytes(err);
       return;
@@ -379,7 +398,7 @@ export class RtspConnection {
   private async setupPlay(index: number, t: RtspTransport, interleaved: readonly [number, number] | undefined): Promise<void> {
     const d = this.described!;
     const spec = d.tracks.find((tr) => tr.index === index)!;
-    this.play ??= { target: d.target, player: new RtspPlayer(this.id, this.playerIo(), this.deps.playStreams.acquire(d.target.path)) };
+    this.play ??= { target: d.target, player: new RtspPlayer(this.id, this, this.deps.playStreams.acquire(d.target.path)) };
     const play = this.play;
     let answer: RtspTransport;
     if (interleaved) {
@@ -464,36 +483,46 @@ export class RtspConnection {
       };
       const timer = setTimeout(() => once(), this.options.playAnswerWaitMs);
       this.firstFrameHook = once;
-      const sub = this.deps.ctx.hub.subscribe(path, play.player);
-      play.sub = sub;
-      play.player.setResume(() => sub.resume());
+      play.sub = this.deps.ctx.hub.subscribe(path, play.player);
     });
   }
 
-  private playerIo() {
-    return {
-      writeTcp: (chunks: readonly Buffer[]): boolean => {
-        if (this.conn.closed || this.socket.destroyed) return true;
-        for (const c of chunks) this.conn.bytesOut += c.byteLength;
-        return this.direct.writeAll(chunks);
-      },
-      tcpNeedsDrain: (): boolean => this.socket.writableNeedDrain,
-      onFirstFrame: (times: ReadonlyMap<number, number>): void => {
-        const hook = this.firstFrameHook;
-        this.firstFrameHook = undefined;
-        hook?.(times);
-      },
-      onEnd: (reason: string): void => {
-        if (this.play) this.play.sub = undefined;
-        this.log.info('rtsp.play-ended', { stream: this.play?.target.stream, reason });
-        this.close(reason);
-      },
-      onUnpublish: (): void => {
-        // RTSP has no "unpublished" notice: the player's session ends (RTCP BYE is optional, §6.6).
-        this.log.info('rtsp.play-unpublished', { stream: this.play?.target.stream });
-        this.closeSoon('unpublished');
-      },
-    };
+  /** RtspPlayerIo: the player's media on this connection. */
+  writeTcp(chunks: readonly Buffer[]): boolean {
+    if (this.conn.closed || this.socket.destroyed) return true;
+    for (const c of chunks) this.conn.bytesOut += c.byteLength;
+    return this.direct.writeAll(chunks);
+  }
+
+  /** RtspPlayerIo: the socket's buffer is over its high-water mark. */
+  tcpNeedsDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  /** RtspPlayerIo: answers the waiting PLAY with each track's rtptime. */
+  onFirstFrame(times: ReadonlyMap<number, number>): void {
+    const hook = this.firstFrameHook;
+    this.firstFrameHook = undefined;
+    hook?.(times);
+  }
+
+  /** RtspPlayerIo: the hub ended the player's subscription. */
+  onEnd(reason: string): void {
+    if (this.play) this.play.sub = undefined;
+    this.log.info('rtsp.play-ended', { stream: this.play?.target.stream, reason });
+    this.close(reason);
+  }
+
+  /** RtspPlayerIo: the publisher left. */
+  onUnpublish(): void {
+    // RTSP has no "unpublished" notice: the player's session ends (RTCP BYE is optional, §6.6).
+    this.log.info('rtsp.play-unpublished', { stream: this.play?.target.stream });
+    this.closeSoon('unpublished');
+  }
+
+  /** RtspPlayerIo: a UDP player's send queue emptied. */
+  resumeReading(): void {
+    this.play?.sub?.resume();
   }
 
   private onPause(from: string): void {
@@ -589,7 +618,7 @@ export class RtspConnection {
 
   private release(): Record<string, unknown> {
     this.session.close();
-    clearInterval(this.activityTimer);
+    this.deps.idle.delete(this);
     if (this.requestTimer) clearTimeout(this.requestTimer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
     const pub = this.publish;

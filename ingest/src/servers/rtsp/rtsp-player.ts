@@ -53,6 +53,8 @@ export interface RtspPlayerIo {
   onEnd(reason: ReaderEndReason): void;
   /** The publisher left (RTSP has no in-band notice: the connection decides). */
   onUnpublish(): void;
+  /** A UDP player's kernel send queue emptied: its subscription may take frames again. */
+  resumeReading(): void;
 }
 
 interface OutgoingTrack {
@@ -82,7 +84,6 @@ export class RtspPlayer implements ReaderSink {
   private firstSent = false;
   private latestMs = 0;
   private udpBlockedTimer: NodeJS.Timeout | undefined;
-  private resumeHook: (() => void) | undefined;
   /** Set-up tracks and channels ('' while a track goes over UDP): players of one shape share a tick's bytes. */
   private shape = '';
 
@@ -129,11 +130,6 @@ export class RtspPlayer implements ReaderSink {
       if (rtp.packets.length > 0) t.resumeAfter = (rtp.firstSequence + rtp.packets.length - 1) & 0xffff;
     }
     this.firstSent = false;
-  }
-
-  /** Called by the connection with the subscription's resume (UDP backpressure polling). */
-  setResume(resume: () => void): void {
-    this.resumeHook = resume;
   }
 
   /** A UDP transport of this player uses `pair` (the connection releases them on close). */
@@ -269,7 +265,7 @@ export class RtspPlayer implements ReaderSink {
           return;
         }
         this.udpBlockedTimer = undefined;
-        this.resumeHook?.();
+        this.io.resumeReading();
       };
       this.udpBlockedTimer = setTimeout(poll, 10);
     }

@@ -3,7 +3,8 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { RtspMetrics } from '#ingest/metrics/rtsp-metrics.js';
 import type { IngestContext } from '../ingest-context.js';
 import type { RtpUdpPorts } from './rtp-udp-ports.js';
-import { RtspConnection, type RtspConnectionOptions } from './rtsp-connection.js';
+import { IdleSweeper } from '../idle-sweeper.js';
+import { RtspConnection, rtspIdleCheckMs, type RtspConnectionDeps, type RtspConnectionOptions } from './rtsp-connection.js';
 import type { RtspNonces } from './rtsp-nonces.js';
 import type { RtspPlayStreams } from './rtsp-play-streams.js';
 
@@ -22,8 +23,16 @@ export interface RtspShared {
   readonly metrics?: RtspMetrics;
 }
 
-function connectionDeps(ctx: IngestContext, shared: RtspShared) {
-  return { ctx, udpPorts: shared.udpPorts, nonces: shared.nonces, playStreams: shared.playStreams, ...(shared.metrics ? { metrics: shared.metrics } : {}) };
+/** What the connections of one listener share: the ingest's RTSP parts and the listener's idle sweeper. */
+function connectionDeps(ctx: IngestContext, options: RtspConnectionOptions, shared: RtspShared): RtspConnectionDeps {
+  return {
+    ctx,
+    udpPorts: shared.udpPorts,
+    nonces: shared.nonces,
+    playStreams: shared.playStreams,
+    idle: new IdleSweeper(rtspIdleCheckMs(options.sessionTimeoutMs)),
+    ...(shared.metrics ? { metrics: shared.metrics } : {}),
+  };
 }
 
 /**
@@ -32,8 +41,9 @@ function connectionDeps(ctx: IngestContext, shared: RtspShared) {
  * and the played streams' RTP side.
  */
 export function createRtspServer(ctx: IngestContext, options: RtspServerOptions, shared: RtspShared): Server {
+  const deps = connectionDeps(ctx, options, shared);
   const server = createServer({ noDelay: true }, (socket) => {
-    new RtspConnection(socket, options, connectionDeps(ctx, shared));
+    new RtspConnection(socket, options, deps);
   });
   server.maxConnections = options.maxConnections;
   return server;
@@ -45,9 +55,11 @@ export function createRtspServer(ctx: IngestContext, options: RtspServerOptions,
  * A failed TLS handshake is logged and closes that connection only.
  */
 export function createRtspsServer(ctx: IngestContext, options: RtspServerOptions, tls: TlsOptions, shared: RtspShared): Server {
+  const tlsOptions = { ...options, tls: true };
+  const deps = connectionDeps(ctx, tlsOptions, shared);
   const server = createTlsServer(tls, (socket) => {
     socket.setNoDelay(true);
-    new RtspConnection(socket, { ...options, tls: true }, connectionDeps(ctx, shared));
+    new RtspConnection(socket, tlsOptions, deps);
   });
   server.maxConnections = options.maxConnections;
   server.on('tlsClientError', (err, socket) => {

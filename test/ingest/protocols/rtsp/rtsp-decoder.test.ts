@@ -110,6 +110,24 @@ describe('RtspDecoder', () => {
     expectCode(() => new RtspDecoder().push(text('OPTIONS * RTSP/1.0\r\nno colon here\r\n\r\n')), 'RTSP_BAD_HEADER');
   });
 
+  it('keeps no view of what it is fed: each case decodes the same when every piece is overwritten once pushed (one reused read buffer)', () => {
+    for (const c of cases) {
+      for (const way of feedings(c.bytes, ONE_RANDOM_SPLIT)) {
+        const d = new RtspDecoder();
+        const read = new Uint8Array(c.bytes.length);
+        const units: RtspUnit[] = [];
+        for (const piece of way.parts) {
+          read.set(piece);
+          const got = d.push(read.subarray(0, piece.length));
+          // What is kept past the read (requests queued behind an answer) must not change with the buffer.
+          units.push(...got.map((u) => (u.type === 'interleaved' ? { ...u, payload: u.payload.slice() } : u)));
+          read.fill(0x55);
+        }
+        expect(units, `${c.name} fed ${way.name}`).toEqual(c.decoded);
+      }
+    }
+  });
+
   it('only ever raises ProtocolError on mutated input', () => {
     fuzz(cases.map((c) => c.bytes), (b) => {
       new RtspDecoder({ maxBodySize: 100 }).push(b);

@@ -20,7 +20,7 @@ function player(id: string, s: ReturnType<typeof setup>) {
   const writes: Buffer[][] = [];
   const p = new RtspPlayer(
     id,
-    { writeTcp: (chunks) => (writes.push([...chunks]), true), tcpNeedsDrain: () => false, onFirstFrame: () => undefined, onEnd: () => undefined, onUnpublish: () => undefined },
+    { writeTcp: (chunks) => (writes.push([...chunks]), true), tcpNeedsDrain: () => false, onFirstFrame: () => undefined, onEnd: () => undefined, onUnpublish: () => undefined, resumeReading: () => undefined },
     s.streams.acquire('live/s'),
   );
   s.specs.forEach((spec, i) => p.addTrack(spec, { kind: 'tcp', rtpChannel: 2 * i, rtcpChannel: 2 * i + 1 }));
@@ -105,6 +105,7 @@ describe('RtspPlayer (RTSP players of one stream share its RTP packets)', () => 
           onFirstFrame: () => undefined,
           onEnd: () => undefined,
           onUnpublish: () => undefined,
+          resumeReading: () => undefined,
         },
         stream,
         () => clock,
