@@ -59,16 +59,33 @@ export function parseRtpPacket(bytes: Uint8Array, maxSize: number = LIMITS.rtpMa
   return extension ? { ...packet, extension } : packet;
 }
 
+/** What serializeRtpPacket writes: an RtpPacket whose padding and CSRCs may be left out (none). */
+export type RtpPacketFields = Omit<RtpPacket, 'padding' | 'csrcs'> & { readonly padding?: number; readonly csrcs?: readonly number[] };
+
+/** The bytes serializeRtpPacket makes of `p`. */
+export function rtpPacketSize(p: RtpPacketFields): number {
+  return 12 + (p.csrcs?.length ?? 0) * 4 + (p.extension ? 4 + p.extension.data.length : 0) + p.payload.length + (p.padding ?? 0);
+}
+
 /** Serializes an RTP packet (padding bytes are zeros ending in the count). */
-export function serializeRtpPacket(p: Omit<RtpPacket, 'padding' | 'csrcs'> & { readonly padding?: number; readonly csrcs?: readonly number[] }): Uint8Array {
+export function serializeRtpPacket(p: RtpPacketFields): Uint8Array {
+  const out = new Uint8Array(rtpPacketSize(p));
+  writeRtpPacket(p, out, 0);
+  return out;
+}
+
+/**
+ * Writes `p` as serializeRtpPacket would at `out[offset]` (which has rtpPacketSize(p) bytes from
+ * there, zeros where padding goes); returns the offset after it.
+ */
+export function writeRtpPacket(p: RtpPacketFields, out: Uint8Array, offset: number): number {
   const csrcs = p.csrcs ?? [];
   const padding = p.padding ?? 0;
   const ext = p.extension;
-  const size = 12 + csrcs.length * 4 + (ext ? 4 + ext.data.length : 0) + p.payload.length + padding;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  out[0] = 0x80 | (padding > 0 ? 0x20 : 0) | (ext ? 0x10 : 0) | csrcs.length;
-  out[1] = (p.marker ? 0x80 : 0) | (p.payloadType & 0x7f);
+  const size = rtpPacketSize(p);
+  const view = new DataView(out.buffer, out.byteOffset + offset, size);
+  out[offset] = 0x80 | (padding > 0 ? 0x20 : 0) | (ext ? 0x10 : 0) | csrcs.length;
+  out[offset + 1] = (p.marker ? 0x80 : 0) | (p.payloadType & 0x7f);
   view.setUint16(2, p.sequenceNumber & 0xffff);
   view.setUint32(4, p.timestamp >>> 0);
   view.setUint32(8, p.ssrc >>> 0);
@@ -80,10 +97,10 @@ export function serializeRtpPacket(p: Omit<RtpPacket, 'padding' | 'csrcs'> & { r
   if (ext) {
     view.setUint16(o, ext.profile);
     view.setUint16(o + 2, ext.data.length / 4);
-    out.set(ext.data, o + 4);
+    out.set(ext.data, offset + o + 4);
     o += 4 + ext.data.length;
   }
-  out.set(p.payload, o);
-  if (padding > 0) out[size - 1] = padding;
-  return out;
+  out.set(p.payload, offset + o);
+  if (padding > 0) out[offset + size - 1] = padding;
+  return offset + size;
 }

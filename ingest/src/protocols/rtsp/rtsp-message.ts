@@ -1,3 +1,5 @@
+import { rtpPacketSize, writeRtpPacket, type RtpPacketFields } from '../rtp/rtp-packet.js';
+
 /** Header fields in wire order; names keep their case, lookups ignore it (RFC 2326 §4.2). */
 export type RtspHeaders = readonly (readonly [string, string])[];
 
@@ -93,4 +95,29 @@ export function encodeInterleavedFrames(channel: number, payloads: readonly Uint
     o += 4 + p.length;
   }
   return out;
+}
+
+/**
+ * RTP packets as consecutive `$` frames on `channel`, serialized straight into one buffer; `packets`
+ * are views of each RTP packet inside it, so whoever needs the bare packets (UDP, sequence numbers)
+ * and whoever writes the `$` frames share one copy of the bytes.
+ */
+export function encodeInterleavedRtp(channel: number, packets: readonly RtpPacketFields[]): { readonly bytes: Buffer; readonly packets: Uint8Array[] } {
+  let size = 0;
+  for (const p of packets) size += 4 + rtpPacketSize(p);
+  // Zero-filled: writeRtpPacket leaves padding bytes as they are.
+  const bytes = Buffer.alloc(size);
+  const views: Uint8Array[] = [];
+  let o = 0;
+  for (const p of packets) {
+    const length = rtpPacketSize(p);
+    bytes[o] = 0x24;
+    bytes[o + 1] = channel & 0xff;
+    bytes[o + 2] = length >> 8;
+    bytes[o + 3] = length & 0xff;
+    writeRtpPacket(p, bytes, o + 4);
+    views.push(bytes.subarray(o + 4, o + 4 + length));
+    o += 4 + length;
+  }
+  return { bytes, packets: views };
 }

@@ -1,20 +1,22 @@
 import { randomInt } from 'node:crypto';
 import { encodedOnce } from '#ingest/media/encoded-once.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
-import { serializeRtpPacket } from '#ingest/protocols/rtp/rtp-packet.js';
 import { RtpTrackPacketizer } from '#ingest/protocols/rtp/rtp-packetizer.js';
-import { encodeInterleavedFrames } from '#ingest/protocols/rtsp/rtsp-message.js';
+import { encodeInterleavedFrames, encodeInterleavedRtp } from '#ingest/protocols/rtsp/rtsp-message.js';
 import type { OutgoingTrackSpec } from './rtsp-player.js';
 
 /** One frame of one track as RTP: made once for every player of the stream. */
 export interface RtpFramePackets {
   /** Sequence number of the first packet (RTP-Info of a player that starts here). */
   readonly firstSequence: number;
-  /** Serialized RTP packets (empty when the track carries nothing of this frame). */
+  /** Serialized RTP packets (empty when the track carries nothing of this frame): views of `interleaved`. */
   readonly packets: readonly Uint8Array[];
+  /** The packets as `$` frames on `channel` (the track's usual one, 2 × its index), in one buffer. */
+  readonly interleaved: Buffer | undefined;
+  readonly channel: number;
 }
 
-const NO_PACKETS: RtpFramePackets = { firstSequence: 0, packets: [] };
+const NO_PACKETS: RtpFramePackets = { firstSequence: 0, packets: [], interleaved: undefined, channel: -1 };
 /** Most distinct player shapes (set-up tracks × interleaved channels) whose tick is joined once. */
 const MAX_SHARED_BATCHES = 64;
 let nextId = 0;
@@ -77,18 +79,26 @@ export class RtspPlayStream {
     });
   }
 
-  /** A media frame of the track as RTP, packetized once. */
+  /**
+   * A media frame of the track as RTP, packetized once and serialized straight into its `$` frames
+   * on the track's usual channel: the packets are views of those, so the GOP cache holds a played
+   * frame's RTP once, not as packets and again as `$` frames.
+   */
   packets(frame: MediaFrame, spec: OutgoingTrackSpec, frameKey: string): RtpFramePackets {
     return encodedOnce(frame, frameKey, (f) => {
       const packets = this.packetizer(spec).packetize(f);
       if (packets.length === 0) return NO_PACKETS;
-      return { firstSequence: packets[0]!.sequenceNumber, packets: packets.map(serializeRtpPacket) };
+      const channel = spec.index * 2;
+      const framed = encodeInterleavedRtp(channel, packets);
+      return { firstSequence: packets[0]!.sequenceNumber, packets: framed.packets, interleaved: framed.bytes, channel };
     });
   }
 
-  /** The frame's packets as `$` frames on `channel`, in one buffer, built once per channel. */
+  /** The frame's packets as `$` frames on `channel`, in one buffer (another channel than the usual one: built once for it). */
   interleaved(frame: MediaFrame, spec: OutgoingTrackSpec, frameKey: string, channel: number): Buffer {
-    return encodedOnce(frame, `${frameKey}@${channel}`, (f) => encodeInterleavedFrames(channel, this.packets(f, spec, frameKey).packets));
+    const rtp = this.packets(frame, spec, frameKey);
+    if (rtp.channel === channel && rtp.interleaved !== undefined) return rtp.interleaved;
+    return encodedOnce(frame, `${frameKey}@${channel}`, () => encodeInterleavedFrames(channel, rtp.packets));
   }
 
   /**

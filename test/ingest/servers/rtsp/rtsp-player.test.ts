@@ -81,6 +81,24 @@ describe('RtspPlayer (RTSP players of one stream share its RTP packets)', () => 
     expect(later.p.trackStates().find((t) => t.index === s.specs[0]!.index)!.seq).toBe(v2[0]![1]);
   });
 
+  it("holds a played frame's RTP once: its packets are views of the `$` frames on the usual channel, and another channel gets the same packets", () => {
+    const s = setup();
+    const stream = s.streams.acquire('live/s');
+    const spec = s.specs[0]!;
+    const key = stream.frameKey(spec);
+    for (const f of s.frames) if (f.kind === 'video-config') stream.configure(f, spec, key);
+    const frame = s.frames.find((f): f is VideoFrame => f.kind === 'video' && f.keyframe)!;
+    const rtp = stream.packets(frame, spec, key);
+    const usual = stream.interleaved(frame, spec, key, spec.index * 2);
+    expect(rtp.packets.length).toBeGreaterThan(1);
+    for (const p of rtp.packets) expect(p.buffer).toBe(usual.buffer);
+    const other = stream.interleaved(frame, spec, key, 7);
+    expect(other.buffer).not.toBe(usual.buffer);
+    const framed = (channel: number) => Buffer.concat(rtp.packets.map((p) => Buffer.concat([Buffer.from([0x24, channel, p.length >> 8, p.length & 0xff]), p])));
+    expect(usual).toEqual(framed(spec.index * 2));
+    expect(other).toEqual(framed(7));
+  });
+
   describe('PLAY after PAUSE on the shared RTP stream (driven by hand as the hub does: no sockets, no timers)', () => {
     let clock = 1_000_000;
 
