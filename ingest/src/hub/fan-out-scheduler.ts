@@ -27,7 +27,10 @@ export interface ScheduledFanOut {
  */
 export class FanOutScheduler {
   private due: ScheduledFanOut[] = [];
+  /** A `clock.nextTurn` is pending (it runs `due`). */
   private turnRequested = false;
+  /** Inside a publisher's read (see beginInput): turns wait for its end instead of the next loop turn. */
+  private inputDepth = 0;
   // Holds as two parallel queues (deadline, fan-out) rather than an object per held audio frame
   // (one per audio frame of every stream: ~47 a second each).
   private holdAt: number[] = [];
@@ -43,9 +46,29 @@ export class FanOutScheduler {
   /** `fanOut` runs in the next turn (the caller asks once per turn: it keeps its own flag). */
   nextTurn(fanOut: ScheduledFanOut): void {
     this.due.push(fanOut);
-    if (this.turnRequested) return;
+    if (this.turnRequested || this.inputDepth > 0) return;
     this.turnRequested = true;
     this.clock.nextTurn(this.runDue);
+  }
+
+  /**
+   * A publisher's read starts: what its frames ask for runs at `endInput` instead of in a later
+   * loop turn (still one flush for all the frames of the read).
+   */
+  beginInput(): void {
+    this.inputDepth++;
+  }
+
+  /**
+   * The read ended: the fan-outs it made due run now, held audio past its deadline goes out, and
+   * the hold timer is armed for the holds still open (it bounds them when the publisher goes
+   * silent). Saves a loop turn per read with frames and the hold timer's turns while audio and
+   * video arrive in the same reads: each an entry into JavaScript (docs/benchmark.md, Round 6).
+   */
+  endInput(): void {
+    if (--this.inputDepth > 0) return;
+    if (this.due.length > 0) this.runDueNow();
+    if (this.holdsHead < this.holdAt.length) this.runHolds();
   }
 
   /**
@@ -56,25 +79,35 @@ export class FanOutScheduler {
     const at = this.clock.now() + this.audioHoldMs;
     this.holdAt.push(at);
     this.holdFanOut.push(fanOut);
-    if (!this.holdTimerArmed) this.armHoldTimer(this.audioHoldMs);
+    // In a publisher's read the timer waits for endInput: a video frame later in the same read
+    // usually ends the hold, and a timer once armed wakes the loop even when cleared.
+    if (!this.holdTimerArmed && this.inputDepth === 0) this.armHoldTimer(this.audioHoldMs);
     return at;
   }
 
   private readonly runDue = (): void => {
     this.turnRequested = false;
+    this.runDueNow();
+  };
+
+  private runDueNow(): void {
     const due = this.due;
     this.due = [];
     const now = this.clock.now();
     for (const fanOut of due) fanOut.runTurn(now);
-  };
+  }
 
   private armHoldTimer(ms: number): void {
     this.holdTimerArmed = true;
-    this.clock.after(ms, this.runHolds);
+    this.clock.after(ms, this.onHoldTimer);
   }
 
-  private readonly runHolds = (): void => {
+  private readonly onHoldTimer = (): void => {
     this.holdTimerArmed = false;
+    this.runHolds();
+  };
+
+  private runHolds(): void {
     const now = this.clock.now();
     while (this.holdsHead < this.holdAt.length) {
       const at = this.holdAt[this.holdsHead]!;
@@ -84,6 +117,8 @@ export class FanOutScheduler {
       // A fan-out that flushed since (or holds again, later) has another deadline: nothing to do.
       if (fanOut.holdDeadline === at) fanOut.flush(now);
     }
+    // Holds already ended by a flush need no timer turn of their own.
+    while (this.holdsHead < this.holdAt.length && this.holdFanOut[this.holdsHead]!.holdDeadline !== this.holdAt[this.holdsHead]) this.holdsHead++;
     if (this.holdsHead === this.holdAt.length) {
       this.holdAt = [];
       this.holdFanOut = [];
@@ -96,5 +131,5 @@ export class FanOutScheduler {
       this.holdsHead = 0;
     }
     if (!this.holdTimerArmed) this.armHoldTimer(Math.min(this.audioHoldMs, this.holdAt[this.holdsHead]! - now));
-  };
+  }
 }

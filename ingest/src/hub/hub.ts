@@ -147,6 +147,20 @@ export class Hub {
     };
   }
 
+  /**
+   * A publisher's socket read starts: the flushes its frames ask for wait for `endInput` (same
+   * thread, same call stack) instead of the next event-loop turn. Every `beginInput` needs its
+   * `endInput`, also when the read throws.
+   */
+  beginInput(): void {
+    this.scheduler.beginInput();
+  }
+
+  /** The read ended: its readers get its frames now, and audio held past its bound goes out. */
+  endInput(): void {
+    this.scheduler.endInput();
+  }
+
   /** Adds a reader to `path`; it starts now if the stream is live, or when a publisher arrives. */
   subscribe(path: string, sink: ReaderSink): Subscription {
     const stream = this.streamFor(path);

@@ -85,7 +85,7 @@ function setup(readers = 1, streams = 1) {
     return sink;
   }));
   clock.turn();
-  return { clock, publications, sinks };
+  return { clock, publications, sinks, hub };
 }
 
 // Steps: "key@0" / "video@33" / "audio@10" push a frame; "turn" runs the next event-loop turn;
@@ -165,5 +165,67 @@ describe('stream fan-out on a hand-driven clock', () => {
     expect(clock.timersArmed - armed).toBe(1);
     clock.advance(AUDIO_HOLD_MS);
     for (const sink of sinks) expect(sink.batches).toEqual([['audio@10']]);
+  });
+
+  it("hands a publisher read's frames to the reader at the read's end, without a turn of the loop", () => {
+    const { clock, publications, sinks, hub } = setup();
+    publications[0]!.push(frame('key@0'));
+    clock.turn();
+    sinks[0]!.batches = [];
+    const turns = clock.turnRequests;
+    hub.beginInput();
+    publications[0]!.push(frame('audio@10'));
+    publications[0]!.push(frame('video@33'));
+    expect(sinks[0]!.batches).toEqual([]);
+    hub.endInput();
+    expect(sinks[0]!.batches).toEqual([['audio@10', 'video@33']]);
+    expect(clock.turnRequests).toBe(turns);
+  });
+
+  it('arms no hold timer for audio that a video frame of the same read sends on', () => {
+    const { clock, publications, sinks, hub } = setup();
+    publications[0]!.push(frame('key@0'));
+    clock.turn();
+    sinks[0]!.batches = [];
+    const armed = clock.timersArmed;
+    for (const t of [10, 43, 76]) {
+      hub.beginInput();
+      publications[0]!.push(frame(`audio@${t}`));
+      publications[0]!.push(frame(`video@${t + 23}`));
+      hub.endInput();
+      clock.advance(33);
+    }
+    expect(clock.timersArmed).toBe(armed);
+    expect(sinks[0]!.batches).toEqual([['audio@10', 'video@33'], ['audio@43', 'video@66'], ['audio@76', 'video@99']]);
+  });
+
+  it(`still sends audio held at the end of a read within ${AUDIO_HOLD_MS} ms when the publisher goes silent`, () => {
+    const { clock, publications, sinks, hub } = setup();
+    publications[0]!.push(frame('key@0'));
+    clock.turn();
+    sinks[0]!.batches = [];
+    hub.beginInput();
+    publications[0]!.push(frame('audio@10'));
+    hub.endInput();
+    clock.turn();
+    clock.advance(AUDIO_HOLD_MS - 1);
+    clock.turn();
+    expect(sinks[0]!.batches).toEqual([]);
+    clock.advance(1);
+    expect(sinks[0]!.batches).toEqual([['audio@10']]);
+  });
+
+  it('sends held audio past its bound at the end of the next read, before the timer', () => {
+    const { clock, publications, sinks, hub } = setup();
+    publications[0]!.push(frame('key@0'));
+    clock.turn();
+    sinks[0]!.batches = [];
+    hub.beginInput();
+    publications[0]!.push(frame('audio@10'));
+    hub.endInput();
+    clock.time += AUDIO_HOLD_MS; // the loop was late: the timer has not run yet
+    hub.beginInput();
+    hub.endInput();
+    expect(sinks[0]!.batches).toEqual([['audio@10']]);
   });
 });
