@@ -13,8 +13,8 @@ import { openAccess } from '#ingest/servers/rtmp/rtmp-access-control.js';
 import { RtmpConnection } from '#ingest/servers/rtmp/rtmp-connection.js';
 
 // The connect answer is four messages and a play start three; each answer must leave in
-// one socket write (one TCP segment), not one write per message. And a player's socket carries no
-// inactivity timer (Node re-arms it on every write).
+// one socket write (one TCP segment), not one write per message. And no socket carries Node's
+// inactivity timer (Node re-inserts it on every read and write): the connection keeps its own deadline.
 
 /** The server's socket as a Duplex that records every write call the connection makes. */
 class RecordingSocket extends Duplex {
@@ -50,12 +50,12 @@ const newHub = () =>
     waitForPublisherMs: 10_000,
   });
 
-async function connected(hub = newHub()) {
+async function connected(hub = newHub(), idleTimeoutMs = 10_000) {
   const socket = new RecordingSocket();
   const conn = new RtmpConnection(
     socket,
     '127.0.0.1',
-    { protocol: 'rtmp', chunkSize: 4096, handshakeTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
+    { protocol: 'rtmp', chunkSize: 4096, handshakeTimeoutMs: 10_000, idleTimeoutMs },
     { hub, registry: new ConnectionRegistry(), log: silentLogger, access: openAccess, pendingBytes: new PendingBytesBudget(1 << 28) },
   );
   socket.push(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536)]));
@@ -110,19 +110,32 @@ describe('RTMP answers leave in one write', () => {
     conn.close('test');
   });
 
-  it('turns the socket inactivity timer off while playing and back on when play stops', async () => {
-    const { socket, conn } = await connected();
-    expect(socket.timeoutMs).toBe(10_000);
+  it('keeps a silent player open, closes it once play stops and it stays silent, and never arms the socket timer', async () => {
+    const idleMs = 80;
+    const { socket, conn } = await connected(newHub(), idleMs);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let closedAt = 0;
+    socket.on('close', () => (closedAt = performance.now()));
     socket.push(command('createStream', 2, null));
     await tick();
     socket.push(command('play', 3, null, ['cam', -2000], 1));
     await tick();
     await tick();
-    expect(socket.timeoutMs).toBe(0);
+    await sleep(idleMs * 3);
+    expect(closedAt).toBe(0);
     socket.push(command('closeStream', 0, null, [], 1));
     await tick();
     await tick();
-    expect(socket.timeoutMs).toBe(10_000);
+    const stopped = performance.now();
+    // reads while not playing move the deadline
+    await sleep(idleMs / 2);
+    socket.push(command('createStream', 4, null));
+    const lastRead = performance.now();
+    await sleep(idleMs * 3);
+    expect(closedAt - lastRead).toBeGreaterThanOrEqual(idleMs - 5);
+    expect(closedAt - stopped).toBeGreaterThanOrEqual(idleMs * 1.4);
+    // Node's socket timer would be re-inserted in its timer list on every read
+    expect(socket.timeoutMs).toBeUndefined();
     conn.close('test');
   });
 

@@ -12,6 +12,7 @@ import type { Subscription } from '#ingest/hub/subscription.js';
 import type { Logger } from '#domain/logger.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
 import { TrackedConnection } from '../tracked-connection.js';
+import { IdleDeadline } from '../idle-deadline.js';
 import { invalidNameReason, splitQuery } from '../stream-name.js';
 import { publishStream } from '../publish-stream.js';
 import type { ClusterNode } from '#ingest/cluster/cluster-node.js';
@@ -85,6 +86,11 @@ export class RtmpConnection {
    * and then.
    */
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /**
+   * Closes a connection that sends nothing for idleTimeoutMs while it plays nothing. Only for
+   * sockets (TCP, TLS): the RTMPT tunnel's sessions have their own idle bound.
+   */
+  private readonly idle: IdleDeadline | undefined;
   /** Half-received messages and queued commands: small bounds until a publish is allowed. */
   private readonly pendingBytes: ConnectionPendingBytes;
   /** Serializes async decisions so events are handled in wire order. */
@@ -131,9 +137,12 @@ export class RtmpConnection {
     socket.on('error', (err) => this.close('socket-error', { err }));
     socket.on('close', () => this.close('peer-closed'));
     socket.on('end', () => this.close('peer-ended'));
-    socket.on('timeout', () => {
-      if (this.playing.size === 0) this.close('idle-timeout');
-    });
+    this.idle =
+      typeof (socket as Duplex & { setTimeout?: unknown }).setTimeout === 'function'
+        ? new IdleDeadline(() => {
+            if (this.playing.size === 0) this.close('idle-timeout');
+          })
+        : undefined;
     socket.on('drain', () => {
       for (const p of this.playing.values()) p.sub?.resume();
     });
@@ -147,6 +156,10 @@ export class RtmpConnection {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.conn.bytesIn += chunk.byteLength;
+    this.idle?.touch();
+    const hub = this.deps.hub;
+    // The frames of this read reach the players at its end, not in a later loop turn.
+    hub.beginInput();
     try {
       // batched() without its closure: this runs for every read of every publisher
       this.socket.cork();
@@ -157,6 +170,8 @@ export class RtmpConnection {
       }
     } catch (err) {
       this.fail(err);
+    } finally {
+      hub.endInput();
     }
   }
 
@@ -261,17 +276,16 @@ export class RtmpConnection {
     this.armIdleTimeout();
   }
 
-  /** Arms (or with 0 stops) the socket's inactivity timer; its 'timeout' handler is set up once in the constructor. */
+  /** Arms (or with 0 stops) the inactivity deadline. */
   private armIdleTimeout(ms = this.options.idleTimeoutMs): void {
     // A connection that neither publishes nor plays and sends nothing is idle; a publisher that
     // goes quiet is half-open. Players are bounded by the hub's slow-reader deadline instead.
-    (this.socket as Duplex & { setTimeout?: (ms: number) => void }).setTimeout?.(ms);
+    this.idle?.set(ms);
   }
 
   /**
-   * While playing, the socket timer is off: Node re-arms it on every write, a timer-list insert
-   * per frame per player (seen in a CPU profile of the fan-out), and a player is bounded by the hub's slow-reader
-   * deadline anyway. It comes back when the last play stops.
+   * While playing, the deadline is off: a player is bounded by the hub's slow-reader deadline
+   * (and may send nothing for long). It comes back when the last play stops.
    */
   private pauseIdleTimeout(): void {
     if (this.playing.size === 1) this.armIdleTimeout(0);
@@ -492,6 +506,7 @@ export class RtmpConnection {
 
   private release(): undefined {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.idle?.stop();
     for (const stop of this.unwatch) stop();
     for (const id of [...this.publishing.keys()]) this.stopPublishing(id, false);
     for (const id of [...this.playing.keys()]) this.stopPlaying(id);
