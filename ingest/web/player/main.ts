@@ -1,6 +1,7 @@
 import { playLogin } from './play-login.js';
 import { playLogout } from './play-logout.js';
 import { chooseEngine, startPlayback } from './start-playback.js';
+import { streamUrlPath } from './stream-url-path.js';
 
 /**
  * The player page (`/`): plays `?app=&stream=` (or what the form names) with the engine this
@@ -64,7 +65,7 @@ function main(): void {
     const engine = chooseEngine(video, params.get('engine'));
     state.engine = engine;
     if (engine === undefined) {
-      showError(`This browser can play neither HTTP-FLV nor HLS. Play it with: ffplay ${window.location.origin}/${encodeURIComponent(app)}/${encodeURIComponent(stream)}.flv (or open that URL in VLC).`);
+      showError(`This browser can play neither HTTP-FLV nor HLS. Play it with: ffplay ${window.location.origin}${streamUrlPath(app, stream)}.flv (or open that URL in VLC).`);
       return;
     }
     if (playAuth && field('password').value !== '') {

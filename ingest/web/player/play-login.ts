@@ -1,3 +1,4 @@
+import { streamUrlPath } from './stream-url-path.js';
 /** What a player login came to, with the text the page shows. */
 export interface PlayLoginResult {
   readonly ok: boolean;
@@ -13,7 +14,7 @@ export interface PlayLoginResult {
  * fetch, hls.js XHR, native HLS) send by themselves; the page keeps no password.
  */
 export async function playLogin(app: string, stream: string, user: string, password: string): Promise<PlayLoginResult> {
-  const url = `/${encodeURIComponent(app)}/${encodeURIComponent(stream)}/login`;
+  const url = `${streamUrlPath(app, stream)}/login`;
   // btoa takes Latin-1 only: encode UTF-8 bytes first (RFC 7617 §2.1, charset UTF-8).
   const pair = new TextEncoder().encode(`${user}:${password}`);
   let binary = '';

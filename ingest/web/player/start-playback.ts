@@ -1,5 +1,6 @@
 import Hls from 'hls.js/light';
 import mpegts from 'mpegts.js';
+import { streamUrlPath } from './stream-url-path.js';
 
 /** The engine that plays: mpegts.js over HTTP-FLV (MSE, low latency), hls.js over HLS (MSE), or the browser's own HLS. */
 export type PlaybackEngine = 'mpegts.js' | 'hls.js' | 'native-hls';
@@ -17,7 +18,7 @@ export interface PlaybackEvents {
  * announces it (`fourCcList=Opus`); without that the server leaves Opus out for classic players.
  */
 export function streamUrls(app: string, stream: string): { flv: string; hls: string } {
-  const base = `/${encodeURIComponent(app)}/${encodeURIComponent(stream)}`;
+  const base = streamUrlPath(app, stream);
   return { flv: `${base}.flv?fourCcList=Opus`, hls: `${base}/index.m3u8` };
 }
 

@@ -233,4 +233,24 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     await page.getByRole('heading', { name: 'Users' }).waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id)).toBe('main');
   });
+
+  it('previews a stream whose name has a further "/" (live/studio/cam2)', async () => {
+    const child = publish(CAROL.name, CAROL.password, 'studio/cam2');
+    await waitFor(() => s.ingest.hub.isLive('live/studio/cam2'), 15_000, 'the publish');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${base}/console#/streams/live/studio/cam2`);
+    await page.getByRole('heading', { name: 'live/studio/cam2' }).waitFor();
+    const started = await page.waitForFunction(
+      () => {
+        const v = (globalThis as unknown as PageGlobals).document.querySelector('video.preview');
+        return v !== null && v.readyState >= 3 && v.videoWidth > 0 ? v.currentTime : false;
+      },
+      undefined,
+      { timeout: 15_000, polling: 100 },
+    );
+    const from = (await started.jsonValue()) as number;
+    await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.currentTime > t + 1, from, { timeout: 10_000, polling: 100 });
+    expect(s.logs.some((l) => l.event === 'http.play-console-preview' && l.path === 'live/studio/cam2')).toBe(true);
+    child.kill('SIGKILL');
+  });
 });
