@@ -80,6 +80,12 @@ interface OutgoingTrack {
  */
 export class RtspPlayer implements ReaderSink {
   readonly protocol = 'rtsp';
+  /**
+   * What it writes is the stream's RTP, serialized into buffers of its own (RtspPlayStream), so a
+   * publisher's slabs may be reused once the hub lets the frames go. A track's `lastFrame` is kept
+   * only as the key of its cached packets (a resume's sequence numbers): its bytes are never read again.
+   */
+  readonly keepsNoFrameViews = true;
   private readonly tracks: OutgoingTrack[] = [];
   private firstSent = false;
   private latestMs = 0;

@@ -132,6 +132,25 @@ describe('RtspPlayer (RTSP players of one stream share its RTP packets)', () => 
       return { p, seqs };
     }
 
+    it("keeps no view of a frame's bytes (a publisher's slab may be reused at once): PLAY after PAUSE skips what was sent without reading the frames again", () => {
+      const frames = syntheticFrames();
+      const configs = frames.filter((f): f is VideoConfig | AudioConfig => f.kind === 'video-config' || f.kind === 'audio-config');
+      const specs = outgoingTracks(configs);
+      const stream = new RtspPlayStreams().acquire('live/s');
+      const b = handPlayer('b', stream, specs);
+      expect(b.p.keepsNoFrameViews).toBe(true);
+      const keyframes = frames.flatMap((f, i) => (f.kind === 'video' && f.keyframe ? [i] : []));
+      const gop = frames.slice(0, keyframes[1]).map((f) => (f.kind === 'video' || f.kind === 'audio' ? { ...f, data: Uint8Array.from(f.data) } : f));
+      b.p.write(gop, false);
+      const sent = b.seqs.get(0)!.length;
+      expect(sent).toBeGreaterThan(10);
+      // A reused slab: every byte the player was given now reads as something else.
+      for (const f of gop) if (f.kind === 'video' || f.kind === 'audio') f.data.fill(0xee);
+      b.p.prepareResume();
+      b.p.write(gop, false);
+      expect(b.seqs.get(0)!.length).toBe(sent);
+    });
+
     it('a resumed player keeps every track past 32768 packets (16-bit wrap of its skip mark): in a catch-up batch and when a sender report falls due', () => {
       const frames = syntheticFrames();
       const configs = frames.filter((f): f is VideoConfig | AudioConfig => f.kind === 'video-config' || f.kind === 'audio-config');
