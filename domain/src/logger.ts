@@ -66,21 +66,46 @@ export interface LoggerOptions {
 
 /** Creates a JSON-lines logger at `level` writing to `sink` (stdout by default). */
 export function createLogger(level: LogLevel = 'info', sink: LogSink = (line) => process.stdout.write(`${line}\n`), options: LoggerOptions = {}): Logger {
-  const min = ORDER[level];
-  const base = options.base ?? {};
-  const emit = (lvl: LogLevel, event: string, fields?: LogFields): void => {
-    if (ORDER[lvl] < min) return;
-    const record: LogFields = { time: new Date().toISOString(), level: lvl, event, ...options.context?.(), ...base };
+  return new JsonLinesLogger(ORDER[level], sink, options.context, options.base ?? {});
+}
+
+/**
+ * The logger createLogger makes. Its methods live on the prototype, so a child (one per connection)
+ * is one object and its fields, not five closures and their scopes (docs/benchmark.md, Round 6).
+ */
+class JsonLinesLogger implements Logger {
+  constructor(
+    private readonly min: number,
+    private readonly sink: LogSink,
+    private readonly context: (() => LogFields | undefined) | undefined,
+    private readonly base: LogFields,
+  ) {}
+
+  debug(event: string, fields?: LogFields): void {
+    if (ORDER.debug >= this.min) this.emit('debug', event, fields);
+  }
+
+  info(event: string, fields?: LogFields): void {
+    if (ORDER.info >= this.min) this.emit('info', event, fields);
+  }
+
+  warn(event: string, fields?: LogFields): void {
+    if (ORDER.warn >= this.min) this.emit('warn', event, fields);
+  }
+
+  error(event: string, fields?: LogFields): void {
+    if (ORDER.error >= this.min) this.emit('error', event, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLinesLogger(this.min, this.sink, this.context, { ...this.base, ...fields });
+  }
+
+  private emit(lvl: LogLevel, event: string, fields: LogFields | undefined): void {
+    const record: LogFields = { time: new Date().toISOString(), level: lvl, event, ...this.context?.(), ...this.base };
     if (fields) for (const [k, v] of Object.entries(fields)) record[k] = serializeError(v);
-    sink(formatRecord(record));
-  };
-  return {
-    debug: (e, f) => emit('debug', e, f),
-    info: (e, f) => emit('info', e, f),
-    warn: (e, f) => emit('warn', e, f),
-    error: (e, f) => emit('error', e, f),
-    child: (fields) => createLogger(level, sink, { ...options, base: { ...base, ...fields } }),
-  };
+    this.sink(formatRecord(record));
+  }
 }
 
 /** A logger that drops everything (for tests that do not look at logs). */

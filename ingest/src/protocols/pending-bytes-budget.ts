@@ -79,57 +79,64 @@ export class PendingBytesBudget {
 
   /** A new account for one connection, not authorized yet. */
   open(): ConnectionPendingBytes {
-    const budget = this;
-    const limits = this.limits;
-    let held = 0;
-    let authorized = false;
-    let closed = false;
-    const account: ConnectionPendingBytes = {
-      get held() {
-        return held;
-      },
-      get authorized() {
-        return authorized;
-      },
-      hold(n) {
-        if (closed || n <= 0) return;
-        const limit = authorized ? limits.authorized : limits.unauthorized;
-        if (held + n > limit) {
-          throw new ProtocolError(
-            'PENDING_BYTES_LIMIT',
-            `partially received data too large: ${held + n} > limit ${limit}${authorized ? '' : ' (not authorized yet)'}`,
-          );
-        }
-        if (!authorized && budget.usedBytes + n > budget.maxBytes) {
-          throw new ProtocolError(
-            'PENDING_BYTES_BUDGET_EXHAUSTED',
-            `partially received data of all connections too large: ${budget.usedBytes + n} > limit ${budget.maxBytes}`,
-          );
-        }
-        held += n;
-        budget.usedBytes += n;
-      },
-      release(n) {
-        if (closed || n <= 0) return;
-        const m = Math.min(n, held);
-        held -= m;
-        budget.usedBytes -= m;
-      },
-      resize(from, to) {
-        if (to > from) account.hold(to - from);
-        else account.release(from - to);
-      },
-      authorize() {
-        authorized = true;
-      },
-      close() {
-        if (closed) return;
-        budget.usedBytes -= held;
-        held = 0;
-        closed = true;
-      },
-    };
-    return account;
+    return new BudgetAccount(this, this.limits);
+  }
+
+  /** Counts `n` bytes more (negative: fewer) of an account in the total. */
+  add(n: number): void {
+    this.usedBytes += n;
+  }
+}
+
+/**
+ * One connection's account in a PendingBytesBudget: a class, so the account every connection opens
+ * is one small object, not seven closures and their scope (docs/benchmark.md, Round 6).
+ */
+class BudgetAccount implements ConnectionPendingBytes {
+  held = 0;
+  authorized = false;
+  private closed = false;
+
+  constructor(
+    private readonly budget: PendingBytesBudget,
+    private readonly limits: PendingBytesLimits,
+  ) {}
+
+  hold(n: number): void {
+    if (this.closed || n <= 0) return;
+    const limit = this.authorized ? this.limits.authorized : this.limits.unauthorized;
+    if (this.held + n > limit) {
+      throw new ProtocolError('PENDING_BYTES_LIMIT', `partially received data too large: ${this.held + n} > limit ${limit}${this.authorized ? '' : ' (not authorized yet)'}`);
+    }
+    const budget = this.budget;
+    if (!this.authorized && budget.used + n > budget.maxBytes) {
+      throw new ProtocolError('PENDING_BYTES_BUDGET_EXHAUSTED', `partially received data of all connections too large: ${budget.used + n} > limit ${budget.maxBytes}`);
+    }
+    this.held += n;
+    budget.add(n);
+  }
+
+  release(n: number): void {
+    if (this.closed || n <= 0) return;
+    const m = Math.min(n, this.held);
+    this.held -= m;
+    this.budget.add(-m);
+  }
+
+  resize(from: number, to: number): void {
+    if (to > from) this.hold(to - from);
+    else this.release(from - to);
+  }
+
+  authorize(): void {
+    this.authorized = true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.budget.add(-this.held);
+    this.held = 0;
+    this.closed = true;
   }
 }
 
