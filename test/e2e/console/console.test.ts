@@ -41,6 +41,19 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     return child;
   };
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  /** The stream page's preview shows pictures and its time moves on by more than a second. */
+  const previewPlays = async (): Promise<void> => {
+    const started = await page.waitForFunction(
+      () => {
+        const v = (globalThis as unknown as PageGlobals).document.querySelector('video.preview');
+        return v !== null && v.readyState >= 3 && v.videoWidth > 0 ? v.currentTime : false;
+      },
+      undefined,
+      { timeout: 15_000, polling: 100 },
+    );
+    const from = (await started.jsonValue()) as number;
+    await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.currentTime > t + 1, from, { timeout: 10_000, polling: 100 });
+  };
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -95,16 +108,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
 
     await row.getByRole('link', { name: 'live/cam1' }).click();
     await page.getByRole('heading', { name: 'live/cam1' }).waitFor();
-    const started = await page.waitForFunction(
-      () => {
-        const v = (globalThis as unknown as PageGlobals).document.querySelector('video.preview');
-        return v !== null && v.readyState >= 3 && v.videoWidth > 0 ? v.currentTime : false;
-      },
-      undefined,
-      { timeout: 15_000, polling: 100 },
-    );
-    const from = (await started.jsonValue()) as number;
-    await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.currentTime > t + 1, from, { timeout: 10_000, polling: 100 });
+    await previewPlays();
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.videoWidth)).toBe(320);
     // The preview played by the console's grant, not a user's login; the page's scripts never see the cookie.
     expect(s.logs.some((l) => l.event === 'http.play-console-preview' && l.path === 'live/cam1')).toBe(true);
@@ -240,16 +244,7 @@ describe.skipIf(chromiumPath === undefined)(withChromium('web console in Chromiu
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto(`${base}/console#/streams/live/studio/cam2`);
     await page.getByRole('heading', { name: 'live/studio/cam2' }).waitFor();
-    const started = await page.waitForFunction(
-      () => {
-        const v = (globalThis as unknown as PageGlobals).document.querySelector('video.preview');
-        return v !== null && v.readyState >= 3 && v.videoWidth > 0 ? v.currentTime : false;
-      },
-      undefined,
-      { timeout: 15_000, polling: 100 },
-    );
-    const from = (await started.jsonValue()) as number;
-    await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.querySelector('video.preview')!.currentTime > t + 1, from, { timeout: 10_000, polling: 100 });
+    await previewPlays();
     expect(s.logs.some((l) => l.event === 'http.play-console-preview' && l.path === 'live/studio/cam2')).toBe(true);
     child.kill('SIGKILL');
   });
