@@ -80,7 +80,7 @@ new PerformanceObserver((list) => {
 // Reads land in one buffer reused for every read, as the server's shared read buffer does.
 const readBuffer = Buffer.allocUnsafeSlow(Math.max(...reads.map((r) => r.length)));
 
-async function once(): Promise<{ cpuMs: number; mb: number; outMb: number; gcMs: typeof gcMs; gcCount: typeof gcCount }> {
+async function once(): Promise<{ cpuMs: number; mb: number; outMb: number; rssMb: number; gcMs: typeof gcMs; gcCount: typeof gcCount }> {
   const hub = new Hub({ gop: { maxBytes: 8 << 20, maxDurationMs: 10_000 }, reader: { maxQueueBytes: 8 << 20, maxBlockedMs: 10_000 }, waitForPublisherMs: 30_000 });
   let out = 0;
   const sessions = Array.from({ length: M }, (_, i) => {
@@ -128,7 +128,8 @@ async function once(): Promise<{ cpuMs: number; mb: number; outMb: number; gcMs:
   }
   const used = process.cpuUsage(t0);
   await new Promise((r) => setImmediate(r)); // the observer's last entries
-  return { cpuMs: (used.user + used.system) / 1000, mb: (mediaBytes * loops * M) / 1e6, outMb: out / 1e6, gcMs: { ...gcMs }, gcCount: { ...gcCount } };
+  const rssMb = Math.round(process.memoryUsage().rss / 1e5) / 10;
+  return { cpuMs: (used.user + used.system) / 1000, mb: (mediaBytes * loops * M) / 1e6, outMb: out / 1e6, rssMb, gcMs: { ...gcMs }, gcCount: { ...gcCount } };
 }
 
 const results = [];
@@ -138,7 +139,7 @@ for (let r = 0; r < Number(a.rounds); r++) {
   const gc = (k: keyof typeof gcMs): string => `${k} ${x.gcCount[k]}/${x.gcMs[k].toFixed(0)} ms`;
   process.stderr.write(
     `round ${r + 1}: ${(x.cpuMs / x.mb).toFixed(2)} CPU ms per MB published (${x.mb.toFixed(0)} MB in, ${x.outMb.toFixed(0)} MB out; ` +
-      `GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')} of ${x.cpuMs.toFixed(0)} CPU ms)\n`,
+      `GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')} of ${x.cpuMs.toFixed(0)} CPU ms; RSS ${x.rssMb} MB at the end)\n`,
   );
 }
 const best = Math.min(...results.map((x) => x.cpuMs / x.mb));

@@ -3,7 +3,7 @@
  * inside the server process so heap, Buffers and RSS can be told apart:
  *
  *   node --expose-gc --import tsx bench/player-memory.ts [--n 200] [--stop-reading PCT]
- *        [--seconds 8] [--snapshot] [--protocol rtmp|rtsp]
+ *        [--seconds 8] [--snapshot [--snapshot-dir DIR]] [--protocol rtmp|rtsp]
  *
  * tsx compiles with esbuild's keepNames, which gives every closure an own `name` property (a
  * dictionary of ~250 bytes each, ~17 per connection); the production bundle has none. For the
@@ -18,7 +18,8 @@
  * taking RTP interleaved over their TCP connection) (optionally a share of them stop reading) and
  * measures again every second. Every figure is after a full GC: live memory, not garbage the
  * collector has not reached yet. `--snapshot` writes heap snapshots before and after and prints
- * the object kinds that grew, per player. Prints one JSON object at the end.
+ * the object kinds that grew, per player (kept in `--snapshot-dir` when given, for a look at what
+ * retains them). Prints one JSON object at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     'stop-reading': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '8' },
     snapshot: { type: 'boolean', default: false },
+    'snapshot-dir': { type: 'string' },
     protocol: { type: 'string', default: 'rtmp' },
     source: { type: 'string', default: join(benchDir, '.cache', 'testsrc2-720p30-2500k-aac128k-30s.flv') },
   },
@@ -100,7 +102,7 @@ function heapSummary(file: string): Map<string, { count: number; bytes: number }
 
 function snapshot(label: string): string {
   gc!();
-  return writeHeapSnapshot(join(tmp, `${label}.heapsnapshot`));
+  return writeHeapSnapshot(join(args['snapshot-dir'] ?? tmp, `${label}.heapsnapshot`));
 }
 
 const config = loadConfig({
