@@ -44,7 +44,10 @@ const NO_BYTES = Buffer.alloc(0);
  */
 export class ChunkDecoder {
   private readonly onMessage: (message: RtmpMessage) => void;
-  private readonly limits: ChunkDecoderLimits;
+  /** The limits as fields of their own (no copy of a limits object per connection). */
+  private readonly maxChunkSize: number;
+  private maxMessageLength: number;
+  private readonly maxChunkStreams: number;
   private readonly pending: PendingBytesAccount;
   private readonly streams = new Map<number, ChunkStreamState>();
   private leftover: Buffer = NO_BYTES;
@@ -63,7 +66,9 @@ export class ChunkDecoder {
 
   constructor(opts: ChunkDecoderOptions) {
     this.onMessage = opts.onMessage;
-    this.limits = { ...LIMITS, ...opts.limits };
+    this.maxChunkSize = opts.limits?.rtmpMaxChunkSize ?? LIMITS.rtmpMaxChunkSize;
+    this.maxMessageLength = opts.limits?.rtmpMaxMessageLength ?? LIMITS.rtmpMaxMessageLength;
+    this.maxChunkStreams = opts.limits?.rtmpMaxChunkStreams ?? LIMITS.rtmpMaxChunkStreams;
     this.pending = opts.pending ?? UNBOUNDED_PENDING_BYTES;
   }
 
@@ -72,7 +77,7 @@ export class ChunkDecoder {
    * small until the peer is authorized to publish).
    */
   setMaxMessageLength(length: number): void {
-    this.limits.rtmpMaxMessageLength = length;
+    this.maxMessageLength = length;
   }
 
   /**
@@ -174,7 +179,7 @@ export class ChunkDecoder {
           `chunk header type ${fmt} on chunk stream ${csid} that never had a type-0 header`,
         );
       }
-      checkLimit('RTMP_TOO_MANY_CHUNK_STREAMS', 'chunk stream count', this.streams.size + 1, this.limits.rtmpMaxChunkStreams);
+      checkLimit('RTMP_TOO_MANY_CHUNK_STREAMS', 'chunk stream count', this.streams.size + 1, this.maxChunkStreams);
     }
 
     if (fmt === 3) {
@@ -204,7 +209,7 @@ export class ChunkDecoder {
     if (fmt <= 1) {
       length = buf.readUIntBE(p + 3, 3);
       typeId = buf[p + 6];
-      checkLimit('RTMP_MESSAGE_TOO_LONG', 'RTMP message length', length, this.limits.rtmpMaxMessageLength);
+      checkLimit('RTMP_MESSAGE_TOO_LONG', 'RTMP message length', length, this.maxMessageLength);
     }
     if (fmt === 0) streamId = buf.readUInt32LE(p + 7);
     p += fieldBytes + (extended ? 4 : 0);
@@ -300,7 +305,7 @@ export class ChunkDecoder {
     if (payload.length < 4) throw new ProtocolError('RTMP_BAD_CONTROL', `Set Chunk Size payload of ${payload.length} bytes`);
     const size = payload.readUInt32BE(0);
     if (size === 0 || size & 0x80000000) throw new ProtocolError('RTMP_BAD_CHUNK_SIZE', `invalid chunk size ${size}`);
-    checkLimit('RTMP_CHUNK_SIZE_TOO_LARGE', 'chunk size', size, this.limits.rtmpMaxChunkSize);
+    checkLimit('RTMP_CHUNK_SIZE_TOO_LARGE', 'chunk size', size, this.maxChunkSize);
     this.inChunkSize = size;
   }
 

@@ -119,7 +119,8 @@ export class RtmpServerSession {
 
   constructor(opts: RtmpServerSessionOptions) {
     this.opts = opts;
-    this.limits = { ...LIMITS, ...opts.limits };
+    // One shared LIMITS object unless the caller overrides some (a copy per connection otherwise).
+    this.limits = opts.limits === undefined ? LIMITS : { ...LIMITS, ...opts.limits };
     this.amfLimits = this.limits;
     this.targetChunkSize = opts.outChunkSize ?? 4096;
     this.windowAckSize = opts.windowAckSize ?? 2_500_000;
