@@ -12,7 +12,8 @@ export type AuthAction = 'publish' | 'play';
 /**
  * What a client presented. The server builds `none` and `password`; `proof` is for challenge
  * schemes whose maths live in a protocol (RTSP Digest: `verify(password)` recomputes the digest
- * and compares in constant time); `verified` is only ever minted by {@link Authorizer.connect}
+ * and compares in constant time; SRT with the user's password as passphrase: it unwraps the
+ * caller's key material); `verified` is only ever minted by {@link Authorizer.connect}
  * (Adobe/llnw) and is only honoured by the authorizer that minted it.
  */
 export type Credentials =
@@ -28,7 +29,7 @@ export type Credentials =
        */
       readonly source: 'app-query' | 'stream-query' | 'rtsp-basic' | 'http-query' | 'http-basic' | 'http-cookie' | 'srt-stream-id';
     }
-  | { readonly kind: 'proof'; readonly user: string; readonly method: 'rtsp-digest'; verify(password: string): boolean }
+  | { readonly kind: 'proof'; readonly user: string; readonly method: 'rtsp-digest' | 'srt-passphrase'; verify(password: string): boolean }
   | VerifiedCredentials;
 
 /** A user whose Adobe/llnw answer was checked at connect. Opaque: only the authorizer creates it. */
@@ -115,7 +116,7 @@ export interface AuthEvent {
   /** True when the answer came from the decision cache (no HTTP call). */
   cached: boolean;
   /** How the user authenticated, when one did or tried. */
-  method?: 'query' | 'adobe' | 'llnw' | 'rtsp-basic' | 'rtsp-digest' | 'http-basic' | 'http-cookie' | 'srt-stream-id';
+  method?: 'query' | 'adobe' | 'llnw' | 'rtsp-basic' | 'rtsp-digest' | 'http-basic' | 'http-cookie' | 'srt-stream-id' | 'srt-passphrase';
   /** The AuthServiceError / RtmpAuthError code behind a fail-closed denial. */
   errorCode?: string;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deriveKek } from './srt-key-material.js';
 
 /** Bounds of {@link SrtKeyDerivations}. */
@@ -57,7 +58,8 @@ export class SrtKeyDerivations {
 
   /** The key-encrypting key for a caller at `address`, or undefined when the budget is spent. */
   kek(passphrase: string, salt: Uint8Array, keyLength: number, address: string, nowMs: number): Buffer | undefined {
-    const key = `${keyLength}|${Buffer.from(salt.subarray(8, 16)).toString('hex')}|${passphrase}`;
+    // The passphrase (a user's password, when users key their own streams) is kept only as a digest.
+    const key = `${keyLength}|${Buffer.from(salt.subarray(8, 16)).toString('hex')}|${createHash('sha256').update(passphrase).digest('base64')}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       this.cache.delete(key);

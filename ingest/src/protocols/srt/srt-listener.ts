@@ -15,7 +15,7 @@ import {
   type SrtHandshake,
   type SrtHsReq,
 } from './srt-handshake.js';
-import { decodeKeyMaterial, unwrapStreamKeys, type SrtStreamKeys } from './srt-key-material.js';
+import { decodeKeyMaterial, unwrapStreamKeys, type SrtKeyMaterial, type SrtStreamKeys } from './srt-key-material.js';
 import type { SrtKeyDerivations } from './srt-key-derivations.js';
 import { srtHandshakePacket } from './srt-handshake-packet.js';
 import type { SrtControlPacket } from './srt-packet.js';
@@ -35,6 +35,12 @@ export interface SrtListenerOptions {
   readonly windowPackets: number;
   /** Bounded, cached key derivations (without it every conclusion with key material runs PBKDF2). */
   readonly keyDerivations?: SrtKeyDerivations;
+  /**
+   * Whether a stream id's key material is the user's own (a user named without a password: the
+   * password is the passphrase). Such a conclusion is handed on with the key material still
+   * wrapped ({@link SrtConclusion.km}); the server unwraps it once the user's password is known.
+   */
+  readonly userKeyed?: (streamId: string) => boolean;
 }
 
 /** The library version we announce in HSRSP (what we implement: libsrt 1.5 live mode). */
@@ -53,6 +59,8 @@ export interface SrtConclusion {
   readonly keys?: SrtStreamKeys;
   readonly kmBlock?: Uint8Array;
   readonly keyLength?: number;
+  /** Key material still wrapped with the user's password (see SrtListenerOptions.userKeyed). */
+  readonly km?: SrtKeyMaterial;
   readonly request: SrtHandshake;
 }
 
@@ -127,6 +135,10 @@ export function handleSrtHandshake(p: SrtControlPacket, peer: SrtPeerAddress, no
   if (hs.mtu < 76) throw new ProtocolError('SRT_BAD_HANDSHAKE', `MTU ${hs.mtu} < 76`);
   if (hs.flowWindow < 32) throw new ProtocolError('SRT_BAD_HANDSHAKE', `flow window ${hs.flowWindow} < 32`);
   const base = { peerSocketId: hs.socketId, initialSeq: hs.initialSeq, mtu: Math.min(hs.mtu, options.mtu), flowWindow: hs.flowWindow, streamId, hsreq, request: hs };
+  if (kmBlock !== undefined && options.userKeyed?.(streamId) === true) {
+    const km = decodeKeyMaterial(kmBlock);
+    return { kind: 'conclusion', conclusion: { ...base, km, kmBlock, keyLength: km.keyLength } };
+  }
   if (options.passphrase === undefined) {
     if (kmBlock !== undefined) return reject(hs, SRT_REJECT.unsecure, 'SRT_UNEXPECTED_ENCRYPTION', now);
     return { kind: 'conclusion', conclusion: base };

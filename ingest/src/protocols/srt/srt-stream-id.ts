@@ -12,15 +12,16 @@ export interface SrtStreamRequest {
 /**
  * Parses the stream id of a connecting caller. Accepted forms:
  *
- * - `publish:APP/STREAM[:USER:PASS]` and `read:APP/STREAM[:USER:PASS]` (MediaMTX's form; the
- *   password is everything after the user's colon);
+ * - `publish:APP/STREAM[:USER[:PASS]]` and `read:APP/STREAM[:USER[:PASS]]` (MediaMTX's form; the
+ *   password is everything after the user's colon; a user without a password proves it with the
+ *   SRT passphrase instead, which the server checks);
  * - the SRT Alliance access-control form `#!::r=APP/STREAM,m=publish,u=USER,s=PASS` (`m=request`,
  *   or no `m`, plays; `s` carries the password);
  * - a bare `APP/STREAM` plays.
  *
  * Raises `SRT_BAD_MODE` for a mode other than publish/read (`m=` other than publish/request) and
- * `SRT_BAD_STREAM_ID` for an empty id, a user without a password (or the reverse) or an
- * access-control id without `r`.
+ * `SRT_BAD_STREAM_ID` for an empty id, a password without a user or an access-control id
+ * without `r`.
  */
 export function parseSrtStreamId(id: string): SrtStreamRequest {
   const bad = (why: string): never => {
@@ -65,6 +66,10 @@ function withCredentials(
   password: string | undefined,
   bad: (why: string) => never,
 ): SrtStreamRequest {
-  if ((user === undefined || user === '') !== (password === undefined || password === '')) bad('user and password come together');
-  return user ? { mode, path, user, password: password! } : { mode, path };
+  const hasPassword = password !== undefined && password !== '';
+  if (!user) {
+    if (hasPassword) bad('a password without a user');
+    return { mode, path };
+  }
+  return hasPassword ? { mode, path, user, password } : { mode, path, user };
 }

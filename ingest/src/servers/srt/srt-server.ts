@@ -29,6 +29,20 @@ import type { PublisherInfo } from '#ingest/hub/publisher-info.js';
 import { claimStream } from '../publish-stream.js';
 import { SrtTsPlayer } from './srt-ts-player.js';
 import { SrtTsPublication } from './srt-ts-publication.js';
+import { SrtUserKeys } from './srt-user-keys.js';
+
+/** A conclusion ready to open: with a user's own passphrase, its keys unwrapped and that passphrase. */
+type OpenConclusion = SrtConclusion & { readonly passphrase?: string };
+
+/** A stream id naming a user without a password: the user's password is the passphrase. */
+function userKeyed(streamId: string): boolean {
+  try {
+    const r = parseSrtStreamId(streamId);
+    return r.user !== undefined && r.password === undefined;
+  } catch {
+    return false;
+  }
+}
 
 /** Settings of the SRT listener (from the ingest config; tests shorten the timings). */
 /** Packet and byte totals of SRT peers. */
@@ -196,6 +210,7 @@ export class SrtServer implements Listener {
       mtu: MTU,
       windowPackets: this.o.windowPackets,
       keyDerivations: this.keyDerivations,
+      userKeyed,
     };
   }
 
@@ -392,6 +407,12 @@ export class SrtServer implements Listener {
       return;
     }
     const { app, stream } = target;
+    // A user without a password proves it by the key material, wrapped with that password.
+    const userKeys = request.user !== undefined && request.password === undefined && c.km !== undefined ? new SrtUserKeys(c.km, this.keyDerivations, rinfo.address) : undefined;
+    if (request.user !== undefined && request.password === undefined && (userKeys === undefined || this.ctx.authorizer === undefined)) {
+      refuse(SRT_REJECT.unsecure, 'SRT_PASSPHRASE_NEEDED', { reason: 'a stream id naming a user without a password needs that password as the SRT passphrase (and auth on)' });
+      return;
+    }
     const entry: Pending = { ip: rinfo.address, expiresAt: now + 30_000 };
     this.pending.set(key, entry);
     this.pendingPerIp.set(rinfo.address, (this.pendingPerIp.get(rinfo.address) ?? 0) + 1);
@@ -403,7 +424,11 @@ export class SrtServer implements Listener {
       stream: query ? `${stream}?${query}` : stream,
       ip: rinfo.address,
       credentials:
-        request.user !== undefined ? { kind: 'password', user: request.user, password: request.password!, source: 'srt-stream-id' } : { kind: 'none' },
+        request.user === undefined
+          ? { kind: 'none' }
+          : userKeys !== undefined
+            ? userKeys.credentials(request.user)
+            : { kind: 'password', user: request.user, password: request.password!, source: 'srt-stream-id' },
     };
     const authorizer = this.ctx.authorizer;
     const decided: Promise<AuthDecision | undefined> = authorizer ? authorizer.authorize(authRequest) : Promise.resolve(undefined);
@@ -422,6 +447,14 @@ export class SrtServer implements Listener {
           this.send(entry.reply, from);
           return;
         }
+        const verified = userKeys?.keys;
+        if (userKeys !== undefined && verified === undefined) {
+          // Allowed without the proof being checked (an open play): nothing unwrapped the caller's keys.
+          this.dropPending(key);
+          refuse(SRT_REJECT.unsecure, 'SRT_PASSPHRASE_UNCHECKED', { reason: "a user's password is looked up only for an authenticated action: players need STREAMGATE_PLAY_AUTH=required (or the password in the stream id)" });
+          return;
+        }
+        const ready: OpenConclusion = verified === undefined ? c : { ...c, keys: verified.keys, passphrase: verified.passphrase };
         const cluster = this.ctx.cluster;
         if (action === 'play' && cluster !== undefined && !this.ctx.hub.isLive(`${app}/${stream}`)) {
           // A stream another task owns is pulled here first (an edge pull); the handshake waits.
@@ -429,7 +462,7 @@ export class SrtServer implements Listener {
             () => {
               this.dropPending(key);
               if (this.socket === undefined || this.closing) return;
-              this.open(c, rinfo, key, action, app, stream, decision, authRequest);
+              this.open(ready, rinfo, key, action, app, stream, decision, authRequest);
             },
             (err: unknown) => {
               this.dropPending(key);
@@ -440,7 +473,7 @@ export class SrtServer implements Listener {
         }
         if (action !== 'publish' || cluster === undefined) {
           this.dropPending(key);
-          this.open(c, rinfo, key, action, app, stream, decision, authRequest);
+          this.open(ready, rinfo, key, action, app, stream, decision, authRequest);
           return;
         }
         // In a cluster the stream's lease comes first (a store round trip): the handshake stays
@@ -456,7 +489,7 @@ export class SrtServer implements Listener {
               return;
             }
             this.dropPending(key);
-            this.open(c, rinfo, key, action, app, stream, decision, authRequest, claim);
+            this.open(ready, rinfo, key, action, app, stream, decision, authRequest, claim);
           },
           (err: unknown) => {
             this.dropPending(key);
@@ -481,7 +514,7 @@ export class SrtServer implements Listener {
   }
 
   private open(
-    c: SrtConclusion,
+    c: OpenConclusion,
     rinfo: RemoteInfo,
     key: string,
     action: 'publish' | 'play',
@@ -525,6 +558,8 @@ export class SrtServer implements Listener {
     }
     const id = claim.id;
     const now = performance.now();
+    // The listener's passphrase, or the user's own (its password) for a user-keyed caller.
+    const passphrase = c.passphrase ?? this.listener.passphrase;
     const accepted = acceptSrtConclusion(c, socketId, from, Date.now(), this.listener);
     const conn = new SrtConnection({
       socketId,
@@ -539,8 +574,8 @@ export class SrtServer implements Listener {
       ...(c.keys
         ? {
             cipher: new SrtPayloadCipher(c.keys),
-            passphrase: this.listener.passphrase,
-            kek: (salt: Uint8Array, keyLength: number) => this.keyDerivations.kek(this.listener.passphrase!, salt, keyLength, rinfo.address, Date.now()),
+            passphrase: passphrase!,
+            kek: (salt: Uint8Array, keyLength: number) => this.keyDerivations.kek(passphrase!, salt, keyLength, rinfo.address, Date.now()),
             keyRefresh: this.o.keyRefresh,
           }
         : {}),

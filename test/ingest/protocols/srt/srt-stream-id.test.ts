@@ -19,9 +19,14 @@ describe('parseSrtStreamId', () => {
   }
 
   it('refuses ids that name nothing usable with SRT_BAD_STREAM_ID', () => {
-    for (const id of ['', 'publish:', '#!::m=publish', '#!::r=live/x,garbage', 'publish:live/x:alice', 'read:live/x::pw']) {
+    for (const id of ['', 'publish:', '#!::m=publish', '#!::r=live/x,garbage', 'read:live/x::pw', '#!::r=live/x,s=pw']) {
       expectCode(() => parseSrtStreamId(id), 'SRT_BAD_STREAM_ID');
     }
+  });
+
+  it('takes a user without a password (the password is then the SRT passphrase)', () => {
+    expect(parseSrtStreamId('publish:live/x:alice')).toEqual({ mode: 'publish', path: 'live/x', user: 'alice' });
+    expect(parseSrtStreamId('#!::r=live/x,m=request,u=bob')).toEqual({ mode: 'play', path: 'live/x', user: 'bob' });
   });
 
   it('refuses a mode other than publish/read (m= publish/request) with SRT_BAD_MODE', () => {
