@@ -104,7 +104,12 @@ export async function startLocalStack(config: IngestConfig, options: LocalStackO
       .map(([, port]) => `  RTSP          rtsp://${host}:${port}/live/STREAM  (publish and play, RTP over TCP or UDP)`),
     ...(p.rtsps !== undefined ? [`  RTSPS         rtsps://${host}:${p.rtsps}/live/STREAM  (publish and play, RTP interleaved in TLS)`] : []),
     ...(p.srt !== undefined
-      ? [`  SRT           srt://${host}:${p.srt}?streamid=publish:live/STREAM:USER:PASSWORD  (play: streamid=read:live/STREAM${config.srtPassphrase !== undefined ? '; add &passphrase=…' : ''})`]
+      ? [
+          config.srtPassphrase !== undefined
+            ? `  SRT           srt://${host}:${p.srt}?streamid=publish:live/STREAM:USER:PASSWORD&passphrase=…  (play: streamid=read:live/STREAM&passphrase=…)`
+            : // The password as passphrase never crosses the network (docs/srt.md).
+              `  SRT           srt://${host}:${p.srt}?streamid=publish:live/STREAM:USER&passphrase=PASSWORD  (play: streamid=read:live/STREAM)`,
+        ]
       : []),
     ...(p.flv !== undefined ? [`  FLV over TCP  tcp://${host}:${p.flv}  (ffmpeg -f flv -metadata streamName=STREAM; from ${config.rawAllowFrom.join(', ')})`] : []),
     ...(p.ts !== undefined ? [`  TS over TCP   tcp://${host}:${p.ts}  (ffmpeg -f mpegts -metadata service_name=STREAM; from ${config.rawAllowFrom.join(', ')})`] : []),

@@ -45,6 +45,6 @@ describe('the start banner', () => {
     ]);
     expect(lines).toContain(`  RTSPS         rtsps://127.0.0.1:${p.rtsps}/live/STREAM  (publish and play, RTP interleaved in TLS)`);
     expect(lines).toContain(`  RTMPS         rtmps://127.0.0.1:${p.rtmps}/live/STREAM`);
-    expect(lines).toContain(`  SRT           srt://127.0.0.1:${srtPort}?streamid=publish:live/STREAM:USER:PASSWORD  (play: streamid=read:live/STREAM)`);
+    expect(lines).toContain(`  SRT           srt://127.0.0.1:${srtPort}?streamid=publish:live/STREAM:USER&passphrase=PASSWORD  (play: streamid=read:live/STREAM)`);
   });
 });
