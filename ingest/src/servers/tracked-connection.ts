@@ -59,18 +59,7 @@ export class TrackedConnection {
     this.release = init.release;
     this.id = init.registry.nextId();
     this.log = init.log.child({ conn: this.id, protocol: init.protocol, remote: init.remoteAddress });
-    const kick = init.kick ?? ((reason: string) => this.close('kicked', { reason }));
-    this.entry = {
-      id: this.id,
-      protocol: init.protocol,
-      remoteAddress: init.remoteAddress,
-      since: this.startedAt,
-      ...(init.app === undefined ? {} : { app: init.app }),
-      bytesIn: () => this.bytesIn,
-      bytesOut: () => this.totalBytesOut,
-      ...(init.dump === false ? {} : { socket: init.socket }),
-      kick,
-    };
+    this.entry = new TrackedEntry(this, init);
     init.registry.add(this.entry);
   }
 
@@ -139,5 +128,48 @@ export class TrackedConnection {
   leave(): void {
     this.closed = true;
     this.registry.remove(this.id);
+  }
+}
+
+/**
+ * A connection's registry entry. Its byte counts and kick read the connection through methods on
+ * the prototype: no closures per connection (docs/benchmark.md, Round 6).
+ */
+class TrackedEntry implements ConnectionEntry {
+  readonly id: string;
+  readonly protocol: string;
+  readonly remoteAddress: string;
+  readonly since: number;
+  role?: 'publisher' | 'player';
+  app?: string;
+  stream?: string;
+  user?: string;
+  readonly socket: Duplex | undefined;
+  private readonly onKick: ((reason: string) => void) | undefined;
+
+  constructor(
+    private readonly conn: TrackedConnection,
+    init: TrackedConnectionInit,
+  ) {
+    this.id = conn.id;
+    this.protocol = init.protocol;
+    this.remoteAddress = init.remoteAddress;
+    this.since = conn.startedAt;
+    this.app = init.app;
+    this.socket = init.dump === false ? undefined : init.socket;
+    this.onKick = init.kick;
+  }
+
+  bytesIn(): number {
+    return this.conn.bytesIn;
+  }
+
+  bytesOut(): number {
+    return this.conn.totalBytesOut;
+  }
+
+  kick(reason: string): void {
+    if (this.onKick !== undefined) this.onKick(reason);
+    else this.conn.close('kicked', { reason });
   }
 }
