@@ -112,12 +112,16 @@ const MIN_VIEWED_PAYLOAD = 1024;
  * The same bytes as {@link encodeMessageChunks}, as parts for one vectored write, without copying
  * the payload: the first chunk's header (and the prefix) in one small buffer, the payload as views of
  * `msg.payload`, and one shared type-3 header between the views. A message read once and played once then costs no copy on its way
- * out (bench/ingest-path-cost.ts). Short payloads come as one copied buffer.
+ * out (bench/ingest-path-cost.ts). Short payloads come as one copied buffer. The parts are appended
+ * to `out` (a batch's parts: no array per message), which is returned.
  */
-export function encodeMessageChunkParts(msg: RtmpMessage, chunkSize: number, prefix?: Uint8Array): Buffer[] {
+export function encodeMessageChunkParts(msg: RtmpMessage, chunkSize: number, prefix?: Uint8Array, out: Buffer[] = []): Buffer[] {
   const head = prefix ?? EMPTY;
   const body = msg.payload;
-  if (body.byteLength < MIN_VIEWED_PAYLOAD || chunkSize <= head.byteLength) return [encodeMessageChunks(msg, chunkSize, prefix)];
+  if (body.byteLength < MIN_VIEWED_PAYLOAD || chunkSize <= head.byteLength) {
+    out.push(encodeMessageChunks(msg, chunkSize, prefix));
+    return out;
+  }
   const csid = msg.chunkStreamId;
   const length = head.byteLength + body.byteLength;
   checkMessage(csid, chunkSize, length);
@@ -127,14 +131,17 @@ export function encodeMessageChunkParts(msg: RtmpMessage, chunkSize: number, pre
   first.set(head, writeMessageHeader(first, msg, length, timestamp));
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let offset = chunkSize - head.byteLength;
-  if (offset >= payload.byteLength) return [first, payload];
-  const parts: Buffer[] = [first, payload.subarray(0, offset)];
+  if (offset >= payload.byteLength) {
+    out.push(first, payload);
+    return out;
+  }
+  out.push(first, payload.subarray(0, offset));
   // Every type-3 header of one message has the same bytes: one buffer (shared by all messages of
   // the chunk stream unless the timestamp is extended) goes between all of its chunks.
   const next = extended ? continuationHeader(csid, timestamp) : (TYPE3_HEADERS[csid] ??= continuationHeader(csid, 0));
   while (offset < payload.byteLength) {
-    parts.push(next, payload.subarray(offset, offset + chunkSize));
+    out.push(next, payload.subarray(offset, offset + chunkSize));
     offset += chunkSize;
   }
-  return parts;
+  return out;
 }

@@ -30,19 +30,21 @@ export function encodeFrameChunks(frame: MediaFrame, chunkSize: number, streamId
 /**
  * The bytes of {@link encodeFrameChunks} as parts for one vectored write: chunk headers in a small
  * buffer, the frame's own bytes as views between them (no copy of the frame); none for a frame with
- * no FLV form.
+ * no FLV form. The parts are appended to `out` (a whole batch's parts: no array per frame), which is
+ * returned.
  */
-export function encodeFrameChunkParts(frame: MediaFrame, chunkSize: number, streamId: number, configTimestamp = 0): Buffer[] {
+export function encodeFrameChunkParts(frame: MediaFrame, chunkSize: number, streamId: number, configTimestamp = 0, out: Buffer[] = []): Buffer[] {
   let tag;
   try {
     tag = encodeFlvPayloadParts(frame);
   } catch (error) {
-    if (error instanceof ProtocolError && error.code === 'FLV_UNENCODABLE') return [];
+    if (error instanceof ProtocolError && error.code === 'FLV_UNENCODABLE') return out;
     throw error;
   }
   return encodeMessageChunkParts(
     { chunkStreamId: CSID[tag.tagType], timestamp: Math.round('dts' in frame ? frame.dts : configTimestamp), typeId: tag.tagType, streamId, payload: tag.data },
     chunkSize,
     tag.head,
+    out,
   );
 }

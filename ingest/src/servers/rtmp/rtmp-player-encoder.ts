@@ -44,7 +44,7 @@ export class RtmpPlayerEncoder {
       // player in step anyway, and a cache entry would keep a Map and the parts alive with each
       // cached frame for a whole GOP (heap that survives young collections; see docs/benchmark.md,
       // Round 4, many streams).
-      this.lastParts = this.collect(frames, this.encode);
+      this.lastParts = this.collect(frames, undefined);
       this.lastBatch = frames;
       this.joined = this.lastParts.length <= 1;
     } else if (!this.joined) {
@@ -64,7 +64,8 @@ export class RtmpPlayerEncoder {
 
   private readonly encodeShared = (frame: MediaFrame): Buffer[] => encodedOnce(frame, this.frameKey, this.encode);
 
-  private collect(frames: readonly MediaFrame[], encode: (frame: MediaFrame) => Buffer[]): Buffer[] {
+  /** The batch's parts, each frame's from `shared` (its cached parts), else encoded straight into the batch's array. */
+  private collect(frames: readonly MediaFrame[], shared: ((frame: MediaFrame) => Buffer[]) | undefined): Buffer[] {
     const parts: Buffer[] = [];
     for (const f of frames) {
       if ((f.kind === 'audio' && !this.audio) || (f.kind === 'video' && !this.video)) continue;
@@ -72,7 +73,8 @@ export class RtmpPlayerEncoder {
         this.omittedAudio = 'opus';
         continue;
       }
-      for (const part of encode(f)) parts.push(part);
+      if (shared === undefined) encodeFrameChunkParts(f, this.chunkSize, this.streamId, 0, parts);
+      else for (const part of shared(f)) parts.push(part);
     }
     return parts;
   }

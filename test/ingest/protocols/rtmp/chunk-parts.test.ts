@@ -34,4 +34,13 @@ describe('encodeMessageChunkParts', () => {
     const viewed = parts.filter((p) => p.buffer === msg.payload.buffer).reduce((n, p) => n + p.byteLength, 0);
     expect(viewed).toBe(10_000);
   });
+
+  it("appends a message's parts after what the given array holds (a batch's parts in one array) and returns that array", () => {
+    const first: RtmpMessage = { chunkStreamId: 6, timestamp: 0, typeId: 9, streamId: 1, payload: payload(10_000) };
+    const second: RtmpMessage = { chunkStreamId: 4, timestamp: 10, typeId: 8, streamId: 1, payload: payload(300) };
+    const out: Buffer[] = [];
+    expect(encodeMessageChunkParts(first, 4096, undefined, out)).toBe(out);
+    expect(encodeMessageChunkParts(second, 4096, undefined, out)).toBe(out);
+    expect(Buffer.concat(out)).toEqual(Buffer.concat([encodeMessageChunks(first, 4096), encodeMessageChunks(second, 4096)]));
+  });
 });
