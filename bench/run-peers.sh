@@ -44,6 +44,9 @@
 # --node-flags: extra Node/V8 flags for streamgate (e.g. --max-semi-space-size=2).
 # --stop-reading PCT: that share of the players stop reading when the window starts (rtmp-load.mjs).
 # --label TEXT: also names the result files (DATE-peers-TEXT.json) so runs of one day do not clash.
+# --loop-probe (hls scenario): a Node peer runs with bench/server-loop-delay.mjs and reports its loop
+#   delay, GC pauses and stalls per window; off by default: its two 10 ms timers cost an idle process
+#   2.5-3.2 % of a core, which would land in the CPU per GB.
 set -uo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -130,7 +133,7 @@ prep_floor-c() {
 # ---------------------------------------------------------------------------------------------
 # options
 QUICK=0; PEERS=""; ADDED=""; NS=""; ROUNDS=""; WARMUP=""; DURATION=""; LATE=""; PROBES=4; MAX_TOTAL=""
-OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0; STOP_READING=0; CONNECT_PROBES=10; SCENARIO=rtmp; BASE_DIR=""
+OUT_DIR="$BENCH_DIR/results"; LABEL=""; KEEP=0; RAMP=200; PIN=0; STOP_READING=0; CONNECT_PROBES=10; SCENARIO=rtmp; BASE_DIR=""; LOOP_PROBE=0
 # --cpu-prof: streamgate writes V8 CPU profiles into {RUN}/prof (kept with --keep)
 SG_NODE_FLAGS=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -154,6 +157,7 @@ while [ $# -gt 0 ]; do
     --label) LABEL=$2; shift ;;
     --keep) KEEP=1 ;;
     --pin) PIN=1 ;;
+    --loop-probe) LOOP_PROBE=1 ;;
     --cpu-prof) SG_NODE_FLAGS="$SG_NODE_FLAGS --cpu-prof --cpu-prof-dir={RUN}/prof"; KEEP=1 ;;
     --node-flags) SG_NODE_FLAGS="$SG_NODE_FLAGS $2"; shift ;;
     --stop-reading) STOP_READING=$2; shift ;;
@@ -424,8 +428,9 @@ run_hls_peer() {
       log "$name: prep failed: $out"; echo "{\"peer\":\"$name\",\"round\":$round,\"skipped\":\"prep failed\"}" > "$WORK/raw/$name-r$round-skip.json"; return
     fi
   fi
-  # a Node peer reports its own loop delay, loop busy share and GC pauses in each window (server-loop-delay.mjs)
-  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS --import $BENCH_DIR/server-loop-delay.mjs}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}; cmd=${cmd//\{SGMALLOC\}/$SG_MALLOC}
+  # --loop-probe: a Node peer reports its own loop delay, loop busy share, GC pauses and stalls in each window
+  local probeflags=""; [ $LOOP_PROBE = 1 ] && probeflags=" --import $BENCH_DIR/server-loop-delay.mjs"
+  cmd=${P_CMD[$name]}; cmd=${cmd//\{NODEFLAGS\}/$SG_NODE_FLAGS$probeflags}; cmd=${cmd//\{SGNODEOPTIONS\}/$SG_NODE_OPTIONS}; cmd=${cmd//\{SGMALLOC\}/$SG_MALLOC}
   cmd=${cmd//\{PORT\}/$port}; cmd=${cmd//\{PUBPORT\}/$(( port + 10 ))}; cmd=${cmd//\{HTTPPORT\}/$httpport}; cmd=${cmd//\{RUN\}/$run}
   cmd=${cmd//\{BENCH_DIR\}/$BENCH_DIR}; cmd=${cmd//\{BUILD\}/$BUILD}
   setsid "${SRV_PIN[@]}" bash -c "$cmd" > "$run/server.log" 2>&1 < /dev/null &
@@ -452,7 +457,7 @@ run_hls_peer() {
       local est=$(( WARMUP + DURATION + 15 ))
       if [ $(( $(date +%s) + est )) -gt $DEADLINE ]; then log "$name N=$n: skipped, --max-total ${MAX_TOTAL}s would be exceeded"; continue; fi
       pids=$(pgrep -g "$spid" | paste -sd,)
-      local nodepid; nodepid=$(pgrep -g "$spid" -x node | head -1)
+      local nodepid=""; [ $LOOP_PROBE = 1 ] && nodepid=$(pgrep -g "$spid" -x node | head -1)
       json="$WORK/raw/hls-$name-n$n-r$round.json"
       timeout $(( est + 30 )) "${CLI_PIN[@]}" node "$BENCH_DIR/hls-poll.mjs" --url "$url" --n "$n" --warmup "$WARMUP" --duration "$DURATION" \
         --watch-pid "$pids" ${nodepid:+--loop-pid "$nodepid"} > "$json.tmp" 2> "$run/poll-n$n.err"
