@@ -73,6 +73,10 @@ export interface HandshakeStep {
   readonly rest: Uint8Array;
 }
 
+/** The defaults of RtmpServerHandshakeOptions, shared by every handshake (not two closures each). */
+const randomBytesOf = (n: number): Uint8Array => randomBytes(n);
+const zeroClock = (): number => 0;
+
 /**
  * The server side of the RTMP handshake, sans-I/O. Waits for C0+C1, answers S0+S1+S2 at once
  * (digest handshake when C1 carries a valid Flash Player digest in either scheme, else the plain
@@ -87,8 +91,8 @@ export class RtmpServerHandshake {
   kind: 'plain' | 'digest' | undefined;
 
   constructor(opts: RtmpServerHandshakeOptions = {}) {
-    this.random = opts.random ?? ((n) => randomBytes(n));
-    this.now = opts.now ?? (() => 0);
+    this.random = opts.random ?? randomBytesOf;
+    this.now = opts.now ?? zeroClock;
   }
 
   get done(): boolean {
