@@ -1,11 +1,9 @@
+import { encodeStreamPath } from '../player/stream-url-path.js';
+
 /** One way to play a stream, with the URL to copy. */
 export interface PlayUrl {
   readonly protocol: string;
   readonly url: string;
-}
-
-function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 /**
@@ -15,7 +13,7 @@ function encodePath(path: string): string {
  */
 export function playUrls(path: string, ports: Readonly<Record<string, number>>, location: { readonly origin: string; readonly hostname: string }): PlayUrl[] {
   const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
-  const p = encodePath(path);
+  const p = encodeStreamPath(path);
   const urls: PlayUrl[] = [];
   if (ports.rtmp) urls.push({ protocol: 'RTMP', url: `rtmp://${host}:${ports.rtmp}/${p}` });
   if (ports.rtmps) urls.push({ protocol: 'RTMPS', url: `rtmps://${host}:${ports.rtmps}/${p}` });

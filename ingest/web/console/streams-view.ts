@@ -1,3 +1,4 @@
+import { encodeStreamPath } from '../player/stream-url-path.js';
 import { h, replace, setText } from './dom.js';
 import { formatBitrate, formatCounts, formatDuration } from './format.js';
 import type { View, ViewContext } from './view.js';
@@ -7,7 +8,7 @@ const COLUMNS = ['Stream', 'User', 'Publisher', 'Video', 'Audio', 'In', 'Out', '
 
 /** `#/streams/live/cam1`: the detail link of a stream. */
 export function streamHref(path: string): string {
-  return `#/streams/${path.split('/').map(encodeURIComponent).join('/')}`;
+  return `#/streams/${encodeStreamPath(path)}`;
 }
 
 function videoText(s: ConsoleStream): string {

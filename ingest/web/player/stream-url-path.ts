@@ -1,8 +1,13 @@
 /**
- * The URL path of a stream, `/APP/STREAM`, each name segment percent-encoded on its own: a stream
- * named `studio/cam2` (path `live/studio/cam2`) is `/live/studio/cam2`, never `/live/studio%2Fcam2`,
- * which the server refuses (an encoded `/` inside a segment is HTTP_PATH_TRAVERSAL).
+ * A stream path (`live/studio/cam2`) for a URL, each name segment percent-encoded on its own:
+ * `live/studio/cam2`, never `live/studio%2Fcam2`, which the server refuses (an encoded `/` inside
+ * a segment is HTTP_PATH_TRAVERSAL).
  */
+export function encodeStreamPath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The URL path of a stream, `/APP/STREAM` (see encodeStreamPath). */
 export function streamUrlPath(app: string, stream: string): string {
-  return `/${`${app}/${stream}`.split('/').map(encodeURIComponent).join('/')}`;
+  return `/${encodeStreamPath(`${app}/${stream}`)}`;
 }
