@@ -34,11 +34,15 @@ import { SrtUserKeys } from './srt-user-keys.js';
 /** A conclusion ready to open: with a user's own passphrase, its keys unwrapped and that passphrase. */
 type OpenConclusion = SrtConclusion & { readonly passphrase?: string };
 
-/** A stream id naming a user without a password: the user's password is the passphrase. */
+/** A request naming a user without a password: the user's password is the passphrase. */
+function namesUserOnly(r: SrtStreamRequest): boolean {
+  return r.user !== undefined && r.password === undefined;
+}
+
+/** The listener's view of namesUserOnly: from the raw stream id (a bad one is refused later). */
 function userKeyed(streamId: string): boolean {
   try {
-    const r = parseSrtStreamId(streamId);
-    return r.user !== undefined && r.password === undefined;
+    return namesUserOnly(parseSrtStreamId(streamId));
   } catch {
     return false;
   }
@@ -408,8 +412,9 @@ export class SrtServer implements Listener {
     }
     const { app, stream } = target;
     // A user without a password proves it by the key material, wrapped with that password.
-    const userKeys = request.user !== undefined && request.password === undefined && c.km !== undefined ? new SrtUserKeys(c.km, this.keyDerivations, rinfo.address) : undefined;
-    if (request.user !== undefined && request.password === undefined && (userKeys === undefined || this.ctx.authorizer === undefined)) {
+    const userOnly = namesUserOnly(request);
+    const userKeys = userOnly && c.km !== undefined ? new SrtUserKeys(c.km, this.keyDerivations, rinfo.address) : undefined;
+    if (userOnly && (userKeys === undefined || this.ctx.authorizer === undefined)) {
       refuse(SRT_REJECT.unsecure, 'SRT_PASSPHRASE_NEEDED', { reason: 'a stream id naming a user without a password needs that password as the SRT passphrase (and auth on)' });
       return;
     }
