@@ -199,14 +199,20 @@ describe('stream fan-out on a hand-driven clock', () => {
     expect(sinks[0]!.batches).toEqual([['audio@10', 'video@33'], ['audio@43', 'video@66'], ['audio@76', 'video@99']]);
   });
 
+  /** A keyframe sent, then one read that brings audio alone: it is held when the read ends. */
+  const audioHeldByARead = () => {
+    const parts = setup();
+    parts.publications[0]!.push(frame('key@0'));
+    parts.clock.turn();
+    parts.sinks[0]!.batches = [];
+    parts.hub.beginInput();
+    parts.publications[0]!.push(frame('audio@10'));
+    parts.hub.endInput();
+    return parts;
+  };
+
   it(`still sends audio held at the end of a read within ${AUDIO_HOLD_MS} ms when the publisher goes silent`, () => {
-    const { clock, publications, sinks, hub } = setup();
-    publications[0]!.push(frame('key@0'));
-    clock.turn();
-    sinks[0]!.batches = [];
-    hub.beginInput();
-    publications[0]!.push(frame('audio@10'));
-    hub.endInput();
+    const { clock, sinks, hub } = audioHeldByARead();
     clock.turn();
     clock.advance(AUDIO_HOLD_MS - 1);
     clock.turn();
@@ -216,13 +222,7 @@ describe('stream fan-out on a hand-driven clock', () => {
   });
 
   it('sends held audio past its bound at the end of the next read, before the timer', () => {
-    const { clock, publications, sinks, hub } = setup();
-    publications[0]!.push(frame('key@0'));
-    clock.turn();
-    sinks[0]!.batches = [];
-    hub.beginInput();
-    publications[0]!.push(frame('audio@10'));
-    hub.endInput();
+    const { clock, sinks, hub } = audioHeldByARead();
     clock.time += AUDIO_HOLD_MS; // the loop was late: the timer has not run yet
     hub.beginInput();
     hub.endInput();
