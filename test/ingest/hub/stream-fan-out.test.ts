@@ -212,7 +212,7 @@ describe('stream fan-out on a hand-driven clock', () => {
   };
 
   it(`still sends audio held at the end of a read within ${AUDIO_HOLD_MS} ms when the publisher goes silent`, () => {
-    const { clock, sinks, hub } = audioHeldByARead();
+    const { clock, sinks } = audioHeldByARead();
     clock.turn();
     clock.advance(AUDIO_HOLD_MS - 1);
     clock.turn();
