@@ -145,13 +145,18 @@ export class RawIngestConnection {
     this.close('peer-ended');
   }
 
+  /** One read (or the input's end): its frames reach the players when it returns, not in a later loop turn. */
   private run(step: () => RawIngestOutput): void {
+    const hub = this.deps.hub;
+    hub.beginInput();
     try {
       this.accept(step());
       this.countPending();
       this.reportDamage(false);
     } catch (err) {
       this.fail(err);
+    } finally {
+      hub.endInput();
     }
   }
 

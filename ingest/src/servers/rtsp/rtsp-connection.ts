@@ -181,11 +181,16 @@ export class RtspConnection implements IdleCheck, RtspPlayerIo {
     this.conn.bytesIn += bytes.byteLength;
     this.lastActivity = Date.now();
     let completed: boolean;
+    const hub = this.deps.ctx.hub;
+    // A publisher's frames of this read reach the players at its end, not in a later loop turn.
+    hub.beginInput();
     try {
       completed = this.session.feed(this.readsShared && this.publish !== undefined ? Buffer.from(bytes) : bytes);
     } catch (err) {
       this.refuseBytes(err);
       return;
+    } finally {
+      hub.endInput();
     }
     // A message that does not complete in time (slow drip, Content-Length larger than the body).
     if (completed && this.requestTimer) {
@@ -366,6 +371,9 @@ export class RtspConnection implements IdleCheck, RtspPlayerIo {
       const drop = latch.check(rtcp ? 'rtcp' : 'rtp', rinfo.address.replace(/^::ffff:/, ''), rinfo.port, msg);
       if (drop !== undefined) return this.dropUdp(drop, index);
       this.lastActivity = Date.now();
+      // The frames of this datagram reach the players when it is handled, not in a later loop turn.
+      const hub = this.deps.ctx.hub;
+      hub.beginInput();
       try {
         if (rtcp) pub.publisher.onRtcp(index, msg);
         else pub.publisher.onRtp(index, msg);
@@ -375,6 +383,8 @@ export class RtspConnection implements IdleCheck, RtspPlayerIo {
         // UDP can be forged and reordered: a bad datagram is dropped and counted, not fatal.
         if (!(err instanceof ProtocolError)) return this.fail(err);
         if (this.badUdpPackets++ === 0) this.log.warn('rtsp.bad-udp-packet', { code: err.code, message: err.message });
+      } finally {
+        hub.endInput();
       }
     };
     pair.rtp.on('message', onPacket(false));

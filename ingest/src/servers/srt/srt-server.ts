@@ -318,13 +318,18 @@ export class SrtServer implements Listener {
       return;
     }
     peer.bytesIn += msg.byteLength;
+    // A publisher's frames completed by this datagram reach the players when it is handled, not
+    // in a later loop turn.
+    const hub = this.ctx.hub;
+    hub.beginInput();
     try {
       peer.conn.handle(packet, now);
+      this.flush(peer);
     } catch (err) {
       this.failPeer(peer, err);
-      return;
+    } finally {
+      hub.endInput();
     }
-    this.flush(peer);
   }
 
   private onHandshake(packet: SrtPacket & { kind: 'control' }, rinfo: RemoteInfo, now: number): void {
@@ -727,6 +732,18 @@ export class SrtServer implements Listener {
 
   private tick(): void {
     const now = performance.now();
+    // Payloads a retransmission released (or a too-late drop let go) reach the players at the tick's end.
+    const hub = this.ctx.hub;
+    hub.beginInput();
+    try {
+      this.tickPeers(now);
+    } finally {
+      hub.endInput();
+    }
+    for (const [key, p] of this.pending) if (p.reply !== undefined && p.expiresAt <= now) this.dropPending(key);
+  }
+
+  private tickPeers(now: number): void {
     for (const peer of this.peers.values()) {
       try {
         peer.conn.tick(now);
@@ -742,7 +759,6 @@ export class SrtServer implements Listener {
       }
       peer.role?.onTick();
     }
-    for (const [key, p] of this.pending) if (p.reply !== undefined && p.expiresAt <= now) this.dropPending(key);
   }
 
   /** Sends what the connection produced and hands what arrived to the role. */

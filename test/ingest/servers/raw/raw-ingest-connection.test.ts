@@ -116,6 +116,17 @@ describe('RawIngestConnection', () => {
     expect(timed.map((f) => [f.kind, f.dts])).toEqual([['video', 23], ['audio', 0], ['video', 63], ['audio', 23]]);
   });
 
+  it("hands a read's frames to the hub's readers before the read returns (no loop turn), audio and video in decode order", () => {
+    const s = setup([{ frames: [videoConfig, video(0), audio(0)], streamName: 'cam' }, { frames: [audio(21), video(40, false), audio(43)] }], { interleave: true });
+    s.read('live/cam');
+    s.feed();
+    s.received.length = 0;
+    s.feed();
+    // Before, they waited for a setImmediate turn of the hub.
+    const timed = s.received.filter((f): f is Extract<MediaFrame, { dts: number }> => f.kind === 'audio' || f.kind === 'video');
+    expect(timed.map((f) => [f.kind, f.dts])).toEqual([['audio', 0], ['audio', 21], ['video', 40]]);
+  });
+
   it('uses the default stream name with a warning once the hold bound passes without a name', () => {
     const s = setup(Array.from({ length: 5 }, (_, i) => ({ frames: [audio(i * 23)] })), { maxHeldFrames: 3 });
     s.feed(4);

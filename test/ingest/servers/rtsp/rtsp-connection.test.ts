@@ -4,6 +4,7 @@ import { RtspDecoder } from '#ingest/protocols/rtsp/rtsp-decoder.js';
 import { getHeader, type RtspResponse } from '#ingest/protocols/rtsp/rtsp-message.js';
 import { startTestIngest, type TestIngest } from '#test/support/ingest-harness.js';
 import { waitFor } from '#test/support/local-stack-harness.js';
+import { recordReadEndWrites } from '#test/support/record-read-end-writes.js';
 
 let t: TestIngest;
 beforeAll(async () => {
@@ -85,6 +86,25 @@ describe('RtspConnection session lifecycle (scripted client)', () => {
     expect((await c.request('TEARDOWN', url, { Session: id })).status).toBe(200);
     await waitFor(() => !t.ingest.hub.isLive('live/scripted'), 2000, 'the stream to end');
     c.close();
+  });
+
+  it("a publisher's frames reach the hub's readers at the end of the socket read that brought them (no loop turn)", async () => {
+    const recorder = recordReadEndWrites(t.ingest.hub, 'live/readend');
+    const c = new Client(t.ingest.ports.rtsp);
+    try {
+      const url = `rtsp://127.0.0.1:${t.ingest.ports.rtsp}/live/readend`;
+      expect((await c.request('ANNOUNCE', url, { 'Content-Type': 'application/sdp' }, SDP)).status).toBe(200);
+      const id = getHeader(await c.request('SETUP', `${url}/streamid=0`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' }), 'Session')!.split(';')[0]!;
+      expect((await c.request('RECORD', url, { Session: id })).status).toBe(200);
+      const rtp = Uint8Array.from([0x80, 0xe1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0x00, 0x10, 0x00, 0x20, 0x21, 0x10, 0x04, 0x60]);
+      c.send(Uint8Array.from([0x24, 0, 0, rtp.length, ...rtp]));
+      await waitFor(() => recorder.written.some((w) => w.kind === 'audio'), 2000, 'the AAC frame');
+      // Before, it waited for a setImmediate turn of the hub.
+      expect(recorder.written.filter((w) => w.kind === 'audio')).toEqual([{ kind: 'audio', inReadEnd: true }]);
+    } finally {
+      c.close();
+      recorder.stop();
+    }
   });
 
   it('a publisher\'s access unit being reassembled counts in the pending-bytes budget and is given back at the end', async () => {
