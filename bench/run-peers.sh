@@ -39,7 +39,8 @@
 #   from user space into the socket, as Node, which has no sendfile, must); default N 200,1000. CPU of the server's process
 #   group per GB served, playlist and segment response p50/p99. Results DATE-peers-hls*.md/json.
 # --scenario many-streams: --ns takes shapes MxK (default 100x5,200x1): M streams published by one
-#   in-process publisher (rtmp-load.mjs --mode publish), K RTMP players each (peers streamgate, nginx).
+#   in-process publisher (rtmp-load.mjs --mode publish), K RTMP players each (peers streamgate, nginx,
+#   floor-node-rtmp: peers/floor/rtmp-relay.mjs, the least a Node RTMP fan-out does per message).
 # --connect-probes K: connects from a separate idle process during each window (default 10).
 # --node-flags: extra Node/V8 flags for streamgate (e.g. --max-semi-space-size=2).
 # --stop-reading PCT: that share of the players stop reading when the window starts (rtmp-load.mjs).
@@ -68,6 +69,7 @@ PEER_TABLE=(
   "nms        19351 rtmp exec node {BENCH_DIR}/peers/nms/start.cjs --port {PORT} --data {RUN}"
   "floor-node 19352 raw  exec node {BENCH_DIR}/peers/floor/relay.mjs --listen 127.0.0.1:{PORT} --pub 127.0.0.1:{PUBPORT}"
   "floor-c    19353 raw  exec {BUILD}/relay-c {PORT} {PUBPORT} 3600"
+  "floor-node-rtmp 19365 rtmp exec node {BENCH_DIR}/peers/floor/rtmp-relay.mjs --listen 127.0.0.1:{PORT}"
   "streamgate 19354 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' {SGMALLOC} node {NODEFLAGS} {BUILD}/ingest/main.mjs"
   "sg-flv     19355 httpflv exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT={HTTPPORT} STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' {SGMALLOC} node {NODEFLAGS} {BUILD}/ingest/main.mjs"
   "base       19357 rtmp exec env STREAMGATE_AUTH=off STREAMGATE_MAX_CONNECTIONS_PER_ADDRESS=100000 STREAMGATE_HOST=127.0.0.1 STREAMGATE_RTMP_PORT={PORT} STREAMGATE_HTTP_PORT=0 STREAMGATE_FLV_PORT=0 STREAMGATE_RELAY_FLV_PORT=0 STREAMGATE_TS_PORT=0 STREAMGATE_SRT_PORT=0 STREAMGATE_RTSP_PORTS=0 STREAMGATE_ADMIN_PORT=0 STREAMGATE_FUNCTIONS_PORT=0 STREAMGATE_DATA_DIR={RUN}/data NODE_OPTIONS='{SGNODEOPTIONS}' {SGMALLOC} node {NODEFLAGS} {BUILD}/base/ingest/main.mjs"
@@ -179,7 +181,7 @@ fi
 ALL_NAMES=$(for l in "${PEER_TABLE[@]}"; do echo "${l%% *}"; done | paste -sd,)
 case "$SCENARIO" in
   rtmp) SCENARIO_PEERS="streamgate,nginx,nms,floor-node,floor-c${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
-  many-streams) SCENARIO_PEERS="streamgate,nginx${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
+  many-streams) SCENARIO_PEERS="streamgate,nginx,floor-node-rtmp${BASE_DIR:+,base}${ADDED:+,$ADDED}" ;;
   httpflv) SCENARIO_PEERS="streamgate,sg-flv,nms,nms-flv${BASE_DIR:+,base-flv}${ADDED:+,$ADDED}" ;;
   rtsp) SCENARIO_PEERS="streamgate,sg-rtsp${BASE_DIR:+,base-rtsp}${ADDED:+,$ADDED}" ;;
   hls) SCENARIO_PEERS="sg-hls,nginx-hls,nginx-hls-copy${BASE_DIR:+,base-hls}" ;;

@@ -40,7 +40,7 @@ for (const r of [...runs].sort((a, b) => a.n - b.n)) {
 }
 
 const peers = [...new Set(runs.map((r) => r.peer))];
-const order = ['streamgate', 'nginx', 'nms', 'floor-node', 'floor-c'];
+const order = ['streamgate', 'nginx', 'nms', 'floor-node', 'floor-node-rtmp', 'floor-c'];
 peers.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
 const ns = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
 
@@ -153,14 +153,14 @@ const f = (x, d = 1) => (x === null || x === undefined ? '–' : (Math.round(x *
 const L = [];
 L.push(`# RTMP peers side by side — ${date.slice(0, 10)}${meta.quick ? ' (quick)' : ''}`, '');
 L.push(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memGB} GiB, Linux ${machine.kernel}; shared, so see "busy".`);
-L.push(`Peers: ${versions.nginx || 'nginx ?'} + libnginx-mod-rtmp ${versions.libnginxModRtmp || '?'}; Node-Media-Server ${versions.nodeMediaServer || '?'} on Node ${versions.node}; floor-node = bench/peers/floor/relay.mjs, floor-c = bench/peers/floor/relay.c (byte copy, one write per FLV tag per player).`);
+L.push(`Peers: ${versions.nginx || 'nginx ?'} + libnginx-mod-rtmp ${versions.libnginxModRtmp || '?'}; Node-Media-Server ${versions.nodeMediaServer || '?'} on Node ${versions.node}; floor-node = bench/peers/floor/relay.mjs, floor-c = bench/peers/floor/relay.c (byte copy, one write per FLV tag per player); floor-node-rtmp = bench/peers/floor/rtmp-relay.mjs (many streams: RTMP in and out, one copy per chunk, one write per message per player; the ×floor-node column when floor-node did not run).`);
 L.push(`Stream: testsrc2 1280x720 30 fps x264 veryfast/zerolatency 2.5 Mbit/s, GOP 2 s, AAC 128k, ffmpeg -re -stream_loop -1 -c copy (${versions.ffmpeg || 'ffmpeg'}).`);
 L.push(`Run: ${meta.rounds} rounds (peer order reversed every other round), warmup ${meta.warmupSec} s, window ${meta.durationSec} s, ramp ${meta.ramp}/s, ${meta.late} late joiners per run, ${meta.probes} latency probes; wall ${meta.wallSec} s.${meta.label ? ' Label: ' + meta.label + '.' : ''} streamgate: the ingest bundle with the container's NODE_OPTIONS (${meta.streamgateNodeOptions || 'none'})${meta.streamgateNodeFlags ? ' and ' + meta.streamgateNodeFlags : ''}.`);
 L.push('', 'Figures: median over rounds (min in brackets); ×floor columns are ratios of the minimums. CPU = the server\'s whole process tree (user+sys), over the window, per GB (1e9 bytes) delivered to players. ' +
   'user s/GB = the user-space part (the rest is kernel: on loopback the sender also pays for the receiving side of TCP, so sys time is a large floor shared by all). RSS/conn = (max RSS in window − RSS with publisher only) / N. TTFK = TCP connect → first keyframe; ramp players connect at the ramp rate, late joiners one by one during the window (pooled over rounds). ' +
   'Connect answer = handshake done (C2 and connect sent) → connect _result received, by the loaded players; connect probe = the same, by a separate idle process connecting one at a time during the window (the server\'s answer without the load client\'s event-loop lag). Stopped readers = players that stop reading at the window start (--stop-reading), and how many the server disconnected by its end; their stalls are not counted. Latency = tap forward → probe receive of the same video message. Stalls = gaps > 1 s in the window.', '');
 const floorRef = (n, p) => ratios[n]?.[p]?.['floor-c'];
-const floorNode = (n, p) => ratios[n]?.[p]?.['floor-node'];
+const floorNode = (n, p) => ratios[n]?.[p]?.['floor-node'] ?? ratios[n]?.[p]?.['floor-node-rtmp'];
 for (const n of ns) {
   const shape = runs.find((r) => r.n === n && r.shape)?.shape;
   L.push(`## N = ${n}${shape ? ` (${shape.replace("x", " streams × ")} players)` : ""}`, "");
