@@ -1,6 +1,7 @@
 import { canonicalStream, StreamNameError } from '#domain/canonical-stream.js';
 import { LIMITS } from '../limits.js';
 import { ProtocolError } from '../protocol-error.js';
+import { BoundedMemo } from './bounded-memo.js';
 import { isRtmptPath } from '../rtmpt/rtmpt-tunnel.js';
 import type { HttpRequest } from './http-request-parser.js';
 
@@ -73,6 +74,11 @@ function names(app: readonly string[], stream: string): { app: string; stream: s
  */
 export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 'segments'>): HttpRoute {
   const { method, path, segments } = request;
+  if (method === 'GET') return GET_ROUTES.get(path);
+  return routeRequest(method, path, segments);
+}
+
+function routeRequest(method: string, path: string, segments: readonly string[]): HttpRoute {
   if (isRtmptPath(path)) return { kind: 'rtmpt' };
   if (segments[0] === 'console' && (segments.length === 1 || segments[1] === 'api')) return consoleRoute(method, segments);
   const route = readRoute(segments);
@@ -84,6 +90,14 @@ export function routeHttpRequest(request: Pick<HttpRequest, 'method' | 'path' | 
   if (method === 'GET' || method === 'HEAD') return route;
   if (method === 'OPTIONS') return { kind: 'preflight' };
   throw new ProtocolError('HTTP_METHOD_NOT_ALLOWED', `${method.slice(0, 16)} not allowed here`);
+}
+
+/** GET routes by path, worked out once for every connection (BoundedMemo: players ask for the same few). */
+const GET_ROUTES = new BoundedMemo((path) => routeRequest('GET', path, pathSegments(path)), 512, 512);
+
+/** The segments of a normalised path (`/a/b` → `['a', 'b']`; `/` and the asterisk-form `*` → `[]`). */
+function pathSegments(path: string): string[] {
+  return path === '/' || path === '*' ? [] : path.slice(1).split('/');
 }
 
 /**

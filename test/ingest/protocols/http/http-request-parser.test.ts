@@ -333,6 +333,23 @@ describe('HttpRequestParser', () => {
     expect(codeOf(() => parser.push(ascii('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n')))).toBe('HTTP_BODY_TOO_LARGE');
   });
 
+  it('refuses a request line it parsed before when a parser with a smaller target limit gets it', () => {
+    const line = 'GET /live/cam1/index.m3u8 HTTP/1.1\r\nHost: h\r\n\r\n';
+    expect(new HttpRequestParser().push(ascii(line))[0]!.path).toBe('/live/cam1/index.m3u8');
+    expect(codeOf(() => new HttpRequestParser({ maxUriLength: 10 }).push(ascii(line)))).toBe('HTTP_URI_TOO_LONG');
+    const long = `GET /live/${'c'.repeat(600)}.flv HTTP/1.1\r\nHost: h\r\n\r\n`;
+    expect(new HttpRequestParser().push(ascii(long))[0]!.segments[1]).toBe(`${'c'.repeat(600)}.flv`);
+    expect(codeOf(() => new HttpRequestParser({ maxUriLength: 500 }).push(ascii(long)))).toBe('HTTP_URI_TOO_LONG');
+  });
+
+  it('reads a head that arrives with the next request and a body in one chunk, line by line, as when fed apart', () => {
+    const bytes = ascii('POST /send/1/0 HTTP/1.1\r\nHost: h\r\nContent-Length: 8\r\n\r\n\r\n\r\nX: 1\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+    const [post, get] = new HttpRequestParser().push(bytes);
+    expect(Buffer.from(post!.body).toString('latin1')).toBe('\r\n\r\nX: 1');
+    expect(post!.headers).toEqual([{ name: 'Host', value: 'h' }, { name: 'Content-Length', value: '8' }]);
+    expect(get!.path).toBe('/b');
+  });
+
   it('finds header values case-insensitively', () => {
     const [r] = parseAll([ascii(cases[1]!.bytes)]);
     expect(headerValue(r!.headers, 'content-type')).toBe('application/x-fcs');

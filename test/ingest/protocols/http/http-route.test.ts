@@ -75,6 +75,12 @@ describe('routeHttpRequest', () => {
     });
   }
 
+  it('routes every path the same when asked again, and refuses again what it refused (no refusal is remembered)', () => {
+    for (const r of routes) expect(route(r.method ?? 'GET', r.target)).toEqual(r.route);
+    for (const r of refused) expect(codeOf(() => route(r.method ?? 'GET', r.target))).toBe(r.code);
+    expect(route('GET', '*')).toEqual({ kind: 'index' });
+  });
+
   it('routes what the parser produced from ffplay bytes', () => {
     const [req] = new HttpRequestParser().push(ascii('GET /live/cam1.flv HTTP/1.1\r\nHost: h\r\n\r\n'));
     expect(routeHttpRequest(req!)).toEqual({ kind: 'flv', app: 'live', stream: 'cam1', path: 'live/cam1' });
