@@ -371,9 +371,8 @@ export class RtspConnection implements IdleCheck, RtspPlayerIo {
       const drop = latch.check(rtcp ? 'rtcp' : 'rtp', rinfo.address.replace(/^::ffff:/, ''), rinfo.port, msg);
       if (drop !== undefined) return this.dropUdp(drop, index);
       this.lastActivity = Date.now();
-      // The frames of this datagram reach the players when it is handled, not in a later loop turn.
-      const hub = this.deps.ctx.hub;
-      hub.beginInput();
+      // Flushed in the hub's setImmediate turn, once for the datagrams of a poll phase (as SRT's:
+      // per datagram would be a flush per RTP packet that ends a frame).
       try {
         if (rtcp) pub.publisher.onRtcp(index, msg);
         else pub.publisher.onRtp(index, msg);
@@ -383,8 +382,6 @@ export class RtspConnection implements IdleCheck, RtspPlayerIo {
         // UDP can be forged and reordered: a bad datagram is dropped and counted, not fatal.
         if (!(err instanceof ProtocolError)) return this.fail(err);
         if (this.badUdpPackets++ === 0) this.log.warn('rtsp.bad-udp-packet', { code: err.code, message: err.message });
-      } finally {
-        hub.endInput();
       }
     };
     pair.rtp.on('message', onPacket(false));

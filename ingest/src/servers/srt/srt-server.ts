@@ -318,18 +318,18 @@ export class SrtServer implements Listener {
       return;
     }
     peer.bytesIn += msg.byteLength;
-    // A publisher's frames completed by this datagram reach the players when it is handled, not
-    // in a later loop turn.
-    const hub = this.ctx.hub;
-    hub.beginInput();
+    // No hub.beginInput()/endInput() around a datagram: each comes in a callback of its own, and
+    // the hub's setImmediate turn runs once after all those of one poll phase, so it flushes the
+    // frames of the whole batch together. Flushed per datagram, 5 RTMP players of an ffmpeg SRT
+    // publish got twice the writes (12 against 6-7 a second each) for no CPU gain beyond the noise
+    // (docs/benchmark.md, Round 7).
     try {
       peer.conn.handle(packet, now);
-      this.flush(peer);
     } catch (err) {
       this.failPeer(peer, err);
-    } finally {
-      hub.endInput();
+      return;
     }
+    this.flush(peer);
   }
 
   private onHandshake(packet: SrtPacket & { kind: 'control' }, rinfo: RemoteInfo, now: number): void {
@@ -732,18 +732,6 @@ export class SrtServer implements Listener {
 
   private tick(): void {
     const now = performance.now();
-    // Payloads a retransmission released (or a too-late drop let go) reach the players at the tick's end.
-    const hub = this.ctx.hub;
-    hub.beginInput();
-    try {
-      this.tickPeers(now);
-    } finally {
-      hub.endInput();
-    }
-    for (const [key, p] of this.pending) if (p.reply !== undefined && p.expiresAt <= now) this.dropPending(key);
-  }
-
-  private tickPeers(now: number): void {
     for (const peer of this.peers.values()) {
       try {
         peer.conn.tick(now);
@@ -759,6 +747,7 @@ export class SrtServer implements Listener {
       }
       peer.role?.onTick();
     }
+    for (const [key, p] of this.pending) if (p.reply !== undefined && p.expiresAt <= now) this.dropPending(key);
   }
 
   /** Sends what the connection produced and hands what arrived to the role. */
