@@ -26,11 +26,14 @@ export interface ScheduledFanOut {
  * timer armed for its head.
  */
 export class FanOutScheduler {
+  /** Fan-outs waiting for the next loop turn. */
   private due: ScheduledFanOut[] = [];
   /** A `clock.nextTurn` is pending (it runs `due`). */
   private turnRequested = false;
   /** Inside a publisher's read (see beginInput): turns wait for its end instead of the next loop turn. */
   private inputDepth = 0;
+  /** Fan-outs made due inside the current read: they run at its end (`due` keeps waiting for its turn). */
+  private dueAtInputEnd: ScheduledFanOut[] = [];
   // Holds as two parallel queues (deadline, fan-out) rather than an object per held audio frame
   // (one per audio frame of every stream: ~47 a second each).
   private holdAt: number[] = [];
@@ -45,8 +48,12 @@ export class FanOutScheduler {
 
   /** `fanOut` runs in the next turn (the caller asks once per turn: it keeps its own flag). */
   nextTurn(fanOut: ScheduledFanOut): void {
+    if (this.inputDepth > 0) {
+      this.dueAtInputEnd.push(fanOut);
+      return;
+    }
     this.due.push(fanOut);
-    if (this.turnRequested || this.inputDepth > 0) return;
+    if (this.turnRequested) return;
     this.turnRequested = true;
     this.clock.nextTurn(this.runDue);
   }
@@ -64,10 +71,18 @@ export class FanOutScheduler {
    * the hold timer is armed for the holds still open (it bounds them when the publisher goes
    * silent). Saves a loop turn per read with frames and the hold timer's turns while audio and
    * video arrive in the same reads: each an entry into JavaScript (docs/benchmark.md, Round 6).
+   * Fan-outs that were already waiting for a loop turn (a reader catching up from the GOP cache,
+   * the next slice of a large audience) keep waiting for it: every connection's read ends here,
+   * and running them at each would hand a catching-up reader a slice per read instead of one per
+   * turn, ahead of the answers to new connections (docs/benchmark.md, Round 7).
    */
   endInput(): void {
     if (--this.inputDepth > 0) return;
-    if (this.due.length > 0) this.runDueNow();
+    if (this.dueAtInputEnd.length > 0) {
+      const due = this.dueAtInputEnd;
+      this.dueAtInputEnd = [];
+      this.run(due);
+    }
     if (this.holdsHead < this.holdAt.length) this.runHolds();
   }
 
@@ -87,12 +102,12 @@ export class FanOutScheduler {
 
   private readonly runDue = (): void => {
     this.turnRequested = false;
-    this.runDueNow();
-  };
-
-  private runDueNow(): void {
     const due = this.due;
     this.due = [];
+    this.run(due);
+  };
+
+  private run(due: readonly ScheduledFanOut[]): void {
     const now = this.clock.now();
     for (const fanOut of due) fanOut.runTurn(now);
   }

@@ -228,4 +228,23 @@ describe('stream fan-out on a hand-driven clock', () => {
     hub.endInput();
     expect(sinks[0]!.batches).toEqual([['audio@10']]);
   });
+
+  it("leaves a reader catching up from the GOP cache to its loop turn when another connection's read ends", () => {
+    const { clock, publications, hub } = setup();
+    const big = (kind: 'key' | 'video', dts: number): MediaFrame =>
+      ({ kind: 'video', codec: 'h264', dts, pts: dts, keyframe: kind === 'key', data: new Uint8Array(100_000) });
+    publications[0]!.push(big('key', 0));
+    for (const dts of [33, 66, 99]) publications[0]!.push(big('video', dts));
+    clock.turn();
+    const late = new Sink('late');
+    hub.subscribe('live/s0', late);
+    clock.turn(); // its first slice of the GOP (at most MAX_BATCH_BYTES)
+    const slices = late.batches.length;
+    expect(slices).toBeGreaterThan(0);
+    hub.beginInput(); // a read of another connection (a new player's handshake), no frames in it
+    hub.endInput();
+    expect(late.batches.length).toBe(slices);
+    clock.turn();
+    expect(late.batches.length).toBe(slices + 1);
+  });
 });
