@@ -28,12 +28,14 @@ if (a.writer) { // the child: a server writing to whoever connects, paced
   srv.listen(0, '127.0.0.1', () => process.stdout.write(`${srv.address().port}\n`));
   setInterval(() => { for (const s of socks) if (s.writableLength < (1 << 20)) s.write(payload); }, Number(a['interval-ms']));
   process.on('SIGTERM', () => process.exit(0));
+  // the reader holds our stdin: when it goes (killed, crashed), so do we
+  process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();
 } else {
   const N = Number(a.sockets); const ring = Buffer.allocUnsafeSlow(Number(a['ring-mb']) << 20); ring.fill(1);
   const READ = 64 * 1024; const shared = Buffer.allocUnsafeSlow(READ);
   const slice = Math.floor(ring.length / N); let bytes = 0;
   if (slice < 2 * READ) throw new Error('--ring-mb too small for --sockets');
-  const writer = spawn(process.execPath, [import.meta.filename, '--writer', '1', '--write-bytes', a['write-bytes'], '--interval-ms', a['interval-ms']], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const writer = spawn(process.execPath, [import.meta.filename, '--writer', '1', '--write-bytes', a['write-bytes'], '--interval-ms', a['interval-ms']], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise((r) => writer.stdout.once('data', (d) => r(Number(String(d).trim()))));
   const socks = [];
   for (let i = 0; i < N; i++) {
