@@ -64,6 +64,9 @@ export class PushTarget extends RelayLink {
     const sink: ReaderSink = {
       id: this.id,
       protocol: 'relay-push',
+      // Both clients send bytes of their own: RTMP chunks encoded into a new buffer per frame
+      // (encodeFrameChunks), SRT the TS muxer's output; the publisher's slabs are reused meanwhile.
+      keepsNoFrameViews: true,
       onPublish: () => {},
       write: (frames) => client.writeFrames(frames),
       onUnpublish: () => {},

@@ -165,6 +165,8 @@ export class HlsOutputs {
     const sink: ReaderSink = {
       id: `hls${this.next++}`,
       protocol: 'hls',
+      // Segments are the TS muxer's bytes, a copy: the publisher's slabs are reused while HLS is served.
+      keepsNoFrameViews: true,
       onPublish: (republish) => {
         out.ended = false;
         if (republish) segmenter.restart();

@@ -677,6 +677,8 @@ export class SrtServer implements Listener {
     sub = this.ctx.hub.subscribe(path, {
       id: peer.id,
       protocol: 'srt',
+      // What the send queue keeps (for pacing and retransmission) is the muxer's TS, a copy.
+      keepsNoFrameViews: true,
       onPublish: () => undefined,
       write: (frames) => {
         if (peer.closed) return true;
