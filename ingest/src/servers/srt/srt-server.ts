@@ -321,7 +321,7 @@ export class SrtServer implements Listener {
     // No hub.beginInput()/endInput() around a datagram: each comes in a callback of its own, and
     // the hub's setImmediate turn runs once after all those of one poll phase, so it flushes the
     // frames of the whole batch together. Flushed per datagram, 5 RTMP players of an ffmpeg SRT
-    // publish got twice the writes (12 against 6-7 a second each) for no CPU gain beyond the noise
+    // publish got twice the writes (14 against 7-8 a second each) for no CPU gain beyond the noise
     // (docs/benchmark.md, Round 7).
     try {
       peer.conn.handle(packet, now);
