@@ -64,13 +64,6 @@ export interface IngestStackProps extends StackProps {
 export const CLUSTER_PULL_PORT = 7935;
 /** CloudWatch metric the service scales on: players per task (the ingest's EMF `Players`, Average). */
 export const PLAYERS_METRIC = { namespace: 'streamgate', metricName: 'Players', dimension: 'Service' } as const;
-/** Players per task the target-tracking policy aims for. */
-export const PLAYERS_PER_TASK_TARGET = 400;
-
-/** Task CPU units at the default size (0.5 vCPU; the ingest relays without transcoding). */
-export const INGEST_TASK_CPU = 512;
-/** Task memory at the default size: GOP caches (8 MiB per stream) and reader queues fit. */
-export const INGEST_TASK_MEMORY_MIB = 1024;
 /** Name of the ingest container in the task definition. */
 export const INGEST_CONTAINER_NAME = 'ingest';
 /** Key prefix of the NLB access logs in the log bucket. */
@@ -153,8 +146,8 @@ export class IngestStack extends Stack {
     const arm = config.ingestArch === 'arm64';
     const task = new FargateTaskDefinition(this, 'Task', {
       family: serviceName,
-      cpu: INGEST_TASK_CPU,
-      memoryLimitMiB: INGEST_TASK_MEMORY_MIB,
+      cpu: config.ingestCpu,
+      memoryLimitMiB: config.ingestMemoryMiB,
       runtimePlatform: {
         cpuArchitecture: arm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
         operatingSystemFamily: OperatingSystemFamily.LINUX,
@@ -355,7 +348,7 @@ export class IngestStack extends Stack {
           statistic: 'Average',
           period: Duration.minutes(1),
         }),
-        targetValue: PLAYERS_PER_TASK_TARGET,
+        targetValue: config.playersPerTask,
         scaleOutCooldown: Duration.seconds(60),
         scaleInCooldown: Duration.minutes(10),
       });

@@ -34,6 +34,12 @@ export interface StageConfig {
   readonly authFailureAlarmThreshold: number;
   /** How the ingest proves itself to `/acl`: an IAM (SigV4) signature or the service bearer token. */
   readonly aclAuth: 'iam' | 'token';
+  /** Fargate CPU units of one ingest task: 256, 512, 1024, 2048 or 4096 (1024 = 1 vCPU). */
+  readonly ingestCpu: number;
+  /** Memory of one ingest task in MiB: a size Fargate runs with `ingestCpu` (see {@link fargateMemoryChoices}). */
+  readonly ingestMemoryMiB: number;
+  /** Players per task the players target tracking aims for (cluster mode, with CPU at 60 %). */
+  readonly playersPerTask: number;
 }
 
 /** The settings a bare `npx cdk synth` uses. */
@@ -52,7 +58,34 @@ export const defaultStageConfig: StageConfig = {
   natGateways: 1,
   alarmTopicArn: undefined,
   authFailureAlarmThreshold: 50,
+  // 0.5 vCPU and 1 GiB: the ingest relays without transcoding, and GOP caches (8 MiB at most per
+  // stream) and reader queues fit (docs/deploy-aws.md "Task size").
+  ingestCpu: 512,
+  ingestMemoryMiB: 1024,
+  playersPerTask: 400,
 };
+
+/** Fargate CPU sizes (Linux) an ingest task can have: its JavaScript runs on one thread, so 4 vCPU is the largest that helps. */
+export const INGEST_CPU_CHOICES = [256, 512, 1024, 2048, 4096] as const;
+
+/** The task memory sizes (MiB) Fargate runs with `cpu` units (Linux), smallest first. */
+export function fargateMemoryChoices(cpu: number): number[] {
+  const gib = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => (from + i) * 1024);
+  switch (cpu) {
+    case 256:
+      return [512, 1024, 2048];
+    case 512:
+      return gib(1, 4);
+    case 1024:
+      return gib(2, 8);
+    case 2048:
+      return gib(4, 16);
+    case 4096:
+      return gib(8, 30);
+    default:
+      return [];
+  }
+}
 
 /** The raw FLV/TS sources that can come through the NLB: `rawAllowFrom` without loopback. */
 export function rawIngestCidrs(config: Pick<StageConfig, 'rawAllowFrom'>): string[] {
@@ -128,6 +161,19 @@ export function readStageConfig(node: Node): StageConfig {
   }
   const authFailureAlarmThreshold = int(get('authFailureAlarmThreshold'), 'authFailureAlarmThreshold', 1, 1_000_000) ?? d.authFailureAlarmThreshold;
 
+  const ingestCpu = int(get('ingestCpu'), 'ingestCpu', 256, 4096) ?? d.ingestCpu;
+  if (!(INGEST_CPU_CHOICES as readonly number[]).includes(ingestCpu)) {
+    throw new StageConfigError('ingestCpu', `${ingestCpu} is not a Fargate CPU size (${INGEST_CPU_CHOICES.join(', ')})`);
+  }
+  const memoryChoices = fargateMemoryChoices(ingestCpu);
+  // Without a memory size, the smallest Fargate runs with that CPU (2 MiB per CPU unit).
+  const ingestMemoryMiB = int(get('ingestMemoryMiB'), 'ingestMemoryMiB', 512, 30720) ?? memoryChoices[0]!;
+  if (!memoryChoices.includes(ingestMemoryMiB)) {
+    const choices = memoryChoices.length <= 3 ? memoryChoices.join(', ') : `${memoryChoices[0]} to ${memoryChoices.at(-1)} in steps of 1024`;
+    throw new StageConfigError('ingestMemoryMiB', `${ingestMemoryMiB} is not a size Fargate runs with ingestCpu ${ingestCpu} (${choices})`);
+  }
+  const playersPerTask = int(get('playersPerTask'), 'playersPerTask', 10, 100_000) ?? d.playersPerTask;
+
   return {
     stage,
     desiredTasks,
@@ -143,6 +189,9 @@ export function readStageConfig(node: Node): StageConfig {
     natGateways,
     alarmTopicArn,
     authFailureAlarmThreshold,
+    ingestCpu,
+    ingestMemoryMiB,
+    playersPerTask,
   };
 }
 

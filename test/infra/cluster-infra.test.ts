@@ -1,15 +1,16 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY_ACTIONS } from '#infra/constructs/registry-table.js';
-import { CLUSTER_PULL_PORT, PLAYERS_PER_TASK_TARGET } from '#infra/ingest-stack.js';
+import { CLUSTER_PULL_PORT } from '#infra/ingest-stack.js';
+import { defaultStageConfig } from '#infra/stage-config.js';
 import { resourcesOf, synthAll } from './synth-helpers.js';
 
 // The infrastructure of cluster mode (docs/cluster.md): the registry table, what the task may do
 // with it and with ECS task protection, the pull port open between the service's own tasks only,
 // and the players-per-task scaling policy, with cdk.json as shipped and with production counts.
 describe.each([
-  ['cdk.json as shipped', {}, { min: 1, max: 4, desired: 1 }],
-  ['-c minTasks=2 -c maxTasks=8', { minTasks: '2', maxTasks: '8' }, { min: 2, max: 8, desired: 2 }],
+  ['cdk.json as shipped', {}, { min: 1, max: 4, desired: 1, players: defaultStageConfig.playersPerTask }],
+  ['-c minTasks=2 -c maxTasks=8 -c playersPerTask=1500', { minTasks: '2', maxTasks: '8', playersPerTask: '1500' }, { min: 2, max: 8, desired: 2, players: 1500 }],
 ])('cluster infrastructure (%s)', (_name, context, counts) => {
   const { dataTemplate, ingestTemplate } = synthAll(context);
   const container = () => resourcesOf(ingestTemplate, 'AWS::ECS::TaskDefinition')[0]![1].Properties.ContainerDefinitions[0];
@@ -63,7 +64,7 @@ describe.each([
     ingestTemplate.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       PolicyType: 'TargetTrackingScaling',
       TargetTrackingScalingPolicyConfiguration: Match.objectLike({
-        TargetValue: PLAYERS_PER_TASK_TARGET,
+        TargetValue: counts.players,
         CustomizedMetricSpecification: Match.objectLike({ Namespace: 'streamgate', MetricName: 'Players', Statistic: 'Average' }),
       }),
     });

@@ -195,6 +195,8 @@ describe('ingest stack', () => {
         }),
       ],
     });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '512', Memory: '1024' });
+    synthIngest({ ingestCpu: 2048, ingestMemoryMiB: 8192 }).template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '2048', Memory: '8192' });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
     expect(synthIngest({ ingestArch: 'x86_64' }).template.toJSON().Resources).toSatisfy((r: Record<string, any>) =>
       Object.values(r).some((x) => x.Type === 'AWS::ECS::TaskDefinition' && x.Properties.RuntimePlatform.CpuArchitecture === 'X86_64'),

@@ -66,6 +66,19 @@ describe('readStageConfig', () => {
     });
   });
 
+  it('sizes the ingest task from ingestCpu and ingestMemoryMiB, the smallest memory Fargate allows for the CPU when none is given', () => {
+    expect(read({})).toMatchObject({ ingestCpu: 512, ingestMemoryMiB: 1024, playersPerTask: 400 });
+    expect(read({ ingestCpu: '2048' })).toMatchObject({ ingestCpu: 2048, ingestMemoryMiB: 4096 });
+    expect(read({ ingestCpu: 1024, ingestMemoryMiB: 8192, playersPerTask: '1500' })).toMatchObject({ ingestCpu: 1024, ingestMemoryMiB: 8192, playersPerTask: 1500 });
+    expect(read({ ingestCpu: '256', ingestMemoryMiB: '2048' })).toMatchObject({ ingestCpu: 256, ingestMemoryMiB: 2048 });
+  });
+
+  it('names the sizes Fargate allows when a task size is not one of them', () => {
+    expect(() => read({ ingestCpu: 768 })).toThrow('768 is not a Fargate CPU size (256, 512, 1024, 2048, 4096)');
+    expect(() => read({ ingestCpu: 512, ingestMemoryMiB: 1536 })).toThrow('1536 is not a size Fargate runs with ingestCpu 512 (1024 to 4096 in steps of 1024)');
+    expect(() => read({ ingestCpu: 256, ingestMemoryMiB: 4096 })).toThrow('(512, 1024, 2048)');
+  });
+
   it('raises the desired count to the minimum when only the minimum is given', () => {
     expect(read({ minTasks: 3, maxTasks: 5 })).toMatchObject({ minTasks: 3, desiredTasks: 3, maxTasks: 5 });
   });
@@ -94,6 +107,11 @@ describe('readStageConfig', () => {
     ['natGateways', { natGateways: 3 }],
     ['alarmTopicArn', { alarmTopicArn: 'ops-topic' }],
     ['authFailureAlarmThreshold', { authFailureAlarmThreshold: '0' }],
+    ['ingestCpu', { ingestCpu: '1000' }],
+    ['ingestCpu', { ingestCpu: 8192 }],
+    ['ingestMemoryMiB', { ingestCpu: 1024, ingestMemoryMiB: 1024 }],
+    ['ingestMemoryMiB', { ingestMemoryMiB: '1.5' }],
+    ['playersPerTask', { playersPerTask: '0' }],
   ])('rejects a bad %s with STAGE_CONFIG_INVALID naming the key', (key, context) => {
     expect(codeOf(() => read(context))).toEqual({ code: 'STAGE_CONFIG_INVALID', key });
   });
