@@ -124,10 +124,20 @@ function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
-/** Lower-cased value of the first field `name`, or undefined. */
+/** True when field name `name` is `lower` (lower-case ASCII) in any case, without making a lower-cased copy. */
+function isFieldName(name: string, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Value of the first field `name` (any case), or undefined. */
 export function headerValue(headers: readonly HttpHeader[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const h of headers) if (h.name.length === lower.length && h.name.toLowerCase() === lower) return h.value;
+  for (const h of headers) if (isFieldName(h.name, lower)) return h.value;
   return undefined;
 }
 
@@ -442,11 +452,10 @@ export class HttpRequestParser {
     // Only names of these lengths can be a field that framing or keep-alive reads: one compare for the rest.
     const length = name.length;
     if (length !== 4 && length !== 10 && length !== 14 && length !== 17) return;
-    const lower = name.toLowerCase();
-    if (lower === 'host') this.hostCount++;
-    else if (lower === 'connection') this.connections.push(value);
-    else if (lower === 'content-length') this.contentLengths.push(value);
-    else if (lower === 'transfer-encoding') this.transferEncodings.push(value);
+    if (isFieldName(name, 'host')) this.hostCount++;
+    else if (isFieldName(name, 'connection')) this.connections.push(value);
+    else if (isFieldName(name, 'content-length')) this.contentLengths.push(value);
+    else if (isFieldName(name, 'transfer-encoding')) this.transferEncodings.push(value);
   }
 
   private startBody(out: HttpRequest[]): void {
@@ -525,11 +534,12 @@ export class HttpRequestParser {
     this.requestLine = undefined;
     this.headers = [];
     this.hostCount = 0;
-    this.transferEncodings = [];
-    this.contentLengths = [];
-    this.connections = [];
-    this.chunks = [];
-    this.bodyParts = [];
+    // Fresh lists only where this request used them (most use none but Connection's).
+    if (this.transferEncodings.length > 0) this.transferEncodings = [];
+    if (this.contentLengths.length > 0) this.contentLengths = [];
+    if (this.connections.length > 0) this.connections = [];
+    if (this.chunks.length > 0) this.chunks = [];
+    if (this.bodyParts.length > 0) this.bodyParts = [];
     this.bodyLength = 0;
     this.uncount();
     this.emptyLines = 0;
