@@ -1,14 +1,14 @@
 import type { Duplex } from 'node:stream';
 import type { ConnectionPendingBytes, PendingBytesBudget } from '#ingest/protocols/pending-bytes-budget.js';
-import { rtmpPlayerEncoder, type RtmpPlayerEncoder } from './rtmp-player-encoder.js';
+import { rtmpPlayerEncoder } from './rtmp-player-encoder.js';
 import { playerReadsOpus } from '#ingest/protocols/rtmp/player-reads-opus.js';
 import type { DirectSocketWriter } from '../direct-socket-write.js';
 import { readIntoSharedBuffer } from '../shared-read-buffer.js';
 import { RtmpServerSession, type RtmpSessionEvent } from '#ingest/protocols/rtmp/rtmp-server-session.js';
 import type { Hub, Publication } from '#ingest/hub/hub.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
-import type { ReaderEndReason, ReaderSink } from '#ingest/hub/reader-sink.js';
-import type { Subscription } from '#ingest/hub/subscription.js';
+import type { ReaderEndReason } from '#ingest/hub/reader-sink.js';
+import { RtmpPlay, type RtmpPlayOwner } from './rtmp-play.js';
 import type { Logger } from '#domain/logger.js';
 import type { ConnectionEntry, ConnectionRegistry } from '../connection-registry.js';
 import { TrackedConnection } from '../tracked-connection.js';
@@ -38,19 +38,6 @@ export interface RtmpConnectionDeps {
   readonly cluster?: ClusterNode;
 }
 
-interface PlayState {
-  readonly streamId: number;
-  readonly name: string;
-  readonly path: string;
-  sub?: Subscription;
-  audio: boolean;
-  video: boolean;
-  /** Shared with every player of the same chunk size, stream id and audio/video choice. */
-  encoder?: RtmpPlayerEncoder;
-  /** The log already said which audio this player does not get. */
-  omissionLogged?: boolean;
-}
-
 interface PublishState {
   readonly streamId: number;
   readonly path: string;
@@ -61,7 +48,7 @@ interface PublishState {
  * One RTMP connection over any byte stream (TCP, TLS, the RTMPT tunnel): feeds the sans-I/O
  * session, asks access control and the hub, and writes shared, pre-chunked media to the socket.
  */
-export class RtmpConnection {
+export class RtmpConnection implements RtmpPlayOwner {
   readonly id: string;
   private readonly session: RtmpServerSession;
   private readonly log: Logger;
@@ -77,7 +64,7 @@ export class RtmpConnection {
   /** Stops re-checking grants of live publishes. */
   private readonly unwatch: (() => void)[] = [];
   private readonly publishing = new Map<number, PublishState>();
-  private readonly playing = new Map<number, PlayState>();
+  private readonly playing = new Map<number, RtmpPlay>();
   /** Media of the shared tick goes out through this (one write(2) when nothing is queued). */
   private readonly direct: DirectSocketWriter;
   /**
@@ -366,8 +353,9 @@ export class RtmpConnection {
     }
     this.authorized();
     this.stopPlaying(event.streamId);
-    const state: PlayState = { streamId: event.streamId, name, path, audio: true, video: true };
-    this.playing.set(event.streamId, state);
+    const live = this.deps.hub.isLive(path);
+    const play = new RtmpPlay(this.id, this.options.protocol, event.streamId, name, path, live, this.direct, this);
+    this.playing.set(event.streamId, play);
     this.pauseIdleTimeout();
     this.entry.role ??= 'player';
     if (this.entry.stream === undefined) {
@@ -375,8 +363,8 @@ export class RtmpConnection {
       this.entry.stream = stream;
     }
     this.batched(() => this.session.startPlay(event.streamId, name, { reset: event.reset }));
-    this.log.info('rtmp.play', { app, stream, path, live: this.deps.hub.isLive(path) });
-    state.sub = this.deps.hub.subscribe(path, this.readerFor(state));
+    this.log.info('rtmp.play', { app, stream, path, live });
+    play.sub = this.deps.hub.subscribe(path, play);
   }
 
   /** A publish or play was allowed: the handshake deadline no longer applies. */
@@ -409,21 +397,21 @@ export class RtmpConnection {
     };
   }
 
-  private logOmission(state: PlayState, codec: 'opus'): void {
-    state.omissionLogged = true;
+  private logOmission(play: RtmpPlay, codec: 'opus'): void {
+    play.omissionLogged = true;
     this.log.info('rtmp.play-audio-omitted', {
-      path: state.path,
+      path: play.path,
       codec,
       reason: 'the player did not announce Opus (no Enhanced RTMP fourCcList/audioFourCcInfoMap in its connect): it gets the video only',
     });
   }
 
-  /** Frames for one play: its own batch (catching up), or a shared one off the hot path of `readerFor`. */
-  private writeFrames(state: PlayState, frames: readonly MediaFrame[], shared: boolean): boolean {
+  /** Frames for one play: its own batch (catching up), or a shared one off the hot path of `RtmpPlay.write`. */
+  writePlayFrames(play: RtmpPlay, frames: readonly MediaFrame[], shared: boolean): boolean {
     if (this.closed || this.socket.destroyed) return true;
-    const encoder = (state.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, state.streamId, state.audio, state.video, this.readsOpus));
+    const encoder = (play.encoder ??= rtmpPlayerEncoder(this.session.outChunkSize, play.streamId, play.audio, play.video, this.readsOpus));
     // Said once, a tick after the encoder first left a frame out (one comparison per tick).
-    if (encoder.omittedAudio !== undefined && state.omissionLogged !== true) this.logOmission(state, encoder.omittedAudio);
+    if (encoder.omittedAudio !== undefined && !play.omissionLogged) this.logOmission(play, encoder.omittedAudio);
     // Straight to the kernel when nothing is queued (see DirectSocketWriter); for a shared batch
     // its answer says whether the buffer is full.
     const parts = shared ? encoder.batchParts(frames) : encoder.parts(frames);
@@ -432,47 +420,27 @@ export class RtmpConnection {
     return shared ? ok : !this.socket.writableNeedDrain;
   }
 
-  private readerFor(state: PlayState): ReaderSink {
+  /** The play's stream has a publisher (now, or again). */
+  playPublished(play: RtmpPlay, republish: boolean): void {
     // A player that had to wait for the publisher (or sees it come back) is told it is live again.
-    const liveAtPlay = this.deps.hub.isLive(state.path);
-    const direct = this.direct;
-    return {
-      id: this.id,
-      protocol: this.options.protocol,
-      // Media goes only through `direct`, which copies what it must queue (plain TCP).
-      keepsNoFrameViews: this.direct.keepsNoViews,
-      onPublish: (republish) => {
-        if (this.closed || (!republish && liveAtPlay)) return;
-        this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.PublishNotify', `${state.name} is now published.`);
-      },
-      write: (frames, shared) => {
-        // The hot path of fan-out, once per player and tick: a batch shared by every player in
-        // step, already encoded by the shared encoder, straight to the kernel when nothing is
-        // queued (DirectSocketWriter, which counts the bytes). It reads only this play's state, the
-        // encoder and the writer (docs/benchmark.md, Round 5): a closed connection's reader is
-        // unsubscribed before its socket goes, and a socket destroyed under it has no descriptor,
-        // so its bytes take `socket.write`, which drops them.
-        const encoder = state.encoder;
-        if (shared && encoder !== undefined && (encoder.omittedAudio === undefined || state.omissionLogged === true)) {
-          const parts = encoder.batchParts(frames);
-          if (parts.length > 0) return direct.writeAll(parts);
-        }
-        return this.writeFrames(state, frames, shared);
-      },
-      onUnpublish: () => {
-        if (this.closed) return;
-        this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.UnpublishNotify', `${state.name} is now unpublished.`);
-        this.session.sendStreamEof(state.streamId);
-      },
-      onEnd: (reason: ReaderEndReason) => {
-        state.sub = undefined;
-        this.log.info('rtmp.play-ended', { path: state.path, reason });
-        if (reason === 'wait-timeout') {
-          this.session.sendStatus(state.streamId, 'status', 'NetStream.Play.Stop', `${state.name} was not published in time.`);
-        }
-        this.close(reason);
-      },
-    };
+    if (this.closed || (!republish && play.liveAtPlay)) return;
+    this.session.sendStatus(play.streamId, 'status', 'NetStream.Play.PublishNotify', `${play.name} is now published.`);
+  }
+
+  /** The play's publisher left; the play stays subscribed. */
+  playUnpublished(play: RtmpPlay): void {
+    if (this.closed) return;
+    this.session.sendStatus(play.streamId, 'status', 'NetStream.Play.UnpublishNotify', `${play.name} is now unpublished.`);
+    this.session.sendStreamEof(play.streamId);
+  }
+
+  /** The hub ended the play's reader: the connection goes with it. */
+  playEnded(play: RtmpPlay, reason: ReaderEndReason): void {
+    this.log.info('rtmp.play-ended', { path: play.path, reason });
+    if (reason === 'wait-timeout') {
+      this.session.sendStatus(play.streamId, 'status', 'NetStream.Play.Stop', `${play.name} was not published in time.`);
+    }
+    this.close(reason);
   }
 
   private stopPublishing(streamId: number, notify: boolean): void {
