@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sleep } from './wait.js';
 import type { MediaFrame, VideoFrame } from '#ingest/media/media-frame.js';
 import { TsDemuxer } from '#ingest/protocols/mpegts/ts-demuxer.js';
 
@@ -49,4 +50,23 @@ export function wrongDistinctFrames(received: readonly VideoFrame[]): number {
     if (!Buffer.from(f.data).equals(distinctVideoFrame(i).data) || Math.abs(f.dts - first.dts - (i - i0) * FRAME_MS) > 1) wrong++;
   }
   return wrong;
+}
+
+/**
+ * Sends distinct frames 1 to count - 1 through `send` in bursts of 10 (80 KB) 10 ms apart (about
+ * 8 MB/s: a GOP of the publisher's slabs comes and goes every few milliseconds), then waits until
+ * `received()` stops growing for 200 ms, or `withinMs` passed.
+ */
+export async function sendDistinctFramesAndSettle(send: (frame: VideoFrame) => void, count: number, received: () => number, withinMs: number): Promise<void> {
+  for (let i = 1; i < count; i++) {
+    send(distinctVideoFrame(i));
+    if (i % 10 === 9) await sleep(10);
+  }
+  const until = Date.now() + withinMs;
+  let last = -1;
+  while (Date.now() < until) {
+    await sleep(200);
+    if (received() === last) return;
+    last = received();
+  }
 }

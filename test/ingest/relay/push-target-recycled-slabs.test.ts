@@ -5,7 +5,7 @@ import { srtEndpoint } from '#domain/srt-endpoint.js';
 import type { MediaFrame, VideoFrame } from '#ingest/media/media-frame.js';
 import { PushTarget } from '#ingest/relay/push-target.js';
 import { rtmpEndpoint } from '#ingest/relay/rtmp-endpoint.js';
-import { distinctVideoFrame, fixtureVideoConfig, wrongDistinctFrames } from '#test/support/distinct-video-frames.js';
+import { distinctVideoFrame, fixtureVideoConfig, sendDistinctFramesAndSettle, wrongDistinctFrames } from '#test/support/distinct-video-frames.js';
 import { startTestIngest, type TestIngest } from '#test/support/ingest-harness.js';
 import { RtmpTestClient } from '#test/support/rtmp-test-client.js';
 import { freeUdpPort } from '#test/support/udp.js';
@@ -67,16 +67,7 @@ describe('relay push target while the publisher reuses its slabs', () => {
         while (push.state !== 'live' && Date.now() < until) await sleep(10);
         expect(push.state).toBe('live');
         // 12 MB at about 8 MB/s while the publisher's GOPs come and go (their slabs reused).
-        for (let i = 1; i < FRAMES; i++) {
-          publisher.sendFrame(distinctVideoFrame(i));
-          if (i % 10 === 9) await sleep(10);
-        }
-        let last = -1;
-        while (Date.now() < until + 20_000) {
-          await sleep(200);
-          if (received.length === last) break;
-          last = received.length;
-        }
+        await sendDistinctFramesAndSettle((f) => publisher.sendFrame(f), FRAMES, () => received.length, 20_000);
         expect(received.length).toBeGreaterThan(FRAMES / 2);
         expect(wrongDistinctFrames(received)).toBe(0);
       } finally {

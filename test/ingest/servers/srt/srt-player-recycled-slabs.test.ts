@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoFrame } from '#ingest/media/media-frame.js';
 import { SrtClient } from '#ingest/relay/srt-client.js';
-import { distinctVideoFrame, fixtureVideoConfig, wrongDistinctFrames } from '#test/support/distinct-video-frames.js';
+import { distinctVideoFrame, fixtureVideoConfig, sendDistinctFramesAndSettle, wrongDistinctFrames } from '#test/support/distinct-video-frames.js';
 import { RtmpTestClient } from '#test/support/rtmp-test-client.js';
 import { startTestIngest, type TestIngest } from '#test/support/ingest-harness.js';
 import { freeUdpPort } from '#test/support/udp.js';
@@ -44,17 +44,7 @@ describe('SRT player while the publisher reuses its slabs', () => {
       // 12 MB in bursts of 80 KB at about 8 MB/s (under the player's pacing, so loopback loses
       // little and the 2 s latency lets every loss be resent): the player's send queue holds its
       // TS while the publisher's GOPs come and go (their slabs reused for newer frames).
-      for (let i = 1; i < FRAMES; i++) {
-        publisher.sendFrame(distinctVideoFrame(i));
-        if (i % 10 === 9) await sleep(10);
-      }
-      const until = Date.now() + 20_000;
-      let last = -1;
-      while (Date.now() < until) {
-        await sleep(200);
-        if (received.length === last) break;
-        last = received.length;
-      }
+      await sendDistinctFramesAndSettle((f) => publisher.sendFrame(f), FRAMES, () => received.length, 20_000);
       expect(received.length).toBeGreaterThan(FRAMES / 2);
       expect(wrongDistinctFrames(received)).toBe(0);
     } finally {
