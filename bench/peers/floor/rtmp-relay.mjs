@@ -18,6 +18,7 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { amf0DecodeAll, amf0Encode } from '../../amf0.mjs';
 
 const { values: a } = parseArgs({
   options: { listen: { type: 'string' }, write: { type: 'string', default: 'direct' }, 'max-backlog': { type: 'string', default: String(8 << 20) }, 'max-time': { type: 'string', default: '3600' } },
@@ -30,44 +31,6 @@ const OUT_CHUNK = 4096;
 const MAX_MEDIA = 8 << 20; const MAX_COMMAND = 64 << 10;
 
 // ---- AMF0, just what the commands need
-function amf0Encode(values) {
-  const parts = [];
-  const enc = (v) => {
-    if (v === null || v === undefined) { parts.push(Buffer.from([0x05])); return; }
-    if (typeof v === 'number') { const b = Buffer.alloc(9); b.writeDoubleBE(v, 1); parts.push(b); return; }
-    if (typeof v === 'boolean') { parts.push(Buffer.from([0x01, v ? 1 : 0])); return; }
-    if (typeof v === 'string') { const s = Buffer.from(v); const h = Buffer.from([2, s.length >> 8, s.length & 255]); parts.push(h, s); return; }
-    parts.push(Buffer.from([0x03]));
-    for (const [k, val] of Object.entries(v)) { const kb = Buffer.from(k); parts.push(Buffer.from([kb.length >> 8, kb.length & 255]), kb); enc(val); }
-    parts.push(Buffer.from([0, 0, 9]));
-  };
-  for (const v of values) enc(v);
-  return Buffer.concat(parts);
-}
-function amf0Decode(buf) {
-  const out = []; let o = 0;
-  const str = () => { const l = buf.readUInt16BE(o); o += 2; const s = buf.toString('utf8', o, o + l); o += l; return s; };
-  const val = (depth) => {
-    if (depth > 8) throw new Error('amf0 depth');
-    const t = buf[o++];
-    switch (t) {
-      case 0x00: { const v = buf.readDoubleBE(o); o += 8; return v; }
-      case 0x01: return buf[o++] !== 0;
-      case 0x02: return str();
-      case 0x03: case 0x08: {
-        if (t === 0x08) o += 4;
-        const obj = {};
-        while (o + 3 <= buf.length && !(buf[o] === 0 && buf[o + 1] === 0 && buf[o + 2] === 9)) { const k = str(); obj[k] = val(depth + 1); }
-        o += 3; return obj;
-      }
-      case 0x05: case 0x06: return null;
-      default: throw new Error(`amf0 type ${t}`);
-    }
-  };
-  try { while (o < buf.length) out.push(val(0)); } catch { /* keep what was decoded */ }
-  return out;
-}
-
 // ---- player-side messages: fmt 0 header on the type's chunk stream, fmt 3 separators
 const CSID = { 8: 4, 9: 6, 18: 5 };
 /** A message's chunked bytes with the payload left to fill: [buffer, header length, separator length]. */
@@ -213,7 +176,7 @@ class Conn {
     if (!small) return;
     if (s.type === 1 && small.length >= 4) this.inChunk = Math.max(1, Math.min(small.readUInt32BE(0) & 0x7fffffff, 1 << 20));
     else if (s.type === 2 && small.length >= 4) { const x = this.cs.get(small.readUInt32BE(0)); if (x) { x.got = 0; x.m = null; x.small = null; } }
-    else if (s.type === 20 || s.type === 17) this.command(amf0Decode(s.type === 17 ? small.subarray(1) : small));
+    else if (s.type === 20 || s.type === 17) this.command(amf0DecodeAll(s.type === 17 ? small.subarray(1) : small));
   }
   command(v) {
     const [name, txn] = v; const w = (buf) => this.sock.write(buf);
