@@ -46,7 +46,15 @@ export interface TsDemuxerOptions {
   readonly maxSyncSearchBytes?: number;
   /** PES bytes held over all elementary streams together (each is also bounded by maxPesSize). */
   readonly maxPendingBytes?: number;
+  /**
+   * The caller never rewrites bytes it pushed (each push is a buffer of its own, as a UDP datagram
+   * is): PES data is kept as views of them, not copied per TS packet (an SRT publisher's 1316-byte
+   * datagrams, docs/benchmark.md Round 7). Off by default: a TCP reader's buffer is reused.
+   */
+  readonly ownsInput?: boolean;
 }
+
+const EMPTY = new Uint8Array(0);
 
 const PID_PAT = 0x0000;
 const PID_SDT = 0x0011;
@@ -61,12 +69,13 @@ const MAX_SECTION_BYTES = 4096 + 188;
  */
 export class TsDemuxer {
   readonly stats: TsDemuxStats = { packets: 0, continuityErrors: 0, crcErrors: 0, syncLosses: 0, droppedFrames: 0 };
-  private pending: Uint8Array = new Uint8Array(0);
+  private pending: Uint8Array = EMPTY;
   private skip = 0;
   private packetSize: number | undefined;
   private readonly maxPesSize: number;
   private readonly maxSyncSearch: number;
   private readonly maxPending: number;
+  private readonly ownsInput: boolean;
   private readonly psi = new Map<number, PsiAssembler>();
   private readonly pmtPids = new Set<number>();
   private readonly es = new Map<number, EsState>();
@@ -79,6 +88,7 @@ export class TsDemuxer {
     this.maxPesSize = options.maxPesSize ?? LIMITS.tsMaxPesSize;
     this.maxSyncSearch = options.maxSyncSearchBytes ?? LIMITS.tsMaxSyncSearchBytes;
     this.maxPending = options.maxPendingBytes ?? LIMITS.connectionMaxPendingBytes;
+    this.ownsInput = options.ownsInput ?? false;
     this.psi.set(PID_PAT, new PsiAssembler());
     this.psi.set(PID_SDT, new PsiAssembler());
   }
@@ -128,7 +138,7 @@ export class TsDemuxer {
       }
       o += this.packetSize;
     }
-    this.pending = o >= buf.length ? new Uint8Array(0) : buf.slice(o);
+    this.pending = o >= buf.length ? EMPTY : buf.slice(o);
     const out = this.events;
     this.events = [];
     return out;
@@ -243,7 +253,7 @@ export class TsDemuxer {
     let pending = payload.length;
     for (const other of this.es.values()) pending += other.size;
     checkLimit('TS_PENDING_TOO_LARGE', 'PES data of all elementary streams', pending, this.maxPending);
-    es.chunks.push(payload.slice());
+    es.chunks.push(this.ownsInput ? payload : payload.slice());
     es.size += payload.length;
     if (es.expected === undefined && es.size >= 6) {
       const head = es.chunks.length === 1 ? es.chunks[0] : concat(es.chunks[0], es.chunks[1] ?? new Uint8Array(0));

@@ -39,6 +39,9 @@ interface Sent {
 /** Tail packets queued again by one late-retransmit pass (a burst, not the whole window). */
 const LATE_REXMIT_MAX = 64;
 
+/** What an idle sender's pump returns (a publisher's connection never sends data). */
+const NOTHING: readonly SrtOutgoing[] = Object.freeze([]);
+
 /** Counters of a sender. */
 export interface SrtSenderStats {
   sent: number;
@@ -99,8 +102,9 @@ export class SrtSender {
    * it is still unacknowledged, the unacknowledged packets that old are sent again (at most 64 a
    * pass), as libsrt's late retransmission does.
    */
-  pump(now: number, rtoMs?: number): SrtOutgoing[] {
+  pump(now: number, rtoMs?: number): readonly SrtOutgoing[] {
     this.refill(now);
+    if (this.flight.length === 0 && this.queued.length === 0 && this.rexmit.length === 0) return NOTHING;
     this.expire(now);
     if (rtoMs !== undefined) this.lateRetransmit(now, rtoMs);
     const out: SrtOutgoing[] = [];
@@ -161,8 +165,11 @@ export class SrtSender {
   }
 
   private lateRetransmit(now: number, rtoMs: number): void {
-    const newest = this.flight[this.flight.length - 1];
-    if (newest === undefined || this.queued.length > 0 || now - newest.lastTx < rtoMs) return;
+    // Length first: flight[-1] of an empty array is a property lookup by name in V8's runtime, and a
+    // publisher's sender is always empty (a tenth of the listener's 10 ms tick, docs/benchmark.md Round 7).
+    if (this.flight.length === 0 || this.queued.length > 0) return;
+    const newest = this.flight[this.flight.length - 1]!;
+    if (now - newest.lastTx < rtoMs) return;
     let n = 0;
     for (const p of this.flight) {
       if (n >= LATE_REXMIT_MAX) break;

@@ -15,7 +15,8 @@ const MAX_HELD_MS = 500;
  * does. A TS packet split across SRT messages is fine: the demuxer keeps leftover bytes.
  */
 export class SrtTsPublication {
-  private readonly demuxer = new TsDemuxer();
+  // An SRT message is a datagram of its own (or a decrypted copy): nothing rewrites it.
+  private readonly demuxer = new TsDemuxer({ ownsInput: true });
   private readonly interleaver = new RawInterleaver();
   private readonly rebaser = new RawTimestampRebaser();
   private held: MediaFrame[] = [];

@@ -232,4 +232,37 @@ describe('TsDemuxer with Opus', () => {
     expect(opusPacketDuration(hex('0b 03'))).toBe(60); // SILK 20 ms, code 3 with 3 frames
     expectCode(() => opusPacketDuration(hex('0b')), 'OPUS_BAD_PACKET');
   });
+
+});
+
+describe('TsDemuxer input buffers', () => {
+  const bytesOf = (events: TsDemuxEvent[]): string[] =>
+    frames(events).map((f) => `${f.kind} ${'dts' in f ? f.dts : ''} ${Buffer.from('data' in f ? f.data : 'record' in f ? f.record : new Uint8Array(0)).toString('hex')}`);
+  const datagrams = (ts: Uint8Array): Uint8Array[] => {
+    const out: Uint8Array[] = [];
+    for (let o = 0; o < ts.length; o += 1316) out.push(ts.slice(o, o + 1316));
+    return out;
+  };
+
+  it('copies what it keeps by default: a reader that reuses its buffer for the next read gets the same frames', () => {
+    const ts = fixture('h264-aac.ts');
+    const d = new TsDemuxer();
+    const reused = new Uint8Array(1316);
+    const events: TsDemuxEvent[] = [];
+    for (const part of datagrams(ts)) {
+      reused.set(part);
+      events.push(...d.push(reused.subarray(0, part.length)));
+      reused.fill(0xff);
+    }
+    events.push(...d.end());
+    expect(bytesOf(events)).toEqual(bytesOf(demux([ts])));
+  });
+
+  it('with ownsInput (each push a buffer of its own, as an SRT datagram) gives the same frames without copying per TS packet', () => {
+    const ts = fixture('h264-aac.ts');
+    const owned = demux(datagrams(ts), new TsDemuxer({ ownsInput: true }));
+    expect(bytesOf(owned)).toEqual(bytesOf(demux([ts])));
+    expect(count(owned, 'video')).toBeGreaterThan(0);
+  });
+
 });
