@@ -2,12 +2,13 @@
  * What a reader of a stream costs its RTMP publisher in memory: does the publisher reuse its 64 KiB
  * slabs (ByteSlab) while the reader watches, or allocate new ones that only the collector frees?
  *
- *   node --expose-gc --import tsx bench/reader-slab-memory.ts --reader srt|hls|none [--mb 60] [--repo DIR]
+ *   node --expose-gc --import tsx bench/reader-slab-memory.ts --reader srt|hls|rtmps|none [--mb 60] [--repo DIR]
  *
  * An in-process ingest (--repo DIR: that checkout's sources, e.g. main before a change) gets an RTMP
  * publish of distinct 8000-byte H.264 frames at about 10 MB/s (50 frames every 40 ms) until --mb
  * megabytes went in, with one reader: an SRT player (this checkout's SrtClient, reading), the HLS
- * output (started by one playlist request), or none. Printed: 64 KiB buffers allocated with
+ * output (started by one playlist request), an RTMPS player (this checkout's RtmpTestClient over
+ * TLS with the test fixtures' certificate, reading), or none. Printed: 64 KiB buffers allocated with
  * Buffer.allocUnsafeSlow during the publish (the publisher's new slabs, plus the shared read buffer),
  * full (mark-compact) collections, and after a forced GC the process's RSS and ArrayBuffer memory.
  */
@@ -51,6 +52,8 @@ const config = loadConfig({
   STREAMGATE_AUTH: 'off', STREAMGATE_HOST: '127.0.0.1', STREAMGATE_RTMP_PORT: '0', STREAMGATE_RTMPS_PORT: '0', STREAMGATE_HTTP_PORT: '0', STREAMGATE_FLV_PORT: '0',
   STREAMGATE_RELAY_FLV_PORT: '0', STREAMGATE_TS_PORT: '0', STREAMGATE_RTSP_PORTS: '0', STREAMGATE_ADMIN_PORT: '0', STREAMGATE_SRT_PORT: String(srtPort),
   STREAMGATE_DATA_DIR: join(import.meta.dirname, '.cache', 'reader-slab-memory'),
+  STREAMGATE_TLS_CERT: join(import.meta.dirname, '..', 'test', 'fixtures', 'tls', 'localhost-cert.pem'),
+  STREAMGATE_TLS_KEY: join(import.meta.dirname, '..', 'test', 'fixtures', 'tls', 'localhost-key.pem'),
 });
 const ingest = await startIngest(config, { log: createLogger('warn') });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,6 +65,7 @@ publisher.sendFrame(fixtureVideoConfig());
 publisher.sendFrame(distinctVideoFrame(0));
 let srt: SrtClient | undefined;
 let framesRead = 0;
+let rtmps: RtmpTestClient | undefined;
 if (a.reader === 'srt') {
   let started = false;
   srt = new SrtClient({
@@ -77,20 +81,34 @@ if (a.reader === 'srt') {
   });
   srt.start();
   while (!started) await sleep(5);
+} else if (a.reader === 'rtmps') {
+  rtmps = new RtmpTestClient();
+  await rtmps.connect(`rtmps://127.0.0.1:${ingest.ports.rtmps}/live`);
+  await rtmps.play('mem');
 } else if (a.reader === 'hls') {
   void fetch(`http://127.0.0.1:${ingest.ports.http}/live/mem/index.m3u8`).then((r) => r.text());
   await sleep(100);
 }
 await sleep(200);
+/** Counts the RTMPS player's video frames and lets go of them (the client keeps every message it gets). */
+function countRtmpsFrames(): void {
+  if (rtmps === undefined) return;
+  for (const m of rtmps.received) if (m.kind === 'media' && m.frame?.kind === 'video') framesRead++;
+  rtmps.received.length = 0;
+}
 const frames = Math.round((Number(a.mb) * 1e6) / 8000);
 slabs = 0;
 markCompacts = 0;
 const t0 = performance.now();
 for (let i = 1; i < frames; i++) {
   publisher.sendFrame(distinctVideoFrame(i));
-  if (i % 50 === 49) await sleep(40);
+  if (i % 50 === 49) {
+    await sleep(40);
+    countRtmpsFrames();
+  }
 }
 await sleep(500);
+countRtmpsFrames();
 const seconds = (performance.now() - t0) / 1000;
 const published = { slabs, markCompacts };
 (globalThis as { gc?: () => void }).gc?.();
@@ -103,12 +121,13 @@ console.log(
     seconds: Number(seconds.toFixed(1)),
     slabsAllocated: published.slabs,
     markCompacts: published.markCompacts,
-    framesRead: a.reader === 'srt' ? framesRead : undefined,
+    framesRead: a.reader === 'srt' || a.reader === 'rtmps' ? framesRead : undefined,
     rssMbAfterGc: Number((m.rss / 1e6).toFixed(1)),
     arrayBuffersMbAfterGc: Number((m.arrayBuffers / 1e6).toFixed(1)),
   }),
 );
 srt?.close();
+await rtmps?.close();
 await publisher.close();
 await ingest.close();
 process.exit(0);

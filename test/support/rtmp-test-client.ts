@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import { decodeFlvPayload, encodeFlvPayload } from '#ingest/media/flv-payload.js';
 import type { MediaFrame } from '#ingest/media/media-frame.js';
 import { encodeAmf0 } from '#ingest/protocols/amf/amf0-encoder.js';
@@ -59,13 +60,15 @@ export class RtmpTestClient {
 
   /**
    * Connects, handshakes and sends `connect` for the URL's app (first path segment plus the
-   * query, like FFmpeg). Resolves with the `_result` or `_error` answer.
+   * query, like FFmpeg). Resolves with the `_result` or `_error` answer. An `rtmps:` URL connects
+   * over TLS without verifying the certificate (the test fixtures' is self-signed).
    */
   async connect(url: string, extra: Record<string, unknown> = {}): Promise<ReceivedMessage & { kind: 'command' }> {
     const parsed = new URL(url);
     const port = parsed.port === '' ? 1935 : Number(parsed.port);
     const app = parsed.pathname.split('/')[1] ?? '';
-    const socket = net.connect(port, parsed.hostname);
+    const secure = parsed.protocol === 'rtmps:';
+    const socket = secure ? tls.connect({ port, host: parsed.hostname, rejectUnauthorized: false }) : net.connect(port, parsed.hostname);
     this.socket = socket;
     socket.setNoDelay(true);
     this.closed = new Promise((resolve) => {
@@ -77,7 +80,7 @@ export class RtmpTestClient {
       socket.on('error', () => undefined);
     });
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
+      socket.once(secure ? 'secureConnect' : 'connect', resolve);
       socket.once('error', reject);
     });
     await this.handshake(socket);

@@ -40,6 +40,21 @@ function collect(socket: Socket, bytes: number): Promise<Buffer> {
   });
 }
 
+/** A connected TLS pair over loopback (the fixtures' self-signed certificate): the server's socket and the client's. */
+async function tlsPair(): Promise<{ server: tls.TLSSocket; client: tls.TLSSocket }> {
+  const listener = tls.createServer({ cert: tlsFixture('localhost-cert.pem'), key: tlsFixture('localhost-key.pem') });
+  closers.push(() => listener.close());
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<tls.TLSSocket>((r) => listener.once('secureConnection', r));
+  const client = tls.connect({ port: (listener.address() as { port: number }).port, host: '127.0.0.1', rejectUnauthorized: false });
+  const server = await accepted;
+  closers.push(() => {
+    server.destroy();
+    client.destroy();
+  });
+  return { server, client };
+}
+
 describe('DirectSocketWriter', () => {
   it('delivers every byte in order, mixed with socket.write, when the kernel buffer fills up', async () => {
     const { server, client } = await tcpPair();
@@ -87,20 +102,32 @@ describe('DirectSocketWriter', () => {
   });
 
   it('goes through the TLS layer for a TLS socket (the peer reads plaintext, not raw bytes)', async () => {
-    const listener = tls.createServer({ cert: tlsFixture('localhost-cert.pem'), key: tlsFixture('localhost-key.pem') });
-    closers.push(() => listener.close());
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    const accepted = new Promise<tls.TLSSocket>((r) => listener.once('secureConnection', r));
-    const client = tls.connect({ port: (listener.address() as { port: number }).port, host: '127.0.0.1', rejectUnauthorized: false });
-    const server = await accepted;
-    closers.push(() => {
-      server.destroy();
-      client.destroy();
-    });
+    const { server, client } = await tlsPair();
     const message = randomBytes(100_000);
     const received = collect(client as unknown as Socket, message.length);
     new DirectSocketWriter(server).write(message);
     expect((await received).equals(message)).toBe(true);
+  });
+
+  it('keeps no view of the caller\'s buffers on a TLS socket with copyQueued: the TLS layer takes what it is handed at once, the rest is copied', async () => {
+    const { server, client } = await tlsPair();
+    client.pause(); // nobody reads: the TLS socket's writes stay in flight and Node queues the next ones
+    const direct = new DirectSocketWriter(server, true);
+    expect(direct.keepsNoViews).toBe(true);
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 60; i++) {
+      // Each buffer is overwritten as soon as the writer returns, as a publisher reuses its slabs.
+      const parts = i % 2 === 0 ? [randomBytes(64 * 1024)] : [randomBytes(100), randomBytes(30_000), randomBytes(7)];
+      sent.push(Buffer.concat(parts));
+      if (parts.length === 1) direct.write(parts[0]!);
+      else direct.writeAll(parts);
+      for (const part of parts) part.fill(0);
+    }
+    expect(server.writableLength).toBeGreaterThan(0); // Node queued some of it
+    const expected = Buffer.concat(sent);
+    const received = collect(client as unknown as Socket, expected.length);
+    client.resume();
+    expect((await received).equals(expected)).toBe(true);
   });
 
   it('writes through stream.write for a stream without a descriptor', () => {

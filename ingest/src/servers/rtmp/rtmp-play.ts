@@ -27,7 +27,7 @@ export class RtmpPlay implements ReaderSink {
   encoder: RtmpPlayerEncoder | undefined;
   /** The log already said which audio this player does not get. */
   omissionLogged = false;
-  /** Media goes only through `direct`, which copies what it must queue (plain TCP). */
+  /** Media goes only through `direct`, which copies what it must queue (plain TCP and TLS). */
   readonly keepsNoFrameViews: boolean;
 
   constructor(
