@@ -32,7 +32,6 @@ type WritableState = { readonly length: number };
 export class DirectSocketWriter {
   /** Bytes handed to `write` and `writeAll` so far (whichever way they went). */
   bytes = 0;
-  private readonly plainTcp: boolean;
   /** A TLS socket: what reaches its TLS layer is encrypted or copied there at once. */
   private readonly tls: boolean;
   /**
@@ -61,7 +60,6 @@ export class DirectSocketWriter {
     copyQueued = false,
   ) {
     this.tls = (stream as { encrypted?: boolean }).encrypted === true;
-    this.plainTcp = !this.tls;
     this.keepsNoViews = copyQueued;
     this.state = (stream as { _writableState?: WritableState })._writableState;
   }
@@ -79,7 +77,7 @@ export class DirectSocketWriter {
   write(data: Buffer): boolean {
     const stream = this.stream;
     this.bytes += data.byteLength;
-    if (this.plainTcp && data.byteLength > 0 && this.idle()) {
+    if (!this.tls && data.byteLength > 0 && this.idle()) {
       const fd = this.descriptor();
       if (fd >= 0) {
         let written = 0;
@@ -105,7 +103,7 @@ export class DirectSocketWriter {
     for (let i = 0; i < parts.length; i++) this.bytes += parts[i]!.byteLength;
     let from = 0;
     let head: Buffer | undefined;
-    if (this.plainTcp && this.idle()) {
+    if (!this.tls && this.idle()) {
       const fd = this.descriptor();
       if (fd >= 0) {
         let written = 0;

@@ -115,8 +115,12 @@ function keepsAlive(version: '1.0' | '1.1', connections: readonly string[]): boo
 
 /** Bytes `start`..`end` of `bytes` as a latin1 string (a socket's Buffer is read in place). */
 function latin1(bytes: Uint8Array, start: number, end: number): string {
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return buffer.toString('latin1', start, end);
+  return asBuffer(bytes).toString('latin1', start, end);
+}
+
+/** `bytes` as a Buffer over the same memory (a socket's Buffer as it is). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** True when `c` is SP or HTAB (the whitespace around a field value, RFC 9110 §5.5). */
@@ -409,7 +413,7 @@ export class HttpRequestParser {
    */
   private textOf(chunk: Uint8Array, from: number, to: number): string {
     if (chunk !== this.textChunk || from < this.textStart || to > this.textEnd) {
-      const headEnd = (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)).indexOf(HEAD_END, from);
+      const headEnd = asBuffer(chunk).indexOf(HEAD_END, from);
       const bound = Math.min(chunk.length, from + this.maxTextBytes);
       const end = headEnd === -1 || headEnd + 4 > bound ? bound : headEnd + 4;
       this.text = latin1(chunk, from, Math.max(end, to));
